@@ -1,0 +1,204 @@
+"""A spec built as a TF1 graph, trained in a `Session`, with Keras's `fit/evaluate/predict`.
+
+    with Model(get_spec("mnist_mlp")) as model:
+        history = model.fit(x, y, batch_size=128, epochs=5, validation_data=(xv, yv))
+        probabilities = model.predict(xv)
+
+The graph reads like the notes: placeholders for a batch of any size, one `variable_scope` per
+dense layer, the loss on the logits, an optimizer's `minimize`, and `global_variables_initializer`
+run once in the session before training. Training feeds NumPy batches through `feed_dict`.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf1_compat import losses
+from tf1_compat.layers import dense
+from tf1_compat.optimizers import after_init, make_optimizer
+from tfmodels.checks import check_batch_size, check_x, check_y
+from tfmodels.data import batch_indices, split_validation, steps_per_epoch
+from tfmodels.spec import ModelSpec, initial_weights
+
+v1 = tf.compat.v1
+
+
+class Model:
+    """The TF1 twin of `tfmodels.model.build_model(spec)`."""
+
+    def __init__(self, spec: ModelSpec, weights=None):
+        self.spec = spec
+        self.stop_training = False
+        self.history = None
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            v1.set_random_seed(spec.seed)
+            # C18: a placeholder per input, `None` standing for the batch size.
+            self.x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
+            self.y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
+
+            outputs = self.x
+            for i, layer in enumerate(spec.layers):
+                outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
+                                        seed=spec.seed + i)
+            self.outputs = tf.identity(outputs, name="outputs")
+
+            with tf.name_scope("loss"):
+                per_sample = losses.per_sample_loss(spec.loss, self.y, outputs, logits)
+                self.loss = losses.mean_loss(per_sample)
+            with tf.name_scope("metrics"):
+                self._metric_sums = {
+                    m: losses.metric_sum(m, spec.loss, self.y, outputs) for m in spec.metrics
+                }
+
+            self.variables = v1.trainable_variables()  # kernel, bias, kernel, ... like Keras
+            self.global_step = v1.train.get_or_create_global_step()
+            optimizer = make_optimizer(spec.optimizer)
+            with tf.name_scope("train"):
+                self.train_op = optimizer.minimize(
+                    self.loss, global_step=self.global_step, var_list=self.variables
+                )
+
+            self._init_ops = [v1.global_variables_initializer()]
+            self._init_ops.append(after_init(optimizer, self.variables))
+            # `set_weights` feeds new values through placeholders; building these ops once here
+            # keeps the graph from growing on every call (and keeps weights out of the GraphDef).
+            with tf.name_scope("set_weights"):
+                self._new_values = [v1.placeholder(v.dtype.base_dtype, v.shape)
+                                    for v in self.variables]
+                self._assign = [v.assign(p) for v, p in zip(self.variables, self._new_values)]
+        # Nothing is added to the graph from here on: a training loop that created ops per step
+        # would fail loudly instead of slowly leaking memory.
+        self.graph.finalize()
+
+        self.session = v1.Session(graph=self.graph)
+        for op in self._init_ops:  # C20: initialise before anything reads a variable
+            self.session.run(op)
+        self.set_weights(initial_weights(spec) if weights is None else weights)
+
+    # --- weights ---------------------------------------------------------------------------
+
+    @property
+    def learning_rate(self) -> float:
+        return self.spec.optimizer.learning_rate
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Kernel and bias of each layer, in Keras's order and shapes."""
+        return self.session.run(self.variables)
+
+    def set_weights(self, weights) -> None:
+        weights = list(weights)
+        if len(weights) != len(self.variables):
+            raise ValueError(
+                f"expected {len(self.variables)} weight arrays "
+                f"({', '.join(v.op.name for v in self.variables)}), got {len(weights)}"
+            )
+        for v, w in zip(self.variables, weights):
+            if tuple(np.shape(w)) != tuple(v.shape):
+                raise ValueError(
+                    f"weight {v.op.name} has shape {tuple(v.shape)}, got {tuple(np.shape(w))}"
+                )
+        self.session.run(self._assign, dict(zip(self._new_values, weights)))
+
+    # --- training and inference --------------------------------------------------------------
+
+    def _check_xy(self, x, y):
+        x = check_x(x, self.spec.input_dim)
+        return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
+        """Keras's `fit`, on a Session: same arguments, same `History` back.
+
+        Each epoch's batches come from `tfmodels.data.batch_indices(seed=spec.seed)`, the helper
+        the Keras track uses too.
+        """
+        x, y = self._check_xy(x, y)
+        batch_size = check_batch_size(batch_size)
+        if validation_split:
+            (x, y), validation_data = split_validation(x, y, validation_split)
+        if validation_data is not None:
+            validation_data = self._check_xy(*validation_data[:2])
+        verbose = 1 if verbose == "auto" else verbose
+        steps = steps_per_epoch(len(x), batch_size)
+
+        # Keras's own callback machinery: History, the progress bar (`Progbar`), and any user
+        # callback that needs only logs, `stop_training` or get/set_weights.
+        callbacks = keras.callbacks.CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps,
+        )
+        fetches = {"loss": self.loss, **self._metric_sums}
+        self.stop_training = False
+        callbacks.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            callbacks.on_epoch_begin(epoch)
+            sums, seen = dict.fromkeys(fetches, 0.0), 0
+            batches = batch_indices(len(x), batch_size, epoch=epoch, seed=self.spec.seed,
+                                    shuffle=shuffle)
+            for step, idx in enumerate(batches):
+                callbacks.on_train_batch_begin(step)
+                values, _ = self.session.run(
+                    (fetches, self.train_op), {self.x: x[idx], self.y: y[idx]}
+                )
+                # Keras averages the per-batch mean loss weighted by batch size, and the metrics
+                # per sample: accumulate both the same way.
+                sums["loss"] += float(values["loss"]) * len(idx)
+                for name in self._metric_sums:
+                    sums[name] += float(values[name])
+                seen += len(idx)
+                callbacks.on_train_batch_end(step, {k: v / seen for k, v in sums.items()})
+            logs = {k: v / seen for k, v in sums.items()}
+            if validation_data is not None:
+                val = self.evaluate(*validation_data, batch_size=batch_size, verbose=0,
+                                    return_dict=True)
+                logs.update({f"val_{k}": v for k, v in val.items()})
+            callbacks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs if epochs > initial_epoch else None)
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
+        """Loss (and metrics) over all of `x`, batch by batch, without training."""
+        x, y = self._check_xy(x, y)
+        batch_size = check_batch_size(batch_size)
+        fetches = {"loss": self.loss, **self._metric_sums}
+        sums = dict.fromkeys(fetches, 0.0)
+        bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
+                                  verbose=1 if verbose == "auto" else verbose)
+        for step, idx in enumerate(batch_indices(len(x), batch_size, shuffle=False), 1):
+            values = self.session.run(fetches, {self.x: x[idx], self.y: y[idx]})
+            sums["loss"] += float(values["loss"]) * len(idx)
+            for name in self._metric_sums:
+                sums[name] += float(values[name])
+            bar.update(step)
+        results = {k: v / len(x) for k, v in sums.items()}
+        if return_dict:
+            return results
+        return results["loss"] if len(results) == 1 else list(results.values())
+
+    def predict(self, x, batch_size=None, verbose="auto"):
+        """The model's outputs for `x`, as one NumPy array (class probabilities for softmax)."""
+        x = check_x(x, self.spec.input_dim)
+        batch_size = check_batch_size(batch_size)
+        bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
+                                  verbose=1 if verbose == "auto" else verbose)
+        outputs = []
+        for step, idx in enumerate(batch_indices(len(x), batch_size, shuffle=False), 1):
+            outputs.append(self.session.run(self.outputs, {self.x: x[idx]}))
+            bar.update(step)
+        return np.concatenate(outputs)
+
+    # --- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

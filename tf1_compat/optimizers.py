@@ -1,0 +1,77 @@
+"""A spec's optimizer as a `tf.compat.v1.train` optimizer that makes Keras's update.
+
+Spec hyper-parameters are Keras's. Where TF1 differs, the mapping brings it into line:
+- RMSProp: TF1's `decay` is Keras's `rho`; TF1 starts the mean-square slot `rms` at ones, Keras
+  at zeros - `after_init` sets it to zeros. Both add epsilon inside the square root. TF1's fused
+  kernel writes the average as `ms + (g^2 - ms)(1 - rho)`, Keras as `rho ms + (1 - rho) g^2`:
+  equal maths, rounded differently (about 1 ulp a step).
+- Adam: the same "epsilon hat" formula in both; TF1's default epsilon is 1e-8, Keras's 1e-7, and
+  the spec's value is passed explicitly. TF1 keeps `beta^t` as a running product, Keras calls
+  `pow(beta, t)`; `AdamOptimizer` below uses `pow` too, which makes the tracks equal bit for bit.
+- SGD with momentum: TF1 keeps `a = m*a + g; w -= lr*a`, Keras `v = m*v - lr*g; w += v`: the same
+  for a constant learning rate.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from tfmodels.spec import OptimizerSpec
+
+train = tf.compat.v1.train
+
+
+class AdamOptimizer(train.AdamOptimizer):
+    """`tf.compat.v1.train.AdamOptimizer` with `beta^t` from `pow`, as Keras computes it.
+
+    The stock optimizer multiplies its `beta1_power` accumulator by `beta1` after every step; in
+    float32 that running product drifts from `pow(beta1, t)` by an ulp every few steps, which
+    changes the step size. Here a step counter `t` is kept beside the accumulators and they are
+    set to `pow(beta, t)` instead. Everything else is the stock fused `ApplyAdam` kernel.
+    """
+
+    def _create_slots(self, var_list):
+        super()._create_slots(var_list)
+        first = min(var_list, key=lambda v: v.name)  # where the stock class puts its powers
+        self._create_non_slot_variable(initial_value=1.0, name="t", colocate_with=first)
+
+    def _finish(self, update_ops, name_scope):
+        with tf.control_dependencies(update_ops):
+            beta1_power, beta2_power = self._get_beta_accumulators()
+            t = self._get_non_slot_variable("t", graph=beta1_power.graph)
+            with tf.compat.v1.colocate_with(beta1_power):
+                t_next = t.assign_add(1.0)
+                update_beta1 = beta1_power.assign(tf.pow(self._beta1_t, t_next))
+                update_beta2 = beta2_power.assign(tf.pow(self._beta2_t, t_next))
+        return tf.group(*update_ops, update_beta1, update_beta2, name=name_scope)
+
+
+def make_optimizer(spec: OptimizerSpec):
+    p = spec.params
+    if spec.name == "sgd":
+        if p["momentum"] == 0.0 and not p["nesterov"]:
+            return train.GradientDescentOptimizer(p["learning_rate"])
+        return train.MomentumOptimizer(
+            p["learning_rate"], p["momentum"], use_nesterov=p["nesterov"]
+        )
+    if spec.name == "rmsprop":
+        return train.RMSPropOptimizer(
+            p["learning_rate"],
+            decay=p["rho"],
+            momentum=p["momentum"],
+            epsilon=p["epsilon"],
+            centered=p["centered"],
+        )
+    if spec.name == "adam":
+        return AdamOptimizer(
+            p["learning_rate"], beta1=p["beta_1"], beta2=p["beta_2"], epsilon=p["epsilon"]
+        )
+    raise ValueError(f"no TF1 optimizer for {spec.name!r}")
+
+
+def after_init(optimizer, variables) -> list:
+    """Ops to run once after `global_variables_initializer` so TF1 starts where Keras starts."""
+    if isinstance(optimizer, train.RMSPropOptimizer):
+        slots = [optimizer.get_slot(v, "rms") for v in variables]
+        return [s.assign(tf.zeros_like(s)) for s in slots if s is not None]
+    return []

@@ -1,0 +1,180 @@
+"""Data sets of the notes, and the one batching helper both tracks train from.
+
+Every data set here is made on this machine or shipped with a package (scikit-learn's 8x8
+digits), so tests and the default run work offline. Real MNIST goes through
+`keras.datasets.mnist.load_data`, as in Chollet's book; where it cannot be had, the error says
+which file to put where.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Data(NamedTuple):
+    """Training and validation arrays, float32, labels shaped like the model's output."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+
+def one_hot(labels, classes: int) -> np.ndarray:
+    """Integer class labels -> one-hot rows (C29), float32."""
+    return np.eye(classes, dtype=np.float32)[np.asarray(labels, dtype=np.int64)]
+
+
+# --- the NNFS data sets, by their NNFS definitions --------------------------------------------
+
+def spiral_data(samples: int, classes: int, rng=None):
+    """NNFS `spiral_data`: `classes` arms of `samples` points each, radius 0..1, noisy angle."""
+    rng = np.random.default_rng(0) if rng is None else rng
+    x = np.zeros((samples * classes, 2))
+    y = np.zeros(samples * classes, dtype="uint8")
+    for class_number in range(classes):
+        ix = range(samples * class_number, samples * (class_number + 1))
+        r = np.linspace(0.0, 1, samples)
+        t = np.linspace(class_number * 4, (class_number + 1) * 4, samples)
+        t = t + rng.standard_normal(samples) * 0.2
+        x[ix] = np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
+        y[ix] = class_number
+    return x, y
+
+
+def sine_data(samples: int = 1000):
+    """NNFS `sine_data`: x evenly spaced on [0, 1), y = sin(2*pi*x); both shaped (samples, 1)."""
+    x = np.arange(samples).reshape(-1, 1) / samples
+    y = np.sin(2 * np.pi * x).reshape(-1, 1)
+    return x, y
+
+
+# --- loaders, one per data set name ------------------------------------------------------------
+
+def load_digits() -> Data:
+    """scikit-learn's bundled 8x8 digits (1,797 images): an offline MNIST in miniature.
+
+    Pixels 0..16 are scaled to 0..1 (C04); a fixed 80/20 split, the same for every seed.
+    """
+    from sklearn.datasets import load_digits as _sk_digits
+
+    digits = _sk_digits()
+    x = (digits.data / 16.0).astype(np.float32)
+    y = one_hot(digits.target, 10)
+    order = np.random.default_rng(0).permutation(len(x))
+    cut = int(0.8 * len(x))
+    return Data(x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]])
+
+
+def mnist_cache_path() -> str:
+    """Where `keras.datasets.mnist.load_data()` looks for (and would download) `mnist.npz`."""
+    home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    return os.path.join(home, "datasets", "mnist.npz")
+
+
+def load_mnist(path: str | None = None) -> Data:
+    """Real MNIST, 28x28 flattened to 784 and scaled to 0..1; the 10,000 test images validate.
+
+    `path` is an `mnist.npz` (keys x_train, y_train, x_test, y_test); without it, Keras's own
+    loader is used, which reads its cache or downloads.
+    """
+    if path is not None:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"--data {path!r}: no such file; expected an mnist.npz")
+        with np.load(path, allow_pickle=False) as f:
+            (x_tr, y_tr), (x_te, y_te) = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    else:
+        import keras
+
+        try:
+            (x_tr, y_tr), (x_te, y_te) = keras.datasets.mnist.load_data()
+        except Exception as e:  # no network, no cache: say what to do instead
+            raise FileNotFoundError(
+                f"MNIST is not available offline ({type(e).__name__}); put mnist.npz at "
+                f"{mnist_cache_path()} or pass --data PATH/TO/mnist.npz"
+            ) from e
+
+    def prep(x, y):
+        return (x.reshape(len(x), -1) / 255.0).astype(np.float32), one_hot(y, 10)
+
+    return Data(*prep(x_tr, y_tr), *prep(x_te, y_te))
+
+
+def load_spiral(seed: int = 0) -> Data:
+    """NNFS spiral, 3 classes x 100 points; validation is a fresh draw of the same spiral."""
+    rng = np.random.default_rng(seed)
+    x, y = spiral_data(100, 3, rng)
+    xv, yv = spiral_data(100, 3, rng)
+    return Data(x.astype(np.float32), one_hot(y, 3), xv.astype(np.float32), one_hot(yv, 3))
+
+
+def load_sine(seed: int = 0) -> Data:
+    """NNFS sine, 1,000 points; validation on a 200-point grid offset between training points."""
+    x, y = sine_data(1000)
+    xv = (np.arange(200).reshape(-1, 1) + 0.5) / 200
+    f32 = np.float32
+    return Data(x.astype(f32), y.astype(f32), xv.astype(f32), np.sin(2 * np.pi * xv).astype(f32))
+
+
+def load_binary4(seed: int = 0) -> Data:
+    """4 standard-normal features; label 1 when a fixed linear score plus noise is positive."""
+    rng = np.random.default_rng(seed)
+    w = np.array([1.5, -2.0, 0.5, 1.0])
+    x = rng.standard_normal((600, 4))
+    y = (x @ w + 0.5 * rng.standard_normal(600) > 0).astype(np.float32).reshape(-1, 1)
+    x = x.astype(np.float32)
+    return Data(x[:500], y[:500], x[500:], y[500:])
+
+
+# name -> (input features, loader(seed, path))
+DATASETS = {
+    "digits": (64, lambda seed, path: load_digits()),
+    "mnist": (784, lambda seed, path: load_mnist(path)),
+    "spiral": (2, lambda seed, path: load_spiral(seed)),
+    "sine": (1, lambda seed, path: load_sine(seed)),
+    "binary4": (4, lambda seed, path: load_binary4(seed)),
+}
+
+
+def load_dataset(name: str, seed: int = 0, path: str | None = None) -> Data:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of: {', '.join(sorted(DATASETS))}")
+    if path is not None and name != "mnist":
+        raise ValueError(f"--data is for --dataset mnist, not {name!r}")
+    return DATASETS[name][1](seed, path)
+
+
+# --- batching: the one helper that feeds both tracks -------------------------------------------
+
+def steps_per_epoch(num_samples: int, batch_size: int) -> int:
+    """Iterations in one epoch: ceil(N / batch) (C14); the last batch may be partial."""
+    return math.ceil(num_samples / batch_size)
+
+
+def batch_indices(num_samples: int, batch_size: int, *, epoch: int = 0, seed: int = 0,
+                  shuffle: bool = True) -> list[np.ndarray]:
+    """The sample indices of every batch of one epoch, in order.
+
+    With `shuffle`, each epoch is a fresh permutation drawn from (seed, epoch) alone, so any
+    epoch's batches can be rebuilt without replaying the ones before it (and both tracks, and a
+    resumed run, see the same batches).
+    """
+    if shuffle:
+        order = np.random.default_rng([seed, epoch]).permutation(num_samples)
+    else:
+        order = np.arange(num_samples)
+    return [order[i:i + batch_size] for i in range(0, num_samples, batch_size)]
+
+
+def split_validation(x, y, fraction: float):
+    """Keras's `validation_split`: the last `fraction` of the samples, taken before shuffling."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"validation_split must be between 0 and 1, got {fraction!r}")
+    cut = int(math.floor(len(x) * (1.0 - fraction)))
+    if cut == 0 or cut == len(x):
+        raise ValueError(f"validation_split={fraction} leaves an empty split of {len(x)} samples")
+    return (x[:cut], y[:cut]), (x[cut:], y[cut:])

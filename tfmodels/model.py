@@ -1,0 +1,125 @@
+"""A spec built as a Keras 3 `Sequential`, compiled and ready for `fit/evaluate/predict`.
+
+    model = build_model(get_spec("mnist_mlp"))
+    history = model.fit(x, y, batch_size=128, epochs=5, validation_data=(xv, yv))
+    probabilities = model.predict(xv)
+
+`SpecSequential` is a plain `keras.Sequential` with two additions: inputs are checked before
+Keras sees them (a wrong feature count gets one line naming both shapes), and NumPy training
+data is batched by `tfmodels.data.batch_indices`, the seeded helper the TF1 track uses too, so
+both tracks see the same batches in the same order.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from tfmodels.checks import check_batch_size, check_x, check_y
+from tfmodels.data import batch_indices, split_validation
+from tfmodels.optimizers import make_optimizer
+from tfmodels.spec import ModelSpec, initial_weights
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """`(x[idx], y[idx])` for each batch of `batch_indices`, a fresh order every epoch."""
+
+    def __init__(self, x, y, batch_size: int, seed: int, shuffle: bool, epoch: int = 0):
+        super().__init__()
+        self.x, self.y = x, y
+        self.batch_size, self.seed, self.shuffle = batch_size, seed, shuffle
+        self.set_epoch(epoch)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self._batches = batch_indices(len(self.x), self.batch_size, epoch=epoch,
+                                      seed=self.seed, shuffle=self.shuffle)
+
+    def __len__(self):
+        return len(self._batches)
+
+    def __getitem__(self, i):
+        idx = self._batches[i]
+        return self.x[idx], self.y[idx]
+
+
+class _FollowEpochs(keras.callbacks.Callback):
+    """Tells `EpochBatches` which epoch `fit` is starting.
+
+    `PyDataset.on_epoch_end` cannot be trusted to count epochs: Keras 3 also calls it after
+    peeking at a first batch to build the model. The callback's `epoch` argument is the real one
+    (and counts from `initial_epoch`), and it arrives before the epoch's data iterator is made.
+    """
+
+    def __init__(self, batches: EpochBatches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.set_epoch(epoch)
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array__")
+
+
+@keras.saving.register_keras_serializable(package="tfmodels")
+class SpecSequential(keras.Sequential):
+    """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does."""
+
+    shuffle_seed = 0
+
+    def _check_xy(self, x, y):
+        x = check_x(x, self.input_shape[-1])
+        return x, check_y(y, x, self.output_shape[-1], getattr(self, "loss", None))
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, **kwargs):
+        if not _is_array(x):  # a tf.data.Dataset, a PyDataset, a generator: Keras's own path
+            return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                               callbacks=callbacks, validation_split=validation_split,
+                               validation_data=validation_data, shuffle=shuffle,
+                               initial_epoch=initial_epoch, **kwargs)
+        x, y = self._check_xy(x, y)
+        batch_size = check_batch_size(batch_size)
+        if validation_split:
+            (x, y), validation_data = split_validation(x, y, validation_split)
+        if validation_data is not None:
+            validation_data = self._check_xy(*validation_data[:2])
+        batches = EpochBatches(x, y, batch_size, self.shuffle_seed, shuffle, initial_epoch)
+        callbacks = [_FollowEpochs(batches), *(callbacks or [])]
+        return super().fit(batches, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                           validation_data=validation_data, validation_batch_size=batch_size,
+                           shuffle=False, initial_epoch=initial_epoch, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
+        if _is_array(x):
+            x, y = self._check_xy(x, y)
+            batch_size = check_batch_size(batch_size)
+        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose, **kwargs)
+
+    def predict(self, x, batch_size=None, verbose="auto", **kwargs):
+        if _is_array(x):
+            x = check_x(x, self.input_shape[-1])
+            batch_size = check_batch_size(batch_size)
+        return super().predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
+
+
+def build_model(spec: ModelSpec, weights=None) -> SpecSequential:
+    """The Keras twin of `tf1_compat.model.Model(spec)`: built, compiled, weights loaded."""
+    model = SpecSequential(
+        [keras.Input((spec.input_dim,), name="x")]
+        + [
+            keras.layers.Dense(layer.units, activation=layer.activation, name=f"dense_{i}")
+            for i, layer in enumerate(spec.layers)
+        ],
+        name=spec.name,
+    )
+    model.shuffle_seed = spec.seed
+    model.compile(
+        optimizer=make_optimizer(spec.optimizer),
+        loss=spec.loss,
+        metrics=list(spec.metrics),
+    )
+    model.set_weights(initial_weights(spec) if weights is None else weights)
+    return model
