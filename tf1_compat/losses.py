@@ -38,7 +38,8 @@ def metric_sum(name: str, loss: str, labels, outputs):
         return tf.reduce_sum(tf.cast(hits, outputs.dtype))
     if name == "accuracy" and loss == "binary_crossentropy":
         predicted = tf.cast(outputs > 0.5, labels.dtype)
-        return tf.reduce_sum(tf.reduce_mean(tf.cast(tf.equal(labels, predicted), outputs.dtype), -1))
+        hits = tf.cast(tf.equal(labels, predicted), outputs.dtype)
+        return tf.reduce_sum(tf.reduce_mean(hits, axis=-1))
     if name == "mae":
         return tf.reduce_sum(tf.reduce_mean(tf.abs(labels - outputs), axis=-1))
     raise ValueError(f"no TF1 metric {name!r} for loss {loss!r}")

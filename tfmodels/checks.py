@@ -32,7 +32,8 @@ def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
     if len(shape) != 2 or shape[1] != output_dim:
         hint = ""
         if loss == "categorical_crossentropy" and len(shape) == 1:
-            hint = f"; integer labels? one-hot them with keras.utils.to_categorical(y, {output_dim})"
+            hint = ("; integer labels? one-hot them with "
+                    f"keras.utils.to_categorical(y, {output_dim})")
         raise ValueError(
             f"{what} has shape {shape}, but the model's output is (None, {output_dim}) "
             f"for {loss}{hint}"

@@ -142,7 +142,9 @@ DATASETS = {
 
 def load_dataset(name: str, seed: int = 0, path: str | None = None) -> Data:
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; expected one of: {', '.join(sorted(DATASETS))}")
+        raise ValueError(
+            f"unknown dataset {name!r}; expected one of: {', '.join(sorted(DATASETS))}"
+        )
     if path is not None and name != "mnist":
         raise ValueError(f"--data is for --dataset mnist, not {name!r}")
     return DATASETS[name][1](seed, path)

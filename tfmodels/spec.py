@@ -112,7 +112,9 @@ class ModelSpec:
         for m in self.metrics:
             _one_of("metric", m, METRICS)
         if "accuracy" in self.metrics and self.loss == "mean_squared_error":
-            raise ValueError("metric 'accuracy' needs a cross-entropy loss; use 'mae' for regression")
+            raise ValueError(
+                "metric 'accuracy' needs a cross-entropy loss; use 'mae' for regression"
+            )
         for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs),
                              ("input_dim", self.input_dim)):
             if not isinstance(value, int) or value < 1:
