@@ -25,6 +25,29 @@ from tfmodels.spec import ModelSpec, initial_weights
 v1 = tf.compat.v1
 
 
+class _Means:
+    """Keras's epoch averages, kept as Keras keeps them: float32 `total` and `count` per name.
+
+    The loss is a per-batch mean, weighted by the batch's size; a metric arrives as a batch sum
+    of per-sample values. Accumulating in float32 like Keras's `Mean` metric (rather than in
+    float64) makes the epoch numbers equal bit for bit whenever the weights are.
+    """
+
+    def __init__(self, names):
+        self.total = dict.fromkeys(names, np.float32(0))
+        self.count = dict.fromkeys(names, np.float32(0))
+
+    def add(self, values: dict, batch: int) -> None:
+        n = np.float32(batch)
+        for name, value in values.items():
+            value = np.float32(value)
+            self.total[name] += value * n if name == "loss" else value
+            self.count[name] += n
+
+    def result(self) -> dict:
+        return {k: float(self.total[k] / self.count[k]) for k in self.total}
+
+
 class Model:
     """The TF1 twin of `tfmodels.model.build_model(spec)`."""
 
@@ -135,7 +158,7 @@ class Model:
         callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
-            sums, seen = dict.fromkeys(fetches, 0.0), 0
+            means = _Means(fetches)
             batches = batch_indices(len(x), batch_size, epoch=epoch, seed=self.spec.seed,
                                     shuffle=shuffle)
             for step, idx in enumerate(batches):
@@ -143,14 +166,9 @@ class Model:
                 values, _ = self.session.run(
                     (fetches, self.train_op), {self.x: x[idx], self.y: y[idx]}
                 )
-                # Keras averages the per-batch mean loss weighted by batch size, and the metrics
-                # per sample: accumulate both the same way.
-                sums["loss"] += float(values["loss"]) * len(idx)
-                for name in self._metric_sums:
-                    sums[name] += float(values[name])
-                seen += len(idx)
-                callbacks.on_train_batch_end(step, {k: v / seen for k, v in sums.items()})
-            logs = {k: v / seen for k, v in sums.items()}
+                means.add(values, len(idx))
+                callbacks.on_train_batch_end(step, means.result())
+            logs = means.result()
             if validation_data is not None:
                 val = self.evaluate(*validation_data, batch_size=batch_size, verbose=0,
                                     return_dict=True)
@@ -166,16 +184,14 @@ class Model:
         x, y = self._check_xy(x, y)
         batch_size = check_batch_size(batch_size)
         fetches = {"loss": self.loss, **self._metric_sums}
-        sums = dict.fromkeys(fetches, 0.0)
+        means = _Means(fetches)
         bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
                                   verbose=1 if verbose == "auto" else verbose)
         for step, idx in enumerate(batch_indices(len(x), batch_size, shuffle=False), 1):
             values = self.session.run(fetches, {self.x: x[idx], self.y: y[idx]})
-            sums["loss"] += float(values["loss"]) * len(idx)
-            for name in self._metric_sums:
-                sums[name] += float(values[name])
+            means.add(values, len(idx))
             bar.update(step)
-        results = {k: v / len(x) for k, v in sums.items()}
+        results = means.result()
         if return_dict:
             return results
         return results["loss"] if len(results) == 1 else list(results.values())

@@ -39,10 +39,9 @@ class AdamOptimizer(train.AdamOptimizer):
         with tf.control_dependencies(update_ops):
             beta1_power, beta2_power = self._get_beta_accumulators()
             t = self._get_non_slot_variable("t", graph=beta1_power.graph)
-            with tf.compat.v1.colocate_with(beta1_power):
-                t_next = t.assign_add(1.0)
-                update_beta1 = beta1_power.assign(tf.pow(self._beta1_t, t_next))
-                update_beta2 = beta2_power.assign(tf.pow(self._beta2_t, t_next))
+            t_next = t.assign_add(1.0)
+            update_beta1 = beta1_power.assign(tf.pow(self._beta1_t, t_next))
+            update_beta2 = beta2_power.assign(tf.pow(self._beta2_t, t_next))
         return tf.group(*update_ops, update_beta1, update_beta2, name=name_scope)
 
 

@@ -1,0 +1,134 @@
+"""The parity proof: train both tracks from the same weights on the same batches, compare.
+
+    report = compare(get_spec("mnist_mlp"), load_dataset("digits"))
+    print(report.table())
+    assert report.ok
+
+Each track trains through its public `fit`, exactly as a user would call it; the comparison
+then looks at every per-epoch number both returned, the final weights and the predictions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from tfmodels.data import Data
+from tfmodels.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
+
+
+@dataclass
+class TrackResult:
+    """What one track's training gave back."""
+
+    history: dict  # Keras's History.history: {"loss": [...], "val_loss": [...], ...}
+    weights: list
+    predictions: np.ndarray  # on the validation inputs
+
+
+def _fit_args(spec: ModelSpec, data: Data, verbose):
+    return dict(batch_size=spec.batch_size, epochs=spec.epochs, verbose=verbose,
+                validation_data=(data.x_val, data.y_val))
+
+
+def train_keras(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0) -> TrackResult:
+    from tfmodels.model import build_model
+
+    model = build_model(spec, weights)
+    callbacks = [keras.callbacks.TensorBoard(log_dir)] if log_dir else []
+    history = model.fit(data.x_train, data.y_train, callbacks=callbacks,
+                        **_fit_args(spec, data, verbose))
+    return TrackResult(history.history, model.get_weights(),
+                       model.predict(data.x_val, batch_size=spec.batch_size, verbose=0))
+
+
+def train_tf1(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0) -> TrackResult:
+    from tf1_compat.model import Model
+    from tf1_compat.tensorboard import TensorBoard
+
+    with Model(spec, weights) as model:
+        callbacks = [TensorBoard(log_dir)] if log_dir else []
+        history = model.fit(data.x_train, data.y_train, callbacks=callbacks,
+                            **_fit_args(spec, data, verbose))
+        return TrackResult(history.history, model.get_weights(),
+                           model.predict(data.x_val, batch_size=spec.batch_size, verbose=0))
+
+
+@dataclass
+class ParityReport:
+    keras: TrackResult
+    tf1: TrackResult
+    loss_rdiff: list  # per epoch: the largest relative difference of any loss (train, val)
+    weight_diff: float  # largest |w_keras - w_tf1| over all final weights
+    prediction_diff: float  # largest |p_keras - p_tf1| over the validation predictions
+
+    @property
+    def max_loss_rdiff(self) -> float:
+        return max(self.loss_rdiff)
+
+    @property
+    def ok(self) -> bool:
+        return (self.max_loss_rdiff <= LOSS_RTOL and self.weight_diff <= WEIGHT_ATOL
+                and self.prediction_diff <= PREDICTION_ATOL)
+
+    def table(self) -> str:
+        # loss first, then the metrics, then the same on validation data, as Keras prints them
+        keys = sorted(self.keras.history, key=lambda k: (k.startswith("val_"), k != "loss"
+                                                         and k != "val_loss", k))
+        header = ["epoch"] + [f"{k} {t}" for k in keys for t in ("keras", "tf1")] + ["loss rel.Δ"]
+        rows = []
+        for e, rdiff in enumerate(self.loss_rdiff):
+            values = [f"{h.history[k][e]:.6f}" for k in keys for h in (self.keras, self.tf1)]
+            rows.append([str(e + 1)] + values + [f"{rdiff:.1e}"])
+        widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in [header] + rows]
+        verdict = ("OK: both tracks computed the same numbers" if self.ok else
+                   "FAILED: the tracks disagree beyond the tolerance")
+        lines += [
+            "",
+            f"largest relative difference in an epoch's loss: {self.max_loss_rdiff:.1e}"
+            f"  (tolerance {LOSS_RTOL:.0e})",
+            f"largest difference in the final weights:        {self.weight_diff:.1e}"
+            f"  (tolerance {WEIGHT_ATOL:.0e})",
+            f"largest difference in the predictions:          {self.prediction_diff:.1e}"
+            f"  (tolerance {PREDICTION_ATOL:.0e})",
+            f"parity: {verdict}",
+        ]
+        return "\n".join(lines)
+
+
+def parity(keras_result: TrackResult, tf1_result: TrackResult) -> ParityReport:
+    """Compare two tracks' results number by number."""
+    k, t = keras_result.history, tf1_result.history
+    if set(k) != set(t):
+        raise ValueError(f"the tracks logged different metrics: {sorted(k)} vs {sorted(t)}")
+    epochs = len(k["loss"])
+    loss_keys = [key for key in k if key in ("loss", "val_loss")]
+    rdiff = [
+        max(abs(k[key][e] - t[key][e]) / max(abs(k[key][e]), 1e-12) for key in loss_keys)
+        for e in range(epochs)
+    ]
+    weight_diff = max(float(np.max(np.abs(a - b)))
+                      for a, b in zip(keras_result.weights, tf1_result.weights))
+    prediction_diff = float(np.max(np.abs(keras_result.predictions - tf1_result.predictions)))
+    return ParityReport(keras_result, tf1_result, rdiff, weight_diff, prediction_diff)
+
+
+def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=None,
+            verbose=0) -> ParityReport:
+    """Train both tracks from `weights` (default: the spec's seeded start) and compare them.
+
+    With `run_dir`, each track writes TensorBoard logs to `<run_dir>/<track>`.
+    """
+    weights = initial_weights(spec) if weights is None else weights
+    log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
+    if verbose:
+        print("\n-- Keras track (keras.Sequential, compile/fit) --")
+    keras_result = train_keras(spec, data, weights, log("keras"), verbose)
+    if verbose:
+        print("\n-- TF1 track (tf.compat.v1 Graph, Session, feed_dict) --")
+    tf1_result = train_tf1(spec, data, weights, log("tf1"), verbose)
+    return parity(keras_result, tf1_result)
