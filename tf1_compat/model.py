@@ -107,6 +107,11 @@ class Model:
     def learning_rate(self) -> float:
         return self.spec.optimizer.learning_rate
 
+    @property
+    def iterations(self) -> int:
+        """Training steps so far: the graph's `global_step` (Keras: `optimizer.iterations`)."""
+        return int(self.session.run(self.global_step))
+
     def get_weights(self) -> list[np.ndarray]:
         """Kernel and bias of each layer, in Keras's order and shapes."""
         return self.session.run(self.variables)

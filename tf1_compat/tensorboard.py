@@ -3,7 +3,8 @@
 A Keras callback (`keras.callbacks.Callback`) so it plugs into `Model.fit(callbacks=[...])` just as
 `keras.callbacks.TensorBoard` plugs into Keras's `fit`. It writes to `<log_dir>/train` (with the
 graph) and `<log_dir>/validation`, under the tags Keras uses (`epoch_loss`, `epoch_accuracy`,
-`epoch_learning_rate`, ...), so `tensorboard --logdir` overlays the two tracks' curves.
+`epoch_learning_rate`, and on validation `evaluation_loss_vs_iterations` at the training step), so
+`tensorboard --logdir` overlays the two tracks' curves.
 """
 
 from __future__ import annotations
@@ -35,14 +36,19 @@ class TensorBoard(keras.callbacks.Callback):
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         train["learning_rate"] = self.model.learning_rate
         val = {k[len("val_"):]: v for k, v in logs.items() if k.startswith("val_")}
-        for writer, values in ((self._train, train), (self._val, val)):
-            if values:
-                summary = v1.Summary(value=[
-                    v1.Summary.Value(tag=f"epoch_{name}", simple_value=float(value))
-                    for name, value in values.items()
-                ])
-                writer.add_summary(summary, global_step=epoch)
-                writer.flush()
+        self._write(self._train, epoch, {f"epoch_{k}": v for k, v in train.items()})
+        self._write(self._val, epoch, {f"epoch_{k}": v for k, v in val.items()})
+        # Keras also logs each evaluation against the optimizer's step count.
+        self._write(self._val, self.model.iterations,
+                    {f"evaluation_{k}_vs_iterations": v for k, v in val.items()})
+
+    @staticmethod
+    def _write(writer, step, values):
+        if values:
+            summary = v1.Summary(value=[v1.Summary.Value(tag=tag, simple_value=float(value))
+                                        for tag, value in values.items()])
+            writer.add_summary(summary, global_step=step)
+            writer.flush()
 
     def on_train_end(self, logs=None):
         for writer in (self._train, self._val):

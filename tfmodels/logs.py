@@ -1,4 +1,8 @@
-"""Where runs write their TensorBoard logs: `<logdir>/<model>/<run-id>/<track>/{train,validation}`."""
+"""Where runs write their TensorBoard logs.
+
+    <logdir>/<model>/<run-id>/<track>/train
+    <logdir>/<model>/<run-id>/<track>/validation
+"""
 
 from __future__ import annotations
 

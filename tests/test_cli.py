@@ -1,0 +1,105 @@
+"""`tfmodels` as a user runs it."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfmodels.cli import main
+
+
+def test_list_shows_every_model(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("mnist_mlp", "spiral", "sine", "binary4"):
+        assert name in out
+    assert "64 -> 512 relu -> 10 softmax" in out
+
+
+def test_unknown_model_is_one_line_listing_the_valid_names(capsys):
+    assert main(["train", "resnet"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("tfmodels: error: unknown model 'resnet'; expected one of: "
+                           "binary4, mnist_mlp, sine, spiral")
+
+
+def test_bad_numbers_are_one_line_errors(capsys, tmp_path):
+    assert main(["compare", "binary4", "--epochs", "0", "--logdir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "tfmodels: error: epochs must be a positive integer, got 0")
+    assert not os.listdir(tmp_path)  # nothing was written
+
+
+def test_mnist_offline_tells_where_to_put_the_file(capsys, monkeypatch, tmp_path):
+    import keras
+
+    def offline(*a, **k):
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert main(["compare", "--dataset", "mnist", "--logdir", str(tmp_path / "logs")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert os.path.join(str(tmp_path), "datasets", "mnist.npz") in err
+
+
+def test_compare_prints_the_table_and_the_next_command(capsys, tmp_path):
+    assert main(["compare", "binary4", "--epochs", "2", "--logdir", str(tmp_path),
+                 "--verbose", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "parity: OK" in out
+    assert out.rstrip().endswith("Next: tensorboard --logdir=" + str(tmp_path))
+    (run,) = os.listdir(tmp_path / "binary4")
+    assert sorted(os.listdir(tmp_path / "binary4" / run)) == ["keras", "tf1"]
+
+
+def test_compare_exits_non_zero_when_the_tracks_disagree(capsys, monkeypatch, tmp_path):
+    import tfmodels.compare as cmp
+
+    real_train_tf1 = cmp.train_tf1
+
+    def train_tf1_from_other_weights(spec, data, weights, *args):
+        weights = [w.copy() for w in weights]
+        weights[0][0, 0] += 0.01
+        return real_train_tf1(spec, data, weights, *args)
+
+    monkeypatch.setattr(cmp, "train_tf1", train_tf1_from_other_weights)
+    assert main(["compare", "binary4", "--epochs", "1", "--logdir", str(tmp_path),
+                 "--verbose", "0"]) == 1
+    assert "parity: FAILED" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_train_either_track(capsys, tmp_path, track):
+    assert main(["train", "sine", "--track", track, "--epochs", "1", "--logdir", str(tmp_path),
+                 "--verbose", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "Final epoch: loss" in out
+    (run,) = os.listdir(tmp_path / "sine")
+    assert os.listdir(tmp_path / "sine" / run) == [track]
+
+
+def test_mnist_from_a_file_through_the_cli(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=rng.integers(0, 256, (64, 28, 28), dtype=np.uint8),
+             y_train=rng.integers(0, 10, 64), x_test=rng.integers(0, 256, (16, 28, 28)),
+             y_test=rng.integers(0, 10, 16))
+    assert main(["compare", "--dataset", "mnist", "--data", str(path), "--epochs", "1",
+                 "--logdir", str(tmp_path / "logs"), "--verbose", "0"]) == 0
+    assert "parity: OK" in capsys.readouterr().out
+
+
+def test_console_script_runs_as_installed(tmp_path):
+    """The `tfmodels` command itself (a subprocess, as a user types it)."""
+    exe = os.path.join(os.path.dirname(sys.executable), "tfmodels")
+    done = subprocess.run([exe, "compare", "binary4", "--epochs", "1", "--logdir",
+                           str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Next: tensorboard --logdir=" in done.stdout
+    bad = subprocess.run([exe, "compare", "nope"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "tfmodels: error: unknown model 'nope'" in bad.stderr

@@ -1,0 +1,66 @@
+"""The Keras track: a compiled keras.Sequential from a spec, with checked inputs."""
+
+import keras
+import numpy as np
+import pytest
+
+from tfmodels.data import batch_indices
+from tfmodels.model import EpochBatches, SpecSequential, build_model
+from tfmodels.registry import get_spec
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model(get_spec("mnist_mlp"))
+
+
+def test_builds_the_spec_as_a_compiled_sequential(model):
+    assert isinstance(model, keras.Sequential) and isinstance(model, SpecSequential)
+    assert [ly.name for ly in model.layers] == ["dense_0", "dense_1"]
+    assert model.input_shape == (None, 64) and model.output_shape == (None, 10)
+    assert isinstance(model.optimizer, keras.optimizers.RMSprop)
+    assert model.loss == "categorical_crossentropy"
+
+
+@pytest.mark.parametrize("call", ["predict", "evaluate", "fit"])
+def test_wrong_feature_count_is_one_line_naming_both_shapes(model, call):
+    x, y = np.zeros((2, 5), np.float32), np.zeros((2, 10), np.float32)
+    args = (x,) if call == "predict" else (x, y)
+    with pytest.raises(ValueError) as err:
+        getattr(model, call)(*args, verbose=0)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "x has shape (2, 5), but the model expects (None, 64)" in message
+
+
+def test_integer_labels_for_a_one_hot_loss_get_a_hint(model):
+    with pytest.raises(ValueError, match=r"y has shape \(2,\).*to_categorical\(y, 10\)"):
+        model.evaluate(np.zeros((2, 64)), np.array([1, 2]), verbose=0)
+
+
+def test_fit_sees_the_batches_of_the_shared_helper(monkeypatch):
+    spec = get_spec("binary4", epochs=2)
+    seen = []
+
+    class Spy(EpochBatches):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            seen.append((self.epoch, i, x[:, 0].copy()))
+            return x, y
+
+    monkeypatch.setattr("tfmodels.model.EpochBatches", Spy)
+    x = np.arange(40, dtype=np.float32).reshape(10, 4)
+    y = np.zeros((10, 1), np.float32)
+    build_model(spec).fit(x, y, batch_size=4, epochs=2, verbose=0)
+    trained = {(e, i): col for e, i, col in seen}  # Keras may peek at a batch twice
+    for epoch in (0, 1):
+        for i, idx in enumerate(batch_indices(10, 4, epoch=epoch, seed=spec.seed)):
+            assert np.array_equal(trained[(epoch, i)], x[idx, 0])
+
+
+def test_evaluate_and_predict_return_what_keras_returns(model):
+    x, y = np.zeros((3, 64), np.float32), np.eye(10, dtype=np.float32)[[0, 1, 2]]
+    loss, acc = model.evaluate(x, y, verbose=0)
+    assert isinstance(loss, float) and 0 <= acc <= 1
+    p = model.predict(x, verbose=0)
+    assert p.shape == (3, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-6)

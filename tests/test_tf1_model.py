@@ -1,0 +1,97 @@
+"""The TF1 track: a graph of placeholders and get_variable layers, run in a Session."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf1_compat.model import Model
+from tfmodels.registry import get_spec
+
+
+@pytest.fixture(scope="module")
+def model():
+    with Model(get_spec("mnist_mlp")) as m:
+        yield m
+
+
+def test_graph_reads_like_the_notes(model):
+    # C18: placeholders with None for the batch size
+    assert model.x.op.type == "Placeholder" and model.x.shape.as_list() == [None, 64]
+    assert model.y.shape.as_list() == [None, 10]
+    # C19/C21: variables from get_variable inside one variable_scope per layer
+    assert [v.op.name for v in model.variables] == [
+        "dense_0/kernel", "dense_0/bias", "dense_1/kernel", "dense_1/bias"]
+    ops = {op.type for op in model.graph.get_operations()}
+    assert {"MatMul", "BiasAdd", "Relu", "SoftmaxCrossEntropyWithLogits"} <= ops
+    assert any(op.type.startswith("ResourceApplyRMSProp") for op in model.graph.get_operations())
+    assert model.graph.finalized  # no op is ever added while training
+
+
+def test_weights_round_trip_in_keras_order_and_shapes(model):
+    before = model.get_weights()
+    assert [w.shape for w in before] == [(64, 512), (512,), (512, 10), (10,)]
+    changed = [w + 1 for w in before]
+    model.set_weights(changed)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), changed))
+    model.set_weights(before)
+
+
+def test_set_weights_names_the_misshapen_variable(model):
+    bad = model.get_weights()
+    bad[2] = np.zeros((10, 512), np.float32)
+    with pytest.raises(ValueError, match=r"weight dense_1/kernel has shape \(512, 10\), "
+                                         r"got \(10, 512\)"):
+        model.set_weights(bad)
+    with pytest.raises(ValueError, match="expected 4 weight arrays"):
+        model.set_weights(bad[:3])
+
+
+@pytest.mark.parametrize("call", ["predict", "evaluate", "fit"])
+def test_wrong_feature_count_is_one_line_naming_both_shapes(model, call):
+    x, y = np.zeros((2, 5), np.float32), np.zeros((2, 10), np.float32)
+    args = (x,) if call == "predict" else (x, y)
+    with pytest.raises(ValueError) as err:
+        getattr(model, call)(*args, verbose=0)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "x has shape (2, 5), but the model expects (None, 64)" in message
+
+
+def test_fit_returns_a_keras_history_like_keras_fit():
+    spec = get_spec("binary4")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(50, 4)).astype(np.float32), np.ones((50, 1), np.float32)
+    with Model(spec) as m:
+        history = m.fit(x, y, batch_size=16, epochs=3, validation_split=0.2, verbose=0)
+        assert isinstance(history, keras.callbacks.History) and m.history is history
+        assert history.epoch == [0, 1, 2]
+        assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert history.params["steps"] == 3  # ceil(40 / 16)
+        assert m.iterations == 9
+        loss, acc = m.evaluate(x, y, verbose=0)
+        assert m.evaluate(x, y, verbose=0, return_dict=True) == {"loss": loss, "accuracy": acc}
+
+
+def test_keras_callbacks_work_on_the_tf1_model():
+    stop_after_one = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: setattr(m, "stop_training", True))
+    spec = get_spec("binary4")
+    with Model(spec) as m:
+        history = m.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=5, verbose=0,
+                        callbacks=[stop_after_one])
+    assert history.epoch == [0]
+
+
+def test_progress_uses_keras_progbar(capsys):
+    with Model(get_spec("binary4")) as m:
+        m.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=2, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out and "loss:" in out
+
+
+def test_runs_in_its_own_graph_beside_eager_keras():
+    assert tf.executing_eagerly()  # the TF1 graph never switches the process to graph mode
+    with Model(get_spec("sine")) as m:
+        assert m.predict(np.zeros((1, 1)), verbose=0).shape == (1, 1)
+    assert tf.executing_eagerly()
