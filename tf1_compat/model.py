@@ -37,6 +37,13 @@ class _Means:
         self.total = dict.fromkeys(names, np.float32(0))
         self.count = dict.fromkeys(names, np.float32(0))
 
+    def state(self) -> dict:
+        return {k: [float(self.total[k]), float(self.count[k])] for k in self.total}
+
+    def set_state(self, state: dict) -> None:
+        for k, (total, count) in state.items():
+            self.total[k], self.count[k] = np.float32(total), np.float32(count)
+
     def add(self, values: dict, batch: int) -> None:
         n = np.float32(batch)
         for name, value in values.items():
@@ -55,6 +62,7 @@ class Model:
         self.spec = spec
         self.stop_training = False
         self.history = None
+        self._means = None
         self.graph = tf.Graph()
         with self.graph.as_default():
             v1.set_random_seed(spec.seed)
@@ -92,6 +100,8 @@ class Model:
                 self._new_values = [v1.placeholder(v.dtype.base_dtype, v.shape)
                                     for v in self.variables]
                 self._assign = [v.assign(p) for v, p in zip(self.variables, self._new_values)]
+            # Saves every variable: weights, optimizer slots, Adam's powers and `global_step`.
+            self.saver = v1.train.Saver(max_to_keep=None, name="saver")
         # Nothing is added to the graph from here on: a training loop that created ops per step
         # would fail loudly instead of slowly leaking memory.
         self.graph.finalize()
@@ -136,12 +146,29 @@ class Model:
         x = check_x(x, self.spec.input_dim)
         return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
 
+    def reset_metrics(self) -> None:
+        """Start the epoch averages afresh (Keras: `model.reset_metrics()`)."""
+        self._means = _Means(["loss", *self._metric_sums])
+
+    @property
+    def metric_state(self) -> dict:
+        """The running epoch averages as `{name: [total, count]}`, for a checkpoint."""
+        return self._means.state() if self._means else {}
+
+    @metric_state.setter
+    def metric_state(self, state: dict) -> None:
+        if self._means is None:
+            self.reset_metrics()
+        self._means.set_state(state)
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
+            initial_step=0):
         """Keras's `fit`, on a Session: same arguments, same `History` back.
 
         Each epoch's batches come from `tfmodels.data.batch_indices(seed=spec.seed)`, the helper
-        the Keras track uses too.
+        the Keras track uses too. `initial_step` (not in Keras) resumes `initial_epoch` part-way,
+        skipping the batches a checkpoint says were already trained.
         """
         x, y = self._check_xy(x, y)
         batch_size = check_batch_size(batch_size)
@@ -160,20 +187,25 @@ class Model:
         )
         fetches = {"loss": self.loss, **self._metric_sums}
         self.stop_training = False
+        logs = None
         callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            means = _Means(fetches)
             batches = batch_indices(len(x), batch_size, epoch=epoch, seed=self.spec.seed,
                                     shuffle=shuffle)
-            for step, idx in enumerate(batches):
+            first = initial_step if epoch == initial_epoch else 0
+            for step in range(first, len(batches)):
+                idx = batches[step]
                 callbacks.on_train_batch_begin(step)
                 values, _ = self.session.run(
                     (fetches, self.train_op), {self.x: x[idx], self.y: y[idx]}
                 )
-                means.add(values, len(idx))
-                callbacks.on_train_batch_end(step, means.result())
-            logs = means.result()
+                self._means.add(values, len(idx))
+                callbacks.on_train_batch_end(step, self._means.result())
+                if self.stop_training:
+                    break
+            logs = self._means.result()
             if validation_data is not None:
                 val = self.evaluate(*validation_data, batch_size=batch_size, verbose=0,
                                     return_dict=True)
@@ -181,7 +213,7 @@ class Model:
             callbacks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        callbacks.on_train_end(logs if epochs > initial_epoch else None)
+        callbacks.on_train_end(logs)
         return self.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):

@@ -1,7 +1,8 @@
 """Input checks shared by both tracks: a user's mistake gets one clear line, not a TF traceback.
 
 The notes' first lesson on shapes ("shapes not aligned") is the commonest mistake of all; these
-checks name the shape the model expects and the shape it was given.
+checks name the shape the model expects and the shape it was given. Each check runs before
+anything is trained or written, so a refused input changes nothing.
 """
 
 from __future__ import annotations
@@ -13,21 +14,36 @@ def _shape(a) -> tuple:
     return tuple(np.shape(a))
 
 
+def _numbers(a, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(a, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must hold numbers; got {type(a).__name__} of "
+                         f"{np.asarray(a).dtype}") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise ValueError(f"{what} holds {int(bad.sum())} NaN or infinite value(s), the first in "
+                         f"row {row}; remove or impute them before training")
+    return arr
+
+
 def check_x(x, input_dim: int, what: str = "x") -> np.ndarray:
-    """`x` must be (samples, input_dim) numbers; returns it as a float32 array."""
+    """`x` must be (samples, input_dim) finite numbers; returns it as a float32 array."""
     shape = _shape(x)
     if len(shape) != 2 or shape[1] != input_dim:
+        rank = f" (rank {len(shape)}, expected 2)" if len(shape) != 2 else ""
         raise ValueError(
-            f"{what} has shape {shape}, but the model expects (None, {input_dim}): "
+            f"{what} has shape {shape}{rank}, but the model expects (None, {input_dim}): "
             f"{input_dim} features per sample, batch axis first"
         )
     if shape[0] == 0:
         raise ValueError(f"{what} is empty: shape {shape}; give at least one sample")
-    return np.asarray(x, dtype=np.float32)
+    return _numbers(x, what)
 
 
 def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
-    """Labels must match the model's output: one-hot for categorical losses, (n, 1) for binary."""
+    """Labels must match the model's output: one-hot for categorical losses, 0/1 for binary."""
     shape = _shape(y)
     if len(shape) != 2 or shape[1] != output_dim:
         hint = ""
@@ -40,7 +56,18 @@ def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
         )
     if shape[0] != len(x):
         raise ValueError(f"x has {len(x)} samples but {what} has {shape[0]}; they must match")
-    return np.asarray(y, dtype=np.float32)
+    y = _numbers(y, what)
+    if loss == "categorical_crossentropy":
+        bad = np.flatnonzero(~(np.isin(y, (0.0, 1.0)).all(axis=1) & (y.sum(axis=1) == 1)))
+        if bad.size:
+            raise ValueError(f"{what} must be one-hot for {loss} (one 1 per row, 0 elsewhere); "
+                             f"row {bad[0]} is {y[bad[0]].tolist()}")
+    if loss == "binary_crossentropy":
+        bad = np.flatnonzero(~np.isin(y, (0.0, 1.0)).all(axis=1))
+        if bad.size:
+            raise ValueError(f"{what} must hold 0 or 1 for {loss}; row {bad[0]} is "
+                             f"{y[bad[0]].tolist()}")
+    return y
 
 
 def check_batch_size(batch_size) -> int:

@@ -18,6 +18,7 @@ from tfmodels.registry import DEFAULT_MODEL, MODELS, get_spec
 
 EXIT_DISAGREE = 1
 EXIT_USAGE = 2
+EXIT_DIVERGED = 3
 
 
 def _verbose(value: str):
@@ -37,6 +38,13 @@ def _training_options(p: argparse.ArgumentParser, verbose_default) -> None:
     p.add_argument("--logdir", default="logs", help="TensorBoard root (default: logs)")
     p.add_argument("--verbose", type=_verbose, default=verbose_default,
                    help=f"progress: auto, 0, 1 or 2, as in Keras (default: {verbose_default})")
+    _debug_option(p)
+
+
+def _debug_option(p: argparse.ArgumentParser) -> None:
+    # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting it.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks of errors")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model in one track")
     train.add_argument("model", help="a name from `tfmodels list`")
     train.add_argument("--track", choices=("keras", "tf1"), default="keras")
+    train.add_argument("--checkpoint-dir", metavar="DIR",
+                       help="save at every epoch end; run the same command again to resume")
+    train.add_argument("--save-every", type=int, metavar="N",
+                       help="also save every N training steps (needs --checkpoint-dir)")
+    train.add_argument("--deterministic", action="store_true",
+                       help="seed everything and enable TensorFlow's op determinism")
     _training_options(train, "auto")
+
+    convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras")
+    convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
+                                        "prefix, or a .keras / .weights.h5 file")
+    convert.add_argument("target", help="a .keras or .weights.h5 file, or a TF1 checkpoint prefix")
+    convert.add_argument("--from", dest="from_track", choices=("keras", "tf1"), required=True)
+    convert.add_argument("--to", dest="to_track", choices=("keras", "tf1"), required=True)
+    convert.add_argument("--model", help="the model, where the source does not name it")
+    convert.add_argument("--dataset", help="the data set it was trained on (sets input size)")
+    _debug_option(convert)
 
     compare = sub.add_parser("compare", help="train both tracks and compare them number by number")
     compare.add_argument("model", nargs="?", default=DEFAULT_MODEL,
@@ -61,17 +85,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _spec_and_data(args):
+def _quiet_tf(args) -> None:
     import tensorflow as tf
-
-    from tfmodels.data import load_dataset
 
     if not args.debug:  # TF1 APIs warn that they are deprecated: this project uses them on purpose
         tf.get_logger().setLevel("ERROR")
 
+
+def _spec_and_data(args):
+    from tfmodels.data import load_dataset
+    from tfmodels.logs import check_logdir
+
     spec = get_spec(args.model, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                     dataset=args.dataset)
-    return spec, load_dataset(spec.dataset, spec.seed, args.data)
+    check_logdir(args.logdir)
+    _quiet_tf(args)
+    data = load_dataset(spec.dataset, spec.seed, args.data)
+    if args.batch_size is not None and args.batch_size > len(data.x_train):
+        raise ValueError(f"--batch-size {spec.batch_size} is larger than the "
+                         f"{len(data.x_train)} training samples of {spec.dataset}")
+    return spec, data
 
 
 def cmd_list(args) -> int:
@@ -92,20 +125,40 @@ def _next_step(args) -> None:
 
 
 def cmd_train(args) -> int:
-    from tfmodels.compare import train_keras, train_tf1
-    from tfmodels.logs import new_run_dir
-    from tfmodels.spec import initial_weights
+    from tfmodels.training import train
 
+    if args.save_every is not None and (args.save_every < 1 or not args.checkpoint_dir):
+        raise ValueError(f"--save-every {args.save_every}: needs a positive number of steps "
+                         "and --checkpoint-dir")
     spec, data = _spec_and_data(args)
-    log_dir = os.path.join(new_run_dir(args.logdir, spec.name), args.track)
-    trainer = train_keras if args.track == "keras" else train_tf1
+    if args.deterministic:
+        import keras
+        import tensorflow as tf
+
+        keras.utils.set_random_seed(spec.seed)
+        tf.config.experimental.enable_op_determinism()
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
           f"{spec.epochs} epochs, batch {spec.batch_size}, {len(data.x_train)} samples")
-    result = trainer(spec, data, initial_weights(spec), log_dir, args.verbose)
+    result = train(args.track, spec, data, logdir=args.logdir,
+                   checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
+                   verbose=args.verbose)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")
-    print(f"Logs: {log_dir}")
+    if args.checkpoint_dir:
+        print(f"Checkpoint: {args.checkpoint_dir}")
+    print(f"Logs: {result.log_dir}")
     _next_step(args)
+    return 0
+
+
+def cmd_convert(args) -> int:
+    from tfmodels.convert import convert
+
+    _quiet_tf(args)
+    spec = convert(args.source, args.target, args.from_track, args.to_track, args.model,
+                   args.dataset)
+    print(f"Wrote the weights of {spec.name} from {args.source} ({args.from_track}) to "
+          f"{args.target} ({args.to_track})")
     return 0
 
 
@@ -126,19 +179,21 @@ def cmd_compare(args) -> int:
     return 0 if report.ok else EXIT_DISAGREE
 
 
-COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare}
+COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
+            "convert": cmd_convert}
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, OSError) as e:  # the user's input: say what was wrong, in one line
+    except (ValueError, OSError, FloatingPointError) as e:  # say what was wrong, in one line
         if args.debug:
             raise
         message = " ".join(str(e).split())
         print(f"tfmodels: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
+        # FloatingPointError: tfmodels.training.Diverged, a loss that became NaN or infinite
+        return EXIT_DIVERGED if isinstance(e, FloatingPointError) else EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class TrackResult:
     history: dict  # Keras's History.history: {"loss": [...], "val_loss": [...], ...}
     weights: list
     predictions: np.ndarray  # on the validation inputs
+    log_dir: str | None = None  # where its TensorBoard logs went
 
 
 def _fit_args(spec: ModelSpec, data: Data, verbose):

@@ -24,16 +24,18 @@ from tfmodels.spec import ModelSpec, initial_weights
 class EpochBatches(keras.utils.PyDataset):
     """`(x[idx], y[idx])` for each batch of `batch_indices`, a fresh order every epoch."""
 
-    def __init__(self, x, y, batch_size: int, seed: int, shuffle: bool, epoch: int = 0):
+    def __init__(self, x, y, batch_size: int, seed: int, shuffle: bool, epoch: int = 0,
+                 skip: int = 0):
         super().__init__()
         self.x, self.y = x, y
         self.batch_size, self.seed, self.shuffle = batch_size, seed, shuffle
-        self.set_epoch(epoch)
+        self.set_epoch(epoch, skip)
 
-    def set_epoch(self, epoch: int) -> None:
+    def set_epoch(self, epoch: int, skip: int = 0) -> None:
+        """Serve `epoch`'s batches, leaving out its first `skip` (already trained) ones."""
         self.epoch = epoch
         self._batches = batch_indices(len(self.x), self.batch_size, epoch=epoch,
-                                      seed=self.seed, shuffle=self.shuffle)
+                                      seed=self.seed, shuffle=self.shuffle)[skip:]
 
     def __len__(self):
         return len(self._batches)
@@ -74,7 +76,13 @@ class SpecSequential(keras.Sequential):
         return x, check_y(y, x, self.output_shape[-1], getattr(self, "loss", None))
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, **kwargs):
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
+            initial_step=0, **kwargs):
+        """Keras's `fit`; NumPy data is batched by `batch_indices` (seeded by the spec).
+
+        `initial_step` (not in Keras) resumes `initial_epoch` part-way, skipping the batches a
+        checkpoint says were already trained, as the TF1 track's `fit` does.
+        """
         if not _is_array(x):  # a tf.data.Dataset, a PyDataset, a generator: Keras's own path
             return super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
                                callbacks=callbacks, validation_split=validation_split,
@@ -86,11 +94,28 @@ class SpecSequential(keras.Sequential):
             (x, y), validation_data = split_validation(x, y, validation_split)
         if validation_data is not None:
             validation_data = self._check_xy(*validation_data[:2])
-        batches = EpochBatches(x, y, batch_size, self.shuffle_seed, shuffle, initial_epoch)
-        callbacks = [_FollowEpochs(batches), *(callbacks or [])]
-        return super().fit(batches, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                           validation_data=validation_data, validation_batch_size=batch_size,
-                           shuffle=False, initial_epoch=initial_epoch, **kwargs)
+
+        def run(first_epoch, last_epoch, skip):
+            batches = EpochBatches(x, y, batch_size, self.shuffle_seed, shuffle, first_epoch,
+                                   skip)
+            follow = [] if skip else [_FollowEpochs(batches)]
+            return super(SpecSequential, self).fit(
+                batches, epochs=last_epoch, verbose=verbose,
+                callbacks=follow + list(callbacks or []), validation_data=validation_data,
+                validation_batch_size=batch_size, shuffle=False, initial_epoch=first_epoch,
+                **kwargs)
+
+        if not initial_step:
+            return run(initial_epoch, epochs, 0)
+        # Keras counts an epoch's steps once, before it starts: the shortened epoch gets a `fit`
+        # of its own, then the remaining epochs run as usual and the two histories are joined.
+        first = run(initial_epoch, initial_epoch + 1, initial_step)
+        if self.stop_training or epochs <= initial_epoch + 1:
+            return first
+        rest = run(initial_epoch + 1, epochs, 0)
+        rest.epoch = first.epoch + rest.epoch
+        rest.history = {k: first.history.get(k, []) + v for k, v in rest.history.items()}
+        return rest
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
         if _is_array(x):

@@ -1,0 +1,117 @@
+"""Checkpoints of both tracks: crash at any moment, run again, end where an unbroken run ends."""
+
+import json
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfmodels.convert import read_keras, read_tf1
+from tfmodels.data import load_dataset
+from tfmodels.registry import get_spec
+from tfmodels.training import train
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL, EPOCHS, SAVE_EVERY = "binary4", 2, 5  # 16 steps an epoch, 32 in all
+
+
+def final_weights(track, folder):
+    with open(os.path.join(folder, "checkpoint.json")) as f:
+        state = json.load(f)
+    path = os.path.join(folder, state["weights"])
+    spec = get_spec(MODEL)
+    return state, (read_keras(path, spec)[1] if track == "keras" else read_tf1(path, spec))
+
+
+def cli(track, folder, logdir, crash=None):
+    args = ["train", MODEL, "--track", track, "--epochs", str(EPOCHS), "--checkpoint-dir",
+            str(folder), "--save-every", str(SAVE_EVERY), "--deterministic", "--verbose", "0",
+            "--logdir", str(logdir)]
+    cmd = [sys.executable, os.path.join(HERE, "crashing_cli.py"), *crash, *args] if crash \
+        else [os.path.join(os.path.dirname(sys.executable), "tfmodels"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def unbroken(tmp_path_factory):
+    """One uninterrupted run per track, the reference for the crashed ones."""
+    runs = {}
+    for track in ("keras", "tf1"):
+        folder = tmp_path_factory.mktemp(f"unbroken-{track}")
+        done = cli(track, folder / "ckpt", folder / "logs")
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs[track] = final_weights(track, folder / "ckpt")
+    return runs
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_sigkill_at_a_random_step_then_resume_is_bit_for_bit(track, tmp_path, unbroken):
+    step = random.Random().randint(1, EPOCHS * 16 - 1)
+    crashed = cli(track, tmp_path / "ckpt", tmp_path / "logs", crash=("step", str(step)))
+    assert crashed.returncode == -9, f"step {step}: {crashed.stderr[-2000:]}"
+    resumed = cli(track, tmp_path / "ckpt", tmp_path / "logs")
+    assert resumed.returncode == 0, f"step {step}: {resumed.stderr[-2000:]}"
+    # the kill lands before step `step` is saved: a checkpoint exists from step SAVE_EVERY + 1 on
+    saved = step > SAVE_EVERY
+    assert ("Resuming from" in resumed.stdout) == saved, (step, resumed.stdout)
+    state, weights = final_weights(track, tmp_path / "ckpt")
+    ref_state, ref_weights = unbroken[track]
+    for a, b in zip(weights, ref_weights):
+        assert np.array_equal(a, b), f"killed after step {step}"
+    assert state["history"] == ref_state["history"], f"killed after step {step}"
+    assert state["iterations"] == EPOCHS * 16
+    # a resumed run goes on writing into the same TensorBoard run; a fresh start makes its own
+    assert len(os.listdir(tmp_path / "logs" / MODEL)) == (1 if saved else 2)
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_sigkill_during_a_save_keeps_the_previous_checkpoint(track, tmp_path, unbroken):
+    crashed = cli(track, tmp_path / "ckpt", tmp_path / "logs", crash=("save", "3"))
+    assert crashed.returncode == -9, crashed.stderr[-2000:]
+    # the third save never committed: the second one (10 steps) is in force and loads
+    state, _ = final_weights(track, tmp_path / "ckpt")
+    assert state["iterations"] == 2 * SAVE_EVERY
+    resumed = cli(track, tmp_path / "ckpt", tmp_path / "logs")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "Resuming from" in resumed.stdout and "10 steps trained" in resumed.stdout
+    _, weights = final_weights(track, tmp_path / "ckpt")
+    assert all(np.array_equal(a, b) for a, b in zip(weights, unbroken[track][1]))
+    assert not [n for n in os.listdir(tmp_path / "ckpt") if n.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_stopping_mid_epoch_and_resuming_in_process(track, tmp_path):
+    """The same, in one process: training stops at step 7 of epoch 2, a new call resumes."""
+    spec = get_spec("sine", epochs=2)
+    data = load_dataset("sine")
+    reference = train(track, spec, data, logdir=None, checkpoint_dir=str(tmp_path / "a"),
+                      save_every=3, verbose=0)
+
+    from tfmodels import training
+
+    original = training.TerminateOnNaN.on_batch_end
+    seen = {"n": 0}
+
+    def stop_at_39(self, batch, logs=None):
+        original(self, batch, logs)
+        seen["n"] += 1
+        if seen["n"] == 39:
+            self.model.stop_training = True
+
+    training.TerminateOnNaN.on_batch_end = stop_at_39
+    try:
+        train(track, spec, data, logdir=None, checkpoint_dir=str(tmp_path / "b"), save_every=3,
+              verbose=0)
+    finally:
+        training.TerminateOnNaN.on_batch_end = original
+    with open(tmp_path / "b" / "checkpoint.json") as f:
+        state = json.load(f)
+    # step 39 = epoch 2 (index 1), batch 7: a save point (every 3), taken before the stop acts
+    assert (state["epoch"], state["step"], state["iterations"]) == (1, 7, 39)
+    resumed = train(track, spec, data, logdir=None, checkpoint_dir=str(tmp_path / "b"),
+                    save_every=3, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(resumed.weights, reference.weights))
+    assert resumed.history == reference.history

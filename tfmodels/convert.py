@@ -1,0 +1,154 @@
+"""Move trained weights between the tracks: a TF1 `Saver` checkpoint <-> a Keras model file.
+
+This is what migrating a TF1 model to Keras needs: variables are matched by the spec, layer by
+layer (`dense_<i>/kernel`, `dense_<i>/bias` in TF1; the i-th `Dense` layer's kernel and bias in
+Keras), and every name and shape is checked before anything is written. Only the weights move;
+optimizer state stays behind, so a converted model predicts the same but starts training anew.
+
+Nothing is executed or unpickled from the files read: TF1 checkpoints are read with
+`tf.train.load_checkpoint` (tensors only), Keras files with `safe_mode=True`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from tfmodels.registry import get_spec
+from tfmodels.spec import ModelSpec
+from tfmodels.training_state import STATE_FILE
+
+FORMATS = (".keras", ".weights.h5")
+
+
+def tf1_names(spec: ModelSpec) -> list[str]:
+    """TF1 variable names in Keras's `get_weights()` order."""
+    return [f"dense_{i}/{part}" for i in range(len(spec.layers)) for part in ("kernel", "bias")]
+
+
+def _spec_from_folder(folder: str, track: str, model: str | None) -> tuple[ModelSpec, str]:
+    """A checkpoint folder of ours names its model and settings; returns (spec, weights path)."""
+    try:
+        with open(os.path.join(folder, STATE_FILE)) as f:
+            state = json.load(f)
+        fp = state["spec"]
+        spec = get_spec(state["model"], dataset=fp["dataset"], batch_size=fp["batch_size"],
+                        seed=fp["seed"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"corrupted checkpoint: {folder}/{STATE_FILE} cannot be read "
+                         f"({type(e).__name__})") from None
+    if model and model != spec.name:
+        raise ValueError(f"{folder} holds a checkpoint of {spec.name!r}, not {model!r}")
+    if state.get("track") != track:
+        raise ValueError(f"{folder} holds a {state.get('track')} checkpoint; use --from "
+                         f"{state.get('track')}")
+    return spec, os.path.join(folder, state["weights"])
+
+
+def _check_shapes(spec: ModelSpec, shapes: dict, source: str) -> None:
+    for name, expected in zip(tf1_names(spec), spec.weight_shapes()):
+        if name not in shapes:
+            raise ValueError(f"{source} has no variable {name} (model {spec.name!r} expects "
+                             f"{len(spec.layers)} dense layers)")
+        if tuple(shapes[name]) != tuple(expected):
+            raise ValueError(f"variable {name} has shape {tuple(shapes[name])} in {source}; "
+                             f"model {spec.name!r} expects {tuple(expected)}")
+
+
+def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
+    """The spec's weights from a TF1 checkpoint prefix (or a folder with a `checkpoint` file)."""
+    import tensorflow as tf
+
+    try:
+        reader = tf.train.load_checkpoint(source)
+        shapes = reader.get_variable_to_shape_map()
+    except (tf.errors.OpError, ValueError) as e:
+        raise ValueError(f"cannot read TF1 checkpoint {source!r} "
+                         f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
+    _check_shapes(spec, shapes, f"TF1 checkpoint {source!r}")
+    return [reader.get_tensor(name) for name in tf1_names(spec)]
+
+
+def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.ndarray]]:
+    """Weights from a `.keras` model (safe mode) or a `.weights.h5` file of the spec's model."""
+    import keras
+
+    from tfmodels.model import build_model
+
+    try:
+        if source.endswith(".keras"):
+            loaded = keras.saving.load_model(source, safe_mode=True, compile=False)
+            spec = spec or get_spec(loaded.name)
+            weights = loaded.get_weights()
+        elif source.endswith(".weights.h5"):
+            if spec is None:
+                raise ValueError(f"{source} does not name its model; pass --model")
+            model = build_model(spec)
+            model.optimizer.build(model.trainable_variables)  # the file may hold its slots too
+            model.load_weights(source)
+            weights = model.get_weights()
+        else:
+            raise ValueError(f"{source!r} is not a Keras file; expected a name ending in "
+                             f"{' or '.join(FORMATS)}")
+    except (OSError, KeyError) as e:
+        raise ValueError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
+                         f"{' '.join(str(e).split())[:160]})") from None
+    shapes = {name: np.shape(w) for name, w in zip(tf1_names(spec), weights)}
+    _check_shapes(spec, shapes, f"Keras file {source!r}")
+    if len(weights) != len(tf1_names(spec)):
+        raise ValueError(f"Keras file {source!r} has {len(weights)} weight arrays; model "
+                         f"{spec.name!r} has {len(tf1_names(spec))}")
+    return spec, weights
+
+
+def write_keras(target: str, spec: ModelSpec, weights) -> None:
+    from tfmodels.model import build_model
+
+    if not target.endswith(FORMATS):
+        raise ValueError(f"{target!r}: a Keras target must end in {' or '.join(FORMATS)}")
+    model = build_model(spec, weights)
+    folder, name = os.path.split(os.path.abspath(target))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
+    (model.save if target.endswith(".keras") else model.save_weights)(tmp)
+    os.replace(tmp, target)
+
+
+def write_tf1(target: str, spec: ModelSpec, weights) -> None:
+    """A `Saver` checkpoint at prefix `target` (`target.index`, `target.data-*`)."""
+    from tf1_compat.model import Model
+
+    folder, name = os.path.split(os.path.abspath(target))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".tmp-{name}")
+    with Model(spec, weights) as model, model.graph.as_default():
+        model.saver.save(model.session, tmp, write_meta_graph=False, write_state=False)
+    prefix = f".tmp-{name}"
+    for file in os.listdir(folder):
+        if file.startswith(prefix + "."):
+            os.replace(os.path.join(folder, file), os.path.join(folder, name + file[len(prefix):]))
+
+
+def convert(source: str, target: str, from_track: str, to_track: str,
+            model: str | None = None, dataset: str | None = None) -> ModelSpec:
+    """Read the weights of `source` (track `from_track`) and write them as `to_track`."""
+    for label, track in (("--from", from_track), ("--to", to_track)):
+        if track not in ("keras", "tf1"):
+            raise ValueError(f"{label} {track!r}: expected keras or tf1")
+    if from_track == to_track:
+        raise ValueError(f"--from and --to are both {from_track}; nothing to convert")
+    spec = get_spec(model, dataset=dataset) if model else None
+    if os.path.isdir(source) and os.path.exists(os.path.join(source, STATE_FILE)):
+        spec, source = _spec_from_folder(source, from_track, model)
+    if not os.path.exists(source) and not os.path.exists(source + ".index"):
+        raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
+    if from_track == "tf1":
+        if spec is None:
+            raise ValueError(f"{source} does not name its model; pass --model")
+        weights = read_tf1(source, spec)
+    else:
+        spec, weights = read_keras(source, spec)
+    (write_keras if to_track == "keras" else write_tf1)(target, spec, weights)
+    return spec

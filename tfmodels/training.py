@@ -1,0 +1,109 @@
+"""Train one track the way the command line does: logs, checkpoints, resumption, divergence.
+
+    result = train("tf1", spec, data, logdir="logs", checkpoint_dir="ckpt", save_every=50)
+
+Run the same call again after a crash and it carries on from the last complete checkpoint, in
+the same TensorBoard run folder; the batches, being a function of (seed, epoch), are the very
+ones the interrupted run would have trained on.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import keras
+
+from tfmodels.compare import TrackResult
+from tfmodels.data import Data
+from tfmodels.logs import new_run_dir
+from tfmodels.spec import ModelSpec, initial_weights
+
+
+class Diverged(FloatingPointError):
+    """Training stopped because the loss stopped being a finite number."""
+
+
+class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
+    """Keras's `TerminateOnNaN`, remembering where it stopped (used by both tracks)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stopped_at = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.stopped_at = (self._epoch, batch, float(loss))
+            self.model.stop_training = True
+
+
+def _track_modules(track: str):
+    if track == "keras":
+        from tfmodels import checkpoint
+        from tfmodels.model import build_model
+
+        return build_model, checkpoint, lambda log_dir: keras.callbacks.TensorBoard(log_dir)
+    if track == "tf1":
+        from tf1_compat import checkpoint
+        from tf1_compat.model import Model
+        from tf1_compat.tensorboard import TensorBoard
+
+        return Model, checkpoint, TensorBoard
+    raise ValueError(f"unknown track {track!r}; expected one of: keras, tf1")
+
+
+def train(track: str, spec: ModelSpec, data: Data, *, logdir: str | None = "logs",
+          checkpoint_dir: str | None = None, save_every: int | None = None,
+          verbose="auto", log=print) -> TrackResult:
+    """Train `spec` in `track` from its seeded start, or from the checkpoint in `checkpoint_dir`.
+
+    `log` gets the lines a user should see whatever `verbose` says (where training resumes);
+    None silences them.
+    """
+    build, checkpoint, tensorboard = _track_modules(track)
+    model = build(spec, initial_weights(spec))
+    try:
+        state = checkpoint.restore(model, checkpoint_dir, spec) if checkpoint_dir else None
+        if state and log:
+            log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
+                  f"step {state.step} ({state.iterations} steps trained)")
+        if state and state.log_dir:
+            log_dir = state.log_dir
+        elif logdir:
+            log_dir = os.path.join(new_run_dir(logdir, spec.name), track)
+        else:
+            log_dir = None
+        nan = TerminateOnNaN()
+        callbacks = [nan] + ([tensorboard(log_dir)] if log_dir else [])
+        if checkpoint_dir:
+            callbacks.append(checkpoint.BackupAndRestore(
+                checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
+                log_dir=log_dir))
+        past = state.history if state else {}
+        if not state or state.epoch < spec.epochs:
+            history = model.fit(
+                data.x_train, data.y_train, batch_size=spec.batch_size, epochs=spec.epochs,
+                initial_epoch=state.epoch if state else 0,
+                initial_step=state.step if state else 0,
+                validation_data=(data.x_val, data.y_val), callbacks=callbacks, verbose=verbose,
+            ).history
+        else:
+            history = {}
+        if nan.stopped_at:
+            epoch, step, loss = nan.stopped_at
+            kept = (f"the last good checkpoint in {checkpoint_dir} is kept" if checkpoint_dir
+                    else "try a lower learning rate or scaled inputs")
+            raise Diverged(f"training diverged: the loss became {loss} at epoch {epoch + 1}, "
+                           f"step {step + 1}; {kept}")
+        history = {k: past.get(k, []) + list(v) for k, v in (history or past).items()}
+        return TrackResult(history, model.get_weights(),
+                           model.predict(data.x_val, batch_size=spec.batch_size, verbose=0),
+                           log_dir)
+    finally:
+        if hasattr(model, "close"):
+            model.close()

@@ -1,0 +1,127 @@
+"""Where a run stands, written so that a crash at any moment leaves the last checkpoint whole.
+
+A checkpoint folder holds each track's own weight files (Keras: `ckpt-<step>.weights.h5`; TF1: a
+`Saver` checkpoint `ckpt-<step>.index/.data-*`) and one `checkpoint.json`, which says which of
+them is current and where training stands: the epoch, the batch within it, the history so far.
+A save writes the weight files first, then a new `checkpoint.json` under a temporary name that is
+renamed over the old one; only then are older weight files removed. The rename is the commit: a
+crash before it leaves the previous checkpoint in force, a crash after it the new one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+
+from tfmodels.spec import ModelSpec
+
+FORMAT = "tfmodels-checkpoint/1"
+STATE_FILE = "checkpoint.json"
+PREFIX = "ckpt-"
+
+
+@dataclass
+class TrainingState:
+    model: str
+    track: str
+    spec: dict  # what must not change between a run and its resumption (see `fingerprint`)
+    epoch: int  # the epoch to train next (all before it are complete)
+    step: int  # batches of `epoch` already trained (0 at an epoch boundary)
+    iterations: int  # training steps taken in all
+    weights: str  # the current weight file (Keras) or checkpoint prefix (TF1), in the folder
+    history: dict = field(default_factory=dict)  # per-epoch logs of the complete epochs
+    metrics: dict = field(default_factory=dict)  # running averages of the part-done epoch
+    log_dir: str | None = None  # the run's TensorBoard folder, continued on resumption
+
+
+def fingerprint(spec: ModelSpec) -> dict:
+    """The parts of a spec a checkpoint is bound to (epochs may grow; nothing else may change)."""
+    return {
+        "layers": [[layer.units, layer.activation] for layer in spec.layers],
+        "input_dim": spec.input_dim,
+        "loss": spec.loss,
+        "optimizer": {"name": spec.optimizer.name, **spec.optimizer.params},
+        "batch_size": spec.batch_size,
+        "seed": spec.seed,
+        "dataset": spec.dataset,
+    }
+
+
+def check_dir(path: str, what: str) -> None:
+    """`path` is a folder we may write in, or can be made; else one line saying why not."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"{what} {path!r} is a file, not a folder")
+    probe = path
+    while not os.path.exists(probe):
+        probe = os.path.dirname(os.path.abspath(probe))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PermissionError(f"{what} {path!r} is not writable (no write permission on "
+                              f"{probe!r}); choose another folder")
+
+
+def _ours(name: str) -> bool:
+    return name == STATE_FILE or name.startswith((PREFIX, ".tmp-"))
+
+
+def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | None:
+    """The checkpoint in `directory`, checked against `spec` and `track`; None if there is none.
+
+    Refuses a folder with files that are not ours (we would delete them later), a checkpoint of
+    another model or track, and a damaged `checkpoint.json`, each in one line.
+    """
+    check_dir(directory, "checkpoint folder")
+    if not os.path.isdir(directory):
+        return None
+    names = os.listdir(directory)
+    foreign = sorted(n for n in names if not _ours(n))
+    if foreign:
+        raise ValueError(f"checkpoint folder {directory!r} holds files that are not checkpoints "
+                         f"of ours ({', '.join(foreign[:3])}); give an empty or new folder")
+    path = os.path.join(directory, STATE_FILE)
+    if not os.path.exists(path):
+        return None  # only leftovers of a first save that never committed
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+        if raw.pop("format", None) != FORMAT:
+            raise ValueError("unknown format")
+        state = TrainingState(**raw)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"corrupted checkpoint: {path} cannot be read ({e}); "
+                         f"delete the folder to start afresh") from None
+    if state.model != spec.name or state.spec != fingerprint(spec):
+        changed = sorted(k for k in state.spec if state.spec.get(k) != fingerprint(spec).get(k))
+        raise ValueError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
+                         f"other settings ({', '.join(changed) or 'model'}); it cannot resume "
+                         f"{spec.name!r} as configured: use another --checkpoint-dir")
+    if state.track != track:
+        raise ValueError(f"the checkpoint in {directory!r} was written by the {state.track} "
+                         f"track; resume it with --track {state.track}, or convert it with "
+                         f"`tfmodels convert`")
+    return state
+
+
+def commit_state(directory: str, state: TrainingState) -> None:
+    """Make `state` the current checkpoint (atomically), then drop older weight files."""
+    path = os.path.join(directory, STATE_FILE)
+    tmp = os.path.join(directory, f".tmp-{STATE_FILE}")
+    with open(tmp, "w") as f:
+        json.dump({"format": FORMAT, **dataclasses.asdict(state)}, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    # Older checkpoints, and what a save cut short by a crash left behind.
+    for name in os.listdir(directory):
+        current = name == state.weights or name.startswith(state.weights + ".")
+        if name.startswith(PREFIX) and not current or name.startswith(".tmp-"):
+            stale = os.path.join(directory, name)
+            shutil.rmtree(stale) if os.path.isdir(stale) else os.remove(stale)
+
+
+def all_finite(logs) -> bool:
+    return all(math.isfinite(v) for v in (logs or {}).values()
+               if isinstance(v, (int, float)))
