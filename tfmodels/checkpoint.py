@@ -39,8 +39,6 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
     if state is None:
         return None
     path = os.path.join(backup_dir, state.weights)
-    if not model.optimizer.built:  # its slots must exist to be loaded into
-        model.optimizer.build(model.trainable_variables)
     try:
         model.load_weights(path)
     except Exception as e:  # h5py/OS errors of a truncated or missing file

@@ -86,7 +86,6 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
             if spec is None:
                 raise ValueError(f"{source} does not name its model; pass --model")
             model = build_model(spec)
-            model.optimizer.build(model.trainable_variables)  # the file may hold its slots too
             model.load_weights(source)
             weights = model.get_weights()
         else:

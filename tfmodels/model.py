@@ -146,5 +146,8 @@ def build_model(spec: ModelSpec, weights=None) -> SpecSequential:
         loss=spec.loss,
         metrics=list(spec.metrics),
     )
+    # Build the optimizer's slots now, not at the first step: saved files then always hold them,
+    # and a checkpoint can be loaded into a model that has not trained yet.
+    model.optimizer.build(model.trainable_variables)
     model.set_weights(initial_weights(spec) if weights is None else weights)
     return model

@@ -100,7 +100,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, logdir: str | None = "logs
                     else "try a lower learning rate or scaled inputs")
             raise Diverged(f"training diverged: the loss became {loss} at epoch {epoch + 1}, "
                            f"step {step + 1}; {kept}")
-        history = {k: past.get(k, []) + list(v) for k, v in (history or past).items()}
+        history = {k: list(past.get(k, [])) + list(history.get(k, []))
+                   for k in {**past, **history}}
         return TrackResult(history, model.get_weights(),
                            model.predict(data.x_val, batch_size=spec.batch_size, verbose=0),
                            log_dir)

@@ -1,0 +1,218 @@
+"""Every user mistake gets one line that names the value and what was expected, and changes
+nothing: no run folder, no checkpoint, no half-written file."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from tf1_compat.model import Model
+from tfmodels.cli import main
+from tfmodels.model import build_model
+from tfmodels.registry import get_spec
+
+
+def snapshot(*folders):
+    return {str(f): sorted(os.walk(f)) if os.path.exists(f) else None for f in folders}
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+# --- data handed to fit / evaluate / predict, in both tracks ------------------------------------
+
+SPEC = get_spec("mnist_mlp")
+GOOD_X, GOOD_Y = np.zeros((4, 64), np.float32), np.eye(10, dtype=np.float32)[[0, 1, 2, 3]]
+
+
+def with_nan():
+    x = GOOD_X.copy()
+    x[2, 5] = np.nan
+    return x
+
+
+def with_inf():
+    x = GOOD_X.copy()
+    x[1, 0] = np.inf
+    return x
+
+
+BAD_DATA = {
+    "wrong feature count": ((np.zeros((4, 63)), GOOD_Y),
+                            "x has shape (4, 63), but the model expects (None, 64)"),
+    "wrong rank": ((np.zeros((4, 8, 8)), GOOD_Y), "x has shape (4, 8, 8) (rank 3, expected 2)"),
+    "NaN in x": ((with_nan(), GOOD_Y), "x holds 1 NaN or infinite value(s), the first in row 2"),
+    "inf in x": ((with_inf(), GOOD_Y), "x holds 1 NaN or infinite value(s), the first in row 1"),
+    "empty data": ((np.zeros((0, 64)), np.zeros((0, 10))), "x is empty: shape (0, 64)"),
+    "integer labels for one-hot loss": ((GOOD_X, np.array([0, 1, 2, 3])),
+                                        "integer labels? one-hot them"),
+    "labels not one-hot": ((GOOD_X, GOOD_Y * 2),
+                           "y must be one-hot for categorical_crossentropy"),
+    "label count mismatch": ((GOOD_X, GOOD_Y[:3]), "x has 4 samples but y has 3"),
+    "text instead of numbers": ((np.full((4, 64), "a"), GOOD_Y), "x must hold numbers"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_bad_training_data_is_refused_before_anything_trains(track, case):
+    (x, y), message = BAD_DATA[case]
+    model = build_model(SPEC) if track == "keras" else Model(SPEC)
+    before = model.get_weights()
+    with pytest.raises(ValueError) as err:
+        model.fit(x, y, epochs=1, verbose=0)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_binary_labels_out_of_range(track):
+    spec = get_spec("binary4")
+    model = build_model(spec) if track == "keras" else Model(spec)
+    with pytest.raises(ValueError, match=r"y must hold 0 or 1 for binary_crossentropy; "
+                                         r"row 1 is \[2.0\]"):
+        model.evaluate(np.zeros((3, 4)), np.array([[0.0], [2.0], [1.0]]), verbose=0)
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+@pytest.mark.parametrize("batch_size", [0, -3, 2.5])
+def test_batch_size_must_be_a_positive_integer(track, batch_size):
+    model = build_model(SPEC) if track == "keras" else Model(SPEC)
+    with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got "
+                                         f"{batch_size}"):
+        model.fit(GOOD_X, GOOD_Y, batch_size=batch_size, verbose=0)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "mlp"], "unknown model 'mlp'; expected one of: binary4, mnist_mlp, sine, spiral"),
+    (["train", "sine", "--dataset", "cifar"], "unknown dataset 'cifar'; expected one of:"),
+    (["train", "sine", "--batch-size", "0"], "batch_size must be a positive integer, got 0"),
+    (["train", "sine", "--batch-size", "5000"],
+     "--batch-size 5000 is larger than the 1000 training samples of sine"),
+    (["train", "sine", "--epochs", "-1"], "epochs must be a positive integer, got -1"),
+    (["train", "sine", "--save-every", "5"], "--save-every 5: needs a positive number of steps "
+                                             "and --checkpoint-dir"),
+    (["train", "sine", "--data", "x.npz"], "--data is for --dataset mnist, not 'sine'"),
+])
+def test_cli_refuses_bad_arguments_in_one_line(capsys, tmp_path, argv, message):
+    logs = tmp_path / "logs"
+    code, err = run_cli(capsys, *argv, "--logdir", str(logs))
+    assert code == 2
+    assert err.startswith("tfmodels: error: ") and message in err and "\n" not in err
+    assert not logs.exists()
+
+
+def test_foreign_log_folder_is_refused(capsys, tmp_path):
+    (tmp_path / "thesis.docx").write_text("not a log")
+    before = snapshot(tmp_path)
+    code, err = run_cli(capsys, "train", "sine", "--logdir", str(tmp_path))
+    assert code == 2 and "holds files that are not TensorBoard logs (thesis.docx)" in err
+    assert snapshot(tmp_path) == before
+
+
+def test_log_folder_that_is_a_file_is_refused(capsys, tmp_path):
+    (tmp_path / "logs").write_text("")
+    code, err = run_cli(capsys, "compare", "sine", "--logdir", str(tmp_path / "logs"))
+    assert code == 2 and "is a file, not a folder" in err
+
+
+def test_unwritable_log_folder_is_refused(tmp_path):
+    """Run by an unprivileged user (root may write anywhere), in a forked child."""
+    from tfmodels.logs import check_logdir
+
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    os.chmod(tmp_path, 0o755)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: become nobody if we are root, then check
+        try:
+            if os.geteuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            check_logdir(str(locked / "logs"))
+            os.write(write, b"no error")
+        except PermissionError as e:
+            os.write(write, str(e).encode())
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    message = os.read(read, 4096).decode()
+    assert "is not writable (no write permission on" in message, message
+    assert not (locked / "logs").exists()
+
+
+def test_foreign_checkpoint_folder_is_refused(capsys, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "notes.txt").write_text("mine")
+    before = snapshot(ckpt, tmp_path / "logs")
+    code, err = run_cli(capsys, "train", "sine", "--checkpoint-dir", str(ckpt), "--logdir",
+                        str(tmp_path / "logs"))
+    assert code == 2 and "holds files that are not checkpoints of ours (notes.txt)" in err
+    assert snapshot(ckpt, tmp_path / "logs") == before
+
+
+@pytest.fixture(scope="module")
+def sine_checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sine") / "ckpt"
+    assert main(["train", "sine", "--epochs", "1", "--checkpoint-dir", str(folder), "--logdir",
+                 str(folder.parent / "logs"), "--verbose", "0"]) == 0
+    return folder
+
+
+def copy_of(folder, tmp_path):
+    import shutil
+
+    return shutil.copytree(folder, tmp_path / "ckpt")
+
+
+def test_checkpoint_of_another_model_is_refused(capsys, tmp_path, sine_checkpoint):
+    ckpt = copy_of(sine_checkpoint, tmp_path)
+    before = snapshot(ckpt, tmp_path / "logs")
+    code, err = run_cli(capsys, "train", "binary4", "--checkpoint-dir", str(ckpt), "--logdir",
+                        str(tmp_path / "logs"))
+    assert code == 2 and "is of model 'sine'" in err and "use another --checkpoint-dir" in err
+    assert snapshot(ckpt, tmp_path / "logs") == before
+
+
+def test_checkpoint_with_other_settings_is_refused(capsys, tmp_path, sine_checkpoint):
+    ckpt = copy_of(sine_checkpoint, tmp_path)
+    code, err = run_cli(capsys, "train", "sine", "--batch-size", "16", "--checkpoint-dir",
+                        str(ckpt), "--logdir", str(tmp_path / "logs"))
+    assert code == 2 and "other settings (batch_size)" in err
+
+
+def test_checkpoint_of_the_other_track_says_how_to_go_on(capsys, tmp_path, sine_checkpoint):
+    ckpt = copy_of(sine_checkpoint, tmp_path)
+    code, err = run_cli(capsys, "train", "sine", "--track", "tf1", "--checkpoint-dir",
+                        str(ckpt), "--logdir", str(tmp_path / "logs"))
+    assert code == 2 and "written by the keras track; resume it with --track keras" in err
+
+
+@pytest.mark.parametrize("damage", ["state", "weights"])
+def test_corrupted_checkpoint_is_refused(capsys, tmp_path, sine_checkpoint, damage):
+    ckpt = copy_of(sine_checkpoint, tmp_path)
+    state = json.loads((ckpt / "checkpoint.json").read_text())
+    if damage == "state":
+        (ckpt / "checkpoint.json").write_text('{"format": "tfmodels-checkp')
+    else:
+        weights = ckpt / state["weights"]
+        weights.write_bytes(weights.read_bytes()[:100])
+    before = snapshot(ckpt, tmp_path / "logs")
+    code, err = run_cli(capsys, "train", "sine", "--epochs", "2", "--checkpoint-dir", str(ckpt),
+                        "--logdir", str(tmp_path / "logs"))
+    assert code == 2 and "corrupted checkpoint" in err and "\n" not in err
+    assert "Traceback" not in err
+    assert snapshot(ckpt, tmp_path / "logs") == before
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(ValueError, match="unknown model"):
+        main(["train", "mlp", "--debug"])

@@ -1,0 +1,99 @@
+"""Weights move between a TF1 Saver checkpoint and Keras files, checked name by name."""
+
+import os
+
+import numpy as np
+import pytest
+
+from tf1_compat.model import Model
+from tfmodels.cli import main
+from tfmodels.convert import read_tf1, write_tf1
+from tfmodels.data import load_dataset
+from tfmodels.model import build_model
+from tfmodels.registry import get_spec
+from tfmodels.training import train
+
+
+@pytest.fixture(scope="module")
+def trained_tf1(tmp_path_factory):
+    """mnist_mlp trained for one epoch by the TF1 track, checkpointed."""
+    folder = tmp_path_factory.mktemp("tf1") / "ckpt"
+    spec = get_spec("mnist_mlp", epochs=1)
+    result = train("tf1", spec, load_dataset("digits"), logdir=None, checkpoint_dir=str(folder),
+                   verbose=0, log=None)
+    return folder, result
+
+
+@pytest.mark.parametrize("fmt", [".keras", ".weights.h5"])
+def test_round_trip_tf1_keras_tf1_keeps_the_predictions(capsys, tmp_path, trained_tf1, fmt):
+    folder, result = trained_tf1
+    spec = get_spec("mnist_mlp")
+    keras_file = str(tmp_path / f"model{fmt}")
+    assert main(["convert", "--from", "tf1", "--to", "keras", str(folder), keras_file]) == 0
+    assert main(["convert", "--from", "keras", "--to", "tf1", keras_file,
+                 str(tmp_path / "back" / "ckpt"), "--model", "mnist_mlp"]) == 0
+    x = load_dataset("digits").x_val
+    if fmt == ".keras":
+        import keras
+
+        keras_model = keras.saving.load_model(keras_file, safe_mode=True)
+    else:
+        keras_model = build_model(spec)
+        keras_model.load_weights(keras_file)
+    keras_pred = keras_model.predict(x, verbose=0)
+    with Model(spec, read_tf1(str(tmp_path / "back" / "ckpt"), spec)) as back:
+        back_pred = back.predict(x, verbose=0)
+    # the same float32 weights through the same kernels: the same outputs (1 ulp of slack for
+    # the two tracks' matmul call paths)
+    np.testing.assert_allclose(keras_pred, result.predictions, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(back_pred, result.predictions)
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".tmp-")]
+
+
+def test_a_checkpoint_of_another_shape_names_the_variable(capsys, tmp_path, trained_tf1):
+    folder, _ = trained_tf1
+    prefix = str(folder / next(n for n in os.listdir(folder) if n.endswith(".index")))[:-6]
+    code = main(["convert", "--from", "tf1", "--to", "keras", prefix, str(tmp_path / "m.keras"),
+                 "--model", "spiral"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "variable dense_0/kernel has shape (64, 512)" in err
+    assert "model 'spiral' expects (2, 64)" in err
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_layer_the_checkpoint_lacks_is_named(capsys, tmp_path):
+    # sine's first two layers (1 -> 64 -> 64), without its output layer
+    sine = get_spec("sine")
+    spec = sine.replace(name="sine_trunk", layers=sine.layers[:2])
+    write_tf1(str(tmp_path / "two" / "ckpt"), spec, build_model(spec).get_weights())
+    code = main(["convert", "--from", "tf1", "--to", "keras", str(tmp_path / "two" / "ckpt"),
+                 str(tmp_path / "m.keras"), "--model", "sine"])  # 1 -> 64 -> 64 -> 1
+    err = capsys.readouterr().err
+    assert code == 2 and "has no variable dense_2/kernel" in err
+
+
+def test_keras_files_are_loaded_in_safe_mode(capsys, tmp_path):
+    """A .keras file carrying a Lambda (arbitrary code) is refused, not run."""
+    import keras
+
+    evil = keras.Sequential([keras.Input((64,)), keras.layers.Lambda(lambda t: t * 2),
+                             keras.layers.Dense(512), keras.layers.Dense(10)], name="mnist_mlp")
+    evil.save(tmp_path / "evil.keras")
+    code = main(["convert", "--from", "keras", "--to", "tf1", str(tmp_path / "evil.keras"),
+                 str(tmp_path / "out" / "ckpt")])
+    err = capsys.readouterr().err
+    assert code == 2 and "safe_mode" in err and "\n" not in err.strip()
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_source_and_a_wrong_target_suffix(capsys, tmp_path):
+    code = main(["convert", "--from", "tf1", "--to", "keras", str(tmp_path / "nope"),
+                 str(tmp_path / "m.keras"), "--model", "sine"])
+    assert code == 2 and "no such checkpoint or file" in capsys.readouterr().err
+    spec = get_spec("sine")
+    write_tf1(str(tmp_path / "c" / "ckpt"), spec, build_model(spec).get_weights())
+    code = main(["convert", "--from", "tf1", "--to", "keras", str(tmp_path / "c" / "ckpt"),
+                 str(tmp_path / "m.h5"), "--model", "sine"])
+    assert code == 2 and "a Keras target must end in .keras or .weights.h5" in \
+        capsys.readouterr().err
