@@ -95,3 +95,28 @@ def test_runs_in_its_own_graph_beside_eager_keras():
     with Model(get_spec("sine")) as m:
         assert m.predict(np.zeros((1, 1)), verbose=0).shape == (1, 1)
     assert tf.executing_eagerly()
+
+
+def test_dataset_pipeline_trains_the_same_numbers_as_feed_dict():
+    spec = get_spec("spiral", epochs=3)
+    from tfmodels.data import load_dataset
+
+    d = load_dataset("spiral")
+    results = {}
+    for pipeline in ("feed_dict", "dataset"):
+        with Model(spec) as m:
+            h = m.fit(d.x_train, d.y_train, batch_size=32, epochs=3, verbose=0,
+                      validation_data=(d.x_val, d.y_val), pipeline=pipeline)
+            results[pipeline] = (h.history, m.get_weights(), m.iterations)
+    (h1, w1, it1), (h2, w2, it2) = results.values()
+    assert h1 == h2 and it1 == it2 == 30
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2))
+
+
+def test_dataset_pipeline_keeps_data_out_of_graph_and_checkpoints(model):
+    graph_def = model.graph.as_graph_def()
+    assert graph_def.ByteSize() < 1_000_000  # no data set, no weights as constants
+    saved = {v.op.name for v in model.graph.get_collection("variables")}
+    assert "dataset/x" not in saved and "dataset/y" not in saved
+    with pytest.raises(ValueError, match="pipeline must be 'feed_dict' or 'dataset', got 'iter'"):
+        model.fit(np.zeros((2, 64)), np.eye(10)[:2], pipeline="iter", verbose=0)

@@ -69,30 +69,24 @@ class Model:
             # C18: a placeholder per input, `None` standing for the batch size.
             self.x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
             self.y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
-
-            outputs = self.x
-            for i, layer in enumerate(spec.layers):
-                outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
-                                        seed=spec.seed + i)
-            self.outputs = tf.identity(outputs, name="outputs")
-
-            with tf.name_scope("loss"):
-                per_sample = losses.per_sample_loss(spec.loss, self.y, outputs, logits)
-                self.loss = losses.mean_loss(per_sample)
-            with tf.name_scope("metrics"):
-                self._metric_sums = {
-                    m: losses.metric_sum(m, spec.loss, self.y, outputs) for m in spec.metrics
-                }
-
-            self.variables = v1.trainable_variables()  # kernel, bias, kernel, ... like Keras
             self.global_step = v1.train.get_or_create_global_step()
             optimizer = make_optimizer(spec.optimizer)
-            with tf.name_scope("train"):
-                self.train_op = optimizer.minimize(
-                    self.loss, global_step=self.global_step, var_list=self.variables
-                )
 
-            self._init_ops = [v1.global_variables_initializer()]
+            step = self._build_step(optimizer, self.x, self.y)
+            self.outputs = tf.identity(step["outputs"], name="outputs")
+            self.loss, self.train_op = step["loss"], step["train_op"]
+            self._metric_sums = step["metric_sums"]
+            self.variables = v1.trainable_variables()  # kernel, bias, kernel, ... like Keras
+
+            # The same step once more, fed by a tf.data iterator instead of `feed_dict` (C19: the
+            # second copy shares the first one's variables through `reuse`).
+            with tf.name_scope("dataset"):
+                self._data = self._build_pipeline()
+                with v1.variable_scope(v1.get_variable_scope(), reuse=True):
+                    self._data_step = self._build_step(optimizer, *self._data["next"])
+
+            self._init_ops = [v1.global_variables_initializer(),
+                              v1.local_variables_initializer()]
             self._init_ops.append(after_init(optimizer, self.variables))
             # `set_weights` feeds new values through placeholders; building these ops once here
             # keeps the graph from growing on every call (and keeps weights out of the GraphDef).
@@ -110,6 +104,53 @@ class Model:
         for op in self._init_ops:  # C20: initialise before anything reads a variable
             self.session.run(op)
         self.set_weights(initial_weights(spec) if weights is None else weights)
+
+    def _build_step(self, optimizer, x, y) -> dict:
+        """Forward pass, loss, metrics and one optimizer step, for inputs `x` and labels `y`."""
+        spec = self.spec
+        outputs = x
+        for i, layer in enumerate(spec.layers):
+            outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
+                                    seed=spec.seed + i)
+        with tf.name_scope("loss"):
+            loss = losses.mean_loss(losses.per_sample_loss(spec.loss, y, outputs, logits))
+        with tf.name_scope("metrics"):
+            metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
+        with tf.name_scope("train"):
+            train_op = optimizer.minimize(loss, global_step=self.global_step,
+                                          var_list=v1.trainable_variables())
+        return {"outputs": outputs, "loss": loss, "metric_sums": metric_sums,
+                "train_op": train_op}
+
+    def _build_pipeline(self) -> dict:
+        """A `tf.data` input pipeline inside the graph, for `fit(pipeline="dataset")`.
+
+        The training arrays are copied into two local (never checkpointed) variables once per
+        `fit`; each epoch then feeds only its sample order (from `batch_indices`, as the
+        `feed_dict` path uses). The iterator batches and prefetches the indices; the batch's rows
+        are gathered in the training step itself, so no step passes data through Python and no
+        data set is embedded in the graph as a constant.
+        """
+        spec, local = self.spec, [v1.GraphKeys.LOCAL_VARIABLES]
+        data_x = v1.Variable(tf.zeros((0, spec.input_dim)), name="x", trainable=False,
+                             collections=local, validate_shape=False, shape=(None, spec.input_dim))
+        data_y = v1.Variable(tf.zeros((0, spec.output_dim)), name="y", trainable=False,
+                             collections=local, validate_shape=False,
+                             shape=(None, spec.output_dim))
+        new_x = v1.placeholder(tf.float32, (None, spec.input_dim), name="new_x")
+        new_y = v1.placeholder(tf.float32, (None, spec.output_dim), name="new_y")
+        order = v1.placeholder(tf.int64, (None,), name="order")
+        batch_size = v1.placeholder(tf.int64, (), name="batch_size")
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        iterator = v1.data.make_initializable_iterator(batches.prefetch(tf.data.AUTOTUNE))
+        idx = iterator.get_next()
+        return {
+            "load": (data_x.assign(new_x, read_value=False),
+                     data_y.assign(new_y, read_value=False)),
+            "new": (new_x, new_y), "order": order, "batch_size": batch_size,
+            "iterator": iterator,
+            "next": (tf.gather(data_x, idx), tf.gather(data_y, idx)),
+        }
 
     # --- weights ---------------------------------------------------------------------------
 
@@ -163,13 +204,17 @@ class Model:
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
-            initial_step=0):
+            initial_step=0, pipeline="feed_dict"):
         """Keras's `fit`, on a Session: same arguments, same `History` back.
 
         Each epoch's batches come from `tfmodels.data.batch_indices(seed=spec.seed)`, the helper
         the Keras track uses too. `initial_step` (not in Keras) resumes `initial_epoch` part-way,
-        skipping the batches a checkpoint says were already trained.
+        skipping the batches a checkpoint says were already trained. `pipeline` chooses how
+        batches reach the graph: "feed_dict" (NumPy slices fed each step, as in the notes) or
+        "dataset" (a `tf.data` iterator in the graph); both train the same numbers.
         """
+        if pipeline not in ("feed_dict", "dataset"):
+            raise ValueError(f"pipeline must be 'feed_dict' or 'dataset', got {pipeline!r}")
         x, y = self._check_xy(x, y)
         batch_size = check_batch_size(batch_size)
         if validation_split:
@@ -185,7 +230,14 @@ class Model:
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps,
         )
-        fetches = {"loss": self.loss, **self._metric_sums}
+        if pipeline == "dataset":
+            data = self._data
+            self.session.run(data["load"], dict(zip(data["new"], (x, y))))
+            step = self._data_step
+        else:
+            step = {"loss": self.loss, "metric_sums": self._metric_sums,
+                    "train_op": self.train_op}
+        fetches = {"loss": step["loss"], **step["metric_sums"]}
         self.stop_training = False
         logs = None
         callbacks.on_train_begin()
@@ -195,14 +247,17 @@ class Model:
             batches = batch_indices(len(x), batch_size, epoch=epoch, seed=self.spec.seed,
                                     shuffle=shuffle)
             first = initial_step if epoch == initial_epoch else 0
-            for step in range(first, len(batches)):
-                idx = batches[step]
-                callbacks.on_train_batch_begin(step)
-                values, _ = self.session.run(
-                    (fetches, self.train_op), {self.x: x[idx], self.y: y[idx]}
-                )
+            if pipeline == "dataset":
+                self.session.run(data["iterator"].initializer, {
+                    data["order"]: np.concatenate(batches[first:]),
+                    data["batch_size"]: batch_size})
+            for i in range(first, len(batches)):
+                idx = batches[i]
+                callbacks.on_train_batch_begin(i)
+                feed = {self.x: x[idx], self.y: y[idx]} if pipeline == "feed_dict" else None
+                values, _ = self.session.run((fetches, step["train_op"]), feed)
                 self._means.add(values, len(idx))
-                callbacks.on_train_batch_end(step, self._means.result())
+                callbacks.on_train_batch_end(i, self._means.result())
                 if self.stop_training:
                     break
             logs = self._means.result()
