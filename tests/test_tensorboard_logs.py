@@ -104,7 +104,8 @@ def test_both_tracks_log_every_weight_histogram_under_one_name(compared, name):
     report, run_dir = compared(name)
     spec = get_spec(name)
     expected = {f"dense_{i}/{w}" for i in range(len(spec.layers)) for w in ("kernel", "bias")}
-    logged = {track: histograms(os.path.join(run_dir, track, "train")) for track in ("keras", "tf1")}
+    logged = {track: histograms(os.path.join(run_dir, track, "train"))
+              for track in ("keras", "tf1")}
     for track, result in (("keras", report.keras), ("tf1", report.tf1)):
         assert set(logged[track]) == expected  # no `_1`, no model-name prefix
         final = dict(zip(sorted(expected, key=lambda t: (t.split("/")[0], t.endswith("bias"))),

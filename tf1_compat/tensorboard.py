@@ -28,6 +28,7 @@ buckets `tf.summary.histogram` makes in the Keras track.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 
 import keras
@@ -38,6 +39,9 @@ from tensorboard.plugins.histogram.summary_v2 import histogram_pb
 from tfmodels.tensorboard import LogOptions, parse_profile_batches, weight_tag
 
 v1 = tf.compat.v1
+
+
+_writer_count = itertools.count()
 
 
 class _TracingSession:
@@ -80,10 +84,16 @@ class TensorBoard(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         graph = self.model.graph if self.write_graph else None
+        # FileWriter names its file `events.out.tfevents.<seconds>.<host>`: a second fit in the
+        # same second would write over the first one's file. The suffix keeps them apart, in
+        # the order they were made (TensorBoard reads a folder's files in name order).
+        suffix = f".{os.getpid()}.{next(_writer_count):06d}"
         # FileWriter is a graph-mode object: it refuses to be made while executing eagerly.
         with self.model.graph.as_default():
-            self._train = v1.summary.FileWriter(os.path.join(self.log_dir, "train"), graph)
-            self._val = v1.summary.FileWriter(os.path.join(self.log_dir, "validation"))
+            self._train = v1.summary.FileWriter(os.path.join(self.log_dir, "train"), graph,
+                                                filename_suffix=suffix)
+            self._val = v1.summary.FileWriter(os.path.join(self.log_dir, "validation"),
+                                              filename_suffix=suffix)
         self._step = self.model.iterations  # global_step: it goes on where the last fit ended
 
     # --- batches -----------------------------------------------------------------------------
