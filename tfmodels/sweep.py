@@ -88,8 +88,9 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
             log_dir = os.path.join(run_dir, f"{track}-lr{lr:g}-batch{batch}")
             writer = tf.summary.create_file_writer(log_dir)
             with writer.as_default():
+                # The trial's id groups sessions in the HParams table: unique to this sweep.
                 hp.hparams({"learning_rate": lr, "batch_size": batch, "track": track},
-                           trial_id=os.path.basename(log_dir))
+                           trial_id=os.path.relpath(log_dir, logdir))
             writer.close()
             result = trainer(trial_spec, data, initial_weights(trial_spec), log_dir, verbose,
                              SWEEP_LOGGING)
