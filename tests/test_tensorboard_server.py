@@ -24,6 +24,8 @@ import pytest
 
 from tests.test_tensorboard_logs import read
 
+pytestmark = pytest.mark.slow  # two processes: the tour, then the server
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOUR_SECONDS = 120  # the tour takes about 35 s on 2 cores; this is the "something broke" line
 SERVER_START_SECONDS = 90
