@@ -99,7 +99,9 @@ def weight_tag(layer_name: str, weight_name: str) -> str:
 class TensorBoard(keras.callbacks.TensorBoard):
     """`keras.callbacks.TensorBoard` with the TF1 track's steps, graphs, tags and pictures.
 
-    `spec`, `data` and `images` are needed only for the pictures (`tfmodels.plots`).
+    `spec` and `data` are needed only for the pictures (`tfmodels.plots`). The overrides use
+    the parent's internals (`_global_train_batch`, `_push_writer`, `_train_writer`, ...), as
+    of Keras 3.15; `tests/test_tensorboard_*.py` would notice if a Keras release moved them.
     """
 
     def __init__(self, log_dir: str = "logs", options: LogOptions | None = None,
@@ -107,12 +109,13 @@ class TensorBoard(keras.callbacks.TensorBoard):
         options = options or LogOptions()
         profile = options.profile_batches and parse_profile_batches(options.profile_batches)
         super().__init__(log_dir, histogram_freq=options.histogram_freq,
-                         write_graph=False,  # see _write_graphs
+                         write_graph=False,  # ours: on_train_begin, on_train_batch_end
                          update_freq=options.update_freq if options.batch_every else "epoch",
                          profile_batch=profile or 0)
         self.options = options
         self.spec, self.data = spec, data
-        self._tracing_graph = False
+        self._trace_pending = self._tracing_graph = False
+        self._epochs_seen = 0
 
     # --- steps: the optimizer's count, as in the TF1 track -----------------------------------
 
@@ -122,21 +125,21 @@ class TensorBoard(keras.callbacks.TensorBoard):
         self._global_train_batch = int(self.model.optimizer.iterations)
         self._pop_writer()
         self._push_writer(self._train_writer, self._global_train_batch)
-        self._write_graphs_pending = True
+        self._trace_pending = True
         if self._global_train_batch == 0:  # Keras's conceptual graph, once per run
             with self._train_writer.as_default():
                 keras_model_summary("keras", self.model, step=0)
 
     def on_train_batch_begin(self, batch, logs=None):
         super().on_train_batch_begin(batch, logs)
-        if self._write_graphs_pending and self.options.trace_graph and not self._is_tracing:
+        if self._trace_pending and self.options.trace_graph and not self._is_tracing:
             # The first step of this fit: record the graphs of the functions it runs.
             tf.summary.trace_on(graph=True, profiler=False)
             self._tracing_graph = True
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
-        self._write_graphs_pending = False
+        self._trace_pending = False
         if self._tracing_graph:
             with self._train_writer.as_default():
                 tf.summary.trace_export(TRACE_TAG, step=self._global_train_batch)
@@ -159,8 +162,6 @@ class TensorBoard(keras.callbacks.TensorBoard):
     def on_epoch_end(self, epoch, logs=None):
         self._epochs_seen = epoch + 1
         super().on_epoch_end(epoch, logs)
-
-    _epochs_seen = 0
 
     def _log_weights(self, epoch):
         with self._train_writer.as_default():
