@@ -87,7 +87,7 @@ def test_stopping_mid_epoch_and_resuming_in_process(track, tmp_path):
     """The same, in one process: training stops at step 7 of epoch 2, a new call resumes."""
     spec = get_spec("sine", epochs=2)
     data = load_dataset("sine")
-    reference = train(track, spec, data, logdir=None, checkpoint_dir=str(tmp_path / "a"),
+    reference = train(track, spec, data, checkpoint_dir=str(tmp_path / "a"),
                       save_every=3, verbose=0)
 
     from tfmodels import training
@@ -103,7 +103,7 @@ def test_stopping_mid_epoch_and_resuming_in_process(track, tmp_path):
 
     training.TerminateOnNaN.on_batch_end = stop_at_39
     try:
-        train(track, spec, data, logdir=None, checkpoint_dir=str(tmp_path / "b"), save_every=3,
+        train(track, spec, data, checkpoint_dir=str(tmp_path / "b"), save_every=3,
               verbose=0)
     finally:
         training.TerminateOnNaN.on_batch_end = original
@@ -111,7 +111,7 @@ def test_stopping_mid_epoch_and_resuming_in_process(track, tmp_path):
         state = json.load(f)
     # step 39 = epoch 2 (index 1), batch 7: a save point (every 3), taken before the stop acts
     assert (state["epoch"], state["step"], state["iterations"]) == (1, 7, 39)
-    resumed = train(track, spec, data, logdir=None, checkpoint_dir=str(tmp_path / "b"),
+    resumed = train(track, spec, data, checkpoint_dir=str(tmp_path / "b"),
                     save_every=3, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(resumed.weights, reference.weights))
     assert resumed.history == reference.history

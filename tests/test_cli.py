@@ -53,7 +53,7 @@ def test_compare_prints_the_table_and_the_next_command(capsys, tmp_path):
     assert "parity: OK" in out
     assert out.rstrip().endswith("Next: tensorboard --logdir=" + str(tmp_path))
     (run,) = os.listdir(tmp_path / "binary4")
-    assert sorted(os.listdir(tmp_path / "binary4" / run)) == ["keras", "tf1"]
+    assert sorted(os.listdir(tmp_path / "binary4" / run)) == ["keras", "parity", "tf1"]
 
 
 def test_compare_exits_non_zero_when_the_tracks_disagree(capsys, monkeypatch, tmp_path):

@@ -19,7 +19,7 @@ def trained_tf1(tmp_path_factory):
     """mnist_mlp trained for one epoch by the TF1 track, checkpointed."""
     folder = tmp_path_factory.mktemp("tf1") / "ckpt"
     spec = get_spec("mnist_mlp", epochs=1)
-    result = train("tf1", spec, load_dataset("digits"), logdir=None, checkpoint_dir=str(folder),
+    result = train("tf1", spec, load_dataset("digits"), checkpoint_dir=str(folder),
                    verbose=0, log=None)
     return folder, result
 

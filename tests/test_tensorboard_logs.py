@@ -1,21 +1,41 @@
-"""Both tracks' event files, read back with TensorBoard's own reader."""
+"""Both tracks' event files, read back with TensorBoard's own reader.
 
+The runs are the session's `compared` fixture: every model at its defaults, logged with the
+default `LogOptions` (epoch scalars, histograms every epoch, graphs, pictures), plus the `parity`
+run `compare` adds.
+"""
+
+import json
 import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
+from tensorboard.compat.proto.config_pb2 import RunMetadata
 
 from tfmodels.registry import get_spec
 
 
-def read(folder):
-    acc = EventAccumulator(folder)
+def accumulate(folder):
+    acc = EventAccumulator(folder, size_guidance={"tensors": 0})  # 0: keep every event
     acc.Reload()
-    scalars = {tag: [(e.step, float(tf.make_ndarray(e.tensor_proto))) for e in acc.Tensors(tag)]
-               for tag in acc.Tags()["tensors"] if not tag.startswith("__")}
-    return acc, scalars
+    return acc
+
+
+def tags_of(acc, plugin):
+    return {tag for tag in acc.Tags()["tensors"]
+            if acc.SummaryMetadata(tag).plugin_data.plugin_name == plugin}
+
+
+def scalars(acc):
+    return {tag: [(e.step, float(tf.make_ndarray(e.tensor_proto))) for e in acc.Tensors(tag)]
+            for tag in tags_of(acc, "scalars")}
+
+
+def read(folder):
+    acc = accumulate(folder)
+    return acc, scalars(acc)
 
 
 @pytest.mark.parametrize("name", ["mnist_mlp", "sine"])
@@ -27,19 +47,20 @@ def test_both_tracks_log_the_same_tags_with_their_history_values(compared, name)
         for split, prefix in (("train", ""), ("validation", "val_")):
             folder = os.path.join(run_dir, track, split)
             assert os.path.isdir(folder), folder
-            _, scalars = read(folder)
-            tags[track, split] = set(scalars)
+            _, logged_scalars = read(folder)
+            tags[track, split] = set(logged_scalars)
             for key, values in result.history.items():
                 if (split == "validation") != key.startswith("val_"):
                     continue
                 tag = "epoch_" + key[len(prefix):]
-                steps, logged = zip(*scalars[tag])
+                steps, logged = zip(*logged_scalars[tag])
                 assert list(steps) == list(range(epochs))
                 # summaries hold float32: the History's values, rounded once
                 np.testing.assert_array_equal(np.float32(logged), np.float32(values))
     for split in ("train", "validation"):
         assert tags["keras", split] == tags["tf1", split]
     assert {"epoch_loss", "epoch_learning_rate"} <= tags["tf1", "train"]
+    assert {"evaluation_loss_vs_iterations"} <= tags["tf1", "validation"]
 
 
 def test_tf1_track_writes_its_graph_with_readable_scopes(compared):
@@ -48,6 +69,110 @@ def test_tf1_track_writes_its_graph_with_readable_scopes(compared):
     names = {node.name for node in acc.Graph().node}
     assert {"x", "y", "dense_0/kernel", "dense_1/bias"} <= names
     assert any(n.startswith("loss/") for n in names) and any(n.startswith("train/") for n in names)
+
+
+def test_keras_track_writes_its_conceptual_and_its_traced_op_graph(compared):
+    from tfmodels.tensorboard import TRACE_TAG
+
+    _, run_dir = compared("mnist_mlp")
+    acc = accumulate(os.path.join(run_dir, "keras", "train"))
+    (conceptual,) = acc.Tensors("keras")
+    config = json.loads(tf.make_ndarray(conceptual.tensor_proto).item())
+    layers = [layer["config"]["name"] for layer in config["config"]["layers"]]
+    assert layers[-2:] == ["dense_0", "dense_1"]
+
+    assert TRACE_TAG in tags_of(acc, "graph_run_metadata_graph")
+    (traced,) = acc.Tensors(TRACE_TAG)
+    metadata = RunMetadata.FromString(tf.make_ndarray(traced.tensor_proto).item())
+    graphs = [g.pre_optimization_graph for g in metadata.function_graphs]
+    ops = {node.op for g in graphs for node in g.node}
+    ops |= {node.op for g in graphs for f in g.library.function for node in f.node_def}
+    # the ops one training step ran: forward, loss, backward
+    assert {"IteratorGetNext", "MatMul", "BiasAdd", "Relu", "Softmax", "ReluGrad",
+            "SoftmaxCrossEntropyWithLogits"} <= ops
+    assert traced.step == 1
+
+
+def histograms(folder):
+    acc = accumulate(folder)
+    return {tag: [(e.step, tf.make_ndarray(e.tensor_proto)) for e in acc.Tensors(tag)]
+            for tag in tags_of(acc, "histograms")}
+
+
+@pytest.mark.parametrize("name", ["mnist_mlp", "binary4"])
+def test_both_tracks_log_every_weight_histogram_under_one_name(compared, name):
+    report, run_dir = compared(name)
+    spec = get_spec(name)
+    expected = {f"dense_{i}/{w}" for i in range(len(spec.layers)) for w in ("kernel", "bias")}
+    logged = {track: histograms(os.path.join(run_dir, track, "train"))
+              for track in ("keras", "tf1")}
+    for track, result in (("keras", report.keras), ("tf1", report.tf1)):
+        assert set(logged[track]) == expected  # no `_1`, no model-name prefix
+        final = dict(zip(sorted(expected, key=lambda t: (t.split("/")[0], t.endswith("bias"))),
+                         result.weights))
+        for tag, events in logged[track].items():
+            assert [step for step, _ in events] == list(range(spec.epochs))
+            buckets = events[-1][1]  # (left edge, right edge, count) rows
+            weights = final[tag]
+            assert buckets[:, 2].sum() == weights.size
+            if weights.min() < weights.max():
+                assert buckets[0, 0] == pytest.approx(weights.min())
+                assert buckets[-1, 1] == pytest.approx(weights.max())
+                edges = np.append(buckets[:, 0], buckets[-1, 1])
+                counts, _ = np.histogram(weights.astype(np.float64), edges)
+                assert np.abs(counts - buckets[:, 2]).sum() <= 2  # a point on an edge at most
+    for tag in expected:  # the two tracks' histograms lie on top of each other
+        (_, keras_last), (_, tf1_last) = logged["keras"][tag][-1], logged["tf1"][tag][-1]
+        np.testing.assert_allclose(keras_last[:, :2], tf1_last[:, :2], atol=1e-5)
+        assert np.abs(keras_last[:, 2] - tf1_last[:, 2]).sum() <= 2
+
+
+def images(folder):
+    acc = accumulate(folder)
+    return {tag: [(e.step, tf.make_ndarray(e.tensor_proto)) for e in acc.Tensors(tag)]
+            for tag in tags_of(acc, "images")}
+
+
+@pytest.mark.parametrize("name, validation_pictures", [
+    ("mnist_mlp", {"confusion_matrix", "misclassified_digits"}),
+    ("spiral", {"confusion_matrix", "decision_regions"}),
+    ("sine", {"sine_fit_linear_vs_relu"}),
+])
+def test_both_tracks_log_the_pictures_of_their_model(compared, name, validation_pictures):
+    _, run_dir = compared(name)
+    last_epoch = get_spec(name).epochs - 1
+    for track in ("keras", "tf1"):
+        logged = {split: images(os.path.join(run_dir, track, split))
+                  for split in ("train", "validation")}
+        assert set(logged["train"]) == {"activation_functions"}
+        assert set(logged["validation"]) == validation_pictures
+        for pictures in logged.values():
+            for tag, ((step, tensor),) in pictures.items():
+                assert step == last_epoch
+                width, height = int(tensor[0]), int(tensor[1])
+                pixels = tf.io.decode_png(tensor[2]).numpy()
+                assert pixels.shape[:2] == (height, width) and width > 100
+                assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 4, tag
+
+
+@pytest.mark.parametrize("name", ["mnist_mlp", "sine"])
+def test_parity_scalars_are_the_per_epoch_differences(compared, name):
+    report, run_dir = compared(name)
+    epochs = get_spec(name).epochs
+    _, logged = read(os.path.join(run_dir, "parity"))
+    k, t = report.keras.history, report.tf1.history
+    assert set(logged) == ({f"parity/{key}_abs_diff" for key in k}
+                           | {"parity/loss_rel_diff", "parity/weight_max_abs_diff",
+                              "parity/prediction_max_abs_diff"})
+    for key in k:
+        steps, values = zip(*logged[f"parity/{key}_abs_diff"])
+        assert list(steps) == list(range(epochs))
+        expected = [abs(a - b) for a, b in zip(k[key], t[key])]
+        np.testing.assert_array_equal(np.float32(values), np.float32(expected))
+    steps, values = zip(*logged["parity/loss_rel_diff"])
+    np.testing.assert_array_equal(np.float32(values), np.float32(report.loss_rdiff))
+    assert logged["parity/weight_max_abs_diff"] == [(epochs - 1,
+                                                     float(np.float32(report.weight_diff)))]
 
 
 def test_runs_never_share_a_folder(tmp_path):

@@ -21,7 +21,7 @@ EXPLODING = registry.get_spec("sine", epochs=3, optimizer=OptimizerSpec("sgd", {
 def test_nan_stops_training_naming_epoch_and_step_and_keeps_the_checkpoint(track, tmp_path):
     data = load_dataset("sine")
     with pytest.raises(Diverged) as err:
-        train(track, EXPLODING, data, logdir=None, checkpoint_dir=str(tmp_path), save_every=1,
+        train(track, EXPLODING, data, checkpoint_dir=str(tmp_path), save_every=1,
               verbose=0, log=None)
     message = str(err.value)
     assert message.startswith("training diverged: the loss became ")
@@ -37,7 +37,7 @@ def test_both_tracks_diverge_at_the_same_step(tmp_path):
     messages = []
     for track in ("keras", "tf1"):
         with pytest.raises(Diverged) as err:
-            train(track, EXPLODING, data, logdir=None, verbose=0, log=None)
+            train(track, EXPLODING, data, verbose=0, log=None)
         messages.append(str(err.value).split(";")[0])
     assert messages[0] == messages[1]
 
@@ -53,9 +53,9 @@ def test_cli_exit_status_for_divergence(capsys, monkeypatch, tmp_path):
 def test_finished_run_is_not_trained_again(tmp_path):
     spec = registry.get_spec("binary4", epochs=1)
     data = load_dataset("binary4")
-    first = train("keras", spec, data, logdir=None, checkpoint_dir=str(tmp_path), verbose=0,
+    first = train("keras", spec, data, checkpoint_dir=str(tmp_path), verbose=0,
                   log=None)
-    again = train("keras", spec, data, logdir=None, checkpoint_dir=str(tmp_path), verbose=0,
+    again = train("keras", spec, data, checkpoint_dir=str(tmp_path), verbose=0,
                   log=None)
     assert again.history == first.history
     assert all(np.array_equal(a, b) for a, b in zip(again.weights, first.weights))

@@ -2,36 +2,122 @@
 
 A Keras callback (`keras.callbacks.Callback`) so it plugs into `Model.fit(callbacks=[...])` just as
 `keras.callbacks.TensorBoard` plugs into Keras's `fit`. It writes to `<log_dir>/train` (with the
-graph) and `<log_dir>/validation`, under the tags Keras uses (`epoch_loss`, `epoch_accuracy`,
-`epoch_learning_rate`, and on validation `evaluation_loss_vs_iterations` at the training step), so
-`tensorboard --logdir` overlays the two tracks' curves.
+graph) and `<log_dir>/validation`, under the tags the Keras track uses
+(`tfmodels.tensorboard.TensorBoard`), so `tensorboard --logdir` overlays the two tracks:
+
+- `epoch_loss`, `epoch_accuracy`, `epoch_learning_rate`; on validation also
+  `evaluation_loss_vs_iterations` at the training step;
+- with `update_freq` "batch" (or N), `batch_loss`, ... at the step count after each batch
+  (`global_step`, like the Keras track's optimizer `iterations`);
+- weight histograms per epoch tagged `dense_0/kernel`, ... (`tfmodels.tensorboard.weight_tag`);
+- the op graph, from `FileWriter(logdir, graph)`;
+- with `profile_batches`, those steps run with `RunOptions(trace_level=FULL_TRACE)` and their
+  `RunMetadata` goes to `add_run_metadata`: the Graphs tab's "Session runs" menu then colours
+  the graph by each node's compute time and memory. (A FULL_TRACE run is itself a profiling
+  session, so the TensorFlow profiler that fills the Keras track's Profile tab cannot run at
+  the same time.)
+- with `images`, the pictures of `tfmodels.plots` at the end of training.
+
+The model's graph is finalized, so nothing here adds summary ops to it (and so nothing gets the
+`_1` suffix a summary op named like an existing scope, `dense_0`, would get): every summary is a
+`tf.compat.v1.Summary` protocol buffer built from values the session returned, which is what a
+summary op would have produced. Histograms use TensorBoard's own NumPy bucketing, the same 30
+buckets `tf.summary.histogram` makes in the Keras track.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 
 import keras
+import numpy as np
 import tensorflow as tf
+from tensorboard.plugins.histogram.summary_v2 import histogram_pb
+
+from tfmodels.tensorboard import LogOptions, parse_profile_batches, weight_tag
 
 v1 = tf.compat.v1
 
 
+_writer_count = itertools.count()
+
+
+class _TracingSession:
+    """Stands in for `model.session` during profiled steps: each `run` is fully traced.
+
+    `Model.fit` calls `self.session.run(fetches, feed_dict)`; the callback cannot pass
+    `options`/`run_metadata` through it, so for the profiled steps it swaps this in and puts the
+    real session back afterwards.
+    """
+
+    def __init__(self, session):
+        self.session = session
+        self.run_metadata = None
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        self.run_metadata = v1.RunMetadata()
+        options = v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE)
+        return self.session.run(fetches, feed_dict, options=options,
+                                run_metadata=self.run_metadata)
+
+    def __getattr__(self, name):
+        return getattr(self.session, name)
+
+
 class TensorBoard(keras.callbacks.Callback):
-    def __init__(self, log_dir: str = "logs", write_graph: bool = True):
+    """Writes the TF1 model's summaries; `spec` and `data` are needed only for the pictures."""
+
+    def __init__(self, log_dir: str = "logs", write_graph: bool = True,
+                 options: LogOptions | None = None, spec=None, data=None):
         super().__init__()
         self.log_dir = log_dir
         self.write_graph = write_graph
+        self.options = options or LogOptions()
+        self.spec, self.data = spec, data
+        self.profile = (self.options.profile_batches
+                        and parse_profile_batches(self.options.profile_batches))
         self._train = self._val = None
+        self._real_session = None
+        self._last_epoch = 0
 
     def on_train_begin(self, logs=None):
         graph = self.model.graph if self.write_graph else None
+        # FileWriter names its file `events.out.tfevents.<seconds>.<host>`: a second fit in the
+        # same second would write over the first one's file. The suffix keeps them apart, in
+        # the order they were made (TensorBoard reads a folder's files in name order).
+        suffix = f".{os.getpid()}.{next(_writer_count):06d}"
         # FileWriter is a graph-mode object: it refuses to be made while executing eagerly.
         with self.model.graph.as_default():
-            self._train = v1.summary.FileWriter(os.path.join(self.log_dir, "train"), graph)
-            self._val = v1.summary.FileWriter(os.path.join(self.log_dir, "validation"))
+            self._train = v1.summary.FileWriter(os.path.join(self.log_dir, "train"), graph,
+                                                filename_suffix=suffix)
+            self._val = v1.summary.FileWriter(os.path.join(self.log_dir, "validation"),
+                                              filename_suffix=suffix)
+        self._step = self.model.iterations  # global_step: it goes on where the last fit ended
+
+    # --- batches -----------------------------------------------------------------------------
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self._step + 1  # the step this batch will take
+        if self.profile and self.profile[0] <= step <= self.profile[1]:
+            self._real_session = self.model.session
+            self.model.session = _TracingSession(self._real_session)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self._real_session is not None:
+            traced, self.model.session, self._real_session = (self.model.session,
+                                                              self._real_session, None)
+            self._train.add_run_metadata(traced.run_metadata, f"step_{self._step}", self._step)
+        every = self.options.batch_every
+        if every and self._step % every == 0 and logs:
+            self._write(self._train, self._step, {f"batch_{k}": v for k, v in logs.items()})
+
+    # --- epochs ------------------------------------------------------------------------------
 
     def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch
         logs = dict(logs or {})
         train = {k: v for k, v in logs.items() if not k.startswith("val_")}
         train["learning_rate"] = self.model.learning_rate
@@ -41,6 +127,17 @@ class TensorBoard(keras.callbacks.Callback):
         # Keras also logs each evaluation against the optimizer's step count.
         self._write(self._val, self.model.iterations,
                     {f"evaluation_{k}_vs_iterations": v for k, v in val.items()})
+        freq = self.options.histogram_freq
+        if freq and epoch % freq == 0:
+            self._log_weights(epoch)
+
+    def _log_weights(self, epoch):
+        values = self.model.session.run(self.model.variables)
+        for variable, value in zip(self.model.variables, values):
+            layer, name = variable.op.name.rsplit("/", 1)
+            self._train.add_summary(histogram_pb(weight_tag(layer, name), value)
+                                    .SerializeToString(), global_step=epoch)
+        self._train.flush()
 
     @staticmethod
     def _write(writer, step, values):
@@ -50,7 +147,52 @@ class TensorBoard(keras.callbacks.Callback):
             writer.add_summary(summary, global_step=step)
             writer.flush()
 
+    # --- the end -------------------------------------------------------------------------------
+
     def on_train_end(self, logs=None):
+        if self._real_session is not None:  # training stopped inside the profiled steps
+            self.model.session, self._real_session = self._real_session, None
+        if self.options.images and self.spec is not None and self.data is not None:
+            from tfmodels.plots import log_pictures
+
+            with tf1_activations() as activation:
+                log_pictures(_ImageWriter({"train": self._train, "validation": self._val}),
+                             self.spec, self.data, self.model.predict, activation,
+                             self._last_epoch)
         for writer in (self._train, self._val):
             if writer is not None:
                 writer.close()
+
+
+@contextlib.contextmanager
+def tf1_activations():
+    """`name -> NumPy function` running the TF1 track's activations in a graph of their own."""
+    from tf1_compat.layers import ACTIVATIONS
+
+    graph = tf.Graph()
+    with graph.as_default():
+        x = v1.placeholder(tf.float32, (None,), name="x")
+        outputs = {name: fn(x) for name, fn in ACTIVATIONS.items() if name != "softmax"}
+    with v1.Session(graph=graph) as session:
+        yield lambda name: (
+            lambda values: session.run(outputs[name], {x: np.asarray(values, np.float32)}))
+
+
+class _ImageWriter:
+    """PNGs as `tf.compat.v1.Summary.Image`, what `tf.compat.v1.summary.image` would write."""
+
+    def __init__(self, writers):
+        self.writers = writers
+
+    def image(self, split: str, tag: str, png: bytes, step: int) -> None:
+        height, width = _png_size(png)
+        image = v1.Summary.Image(height=height, width=width, colorspace=4,
+                                 encoded_image_string=png)
+        self.writers[split].add_summary(v1.Summary(value=[v1.Summary.Value(tag=tag, image=image)]),
+                                        global_step=step)
+        self.writers[split].flush()
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Height and width from a PNG's IHDR chunk (bytes 16-24: width, height, big-endian)."""
+    return int.from_bytes(png[20:24], "big"), int.from_bytes(png[16:20], "big")

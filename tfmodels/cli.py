@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 
+from tfmodels.bench import add_arguments as add_bench_arguments
 from tfmodels.registry import DEFAULT_MODEL, MODELS, get_spec
 
 EXIT_DISAGREE = 1
@@ -29,9 +30,10 @@ def _verbose(value: str):
     return int(value)
 
 
-def _training_options(p: argparse.ArgumentParser, verbose_default) -> None:
+def _training_options(p: argparse.ArgumentParser, verbose_default, batch_size=True) -> None:
     p.add_argument("--epochs", type=int, help="default: the model's own (see `tfmodels list`)")
-    p.add_argument("--batch-size", type=int, help="default: the model's own")
+    if batch_size:
+        p.add_argument("--batch-size", type=int, help="default: the model's own")
     p.add_argument("--seed", type=int, help="initial weights and shuffling (default: the model's)")
     p.add_argument("--dataset", help="digits, mnist, spiral, sine, binary4 (default: the model's)")
     p.add_argument("--data", metavar="PATH", help="an mnist.npz, for --dataset mnist")
@@ -45,6 +47,38 @@ def _debug_option(p: argparse.ArgumentParser) -> None:
     # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting it.
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show tracebacks of errors")
+
+
+def _tensorboard_options(p: argparse.ArgumentParser) -> None:
+    # Strings here, checked in _log_options: a bad value is then one line naming the option.
+    g = p.add_argument_group("TensorBoard")
+    g.add_argument("--update-freq", default="epoch", metavar="epoch|batch|N",
+                   help="scalars per epoch, per batch (batch_loss, ...), or every N batches")
+    g.add_argument("--histogram-freq", default="1", metavar="N",
+                   help="weight histograms every N epochs, 0 for none (default: 1)")
+    g.add_argument("--images", action=argparse.BooleanOptionalAction, default=True,
+                   help="pictures (activations, fits, confusion matrix) at the end (default: on)")
+    g.add_argument("--profile-batches", metavar="FIRST,LAST",
+                   help="profile these training steps (from 2), e.g. 2,4")
+
+
+def _log_options(args):
+    from tfmodels.tensorboard import LogOptions, parse_profile_batches
+
+    freq = args.update_freq
+    if freq not in ("epoch", "batch"):
+        if not freq.isdigit() or int(freq) < 1:
+            raise ValueError(f"--update-freq: expected epoch, batch or a positive integer, "
+                             f"got {freq!r}")
+        freq = int(freq)
+    if not args.histogram_freq.isdigit():
+        raise ValueError(f"--histogram-freq: expected an integer >= 0, got "
+                         f"{args.histogram_freq!r}")
+    profile = None
+    if args.profile_batches is not None:
+        profile = parse_profile_batches(args.profile_batches, "--profile-batches")
+    return LogOptions(update_freq=freq, histogram_freq=int(args.histogram_freq),
+                      images=args.images, profile_batches=profile)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--deterministic", action="store_true",
                        help="seed everything and enable TensorFlow's op determinism")
     _training_options(train, "auto")
+    _tensorboard_options(train)
 
     convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras")
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
@@ -82,6 +117,22 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("model", nargs="?", default=DEFAULT_MODEL,
                          help=f"a name from `tfmodels list` (default: {DEFAULT_MODEL})")
     _training_options(compare, 2)
+    _tensorboard_options(compare)
+
+    sweep = sub.add_parser("sweep", help="train a grid of learning rates and batch sizes "
+                                         "for TensorBoard's HParams dashboard")
+    sweep.add_argument("model", help="a name from `tfmodels list`")
+    sweep.add_argument("--lr", required=True, metavar="LR,LR,...",
+                       help="learning rates, e.g. 0.001,0.01,0.1")
+    sweep.add_argument("--batch-size", metavar="N,N,...",
+                       help="batch sizes, e.g. 16,32 (default: the model's own)")
+    sweep.add_argument("--track", choices=("keras", "tf1"), default="keras")
+    _training_options(sweep, 0, batch_size=False)
+
+    bench = sub.add_parser("bench", help="time both tracks against their peers and the "
+                                         "machine's arithmetic floor")
+    add_bench_arguments(bench)
+    _debug_option(bench)
     return parser
 
 
@@ -96,12 +147,13 @@ def _spec_and_data(args):
     from tfmodels.data import load_dataset
     from tfmodels.logs import check_logdir
 
-    spec = get_spec(args.model, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+    batch_size = args.batch_size if args.command != "sweep" else None
+    spec = get_spec(args.model, epochs=args.epochs, batch_size=batch_size, seed=args.seed,
                     dataset=args.dataset)
     check_logdir(args.logdir)
     _quiet_tf(args)
     data = load_dataset(spec.dataset, spec.seed, args.data)
-    if args.batch_size is not None and args.batch_size > len(data.x_train):
+    if batch_size is not None and batch_size > len(data.x_train):
         raise ValueError(f"--batch-size {spec.batch_size} is larger than the "
                          f"{len(data.x_train)} training samples of {spec.dataset}")
     return spec, data
@@ -130,6 +182,7 @@ def cmd_train(args) -> int:
     if args.save_every is not None and (args.save_every < 1 or not args.checkpoint_dir):
         raise ValueError(f"--save-every {args.save_every}: needs a positive number of steps "
                          "and --checkpoint-dir")
+    options = _log_options(args)
     spec, data = _spec_and_data(args)
     if args.deterministic:
         import keras
@@ -139,9 +192,9 @@ def cmd_train(args) -> int:
         tf.config.experimental.enable_op_determinism()
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
           f"{spec.epochs} epochs, batch {spec.batch_size}, {len(data.x_train)} samples")
-    result = train(args.track, spec, data, logdir=args.logdir,
+    result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
-                   verbose=args.verbose)
+                   options=options, verbose=args.verbose)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")
     if args.checkpoint_dir:
@@ -166,12 +219,13 @@ def cmd_compare(args) -> int:
     from tfmodels.compare import compare
     from tfmodels.logs import new_run_dir
 
+    options = _log_options(args)
     spec, data = _spec_and_data(args)
     run_dir = new_run_dir(args.logdir, spec.name)
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
           f"data {spec.dataset}: {spec.epochs} epochs, batch {spec.batch_size}, same initial "
           f"weights (seed {spec.seed}), same batches")
-    report = compare(spec, data, run_dir, verbose=args.verbose)
+    report = compare(spec, data, run_dir, verbose=args.verbose, options=options)
     print()
     print(report.table())
     print(f"Logs: {os.path.join(run_dir, 'keras')} and {os.path.join(run_dir, 'tf1')}")
@@ -179,8 +233,39 @@ def cmd_compare(args) -> int:
     return 0 if report.ok else EXIT_DISAGREE
 
 
+def cmd_sweep(args) -> int:
+    from tfmodels.sweep import parse_list, sweep, table
+
+    learning_rates = parse_list(args.lr, float, "--lr")
+    spec, data = _spec_and_data(args)
+    batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
+                   else [spec.batch_size])
+    print(f"Sweeping {spec.name} in the {args.track} track: learning rates "
+          f"{', '.join(f'{lr:g}' for lr in learning_rates)} x batch sizes "
+          f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each")
+
+    def progress(trial):
+        loss = ", ".join(f"{k} {v[-1]:.4f}" for k, v in trial.history.items())
+        print(f"  lr {trial.learning_rate:g}, batch {trial.batch_size}: {loss}")
+
+    trials = sweep(spec, data, learning_rates, batch_sizes, args.track, args.logdir,
+                   args.verbose, on_trial=progress)
+    print()
+    print(table(trials))
+    print(f"Logs: {os.path.dirname(trials[0].log_dir)} (the HParams tab)")
+    _next_step(args)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from tfmodels.bench import command
+
+    _quiet_tf(args)
+    return command(args)
+
+
 COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
-            "convert": cmd_convert}
+            "convert": cmd_convert, "sweep": cmd_sweep, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

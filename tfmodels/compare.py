@@ -13,49 +13,26 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
 from tfmodels.data import Data
 from tfmodels.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
+from tfmodels.tensorboard import LogOptions
+from tfmodels.training import TrackResult, train
 
 
-@dataclass
-class TrackResult:
-    """What one track's training gave back."""
-
-    history: dict  # Keras's History.history: {"loss": [...], "val_loss": [...], ...}
-    weights: list
-    predictions: np.ndarray  # on the validation inputs
-    log_dir: str | None = None  # where its TensorBoard logs went
+def train_keras(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0,
+                options: LogOptions | None = None) -> TrackResult:
+    """Train the Keras track; with `log_dir`, log for TensorBoard as `options` say."""
+    return train("keras", spec, data, weights=weights, log_dir=log_dir, options=options,
+                 verbose=verbose, log=None)
 
 
-def _fit_args(spec: ModelSpec, data: Data, verbose):
-    return dict(batch_size=spec.batch_size, epochs=spec.epochs, verbose=verbose,
-                validation_data=(data.x_val, data.y_val))
-
-
-def train_keras(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0) -> TrackResult:
-    from tfmodels.model import build_model
-
-    model = build_model(spec, weights)
-    callbacks = [keras.callbacks.TensorBoard(log_dir)] if log_dir else []
-    history = model.fit(data.x_train, data.y_train, callbacks=callbacks,
-                        **_fit_args(spec, data, verbose))
-    return TrackResult(history.history, model.get_weights(),
-                       model.predict(data.x_val, batch_size=spec.batch_size, verbose=0))
-
-
-def train_tf1(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0) -> TrackResult:
-    from tf1_compat.model import Model
-    from tf1_compat.tensorboard import TensorBoard
-
-    with Model(spec, weights) as model:
-        callbacks = [TensorBoard(log_dir)] if log_dir else []
-        history = model.fit(data.x_train, data.y_train, callbacks=callbacks,
-                            **_fit_args(spec, data, verbose))
-        return TrackResult(history.history, model.get_weights(),
-                           model.predict(data.x_val, batch_size=spec.batch_size, verbose=0))
+def train_tf1(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0,
+              options: LogOptions | None = None) -> TrackResult:
+    """Train the TF1 track; with `log_dir`, log for TensorBoard as `options` say."""
+    return train("tf1", spec, data, weights=weights, log_dir=log_dir, options=options,
+                 verbose=verbose, log=None)
 
 
 @dataclass
@@ -118,18 +95,50 @@ def parity(keras_result: TrackResult, tf1_result: TrackResult) -> ParityReport:
     return ParityReport(keras_result, tf1_result, rdiff, weight_diff, prediction_diff)
 
 
+def log_parity(report: ParityReport, log_dir: str) -> dict:
+    """The `parity/` scalars: per epoch, how far apart the two tracks' numbers are.
+
+    `parity/<key>_abs_diff` for every number both histories hold (`loss`, `val_accuracy`, ...),
+    `parity/loss_rel_diff` (the report's per-epoch figure, checked against `LOSS_RTOL`), and at
+    the last epoch `parity/weight_max_abs_diff` and `parity/prediction_max_abs_diff`. Returns
+    `{tag: [values per step]}` as written.
+    """
+    import tensorflow as tf
+
+    k, t = report.keras.history, report.tf1.history
+    epochs = len(report.loss_rdiff)
+    series = {f"parity/{key}_abs_diff": [abs(k[key][e] - t[key][e]) for e in range(epochs)]
+              for key in k}
+    series["parity/loss_rel_diff"] = list(report.loss_rdiff)
+    last = {"parity/weight_max_abs_diff": report.weight_diff,
+            "parity/prediction_max_abs_diff": report.prediction_diff}
+    writer = tf.summary.create_file_writer(log_dir)
+    with writer.as_default():
+        for tag, values in series.items():
+            for epoch, value in enumerate(values):
+                tf.summary.scalar(tag, value, step=epoch)
+        for tag, value in last.items():
+            tf.summary.scalar(tag, value, step=epochs - 1)
+    writer.close()
+    return {**series, **{tag: [value] for tag, value in last.items()}}
+
+
 def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=None,
-            verbose=0) -> ParityReport:
+            verbose=0, options: LogOptions | None = None) -> ParityReport:
     """Train both tracks from `weights` (default: the spec's seeded start) and compare them.
 
-    With `run_dir`, each track writes TensorBoard logs to `<run_dir>/<track>`.
+    With `run_dir`, each track writes TensorBoard logs to `<run_dir>/<track>` as `options` say
+    (default: `LogOptions()`), and the differences go to `<run_dir>/parity` (`log_parity`).
     """
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
     if verbose:
         print("\n-- Keras track (keras.Sequential, compile/fit) --")
-    keras_result = train_keras(spec, data, weights, log("keras"), verbose)
+    keras_result = train_keras(spec, data, weights, log("keras"), verbose, options)
     if verbose:
         print("\n-- TF1 track (tf.compat.v1 Graph, Session, feed_dict) --")
-    tf1_result = train_tf1(spec, data, weights, log("tf1"), verbose)
-    return parity(keras_result, tf1_result)
+    tf1_result = train_tf1(spec, data, weights, log("tf1"), verbose, options)
+    report = parity(keras_result, tf1_result)
+    if run_dir:
+        log_parity(report, log("parity"))
+    return report

@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 import keras
+import numpy as np
 
-from tfmodels.compare import TrackResult
+from tfmodels.checks import check_x, check_y
 from tfmodels.data import Data
 from tfmodels.logs import new_run_dir
 from tfmodels.spec import ModelSpec, initial_weights
+from tfmodels.tensorboard import LogOptions
+
+
+@dataclass
+class TrackResult:
+    """What one track's training gave back."""
+
+    history: dict  # Keras's History.history: {"loss": [...], "val_loss": [...], ...}
+    weights: list
+    predictions: np.ndarray  # on the validation inputs
+    log_dir: str | None = None  # where its TensorBoard logs went
 
 
 class Diverged(FloatingPointError):
@@ -46,8 +59,9 @@ def _track_modules(track: str):
     if track == "keras":
         from tfmodels import checkpoint
         from tfmodels.model import build_model
+        from tfmodels.tensorboard import TensorBoard
 
-        return build_model, checkpoint, lambda log_dir: keras.callbacks.TensorBoard(log_dir)
+        return build_model, checkpoint, TensorBoard
     if track == "tf1":
         from tf1_compat import checkpoint
         from tf1_compat.model import Model
@@ -57,16 +71,22 @@ def _track_modules(track: str):
     raise ValueError(f"unknown track {track!r}; expected one of: keras, tf1")
 
 
-def train(track: str, spec: ModelSpec, data: Data, *, logdir: str | None = "logs",
+def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
+          log_root: str | None = None, log_dir: str | None = None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
-          verbose="auto", log=print) -> TrackResult:
-    """Train `spec` in `track` from its seeded start, or from the checkpoint in `checkpoint_dir`.
+          options: LogOptions | None = None, verbose="auto", log=print) -> TrackResult:
+    """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
+    checkpoint in `checkpoint_dir`.
 
-    `log` gets the lines a user should see whatever `verbose` says (where training resumes);
-    None silences them.
+    TensorBoard logs go to the resumed run's folder, else to `log_dir`, else to a new run under
+    `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
+    see whatever `verbose` says (where training resumes); None silences them.
     """
     build, checkpoint, tensorboard = _track_modules(track)
-    model = build(spec, initial_weights(spec))
+    # Refuse bad data before anything is built or written.
+    x = check_x(data.x_train, spec.input_dim)
+    check_y(data.y_train, x, spec.output_dim, spec.loss)
+    model = build(spec, initial_weights(spec) if weights is None else weights)
     try:
         state = checkpoint.restore(model, checkpoint_dir, spec) if checkpoint_dir else None
         if state and log:
@@ -74,12 +94,12 @@ def train(track: str, spec: ModelSpec, data: Data, *, logdir: str | None = "logs
                   f"step {state.step} ({state.iterations} steps trained)")
         if state and state.log_dir:
             log_dir = state.log_dir
-        elif logdir:
-            log_dir = os.path.join(new_run_dir(logdir, spec.name), track)
-        else:
-            log_dir = None
+        elif log_dir is None and log_root:
+            log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
         nan = TerminateOnNaN()
-        callbacks = [nan] + ([tensorboard(log_dir)] if log_dir else [])
+        callbacks = [nan]
+        if log_dir:
+            callbacks.append(tensorboard(log_dir, options=options, spec=spec, data=data))
         if checkpoint_dir:
             callbacks.append(checkpoint.BackupAndRestore(
                 checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,

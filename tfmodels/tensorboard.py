@@ -1,0 +1,190 @@
+"""TensorBoard for the Keras track, and what both tracks log alike.
+
+`keras.callbacks.TensorBoard` does most of the work; `TensorBoard` here changes four things so that
+the Keras run lines up with the TF1 run (`tf1_compat.tensorboard.TensorBoard`) tag for tag:
+
+- **Batch steps.** Keras 3 counts batches from 1 again in every `fit` (a second `fit`, as when
+  resuming with `initial_epoch`, writes over the first one's steps). Ours are the optimizer's
+  `iterations` after the batch, the TF1 track's `global_step`: they advance across `fit` calls.
+- **Graphs.** Keras writes its conceptual graph only for classes named exactly `Sequential` or
+  `Functional` (not `SpecSequential`), and its op graph only when `train_function` is a bare
+  `tf.function`, which Keras 3's is not: it wrote no graph at all. Ours writes the conceptual
+  graph and traces the first training step with `tf.summary.trace_on(graph=True)` /
+  `trace_export`, which gives the op graph TensorFlow really ran.
+- **Histograms.** Keras tags a weight by its path (`<model>/dense_0/kernel/histogram`); the TF1
+  variable is `dense_0/kernel`. Both tracks use `weight_tag` (`dense_0/kernel`) and TensorBoard's
+  30-bucket histogram, so the two tracks' histograms can be laid over each other.
+- **Pictures.** With `images=True`, the pictures of `tfmodels.plots` at the end of training.
+
+`LogOptions` carries the user's choices (`--update-freq`, `--histogram-freq`, `--images`,
+`--profile-batches`) to both tracks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfmodels.spec import ModelSpec
+
+TRACE_TAG = "train_step"  # the traced op graph of one training step, in both tracks
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    """What a run writes for TensorBoard besides the epoch scalars."""
+
+    update_freq: str | int = "epoch"  # "epoch", "batch", or every N batches
+    histogram_freq: int = 1  # weight histograms every N epochs; 0: none
+    images: bool = True  # the pictures of tfmodels.plots, at the end of training
+    profile_batches: tuple[int, int] | None = None  # first and last batch to profile
+    trace_graph: bool = True  # the op graph of one training step
+
+    def __post_init__(self):
+        freq = self.update_freq
+        if freq not in ("epoch", "batch") and not (type(freq) is int and freq >= 1):
+            raise ValueError(f"update_freq must be 'epoch', 'batch' or a positive integer, "
+                             f"got {freq!r}")
+        if type(self.histogram_freq) is not int or self.histogram_freq < 0:
+            raise ValueError(f"histogram_freq must be an integer >= 0, got "
+                             f"{self.histogram_freq!r}")
+        if self.profile_batches is not None:
+            parse_profile_batches(self.profile_batches)
+
+    @property
+    def batch_every(self) -> int:
+        """Write batch scalars every this many batches; 0: never."""
+        return {"epoch": 0, "batch": 1}.get(self.update_freq, self.update_freq)
+
+
+def parse_profile_batches(value, name: str = "profile_batches") -> tuple[int, int]:
+    """`"2,4"`, `(2, 4)` or `3` -> `(first, last)`: 1-based training steps, 2 <= first <= last.
+
+    Step 1 is left out: it traces the graph (TRACE_TAG) and would swamp the profile with
+    one-off tracing work.
+    """
+    text = value if isinstance(value, str) else ",".join(map(str, np.atleast_1d(value)))
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) == 1:
+        numbers *= 2
+    if len(numbers) != 2 or not 2 <= numbers[0] <= numbers[1]:
+        raise ValueError(f"{name}: expected FIRST,LAST with 2 <= FIRST <= LAST (e.g. 2,4), "
+                         f"got {text!r}")
+    return numbers[0], numbers[1]
+
+
+def keras_model_summary(name: str, model, step: int = 0) -> None:
+    """The model's JSON config under the `graph_keras_model` plugin: the conceptual graph.
+
+    What Keras's own callback writes, for any `Sequential` subclass (Keras checks the class name).
+    """
+    metadata = tf.compat.v1.SummaryMetadata()
+    metadata.plugin_data.plugin_name = "graph_keras_model"
+    metadata.plugin_data.content = b"1"
+    tf.summary.write(name, tf.constant(model.to_json()), step=step, metadata=metadata)
+
+
+def weight_tag(layer_name: str, weight_name: str) -> str:
+    """The histogram tag of a weight in both tracks: `dense_0/kernel`, the TF1 variable's name."""
+    return f"{layer_name}/{weight_name}"
+
+
+class TensorBoard(keras.callbacks.TensorBoard):
+    """`keras.callbacks.TensorBoard` with the TF1 track's steps, graphs, tags and pictures.
+
+    `spec` and `data` are needed only for the pictures (`tfmodels.plots`). The overrides use
+    the parent's internals (`_global_train_batch`, `_push_writer`, `_train_writer`, ...), as
+    of Keras 3.15; `tests/test_tensorboard_*.py` would notice if a Keras release moved them.
+    """
+
+    def __init__(self, log_dir: str = "logs", options: LogOptions | None = None,
+                 spec: ModelSpec | None = None, data=None):
+        options = options or LogOptions()
+        profile = options.profile_batches and parse_profile_batches(options.profile_batches)
+        super().__init__(log_dir, histogram_freq=options.histogram_freq,
+                         write_graph=False,  # ours: on_train_begin, on_train_batch_end
+                         update_freq=options.update_freq if options.batch_every else "epoch",
+                         profile_batch=profile or 0)
+        self.options = options
+        self.spec, self.data = spec, data
+        self._trace_pending = self._tracing_graph = False
+        self._epochs_seen = 0
+
+    # --- steps: the optimizer's count, as in the TF1 track -----------------------------------
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        # Keras starts again from 0 in each fit; the optimizer remembers how far it has come.
+        self._global_train_batch = int(self.model.optimizer.iterations)
+        self._pop_writer()
+        self._push_writer(self._train_writer, self._global_train_batch)
+        self._trace_pending = True
+        if self._global_train_batch == 0:  # Keras's conceptual graph, once per run
+            with self._train_writer.as_default():
+                keras_model_summary("keras", self.model, step=0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        super().on_train_batch_begin(batch, logs)
+        if self._trace_pending and self.options.trace_graph and not self._is_tracing:
+            # The first step of this fit: record the graphs of the functions it runs.
+            tf.summary.trace_on(graph=True, profiler=False)
+            self._tracing_graph = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        self._trace_pending = False
+        if self._tracing_graph:
+            with self._train_writer.as_default():
+                tf.summary.trace_export(TRACE_TAG, step=self._global_train_batch)
+            self._tracing_graph = False
+
+    def on_train_end(self, logs=None):
+        if self._tracing_graph:
+            tf.summary.trace_off()
+            self._tracing_graph = False
+        if self.options.images and self.spec is not None and self.data is not None:
+            from tfmodels.plots import log_pictures
+
+            epoch = max(self._epochs_seen, 1) - 1
+            log_pictures(KerasImageWriter(self._train_writer, self._val_writer),
+                         self.spec, self.data, self.model.predict, keras_activation, epoch)
+        super().on_train_end(logs)
+
+    # --- histograms: the TF1 variable names ---------------------------------------------------
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._epochs_seen = epoch + 1
+        super().on_epoch_end(epoch, logs)
+
+    def _log_weights(self, epoch):
+        with self._train_writer.as_default():
+            for layer in self.model.layers:
+                for weight in layer.weights:
+                    tf.summary.histogram(weight_tag(layer.name, weight.name), weight, step=epoch)
+            self._train_writer.flush()
+
+
+def keras_activation(name: str):
+    """The Keras track's activation `name` as a NumPy function (for the activations picture)."""
+    function = keras.activations.get(name)
+    return lambda x: keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(x)))
+
+
+class KerasImageWriter:
+    """Writes PNGs with `tf.summary.image` to the Keras track's train or validation writer."""
+
+    def __init__(self, train_writer, val_writer):
+        self.writers = {"train": train_writer, "validation": val_writer}
+
+    def image(self, split: str, tag: str, png: bytes, step: int) -> None:
+        image = tf.image.decode_png(png, channels=4)[tf.newaxis]
+        with self.writers[split].as_default():
+            tf.summary.image(tag, image, step=step)
+        self.writers[split].flush()
