@@ -126,16 +126,15 @@ def _stock_tf1(spec: OptimizerSpec, learning_rate):
     train = tf.compat.v1.train
     stock = {"sgd": train.MomentumOptimizer, "adagrad": train.AdagradOptimizer,
              "rmsprop": train.RMSPropOptimizer, "adam": train.AdamOptimizer}
-    p = dict(spec.params)
-    if spec.name == "rmsprop":
-        p = {"epsilon": p["epsilon"]}  # TF1's defaults otherwise, its `rms` at ones
-    elif spec.name == "adam":
-        p = {"epsilon": p["epsilon"]}
-    elif spec.name == "adagrad":
-        p = {"initial_accumulator_value": p["initial_accumulator_value"]}
-    else:
-        p = {"momentum": p["momentum"], "use_nesterov": p["nesterov"]}
-    return stock[spec.name](learning_rate, **p)
+    p = spec.params
+    kwargs = {  # the spec's numbers in TF1's names; no `after_init`, so `rms` starts at ones
+        "sgd": lambda: {"momentum": p["momentum"], "use_nesterov": p["nesterov"]},
+        "adagrad": lambda: {"initial_accumulator_value": p["initial_accumulator_value"]},
+        "rmsprop": lambda: {"decay": p["rho"], "momentum": p["momentum"],
+                            "epsilon": p["epsilon"], "centered": p["centered"]},
+        "adam": lambda: {"beta1": p["beta_1"], "beta2": p["beta_2"], "epsilon": p["epsilon"]},
+    }[spec.name]()
+    return stock[spec.name](learning_rate, **kwargs)
 
 
 def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
