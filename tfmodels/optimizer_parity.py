@@ -1,6 +1,6 @@
 """How closely the two tracks' optimizers agree: 50 steps of one small MLP, three ways.
 
-    python scripts/07_optimizers.py          # prints the table of docs/optimizers.md
+    python scripts/08_optimizers.py          # prints the table of docs/optimizers.md
 
 A 4-16-3 ReLU/softmax MLP is trained with categorical cross-entropy from the same weights on
 the same 50 batches by the Keras optimizer from `tfmodels.optimizers`, by the TF1 optimizer from
