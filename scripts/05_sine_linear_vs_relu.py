@@ -7,9 +7,24 @@ sin(2 pi x) is a straight line. With ReLU, each unit adds a kink and the pieces 
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.lessons import fit_sine, lesson_args, sine_figure_png, summary_writer, write_curves
+from tfmodels.lessons import (
+    fit_sine,
+    lesson_args,
+    relu_pieces,
+    sine_figure_png,
+    summary_writer,
+    write_curves,
+)
 
 args = lesson_args(__doc__)
+
+# One ReLU neuron is a hinge; two in a row make a piece that starts and stops.
+grid = np.linspace(0, 1.25, 6)
+one, two = relu_pieces(grid)
+print("x              ", grid)
+print("relu(x - 0.5)  ", one.round(3))
+print("relu(1 - 2 h)  ", two.round(3))
+
 epochs = 6 if args.quick else 20
 curves, fits = {}, {}
 for activation in ("linear", "relu"):

@@ -17,6 +17,14 @@ def test_c07_sine_a_linear_model_stays_a_line_and_relu_fits():
     assert np.ptp(np.diff(fit_relu[:, 0])) > 1e-3  # ReLU's fit bends
 
 
+def test_c07_one_and_two_relu_neurons_make_piecewise_linear_pieces():
+    x = np.linspace(-1, 2, 31)
+    one, two = lessons.relu_pieces(x)
+    # float32 against exact float64 arithmetic on values of order 1: a few ulp
+    np.testing.assert_allclose(one, np.where(x > 0.5, x - 0.5, 0), atol=1e-6)
+    np.testing.assert_allclose(two, np.clip(1 - 2 * (x - 0.5), 0, 1), atol=1e-6)
+
+
 def test_c07_sine_figure_is_a_png():
     x = np.linspace(0, 1, 20)
     png = lessons.sine_figure_png(x, {"fit": np.sin(2 * np.pi * x)})
@@ -69,3 +77,30 @@ def test_c30_one_replica_strategy_computes_the_same_numbers():
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
     assert mirrored.num_replicas_in_sync == 1
     assert lessons.strategy_difference(mirrored) == 0.0
+
+
+def test_concepts_doc_names_an_existing_test_and_script_for_all_30_concepts():
+    import os
+    import re
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "docs", "concepts.md")) as f:
+        rows = [line for line in f if re.match(r"\| C\d\d \|", line)]
+    assert [row[2:5] for row in rows] == [f"C{i:02d}" for i in range(1, 31)]
+    for row in rows:
+        cells = row.split(" | ")
+        tests, scripts = cells[-2], cells[-1]
+        # `file.py::test`, `file.py` (all of it), or `::test` (in the file named before it)
+        named = re.findall(r"`(test_\w+\.py)?(?:::(test_\w+(?:\[[\w.]+\])?))?", tests)
+        assert any(file or test for file, test in named), f"{row[:5]} names no test"
+        last_file = None
+        for file, test in named:
+            last_file = file or last_file
+            assert last_file, row[:5]
+            with open(os.path.join(root, "tests", last_file)) as f:
+                source = f.read()
+            test = test.split("[")[0]
+            assert not test or f"def {test}(" in source, f"{row[:5]}: {last_file}::{test}"
+        for script in re.findall(r"`(\d\d_\w+\.py)`", scripts):
+            assert os.path.exists(os.path.join(root, "scripts", script)), script
+        assert re.search(r"\d\d_\w+\.py", scripts), f"{row[:5]} names no script"

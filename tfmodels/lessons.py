@@ -73,6 +73,21 @@ def fit_sine(activation: str, epochs: int = 20, seed: int = 0):
     return history["loss"], data.x_val, model.predict(data.x_val, verbose=0)
 
 
+def relu_pieces(x):
+    """NNFS's pieces: one ReLU neuron `relu(x - 0.5)` is flat, then a ramp from x = 0.5; a
+    second neuron on top, `relu(1 - 2 h)`, turns the ramp into a piece that ends at x = 1.
+    Returns both as Keras computes them (float32)."""
+    import keras
+
+    one = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="relu")])
+    one.set_weights([np.array([[1.0]]), np.array([-0.5])])
+    two = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="relu"),
+                            keras.layers.Dense(1, activation="relu")])
+    two.set_weights([np.array([[1.0]]), np.array([-0.5]), np.array([[-2.0]]), np.array([1.0])])
+    x = np.asarray(x, np.float32).reshape(-1, 1)
+    return one.predict(x, verbose=0)[:, 0], two.predict(x, verbose=0)[:, 0]
+
+
 def sine_figure_png(x, fits: dict) -> bytes:
     """A PNG of sin(2 pi x) and each fitted curve, drawn with matplotlib's Agg backend."""
     import matplotlib
