@@ -33,14 +33,15 @@ def _max_diff(a, b):
     return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
 
 
-@pytest.fixture(params=[0, 1, 2])
-def seed(request):
-    return int(np.random.SeedSequence().entropy % 1000) * 3 + request.param  # fresh data
+def _fresh_seed():
+    seed = int(np.random.SeedSequence().entropy % 10_000)  # fresh data every run
+    print(f"seed {seed}")  # shown on failure
+    return seed
 
 
 @pytest.mark.parametrize("pairing", MAPPED, ids=lambda p: p.label)
 def test_tracks_agree_after_50_float32_steps(pairing):
-    row = measure(pairing, np.float32, seed=int(np.random.SeedSequence().entropy % 10_000))
+    row = measure(pairing, np.float32, seed=_fresh_seed())
     assert row.loss_rel <= 1e-6, row
     assert row.weight_diff <= 1e-6, row  # weights of order 1: a few float32 ulp
 
@@ -48,8 +49,7 @@ def test_tracks_agree_after_50_float32_steps(pairing):
 @pytest.mark.parametrize("pairing", MAPPED, ids=lambda p: p.label)
 def test_tracks_and_numpy_agree_after_50_float64_steps(pairing):
     pairing = Pairing(pairing.label, rounded(pairing.spec))
-    weights, x, y, batches = problem(int(np.random.SeedSequence().entropy % 10_000), 50,
-                                     np.float64)
+    weights, x, y, batches = problem(_fresh_seed(), 50, np.float64)
     keras_w = keras_run(pairing, weights, x, y, batches)
     tf1_w = tf1_run(pairing, weights, x, y, batches)
     numpy_w = numpy_run(pairing, weights, x, y, batches)
