@@ -21,7 +21,10 @@ def test_optimizer_spec_fills_in_keras_defaults():
 @pytest.mark.parametrize("make, message", [
     (lambda: LayerSpec(4, "relux"), "unknown activation 'relux'; expected one of: linear"),
     (lambda: LayerSpec(0), "layer units must be a positive integer, got 0"),
-    (lambda: OptimizerSpec("adamw"), "unknown optimizer 'adamw'; expected one of: adam, rmsprop"),
+    (lambda: OptimizerSpec("adamw"),
+     "unknown optimizer 'adamw'; expected one of: adagrad, adam, rmsprop, sgd"),
+    (lambda: OptimizerSpec("sgd", {"momentum": 1.5}), "momentum must be in [0, 1), got 1.5"),
+    (lambda: OptimizerSpec("adagrad", {"epsilon": -1e-7}), "epsilon must be >= 0, got -1e-07"),
     (lambda: OptimizerSpec("adam", {"beta1": 0.9}), "unknown adam hyper-parameter(s) ['beta1']"),
     (lambda: OptimizerSpec("sgd", {"learning_rate": -1.0}), "learning_rate must be > 0"),
     (lambda: _spec(loss="hinge"), "unknown loss 'hinge'"),

@@ -1,8 +1,60 @@
-"""Losses and metrics as graph ops, written to compute exactly what Keras 3 computes."""
+"""Losses and metrics as graph ops, written to compute exactly what Keras 3 computes.
+
+The losses of the notes (C09) have the names of their Keras-track twins in `tfmodels/losses.py`:
+one value per sample. On probabilities they clip to [1e-7, 1 - 1e-7] as Keras does; on logits
+they are TF's fused ops (`softmax_cross_entropy_with_logits` and its sigmoid and sparse kins).
+"""
 
 from __future__ import annotations
 
 import tensorflow as tf
+
+# Keras's `backend.epsilon()`: the clip of probabilities before a log.
+EPSILON = 1e-7
+
+
+def l1(labels, outputs):
+    return tf.reduce_sum(tf.abs(labels - outputs), axis=-1)
+
+
+def mean_absolute_error(labels, outputs):
+    return tf.reduce_mean(tf.abs(labels - outputs), axis=-1)
+
+
+def l2(labels, outputs):
+    return tf.reduce_sum(tf.square(labels - outputs), axis=-1)
+
+
+def mean_squared_error(labels, outputs):
+    return tf.reduce_mean(tf.square(labels - outputs), axis=-1)
+
+
+def _clip(probabilities):
+    return tf.clip_by_value(probabilities, EPSILON, 1.0 - EPSILON)
+
+
+def binary_crossentropy(labels, outputs, from_logits=False):
+    if from_logits:
+        per_unit = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=outputs)
+    else:
+        p = _clip(outputs)
+        per_unit = -(labels * tf.math.log(p) + (1 - labels) * tf.math.log(1 - p))
+    return tf.reduce_mean(per_unit, axis=-1)
+
+
+def categorical_crossentropy(labels, outputs, from_logits=False):
+    if from_logits:
+        return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=outputs)
+    p = _clip(outputs / tf.reduce_sum(outputs, axis=-1, keepdims=True))
+    return -tf.reduce_sum(labels * tf.math.log(p), axis=-1)
+
+
+def sparse_categorical_crossentropy(labels, outputs, from_logits=False):
+    """Integer labels; on probabilities, the log of the clipped probabilities is handed to the
+    logits op, as Keras does (which normalises the clipped row once more)."""
+    logits = outputs if from_logits else tf.math.log(_clip(outputs))
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(labels, tf.int64),
+                                                          logits=logits)
 
 
 def per_sample_loss(name: str, labels, outputs, logits):

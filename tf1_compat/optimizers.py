@@ -8,8 +8,11 @@ Spec hyper-parameters are Keras's. Where TF1 differs, the mapping brings it into
 - Adam: the same "epsilon hat" formula in both; TF1's default epsilon is 1e-8, Keras's 1e-7, and
   the spec's value is passed explicitly. TF1 keeps `beta^t` as a running product, Keras calls
   `pow(beta, t)`; `AdamOptimizer` below uses `pow` too, which makes the tracks equal bit for bit.
-- SGD with momentum: TF1 keeps `a = m*a + g; w -= lr*a`, Keras `v = m*v - lr*g; w += v`: the same
-  for a constant learning rate.
+- SGD with momentum (and Nesterov): TF1 keeps `a = m*a + g; w -= lr*a`, Keras
+  `v = m*v - lr*g; w += v`: the same for a constant learning rate, not under a schedule.
+- Adagrad: Keras divides by `sqrt(acc + epsilon)`, TF1's kernel by `sqrt(acc)`. Epsilon 0 uses
+  TF1's own kernel; any other epsilon, `AdagradOptimizer` below, which writes Keras's formula.
+The table with measured differences is docs/optimizers.md.
 """
 
 from __future__ import annotations
@@ -31,40 +34,70 @@ class AdamOptimizer(train.AdamOptimizer):
     """
 
     def _create_slots(self, var_list):
-        super()._create_slots(var_list)
+        # The powers are kept in the variables' dtype (the stock class: always float32), so a
+        # float64 model gets float64 powers, as Keras computes them.
         first = min(var_list, key=lambda v: v.name)  # where the stock class puts its powers
-        self._create_non_slot_variable(initial_value=1.0, name="t", colocate_with=first)
+        dtype = first.dtype.base_dtype.as_numpy_dtype
+        for name, value in (("beta1_power", self._beta1), ("beta2_power", self._beta2),
+                            ("t", 1.0)):
+            self._create_non_slot_variable(initial_value=dtype(value), name=name,
+                                           colocate_with=first)
+        super()._create_slots(var_list)  # finds the powers made, adds the `m` and `v` slots
 
     def _finish(self, update_ops, name_scope):
         with tf.control_dependencies(update_ops):
             beta1_power, beta2_power = self._get_beta_accumulators()
             t = self._get_non_slot_variable("t", graph=beta1_power.graph)
             t_next = t.assign_add(1.0)
-            update_beta1 = beta1_power.assign(tf.pow(self._beta1_t, t_next))
-            update_beta2 = beta2_power.assign(tf.pow(self._beta2_t, t_next))
+            update_beta1 = beta1_power.assign(tf.pow(tf.cast(self._beta1_t, t.dtype), t_next))
+            update_beta2 = beta2_power.assign(tf.pow(tf.cast(self._beta2_t, t.dtype), t_next))
         return tf.group(*update_ops, update_beta1, update_beta2, name=name_scope)
 
 
-def make_optimizer(spec: OptimizerSpec):
+class AdagradOptimizer(train.AdagradOptimizer):
+    """`tf.compat.v1.train.AdagradOptimizer` with Keras's epsilon inside the square root.
+
+    TF1's kernel computes `w -= lr g / sqrt(acc)`; Keras `w -= lr g / sqrt(acc + epsilon)`.
+    The update is written here as Keras writes it, from plain ops.
+    """
+
+    def __init__(self, learning_rate, initial_accumulator_value=0.1, epsilon=1e-7,
+                 name="Adagrad"):
+        super().__init__(learning_rate, initial_accumulator_value, name=name)
+        self._epsilon = epsilon
+
+    def _resource_apply_dense(self, grad, var):
+        acc = self.get_slot(var, "accumulator")
+        dtype = grad.dtype.base_dtype
+        lr = tf.cast(self._learning_rate_tensor, dtype)
+        epsilon = tf.cast(self._epsilon, dtype)
+        acc_t = acc.assign_add(tf.square(grad))
+        return var.assign_sub(lr * grad / tf.sqrt(acc_t + epsilon)).op
+
+
+def make_optimizer(spec: OptimizerSpec, learning_rate=None):
+    """The TF1 optimizer that makes the Keras optimizer's update for `spec`.
+
+    `learning_rate` (a number or a tensor, e.g. a schedule of `global_step`) replaces the
+    spec's constant rate.
+    """
     p = spec.params
+    lr = p["learning_rate"] if learning_rate is None else learning_rate
     if spec.name == "sgd":
         if p["momentum"] == 0.0 and not p["nesterov"]:
-            return train.GradientDescentOptimizer(p["learning_rate"])
-        return train.MomentumOptimizer(
-            p["learning_rate"], p["momentum"], use_nesterov=p["nesterov"]
-        )
+            return train.GradientDescentOptimizer(lr)
+        return train.MomentumOptimizer(lr, p["momentum"], use_nesterov=p["nesterov"])
+    if spec.name == "adagrad":
+        if p["epsilon"] == 0.0:  # TF1's own kernel computes exactly this
+            return train.AdagradOptimizer(lr, p["initial_accumulator_value"])
+        return AdagradOptimizer(lr, p["initial_accumulator_value"], p["epsilon"])
     if spec.name == "rmsprop":
         return train.RMSPropOptimizer(
-            p["learning_rate"],
-            decay=p["rho"],
-            momentum=p["momentum"],
-            epsilon=p["epsilon"],
+            lr, decay=p["rho"], momentum=p["momentum"], epsilon=p["epsilon"],
             centered=p["centered"],
         )
     if spec.name == "adam":
-        return AdamOptimizer(
-            p["learning_rate"], beta1=p["beta_1"], beta2=p["beta_2"], epsilon=p["epsilon"]
-        )
+        return AdamOptimizer(lr, beta1=p["beta_1"], beta2=p["beta_2"], epsilon=p["epsilon"])
     raise ValueError(f"no TF1 optimizer for {spec.name!r}")
 
 

@@ -18,9 +18,12 @@ ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax", "tanh")
 LOSSES = ("categorical_crossentropy", "binary_crossentropy", "mean_squared_error")
 METRICS = ("accuracy", "mae")
 
-# Keras 3's defaults for each optimizer; a spec may override any of them.
+# Keras 3's defaults for each optimizer; a spec may override any of them. "sgd" is gradient
+# descent, with `momentum` (and `nesterov`) when those are set. How each maps onto TF1's
+# optimizers, and how closely: docs/optimizers.md.
 OPTIMIZER_DEFAULTS = {
     "sgd": {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False},
+    "adagrad": {"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7},
     "rmsprop": {
         "learning_rate": 0.001,
         "rho": 0.9,
@@ -83,6 +86,14 @@ class OptimizerSpec:
             raise ValueError(
                 f"learning_rate must be > 0, got {self.params['learning_rate']!r}"
             )
+        for name in ("momentum", "rho", "beta_1", "beta_2"):
+            value = self.params.get(name, 0.0)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+        for name in ("epsilon", "initial_accumulator_value"):
+            value = self.params.get(name, 0.0)
+            if not value >= 0.0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
 
     @property
     def learning_rate(self) -> float:

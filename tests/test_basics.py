@@ -1,0 +1,107 @@
+"""C15-C21: tensors, layouts, and the TF1 graph/Session basics, checked against NumPy."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import ops
+
+from tf1_compat import basics as tf1_basics
+from tfmodels import basics
+
+v1 = tf.compat.v1
+
+
+@pytest.fixture
+def rng():
+    seed = np.random.SeedSequence().entropy % 2**32  # fresh inputs every run; printed on failure
+    print(f"seed {seed}")
+    return np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize("rank", range(6))
+def test_rank_0_to_5_tensors_in_both_tracks(rank, rng):
+    a = rng.normal(size=tuple(range(2, 2 + rank)))
+    assert ops.ndim(ops.convert_to_tensor(a)) == rank == np.ndim(a)
+    with tf.Graph().as_default():
+        t = tf.constant(a)
+        assert t.shape.rank == rank and t.dtype == tf.float64 and t.shape == a.shape
+
+
+def test_layouts_keep_samples_first(rng):
+    assert {name: len(shape) for name, shape in basics.LAYOUTS.items()} == {
+        "scalar": 0, "vectors": 2, "sequences": 3, "images": 4, "images_channels_first": 4,
+        "video": 5}
+    images = rng.normal(size=(2, 4, 5, 3))
+    first = ops.convert_to_numpy(basics.to_channels_first(images))
+    assert first.shape == (2, 3, 4, 5)
+    np.testing.assert_array_equal(first[1, 2], images[1, :, :, 2])  # the same pixels
+    assert tuple(basics.example("video").shape) == basics.LAYOUTS["video"]
+    with pytest.raises(ValueError, match="unknown layout 'movie'; expected one of: scalar"):
+        basics.example("movie")
+
+
+def test_elementwise_broadcasting_dot_and_reshape_match_numpy(rng):
+    m, v, w = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2))
+    with tf.Graph().as_default(), v1.Session() as sess:
+        graph_results = sess.run((tf.constant(m) * 2 + 1, tf.constant(m) + tf.constant(v),
+                                  tf.matmul(tf.constant(m), tf.constant(w)),
+                                  tf.reshape(tf.constant(m), (2, 6))))
+    eager_results = [ops.convert_to_numpy(r) for r in (
+        m * ops.convert_to_tensor(2.0, "float64") + 1, ops.add(m, v), ops.matmul(m, w),
+        ops.reshape(m, (2, 6)))]
+    numpy_results = (m * 2 + 1, m + v[None, :], m @ w, m.reshape(2, 6))
+    for got in (graph_results, eager_results):
+        for a, b in zip(got, numpy_results):
+            np.testing.assert_allclose(a, b, rtol=1e-12)  # float64, a handful of ops
+
+
+def test_dot_of_batch_needs_the_transpose(rng):
+    """C02: NNFS's `np.dot(weights, inputs)` works for one sample; a batch of 3 samples of 4
+    features against 3 neurons' (3, 4) weights is 'shapes not aligned' until transposed."""
+    inputs, weights, biases = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=3)
+    with pytest.raises(ValueError, match="not aligned"):
+        np.dot(inputs, weights)
+    out = basics.neuron_outputs(inputs, weights, biases)
+    np.testing.assert_allclose(out[1], basics.neuron_outputs(inputs[1], weights, biases),
+                               rtol=1e-12)
+
+
+def test_constant_and_session_run_of_one_tensor_and_a_tuple():
+    product, value, pair = tf1_basics.run_constants()
+    assert isinstance(product, tf.Tensor) and not hasattr(product, "numpy")  # a graph tensor
+    np.testing.assert_array_equal(value, [[2.0, 4.0], [6.0, 8.0]])
+    assert isinstance(pair, tuple) and pair == (2.0, 10.0)
+
+
+def test_placeholder_with_none_takes_any_batch_size(rng):
+    batches = [rng.normal(size=(n, 3)).astype(np.float32) for n in (1, 5, 32)]
+    x, sums = tf1_basics.run_placeholder(batches)
+    assert x.shape.as_list() == [None, 3]
+    for batch, s in zip(batches, sums):
+        np.testing.assert_allclose(s, batch.sum(axis=1), rtol=1e-6)  # float32 sum of 3
+
+
+def test_tf_variable_makes_a_new_variable_and_get_variable_reuses():
+    (first, second), (made, reused, auto) = tf1_basics.variable_and_get_variable()
+    assert first is not second and (first.name, second.name) == ("w:0", "w_1:0")
+    assert reused is made and auto is made and made.name == "layer/w:0"
+
+
+def test_get_variable_without_reuse_raises_tfs_error():
+    with pytest.raises(ValueError, match="Variable layer/w already exists, disallowed. Did you "
+                                         "mean to set reuse=True or reuse=tf.AUTO_REUSE"):
+        tf1_basics.get_variable_without_reuse()
+
+
+def test_variables_need_the_initializer_before_they_are_read():
+    error, value = tf1_basics.initialised_value()
+    assert isinstance(error, tf.errors.FailedPreconditionError)
+    np.testing.assert_array_equal(value, [0.5, 0.5])
+
+
+@pytest.mark.parametrize("optimizer", ["gradient_descent", "adam"])
+def test_logits_layer_trained_by_minimize_lowers_the_loss(optimizer, rng):
+    x = rng.normal(size=(60, 2)).astype(np.float32)
+    labels = np.eye(2, dtype=np.float32)[(x[:, 0] + x[:, 1] > 0).astype(int)]
+    losses = tf1_basics.train_logits_layer(x, labels, optimizer, learning_rate=0.1)
+    assert losses[-1] < 0.6 * losses[0]

@@ -1,0 +1,126 @@
+"""The NumPy witness checked on its own: its derivatives against finite differences, its
+backpropagation against TensorFlow's automatic differentiation (C13), its optimizers against
+the update rules written out by hand."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfmodels import reference as ref
+
+# Central differences in float64 with h = 1e-6: truncation error ~h^2 = 1e-12 and rounding
+# ~eps / h = 2e-10 relative to the function's size, so 1e-6 relative (atol 1e-8) is safe.
+FD = dict(rtol=1e-6, atol=1e-8)
+
+
+@pytest.fixture
+def rng():
+    seed = np.random.SeedSequence().entropy % 2**32  # fresh inputs every run; printed on failure
+    print(f"seed {seed}")
+    return np.random.default_rng(seed)
+
+
+def numeric_grad(f, z, h=1e-6):
+    """d sum(f(z)) / dz, one coordinate at a time."""
+    grad = np.zeros_like(z)
+    for i in np.ndindex(z.shape):
+        step = np.zeros_like(z)
+        step[i] = h
+        grad[i] = (np.sum(f(z + step)) - np.sum(f(z - step))) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax"])
+def test_activation_gradients_match_finite_differences(name, rng):
+    z = rng.normal(0, 2, (3, 4))
+    z[np.abs(z) < 1e-3] = 0.5  # keep away from ReLU's kink, where no derivative exists
+    dout = rng.normal(size=z.shape)
+    grad = getattr(ref, f"{name}_grad")(z, dout)
+    grad = grad[0] if name == "swish" else grad
+    np.testing.assert_allclose(grad, numeric_grad(lambda v: dout * getattr(ref, name)(v), z),
+                               **FD)
+
+
+def test_swish_beta_gradient_matches_finite_differences(rng):
+    z, dout, beta, h = rng.normal(size=6), rng.normal(size=6), 1.3, 1e-6
+    _, dbeta = ref.swish_grad(z, dout, beta)
+    numeric = (np.sum(dout * ref.swish(z, beta + h)) - np.sum(dout * ref.swish(z, beta - h))) / (
+        2 * h)
+    np.testing.assert_allclose(dbeta, numeric, **FD)
+
+
+REGRESSION = ("l1", "mean_absolute_error", "l2", "mean_squared_error")
+
+
+@pytest.mark.parametrize("name, from_logits", [
+    ("l1", False), ("mean_absolute_error", False), ("l2", False), ("mean_squared_error", False),
+    ("binary_crossentropy", False), ("binary_crossentropy", True),
+    ("categorical_crossentropy", False), ("categorical_crossentropy", True),
+    ("sparse_categorical_crossentropy", False), ("sparse_categorical_crossentropy", True)])
+def test_loss_gradients_match_finite_differences(name, from_logits, rng):
+    z = rng.normal(size=(4, 3))
+    if name in REGRESSION or from_logits:
+        p = z
+    else:
+        p = ref.sigmoid(z) if name.startswith("binary") else ref.softmax(z)
+    if name.startswith("sparse"):
+        y = rng.integers(0, 3, 4)
+    elif name.startswith("categorical"):
+        y = ref.one_hot(rng.integers(0, 3, 4), 3)
+    elif name.startswith("binary"):
+        y = rng.integers(0, 2, (4, 3)).astype(float)
+    else:
+        y = rng.normal(size=(4, 3))
+    kw = {} if name in REGRESSION else {"from_logits": from_logits}
+    grad = getattr(ref, f"{name}_grad")(y, p, **kw)
+    np.testing.assert_allclose(grad, numeric_grad(lambda v: getattr(ref, name)(y, v, **kw), p),
+                               **FD)
+
+
+def test_dense_backward_matches_finite_differences(rng):
+    x, w, b, dz = (rng.normal(size=s) for s in [(5, 3), (3, 2), (2,), (5, 2)])
+    dx, dw, db = ref.dense_backward(x, w, dz)
+    np.testing.assert_allclose(dx, numeric_grad(lambda v: dz * ref.dense_forward(v, w, b), x),
+                               **FD)
+    np.testing.assert_allclose(dw, numeric_grad(lambda v: dz * ref.dense_forward(x, v, b), w),
+                               **FD)
+    np.testing.assert_allclose(db, numeric_grad(lambda v: dz * ref.dense_forward(x, w, v), b),
+                               **FD)
+
+
+def test_backprop_by_hand_is_what_autodiff_computes(rng):
+    """C13: the chain rule, layer by layer, equals GradientTape's gradient (float64: the same
+    products in another order, 1e-12)."""
+    x, y = rng.normal(size=(10, 3)), ref.one_hot(rng.integers(0, 4, 10), 4)
+    weights = [rng.normal(0, 0.7, s) for s in [(3, 5), (5,), (5, 5), (5,), (5, 4), (4,)]]
+    activations = ["relu", "linear", "softmax"]
+    loss, grads = ref.mlp_loss_and_grads(weights, activations, x, y)
+    variables = [tf.Variable(w) for w in weights]
+    with tf.GradientTape() as tape:
+        h = tf.nn.relu(x @ variables[0] + variables[1])
+        h = h @ variables[2] + variables[3]
+        logits = h @ variables[4] + variables[5]
+        tape_loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, logits))
+    np.testing.assert_allclose(loss, float(tape_loss), rtol=1e-12)
+    for a, b in zip(grads, tape.gradient(tape_loss, variables)):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_optimizer_steps_follow_the_update_rules(rng):
+    w, g = [rng.normal(size=3)], [rng.normal(size=3)]
+    lr, mu = 0.1, 0.9
+    sgd = ref.SGD(lr, mu)
+    first = sgd.apply(w, g)[0]
+    np.testing.assert_allclose(first, w[0] - lr * g[0], rtol=1e-15)  # v = -lr g
+    np.testing.assert_allclose(sgd.apply([first], g)[0], first + mu * (-lr * g[0]) - lr * g[0],
+                               rtol=1e-14)
+    # Adam's first step, "epsilon hat" form: m = 0.1 g, sqrt(v) = sqrt(0.001) |g|, so the
+    # step is lr g / (|g| + eps / sqrt(0.001)): about lr * sign(g)
+    np.testing.assert_allclose(ref.Adam(lr, 0.9, 0.999, 1e-7).apply(w, g)[0],
+                               w[0] - lr * g[0] / (np.abs(g[0]) + 1e-7 / np.sqrt(0.001)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ref.Adagrad(lr, 0.1, 0.0).apply(w, g)[0],
+                               w[0] - lr * g[0] / np.sqrt(0.1 + g[0] ** 2), rtol=1e-15)
+    # RMSprop's first step from zeros: g / sqrt((1 - rho) g^2) = sign(g) / sqrt(0.1)
+    np.testing.assert_allclose(ref.RMSprop(lr, 0.9, epsilon=0.0).apply(w, g)[0],
+                               w[0] - lr * np.sign(g[0]) / np.sqrt(0.1), rtol=1e-14)

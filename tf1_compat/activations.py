@@ -1,0 +1,62 @@
+"""The activations of the notes (C06) as TF1 graph ops; twins of `tfmodels/activations.py`.
+
+`randomized_relu` takes a `training` switch (a Python bool or a boolean tensor, such as a
+`placeholder_with_default`), and `swish` can make its beta a `get_variable` that trains.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from tfmodels.activations import check_slopes
+
+v1 = tf.compat.v1
+
+
+def step(x):
+    """1 where `x > 0`, else 0. `tf.gradients` finds no path through it (None)."""
+    return tf.cast(x > 0, x.dtype)
+
+
+def sigmoid(x):
+    return tf.nn.sigmoid(x)
+
+
+def tanh(x):
+    return tf.nn.tanh(x)
+
+
+def relu(x):
+    return tf.nn.relu(x)
+
+
+def leaky_relu(x, alpha=0.2):
+    return tf.nn.leaky_relu(x, alpha=alpha)
+
+
+def swish(x, beta=1.0, trainable=False, name="swish"):
+    """`x * sigmoid(beta * x)`; with `trainable`, beta is `<name>/beta` from `get_variable`."""
+    if trainable:
+        with v1.variable_scope(name):
+            beta = v1.get_variable("beta", shape=(), dtype=x.dtype,
+                                   initializer=v1.constant_initializer(beta))
+    return x * tf.nn.sigmoid(tf.cast(beta, x.dtype) * x)
+
+
+def softmax(x):
+    """Rows that sum to 1; `tf.nn.softmax` subtracts each row's max before `exp`."""
+    return tf.nn.softmax(x, axis=-1)
+
+
+def randomized_relu(x, lower=1 / 8, upper=1 / 3, training=False, seed=None):
+    """A slope from U(lower, upper) per element while `training`, the mean slope otherwise."""
+    lower, upper = check_slopes(lower, upper)
+
+    def drawn():
+        return v1.random_uniform(tf.shape(x), lower, upper, dtype=x.dtype, seed=seed)
+
+    def mean():
+        return tf.fill(tf.shape(x), tf.cast((lower + upper) / 2, x.dtype))
+
+    slope = tf.cond(tf.convert_to_tensor(training), drawn, mean)
+    return tf.where(x >= 0, x, slope * x)

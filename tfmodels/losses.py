@@ -1,0 +1,47 @@
+"""The losses of the notes (C09, C26) in Keras 3: one value per sample, last axis reduced.
+
+Twins of the same names in `tf1_compat/losses.py`, references in `tfmodels/reference.py`.
+
+Keras's cross-entropies take probabilities by default. On that path it clips them to
+[eps, 1 - eps] with eps = `keras.backend.epsilon()` = 1e-7 before the log (and categorical first
+rescales each row to sum to 1): a sample's loss is capped at -log(1e-7) = 16.1 and a clipped
+probability passes no gradient. With `from_logits=True` they call TF's fused logits ops, which
+need no clip. Inside a compiled model, a softmax or sigmoid output carries its logits
+(`_keras_logits`, or the op's input in a graph) and Keras takes the logits path on its own.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+def l1(y_true, y_pred):
+    """`sum |y - p|` over the last axis."""
+    return ops.sum(ops.abs(y_true - y_pred), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    return keras.losses.mean_absolute_error(y_true, y_pred)
+
+
+def l2(y_true, y_pred):
+    """`sum (y - p)^2` over the last axis."""
+    return ops.sum(ops.square(y_true - y_pred), axis=-1)
+
+
+def mean_squared_error(y_true, y_pred):
+    return keras.losses.mean_squared_error(y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    return keras.losses.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    return keras.losses.categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
+
+
+def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
+    """Integer labels (C29) instead of one-hot rows; the same loss."""
+    return keras.losses.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits)

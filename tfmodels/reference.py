@@ -1,0 +1,381 @@
+"""The third witness: every formula of the notes in plain NumPy, as NNFS writes it.
+
+Both tracks are tested against these functions. Nothing here calls TensorFlow or Keras, and
+everything keeps the dtype it is given, so a float64 run is a float64 reference. Each function
+carries its own derivative where a test needs one: `*_grad` returns the gradient of a sum of the
+outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
+EPSILON = 1e-7
+
+# --- dense layer (C01, C02) -------------------------------------------------------------------
+
+
+def dense_forward(x, kernel, bias):
+    """`x @ W + b`: one row per sample, one column per unit (C01, C03)."""
+    return x @ kernel + bias
+
+
+def dense_backward(x, kernel, dz):
+    """The chain rule through `z = x @ W + b`: returns `(dx, dW, db)` for the upstream `dz`."""
+    return dz @ kernel.T, x.T @ dz, dz.sum(axis=0)
+
+
+# --- activations (C06) ------------------------------------------------------------------------
+
+
+def step(z):
+    """1 where the input is positive, else 0 (NNFS's first neuron); its gradient is 0."""
+    return (z > 0).astype(z.dtype)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def sigmoid_grad(z, dout):
+    s = sigmoid(z)
+    return dout * s * (1 - s)
+
+
+def tanh(z):
+    return np.tanh(z)
+
+
+def tanh_grad(z, dout):
+    return dout * (1 - np.tanh(z) ** 2)
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def relu_grad(z, dout):
+    return dout * (z > 0)
+
+
+def leaky_relu(z, alpha=0.2):
+    return np.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_grad(z, dout, alpha=0.2):
+    return dout * np.where(z > 0, 1, alpha).astype(z.dtype)
+
+
+def randomized_relu(z, slopes):
+    """Leaky ReLU with one slope per element: drawn at random while training, the mean after."""
+    return np.where(z >= 0, z, slopes * z)
+
+
+def swish(z, beta=1.0):
+    """`z * sigmoid(beta * z)`."""
+    return z * sigmoid(beta * z)
+
+
+def swish_grad(z, dout, beta=1.0):
+    """Gradients with respect to `z` and to `beta`."""
+    s = sigmoid(beta * z)
+    dz = s + beta * z * s * (1 - s)
+    dbeta = z * z * s * (1 - s)
+    return dout * dz, np.sum(dout * dbeta)
+
+
+def softmax(z):
+    """Exponentiate and normalise each row; subtracting the row's max first keeps exp finite."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_grad(z, dout):
+    """The softmax Jacobian applied to `dout`: `s * (dout - sum(dout * s))`."""
+    s = softmax(z)
+    return s * (dout - np.sum(dout * s, axis=-1, keepdims=True))
+
+
+# --- losses (C09, C26): one value per sample, reduced over the last axis like Keras -----------
+
+
+def l1(y, p):
+    """`sum |y - p|` per sample."""
+    return np.abs(y - p).sum(axis=-1)
+
+
+def l1_grad(y, p):
+    return np.sign(p - y)
+
+
+def mean_absolute_error(y, p):
+    return np.abs(y - p).mean(axis=-1)
+
+
+def mean_absolute_error_grad(y, p):
+    return np.sign(p - y) / p.shape[-1]
+
+
+def l2(y, p):
+    """`sum (y - p)^2` per sample."""
+    return ((y - p) ** 2).sum(axis=-1)
+
+
+def l2_grad(y, p):
+    return 2 * (p - y)
+
+
+def mean_squared_error(y, p):
+    return ((y - p) ** 2).mean(axis=-1)
+
+
+def mean_squared_error_grad(y, p):
+    return 2 * (p - y) / p.shape[-1]
+
+
+def _clip(p):
+    """Keras's clip of probabilities to [eps, 1 - eps], and where it cut (no gradient there)."""
+    inside = (p >= EPSILON) & (p <= 1 - EPSILON)
+    return np.clip(p, EPSILON, 1 - EPSILON), inside
+
+
+def binary_crossentropy(y, p, from_logits=False):
+    """Mean over the last axis of `-(y log p + (1 - y) log(1 - p))`.
+
+    On probabilities, `p` is first clipped to [1e-7, 1 - 1e-7], which caps a sample's loss at
+    `-log(1e-7)` = 16.1. On logits `z`, the stable form `max(z, 0) - z y + log(1 + exp(-|z|))`.
+    """
+    if from_logits:
+        z = p
+        per_unit = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    else:
+        c, _ = _clip(p)
+        per_unit = -(y * np.log(c) + (1 - y) * np.log(1 - c))
+    return per_unit.mean(axis=-1)
+
+
+def binary_crossentropy_grad(y, p, from_logits=False):
+    n = p.shape[-1]
+    if from_logits:
+        return (sigmoid(p) - y) / n
+    c, inside = _clip(p)
+    return inside * (-y / c + (1 - y) / (1 - c)) / n
+
+
+def categorical_crossentropy(y, p, from_logits=False):
+    """`-sum y log p` per sample.
+
+    On probabilities Keras first rescales each row to sum to 1, then clips to [1e-7, 1 - 1e-7].
+    On logits it is `logsumexp(z) - sum y z` (for rows of `y` that sum to 1).
+    """
+    if from_logits:
+        z = p
+        m = z.max(axis=-1, keepdims=True)
+        log_softmax = z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+        return -(y * log_softmax).sum(axis=-1)
+    c, _ = _clip(p / p.sum(axis=-1, keepdims=True))
+    return -(y * np.log(c)).sum(axis=-1)
+
+
+def categorical_crossentropy_grad(y, p, from_logits=False):
+    if from_logits:
+        return softmax(p) * y.sum(axis=-1, keepdims=True) - y
+    total = p.sum(axis=-1, keepdims=True)
+    c, inside = _clip(p / total)
+    dq = inside * -y / c  # through the clip, then through q = p / sum(p)
+    return dq / total - (dq * p).sum(axis=-1, keepdims=True) / total**2
+
+
+def sparse_categorical_crossentropy(labels, p, from_logits=False):
+    """Categorical cross-entropy with integer labels.
+
+    On probabilities Keras clips `p`, takes its log and hands that to the logits op, which
+    normalises once more: the loss is `log(sum clip(p)) - log clip(p)[label]`.
+    """
+    logits = p if from_logits else np.log(_clip(p)[0])
+    return categorical_crossentropy(one_hot(labels, p.shape[-1], p.dtype), logits,
+                                    from_logits=True)
+
+
+def sparse_categorical_crossentropy_grad(labels, p, from_logits=False):
+    y = one_hot(labels, p.shape[-1], p.dtype)
+    if from_logits:
+        return softmax(p) - y
+    c, inside = _clip(p)
+    return inside * (1 / c.sum(axis=-1, keepdims=True) - y / c)
+
+
+def one_hot(labels, classes, dtype=np.float64):
+    """Integer labels -> one-hot rows (C29)."""
+    return np.eye(classes, dtype=dtype)[np.asarray(labels)]
+
+
+# --- optimizers (C10, C12): one step on a list of arrays, in Keras's form ----------------------
+
+
+class Optimizer:
+    """Keeps per-weight state and the step count; `apply` returns the updated weights.
+
+    `learning_rate` is a number or a function of the step (0, 1, ...), for schedules.
+    """
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+        self.iterations = 0
+        self.state = None
+
+    def lr(self, dtype):
+        lr = self.learning_rate
+        return dtype.type(lr(self.iterations) if callable(lr) else lr)
+
+    def apply(self, weights, grads):
+        if self.state is None:
+            self.state = [self.init_state(w) for w in weights]
+        new = [self.update(w, g, s, self.lr(w.dtype))
+               for w, g, s in zip(weights, grads, self.state)]
+        self.iterations += 1
+        return new
+
+
+class SGD(Optimizer):
+    """Keras's SGD: `v = mu v - lr g; w += v` (Nesterov: `w += mu v - lr g`)."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        super().__init__(learning_rate)
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def init_state(self, w):
+        return {"v": np.zeros_like(w)}
+
+    def update(self, w, g, s, lr):
+        if self.momentum == 0:
+            return w - g * lr
+        s["v"] = s["v"] * self.momentum - g * lr
+        if self.nesterov:
+            return w + (s["v"] * self.momentum - g * lr)
+        return w + s["v"]
+
+
+class MomentumTF1(Optimizer):
+    """TF1's `MomentumOptimizer`: `a = mu a + g; w -= lr a` (Nesterov: `w -= lr g + lr mu a`).
+
+    With `a = -v / lr` this is Keras's SGD step by step, as long as `lr` never changes: TF1
+    accumulates raw gradients and scales by today's rate, Keras accumulates scaled steps.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        super().__init__(learning_rate)
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def init_state(self, w):
+        return {"a": np.zeros_like(w)}
+
+    def update(self, w, g, s, lr):
+        s["a"] = s["a"] * self.momentum + g
+        if self.nesterov:
+            return w - (g * lr + s["a"] * self.momentum * lr)
+        return w - s["a"] * lr
+
+
+class Adagrad(Optimizer):
+    """`acc += g^2; w -= lr g / sqrt(acc + eps)` (Keras; TF1 has no epsilon)."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def init_state(self, w):
+        return {"acc": np.full_like(w, self.initial_accumulator_value)}
+
+    def update(self, w, g, s, lr):
+        s["acc"] = s["acc"] + g * g
+        return w - lr * g / np.sqrt(s["acc"] + self.epsilon)
+
+
+class RMSprop(Optimizer):
+    """`ms = rho ms + (1 - rho) g^2; w -= lr g / sqrt(ms + eps)`, optionally centered or with
+    momentum. `initial_ms` is 0 in Keras and 1 in TF1."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
+                 centered=False, initial_ms=0.0):
+        super().__init__(learning_rate)
+        self.rho, self.momentum, self.epsilon = rho, momentum, epsilon
+        self.centered, self.initial_ms = centered, initial_ms
+
+    def init_state(self, w):
+        return {"ms": np.full_like(w, self.initial_ms), "mg": np.zeros_like(w),
+                "mom": np.zeros_like(w)}
+
+    def update(self, w, g, s, lr):
+        s["ms"] = self.rho * s["ms"] + (1 - self.rho) * g * g
+        denominator = s["ms"] + self.epsilon
+        if self.centered:
+            s["mg"] = self.rho * s["mg"] + (1 - self.rho) * g
+            denominator = s["ms"] - s["mg"] ** 2 + self.epsilon
+        increment = lr * g / np.sqrt(denominator)
+        if self.momentum > 0:
+            s["mom"] = self.momentum * s["mom"] + increment
+            return w - s["mom"]
+        return w - increment
+
+
+class Adam(Optimizer):
+    """Adam with the "epsilon hat" form both libraries use:
+    `w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def init_state(self, w):
+        return {"m": np.zeros_like(w), "v": np.zeros_like(w)}
+
+    def update(self, w, g, s, lr):
+        t = self.iterations + 1
+        alpha = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        s["m"] = s["m"] + (g - s["m"]) * (1 - self.beta_1)
+        s["v"] = s["v"] + (g * g - s["v"]) * (1 - self.beta_2)
+        return w - s["m"] * alpha / (np.sqrt(s["v"]) + self.epsilon)
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+
+
+def make_optimizer(spec) -> Optimizer:
+    """The NumPy twin of a spec's optimizer (an `OptimizerSpec`, Keras's names)."""
+    return OPTIMIZERS[spec.name](**spec.params)
+
+
+# --- a whole MLP, forward and backward (C13, C14) ---------------------------------------------
+
+ACTIVATIONS = {"linear": lambda z: z, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
+               "softmax": softmax}
+
+
+def mlp_forward(weights, activations, x):
+    """Outputs and the pre-activations `z` of every layer, for the backward pass."""
+    zs, out = [], x
+    for kernel, bias, activation in zip(weights[::2], weights[1::2], activations):
+        zs.append(dense_forward(out, kernel, bias))
+        out = ACTIVATIONS[activation](zs[-1])
+    return out, zs
+
+
+def mlp_loss_and_grads(weights, activations, x, y):
+    """Mean categorical cross-entropy on the softmax logits, and its gradient for every weight.
+
+    Hidden layers are ReLU or linear; the last is softmax. Backpropagation by hand: the
+    softmax-plus-cross-entropy gradient `(softmax(z) - y) / n`, then each layer's chain rule.
+    """
+    _, zs = mlp_forward(weights, activations, x)
+    n = len(x)
+    loss = categorical_crossentropy(y, zs[-1], from_logits=True).mean()
+    dz = categorical_crossentropy_grad(y, zs[-1], from_logits=True) / n
+    grads = [None] * len(weights)
+    for i in reversed(range(len(zs))):
+        inputs = x if i == 0 else ACTIVATIONS[activations[i - 1]](zs[i - 1])
+        dx, grads[2 * i], grads[2 * i + 1] = dense_backward(inputs, weights[2 * i], dz)
+        if i > 0:
+            dz = relu_grad(zs[i - 1], dx) if activations[i - 1] == "relu" else dx
+    return loss, grads
