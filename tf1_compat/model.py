@@ -63,6 +63,8 @@ class Model:
         self.stop_training = False
         self.history = None
         self._means = None
+        # What each training step runs with; a callback may set them for a step (a profile).
+        self.run_options = self.run_metadata = None
         self.graph = tf.Graph()
         with self.graph.as_default():
             v1.set_random_seed(spec.seed)
@@ -255,7 +257,9 @@ class Model:
                 idx = batches[i]
                 callbacks.on_train_batch_begin(i)
                 feed = {self.x: x[idx], self.y: y[idx]} if pipeline == "feed_dict" else None
-                values, _ = self.session.run((fetches, step["train_op"]), feed)
+                values, _ = self.session.run((fetches, step["train_op"]), feed,
+                                             options=self.run_options,
+                                             run_metadata=self.run_metadata)
                 self._means.add(values, len(idx))
                 callbacks.on_train_batch_end(i, self._means.result())
                 if self.stop_training:

@@ -44,28 +44,6 @@ v1 = tf.compat.v1
 _writer_count = itertools.count()
 
 
-class _TracingSession:
-    """Stands in for `model.session` during profiled steps: each `run` is fully traced.
-
-    `Model.fit` calls `self.session.run(fetches, feed_dict)`; the callback cannot pass
-    `options`/`run_metadata` through it, so for the profiled steps it swaps this in and puts the
-    real session back afterwards.
-    """
-
-    def __init__(self, session):
-        self.session = session
-        self.run_metadata = None
-
-    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
-        self.run_metadata = v1.RunMetadata()
-        options = v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE)
-        return self.session.run(fetches, feed_dict, options=options,
-                                run_metadata=self.run_metadata)
-
-    def __getattr__(self, name):
-        return getattr(self.session, name)
-
-
 class TensorBoard(keras.callbacks.Callback):
     """Writes the TF1 model's summaries; `spec` and `data` are needed only for the pictures."""
 
@@ -79,7 +57,6 @@ class TensorBoard(keras.callbacks.Callback):
         self.profile = (self.options.profile_batches
                         and parse_profile_batches(self.options.profile_batches))
         self._train = self._val = None
-        self._real_session = None
         self._last_epoch = 0
 
     def on_train_begin(self, logs=None):
@@ -101,15 +78,16 @@ class TensorBoard(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         step = self._step + 1  # the step this batch will take
         if self.profile and self.profile[0] <= step <= self.profile[1]:
-            self._real_session = self.model.session
-            self.model.session = _TracingSession(self._real_session)
+            # `Model.fit` runs its training step with the model's `run_options`/`run_metadata`.
+            self.model.run_options = v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE)
+            self.model.run_metadata = v1.RunMetadata()
 
     def on_train_batch_end(self, batch, logs=None):
         self._step += 1
-        if self._real_session is not None:
-            traced, self.model.session, self._real_session = (self.model.session,
-                                                              self._real_session, None)
-            self._train.add_run_metadata(traced.run_metadata, f"step_{self._step}", self._step)
+        if self.model.run_metadata is not None:
+            self._train.add_run_metadata(self.model.run_metadata, f"step_{self._step}",
+                                         self._step)
+            self.model.run_options = self.model.run_metadata = None
         every = self.options.batch_every
         if every and self._step % every == 0 and logs:
             self._write(self._train, self._step, {f"batch_{k}": v for k, v in logs.items()})
@@ -150,8 +128,7 @@ class TensorBoard(keras.callbacks.Callback):
     # --- the end -------------------------------------------------------------------------------
 
     def on_train_end(self, logs=None):
-        if self._real_session is not None:  # training stopped inside the profiled steps
-            self.model.session, self._real_session = self._real_session, None
+        self.model.run_options = self.model.run_metadata = None  # stopped inside the profile
         if self.options.images and self.spec is not None and self.data is not None:
             from tfmodels.plots import log_pictures
 
