@@ -38,24 +38,36 @@ def test_integer_labels_for_a_one_hot_loss_get_a_hint(model):
         model.evaluate(np.zeros((2, 64)), np.array([1, 2]), verbose=0)
 
 
-def test_fit_sees_the_batches_of_the_shared_helper(monkeypatch):
-    spec = get_spec("binary4", epochs=2)
-    seen = []
-
-    class Spy(EpochBatches):
-        def __getitem__(self, i):
-            x, y = super().__getitem__(i)
-            seen.append((self.epoch, i, x[:, 0].copy()))
-            return x, y
-
-    monkeypatch.setattr("tfmodels.model.EpochBatches", Spy)
+def test_epoch_batches_serve_the_shared_helpers_order():
     x = np.arange(40, dtype=np.float32).reshape(10, 4)
-    y = np.zeros((10, 1), np.float32)
-    build_model(spec).fit(x, y, batch_size=4, epochs=2, verbose=0)
-    trained = {(e, i): col for e, i, col in seen}  # Keras may peek at a batch twice
-    for epoch in (0, 1):
-        for i, idx in enumerate(batch_indices(10, 4, epoch=epoch, seed=spec.seed)):
-            assert np.array_equal(trained[(epoch, i)], x[idx, 0])
+    y = np.arange(10, dtype=np.float32).reshape(10, 1)
+    batches = EpochBatches(x, y, 4, seed=3, shuffle=True)
+    for epoch in (0, 1, 0):
+        batches.set_epoch(epoch)
+        served = [(xb.numpy(), yb.numpy()) for xb, yb in batches.dataset]
+        expected = batch_indices(10, 4, epoch=epoch, seed=3)
+        assert len(served) == len(expected) == 3
+        for (xb, yb), idx in zip(served, expected):
+            assert np.array_equal(xb, x[idx]) and np.array_equal(yb, y[idx])
+    resumed = EpochBatches(x, y, 4, seed=3, shuffle=True, epoch=1, skip=1)
+    served = [xb.numpy() for xb, _ in resumed.dataset]
+    assert [len(b) for b in served] == [4, 2]
+    assert np.array_equal(served[0], x[batch_indices(10, 4, epoch=1, seed=3)[1]])
+
+
+def test_fit_asks_for_each_epochs_order(monkeypatch):
+    asked = []
+    set_epoch = EpochBatches.set_epoch
+
+    def spy(self, epoch, skip=0):
+        asked.append((epoch, skip))
+        set_epoch(self, epoch, skip)
+
+    monkeypatch.setattr(EpochBatches, "set_epoch", spy)
+    x, y = np.zeros((10, 4), np.float32), np.zeros((10, 1), np.float32)
+    build_model(get_spec("binary4")).fit(x, y, batch_size=4, epochs=3, initial_epoch=1,
+                                         verbose=0)
+    assert asked == [(1, 0), (1, 0), (2, 0)]  # made for epoch 1, then each epoch as it begins
 
 
 def test_evaluate_and_predict_return_what_keras_returns(model):

@@ -21,36 +21,50 @@ from tfmodels.optimizers import make_optimizer
 from tfmodels.spec import ModelSpec, initial_weights
 
 
-class EpochBatches(keras.utils.PyDataset):
-    """`(x[idx], y[idx])` for each batch of `batch_indices`, a fresh order every epoch."""
+class EpochBatches:
+    """`(x[idx], y[idx])` for each batch of `batch_indices`, as a `tf.data.Dataset` that serves
+    a fresh order every epoch.
+
+    The arrays become tensors once per `fit` (as Keras's own `fit` converts them). Each time
+    Keras starts an epoch's iterator, the pipeline asks Python for that epoch's sample order,
+    once; batching, the gathering of rows and prefetching then run inside tf.data, so no step
+    passes data through Python.
+    """
 
     def __init__(self, x, y, batch_size: int, seed: int, shuffle: bool, epoch: int = 0,
                  skip: int = 0):
-        super().__init__()
-        self.x, self.y = x, y
-        self.batch_size, self.seed, self.shuffle = batch_size, seed, shuffle
+        import tensorflow as tf
+
+        self.num_samples, self.batch_size = len(x), batch_size
+        self.seed, self.shuffle = seed, shuffle
         self.set_epoch(epoch, skip)
+        x, y = tf.constant(x), tf.constant(y)
+        order = tf.data.Dataset.from_generator(
+            lambda: iter([self.order]), output_signature=tf.TensorSpec((None,), tf.int64))
+        self.dataset = (
+            order.flat_map(tf.data.Dataset.from_tensor_slices)
+            .batch(batch_size)
+            .map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+            .prefetch(tf.data.AUTOTUNE)
+            .apply(tf.data.experimental.assert_cardinality(len(self)))
+        )
 
     def set_epoch(self, epoch: int, skip: int = 0) -> None:
         """Serve `epoch`'s batches, leaving out its first `skip` (already trained) ones."""
         self.epoch = epoch
-        self._batches = batch_indices(len(self.x), self.batch_size, epoch=epoch,
-                                      seed=self.seed, shuffle=self.shuffle)[skip:]
+        self.batches = batch_indices(self.num_samples, self.batch_size, epoch=epoch,
+                                     seed=self.seed, shuffle=self.shuffle)[skip:]
+        self.order = np.concatenate(self.batches).astype(np.int64)
 
     def __len__(self):
-        return len(self._batches)
-
-    def __getitem__(self, i):
-        idx = self._batches[i]
-        return self.x[idx], self.y[idx]
+        return len(self.batches)
 
 
 class _FollowEpochs(keras.callbacks.Callback):
     """Tells `EpochBatches` which epoch `fit` is starting.
 
-    `PyDataset.on_epoch_end` cannot be trusted to count epochs: Keras 3 also calls it after
-    peeking at a first batch to build the model. The callback's `epoch` argument is the real one
-    (and counts from `initial_epoch`), and it arrives before the epoch's data iterator is made.
+    The callback's `epoch` argument counts from `initial_epoch`, and it arrives before Keras
+    makes the epoch's data iterator (which is when the pipeline reads the order).
     """
 
     def __init__(self, batches: EpochBatches):
@@ -100,7 +114,7 @@ class SpecSequential(keras.Sequential):
                                    skip)
             follow = [] if skip else [_FollowEpochs(batches)]
             return super(SpecSequential, self).fit(
-                batches, epochs=last_epoch, verbose=verbose,
+                batches.dataset, epochs=last_epoch, verbose=verbose,
                 callbacks=follow + list(callbacks or []), validation_data=validation_data,
                 validation_batch_size=batch_size, shuffle=False, initial_epoch=first_epoch,
                 **kwargs)
