@@ -109,9 +109,37 @@ def test_stopping_mid_epoch_and_resuming_in_process(track, tmp_path):
         training.TerminateOnNaN.on_batch_end = original
     with open(tmp_path / "b" / "checkpoint.json") as f:
         state = json.load(f)
-    # step 39 = epoch 2 (index 1), batch 7: a save point (every 3), taken before the stop acts
-    assert (state["epoch"], state["step"], state["iterations"]) == (1, 7, 39)
+    # saves come every 3 steps counted from the last save: ..., 30, 32 (epoch 1's end), 35, 38;
+    # step 38 is epoch 2 (index 1), batch 6, the last save before the stop at step 39
+    assert (state["epoch"], state["step"], state["iterations"]) == (1, 6, 38)
     resumed = train(track, spec, data, checkpoint_dir=str(tmp_path / "b"),
                     save_every=3, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(resumed.weights, reference.weights))
+    assert resumed.history == reference.history
+
+
+def test_resume_with_several_steps_per_execution(tmp_path):
+    """Keras runs callbacks once per 4 steps here; a resumed run still ends bit for bit."""
+    from tfmodels import training
+
+    spec, data = get_spec("sine", epochs=2), load_dataset("sine")
+    kw = dict(save_every=5, verbose=0, log=None, steps_per_execution=4)
+    reference = train("keras", spec, data, checkpoint_dir=str(tmp_path / "a"), **kw)
+    original, seen = training.TerminateOnNaN.on_batch_end, {"n": 0}
+
+    def stop_after_three_calls(self, batch, logs=None):
+        original(self, batch, logs)
+        seen["n"] += 1
+        if seen["n"] == 3 + 8:  # epoch 2, after its 12th step
+            self.model.stop_training = True
+
+    training.TerminateOnNaN.on_batch_end = stop_after_three_calls
+    try:
+        train("keras", spec, data, checkpoint_dir=str(tmp_path / "b"), **kw)
+    finally:
+        training.TerminateOnNaN.on_batch_end = original
+    state = json.loads((tmp_path / "b" / "checkpoint.json").read_text())
+    assert state["epoch"] == 1 and 0 < state["step"] < 32 and state["step"] % 4 == 0
+    resumed = train("keras", spec, data, checkpoint_dir=str(tmp_path / "b"), **kw)
     assert all(np.array_equal(a, b) for a, b in zip(resumed.weights, reference.weights))
     assert resumed.history == reference.history

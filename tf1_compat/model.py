@@ -255,13 +255,13 @@ class Model:
                     data["batch_size"]: batch_size})
             for i in range(first, len(batches)):
                 idx = batches[i]
-                callbacks.on_train_batch_begin(i)
+                callbacks.on_train_batch_begin(i - first)  # as Keras numbers a resumed epoch
                 feed = {self.x: x[idx], self.y: y[idx]} if pipeline == "feed_dict" else None
                 values, _ = self.session.run((fetches, step["train_op"]), feed,
                                              options=self.run_options,
                                              run_metadata=self.run_metadata)
                 self._means.add(values, len(idx))
-                callbacks.on_train_batch_end(i, self._means.result())
+                callbacks.on_train_batch_end(i - first, self._means.result())
                 if self.stop_training:
                     break
             logs = self._means.result()

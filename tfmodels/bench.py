@@ -27,7 +27,8 @@ import time
 
 import numpy as np
 
-VARIANTS = ("keras_default", "keras_track", "tf1_feed", "tf1_data", "tf2_function", "torch")
+VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
+            "tf2_function", "torch")
 FLOPS_PER_SAMPLE = 3 * 2 * (784 * 512 + 512 * 10)
 
 
@@ -73,14 +74,22 @@ class KerasDefault:
 class KerasTrack:
     """Our Keras track as shipped: `build_model(spec)` and its `fit`."""
 
+    speed_switches: dict = {}
+
     def __init__(self, x, y, batch):
         from tfmodels.model import build_model
 
         self.x, self.y, self.batch = x, y, batch
-        self.model = build_model(_spec(batch))
+        self.model = build_model(_spec(batch), **self.speed_switches)
 
     def epoch(self):
         self.model.fit(self.x, self.y, batch_size=self.batch, epochs=1, verbose=0)
+
+
+class KerasTrackXLA(KerasTrack):
+    """Our Keras track with its speed switches on: XLA and 32 steps per call (not TF1-equal)."""
+
+    speed_switches = {"jit_compile": True, "steps_per_execution": 32}
 
 
 class TF1Track:
@@ -158,7 +167,8 @@ class Torch:
             self.optimizer.step()
 
 
-CLASSES = {"keras_default": KerasDefault, "keras_track": KerasTrack, "tf1_feed": TF1Track,
+CLASSES = {"keras_default": KerasDefault, "keras_track": KerasTrack,
+           "keras_track_xla": KerasTrackXLA, "tf1_feed": TF1Track,
            "tf1_data": TF1Data, "tf2_function": TF2Function, "torch": Torch}
 
 
@@ -288,6 +298,7 @@ def write_results(records, facts, out_dir: str) -> str:
 
 def write_docs(records, facts, path: str) -> None:
     gflops = ", ".join(f"{k} {v:.0f}" for k, v in facts["matmul_gflops"].items())
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         f.write(f"""# Benchmarks
 

@@ -63,7 +63,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         # Resuming part-way through an epoch: the batches before `_skip` are already trained,
         # and their running averages are to be put back when that epoch begins.
         self._resume = state if state and state.step else None
-        self._epoch = self._step = 0
+        self._epoch = self._offset = 0
+        self._last_saved = state.iterations if state else 0
 
     # The two tracks differ only in these four methods (see tf1_compat/checkpoint.py).
     def _iterations(self) -> int:
@@ -86,9 +87,9 @@ class BackupAndRestore(keras.callbacks.Callback):
     # --- the callback ----------------------------------------------------------------------
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch, self._step = epoch, 0
-        if self._resume and epoch == self._resume.epoch:
-            self._step = self._resume.step
+        # `fit` numbers the batches of a resumed epoch from 0; they follow the trained ones.
+        resuming = self._resume and epoch == self._resume.epoch
+        self._epoch, self._offset = epoch, self._resume.step if resuming else 0
 
     def on_train_batch_end(self, batch, logs=None):
         if self._resume and self._epoch == self._resume.epoch:
@@ -97,9 +98,10 @@ class BackupAndRestore(keras.callbacks.Callback):
             # sums come out exact, since `a + b == b + a` holds in floating point.
             self._add_metric_state(self._resume.metrics)
             self._resume = None
-        self._step += 1
-        if self.save_freq != "epoch" and self._iterations() % self.save_freq == 0:
-            self._save(self._epoch, self._step, logs, self._metric_state())
+        # `batch` is the last of the steps just run (several with `steps_per_execution`).
+        iterations = self._iterations()
+        if self.save_freq != "epoch" and iterations - self._last_saved >= self.save_freq:
+            self._save(self._epoch, self._offset + batch + 1, logs, self._metric_state())
 
     def on_epoch_end(self, epoch, logs=None):
         if self.model.stop_training or not all_finite(logs):
@@ -112,7 +114,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         if not all_finite(logs):
             return
         os.makedirs(self.backup_dir, exist_ok=True)
-        iterations = self._iterations()
+        iterations = self._last_saved = self._iterations()
         state = TrainingState(
             model=self.spec.name, track=self.track, spec=fingerprint(self.spec), epoch=epoch,
             step=step, iterations=iterations, weights=self._save_weights(iterations),

@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also save every N training steps (needs --checkpoint-dir)")
     train.add_argument("--deterministic", action="store_true",
                        help="seed everything and enable TensorFlow's op determinism")
+    train.add_argument("--jit-compile", action="store_true",
+                       help="Keras track: compile with XLA (faster; no longer equal to TF1)")
+    train.add_argument("--steps-per-execution", type=int, default=1, metavar="N",
+                       help="Keras track: run N steps per call (callbacks every N steps)")
     _training_options(train, "auto")
     _tensorboard_options(train)
 
@@ -194,7 +198,8 @@ def cmd_train(args) -> int:
           f"{spec.epochs} epochs, batch {spec.batch_size}, {len(data.x_train)} samples")
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
-                   options=options, verbose=args.verbose)
+                   options=options, verbose=args.verbose, jit_compile=args.jit_compile,
+                   steps_per_execution=args.steps_per_execution)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")
     if args.checkpoint_dir:

@@ -9,6 +9,7 @@ ones the interrupted run would have trained on.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass
@@ -74,15 +75,24 @@ def _track_modules(track: str):
 def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           log_root: str | None = None, log_dir: str | None = None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
-          options: LogOptions | None = None, verbose="auto", log=print) -> TrackResult:
+          options: LogOptions | None = None, verbose="auto", log=print,
+          jit_compile: bool = False, steps_per_execution: int = 1) -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
 
     TensorBoard logs go to the resumed run's folder, else to `log_dir`, else to a new run under
     `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
     see whatever `verbose` says (where training resumes); None silences them.
+    `jit_compile` and `steps_per_execution` are the Keras track's speed switches
+    (`tfmodels.model.build_model`).
     """
     build, checkpoint, tensorboard = _track_modules(track)
+    if track == "keras":
+        build = functools.partial(build, jit_compile=jit_compile,
+                                  steps_per_execution=steps_per_execution)
+    elif jit_compile or steps_per_execution != 1:
+        raise ValueError("--jit-compile and --steps-per-execution are options of the Keras "
+                         "track (--track keras)")
     # Refuse bad data before anything is built or written.
     x = check_x(data.x_train, spec.input_dim)
     check_y(data.y_train, x, spec.output_dim, spec.loss)
