@@ -239,7 +239,11 @@ class Model:
         else:
             step = {"loss": self.loss, "metric_sums": self._metric_sums,
                     "train_op": self.train_op}
-        fetches = {"loss": step["loss"], **step["metric_sums"]}
+        names = ["loss", *step["metric_sums"]]
+        fetches = [step["loss"], *step["metric_sums"].values(), step["train_op"]]
+        feeds = [self.x, self.y] if pipeline == "feed_dict" else []
+        # A callable made once runs the step without re-reading fetches and feeds every time.
+        run_step = self.session.make_callable(fetches, feed_list=feeds)
         self.stop_training = False
         logs = None
         callbacks.on_train_begin()
@@ -256,11 +260,14 @@ class Model:
             for i in range(first, len(batches)):
                 idx = batches[i]
                 callbacks.on_train_batch_begin(i - first)  # as Keras numbers a resumed epoch
-                feed = {self.x: x[idx], self.y: y[idx]} if pipeline == "feed_dict" else None
-                values, _ = self.session.run((fetches, step["train_op"]), feed,
-                                             options=self.run_options,
-                                             run_metadata=self.run_metadata)
-                self._means.add(values, len(idx))
+                batch = (x[idx], y[idx]) if feeds else ()
+                if self.run_options is None:
+                    values = run_step(*batch)
+                else:  # a callback asked to trace this step
+                    values = self.session.run(fetches, dict(zip(feeds, batch)),
+                                              options=self.run_options,
+                                              run_metadata=self.run_metadata)
+                self._means.add(dict(zip(names, values)), len(idx))
                 callbacks.on_train_batch_end(i - first, self._means.result())
                 if self.stop_training:
                     break
