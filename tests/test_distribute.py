@@ -83,3 +83,36 @@ def test_shards_cover_the_batch_in_order_like_array_split():
         parts = [shard(x, k, i).numpy().tolist() for i in range(k)]
         assert sum(parts, []) == list(range(n))
         assert [len(p) for p in parts] == [n // k + (i < n % k) for i in range(k)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pattern", ["towers", "strategy"])
+def test_cli_compare_over_two_logical_cpus(tmp_path, pattern):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tfmodels.cli", "compare", "binary4", "--strategy", "auto",
+         "--cpu-replicas", "2", "--tf1-pattern", pattern, "--epochs", "1", "--verbose", "0",
+         "--logdir", str(tmp_path), "--no-images"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert ("Devices: strategy mirrored on 2 device(s): /device:CPU:0, /device:CPU:1 "
+            "(auto: no GPU, several logical CPUs)") in proc.stdout
+    assert "parity: OK" in proc.stdout
+    # the chosen strategy is in each track's TensorBoard run, as text
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    for track in ("keras", "tf1"):
+        train_dir = next(tmp_path.glob(f"binary4/*/{track}/train"))
+        events = EventAccumulator(str(train_dir), size_guidance={"tensors": 0}).Reload()
+        text = events.Tensors("strategy")[0].tensor_proto.string_val[0].decode()
+        assert text.startswith("strategy mirrored on 2 device(s)")
+
+
+def test_cpu_replicas_after_tensorflow_started_is_a_one_line_error(capsys):
+    from tfmodels.cli import main
+
+    tf.constant(1.0)  # this process's devices are initialised (1 logical CPU)
+    assert main(["train", "binary4", "--cpu-replicas", "3", "--strategy", "mirrored"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tfmodels: error: --cpu-replicas 3: TensorFlow has already "
+                          "initialised its devices") and err.count("\n") == 1

@@ -92,3 +92,22 @@ def test_tf1_parameter_server_cluster(tmp_path):
     for r in results:
         assert len(r["history"]["loss"]) == SPEC.epochs
         assert r["history"]["loss"][-1] < r["history"]["loss"][0]
+
+
+@pytest.mark.slow
+def test_cli_under_the_launcher_only_the_chief_writes_logs(tmp_path):
+    logdir = tmp_path / "logs"
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "launch_local_cluster.py"),
+         "--workers", "2", "--time-limit", str(TIME_LIMIT), "--", sys.executable, "-m",
+         "tfmodels.cli", "train", "binary4", "--track", "keras", "--strategy", "multiworker",
+         "--epochs", "1", "--verbose", "0", "--logdir", str(logdir)],
+        capture_output=True, text=True, timeout=TIME_LIMIT + 30, cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "[worker 1] Logs: none from this task (the chief writes them)" in proc.stdout
+    runs = list((logdir / "binary4").iterdir())
+    assert len(runs) == 1  # one run folder, the chief's
+    files = [p for p in runs[0].rglob("*") if p.is_file()]
+    pids = {p.name.split(".")[4] for p in files}  # events.out.tfevents.<time>.<host>.<pid>...
+    assert len(files) >= 2 and len(pids) == 1

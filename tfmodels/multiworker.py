@@ -42,6 +42,10 @@ class MultiWorkerModel:
         with self.strategy.scope():
             self.model = build_model(spec, initial_weights(spec) if weights is None else weights)
         self.optimizer = self.model.optimizer
+        # Keras's own `predict` distributes the batches over the workers too, so on the chief
+        # alone (TensorBoard's pictures at the end of training) it waits for workers that have
+        # finished. Callbacks see the Keras model: give it this class's local predict.
+        self.model.predict = self.predict
         self._loss = keras.losses.get(spec.loss)
         self._step = tf.function(self._global_step, reduce_retracing=True)
 

@@ -207,6 +207,12 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
     """The `Plan` for `--strategy name` on this machine (or on `devices`, a faked machine)."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; expected one of: {', '.join(STRATEGIES)}")
+    if name == "multiworker":
+        # No device listing here: MultiWorkerMirroredStrategy must be built before TensorFlow
+        # initialises its context ("Collective ops must be configured at program startup").
+        config = read_tf_config(environ)
+        local = (devices or {}).get("GPU") or ["/device:CPU:0"]
+        return Plan("multiworker", list(local), cluster=config)
     devices = list_devices() if devices is None else devices
     cpus, gpus, tpus = (list(devices.get(k, [])) for k in DEVICE_TYPES)
     if name == "auto":
@@ -240,8 +246,7 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
                              f"pass --tpu grpc://HOST:PORT for a remote one, or use --strategy "
                              f"auto")
         return Plan("tpu", tpus)
-    config = read_tf_config(environ)  # multiworker
-    return Plan("multiworker", gpus if gpus else cpus[:1], cluster=config)
+    raise AssertionError(name)  # every name is handled above
 
 
 def log_text(log_dir: str, plan: Plan) -> None:
@@ -252,3 +257,37 @@ def log_text(log_dir: str, plan: Plan) -> None:
     with writer.as_default():
         tf.summary.text("strategy", plan.describe(), step=0)
     writer.close()
+
+
+TF1_PATTERNS = ("towers", "strategy")
+
+
+def model_builder(track: str, plan: Plan, build, tf1_pattern: str = "towers"):
+    """`build(spec, weights)` of `track` made to run as `plan` says.
+
+    Keras: the model is built and compiled inside `strategy.scope()` (under `multiworker`, a
+    `tfmodels.multiworker.MultiWorkerModel`). TF1: `cpu` is the plain graph; `gpu` and
+    `mirrored` the `tf1_pattern` of `tf1_compat.distribute` over the plan's devices.
+    """
+    if tf1_pattern not in TF1_PATTERNS:
+        raise ValueError(f"unknown TF1 pattern {tf1_pattern!r}; expected one of: "
+                         f"{', '.join(TF1_PATTERNS)}")
+    if track == "keras":
+        if plan.name == "multiworker":
+            from tfmodels.multiworker import MultiWorkerModel
+
+            return lambda spec, weights: MultiWorkerModel(spec, weights, plan.strategy())
+
+        def build_in_scope(spec, weights):
+            with plan.strategy().scope():
+                return build(spec, weights)
+        return build_in_scope
+    if plan.name == "cpu":
+        return build
+    if plan.name in ("gpu", "mirrored"):
+        from tf1_compat.distribute import StrategyModel, TowerModel
+
+        model = TowerModel if tf1_pattern == "towers" else StrategyModel
+        return lambda spec, weights: model(spec, weights, devices=plan.devices)
+    raise ValueError(f"--strategy {plan.name} is not available to the TF1 track here; it "
+                     f"runs on cpu, gpu, mirrored or multiworker (ps/workers)")
