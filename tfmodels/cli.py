@@ -258,8 +258,8 @@ def cmd_compare(args) -> int:
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
           f"data {spec.dataset}: {spec.epochs} epochs, batch {spec.batch_size}, same initial "
           f"weights (seed {spec.seed}), same batches")
-    report = compare(spec, data, run_dir, verbose=args.verbose, options=options,
-                     strategy=plan, tf1_pattern=args.tf1_pattern)
+    distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
+    report = compare(spec, data, run_dir, verbose=args.verbose, options=options, **distribute)
     print()
     print(report.table())
     print(f"Logs: {os.path.join(run_dir, 'keras')} and {os.path.join(run_dir, 'tf1')}")
