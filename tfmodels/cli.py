@@ -49,6 +49,31 @@ def _debug_option(p: argparse.ArgumentParser) -> None:
                    help="show tracebacks of errors")
 
 
+def _strategy_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("devices (see README: Scaling out)")
+    g.add_argument("--strategy", metavar="NAME",
+                   help="auto, cpu, gpu, mirrored, tpu or multiworker (default: none, "
+                        "TensorFlow's own placement)")
+    g.add_argument("--cpu-replicas", type=int, metavar="N",
+                   help="split the CPU into N logical devices (e.g. for --strategy mirrored)")
+    g.add_argument("--tpu", metavar="ADDRESS", help="a remote TPU, grpc://HOST:PORT")
+    g.add_argument("--tf1-pattern", default="towers", metavar="towers|strategy",
+                   help="how the TF1 track uses several devices (default: towers)")
+
+
+def _plan(args):
+    """The resolved --strategy (printed), or None."""
+    if not getattr(args, "strategy", None):
+        if getattr(args, "tpu", None):
+            raise ValueError("--tpu needs --strategy tpu or auto")
+        return None
+    from tfmodels.strategy import resolve
+
+    plan = resolve(args.strategy, tpu=args.tpu)
+    print(f"Devices: {plan.describe()}")
+    return plan
+
+
 def _tensorboard_options(p: argparse.ArgumentParser) -> None:
     # Strings here, checked in _log_options: a bad value is then one line naming the option.
     g = p.add_argument_group("TensorBoard")
@@ -106,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Keras track: run N steps per call (callbacks every N steps)")
     _training_options(train, "auto")
     _tensorboard_options(train)
+    _strategy_options(train)
 
     convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras")
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
@@ -122,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"a name from `tfmodels list` (default: {DEFAULT_MODEL})")
     _training_options(compare, 2)
     _tensorboard_options(compare)
+    _strategy_options(compare)
 
     sweep = sub.add_parser("sweep", help="train a grid of learning rates and batch sizes "
                                          "for TensorBoard's HParams dashboard")
@@ -188,6 +215,7 @@ def cmd_train(args) -> int:
                          "and --checkpoint-dir")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
+    plan = _plan(args)
     if args.deterministic:
         import keras
         import tensorflow as tf
@@ -199,12 +227,13 @@ def cmd_train(args) -> int:
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
                    options=options, verbose=args.verbose, jit_compile=args.jit_compile,
-                   steps_per_execution=args.steps_per_execution)
+                   steps_per_execution=args.steps_per_execution, strategy=plan,
+                   tf1_pattern=args.tf1_pattern)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")
     if args.checkpoint_dir:
         print(f"Checkpoint: {args.checkpoint_dir}")
-    print(f"Logs: {result.log_dir}")
+    print(f"Logs: {result.log_dir or 'none from this task (the chief writes them)'}")
     _next_step(args)
     return 0
 
@@ -226,11 +255,16 @@ def cmd_compare(args) -> int:
 
     options = _log_options(args)
     spec, data = _spec_and_data(args)
+    if args.strategy == "multiworker":
+        raise ValueError("compare runs in one process; train each track with --strategy "
+                         "multiworker under scripts/launch_local_cluster.py instead")
+    plan = _plan(args)
     run_dir = new_run_dir(args.logdir, spec.name)
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
           f"data {spec.dataset}: {spec.epochs} epochs, batch {spec.batch_size}, same initial "
           f"weights (seed {spec.seed}), same batches")
-    report = compare(spec, data, run_dir, verbose=args.verbose, options=options)
+    distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
+    report = compare(spec, data, run_dir, verbose=args.verbose, options=options, **distribute)
     print()
     print(report.table())
     print(f"Logs: {os.path.join(run_dir, 'keras')} and {os.path.join(run_dir, 'tf1')}")
@@ -276,6 +310,10 @@ COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "cpu_replicas", None) is not None:
+            from tfmodels.strategy import configure_cpu_replicas
+
+            configure_cpu_replicas(args.cpu_replicas)  # before TensorFlow touches a device
         return COMMANDS[args.command](args)
     except (ValueError, OSError, FloatingPointError) as e:  # say what was wrong, in one line
         if args.debug:

@@ -22,17 +22,17 @@ from tfmodels.training import TrackResult, train
 
 
 def train_keras(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0,
-                options: LogOptions | None = None) -> TrackResult:
+                options: LogOptions | None = None, **distribute) -> TrackResult:
     """Train the Keras track; with `log_dir`, log for TensorBoard as `options` say."""
     return train("keras", spec, data, weights=weights, log_dir=log_dir, options=options,
-                 verbose=verbose, log=None)
+                 verbose=verbose, log=None, **distribute)
 
 
 def train_tf1(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0,
-              options: LogOptions | None = None) -> TrackResult:
+              options: LogOptions | None = None, **distribute) -> TrackResult:
     """Train the TF1 track; with `log_dir`, log for TensorBoard as `options` say."""
     return train("tf1", spec, data, weights=weights, log_dir=log_dir, options=options,
-                 verbose=verbose, log=None)
+                 verbose=verbose, log=None, **distribute)
 
 
 @dataclass
@@ -124,20 +124,22 @@ def log_parity(report: ParityReport, log_dir: str) -> dict:
 
 
 def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=None,
-            verbose=0, options: LogOptions | None = None) -> ParityReport:
+            verbose=0, options: LogOptions | None = None, **distribute) -> ParityReport:
     """Train both tracks from `weights` (default: the spec's seeded start) and compare them.
 
     With `run_dir`, each track writes TensorBoard logs to `<run_dir>/<track>` as `options` say
     (default: `LogOptions()`), and the differences go to `<run_dir>/parity` (`log_parity`).
+    `distribute` (`strategy=`, `tf1_pattern=`) is passed on to `train`.
     """
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
     if verbose:
         print("\n-- Keras track (keras.Sequential, compile/fit) --")
-    keras_result = train_keras(spec, data, weights, log("keras"), verbose, options)
+    keras_result = train_keras(spec, data, weights, log("keras"), verbose, options,
+                               **distribute)
     if verbose:
         print("\n-- TF1 track (tf.compat.v1 Graph, Session, feed_dict) --")
-    tf1_result = train_tf1(spec, data, weights, log("tf1"), verbose, options)
+    tf1_result = train_tf1(spec, data, weights, log("tf1"), verbose, options, **distribute)
     report = parity(keras_result, tf1_result)
     if run_dir:
         log_parity(report, log("parity"))

@@ -122,7 +122,8 @@ class TensorBoard(keras.callbacks.TensorBoard):
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         # Keras starts again from 0 in each fit; the optimizer remembers how far it has come.
-        self._global_train_batch = int(self.model.optimizer.iterations)
+        # .numpy(): under a tf.distribute strategy `iterations` is a MirroredVariable (no int())
+        self._global_train_batch = int(self.model.optimizer.iterations.numpy())
         self._pop_writer()
         self._push_writer(self._train_writer, self._global_train_batch)
         self._trace_pending = True

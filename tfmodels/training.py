@@ -76,7 +76,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           log_root: str | None = None, log_dir: str | None = None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
           options: LogOptions | None = None, verbose="auto", log=print,
-          jit_compile: bool = False, steps_per_execution: int = 1) -> TrackResult:
+          jit_compile: bool = False, steps_per_execution: int = 1,
+          strategy=None, tf1_pattern: str = "towers") -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
 
@@ -84,7 +85,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
     see whatever `verbose` says (where training resumes); None silences them.
     `jit_compile` and `steps_per_execution` are the Keras track's speed switches
-    (`tfmodels.model.build_model`).
+    (`tfmodels.model.build_model`). `strategy` (a `tfmodels.strategy.Plan`) runs it distributed
+    (TF1: in `tf1_pattern`); only the chief of a cluster writes logs.
     """
     build, checkpoint, tensorboard = _track_modules(track)
     if track == "keras":
@@ -93,6 +95,16 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     elif jit_compile or steps_per_execution != 1:
         raise ValueError("--jit-compile and --steps-per-execution are options of the Keras "
                          "track (--track keras)")
+    if strategy is not None:
+        from tfmodels.strategy import log_text, model_builder
+
+        if strategy.name == "multiworker" and checkpoint_dir:
+            raise ValueError("--checkpoint-dir is not supported with --strategy multiworker yet")
+        if not strategy.is_chief:  # no two processes write the same logs
+            log_root = log_dir = None
+        if track == "tf1" and strategy.name == "multiworker":
+            return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose)
+        build = model_builder(track, strategy, build, tf1_pattern)
     # Refuse bad data before anything is built or written.
     x = check_x(data.x_train, spec.input_dim)
     check_y(data.y_train, x, spec.output_dim, spec.loss)
@@ -106,6 +118,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             log_dir = state.log_dir
         elif log_dir is None and log_root:
             log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
+        if log_dir and strategy is not None:
+            log_text(log_dir, strategy)
         nan = TerminateOnNaN()
         callbacks = [nan]
         if log_dir:
@@ -138,3 +152,28 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     finally:
         if hasattr(model, "close"):
             model.close()
+
+
+def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose) -> TrackResult:
+    """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns."""
+    from tf1_compat.cluster import train_between_graph
+    from tf1_compat.model import Model
+    from tf1_compat.tensorboard import TensorBoard
+    from tfmodels.strategy import log_text
+
+    if log_dir is None and log_root:
+        log_dir = os.path.join(new_run_dir(log_root, spec.name), "tf1")
+    if log_dir:
+        log_text(log_dir, plan)
+    history, final = train_between_graph(spec, data, plan.cluster, weights=weights,
+                                         verbose=verbose)
+    with Model(spec, final) as model:  # the trained weights, in a local graph
+        if log_dir:  # the chief's epoch numbers, as its TensorBoard run
+            board = TensorBoard(log_dir, options=LogOptions(histogram_freq=0, images=False))
+            board.set_model(model)
+            board.on_train_begin()
+            for epoch in history.epoch:
+                board.on_epoch_end(epoch, {k: v[epoch] for k, v in history.history.items()})
+            board.on_train_end()
+        predictions = model.predict(data.x_val, batch_size=spec.batch_size, verbose=0)
+    return TrackResult(history.history, final, predictions, log_dir)

@@ -1,0 +1,122 @@
+"""The TF1 track across processes: between-graph replication on parameter servers.
+
+Every task reads the same `TF_CONFIG` (`{"cluster": {"ps": [...], "worker": [...]}, "task":
+{"type": "worker", "index": 1}}`) and starts a `tf.compat.v1.train.Server`. A `ps` task only
+serves (`server.join()`, until it is killed). Each worker builds its *own* graph (between-graph
+replication) under `tf.compat.v1.device(replica_device_setter(cluster=...))`, which puts every
+variable on a parameter server and every other op on the worker, and trains in a
+`MonitoredTrainingSession` on its server; worker 0 is the chief, which initialises the variables
+(to the spec's seeded start, the same as every other run) before the others may start.
+
+Training is asynchronous, the classic parameter-server way: each worker takes its shard of every
+global batch (the same `batch_indices` on every worker) and applies its own update as soon as
+its gradient is ready, reading whatever the others have written. Every worker therefore ends
+with the very same weights (they live on the ps), but not with the single-process result: the
+order in which updates land is up to the machines. When a worker has finished it waits until the
+shared `global_step` shows every worker's updates, then reads the weights.
+"""
+
+from __future__ import annotations
+
+import time
+import types
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf1_compat import losses
+from tf1_compat.layers import dense
+from tf1_compat.optimizers import after_init, make_optimizer
+from tfmodels.data import batch_indices, steps_per_epoch
+from tfmodels.spec import ModelSpec, initial_weights
+
+v1 = tf.compat.v1
+
+
+def start_server(config: dict):
+    """This task's `tf.compat.v1.train.Server`, from a parsed TF_CONFIG."""
+    task = config["task"]
+    cluster = v1.train.ClusterSpec(config["cluster"])
+    return v1.train.Server(cluster, job_name=task["type"], task_index=task["index"],
+                           start=True)
+
+
+def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, verbose=0,
+                        callbacks=None, wait_timeout: float = 300.0):
+    """Train on this worker of the cluster in `config`; returns (History, final weights).
+
+    A `ps` task serves and never returns (the launcher kills it when the workers are done).
+    """
+    server = start_server(config)
+    kind, index = config["task"]["type"], config["task"]["index"]
+    if kind == "ps":
+        server.join()
+    workers = len(config["cluster"]["worker"])
+    cluster = v1.train.ClusterSpec(config["cluster"])
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(spec.seed)
+        setter = v1.train.replica_device_setter(worker_device=f"/job:worker/task:{index}",
+                                                cluster=cluster)
+        with v1.device(setter):
+            x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
+            y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
+            global_step = v1.train.get_or_create_global_step()
+            outputs, logits = x, None
+            for i, layer in enumerate(spec.layers):
+                outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
+                                        seed=spec.seed + i)
+            loss = losses.mean_loss(losses.per_sample_loss(spec.loss, y, outputs, logits))
+            metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
+            optimizer = make_optimizer(spec.optimizer)
+            variables = v1.trainable_variables()
+            train_op = optimizer.minimize(loss, global_step=global_step, var_list=variables)
+            start = initial_weights(spec) if weights is None else weights
+            new_values = [v1.placeholder(v.dtype.base_dtype, v.shape) for v in variables]
+            assign = [v.assign(p) for v, p in zip(variables, new_values)]
+            start_ops = [after_init(optimizer, variables), assign]
+
+    def init_fn(scaffold, session):  # the chief, once, right after global_variables_initializer
+        session.run(start_ops, dict(zip(new_values, start)))
+
+    n = len(data.x_train)
+    steps = steps_per_epoch(n, spec.batch_size)
+    total_steps = steps * spec.epochs * workers
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList(
+        [*(callbacks or []), history], add_progbar=verbose != 0, verbose=verbose,
+        epochs=spec.epochs, steps=steps, model=types.SimpleNamespace(stop_training=False))
+    # Each worker talks to the ps tasks and to itself only: a worker does not wait for another.
+    session_config = v1.ConfigProto(device_filters=["/job:ps", f"/job:worker/task:{index}"])
+    with graph.as_default(), v1.train.MonitoredTrainingSession(
+            master=server.target, is_chief=index == 0,
+            scaffold=v1.train.Scaffold(init_fn=init_fn), config=session_config,
+            save_checkpoint_secs=None, save_summaries_steps=None, log_step_count_steps=None,
+    ) as session:
+        callback_list.on_train_begin()
+        for epoch in range(spec.epochs):
+            callback_list.on_epoch_begin(epoch)
+            total = dict.fromkeys(["loss", *spec.metrics], np.float32(0))
+            count = np.float32(0)
+            for i, idx in enumerate(batch_indices(n, spec.batch_size, epoch=epoch,
+                                                  seed=spec.seed)):
+                mine = np.array_split(idx, workers)[index]
+                callback_list.on_train_batch_begin(i)
+                values, _ = session.run(({"loss": loss, **metric_sums}, train_op),
+                                        {x: data.x_train[mine], y: data.y_train[mine]})
+                count += np.float32(len(mine))
+                for k, v in values.items():
+                    total[k] += np.float32(v) * np.float32(len(mine)) if k == "loss" else v
+                callback_list.on_train_batch_end(i, {k: float(v / count)
+                                                     for k, v in total.items()})
+            callback_list.on_epoch_end(epoch, {k: float(v / count) for k, v in total.items()})
+        deadline = time.monotonic() + wait_timeout
+        while session.run(global_step) < total_steps:  # the other workers' last updates
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"worker {index}: the cluster did not reach step "
+                                   f"{total_steps} within {wait_timeout:g} s")
+            time.sleep(0.05)
+        final = session.run(variables)
+        callback_list.on_train_end()
+    return history, final
