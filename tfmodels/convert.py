@@ -11,14 +11,13 @@ Nothing is executed or unpickled from the files read: TF1 checkpoints are read w
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
 from tfmodels.registry import get_spec
 from tfmodels.spec import ModelSpec
-from tfmodels.training_state import STATE_FILE
+from tfmodels.training_state import STATE_FILE, load_state
 
 FORMATS = (".keras", ".weights.h5")
 
@@ -30,21 +29,19 @@ def tf1_names(spec: ModelSpec) -> list[str]:
 
 def _spec_from_folder(folder: str, track: str, model: str | None) -> tuple[ModelSpec, str]:
     """A checkpoint folder of ours names its model and settings; returns (spec, weights path)."""
+    state = load_state(os.path.join(folder, STATE_FILE))
     try:
-        with open(os.path.join(folder, STATE_FILE)) as f:
-            state = json.load(f)
-        fp = state["spec"]
-        spec = get_spec(state["model"], dataset=fp["dataset"], batch_size=fp["batch_size"],
+        fp = state.spec
+        spec = get_spec(state.model, dataset=fp["dataset"], batch_size=fp["batch_size"],
                         seed=fp["seed"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"corrupted checkpoint: {folder}/{STATE_FILE} cannot be read "
-                         f"({type(e).__name__})") from None
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"corrupted checkpoint: {folder}/{STATE_FILE} names no usable model "
+                         f"settings ({type(e).__name__})") from None
     if model and model != spec.name:
         raise ValueError(f"{folder} holds a checkpoint of {spec.name!r}, not {model!r}")
-    if state.get("track") != track:
-        raise ValueError(f"{folder} holds a {state.get('track')} checkpoint; use --from "
-                         f"{state.get('track')}")
-    return spec, os.path.join(folder, state["weights"])
+    if state.track != track:
+        raise ValueError(f"{folder} holds a {state.track} checkpoint; use --from {state.track}")
+    return spec, os.path.join(folder, state.weights)
 
 
 def _check_shapes(spec: ModelSpec, shapes: dict, source: str) -> None:

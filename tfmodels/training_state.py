@@ -67,6 +67,19 @@ def _ours(name: str) -> bool:
     return name == STATE_FILE or name.startswith((PREFIX, ".tmp-"))
 
 
+def load_state(path: str) -> TrainingState:
+    """A `checkpoint.json` as it was written, or one line saying it is damaged."""
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+        if raw.pop("format", None) != FORMAT:
+            raise ValueError("unknown format")
+        return TrainingState(**raw)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"corrupted checkpoint: {path} cannot be read ({e}); "
+                         f"delete the folder to start afresh") from None
+
+
 def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | None:
     """The checkpoint in `directory`, checked against `spec` and `track`; None if there is none.
 
@@ -84,15 +97,7 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
     path = os.path.join(directory, STATE_FILE)
     if not os.path.exists(path):
         return None  # only leftovers of a first save that never committed
-    try:
-        with open(path) as f:
-            raw = json.load(f)
-        if raw.pop("format", None) != FORMAT:
-            raise ValueError("unknown format")
-        state = TrainingState(**raw)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"corrupted checkpoint: {path} cannot be read ({e}); "
-                         f"delete the folder to start afresh") from None
+    state = load_state(path)
     if state.model != spec.name or state.spec != fingerprint(spec):
         changed = sorted(k for k in state.spec if state.spec.get(k) != fingerprint(spec).get(k))
         raise ValueError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
