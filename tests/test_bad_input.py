@@ -69,6 +69,20 @@ def test_bad_training_data_is_refused_before_anything_trains(track, case):
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
 
 
+@pytest.mark.parametrize("call", ["predict", "evaluate", "fit"])
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_wrong_feature_count_is_one_line_naming_both_shapes(track, call):
+    """The notes' "shapes not aligned" lesson, for every entry point of both tracks."""
+    model = build_model(SPEC) if track == "keras" else Model(SPEC)
+    x, y = np.zeros((2, 5), np.float32), np.zeros((2, 10), np.float32)
+    args = (x,) if call == "predict" else (x, y)
+    with pytest.raises(ValueError) as err:
+        getattr(model, call)(*args, verbose=0)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "x has shape (2, 5), but the model expects (None, 64)" in message
+
+
 @pytest.mark.parametrize("track", ["keras", "tf1"])
 def test_binary_labels_out_of_range(track):
     spec = get_spec("binary4")

@@ -22,17 +22,6 @@ def test_builds_the_spec_as_a_compiled_sequential(model):
     assert model.loss == "categorical_crossentropy"
 
 
-@pytest.mark.parametrize("call", ["predict", "evaluate", "fit"])
-def test_wrong_feature_count_is_one_line_naming_both_shapes(model, call):
-    x, y = np.zeros((2, 5), np.float32), np.zeros((2, 10), np.float32)
-    args = (x,) if call == "predict" else (x, y)
-    with pytest.raises(ValueError) as err:
-        getattr(model, call)(*args, verbose=0)
-    message = str(err.value)
-    assert "\n" not in message
-    assert "x has shape (2, 5), but the model expects (None, 64)" in message
-
-
 def test_integer_labels_for_a_one_hot_loss_get_a_hint(model):
     with pytest.raises(ValueError, match=r"y has shape \(2,\).*to_categorical\(y, 10\)"):
         model.evaluate(np.zeros((2, 64)), np.array([1, 2]), verbose=0)

@@ -47,17 +47,6 @@ def test_set_weights_names_the_misshapen_variable(model):
         model.set_weights(bad[:3])
 
 
-@pytest.mark.parametrize("call", ["predict", "evaluate", "fit"])
-def test_wrong_feature_count_is_one_line_naming_both_shapes(model, call):
-    x, y = np.zeros((2, 5), np.float32), np.zeros((2, 10), np.float32)
-    args = (x,) if call == "predict" else (x, y)
-    with pytest.raises(ValueError) as err:
-        getattr(model, call)(*args, verbose=0)
-    message = str(err.value)
-    assert "\n" not in message
-    assert "x has shape (2, 5), but the model expects (None, 64)" in message
-
-
 def test_fit_returns_a_keras_history_like_keras_fit():
     spec = get_spec("binary4")
     rng = np.random.default_rng(0)
