@@ -5,11 +5,13 @@ same weights on the same batches, and prints one JSON line of what it measured."
 import json
 import sys
 import time
+import types
 
 from tfmodels.strategy import configure_cpu_replicas, resolve
 
 configure_cpu_replicas(2)
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -28,10 +30,12 @@ def max_diff(a, b):
     return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
 
 
-def keras_run(spec, data, strategy_name):
+def keras_run(spec, data, strategy_name, stock=False):
     plan = resolve(strategy_name)
     with plan.strategy().scope():
         model = build_model(spec, initial_weights(spec))
+    if stock:  # Keras's own train_step, which scales each replica's mean by 1/replicas
+        model.train_step = types.MethodType(keras.Sequential.train_step, model)
     history = model.fit(data.x_train, data.y_train, batch_size=spec.batch_size,
                         epochs=spec.epochs, verbose=0, validation_data=(data.x_val, data.y_val))
     return {"weights": model.get_weights(), "history": history.history,
@@ -70,8 +74,10 @@ def main(cases):
         spec = get_spec(name, epochs=int(epochs))
         data = load_dataset(spec.dataset, spec.seed)
         start = time.perf_counter()
-        if track == "keras":
-            single, multi = keras_run(spec, data, "cpu"), keras_run(spec, data, "mirrored")
+        if track in ("keras", "keras_stock"):
+            stock = track == "keras_stock"
+            single = keras_run(spec, data, "cpu", stock)
+            multi = keras_run(spec, data, "mirrored", stock)
         else:
             make = {"towers": lambda s, w: TowerModel(s, w, DEVICES),
                     "strategy": lambda s, w: StrategyModel(s, w, DEVICES)}[track]

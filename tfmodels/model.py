@@ -131,6 +131,37 @@ class SpecSequential(keras.Sequential):
         rest.history = {k: first.history.get(k, []) + v for k, v in rest.history.items()}
         return rest
 
+    def train_step(self, data):
+        """Keras's own step on one device. Over several replicas, each replica's loss is the sum
+        over its samples divided by the *global* batch, as the TF1 patterns do.
+
+        Keras divides each replica's mean by the number of replicas
+        (`keras.src.losses.loss.scale_loss_for_distribution`): right when the batch splits
+        evenly, but a last batch of 29 cut 15 + 14 then weighs the 14 samples more than the 15.
+        Summed across replicas (the optimizer's all-reduce), sum / global is the one-device
+        gradient of the whole batch's mean.
+        """
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas == 1:
+            return super().train_step(data)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        local = tf.cast(tf.shape(x)[0], self.compute_dtype)
+        total = tf.distribute.get_replica_context().all_reduce("SUM", local)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            # Keras's value: this replica's mean / replicas
+            scaled_mean = self._compute_loss(x=x, y=y, y_pred=y_pred,
+                                             sample_weight=sample_weight, training=True)
+            loss = scaled_mean * (replicas * local / total)  # = this replica's sum / total
+            # The epoch's loss as Keras tracks it: each replica's mean weighted by its samples.
+            self._loss_tracker.update_state(scaled_mean * replicas, sample_weight=local)
+            loss = self.optimizer.scale_loss(loss)
+        gradients = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", **kwargs):
         if _is_array(x):
             x, y = self._check_xy(x, y)
