@@ -67,9 +67,37 @@ def compare(single, multi):
             **{k: v for k, v in multi.items() if k not in ("weights", "history", "predictions")}}
 
 
+def upstream_steps_per_execution():
+    """Keras's own Sequential and fit, 4 steps per call under MirroredStrategy: the error text,
+    or "ok" once keras-team/keras#19246 is fixed."""
+    with resolve("mirrored").strategy().scope():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile("sgd", "mse", steps_per_execution=4)
+    x = np.ones((64, 4), np.float32)
+    try:
+        model.fit(x, x[:, :1], batch_size=8, epochs=1, verbose=0)
+        return {"fit": "ok"}
+    except Exception as e:
+        return {"fit": f"{type(e).__name__}: {' '.join(str(e).split())}"}
+
+
+def refused_steps_per_execution():
+    """What ours says when asked for 4 steps per call over two replicas."""
+    with resolve("mirrored").strategy().scope():
+        try:
+            build_model(get_spec("binary4"), steps_per_execution=4)
+            return {"error": None}
+        except ValueError as e:
+            return {"error": str(e)}
+
+
 def main(cases):
     out = {}
     for case in cases:
+        if case in ("upstream_spe", "refused_spe"):
+            out[case] = {"upstream_spe": upstream_steps_per_execution,
+                         "refused_spe": refused_steps_per_execution}[case]()
+            continue
         track, name, epochs = case.split(":")
         spec = get_spec(name, epochs=int(epochs))
         data = load_dataset(spec.dataset, spec.seed)

@@ -1,6 +1,7 @@
 """One task of a local cluster, for tests/test_multiworker.py (started by
 scripts/launch_local_cluster.py, which sets TF_CONFIG). Usage: multiworker_runs.py MODE OUT_DIR
-with MODE keras (our step), kerasfit (Keras's own fit, the upstream check) or tf1 (ps/workers).
+with MODE keras (our step), kerasfit (Keras's own fit, the upstream check), tf1 (ps/workers,
+synchronous) or tf1async.
 Writes OUT_DIR/<type>_<index>.json: final weights (as lists), the loss history, or the error."""
 
 import json
@@ -24,10 +25,11 @@ def main(mode, out_dir):
     task = config["task"]
     data = load_dataset(SPEC.dataset, SPEC.seed)
     result = {}
-    if mode == "tf1":
+    if mode in ("tf1", "tf1async"):
         from tf1_compat.cluster import train_between_graph
 
-        history, weights = train_between_graph(SPEC, data, config)
+        history, weights = train_between_graph(SPEC, data, config,
+                                               synchronous=mode == "tf1")
     else:
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
         if mode == "keras":

@@ -81,8 +81,21 @@ def test_keras_fit_under_multiworker_still_fails_upstream(tmp_path):
 
 
 @pytest.mark.slow
-def test_tf1_parameter_server_cluster(tmp_path):
+def test_tf1_synchronous_parameter_server_cluster_ends_equal_to_one_process(tmp_path,
+                                                                           one_process):
+    """SyncReplicasOptimizer: one averaged update per global batch, each worker's loss its
+    shard's sum / global batch x workers. binary4's 500 training samples at batch 32 end in a batch
+    of 20 (10 + 10); the same 1e-6 bound as the other multi-replica tests."""
     results = run_cluster("tf1", tmp_path, workers=2, ps=1)
+    assert max_diff(results[0]["weights"], results[1]["weights"]) == 0.0
+    assert max_diff(results[0]["weights"], one_process[0]) <= 1e-6
+    for r in results:
+        assert len(r["history"]["loss"]) == SPEC.epochs
+
+
+@pytest.mark.slow
+def test_tf1_asynchronous_parameter_server_cluster(tmp_path):
+    results = run_cluster("tf1async", tmp_path, workers=2, ps=1)
     # the weights live on the ps: both workers read the very same values at the end
     assert max_diff(results[0]["weights"], results[1]["weights"]) == 0.0
     # they trained (asynchronously, so not the one-process numbers): away from the start,

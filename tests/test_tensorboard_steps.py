@@ -38,7 +38,7 @@ def fit_twice(track, log_dir, options=OPTIONS, spec=SPEC):
         from tfmodels.model import build_model
         from tfmodels.tensorboard import TensorBoard
 
-        model = build_model(spec)
+        model = build_model(spec, steps_per_execution=1)  # callbacks after every step
         for first, last in ((0, 1), (1, 2)):
             model.fit(data.x_train, data.y_train, initial_epoch=first, epochs=last,
                       callbacks=[TensorBoard(log_dir, options), recorder], **args)

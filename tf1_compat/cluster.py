@@ -8,12 +8,21 @@ variable on a parameter server and every other op on the worker, and trains in a
 `MonitoredTrainingSession` on its server; worker 0 is the chief, which initialises the variables
 (to the spec's seeded start, the same as every other run) before the others may start.
 
-Training is asynchronous, the classic parameter-server way: each worker takes its shard of every
-global batch (the same `batch_indices` on every worker) and applies its own update as soon as
-its gradient is ready, reading whatever the others have written. Every worker therefore ends
-with the very same weights (they live on the ps), but not with the single-process result: the
-order in which updates land is up to the machines. When a worker has finished it waits until the
-shared `global_step` shows every worker's updates, then reads the weights.
+Each worker takes its shard of every global batch (the same `batch_indices` on every worker).
+Two ways to apply the shards' gradients:
+
+- synchronous (the default): `tf.compat.v1.train.SyncReplicasOptimizer` collects one gradient
+  from every worker in accumulators on the ps, averages them and applies one update per global
+  batch; a worker waits for that update (a token from the chief) before its next step. Each
+  worker's loss is its shard's sum / the global batch x workers, so the average is the gradient
+  of the whole batch's mean: the cluster computes the one-process numbers.
+- asynchronous (`synchronous=False`), the classic parameter-server way: each worker applies its
+  own update (of its shard's mean) as soon as its gradient is ready, reading whatever the others
+  have written. Every worker ends with the same weights (they live on the ps), but not with the
+  one-process result: the order in which updates land is up to the machines.
+
+When a worker has finished it waits until the shared `global_step` shows every update, then
+reads the weights. The loss and metrics in its History are those of its own shards.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ def start_server(config: dict):
 
 
 def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, verbose=0,
-                        callbacks=None, wait_timeout: float = 300.0):
+                        callbacks=None, synchronous: bool = True, wait_timeout: float = 300.0):
     """Train on this worker of the cluster in `config`; returns (History, final weights).
 
     A `ps` task serves and never returns (the launcher kills it when the workers are done).
@@ -67,11 +76,25 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
             for i, layer in enumerate(spec.layers):
                 outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
                                         seed=spec.seed + i)
-            loss = losses.mean_loss(losses.per_sample_loss(spec.loss, y, outputs, logits))
-            metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
+            per_sample = losses.per_sample_loss(spec.loss, y, outputs, logits)
+            sums = {"loss": tf.reduce_sum(per_sample),
+                    **{m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}}
             optimizer = make_optimizer(spec.optimizer)
             variables = v1.trainable_variables()
-            train_op = optimizer.minimize(loss, global_step=global_step, var_list=variables)
+            hooks = []
+            if synchronous:
+                # the accumulators average the workers' gradients: sum / global x workers
+                global_batch = v1.placeholder(tf.float32, (), name="global_batch")
+                loss = sums["loss"] / global_batch * workers
+                sync = v1.train.SyncReplicasOptimizer(optimizer, replicas_to_aggregate=workers,
+                                                      total_num_replicas=workers)
+                train_op = sync.minimize(loss, global_step=global_step, var_list=variables)
+                # no spare tokens: every worker waits for each averaged update
+                hooks.append(sync.make_session_run_hook(is_chief=index == 0, num_tokens=0))
+            else:
+                global_batch = None
+                loss = losses.mean_loss(per_sample)
+                train_op = optimizer.minimize(loss, global_step=global_step, var_list=variables)
             start = initial_weights(spec) if weights is None else weights
             new_values = [v1.placeholder(v.dtype.base_dtype, v.shape) for v in variables]
             assign = [v.assign(p) for v, p in zip(variables, new_values)]
@@ -82,7 +105,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
 
     n = len(data.x_train)
     steps = steps_per_epoch(n, spec.batch_size)
-    total_steps = steps * spec.epochs * workers
+    total_steps = steps * spec.epochs * (1 if synchronous else workers)
     history = keras.callbacks.History()
     callback_list = keras.callbacks.CallbackList(
         [*(callbacks or []), history], add_progbar=verbose != 0, verbose=verbose,
@@ -91,8 +114,9 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     session_config = v1.ConfigProto(device_filters=["/job:ps", f"/job:worker/task:{index}"])
     with graph.as_default(), v1.train.MonitoredTrainingSession(
             master=server.target, is_chief=index == 0,
-            scaffold=v1.train.Scaffold(init_fn=init_fn), config=session_config,
+            scaffold=v1.train.Scaffold(init_fn=init_fn), config=session_config, hooks=hooks,
             save_checkpoint_secs=None, save_summaries_steps=None, log_step_count_steps=None,
+            stop_grace_period_secs=1,  # the chief's update thread waits on the next gradients
     ) as session:
         callback_list.on_train_begin()
         for epoch in range(spec.epochs):
@@ -103,11 +127,13 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
                                                   seed=spec.seed)):
                 mine = np.array_split(idx, workers)[index]
                 callback_list.on_train_batch_begin(i)
-                values, _ = session.run(({"loss": loss, **metric_sums}, train_op),
-                                        {x: data.x_train[mine], y: data.y_train[mine]})
+                feed = {x: data.x_train[mine], y: data.y_train[mine]}
+                if global_batch is not None:
+                    feed[global_batch] = len(idx)
+                values, _ = session.run((sums, train_op), feed)
                 count += np.float32(len(mine))
                 for k, v in values.items():
-                    total[k] += np.float32(v) * np.float32(len(mine)) if k == "loss" else v
+                    total[k] += v
                 callback_list.on_train_batch_end(i, {k: float(v / count)
                                                      for k, v in total.items()})
             callback_list.on_epoch_end(epoch, {k: float(v / count) for k, v in total.items()})

@@ -127,8 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seed everything and enable TensorFlow's op determinism")
     train.add_argument("--jit-compile", action="store_true",
                        help="Keras track: compile with XLA (faster; no longer equal to TF1)")
-    train.add_argument("--steps-per-execution", type=int, default=1, metavar="N",
-                       help="Keras track: run N steps per call (callbacks every N steps)")
+    train.add_argument("--steps-per-execution", type=int, metavar="N",
+                       help="Keras track: run N steps per call, callbacks every N steps "
+                            "(default: 32; 1 with --save-every, --update-freq batch|N, "
+                            "--profile-batches or several replicas)")
     _training_options(train, "auto")
     _tensorboard_options(train)
     _strategy_options(train)

@@ -20,6 +20,9 @@ from tfmodels.data import batch_indices, split_validation
 from tfmodels.optimizers import make_optimizer
 from tfmodels.spec import ModelSpec, initial_weights
 
+# Training steps per call from Python (Keras's `steps_per_execution`), the Keras track's default.
+STEPS_PER_EXECUTION = 32
+
 
 class EpochBatches:
     """`(x[idx], y[idx])` for each batch of `batch_indices`, as a `tf.data.Dataset` that serves
@@ -84,6 +87,10 @@ class SpecSequential(keras.Sequential):
     """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does."""
 
     shuffle_seed = 0
+    # The optimizer step at which the loss first stopped being finite (0 while it is) and that
+    # loss; set up by `build_model` (tf.Variables, not Keras ones: not among the weights, not in
+    # saved files).
+    nonfinite_step = nonfinite_loss = None
 
     def _check_xy(self, x, y):
         x = check_x(x, self.input_shape[-1])
@@ -144,8 +151,22 @@ class SpecSequential(keras.Sequential):
         import tensorflow as tf
 
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas == 1:
-            return super().train_step(data)
+        logs = super().train_step(data) if replicas == 1 else self._replica_step(data, replicas)
+        if self.nonfinite_step is not None:
+            # The epoch's running loss stays non-finite from the first bad step on; remember
+            # that step and the loss then, which callbacks cannot see when several steps run
+            # per call.
+            newly = tf.logical_and(tf.equal(self.nonfinite_step, 0),
+                                   tf.logical_not(tf.math.is_finite(logs["loss"])))
+            step = tf.cast(self.optimizer.iterations, tf.int64)
+            self.nonfinite_step.assign(tf.where(newly, step, self.nonfinite_step))
+            self.nonfinite_loss.assign(tf.where(newly, tf.cast(logs["loss"], tf.float32),
+                                                self.nonfinite_loss))
+        return logs
+
+    def _replica_step(self, data, replicas):
+        import tensorflow as tf
+
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         local = tf.cast(tf.shape(x)[0], self.compute_dtype)
         total = tf.distribute.get_replica_context().all_reduce("SUM", local)
@@ -172,23 +193,42 @@ class SpecSequential(keras.Sequential):
         if _is_array(x):
             x = check_x(x, self.input_shape[-1])
             batch_size = check_batch_size(batch_size)
-        return super().predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
+        # One batch per call: Keras unrolls `steps_per_execution` predict steps into one graph,
+        # and that graph rounds some outputs differently (1 ulp in binary4's, measured), while
+        # training and evaluation steps run in a while loop that keeps the numbers.
+        steps, self.steps_per_execution = self.steps_per_execution, 1
+        try:
+            return super().predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
+        finally:
+            self.steps_per_execution = steps
 
 
 def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
-                steps_per_execution: int = 1) -> SpecSequential:
+                steps_per_execution: int | None = None) -> SpecSequential:
     """The Keras twin of `tf1_compat.model.Model(spec)`: built, compiled, weights loaded.
 
     The defaults keep the Keras track equal to the TF1 track bit for bit (Adam, SGD) or to a
-    few ulp (RMSprop). `jit_compile=True` with `steps_per_execution=32` trains about twice as
-    fast on a CPU at small batches (see docs/benchmarks.md), but XLA fuses and rounds
+    few ulp (RMSprop). `steps_per_execution` runs that many training steps per call from
+    Python: the same numbers, a lower fixed cost per step (docs/benchmarks.md), and per-batch
+    callbacks run once per call (Keras's rule; pass 1 for every step). Its default is
+    `STEPS_PER_EXECUTION` on one replica and 1 inside a strategy with several, where Keras 3
+    cannot run more (keras-team/keras#19246: "You must feed a value for placeholder tensor").
+    `jit_compile=True` (XLA) is faster again at small batches, but fuses and rounds
     differently: on `spiral` the weights then drift 1.7e-4 from the TF1 track's after 30 epochs,
-    beyond the parity tolerance. `steps_per_execution` alone keeps the numbers; callbacks (and
-    so checkpoints and the NaN check) then run once per that many steps.
+    beyond the parity tolerance, so it is off by default.
     """
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if steps_per_execution is None:
+        steps_per_execution = STEPS_PER_EXECUTION if replicas == 1 else 1
     if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
         raise ValueError(f"steps_per_execution must be a positive integer, got "
                          f"{steps_per_execution!r}")
+    if steps_per_execution > 1 and replicas > 1:
+        raise ValueError(f"steps_per_execution={steps_per_execution} with {replicas} replicas: "
+                         f"Keras 3 cannot run several steps per call under a multi-replica "
+                         f"strategy (keras-team/keras#19246); use 1")
     model = SpecSequential(
         [keras.Input((spec.input_dim,), name="x")]
         + [
@@ -198,6 +238,10 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
         name=spec.name,
     )
     model.shuffle_seed = spec.seed
+    for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):
+        setattr(model, name, tf.Variable(
+            tf.zeros((), dtype), trainable=False, name=name,
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA))
     model.compile(
         optimizer=make_optimizer(spec.optimizer),
         loss=spec.loss,

@@ -39,12 +39,20 @@ class Diverged(FloatingPointError):
 
 
 class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
-    """Keras's `TerminateOnNaN`, remembering where it stopped (used by both tracks)."""
+    """Keras's `TerminateOnNaN`, remembering where it stopped (used by both tracks).
+
+    With several steps per call (the Keras track's `steps_per_execution`) it hears of the loss
+    once per call; the model's `nonfinite_step` then says which of those steps went wrong.
+    """
 
     def __init__(self):
         super().__init__()
         self.stopped_at = None
         self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        if getattr(self.model, "nonfinite_step", None) is not None:
+            self.model.nonfinite_step.assign(0)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -52,6 +60,11 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
+            first = getattr(self.model, "nonfinite_step", None)
+            if first is not None and int(first.numpy()):
+                # `batch` is the last step of the call; count back to the first bad one
+                batch -= int(self.model.optimizer.iterations.numpy()) - int(first.numpy())
+                loss = self.model.nonfinite_loss.numpy()
             self.stopped_at = (self._epoch, batch, float(loss))
             self.model.stop_training = True
 
@@ -76,7 +89,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           log_root: str | None = None, log_dir: str | None = None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
           options: LogOptions | None = None, verbose="auto", log=print,
-          jit_compile: bool = False, steps_per_execution: int = 1,
+          jit_compile: bool = False, steps_per_execution: int | None = None,
           strategy=None, tf1_pattern: str = "towers") -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
@@ -85,14 +98,21 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
     see whatever `verbose` says (where training resumes); None silences them.
     `jit_compile` and `steps_per_execution` are the Keras track's speed switches
-    (`tfmodels.model.build_model`). `strategy` (a `tfmodels.strategy.Plan`) runs it distributed
-    (TF1: in `tf1_pattern`); only the chief of a cluster writes logs.
+    (`tfmodels.model.build_model`); `steps_per_execution=None` means its default, or 1 when the
+    run saves, logs or profiles at given steps (`save_every`, a per-batch
+    `options.update_freq`, `options.profile_batches`), so those happen at the very steps.
+    `strategy` (a `tfmodels.strategy.Plan`) runs it distributed (TF1: in `tf1_pattern`); only
+    the chief of a cluster writes logs.
     """
     build, checkpoint, tensorboard = _track_modules(track)
     if track == "keras":
+        logs_batches = bool(log_root or log_dir) and options is not None and (
+            options.batch_every > 0 or options.profile_batches is not None)
+        if steps_per_execution is None and (save_every or logs_batches):
+            steps_per_execution = 1
         build = functools.partial(build, jit_compile=jit_compile,
                                   steps_per_execution=steps_per_execution)
-    elif jit_compile or steps_per_execution != 1:
+    elif jit_compile or steps_per_execution not in (None, 1):
         raise ValueError("--jit-compile and --steps-per-execution are options of the Keras "
                          "track (--track keras)")
     if strategy is not None:
