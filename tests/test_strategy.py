@@ -8,7 +8,14 @@ import time
 
 import pytest
 
-from tfmodels.strategy import STRATEGIES, Plan, check_tpu_address, read_tf_config, resolve
+from tfmodels.strategy import (
+    STRATEGIES,
+    Plan,
+    check_tpu_address,
+    read_tf_config,
+    resolve,
+    tf1_pattern_for,
+)
 
 CPU = ["/device:CPU:0"]
 CPU2 = ["/device:CPU:0", "/device:CPU:1"]
@@ -113,3 +120,18 @@ def test_bad_tf_config_is_one_line(text, message):
     environ = {} if text is None else {"TF_CONFIG": text}
     with pytest.raises(ValueError, match=message):
         read_tf_config(environ)
+
+
+@pytest.mark.parametrize("name, asked, chosen", [
+    ("mirrored", None, "towers"), ("mirrored", "strategy", "strategy"),
+    ("multiworker", None, "sync"), ("multiworker", "async", "async")])
+def test_tf1_pattern_defaults_per_kind_of_strategy(name, asked, chosen):
+    assert tf1_pattern_for(Plan(name, ["/device:CPU:0"]), asked) == chosen
+
+
+@pytest.mark.parametrize("name, asked, expected", [
+    ("mirrored", "async", "towers, strategy"), ("multiworker", "towers", "sync, async")])
+def test_tf1_pattern_that_does_not_apply_is_one_line(name, asked, expected):
+    with pytest.raises(ValueError, match=rf"^--tf1-pattern {asked} does not apply to "
+                                         rf"--strategy {name}; expected one of: {expected}$"):
+        tf1_pattern_for(Plan(name, ["/device:CPU:0"]), asked)

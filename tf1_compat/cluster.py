@@ -43,6 +43,38 @@ from tfmodels.spec import ModelSpec, initial_weights
 v1 = tf.compat.v1
 
 
+class _SyncHook(v1.train.SessionRunHook):
+    """`SyncReplicasOptimizer.make_session_run_hook` with no spare tokens (every worker waits
+    for each averaged update), whose update thread ends quietly when the chief closes its
+    session. (The stock hook's thread, blocked on gradients that will never come, reports the
+    cancellation as an uncaught exception.)"""
+
+    def __init__(self, sync, is_chief: bool):
+        self.sync, self.is_chief = sync, is_chief
+
+    def begin(self):
+        sync = self.sync
+        self.init_op = sync.chief_init_op if self.is_chief else sync.local_step_init_op
+        self.tokens_op, self.runner = None, None
+        if self.is_chief:
+            self.tokens_op = sync.get_init_tokens_op(num_tokens=0)
+            stock = sync.get_chief_queue_runner()
+            self.runner = v1.train.QueueRunner(
+                stock.queue, stock.enqueue_ops,
+                queue_closed_exception_types=(tf.errors.OutOfRangeError,
+                                              tf.errors.CancelledError))
+
+    def after_create_session(self, session, coord):
+        missing = session.run(self.sync.ready_for_local_init_op)  # variables not yet set up
+        if missing.size:
+            raise RuntimeError(f"the chief has not initialised {missing.tolist()} yet")
+        session.run(self.init_op)
+        if self.tokens_op is not None:
+            session.run(self.tokens_op)
+        if self.runner is not None:
+            self.runner.create_threads(session, coord=coord, daemon=True, start=True)
+
+
 def start_server(config: dict):
     """This task's `tf.compat.v1.train.Server`, from a parsed TF_CONFIG."""
     task = config["task"]
@@ -89,8 +121,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
                 sync = v1.train.SyncReplicasOptimizer(optimizer, replicas_to_aggregate=workers,
                                                       total_num_replicas=workers)
                 train_op = sync.minimize(loss, global_step=global_step, var_list=variables)
-                # no spare tokens: every worker waits for each averaged update
-                hooks.append(sync.make_session_run_hook(is_chief=index == 0, num_tokens=0))
+                hooks.append(_SyncHook(sync, is_chief=index == 0))
             else:
                 global_batch = None
                 loss = losses.mean_loss(per_sample)

@@ -57,8 +57,9 @@ def _strategy_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cpu-replicas", type=int, metavar="N",
                    help="split the CPU into N logical devices (e.g. for --strategy mirrored)")
     g.add_argument("--tpu", metavar="ADDRESS", help="a remote TPU, grpc://HOST:PORT")
-    g.add_argument("--tf1-pattern", default="towers", metavar="towers|strategy",
-                   help="how the TF1 track uses several devices (default: towers)")
+    g.add_argument("--tf1-pattern", metavar="NAME",
+                   help="how the TF1 track uses several devices: towers (default) or strategy; "
+                        "a ps/worker cluster (--strategy multiworker): sync (default) or async")
 
 
 def _plan(args):

@@ -259,19 +259,29 @@ def log_text(log_dir: str, plan: Plan) -> None:
     writer.close()
 
 
-TF1_PATTERNS = ("towers", "strategy")
+# How the TF1 track uses several devices of one process, and a ps/worker cluster.
+TF1_PATTERNS = {"devices": ("towers", "strategy"), "multiworker": ("sync", "async")}
 
 
-def model_builder(track: str, plan: Plan, build, tf1_pattern: str = "towers"):
+def tf1_pattern_for(plan: Plan, tf1_pattern: str | None) -> str:
+    """The TF1 pattern `plan` runs in: the one asked for (checked), else the first listed."""
+    kind = "multiworker" if plan.name == "multiworker" else "devices"
+    if tf1_pattern is None:
+        return TF1_PATTERNS[kind][0]
+    if tf1_pattern not in TF1_PATTERNS[kind]:
+        raise ValueError(f"--tf1-pattern {tf1_pattern} does not apply to --strategy {plan.name}; "
+                         f"expected one of: {', '.join(TF1_PATTERNS[kind])}")
+    return tf1_pattern
+
+
+def model_builder(track: str, plan: Plan, build, tf1_pattern: str | None = None):
     """`build(spec, weights)` of `track` made to run as `plan` says.
 
     Keras: the model is built and compiled inside `strategy.scope()` (under `multiworker`, a
     `tfmodels.multiworker.MultiWorkerModel`). TF1: `cpu` is the plain graph; `gpu` and
     `mirrored` the `tf1_pattern` of `tf1_compat.distribute` over the plan's devices.
     """
-    if tf1_pattern not in TF1_PATTERNS:
-        raise ValueError(f"unknown TF1 pattern {tf1_pattern!r}; expected one of: "
-                         f"{', '.join(TF1_PATTERNS)}")
+    tf1_pattern = tf1_pattern_for(plan, tf1_pattern)
     if track == "keras":
         if plan.name == "multiworker":
             from tfmodels.multiworker import MultiWorkerModel

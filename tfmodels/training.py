@@ -90,7 +90,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
           options: LogOptions | None = None, verbose="auto", log=print,
           jit_compile: bool = False, steps_per_execution: int | None = None,
-          strategy=None, tf1_pattern: str = "towers") -> TrackResult:
+          strategy=None, tf1_pattern: str | None = None) -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
 
@@ -123,7 +123,11 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
         if not strategy.is_chief:  # no two processes write the same logs
             log_root = log_dir = None
         if track == "tf1" and strategy.name == "multiworker":
-            return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose)
+            from tfmodels.strategy import tf1_pattern_for
+
+            synchronous = tf1_pattern_for(strategy, tf1_pattern) == "sync"
+            return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose,
+                                      synchronous)
         build = model_builder(track, strategy, build, tf1_pattern)
     # Refuse bad data before anything is built or written.
     x = check_x(data.x_train, spec.input_dim)
@@ -174,7 +178,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             model.close()
 
 
-def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose) -> TrackResult:
+def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose,
+                       synchronous) -> TrackResult:
     """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns."""
     from tf1_compat.cluster import train_between_graph
     from tf1_compat.model import Model
@@ -186,7 +191,7 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose) ->
     if log_dir:
         log_text(log_dir, plan)
     history, final = train_between_graph(spec, data, plan.cluster, weights=weights,
-                                         verbose=verbose)
+                                         verbose=verbose, synchronous=synchronous)
     with Model(spec, final) as model:  # the trained weights, in a local graph
         if log_dir:  # the chief's epoch numbers, as its TensorBoard run
             board = TensorBoard(log_dir, options=LogOptions(histogram_freq=0, images=False))
