@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tfmodels.checks import check_batch_size, check_x, check_y
 from tfmodels.data import batch_indices, split_validation
@@ -36,8 +37,6 @@ class EpochBatches:
 
     def __init__(self, x, y, batch_size: int, seed: int, shuffle: bool, epoch: int = 0,
                  skip: int = 0):
-        import tensorflow as tf
-
         self.num_samples, self.batch_size = len(x), batch_size
         self.seed, self.shuffle = seed, shuffle
         self.set_epoch(epoch, skip)
@@ -88,8 +87,8 @@ class SpecSequential(keras.Sequential):
 
     shuffle_seed = 0
     # The optimizer step at which the loss first stopped being finite (0 while it is) and that
-    # loss; set up by `build_model` (tf.Variables, not Keras ones: not among the weights, not in
-    # saved files).
+    # loss; set up by `build_model` when several steps run per call, where callbacks cannot see
+    # each step (tf.Variables, not Keras ones: not among the weights, not in saved files).
     nonfinite_step = nonfinite_loss = None
 
     def _check_xy(self, x, y):
@@ -148,14 +147,11 @@ class SpecSequential(keras.Sequential):
         Summed across replicas (the optimizer's all-reduce), sum / global is the one-device
         gradient of the whole batch's mean.
         """
-        import tensorflow as tf
-
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         logs = super().train_step(data) if replicas == 1 else self._replica_step(data, replicas)
         if self.nonfinite_step is not None:
             # The epoch's running loss stays non-finite from the first bad step on; remember
-            # that step and the loss then, which callbacks cannot see when several steps run
-            # per call.
+            # that step and the loss then.
             newly = tf.logical_and(tf.equal(self.nonfinite_step, 0),
                                    tf.logical_not(tf.math.is_finite(logs["loss"])))
             step = tf.cast(self.optimizer.iterations, tf.int64)
@@ -165,8 +161,6 @@ class SpecSequential(keras.Sequential):
         return logs
 
     def _replica_step(self, data, replicas):
-        import tensorflow as tf
-
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         local = tf.cast(tf.shape(x)[0], self.compute_dtype)
         total = tf.distribute.get_replica_context().all_reduce("SUM", local)
@@ -217,8 +211,6 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
     differently: on `spiral` the weights then drift 1.7e-4 from the TF1 track's after 30 epochs,
     beyond the parity tolerance, so it is off by default.
     """
-    import tensorflow as tf
-
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     if steps_per_execution is None:
         steps_per_execution = STEPS_PER_EXECUTION if replicas == 1 else 1
@@ -238,10 +230,9 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
         name=spec.name,
     )
     model.shuffle_seed = spec.seed
-    for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):
-        setattr(model, name, tf.Variable(
-            tf.zeros((), dtype), trainable=False, name=name,
-            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA))
+    if steps_per_execution > 1:  # else callbacks see every step's loss themselves
+        for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):
+            setattr(model, name, tf.Variable(tf.zeros((), dtype), trainable=False, name=name))
     model.compile(
         optimizer=make_optimizer(spec.optimizer),
         loss=spec.loss,
