@@ -82,6 +82,19 @@ def test_train_either_track(capsys, tmp_path, track):
     assert os.listdir(tmp_path / "sine" / run) == [track]
 
 
+def test_keras_speed_switches_train_the_same_numbers_and_are_refused_in_tf1(capsys, tmp_path):
+    args = ["train", "mnist_mlp", "--epochs", "1", "--logdir", str(tmp_path), "--verbose", "0"]
+    finals = []
+    for switches in ([], ["--no-fused-optimizer", "--steps-per-execution", "1"]):
+        assert main(args + switches) == 0
+        finals.append(capsys.readouterr().out.split("Final epoch: ")[1].split(",")[0])
+    assert finals[0] == finals[1]  # "loss 0.xxxx": equal to the 4 digits printed
+    assert main(args + ["--track", "tf1", "--no-fused-optimizer"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "tfmodels: error: --jit-compile, --steps-per-execution and --no-fused-optimizer are "
+        "options of the Keras track (--track keras)")
+
+
 def test_mnist_from_a_file_through_the_cli(capsys, tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "mnist.npz"

@@ -25,7 +25,9 @@ from tfmodels.optimizer_parity import (
 )
 from tfmodels.spec import OPTIMIZER_DEFAULTS, OptimizerSpec
 
-MAPPED = [p for p in PAIRINGS if p.keras == p.tf1 == "mapped" and not p.halve_every]
+MAPPED = [p for p in PAIRINGS if p.keras in ("mapped", "fused") and p.tf1 == "mapped"
+          and not p.halve_every]
+FUSED = [p for p in PAIRINGS if p.keras == "fused"]
 SCHEDULED = next(p for p in PAIRINGS if p.halve_every)
 
 
@@ -56,6 +58,34 @@ def test_tracks_and_numpy_agree_after_50_float64_steps(pairing):
     assert _max_diff(keras_w, tf1_w) <= 1e-12
     assert _max_diff(keras_w, numpy_w) <= 1e-12
     assert _max_diff(weights, keras_w) > 1e-3  # it did train
+
+
+@pytest.mark.parametrize("pairing", FUSED, ids=lambda p: p.label)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_keras_rmsprop_is_tf1s_kernel_bit_for_bit(pairing, dtype):
+    weights, x, y, batches = problem(_fresh_seed(), 50, dtype)
+    keras_w = keras_run(pairing, weights, x, y, batches)
+    assert _max_diff(keras_w, tf1_run(pairing, weights, x, y, batches)) == 0.0
+    assert _max_diff(weights, keras_w) > 1e-3  # it did train
+    # and Keras's own ops compute the same maths, rounded differently
+    stock = keras_run(Pairing("stock", pairing.spec), weights, x, y, batches)
+    bound = 1e-6 if dtype == np.float32 else 1e-12  # the module's stated tolerances
+    assert _max_diff(keras_w, stock) <= bound
+    if dtype == np.float32:
+        assert _max_diff(keras_w, stock) > 0  # two orders of one sum: not the same bits
+
+
+def test_fused_rmsprop_leaves_centered_and_other_optimizers_to_keras():
+    assert type(keras_opt.make_optimizer(OptimizerSpec("rmsprop"))) is keras.optimizers.RMSprop
+    assert type(keras_opt.make_optimizer(OptimizerSpec("rmsprop"), fused=True)) \
+        is keras_opt.FusedRMSprop
+    assert type(keras_opt.make_optimizer(OptimizerSpec("adam"), fused=True)) \
+        is keras.optimizers.Adam
+    centered = keras_opt.make_optimizer(OptimizerSpec("rmsprop", {"centered": True}), fused=True)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer=centered, loss="mse")
+    model.train_on_batch(np.ones((4, 3), np.float32), np.ones((4, 2), np.float32))
+    assert not centered._momentums  # Keras's own centered path: no fused kernel's slot
 
 
 def test_momentum_forms_part_under_a_learning_rate_schedule():

@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Keras track: run N steps per call, callbacks every N steps "
                             "(default: 32; 1 with --save-every, --update-freq batch|N, "
                             "--profile-batches or several replicas)")
+    train.add_argument("--no-fused-optimizer", dest="fused_optimizer", action="store_false",
+                       help="Keras track: update RMSprop with Keras's own ops instead of "
+                            "TensorFlow's fused kernel (slower; ~1 ulp a step from TF1)")
     _training_options(train, "auto")
     _tensorboard_options(train)
     _strategy_options(train)
@@ -230,7 +233,8 @@ def cmd_train(args) -> int:
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
                    options=options, verbose=args.verbose, jit_compile=args.jit_compile,
-                   steps_per_execution=args.steps_per_execution, strategy=plan,
+                   steps_per_execution=args.steps_per_execution,
+                   fused_optimizer=args.fused_optimizer, strategy=plan,
                    tf1_pattern=args.tf1_pattern)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")

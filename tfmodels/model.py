@@ -198,18 +198,22 @@ class SpecSequential(keras.Sequential):
 
 
 def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
-                steps_per_execution: int | None = None) -> SpecSequential:
+                steps_per_execution: int | None = None,
+                fused_optimizer: bool = True) -> SpecSequential:
     """The Keras twin of `tf1_compat.model.Model(spec)`: built, compiled, weights loaded.
 
-    The defaults keep the Keras track equal to the TF1 track bit for bit (Adam, SGD) or to a
-    few ulp (RMSprop). `steps_per_execution` runs that many training steps per call from
+    The defaults keep the Keras track's optimizer update equal to the TF1 track's bit for bit
+    (SGD, Adam, RMSprop). `steps_per_execution` runs that many training steps per call from
     Python: the same numbers, a lower fixed cost per step (docs/benchmarks.md), and per-batch
     callbacks run once per call (Keras's rule; pass 1 for every step). Its default is
     `STEPS_PER_EXECUTION` on one replica and 1 inside a strategy with several, where Keras 3
     cannot run more (keras-team/keras#19246: "You must feed a value for placeholder tensor").
     `jit_compile=True` (XLA) is faster again at small batches, but fuses and rounds
     differently: on `spiral` the weights then drift 1.7e-4 from the TF1 track's after 30 epochs,
-    beyond the parity tolerance, so it is off by default.
+    beyond the parity tolerance, so it is off by default. `fused_optimizer` (on by default)
+    updates RMSprop's weights with TensorFlow's fused kernel, the one the TF1 track runs
+    (`tfmodels.optimizers.FusedRMSprop`); `False` keeps Keras's own update ops, ~1 ulp a step
+    from it.
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     if steps_per_execution is None:
@@ -234,7 +238,7 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
         for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):
             setattr(model, name, tf.Variable(tf.zeros((), dtype), trainable=False, name=name))
     model.compile(
-        optimizer=make_optimizer(spec.optimizer),
+        optimizer=make_optimizer(spec.optimizer, fused=fused_optimizer),
         loss=spec.loss,
         metrics=list(spec.metrics),
         jit_compile=bool(jit_compile),

@@ -27,7 +27,8 @@ SAMPLES, BATCH = 200, 20  # 10 steps an epoch
 class Pairing:
     """One row of the table: a spec, and how each track builds its optimizer from it.
 
-    `keras`: "mapped" (`tfmodels.optimizers.make_optimizer`) or "tf1_like" (the same, then
+    `keras`: "mapped" (`tfmodels.optimizers.make_optimizer`), "fused" (the same with
+    `fused=True`, as the Keras track builds it) or "tf1_like" (`make_optimizer`, then
     `start_like_tf1`). `tf1`: "mapped" (`tf1_compat.optimizers.make_optimizer` and `after_init`)
     or "stock" (TF1's own class at the spec's rate and TF1's defaults). `halve_every`: a
     learning-rate schedule halving the rate every so many steps, in both tracks.
@@ -55,6 +56,10 @@ PAIRINGS = (
     Pairing("RMSProp", _o("rmsprop", learning_rate=0.01)),
     Pairing("RMSProp, momentum 0.5", _o("rmsprop", learning_rate=0.01, momentum=0.5)),
     Pairing("RMSProp, centered", _o("rmsprop", learning_rate=0.01, centered=True)),
+    Pairing("RMSProp, fused kernel in Keras (the Keras track's default)",
+            _o("rmsprop", learning_rate=0.01), keras="fused"),
+    Pairing("RMSProp, momentum 0.5, fused kernel in Keras",
+            _o("rmsprop", learning_rate=0.01, momentum=0.5), keras="fused"),
     Pairing("Adam", _o("adam", learning_rate=0.01)),
     Pairing("unmapped: stock TF1 RMSProp vs Keras RMSprop", _o("rmsprop", learning_rate=0.01),
             tf1="stock"),
@@ -110,7 +115,7 @@ def keras_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     if pairing.halve_every:
         lr = keras.optimizers.schedules.ExponentialDecay(
             pairing.spec.learning_rate, pairing.halve_every, 0.5, staircase=True)
-    optimizer = make_optimizer(pairing.spec, learning_rate=lr)
+    optimizer = make_optimizer(pairing.spec, learning_rate=lr, fused=pairing.keras == "fused")
     if pairing.keras == "tf1_like":
         start_like_tf1(optimizer, model.trainable_variables)
     model.compile(optimizer=optimizer,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tfmodels.spec import OptimizerSpec
 
@@ -26,7 +27,46 @@ TF1_DEFAULTS = {
 }
 
 
-def make_optimizer(spec: OptimizerSpec, learning_rate=None) -> keras.optimizers.Optimizer:
+@keras.saving.register_keras_serializable(package="tfmodels")
+class FusedRMSprop(keras.optimizers.RMSprop):
+    """Keras's RMSprop, each variable updated by TensorFlow's fused `ResourceApplyRMSProp`.
+
+    Keras 3 writes the update as separate ops (square, scale, add, sqrt, divide, subtract),
+    each a pass over the weights; the fused kernel makes one pass, as tf.keras 2's RMSprop
+    did. The maths is Keras's (epsilon inside the square root, `ms` from zeros); only the
+    order of one sum differs - `ms + (g^2 - ms)(1 - rho)` against `rho ms + (1 - rho) g^2` - by
+    about 1 ulp a step, and it is the kernel the TF1 track's `RMSPropOptimizer` runs, so the two
+    tracks then agree bit for bit. The kernel needs a momentum slot even at `momentum=0`
+    (TF1 keeps one too); it is then a scratch buffer holding the last step's increment.
+    Centered RMSprop and sparse gradients take Keras's own path.
+    """
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        if not self.centered and not self._momentums:
+            self._momentums = self.add_optimizer_variables(var_list, "momentum")
+
+    def update_step(self, gradient, variable, learning_rate):
+        if self.centered or isinstance(gradient, tf.IndexedSlices):
+            return super().update_step(gradient, variable, learning_rate)
+        i = self._get_variable_index(variable)
+        dtype = variable.dtype
+        tf.raw_ops.ResourceApplyRMSProp(
+            var=_handle(variable), ms=_handle(self._velocities[i]),
+            mom=_handle(self._momentums[i]), lr=tf.cast(learning_rate, dtype),
+            rho=tf.cast(self.rho, dtype), momentum=tf.cast(self.momentum, dtype),
+            epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
+
+
+def _handle(variable):
+    """The resource handle under a Keras variable (Keras hands `update_step` either kind)."""
+    return (variable.value if isinstance(variable, keras.Variable) else variable).handle
+
+
+def make_optimizer(spec: OptimizerSpec, learning_rate=None, *,
+                   fused: bool = False) -> keras.optimizers.Optimizer:
     """Keras's optimizer, its float hyper-parameters rounded to float32 once, up front.
 
     TF1's kernels receive `beta_1 = 0.9` as float32 and compute `1 - beta_1` in float32; Keras
@@ -34,11 +74,15 @@ def make_optimizer(spec: OptimizerSpec, learning_rate=None) -> keras.optimizers.
     (for `beta_2 = 0.999`, by 1.3e-5 relative). Given the float32 value of each hyper-parameter,
     `1 - beta` is exact in both and the tracks agree bit for bit. `learning_rate` (a number or
     a `keras.optimizers.schedules.LearningRateSchedule`) replaces the spec's constant rate.
+    `fused=True` makes RMSprop a `FusedRMSprop` (the Keras track's default, for speed); the
+    other optimizers are Keras's own either way.
     """
     params = {k: float(np.float32(v)) if isinstance(v, float) else v
               for k, v in spec.params.items()}
     if learning_rate is not None:
         params["learning_rate"] = learning_rate
+    if fused and spec.name == "rmsprop":
+        return FusedRMSprop(**params)
     return _CLASSES[spec.name](**params)
 
 

@@ -90,16 +90,17 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
           options: LogOptions | None = None, verbose="auto", log=print,
           jit_compile: bool = False, steps_per_execution: int | None = None,
-          strategy=None, tf1_pattern: str | None = None) -> TrackResult:
+          fused_optimizer: bool = True, strategy=None,
+          tf1_pattern: str | None = None) -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
 
     TensorBoard logs go to the resumed run's folder, else to `log_dir`, else to a new run under
     `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
     see whatever `verbose` says (where training resumes); None silences them.
-    `jit_compile` and `steps_per_execution` are the Keras track's speed switches
-    (`tfmodels.model.build_model`); `steps_per_execution=None` means its default, or 1 when the
-    run saves, logs or profiles at given steps (`save_every`, a per-batch
+    `jit_compile`, `steps_per_execution` and `fused_optimizer` are the Keras track's speed
+    switches (`tfmodels.model.build_model`); `steps_per_execution=None` means its default, or 1
+    when the run saves, logs or profiles at given steps (`save_every`, a per-batch
     `options.update_freq`, `options.profile_batches`), so those happen at the very steps.
     `strategy` (a `tfmodels.strategy.Plan`) runs it distributed (TF1: in `tf1_pattern`); only
     the chief of a cluster writes logs.
@@ -111,10 +112,11 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
         build = functools.partial(build, jit_compile=jit_compile,
-                                  steps_per_execution=steps_per_execution)
-    elif jit_compile or steps_per_execution not in (None, 1):
-        raise ValueError("--jit-compile and --steps-per-execution are options of the Keras "
-                         "track (--track keras)")
+                                  steps_per_execution=steps_per_execution,
+                                  fused_optimizer=fused_optimizer)
+    elif jit_compile or steps_per_execution not in (None, 1) or not fused_optimizer:
+        raise ValueError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
+                         "options of the Keras track (--track keras)")
     if strategy is not None:
         from tfmodels.strategy import log_text, model_builder
 
