@@ -44,6 +44,22 @@ def test_epoch_batches_serve_the_shared_helpers_order():
     assert np.array_equal(served[0], x[batch_indices(10, 4, epoch=1, seed=3)[1]])
 
 
+def test_epoch_batches_leave_nothing_behind_once_used():
+    """tf.data keeps `from_generator`'s generator in a registry; were it to hold the pipeline,
+    every `fit` would keep its own copy of the data set (measured: +188 MB a fit at 60,000
+    MNIST rows)."""
+    import gc
+    import weakref
+
+    batches = EpochBatches(np.zeros((10, 4), np.float32), np.zeros((10, 1), np.float32), 4,
+                           seed=0, shuffle=True)
+    assert len(list(batches.dataset)) == 3
+    freed = weakref.ref(batches.dataset)
+    del batches
+    gc.collect()
+    assert freed() is None
+
+
 def test_fit_asks_for_each_epochs_order(monkeypatch):
     asked = []
     set_epoch = EpochBatches.set_epoch

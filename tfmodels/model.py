@@ -39,10 +39,12 @@ class EpochBatches:
                  skip: int = 0):
         self.num_samples, self.batch_size = len(x), batch_size
         self.seed, self.shuffle = seed, shuffle
+        self._current = {}
         self.set_epoch(epoch, skip)
         x, y = tf.constant(x), tf.constant(y)
+        current = self._current  # the generator must not hold `self`, which holds the dataset
         order = tf.data.Dataset.from_generator(
-            lambda: iter([self.order]), output_signature=tf.TensorSpec((None,), tf.int64))
+            lambda: iter([current["order"]]), output_signature=tf.TensorSpec((None,), tf.int64))
         self.dataset = (
             order.flat_map(tf.data.Dataset.from_tensor_slices)
             .batch(batch_size)
@@ -56,7 +58,7 @@ class EpochBatches:
         self.epoch = epoch
         self.batches = batch_indices(self.num_samples, self.batch_size, epoch=epoch,
                                      seed=self.seed, shuffle=self.shuffle)[skip:]
-        self.order = np.concatenate(self.batches).astype(np.int64)
+        self._current["order"] = np.concatenate(self.batches).astype(np.int64)
 
     def __len__(self):
         return len(self.batches)
