@@ -109,3 +109,13 @@ def test_dataset_pipeline_keeps_data_out_of_graph_and_checkpoints(model):
     assert "dataset/x" not in saved and "dataset/y" not in saved
     with pytest.raises(ValueError, match="pipeline must be 'feed_dict' or 'dataset', got 'iter'"):
         model.fit(np.zeros((2, 64)), np.eye(10)[:2], pipeline="iter", verbose=0)
+
+
+def test_dataset_pipeline_has_tf_data_autotuning_off(model):
+    """With it on, re-initialising the iterator sometimes idled for seconds (tf1_compat.model)."""
+    from tensorflow.core.framework import dataset_options_pb2
+
+    (op,) = [op for op in model.graph.get_operations() if op.type == "OptionsDataset"]
+    options = dataset_options_pb2.Options.FromString(op.get_attr("serialized_options"))
+    assert options.autotune_options.HasField("enabled")
+    assert options.autotune_options.enabled is False
