@@ -256,8 +256,7 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, epochs: int = 3,
     """Time every variant at every batch size; returns (records, facts about the run).
 
     Each batch size runs in a fresh process: what one set of variants leaves behind (threads of
-    open sessions and input pipelines) must not slow the next. Measured in one process, the
-    batch-32 `tf1_data` ran at 3k samples/s after the batch-128 set, 30k on its own.
+    open sessions and input pipelines, memory) must not weigh on the next.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
