@@ -4,9 +4,10 @@
     tfmodels bench --record             # ... and write the table to docs/benchmarks.md
 
 Every variant trains `784 -> 512 relu -> 10 softmax` with RMSprop on the same data (real MNIST
-when Keras's cache has it, else random data of its shape). All variants live in one process and
-are timed in turns - an epoch of each, then the next round - after one warm-up epoch each, so a
-noisy machine slows them alike; each figure is the median over the timed epochs.
+when Keras's cache has it, else random data of its shape). The variants of a batch size live in
+one process and are timed in turns - an epoch of each, then the next round - after one warm-up
+epoch each, so a noisy machine slows them alike; each figure is the median over the timed
+epochs.
 
 The arithmetic floor is this machine's best float32 matmul rate (TensorFlow's or NumPy's)
 divided by what one training sample costs: forward and backward, 3 x 2 x (784*512 + 512*10)
@@ -320,7 +321,7 @@ def write_docs(records, facts, path: str) -> None:
 
 The latest `tfmodels bench --record`: the MNIST MLP (784 → 512 relu → 10 softmax, RMSprop),
 {facts['samples']:,} samples ({facts['data']} data), median of {facts['epochs']} timed epochs after
-a warm-up epoch, all variants in one process and timed in turns.
+a warm-up epoch, the variants of a batch size in one process and timed in turns.
 
 Machine: {facts['cpu_count']} cores ({facts['processor']}), {facts['device']}, TensorFlow
 {facts['tensorflow']}; float32 matmul {gflops} GFLOP/s; measured {facts['date']}.
