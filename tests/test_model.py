@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfmodels.data import batch_indices
 from tfmodels.model import EpochBatches, SpecSequential, build_model
@@ -42,6 +43,19 @@ def test_epoch_batches_serve_the_shared_helpers_order():
     served = [xb.numpy() for xb, _ in resumed.dataset]
     assert [len(b) for b in served] == [4, 2]
     assert np.array_equal(served[0], x[batch_indices(10, 4, epoch=1, seed=3)[1]])
+
+
+def test_epoch_batches_prefetch_only_for_a_gpu(monkeypatch):
+    """On the CPU the step gathers its own batch (autotuning off); a GPU gets prefetching."""
+    x, y = np.zeros((10, 4), np.float32), np.zeros((10, 1), np.float32)
+    cpu = EpochBatches(x, y, 4, seed=0, shuffle=True).dataset
+    assert cpu.options().autotune.enabled is False
+    monkeypatch.setattr(tf.config, "list_logical_devices",
+                        lambda kind=None: ["/device:GPU:0"] if kind == "GPU" else [])
+    gpu = EpochBatches(x, y, 4, seed=0, shuffle=True).dataset
+    assert gpu.options().autotune.enabled is not False
+    assert "Prefetch" in type(gpu._input_dataset).__name__  # under assert_cardinality
+    assert len(list(cpu)) == len(list(gpu)) == 3
 
 
 def test_epoch_batches_leave_nothing_behind_once_used():
