@@ -227,6 +227,15 @@ def test_corrupted_checkpoint_is_refused(capsys, tmp_path, sine_checkpoint, dama
     assert snapshot(ckpt, tmp_path / "logs") == before
 
 
+def test_unreadable_checkpoint_state_is_one_line_in_convert(capsys, tmp_path):
+    """`convert` reads a folder's checkpoint.json through the same loader as `train`."""
+    (tmp_path / "ckpt" / "checkpoint.json").mkdir(parents=True)  # exists, cannot be read
+    code, err = run_cli(capsys, "convert", "--from", "keras", "--to", "tf1",
+                        str(tmp_path / "ckpt"), str(tmp_path / "out"))
+    assert code == 2 and "corrupted checkpoint" in err and "\n" not in err
+    assert "Traceback" not in err
+
+
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(ValueError, match="unknown model"):
         main(["train", "mlp", "--debug"])

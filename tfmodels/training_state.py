@@ -75,7 +75,7 @@ def load_state(path: str) -> TrainingState:
         if raw.pop("format", None) != FORMAT:
             raise ValueError("unknown format")
         return TrainingState(**raw)
-    except (ValueError, TypeError) as e:
+    except (OSError, ValueError, TypeError) as e:
         raise ValueError(f"corrupted checkpoint: {path} cannot be read ({e}); "
                          f"delete the folder to start afresh") from None
 
