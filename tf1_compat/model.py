@@ -19,7 +19,7 @@ from tf1_compat import losses
 from tf1_compat.layers import dense
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.checks import check_batch_size, check_x, check_y
-from tfmodels.data import batch_indices, split_validation, steps_per_epoch
+from tfmodels.data import batch_indices, split_validation, steps_per_epoch, untuned
 from tfmodels.spec import ModelSpec, initial_weights
 
 v1 = tf.compat.v1
@@ -133,11 +133,8 @@ class Model:
         in the training step itself, so no step passes data through Python and no data set is
         embedded in the graph as a constant.
 
-        Making a batch of indices costs nothing, so there is nothing for tf.data to tune or
-        prefetch, and its autotuning is switched off: with it on, re-initialising the iterator
-        for the next epoch now and then sat idle for 0.5-3 s (0.1 s of CPU) once other tf.data
-        pipelines had run in the process, which cut an epoch of 60,000 at batch 128 from ~50k
-        to ~7k samples/s in `tfmodels bench`; with it off, none of 15 epochs waited.
+        Making a batch of indices costs nothing, so there is nothing for tf.data to prefetch or
+        tune: autotuning is off (`tfmodels.data.untuned`, which says what it cost when on).
         """
         spec, local = self.spec, [v1.GraphKeys.LOCAL_VARIABLES]
         data_x = v1.Variable(tf.zeros((0, spec.input_dim)), name="x", trainable=False,
@@ -149,10 +146,7 @@ class Model:
         new_y = v1.placeholder(tf.float32, (None, spec.output_dim), name="new_y")
         order = v1.placeholder(tf.int64, (None,), name="order")
         batch_size = v1.placeholder(tf.int64, (), name="batch_size")
-        options = tf.data.Options()
-        options.autotune.enabled = False
-        batches = (tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
-                   .with_options(options))
+        batches = untuned(tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
         iterator = v1.data.make_initializable_iterator(batches)
         idx = iterator.get_next()
         return {

@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels.checks import check_batch_size, check_x, check_y
-from tfmodels.data import batch_indices, split_validation
+from tfmodels.data import batch_indices, split_validation, untuned
 from tfmodels.optimizers import make_optimizer
 from tfmodels.spec import ModelSpec, initial_weights
 
@@ -36,8 +36,8 @@ class EpochBatches:
 
     With a GPU the batches are prefetched (`AUTOTUNE`), so the host gathers the next batch
     while the device computes. Without one the same cores would do both: there the batch is
-    gathered when the step asks for it and tf.data's autotuning is off, as in the TF1 track's
-    pipeline - measured in `tfmodels bench`'s setting, 13-18% more samples/s than with
+    gathered when the step asks for it and tf.data's autotuning is off (`untuned`, as in the TF1
+    track's pipeline) - measured in `tfmodels bench`'s setting, 13-18% more samples/s than with
     `prefetch(AUTOTUNE)` at batch 128 and 32.
     """
 
@@ -59,9 +59,7 @@ class EpochBatches:
         if tf.config.list_logical_devices("GPU"):
             dataset = dataset.prefetch(tf.data.AUTOTUNE)
         else:
-            options = tf.data.Options()
-            options.autotune.enabled = False
-            dataset = dataset.with_options(options)
+            dataset = untuned(dataset)
         self.dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(self)))
 
     def set_epoch(self, epoch: int, skip: int = 0) -> None:
