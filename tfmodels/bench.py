@@ -35,11 +35,18 @@ FLOPS_PER_SAMPLE = 3 * 2 * (784 * 512 + 512 * 10)
 
 # --- data -----------------------------------------------------------------------------------
 
+def data_source() -> str:
+    """What `bench_data` serves: "mnist" when Keras's cache has it, else "random"."""
+    from tfmodels.data import mnist_cache_path
+
+    return "mnist" if os.path.exists(mnist_cache_path()) else "random"
+
+
 def bench_data(samples: int, seed: int = 0):
     """MNIST's training images when Keras's cache has them, else random data of their shape."""
     from tfmodels.data import mnist_cache_path, one_hot
 
-    if os.path.exists(mnist_cache_path()):
+    if data_source() == "mnist":
         with np.load(mnist_cache_path(), allow_pickle=False) as f:
             x, y = f["x_train"][:samples], f["y_train"][:samples]
         return (x.reshape(len(x), -1) / 255.0).astype(np.float32), one_hot(y, 10), "mnist"
@@ -273,7 +280,7 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, epochs: int = 3,
     if "torch" in variants and not torch_available():
         log("(torch is not installed: skipping it; pip install -e '.[bench]' to include it)")
         variants = [v for v in variants if v != "torch"]
-    source = bench_data(1)[2]
+    source = data_source()
     rates = matmul_rate()
     floor = max(rates.values()) / FLOPS_PER_SAMPLE
     records = [{"variant": "floor", "batch": None, "samples_per_s": floor, "peak_rss_mb": None}]
