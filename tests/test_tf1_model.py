@@ -112,7 +112,7 @@ def test_dataset_pipeline_keeps_data_out_of_graph_and_checkpoints(model):
 
 
 def test_dataset_pipeline_has_tf_data_autotuning_off(model):
-    """With it on, re-initialising the iterator sometimes idled for seconds (tf1_compat.model)."""
+    """With it on, re-initialising the iterator sometimes idled for seconds (data.untuned)."""
     from tensorflow.core.framework import dataset_options_pb2
 
     (op,) = [op for op in model.graph.get_operations() if op.type == "OptionsDataset"]
