@@ -1,6 +1,6 @@
 """Each bench variant's speed and CPU use, epoch by epoch, all in one process (a diagnostic,
 not part of `tfmodels bench`: an epoch that uses well under one core is waiting on something -
-how the TF1 `tf.data` path's idle iterator re-initialisation was found, tfmodels.data.untuned).
+how the TF1 `tf.data` path's idle iterator re-initialisation was found, tfmodels.core.data.untuned).
 
     python benchmarks/probe_rounds.py [--samples 20000] [--rounds 5] [--variants a,b,...]
 

@@ -7,8 +7,8 @@ a batch is many samples stacked on axis 0, shape (samples, features).
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.basics import LAYOUTS, neuron_outputs
-from tfmodels.data import one_hot
+from tfmodels.core.data import one_hot
+from tfmodels.keras_track.basics import LAYOUTS, neuron_outputs
 from tfmodels.lessons import lesson_args, summary_writer
 
 args = lesson_args(__doc__)

@@ -8,8 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import activations as tf1_act
-from tfmodels import activations as keras_act
-from tfmodels import reference as ref
+from tfmodels.core import reference as ref
+from tfmodels.keras_track import activations as keras_act
 from tfmodels.lessons import lesson_args, summary_writer
 
 args = lesson_args(__doc__)

@@ -8,8 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import losses as tf1_losses
-from tfmodels import losses as keras_losses
-from tfmodels import reference as ref
+from tfmodels.core import reference as ref
+from tfmodels.keras_track import losses as keras_losses
 from tfmodels.lessons import lesson_args, summary_writer
 
 args = lesson_args(__doc__)

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat.layers import dense
-from tfmodels import reference as ref
+from tfmodels.core import reference as ref
 from tfmodels.lessons import lesson_args, summary_writer
 
 args = lesson_args(__doc__)

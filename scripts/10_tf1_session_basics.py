@@ -11,8 +11,8 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import basics
+from tfmodels.core.logs import new_run_dir
 from tfmodels.lessons import lesson_args
-from tfmodels.logs import new_run_dir
 
 args = lesson_args(__doc__)
 v1 = tf.compat.v1

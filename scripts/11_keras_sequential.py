@@ -10,10 +10,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels.compare import compare
-from tfmodels.data import load_dataset
+from tfmodels.core.data import load_dataset
+from tfmodels.core.logs import new_run_dir
+from tfmodels.core.registry import get_spec
 from tfmodels.lessons import lesson_args, strategy_difference
-from tfmodels.logs import new_run_dir
-from tfmodels.registry import get_spec
 
 args = lesson_args(__doc__)
 data = load_dataset("binary4")

@@ -13,9 +13,9 @@ def compared(tmp_path_factory):
     all read the same runs instead of training again.
     """
     from tfmodels.compare import compare
-    from tfmodels.data import load_dataset
-    from tfmodels.logs import new_run_dir
-    from tfmodels.registry import get_spec
+    from tfmodels.core.data import load_dataset
+    from tfmodels.core.logs import new_run_dir
+    from tfmodels.core.registry import get_spec
 
     logdir = tmp_path_factory.mktemp("logs")
     cache = {}

@@ -9,8 +9,9 @@ import os
 import signal
 import sys
 
-from tfmodels import checkpoint, training
+from tfmodels import training
 from tfmodels.cli import main
+from tfmodels.core import checkpoint  # the callback both tracks save through
 
 
 def die():

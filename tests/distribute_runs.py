@@ -7,7 +7,7 @@ import sys
 import time
 import types
 
-from tfmodels.strategy import configure_cpu_replicas, resolve
+from tfmodels.core.strategy import configure_cpu_replicas, resolve
 
 configure_cpu_replicas(2)
 
@@ -17,10 +17,10 @@ import tensorflow as tf  # noqa: E402
 
 from tf1_compat.distribute import StrategyModel, TowerModel  # noqa: E402
 from tf1_compat.model import Model  # noqa: E402
-from tfmodels.data import load_dataset  # noqa: E402
-from tfmodels.model import build_model  # noqa: E402
-from tfmodels.registry import get_spec  # noqa: E402
-from tfmodels.spec import initial_weights  # noqa: E402
+from tfmodels.core.data import load_dataset  # noqa: E402
+from tfmodels.core.registry import get_spec  # noqa: E402
+from tfmodels.core.spec import initial_weights  # noqa: E402
+from tfmodels.keras_track.model import build_model  # noqa: E402
 
 tf.get_logger().setLevel("ERROR")
 DEVICES = ["/device:CPU:0", "/device:CPU:1"]

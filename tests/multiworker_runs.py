@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.data import load_dataset
-from tfmodels.registry import get_spec
-from tfmodels.spec import initial_weights
-from tfmodels.strategy import read_tf_config
+from tfmodels.core.data import load_dataset
+from tfmodels.core.registry import get_spec
+from tfmodels.core.spec import initial_weights
+from tfmodels.core.strategy import read_tf_config
 
 SPEC = get_spec("binary4", epochs=2)
 
@@ -33,7 +33,7 @@ def main(mode, out_dir):
     else:
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
         if mode == "keras":
-            from tfmodels.multiworker import MultiWorkerModel
+            from tfmodels.keras_track.distribute import MultiWorkerModel
 
             model = MultiWorkerModel(SPEC, initial_weights(SPEC), strategy)
             history = model.fit(data.x_train, data.y_train, batch_size=SPEC.batch_size,

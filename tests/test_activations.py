@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat import activations as tf1_act
-from tfmodels import activations as keras_act
-from tfmodels import reference as ref
+from tfmodels.core import reference as ref
+from tfmodels.keras_track import activations as keras_act
 
 v1 = tf.compat.v1
 

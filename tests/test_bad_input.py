@@ -9,8 +9,8 @@ import pytest
 
 from tf1_compat.model import Model
 from tfmodels.cli import main
-from tfmodels.model import build_model
-from tfmodels.registry import get_spec
+from tfmodels.core.registry import get_spec
+from tfmodels.keras_track.model import build_model
 
 
 def snapshot(*folders):
@@ -138,7 +138,7 @@ def test_log_folder_that_is_a_file_is_refused(capsys, tmp_path):
 
 def test_unwritable_log_folder_is_refused(tmp_path):
     """Run by an unprivileged user (root may write anywhere), in a forked child."""
-    from tfmodels.logs import check_logdir
+    from tfmodels.core.logs import check_logdir
 
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)

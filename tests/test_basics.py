@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras import ops
 
 from tf1_compat import basics as tf1_basics
-from tfmodels import basics
+from tfmodels.keras_track import basics
 
 v1 = tf.compat.v1
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tfmodels.convert import read_keras, read_tf1
-from tfmodels.data import load_dataset
-from tfmodels.registry import get_spec
+from tfmodels.core.data import load_dataset
+from tfmodels.core.registry import get_spec
 from tfmodels.training import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))

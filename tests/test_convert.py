@@ -8,9 +8,9 @@ import pytest
 from tf1_compat.model import Model
 from tfmodels.cli import main
 from tfmodels.convert import read_tf1, write_tf1
-from tfmodels.data import load_dataset
-from tfmodels.model import build_model
-from tfmodels.registry import get_spec
+from tfmodels.core.data import load_dataset
+from tfmodels.core.registry import get_spec
+from tfmodels.keras_track.model import build_model
 from tfmodels.training import train
 
 
@@ -40,9 +40,9 @@ def test_round_trip_tf1_keras_tf1_keeps_the_predictions(capsys, tmp_path, traine
     else:
         keras_model = build_model(spec)
         keras_model.load_weights(keras_file)
-    keras_pred = keras_model.predict(x, verbose=0)
+    keras_pred = keras_model.predict(x, batch_size=spec.batch_size, verbose=0)
     with Model(spec, read_tf1(str(tmp_path / "back" / "ckpt"), spec)) as back:
-        back_pred = back.predict(x, verbose=0)
+        back_pred = back.predict(x, batch_size=spec.batch_size, verbose=0)
     # the same float32 weights through the same kernels: the same outputs (1 ulp of slack for
     # the two tracks' matmul call paths)
     np.testing.assert_allclose(keras_pred, result.predictions, rtol=0, atol=1e-6)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tfmodels import data
-from tfmodels.data import batch_indices, split_validation, steps_per_epoch
+from tfmodels.core import data
+from tfmodels.core.data import batch_indices, split_validation, steps_per_epoch
 
 
 def test_batches_cover_every_sample_once_with_a_partial_last_batch():

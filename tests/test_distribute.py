@@ -24,7 +24,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from tfmodels.strategy import shard
+from tfmodels.core.strategy import shard
 
 WEIGHT_ATOL = 1e-6
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

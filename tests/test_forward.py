@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tf1_compat.model import Model
-from tfmodels.model import build_model
-from tfmodels.registry import MODELS, get_spec
+from tfmodels.core.registry import MODELS, get_spec
+from tfmodels.keras_track.model import build_model
 
 NUMPY_ACTIVATIONS = {
     "linear": lambda z: z,

@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat import losses as tf1_losses
-from tfmodels import losses as keras_losses
-from tfmodels import reference as ref
+from tfmodels.core import reference as ref
+from tfmodels.keras_track import losses as keras_losses
 
 v1 = tf.compat.v1
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfmodels.data import batch_indices
-from tfmodels.model import EpochBatches, SpecSequential, build_model
-from tfmodels.registry import get_spec
+from tfmodels.core.data import batch_indices
+from tfmodels.core.registry import get_spec
+from tfmodels.keras_track.model import EpochBatches, SpecSequential, build_model
 
 
 @pytest.fixture(scope="module")

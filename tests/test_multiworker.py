@@ -16,10 +16,10 @@ import time
 import numpy as np
 import pytest
 
-from tfmodels.data import load_dataset
-from tfmodels.model import build_model
-from tfmodels.registry import get_spec
-from tfmodels.spec import initial_weights
+from tfmodels.core.data import load_dataset
+from tfmodels.core.registry import get_spec
+from tfmodels.core.spec import initial_weights
+from tfmodels.keras_track.model import build_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIME_LIMIT = 120  # seconds, per cluster; a run takes 7-12 s on 2 shared cores
@@ -73,7 +73,7 @@ def test_two_keras_workers_end_equal_to_one_process(tmp_path, one_process):
 @pytest.mark.slow
 def test_keras_fit_under_multiworker_still_fails_upstream(tmp_path):
     """keras-team/keras#20585. When this fails, Keras's own `fit` works under
-    MultiWorkerMirroredStrategy: tfmodels/multiworker.py can hand training back to it."""
+    MultiWorkerMirroredStrategy: tfmodels/keras_track/distribute.py can hand training back to it."""
     results = run_cluster("kerasfit", tmp_path)
     for r in results:
         assert r["fit"] != "ok", "Keras fit now works under MultiWorkerMirroredStrategy"

@@ -12,7 +12,8 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat import optimizers as tf1_opt
-from tfmodels import optimizers as keras_opt
+from tfmodels.core.spec import OPTIMIZER_DEFAULTS, OptimizerSpec
+from tfmodels.keras_track import optimizers as keras_opt
 from tfmodels.optimizer_parity import (
     PAIRINGS,
     Pairing,
@@ -23,7 +24,6 @@ from tfmodels.optimizer_parity import (
     rounded,
     tf1_run,
 )
-from tfmodels.spec import OPTIMIZER_DEFAULTS, OptimizerSpec
 
 MAPPED = [p for p in PAIRINGS if p.keras in ("mapped", "fused") and p.tf1 == "mapped"
           and not p.halve_every]

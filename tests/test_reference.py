@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfmodels import reference as ref
+from tfmodels.core import reference as ref
 
 # Central differences in float64 with h = 1e-6: truncation error ~h^2 = 1e-12 and rounding
 # ~eps / h = 2e-10 relative to the function's size, so 1e-6 relative (atol 1e-8) is safe.

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from tfmodels.registry import MODELS, get_spec
-from tfmodels.spec import LayerSpec, ModelSpec, OptimizerSpec, initial_weights
+from tfmodels.core.registry import MODELS, get_spec
+from tfmodels.core.spec import LayerSpec, ModelSpec, OptimizerSpec, initial_weights
 
 
 def _spec(**changes):

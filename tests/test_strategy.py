@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tfmodels.strategy import (
+from tfmodels.core.strategy import (
     STRATEGIES,
     Plan,
     check_tpu_address,

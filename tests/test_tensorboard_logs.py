@@ -14,7 +14,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
 from tensorboard.compat.proto.config_pb2 import RunMetadata
 
-from tfmodels.registry import get_spec
+from tfmodels.core.registry import get_spec
 
 
 def accumulate(folder):
@@ -72,7 +72,7 @@ def test_tf1_track_writes_its_graph_with_readable_scopes(compared):
 
 
 def test_keras_track_writes_its_conceptual_and_its_traced_op_graph(compared):
-    from tfmodels.tensorboard import TRACE_TAG
+    from tfmodels.core.logs import TRACE_TAG
 
     _, run_dir = compared("mnist_mlp")
     acc = accumulate(os.path.join(run_dir, "keras", "train"))
@@ -178,14 +178,14 @@ def test_parity_scalars_are_the_per_epoch_differences(compared, name):
 
 
 def test_runs_never_share_a_folder(tmp_path):
-    from tfmodels.logs import new_run_dir
+    from tfmodels.core.logs import new_run_dir
 
     runs = {new_run_dir(str(tmp_path), "m") for _ in range(20)}
     assert len(runs) == 20 and all(os.path.isdir(r) for r in runs)
 
 
 def test_a_clashing_run_id_draws_another(tmp_path, monkeypatch):
-    from tfmodels import logs
+    from tfmodels.core import logs
 
     suffixes = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
     monkeypatch.setattr(logs.secrets, "token_hex", lambda n: next(suffixes))

@@ -1,12 +1,12 @@
-"""The numbers behind the pictures (`tfmodels.plots`), and that each picture draws."""
+"""The numbers behind the pictures (`tfmodels.core.plots`), and that each picture draws."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfmodels import plots
-from tfmodels.data import Data
-from tfmodels.registry import get_spec
+from tfmodels.core import plots
+from tfmodels.core.data import Data
+from tfmodels.core.registry import get_spec
 
 
 def test_confusion_counts_put_true_classes_in_rows():

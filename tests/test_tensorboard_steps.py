@@ -10,9 +10,9 @@ import tensorflow as tf
 from tensorboard.compat.proto.config_pb2 import RunMetadata
 
 from tests.test_tensorboard_logs import accumulate, read, tags_of
-from tfmodels.data import load_dataset, steps_per_epoch
-from tfmodels.registry import get_spec
-from tfmodels.tensorboard import LogOptions, parse_profile_batches
+from tfmodels.core.data import load_dataset, steps_per_epoch
+from tfmodels.core.logs import LogOptions, parse_profile_batches
+from tfmodels.core.registry import get_spec
 
 SPEC = get_spec("binary4", epochs=2)
 OPTIONS = LogOptions(update_freq="batch", histogram_freq=0, images=False, profile_batches=(2, 3))
@@ -35,8 +35,8 @@ def fit_twice(track, log_dir, options=OPTIONS, spec=SPEC):
     recorder = BatchLogs()
     args = dict(batch_size=spec.batch_size, verbose=0, validation_data=(data.x_val, data.y_val))
     if track == "keras":
-        from tfmodels.model import build_model
-        from tfmodels.tensorboard import TensorBoard
+        from tfmodels.keras_track.model import build_model
+        from tfmodels.keras_track.tensorboard import TensorBoard
 
         model = build_model(spec, steps_per_execution=1)  # callbacks after every step
         for first, last in ((0, 1), (1, 2)):

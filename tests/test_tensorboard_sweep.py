@@ -8,8 +8,8 @@ from tensorboard.plugins.hparams import metadata as hparams_metadata
 
 from tests.test_tensorboard_logs import accumulate, read, tags_of
 from tfmodels.cli import main
-from tfmodels.data import load_dataset
-from tfmodels.registry import get_spec
+from tfmodels.core.data import load_dataset
+from tfmodels.core.registry import get_spec
 
 
 def session_hparams(trial_dir):

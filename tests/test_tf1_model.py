@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat.model import Model
-from tfmodels.registry import get_spec
+from tfmodels.core.registry import get_spec
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_runs_in_its_own_graph_beside_eager_keras():
 
 def test_dataset_pipeline_trains_the_same_numbers_as_feed_dict():
     spec = get_spec("spiral", epochs=3)
-    from tfmodels.data import load_dataset
+    from tfmodels.core.data import load_dataset
 
     d = load_dataset("spiral")
     results = {}

@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from tfmodels import registry
 from tfmodels.cli import main
-from tfmodels.data import load_dataset
-from tfmodels.spec import OptimizerSpec
+from tfmodels.core import registry
+from tfmodels.core.data import load_dataset
+from tfmodels.core.spec import OptimizerSpec
 from tfmodels.training import Diverged, train
 
 # plain SGD with a step of 1e4 on the sine regression: the loss overflows within a few steps

@@ -4,8 +4,21 @@ Placeholders with a `None` batch dimension, layers made of `get_variable` inside
 `variable_scope`, a `tf.compat.v1.train` optimizer's `minimize`, `global_variables_initializer`,
 a `Session` loop fed by `feed_dict`, and `summary.FileWriter` for TensorBoard. Keras 3 removed
 `tf.compat.v1.layers`, so the layers are built from variables by hand - the lesson of the notes.
+It imports only the shared core (`tfmodels.core`), never the Keras track.
+
+    from tf1_compat import build_model
+    with build_model(spec) as model:          # a tf.Graph in a Session
+        model.fit(x, y, batch_size=128, epochs=5)
 """
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def __getattr__(name):  # `build_model` on first use: importing the package starts no TensorFlow
+    if name == "build_model":
+        from tf1_compat.model import build_model
+
+        return build_model
+    raise AttributeError(f"module 'tf1_compat' has no attribute {name!r}")

@@ -1,4 +1,6 @@
-"""The activations of the notes (C06) as TF1 graph ops; twins of `tfmodels/activations.py`.
+"""The activations of the notes (C06) as TF1 graph ops.
+
+Twins of the same names in `tfmodels/keras_track/activations.py`.
 
 `randomized_relu` takes a `training` switch (a Python bool or a boolean tensor, such as a
 `placeholder_with_default`), and `swish` can make its beta a `get_variable` that trains.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfmodels.activations import check_slopes
+from tfmodels.core.checks import check_slopes
 
 v1 = tf.compat.v1
 

@@ -3,7 +3,7 @@
     graph -> tf.constant / placeholder / variables -> global_variables_initializer ->
     Session.run(fetch or (fetches, ...), feed_dict)
 
-Twin of `tfmodels/basics.py` (tensors in eager Keras ops).
+Twin of `tfmodels/keras_track/basics.py` (tensors in eager Keras ops).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Checkpoints of the TF1 track: `tf.compat.v1.train.Saver`, resumable to the very batch.
 
-The same callback and the same `checkpoint.json` as the Keras track (`tfmodels.checkpoint`);
+The callback and `checkpoint.json` both tracks share (`tfmodels.core.checkpoint`);
 the weights, optimizer slots, Adam's powers and `global_step` go through the graph's `Saver`.
 
     state = restore(model, "ckpt", spec)        # None on a first run
@@ -15,9 +15,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tfmodels import checkpoint as keras_checkpoint
-from tfmodels.spec import ModelSpec
-from tfmodels.training_state import PREFIX, TrainingState, read_state
+from tfmodels.core import checkpoint
+from tfmodels.core.spec import ModelSpec
+from tfmodels.core.training_state import PREFIX, TrainingState, read_state
 
 TRACK = "tf1"
 
@@ -38,8 +38,8 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
     return state
 
 
-class BackupAndRestore(keras_checkpoint.BackupAndRestore):
-    """`tfmodels.checkpoint.BackupAndRestore`, saving through the TF1 model's `Saver`."""
+class BackupAndRestore(checkpoint.BackupAndRestore):
+    """`tfmodels.core.checkpoint.BackupAndRestore`, saving through the TF1 model's `Saver`."""
 
     track = TRACK
 

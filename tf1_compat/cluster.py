@@ -30,15 +30,16 @@ from __future__ import annotations
 import time
 import types
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from tf1_compat import losses
-from tf1_compat.layers import dense
+from tf1_compat.model import forward
 from tf1_compat.optimizers import after_init, make_optimizer
-from tfmodels.data import batch_indices, steps_per_epoch
-from tfmodels.spec import ModelSpec, initial_weights
+from tfmodels.core.checks import check_x, check_y
+from tfmodels.core.data import steps_per_epoch
+from tfmodels.core.loop import fit_loop
+from tfmodels.core.spec import ModelSpec, initial_weights
 
 v1 = tf.compat.v1
 
@@ -104,10 +105,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
             x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
             y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
             global_step = v1.train.get_or_create_global_step()
-            outputs, logits = x, None
-            for i, layer in enumerate(spec.layers):
-                outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
-                                        seed=spec.seed + i)
+            outputs, logits = forward(spec, x)
             per_sample = losses.per_sample_loss(spec.loss, y, outputs, logits)
             sums = {"loss": tf.reduce_sum(per_sample),
                     **{m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}}
@@ -137,10 +135,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     n = len(data.x_train)
     steps = steps_per_epoch(n, spec.batch_size)
     total_steps = steps * spec.epochs * (1 if synchronous else workers)
-    history = keras.callbacks.History()
-    callback_list = keras.callbacks.CallbackList(
-        [*(callbacks or []), history], add_progbar=verbose != 0, verbose=verbose,
-        epochs=spec.epochs, steps=steps, model=types.SimpleNamespace(stop_training=False))
+    holder = types.SimpleNamespace(stop_training=False)  # what the callbacks see as the model
     # Each worker talks to the ps tasks and to itself only: a worker does not wait for another.
     session_config = v1.ConfigProto(device_filters=["/job:ps", f"/job:worker/task:{index}"])
     with graph.as_default(), v1.train.MonitoredTrainingSession(
@@ -149,25 +144,24 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
             save_checkpoint_secs=None, save_summaries_steps=None, log_step_count_steps=None,
             stop_grace_period_secs=1,  # the chief's update thread waits on the next gradients
     ) as session:
-        callback_list.on_train_begin()
-        for epoch in range(spec.epochs):
-            callback_list.on_epoch_begin(epoch)
-            total = dict.fromkeys(["loss", *spec.metrics], np.float32(0))
-            count = np.float32(0)
-            for i, idx in enumerate(batch_indices(n, spec.batch_size, epoch=epoch,
-                                                  seed=spec.seed)):
-                mine = np.array_split(idx, workers)[index]
-                callback_list.on_train_batch_begin(i)
-                feed = {x: data.x_train[mine], y: data.y_train[mine]}
-                if global_batch is not None:
-                    feed[global_batch] = len(idx)
-                values, _ = session.run((sums, train_op), feed)
-                count += np.float32(len(mine))
-                for k, v in values.items():
-                    total[k] += v
-                callback_list.on_train_batch_end(i, {k: float(v / count)
-                                                     for k, v in total.items()})
-            callback_list.on_epoch_end(epoch, {k: float(v / count) for k, v in total.items()})
+        def step(x_train, y_train, idx):  # this worker's shard of the global batch `idx`
+            mine = np.array_split(idx, workers)[index]
+            feed = {x: x_train[mine], y: y_train[mine]}
+            if global_batch is not None:
+                feed[global_batch] = len(idx)
+            values, _ = session.run((sums, train_op), feed)
+            if len(mine):
+                values["loss"] = values["loss"] / np.float32(len(mine))  # the shard's mean
+            return values, len(mine)
+
+        def check(xs, ys):
+            xs = check_x(xs, spec.input_dim)
+            return xs, check_y(ys, xs, spec.output_dim, spec.loss)
+
+        history = fit_loop(holder, step, data.x_train, data.y_train,
+                           names=["loss", *spec.metrics], batch_size=spec.batch_size,
+                           epochs=spec.epochs, seed=spec.seed, check=check, verbose=verbose,
+                           callbacks=callbacks)
         deadline = time.monotonic() + wait_timeout
         while session.run(global_step) < total_steps:  # the other workers' last updates
             if time.monotonic() > deadline:
@@ -175,5 +169,4 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
                                    f"{total_steps} within {wait_timeout:g} s")
             time.sleep(0.05)
         final = session.run(variables)
-        callback_list.on_train_end()
     return history, final

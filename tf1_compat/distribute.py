@@ -4,6 +4,9 @@
         model.fit(x, y, batch_size=128, epochs=5)
     with StrategyModel(spec, devices=["/cpu:0", "/cpu:1"]) as model:   # tf.compat.v1.distribute
         model.fit(x, y, batch_size=128, epochs=5)
+    model = build_model(spec, weights, plan, "towers")   # as `tfmodels.core.strategy` planned
+
+A ps/worker cluster (`--strategy multiworker`) is `tf1_compat.cluster`.
 
 Both are `tf1_compat.model.Model`s: the same placeholders, `fit/evaluate/predict`, weights,
 `Saver`, callbacks and TensorBoard; only the training step (`_build_step`) is replaced. The
@@ -21,9 +24,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tf1_compat import losses
-from tf1_compat.layers import dense
-from tf1_compat.model import Model
-from tfmodels.strategy import shard
+from tf1_compat.model import Model, forward
+from tfmodels.core.strategy import Plan, shard, tf1_pattern_for
 
 v1 = tf.compat.v1
 
@@ -32,17 +34,9 @@ _VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp", "VarIsInitializedOp",
                  "AssignVariableOp", "ReadVariableOp")
 
 
-def _forward(spec, x):
-    outputs, logits = x, None
-    for i, layer in enumerate(spec.layers):
-        outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
-                                seed=spec.seed + i)
-    return outputs, logits
-
-
 def _replica_sums(spec, x, y):
     """Outputs, the loss summed over the shard, and each metric's sum."""
-    outputs, logits = _forward(spec, x)
+    outputs, logits = forward(spec, x)
     loss_sum = tf.reduce_sum(losses.per_sample_loss(spec.loss, y, outputs, logits))
     metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
     return outputs, loss_sum, metric_sums
@@ -138,3 +132,19 @@ class StrategyModel(Model):
         with tf.control_dependencies([update]):
             train_op = self.global_step.assign_add(1, read_value=False)
         return {"outputs": outputs, "loss": loss, "metric_sums": metrics, "train_op": train_op}
+
+
+def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
+    """The TF1 model of `spec` on the devices of `plan` (a `tfmodels.core.strategy.Plan`).
+
+    `cpu` is the plain graph; `gpu` and `mirrored` the `pattern` ("towers", the default, or
+    "strategy") over the plan's devices. Twin of `tfmodels.keras_track.distribute.build_model`.
+    """
+    pattern = tf1_pattern_for(plan, pattern)
+    if plan.name == "cpu":
+        return Model(spec, weights)
+    if plan.name in ("gpu", "mirrored"):
+        model = TowerModel if pattern == "towers" else StrategyModel
+        return model(spec, weights, devices=plan.devices)
+    raise ValueError(f"--strategy {plan.name} is not available to the TF1 track here; it "
+                     f"runs on cpu, gpu, mirrored or multiworker (ps/workers)")

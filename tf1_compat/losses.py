@@ -1,9 +1,9 @@
 """Losses and metrics as graph ops, written to compute exactly what Keras 3 computes.
 
-The losses of the notes (C09) have the names of their Keras-track twins in `tfmodels/losses.py`:
-one value per sample. On probabilities they clip to [1e-7, 1 - 1e-7] as Keras does; on logits
-they are TF's fused ops (`softmax_cross_entropy_with_logits` and its sigmoid and sparse kins).
-"""
+The losses of the notes (C09) have the names of their Keras-track twins in
+`tfmodels/keras_track/losses.py`: one value per sample. On probabilities they clip to [1e-7, 1 -
+1e-7] as Keras does; on logits they are TF's fused ops (`softmax_cross_entropy_with_logits` and its
+sigmoid and sparse kins)."""
 
 from __future__ import annotations
 

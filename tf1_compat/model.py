@@ -18,51 +18,42 @@ import tensorflow as tf
 from tf1_compat import losses
 from tf1_compat.layers import dense
 from tf1_compat.optimizers import after_init, make_optimizer
-from tfmodels.checks import check_batch_size, check_x, check_y
-from tfmodels.data import batch_indices, split_validation, steps_per_epoch, untuned
-from tfmodels.spec import ModelSpec, initial_weights
+from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
+from tfmodels.core.loop import Means, evaluate_loop, fit_loop
+from tfmodels.core.spec import ModelSpec, initial_weights
 
 v1 = tf.compat.v1
 
 
-class _Means:
-    """Keras's epoch averages, kept as Keras keeps them: float32 `total` and `count` per name.
+def forward(spec: ModelSpec, x):
+    """The spec's layers on `x`: `(outputs, logits)`, the last layer's before its activation.
 
-    The loss is a per-batch mean, weighted by the batch's size; a metric arrives as a batch sum
-    of per-sample values. Accumulating in float32 like Keras's `Mean` metric (rather than in
-    float64) makes the epoch numbers equal bit for bit whenever the weights are.
+    The one forward pass of the TF1 track: every graph (one device, towers, the v1 strategy, the
+    ps cluster, the optimizer measurements) builds its layers here, in `variable_scope`s
+    `dense_0`, `dense_1`, ... (C19: under `reuse`, a second call shares the first's variables).
     """
+    outputs, logits = x, None
+    for i, layer in enumerate(spec.layers):
+        outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
+                                seed=spec.seed + i)
+    return outputs, logits
 
-    def __init__(self, names):
-        self.total = dict.fromkeys(names, np.float32(0))
-        self.count = dict.fromkeys(names, np.float32(0))
 
-    def state(self) -> dict:
-        return {k: [float(self.total[k]), float(self.count[k])] for k in self.total}
-
-    def set_state(self, state: dict) -> None:
-        for k, (total, count) in state.items():
-            self.total[k], self.count[k] = np.float32(total), np.float32(count)
-
-    def add(self, values: dict, batch: int) -> None:
-        n = np.float32(batch)
-        for name, value in values.items():
-            value = np.float32(value)
-            self.total[name] += value * n if name == "loss" else value
-            self.count[name] += n
-
-    def result(self) -> dict:
-        return {k: float(self.total[k] / self.count[k]) for k in self.total}
+def build_model(spec: ModelSpec, weights=None) -> Model:
+    """The TF1 twin of `tfmodels.keras_track.model.build_model(spec)`: a `Model`, its weights
+    set to `weights` (default: the spec's seeded start). Close it (or use `with`) when done."""
+    return Model(spec, weights)
 
 
 class Model:
-    """The TF1 twin of `tfmodels.model.build_model(spec)`."""
+    """The TF1 twin of `tfmodels.keras_track.model.build_model(spec)`."""
 
     def __init__(self, spec: ModelSpec, weights=None):
         self.spec = spec
         self.stop_training = False
         self.history = None
-        self._means = None
+        self.means = None  # the epoch's running averages (`Means`), once `fit` starts
         # What each training step runs with; a callback may set them for a step (a profile).
         self.run_options = self.run_metadata = None
         self.graph = tf.Graph()
@@ -110,10 +101,7 @@ class Model:
     def _build_step(self, optimizer, x, y) -> dict:
         """Forward pass, loss, metrics and one optimizer step, for inputs `x` and labels `y`."""
         spec = self.spec
-        outputs = x
-        for i, layer in enumerate(spec.layers):
-            outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
-                                    seed=spec.seed + i)
+        outputs, logits = forward(spec, x)
         with tf.name_scope("loss"):
             loss = losses.mean_loss(losses.per_sample_loss(spec.loss, y, outputs, logits))
         with tf.name_scope("metrics"):
@@ -134,7 +122,7 @@ class Model:
         embedded in the graph as a constant.
 
         Making a batch of indices costs nothing, so there is nothing for tf.data to prefetch or
-        tune: autotuning is off (`tfmodels.data.untuned`, which says what it cost when on).
+        tune: autotuning is off (`tfmodels.core.data.untuned`, which says what it cost when on).
         """
         spec, local = self.spec, [v1.GraphKeys.LOCAL_VARIABLES]
         data_x = v1.Variable(tf.zeros((0, spec.input_dim)), name="x", trainable=False,
@@ -194,50 +182,34 @@ class Model:
 
     def reset_metrics(self) -> None:
         """Start the epoch averages afresh (Keras: `model.reset_metrics()`)."""
-        self._means = _Means(["loss", *self._metric_sums])
+        self.means = Means(["loss", *self._metric_sums])  # kept by `fit_loop` during `fit`
 
     @property
     def metric_state(self) -> dict:
         """The running epoch averages as `{name: [total, count]}`, for a checkpoint."""
-        return self._means.state() if self._means else {}
+        return self.means.state() if self.means else {}
 
     @metric_state.setter
     def metric_state(self, state: dict) -> None:
-        if self._means is None:
+        if self.means is None:
             self.reset_metrics()
-        self._means.set_state(state)
+        self.means.set_state(state)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
             initial_step=0, pipeline="feed_dict"):
         """Keras's `fit`, on a Session: same arguments, same `History` back.
 
-        Each epoch's batches come from `tfmodels.data.batch_indices(seed=spec.seed)`, the helper
-        the Keras track uses too. `initial_step` (not in Keras) resumes `initial_epoch` part-way,
+        The epochs run in `tfmodels.core.loop.fit_loop`, the loop every model without Keras's
+        own `fit` shares. `initial_step` (not in Keras) resumes `initial_epoch` part-way,
         skipping the batches a checkpoint says were already trained. `pipeline` chooses how
         batches reach the graph: "feed_dict" (NumPy slices fed each step, as in the notes) or
         "dataset" (a `tf.data` iterator in the graph); both train the same numbers.
         """
         if pipeline not in ("feed_dict", "dataset"):
             raise ValueError(f"pipeline must be 'feed_dict' or 'dataset', got {pipeline!r}")
-        x, y = self._check_xy(x, y)
-        batch_size = check_batch_size(batch_size)
-        if validation_split:
-            (x, y), validation_data = split_validation(x, y, validation_split)
-        if validation_data is not None:
-            validation_data = self._check_xy(*validation_data[:2])
-        verbose = 1 if verbose == "auto" else verbose
-        steps = steps_per_epoch(len(x), batch_size)
-
-        # Keras's own callback machinery: History, the progress bar (`Progbar`), and any user
-        # callback that needs only logs, `stop_training` or get/set_weights.
-        callbacks = keras.callbacks.CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps,
-        )
         if pipeline == "dataset":
             data = self._data
-            self.session.run(data["load"], dict(zip(data["new"], (x, y))))
             step = self._data_step
         else:
             step = {"loss": self.loss, "metric_sums": self._metric_sums,
@@ -249,57 +221,50 @@ class Model:
         # path, without re-reading the fetches every time. (Any feed_list, even an empty one,
         # sends `make_callable` back to `Session.run`.)
         run_step = self.session.make_callable(fetches, feed_list=feeds or None)
-        self.stop_training = False
-        logs = None
-        callbacks.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            batches = batch_indices(len(x), batch_size, epoch=epoch, seed=self.spec.seed,
-                                    shuffle=shuffle)
-            first = initial_step if epoch == initial_epoch else 0
+        loaded = []
+
+        def begin_epoch(x, y, batches):
             if pipeline == "dataset":
+                if not loaded:  # once per fit, after the validation split
+                    self.session.run(data["load"], dict(zip(data["new"], (x, y))))
+                    loaded.append(True)
                 self.session.run(data["iterator"].initializer, {
-                    data["order"]: np.concatenate(batches[first:]),
-                    data["batch_size"]: batch_size})
-            for i in range(first, len(batches)):
-                idx = batches[i]
-                callbacks.on_train_batch_begin(i - first)  # as Keras numbers a resumed epoch
-                batch = (x[idx], y[idx]) if feeds else ()
-                if self.run_options is None:
-                    values = run_step(*batch)
-                else:  # a callback asked to trace this step
-                    values = self.session.run(fetches, dict(zip(feeds, batch)),
-                                              options=self.run_options,
-                                              run_metadata=self.run_metadata)
-                self._means.add(dict(zip(names, values)), len(idx))
-                callbacks.on_train_batch_end(i - first, self._means.result())
-                if self.stop_training:
-                    break
-            logs = self._means.result()
-            if validation_data is not None:
-                val = self.evaluate(*validation_data, batch_size=batch_size, verbose=0,
-                                    return_dict=True)
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            callbacks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        callbacks.on_train_end(logs)
-        return self.history
+                    data["order"]: np.concatenate(batches),
+                    data["batch_size"]: check_batch_size(batch_size)})
+
+        def train_step(x, y, idx):
+            batch = (x[idx], y[idx]) if feeds else ()
+            if self.run_options is None:
+                values = run_step(*batch)
+            else:  # a callback asked to trace this step
+                values = self.session.run(fetches, dict(zip(feeds, batch)),
+                                          options=self.run_options,
+                                          run_metadata=self.run_metadata)
+            return dict(zip(names, values)), len(idx)
+
+        if self.means is None:
+            self.reset_metrics()
+        return fit_loop(self, train_step, x, y, names=names, means=self.means,
+                        batch_size=batch_size,
+                        epochs=epochs, seed=self.spec.seed, check=self._check_xy,
+                        evaluate=self._evaluate, begin_epoch=begin_epoch, verbose=verbose,
+                        callbacks=callbacks, validation_split=validation_split,
+                        validation_data=validation_data, shuffle=shuffle,
+                        initial_epoch=initial_epoch, initial_step=initial_step)
+
+    def _evaluate(self, x, y, batch_size, verbose=0) -> dict:
+        fetches = {"loss": self.loss, **self._metric_sums}
+
+        def step(idx):
+            return self.session.run(fetches, {self.x: x[idx], self.y: y[idx]}), len(idx)
+
+        return evaluate_loop(step, len(x), names=list(fetches), batch_size=batch_size,
+                             verbose=verbose)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
         """Loss (and metrics) over all of `x`, batch by batch, without training."""
         x, y = self._check_xy(x, y)
-        batch_size = check_batch_size(batch_size)
-        fetches = {"loss": self.loss, **self._metric_sums}
-        means = _Means(fetches)
-        bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
-                                  verbose=1 if verbose == "auto" else verbose)
-        for step, idx in enumerate(batch_indices(len(x), batch_size, shuffle=False), 1):
-            values = self.session.run(fetches, {self.x: x[idx], self.y: y[idx]})
-            means.add(values, len(idx))
-            bar.update(step)
-        results = means.result()
+        results = self._evaluate(x, y, batch_size, 1 if verbose == "auto" else verbose)
         if return_dict:
             return results
         return results["loss"] if len(results) == 1 else list(results.values())

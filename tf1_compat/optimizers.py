@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfmodels.spec import OptimizerSpec
+from tfmodels.core.spec import OptimizerSpec
 
 train = tf.compat.v1.train
 

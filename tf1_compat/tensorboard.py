@@ -3,20 +3,20 @@
 A Keras callback (`keras.callbacks.Callback`) so it plugs into `Model.fit(callbacks=[...])` just as
 `keras.callbacks.TensorBoard` plugs into Keras's `fit`. It writes to `<log_dir>/train` (with the
 graph) and `<log_dir>/validation`, under the tags the Keras track uses
-(`tfmodels.tensorboard.TensorBoard`), so `tensorboard --logdir` overlays the two tracks:
+(`tfmodels.keras_track.tensorboard.TensorBoard`), so `tensorboard --logdir` overlays the two tracks:
 
 - `epoch_loss`, `epoch_accuracy`, `epoch_learning_rate`; on validation also
   `evaluation_loss_vs_iterations` at the training step;
 - with `update_freq` "batch" (or N), `batch_loss`, ... at the step count after each batch
   (`global_step`, like the Keras track's optimizer `iterations`);
-- weight histograms per epoch tagged `dense_0/kernel`, ... (`tfmodels.tensorboard.weight_tag`);
+- weight histograms per epoch tagged `dense_0/kernel`, ... (`tfmodels.core.logs.weight_tag`);
 - the op graph, from `FileWriter(logdir, graph)`;
 - with `profile_batches`, those steps run with `RunOptions(trace_level=FULL_TRACE)` and their
   `RunMetadata` goes to `add_run_metadata`: the Graphs tab's "Session runs" menu then colours
   the graph by each node's compute time and memory. (A FULL_TRACE run is itself a profiling
   session, so the TensorFlow profiler that fills the Keras track's Profile tab cannot run at
   the same time.)
-- with `images`, the pictures of `tfmodels.plots` at the end of training.
+- with `images`, the pictures of `tfmodels.core.plots` at the end of training.
 
 The model's graph is finalized, so nothing here adds summary ops to it (and so nothing gets the
 `_1` suffix a summary op named like an existing scope, `dense_0`, would get): every summary is a
@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.histogram.summary_v2 import histogram_pb
 
-from tfmodels.tensorboard import LogOptions, parse_profile_batches, weight_tag
+from tfmodels.core.logs import LogOptions, parse_profile_batches, weight_tag
 
 v1 = tf.compat.v1
 
@@ -130,7 +130,7 @@ class TensorBoard(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self.model.run_options = self.model.run_metadata = None  # stopped inside the profile
         if self.options.images and self.spec is not None and self.data is not None:
-            from tfmodels.plots import log_pictures
+            from tfmodels.core.plots import log_pictures
 
             with tf1_activations() as activation:
                 log_pictures(_ImageWriter({"train": self._train, "validation": self._val}),

@@ -1,7 +1,18 @@
-"""Deep-learning fundamentals in Keras 3 (this package) and TF1 graphs (`tf1_compat`).
+"""tfmodels: deep-learning fundamentals written twice - TF1 graphs and Keras 3 - proven equal.
 
-Both tracks build from one `ModelSpec` (`tfmodels.spec`), train on the same batches
-(`tfmodels.data.batch_indices`) and are proven to compute the same numbers (`tfmodels.compare`).
+Three places, imports pointing one way:
+
+- `tfmodels.core`: what both tracks share (spec, registry, data, checks, the NumPy reference,
+  the epoch loop, checkpoint state, logs, strategy); it imports neither track.
+- `tfmodels.keras_track` (Keras 3) and `tf1_compat` (TF1 graphs): the two tracks, each
+  importing only the core.
+- the tools here at the top (`cli`, `compare`, `training`, `sweep`, `convert`, `bench`,
+  `lessons`, `optimizer_parity`, `table`), which drive both tracks.
+
+The public API:
+
+    from tfmodels import get_spec, load_dataset, build_model, compare
+    from tf1_compat import build_model as build_tf1_model
 """
 
 import os
@@ -11,3 +22,20 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
+
+# Loaded on first use, so that `import tfmodels` (and `tfmodels list`) does not start TensorFlow.
+_PUBLIC = {
+    "get_spec": "tfmodels.core.registry",
+    "load_dataset": "tfmodels.core.data",
+    "build_model": "tfmodels.keras_track.model",
+    "compare": "tfmodels.compare",
+}
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        import importlib
+
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'tfmodels' has no attribute {name!r}")

@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from tfmodels.table import table as format_table
+
 VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
             "tf2_function", "torch")
 FLOPS_PER_SAMPLE = 3 * 2 * (784 * 512 + 512 * 10)
@@ -37,14 +39,14 @@ FLOPS_PER_SAMPLE = 3 * 2 * (784 * 512 + 512 * 10)
 
 def data_source() -> str:
     """What `bench_data` serves: "mnist" when Keras's cache has it, else "random"."""
-    from tfmodels.data import mnist_cache_path
+    from tfmodels.core.data import mnist_cache_path
 
     return "mnist" if os.path.exists(mnist_cache_path()) else "random"
 
 
 def bench_data(samples: int, seed: int = 0):
     """MNIST's training images when Keras's cache has them, else random data of their shape."""
-    from tfmodels.data import mnist_cache_path, one_hot
+    from tfmodels.core.data import mnist_cache_path, one_hot
 
     if data_source() == "mnist":
         with np.load(mnist_cache_path(), allow_pickle=False) as f:
@@ -58,7 +60,7 @@ def bench_data(samples: int, seed: int = 0):
 # --- the variants: each trains one epoch per call -------------------------------------------
 
 def _spec(batch: int):
-    from tfmodels.registry import get_spec
+    from tfmodels.core.registry import get_spec
 
     return get_spec("mnist_mlp", dataset="mnist", batch_size=batch)
 
@@ -69,10 +71,10 @@ class KerasDefault:
     def __init__(self, x, y, batch):
         import keras
 
+        from tfmodels.keras_track.model import build_layers
+
         self.x, self.y, self.batch = x, y, batch
-        self.model = keras.Sequential([keras.Input((784,)),
-                                       keras.layers.Dense(512, activation="relu"),
-                                       keras.layers.Dense(10, activation="softmax")])
+        self.model = keras.Sequential(build_layers(_spec(batch)))  # plain Keras layers
         self.model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
 
     def epoch(self):
@@ -85,7 +87,7 @@ class KerasTrack:
     speed_switches: dict = {}
 
     def __init__(self, x, y, batch):
-        from tfmodels.model import build_model
+        from tfmodels.keras_track.model import build_model
 
         self.x, self.y, self.batch = x, y, batch
         self.model = build_model(_spec(batch), **self.speed_switches)
@@ -106,10 +108,10 @@ class TF1Track:
     pipeline = "feed_dict"
 
     def __init__(self, x, y, batch):
-        from tf1_compat.model import Model
+        from tf1_compat.model import build_model
 
         self.x, self.y, self.batch = x, y, batch
-        self.model = Model(_spec(batch))
+        self.model = build_model(_spec(batch))
 
     def epoch(self):
         self.model.fit(self.x, self.y, batch_size=self.batch, epochs=1, verbose=0,
@@ -127,9 +129,9 @@ class TF2Function:
         import keras
         import tensorflow as tf
 
-        self.model = keras.Sequential([keras.Input((784,)),
-                                       keras.layers.Dense(512, activation="relu"),
-                                       keras.layers.Dense(10, activation="softmax")])
+        from tfmodels.keras_track.model import build_layers
+
+        self.model = keras.Sequential(build_layers(_spec(batch)))  # plain Keras layers
         optimizer = keras.optimizers.RMSprop()
         loss_fn = keras.losses.CategoricalCrossentropy()
         self.data = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x))
@@ -300,16 +302,16 @@ def table(records: list) -> str:
     """The Markdown table: samples/s, x default Keras fit, fraction of the floor, memory."""
     floor = next(r["samples_per_s"] for r in records if r["variant"] == "floor")
     base = {r["batch"]: r["samples_per_s"] for r in records if r["variant"] == "keras_default"}
-    lines = ["| variant | batch | samples/s | × default Keras fit | fraction of the arithmetic "
-             "floor | peak RSS (MB) |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [["variant", "batch", "samples/s", "× default Keras fit",
+             "fraction of the arithmetic floor", "peak RSS (MB)"]]
     for r in records:
         if r["variant"] == "floor":
             continue
         ratio = f"{r['samples_per_s'] / base[r['batch']]:.2f}" if r["batch"] in base else "–"
-        lines.append(f"| {r['variant']} | {r['batch']} | {r['samples_per_s']:,.0f} | {ratio} | "
-                     f"{r['samples_per_s'] / floor:.2f} | {r['peak_rss_mb']:,.0f} |")
-    lines.append(f"| arithmetic floor | – | {floor:,.0f} | – | 1.00 | – |")
-    return "\n".join(lines)
+        rows.append([r["variant"], str(r["batch"]), f"{r['samples_per_s']:,.0f}", ratio,
+                     f"{r['samples_per_s'] / floor:.2f}", f"{r['peak_rss_mb']:,.0f}"])
+    rows.append(["arithmetic floor", "–", f"{floor:,.0f}", "–", "1.00", "–"])
+    return format_table(rows, align="lr", markdown=True)
 
 
 def write_results(records, facts, out_dir: str) -> str:

@@ -15,7 +15,8 @@ import os
 import sys
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.registry import DEFAULT_MODEL, MODELS, get_spec
+from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec
+from tfmodels.table import table
 
 EXIT_DISAGREE = 1
 EXIT_USAGE = 2
@@ -68,7 +69,7 @@ def _plan(args):
         if getattr(args, "tpu", None):
             raise ValueError("--tpu needs --strategy tpu or auto")
         return None
-    from tfmodels.strategy import resolve
+    from tfmodels.core.strategy import resolve
 
     plan = resolve(args.strategy, tpu=args.tpu)
     print(f"Devices: {plan.describe()}")
@@ -89,7 +90,7 @@ def _tensorboard_options(p: argparse.ArgumentParser) -> None:
 
 
 def _log_options(args):
-    from tfmodels.tensorboard import LogOptions, parse_profile_batches
+    from tfmodels.core.logs import LogOptions, parse_profile_batches
 
     freq = args.update_freq
     if freq not in ("epoch", "batch"):
@@ -181,8 +182,8 @@ def _quiet_tf(args) -> None:
 
 
 def _spec_and_data(args):
-    from tfmodels.data import load_dataset
-    from tfmodels.logs import check_logdir
+    from tfmodels.core.data import load_dataset
+    from tfmodels.core.logs import check_logdir
 
     batch_size = args.batch_size if args.command != "sweep" else None
     spec = get_spec(args.model, epochs=args.epochs, batch_size=batch_size, seed=args.seed,
@@ -203,9 +204,7 @@ def cmd_list(args) -> int:
         opt = f"{spec.optimizer.name}(lr={spec.optimizer.learning_rate:g})"
         rows.append((spec.name, f"{spec.input_dim} -> {layers}", spec.loss, opt, spec.dataset,
                      str(spec.epochs), str(spec.batch_size)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print(table(rows, align="l"))
     return 0
 
 
@@ -258,7 +257,7 @@ def cmd_convert(args) -> int:
 
 def cmd_compare(args) -> int:
     from tfmodels.compare import compare
-    from tfmodels.logs import new_run_dir
+    from tfmodels.core.logs import new_run_dir
 
     options = _log_options(args)
     spec, data = _spec_and_data(args)
@@ -318,7 +317,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "cpu_replicas", None) is not None:
-            from tfmodels.strategy import configure_cpu_replicas
+            from tfmodels.core.strategy import configure_cpu_replicas
 
             configure_cpu_replicas(args.cpu_replicas)  # before TensorFlow touches a device
         return COMMANDS[args.command](args)

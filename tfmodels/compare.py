@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfmodels.data import Data
-from tfmodels.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
-from tfmodels.tensorboard import LogOptions
+from tfmodels.core.data import Data
+from tfmodels.core.logs import LogOptions
+from tfmodels.core.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
+from tfmodels.table import table
 from tfmodels.training import TrackResult, train
 
 
@@ -61,8 +62,7 @@ class ParityReport:
         for e, rdiff in enumerate(self.loss_rdiff):
             values = [f"{h.history[k][e]:.6f}" for k in keys for h in (self.keras, self.tf1)]
             rows.append([str(e + 1)] + values + [f"{rdiff:.1e}"])
-        widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in [header] + rows]
+        lines = [table([header, *rows])]
         verdict = ("OK: both tracks computed the same numbers" if self.ok else
                    "FAILED: the tracks disagree beyond the tolerance")
         lines += [

@@ -15,9 +15,9 @@ import os
 
 import numpy as np
 
-from tfmodels.registry import get_spec
-from tfmodels.spec import ModelSpec
-from tfmodels.training_state import STATE_FILE, load_state
+from tfmodels.core.registry import get_spec
+from tfmodels.core.spec import ModelSpec
+from tfmodels.core.training_state import STATE_FILE, load_state
 
 FORMATS = (".keras", ".weights.h5")
 
@@ -72,7 +72,7 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
     """Weights from a `.keras` model (safe mode) or a `.weights.h5` file of the spec's model."""
     import keras
 
-    from tfmodels.model import build_model
+    from tfmodels.keras_track.model import build_model
 
     try:
         if source.endswith(".keras"):
@@ -100,7 +100,7 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
 
 
 def write_keras(target: str, spec: ModelSpec, weights) -> None:
-    from tfmodels.model import build_model
+    from tfmodels.keras_track.model import build_model
 
     if not target.endswith(FORMATS):
         raise ValueError(f"{target!r}: a Keras target must end in {' or '.join(FORMATS)}")

@@ -13,10 +13,10 @@ import io
 
 import numpy as np
 
-from tfmodels.data import Data, load_dataset, steps_per_epoch
-from tfmodels.logs import new_run_dir
-from tfmodels.registry import get_spec
-from tfmodels.spec import LayerSpec, OptimizerSpec, initial_weights
+from tfmodels.core.data import Data, load_dataset, steps_per_epoch
+from tfmodels.core.logs import new_run_dir
+from tfmodels.core.registry import get_spec
+from tfmodels.core.spec import LayerSpec, OptimizerSpec, initial_weights
 
 # --- what every lesson script shares -----------------------------------------------------------
 
@@ -51,7 +51,7 @@ def write_curves(writer, tag: str, curves: dict) -> None:
 
 
 def _fit_keras(spec, data: Data, weights=None, validation=False):
-    from tfmodels.model import build_model
+    from tfmodels.keras_track.model import build_model
 
     model = build_model(spec, weights)
     history = model.fit(data.x_train, data.y_train, batch_size=spec.batch_size,
@@ -205,7 +205,7 @@ def iterations_run(samples: int, batch_size: int, epochs: int, seed: int = 0) ->
 def strategy_difference(strategy, epochs: int = 2, seed: int = 0) -> float:
     """Train the binary4 model plainly and under `strategy.scope()`; the largest difference in
     the final weights. One replica computes exactly what no strategy computes."""
-    from tfmodels.model import build_model
+    from tfmodels.keras_track.model import build_model
 
     spec = get_spec("binary4", epochs=epochs, seed=seed)
     data = load_dataset("binary4", seed)

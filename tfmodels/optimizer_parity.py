@@ -2,12 +2,11 @@
 
     python scripts/08_optimizers.py          # prints the table of docs/optimizers.md
 
-A 4-16-3 ReLU/softmax MLP is trained with categorical cross-entropy from the same weights on
-the same 50 batches by the Keras optimizer from `tfmodels.optimizers`, by the TF1 optimizer from
-`tf1_compat.optimizers` (both `make_optimizer(spec)`), and by the NumPy reference. Each run is
+A 4-16-3 ReLU/softmax MLP is trained with categorical cross-entropy from the same weights on the
+same 50 batches by the Keras optimizer from `tfmodels.keras_track.optimizers`, by the TF1 optimizer
+from `tf1_compat.optimizers` (both `make_optimizer(spec)`), and by the NumPy reference. Each run is
 judged by the loss on all the data at its final weights, computed in float64 by NumPy, so the
-numbers compare the weights each optimizer reached, not how each library reports a loss.
-"""
+numbers compare the weights each optimizer reached, not how each library reports a loss."""
 
 from __future__ import annotations
 
@@ -15,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfmodels import reference
-from tfmodels.data import batch_indices, one_hot
-from tfmodels.spec import LayerSpec, ModelSpec, OptimizerSpec, initial_weights
+from tfmodels.core import reference
+from tfmodels.core.data import batch_indices, one_hot
+from tfmodels.core.spec import LayerSpec, ModelSpec, OptimizerSpec, initial_weights
 
 INPUTS, LAYERS = 4, (LayerSpec(16, "relu"), LayerSpec(3, "softmax"))
 SAMPLES, BATCH = 200, 20  # 10 steps an epoch
@@ -27,7 +26,7 @@ SAMPLES, BATCH = 200, 20  # 10 steps an epoch
 class Pairing:
     """One row of the table: a spec, and how each track builds its optimizer from it.
 
-    `keras`: "mapped" (`tfmodels.optimizers.make_optimizer`), "fused" (the same with
+    `keras`: "mapped" (`tfmodels.keras_track.optimizers.make_optimizer`), "fused" (the same with
     `fused=True`, as the Keras track builds it) or "tf1_like" (`make_optimizer`, then
     `start_like_tf1`). `tf1`: "mapped" (`tf1_compat.optimizers.make_optimizer` and `after_init`)
     or "stock" (TF1's own class at the spec's rate and TF1's defaults). `halve_every`: a
@@ -81,11 +80,16 @@ def rounded(spec: OptimizerSpec) -> OptimizerSpec:
                                      for k, v in spec.params.items()})
 
 
+def network(seed: int = 0) -> ModelSpec:
+    """The measured network as a spec, for the tracks' builders (its optimizer is unused)."""
+    return ModelSpec(name="parity", layers=LAYERS, loss="categorical_crossentropy",
+                     optimizer=OptimizerSpec("sgd"), dataset="spiral", input_dim=INPUTS,
+                     seed=seed)
+
+
 def problem(seed: int = 0, steps: int = 50, dtype=np.float32):
     """Initial weights, all the data, and the sample indices of each of `steps` batches."""
-    model = ModelSpec(name="parity", layers=LAYERS, loss="categorical_crossentropy",
-                      optimizer=OptimizerSpec("sgd"), dataset="spiral", input_dim=INPUTS,
-                      seed=seed)
+    model = network(seed)
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(SAMPLES, INPUTS))
     y = one_hot(np.argmax(x @ rng.normal(size=(INPUTS, 3)), axis=1), 3)
@@ -104,12 +108,11 @@ def keras_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     """The final weights after training with Keras's `train_on_batch`, one batch a step."""
     import keras
 
-    from tfmodels.optimizers import make_optimizer, start_like_tf1
+    from tfmodels.keras_track.model import build_layers
+    from tfmodels.keras_track.optimizers import make_optimizer, start_like_tf1
 
     dtype = x.dtype.name
-    model = keras.Sequential([keras.Input((INPUTS,), dtype=dtype)] + [
-        keras.layers.Dense(layer.units, activation=layer.activation, dtype=dtype)
-        for layer in LAYERS])
+    model = keras.Sequential(build_layers(network(), dtype=dtype))
     model.set_weights(weights)
     lr = None
     if pairing.halve_every:
@@ -147,7 +150,7 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     import tensorflow as tf
 
     from tf1_compat import losses
-    from tf1_compat.layers import dense
+    from tf1_compat.model import forward
     from tf1_compat.optimizers import after_init, make_optimizer
 
     v1 = tf.compat.v1
@@ -156,9 +159,7 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     with graph.as_default():
         xs = v1.placeholder(dtype, (None, INPUTS))
         ys = v1.placeholder(dtype, (None, LAYERS[-1].units))
-        outputs = xs
-        for i, layer in enumerate(LAYERS):
-            outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}")
+        outputs, logits = forward(network(), xs)
         loss = losses.mean_loss(
             losses.per_sample_loss("categorical_crossentropy", ys, outputs, logits))
         variables = v1.trainable_variables()
@@ -184,7 +185,7 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
 
 
 def numpy_run(pairing: Pairing, weights, x, y, batches, form: str = "keras"):
-    """The final weights from `tfmodels.reference`: Keras's update, or with `form="tf1"` TF1's
+    """The final weights from `tfmodels.core.reference`: Keras's update, or with `form="tf1"` TF1's
     momentum update (the two differ under a schedule)."""
     spec = pairing.spec
     optimizer = reference.make_optimizer(spec)

@@ -22,10 +22,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from tfmodels.data import Data
-from tfmodels.logs import new_run_dir
-from tfmodels.spec import ModelSpec, OptimizerSpec, initial_weights
-from tfmodels.tensorboard import LogOptions
+from tfmodels.core.data import Data
+from tfmodels.core.logs import LogOptions, new_run_dir
+from tfmodels.core.spec import ModelSpec, OptimizerSpec, initial_weights
+from tfmodels.table import table as format_table
 
 TRACKS = ("keras", "tf1")
 # Trials log scalars only: the point is the comparison across trials, and it stays fast.
@@ -108,5 +108,4 @@ def table(trials: list[Trial]) -> str:
     for t in trials:
         rows.append([f"{t.learning_rate:g}", str(t.batch_size)]
                     + [f"{t.history[k][-1]:.4f}" for k in keys])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows)
+    return format_table(rows)

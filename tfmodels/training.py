@@ -1,6 +1,11 @@
 """Train one track the way the command line does: logs, checkpoints, resumption, divergence.
 
-    result = train("tf1", spec, data, logdir="logs", checkpoint_dir="ckpt", save_every=50)
+    result = train("tf1", spec, data, log_root="logs", checkpoint_dir="ckpt", save_every=50)
+
+`train` is four small steps that `compare`, `sweep` and the CLI share: `build` (the track's
+model, its speed options, on the devices of a `tfmodels.core.strategy.Plan`), `resume` (from a
+checkpoint folder), `attach` (TensorBoard, checkpoints, the NaN stop) and `run` (`fit`, the
+history joined to the checkpoint's, the divergence check).
 
 Run the same call again after a crash and it carries on from the last complete checkpoint, in
 the same TensorBoard run folder; the batches, being a function of (seed, epoch), are the very
@@ -9,7 +14,6 @@ ones the interrupted run would have trained on.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from dataclasses import dataclass
@@ -17,11 +21,20 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from tfmodels.checks import check_x, check_y
-from tfmodels.data import Data
-from tfmodels.logs import new_run_dir
-from tfmodels.spec import ModelSpec, initial_weights
-from tfmodels.tensorboard import LogOptions
+import tf1_compat.checkpoint
+import tf1_compat.cluster
+import tf1_compat.distribute
+import tf1_compat.model
+import tf1_compat.tensorboard
+import tfmodels.keras_track.checkpoint
+import tfmodels.keras_track.distribute
+import tfmodels.keras_track.model
+import tfmodels.keras_track.tensorboard
+from tfmodels.core.checks import check_x, check_y
+from tfmodels.core.data import Data
+from tfmodels.core.logs import LogOptions, new_run_dir
+from tfmodels.core.spec import ModelSpec, initial_weights
+from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
 
 
 @dataclass
@@ -69,20 +82,110 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
             self.model.stop_training = True
 
 
-def _track_modules(track: str):
+@dataclass(frozen=True)
+class Track:
+    """What the driver needs of one track: its modules, side by side."""
+
+    name: str
+    model: object  # module with build_model(spec, weights)
+    distribute: object  # module with build_model(spec, weights, plan, pattern)
+    checkpoint: object  # module with restore() and BackupAndRestore
+    tensorboard: object  # module with TensorBoard
+
+
+TRACKS = {
+    "keras": Track("keras", tfmodels.keras_track.model, tfmodels.keras_track.distribute,
+                   tfmodels.keras_track.checkpoint, tfmodels.keras_track.tensorboard),
+    "tf1": Track("tf1", tf1_compat.model, tf1_compat.distribute, tf1_compat.checkpoint,
+                 tf1_compat.tensorboard),
+}
+
+
+def get_track(name: str) -> Track:
+    if name not in TRACKS:
+        raise ValueError(f"unknown track {name!r}; expected one of: {', '.join(TRACKS)}")
+    return TRACKS[name]
+
+
+def build(track: str, spec: ModelSpec, weights=None, *, plan: Plan | None = None,
+          tf1_pattern: str | None = None, jit_compile: bool = False,
+          steps_per_execution: int | None = None, fused_optimizer: bool = True):
+    """The model of `spec` in `track`, from `weights` (default: the spec's seeded start).
+
+    `jit_compile`, `steps_per_execution` and `fused_optimizer` are the Keras track's speed
+    switches (`tfmodels.keras_track.model.build_model`); `plan` puts it on devices (TF1: in
+    `tf1_pattern`). A TF1 model holds a Session: close it when done.
+    """
+    tr = get_track(track)
+    weights = initial_weights(spec) if weights is None else weights
     if track == "keras":
-        from tfmodels import checkpoint
-        from tfmodels.model import build_model
-        from tfmodels.tensorboard import TensorBoard
+        options = {"jit_compile": jit_compile, "steps_per_execution": steps_per_execution,
+                   "fused_optimizer": fused_optimizer}
+    elif jit_compile or steps_per_execution not in (None, 1) or not fused_optimizer:
+        raise ValueError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
+                         "options of the Keras track (--track keras)")
+    else:
+        options = {}
+    if plan is None:
+        return tr.model.build_model(spec, weights, **options)
+    if track == "keras":
+        tf1_pattern_for(plan, tf1_pattern)  # checked for either track, used by TF1's
+        tf1_pattern = None
+    return tr.distribute.build_model(spec, weights, plan, tf1_pattern, **options)
 
-        return build_model, checkpoint, TensorBoard
-    if track == "tf1":
-        from tf1_compat import checkpoint
-        from tf1_compat.model import Model
-        from tf1_compat.tensorboard import TensorBoard
 
-        return Model, checkpoint, TensorBoard
-    raise ValueError(f"unknown track {track!r}; expected one of: keras, tf1")
+def resume(track: str, model, checkpoint_dir: str | None, spec: ModelSpec, log=print):
+    """The checkpoint in `checkpoint_dir` loaded into `model`: its `TrainingState`, or None."""
+    if not checkpoint_dir:
+        return None
+    state = get_track(track).checkpoint.restore(model, checkpoint_dir, spec)
+    if state and log:
+        log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
+            f"step {state.step} ({state.iterations} steps trained)")
+    return state
+
+
+def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = None,
+           options: LogOptions | None = None, checkpoint_dir: str | None = None,
+           save_every: int | None = None, state=None) -> list:
+    """The callbacks of a run: the NaN stop first, TensorBoard and checkpoints as asked."""
+    tr = get_track(track)
+    callbacks = [TerminateOnNaN()]
+    if log_dir:
+        callbacks.append(tr.tensorboard.TensorBoard(log_dir, options=options, spec=spec,
+                                                    data=data))
+    if checkpoint_dir:
+        callbacks.append(tr.checkpoint.BackupAndRestore(
+            checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
+            log_dir=log_dir))
+    return callbacks
+
+
+def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
+        checkpoint_dir: str | None = None, verbose="auto", log_dir: str | None = None
+        ) -> TrackResult:
+    """`fit` the rest of the run (all of it without `state`), then the result.
+
+    Raises `Diverged` where `callbacks[0]` (a `TerminateOnNaN`) stopped it.
+    """
+    nan = callbacks[0]
+    past = state.history if state else {}
+    history = {}
+    if not state or state.epoch < spec.epochs:
+        history = model.fit(
+            data.x_train, data.y_train, batch_size=spec.batch_size, epochs=spec.epochs,
+            initial_epoch=state.epoch if state else 0, initial_step=state.step if state else 0,
+            validation_data=(data.x_val, data.y_val), callbacks=callbacks, verbose=verbose,
+        ).history
+    if nan.stopped_at:
+        epoch, step, loss = nan.stopped_at
+        kept = (f"the last good checkpoint in {checkpoint_dir} is kept" if checkpoint_dir
+                else "try a lower learning rate or scaled inputs")
+        raise Diverged(f"training diverged: the loss became {loss} at epoch {epoch + 1}, "
+                       f"step {step + 1}; {kept}")
+    history = {k: list(past.get(k, [])) + list(history.get(k, [])) for k in {**past, **history}}
+    return TrackResult(history, model.get_weights(),
+                       model.predict(data.x_val, batch_size=spec.batch_size, verbose=0), log_dir)
 
 
 def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
@@ -90,7 +193,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
           options: LogOptions | None = None, verbose="auto", log=print,
           jit_compile: bool = False, steps_per_execution: int | None = None,
-          fused_optimizer: bool = True, strategy=None,
+          fused_optimizer: bool = True, strategy: Plan | None = None,
           tf1_pattern: str | None = None) -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
@@ -98,83 +201,45 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     TensorBoard logs go to the resumed run's folder, else to `log_dir`, else to a new run under
     `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
     see whatever `verbose` says (where training resumes); None silences them.
-    `jit_compile`, `steps_per_execution` and `fused_optimizer` are the Keras track's speed
-    switches (`tfmodels.model.build_model`); `steps_per_execution=None` means its default, or 1
-    when the run saves, logs or profiles at given steps (`save_every`, a per-batch
-    `options.update_freq`, `options.profile_batches`), so those happen at the very steps.
-    `strategy` (a `tfmodels.strategy.Plan`) runs it distributed (TF1: in `tf1_pattern`); only
-    the chief of a cluster writes logs.
+    `steps_per_execution=None` means the Keras track's default, or 1 when the run saves, logs or
+    profiles at given steps (`save_every`, a per-batch `options.update_freq`,
+    `options.profile_batches`), so those happen at the very steps. `strategy` (a
+    `tfmodels.core.strategy.Plan`) runs it distributed (TF1: in `tf1_pattern`); only the chief
+    of a cluster writes logs.
     """
-    build, checkpoint, tensorboard = _track_modules(track)
+    get_track(track)
     if track == "keras":
         logs_batches = bool(log_root or log_dir) and options is not None and (
             options.batch_every > 0 or options.profile_batches is not None)
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
-        build = functools.partial(build, jit_compile=jit_compile,
-                                  steps_per_execution=steps_per_execution,
-                                  fused_optimizer=fused_optimizer)
-    elif jit_compile or steps_per_execution not in (None, 1) or not fused_optimizer:
-        raise ValueError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
-                         "options of the Keras track (--track keras)")
     if strategy is not None:
-        from tfmodels.strategy import log_text, model_builder
-
         if strategy.name == "multiworker" and checkpoint_dir:
             raise ValueError("--checkpoint-dir is not supported with --strategy multiworker yet")
         if not strategy.is_chief:  # no two processes write the same logs
             log_root = log_dir = None
         if track == "tf1" and strategy.name == "multiworker":
-            from tfmodels.strategy import tf1_pattern_for
-
             synchronous = tf1_pattern_for(strategy, tf1_pattern) == "sync"
             return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose,
                                       synchronous)
-        build = model_builder(track, strategy, build, tf1_pattern)
     # Refuse bad data before anything is built or written.
     x = check_x(data.x_train, spec.input_dim)
     check_y(data.y_train, x, spec.output_dim, spec.loss)
-    model = build(spec, initial_weights(spec) if weights is None else weights)
+    model = build(track, spec, weights, plan=strategy, tf1_pattern=tf1_pattern,
+                  jit_compile=jit_compile, steps_per_execution=steps_per_execution,
+                  fused_optimizer=fused_optimizer)
     try:
-        state = checkpoint.restore(model, checkpoint_dir, spec) if checkpoint_dir else None
-        if state and log:
-            log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
-                  f"step {state.step} ({state.iterations} steps trained)")
+        state = resume(track, model, checkpoint_dir, spec, log)
         if state and state.log_dir:
             log_dir = state.log_dir
         elif log_dir is None and log_root:
             log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
         if log_dir and strategy is not None:
             log_text(log_dir, strategy)
-        nan = TerminateOnNaN()
-        callbacks = [nan]
-        if log_dir:
-            callbacks.append(tensorboard(log_dir, options=options, spec=spec, data=data))
-        if checkpoint_dir:
-            callbacks.append(checkpoint.BackupAndRestore(
-                checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
-                log_dir=log_dir))
-        past = state.history if state else {}
-        if not state or state.epoch < spec.epochs:
-            history = model.fit(
-                data.x_train, data.y_train, batch_size=spec.batch_size, epochs=spec.epochs,
-                initial_epoch=state.epoch if state else 0,
-                initial_step=state.step if state else 0,
-                validation_data=(data.x_val, data.y_val), callbacks=callbacks, verbose=verbose,
-            ).history
-        else:
-            history = {}
-        if nan.stopped_at:
-            epoch, step, loss = nan.stopped_at
-            kept = (f"the last good checkpoint in {checkpoint_dir} is kept" if checkpoint_dir
-                    else "try a lower learning rate or scaled inputs")
-            raise Diverged(f"training diverged: the loss became {loss} at epoch {epoch + 1}, "
-                           f"step {step + 1}; {kept}")
-        history = {k: list(past.get(k, [])) + list(history.get(k, []))
-                   for k in {**past, **history}}
-        return TrackResult(history, model.get_weights(),
-                           model.predict(data.x_val, batch_size=spec.batch_size, verbose=0),
-                           log_dir)
+        callbacks = attach(track, spec, data, log_dir=log_dir, options=options,
+                           checkpoint_dir=checkpoint_dir, save_every=save_every, state=state)
+        return run(model, spec, data, callbacks, state=state, checkpoint_dir=checkpoint_dir,
+                   verbose=verbose, log_dir=log_dir)
     finally:
         if hasattr(model, "close"):
             model.close()
@@ -183,20 +248,16 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
 def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose,
                        synchronous) -> TrackResult:
     """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns."""
-    from tf1_compat.cluster import train_between_graph
-    from tf1_compat.model import Model
-    from tf1_compat.tensorboard import TensorBoard
-    from tfmodels.strategy import log_text
-
     if log_dir is None and log_root:
         log_dir = os.path.join(new_run_dir(log_root, spec.name), "tf1")
     if log_dir:
         log_text(log_dir, plan)
-    history, final = train_between_graph(spec, data, plan.cluster, weights=weights,
-                                         verbose=verbose, synchronous=synchronous)
-    with Model(spec, final) as model:  # the trained weights, in a local graph
+    history, final = tf1_compat.cluster.train_between_graph(
+        spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous)
+    with tf1_compat.model.Model(spec, final) as model:  # the trained weights, in a local graph
         if log_dir:  # the chief's epoch numbers, as its TensorBoard run
-            board = TensorBoard(log_dir, options=LogOptions(histogram_freq=0, images=False))
+            board = tf1_compat.tensorboard.TensorBoard(
+                log_dir, options=LogOptions(histogram_freq=0, images=False))
             board.set_model(model)
             board.on_train_begin()
             for epoch in history.epoch:

@@ -1,7 +1,7 @@
 """The activations of the notes (C06) in Keras 3: functions of `keras.ops`, and two layers.
 
 Every function here has a twin of the same name in `tf1_compat/activations.py` and a NumPy
-reference in `tfmodels/reference.py`; tests/test_activations.py holds the three to each other.
+reference in `tfmodels/core/reference.py`; tests/test_activations.py holds the three to each other.
 """
 
 from __future__ import annotations
@@ -9,15 +9,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-
-def check_slopes(lower, upper) -> tuple[float, float]:
-    """Randomized ReLU's slope range: 0 <= lower <= upper <= 1."""
-    if not 0.0 <= lower <= upper <= 1.0:
-        raise ValueError(
-            f"randomized ReLU slopes must satisfy 0 <= lower <= upper <= 1, "
-            f"got lower={lower!r}, upper={upper!r}"
-        )
-    return float(lower), float(upper)
+from tfmodels.core.checks import check_slopes
 
 
 def step(x):

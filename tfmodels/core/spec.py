@@ -2,10 +2,9 @@
 
 A `ModelSpec` says everything a model is: its dense layers (units and activation), its loss, its
 optimizer with every hyper-parameter spelled out, its metrics, how it is trained (batch size,
-epochs, seed) and on which data set. `tfmodels.model.build_model` turns it into a Keras 3
-`Sequential`; `tf1_compat.model.Model` turns it into a TF1 graph. Neither track adds a number of
-its own: defaults live here, and they are Keras's defaults.
-"""
+epochs, seed) and on which data set. `tfmodels.keras_track.model.build_model` turns it into a Keras
+3 `Sequential`; `tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a
+number of its own: defaults live here, and they are Keras's defaults."""
 
 from __future__ import annotations
 

@@ -78,3 +78,13 @@ def check_batch_size(batch_size) -> int:
             or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
+
+
+def check_slopes(lower, upper) -> tuple[float, float]:
+    """Randomized ReLU's slope range: 0 <= lower <= upper <= 1."""
+    if not 0.0 <= lower <= upper <= 1.0:
+        raise ValueError(
+            f"randomized ReLU slopes must satisfy 0 <= lower <= upper <= 1, "
+            f"got lower={lower!r}, upper={upper!r}"
+        )
+    return float(lower), float(upper)

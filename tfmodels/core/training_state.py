@@ -17,7 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-from tfmodels.spec import ModelSpec
+from tfmodels.core.spec import ModelSpec
 
 FORMAT = "tfmodels-checkpoint/1"
 STATE_FILE = "checkpoint.json"

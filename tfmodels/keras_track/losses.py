@@ -1,6 +1,6 @@
 """The losses of the notes (C09, C26) in Keras 3: one value per sample, last axis reduced.
 
-Twins of the same names in `tf1_compat/losses.py`, references in `tfmodels/reference.py`.
+Twins of the same names in `tf1_compat/losses.py`, references in `tfmodels/core/reference.py`.
 
 Keras's cross-entropies take probabilities by default. On that path it clips them to
 [eps, 1 - eps] with eps = `keras.backend.epsilon()` = 1e-7 before the log (and categorical first
@@ -45,3 +45,20 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False):
 def sparse_categorical_crossentropy(labels, y_pred, from_logits=False):
     """Integer labels (C29) instead of one-hot rows; the same loss."""
     return keras.losses.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits)
+
+
+def metric_sum(name: str, loss: str, y_true, y_pred):
+    """The sum over a batch of a per-sample metric (Keras's own metric functions), to be
+    averaged over the epoch as Keras's `Mean` does. Twin of `tf1_compat.losses.metric_sum`.
+
+    "accuracy" means what Keras makes of it for the loss: categorical or binary accuracy.
+    """
+    if name == "accuracy" and loss == "categorical_crossentropy":
+        per_sample = keras.metrics.categorical_accuracy(y_true, y_pred)
+    elif name == "accuracy" and loss == "binary_crossentropy":
+        per_sample = keras.metrics.binary_accuracy(y_true, y_pred)
+    elif name == "mae":
+        per_sample = keras.metrics.mean_absolute_error(y_true, y_pred)
+    else:
+        raise ValueError(f"no Keras metric {name!r} for loss {loss!r}")
+    return ops.sum(ops.cast(per_sample, y_pred.dtype))

@@ -1,4 +1,4 @@
-"""TensorBoard for the Keras track, and what both tracks log alike.
+"""TensorBoard for the Keras track.
 
 `keras.callbacks.TensorBoard` does most of the work; `TensorBoard` here changes four things so that
 the Keras run lines up with the TF1 run (`tf1_compat.tensorboard.TensorBoard`) tag for tag:
@@ -14,70 +14,18 @@ the Keras run lines up with the TF1 run (`tf1_compat.tensorboard.TensorBoard`) t
 - **Histograms.** Keras tags a weight by its path (`<model>/dense_0/kernel/histogram`); the TF1
   variable is `dense_0/kernel`. Both tracks use `weight_tag` (`dense_0/kernel`) and TensorBoard's
   30-bucket histogram, so the two tracks' histograms can be laid over each other.
-- **Pictures.** With `images=True`, the pictures of `tfmodels.plots` at the end of training.
+- **Pictures.** With `images=True`, the pictures of `tfmodels.core.plots` at the end of training.
 
-`LogOptions` carries the user's choices (`--update-freq`, `--histogram-freq`, `--images`,
-`--profile-batches`) to both tracks.
+`LogOptions` (`tfmodels.core.logs`) carries the user's choices to both tracks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfmodels.spec import ModelSpec
-
-TRACE_TAG = "train_step"  # the traced op graph of one training step, in both tracks
-
-
-@dataclass(frozen=True)
-class LogOptions:
-    """What a run writes for TensorBoard besides the epoch scalars."""
-
-    update_freq: str | int = "epoch"  # "epoch", "batch", or every N batches
-    histogram_freq: int = 1  # weight histograms every N epochs; 0: none
-    images: bool = True  # the pictures of tfmodels.plots, at the end of training
-    profile_batches: tuple[int, int] | None = None  # first and last batch to profile
-    trace_graph: bool = True  # the op graph of one training step
-
-    def __post_init__(self):
-        freq = self.update_freq
-        if freq not in ("epoch", "batch") and not (type(freq) is int and freq >= 1):
-            raise ValueError(f"update_freq must be 'epoch', 'batch' or a positive integer, "
-                             f"got {freq!r}")
-        if type(self.histogram_freq) is not int or self.histogram_freq < 0:
-            raise ValueError(f"histogram_freq must be an integer >= 0, got "
-                             f"{self.histogram_freq!r}")
-        if self.profile_batches is not None:
-            parse_profile_batches(self.profile_batches)
-
-    @property
-    def batch_every(self) -> int:
-        """Write batch scalars every this many batches; 0: never."""
-        return {"epoch": 0, "batch": 1}.get(self.update_freq, self.update_freq)
-
-
-def parse_profile_batches(value, name: str = "profile_batches") -> tuple[int, int]:
-    """`"2,4"`, `(2, 4)` or `3` -> `(first, last)`: 1-based training steps, 2 <= first <= last.
-
-    Step 1 is left out: it traces the graph (TRACE_TAG) and would swamp the profile with
-    one-off tracing work.
-    """
-    text = value if isinstance(value, str) else ",".join(map(str, np.atleast_1d(value)))
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        numbers = [int(p) for p in parts]
-    except ValueError:
-        numbers = []
-    if len(numbers) == 1:
-        numbers *= 2
-    if len(numbers) != 2 or not 2 <= numbers[0] <= numbers[1]:
-        raise ValueError(f"{name}: expected FIRST,LAST with 2 <= FIRST <= LAST (e.g. 2,4), "
-                         f"got {text!r}")
-    return numbers[0], numbers[1]
+from tfmodels.core.logs import TRACE_TAG, LogOptions, parse_profile_batches, weight_tag
+from tfmodels.core.spec import ModelSpec
 
 
 def keras_model_summary(name: str, model, step: int = 0) -> None:
@@ -91,15 +39,10 @@ def keras_model_summary(name: str, model, step: int = 0) -> None:
     tf.summary.write(name, tf.constant(model.to_json()), step=step, metadata=metadata)
 
 
-def weight_tag(layer_name: str, weight_name: str) -> str:
-    """The histogram tag of a weight in both tracks: `dense_0/kernel`, the TF1 variable's name."""
-    return f"{layer_name}/{weight_name}"
-
-
 class TensorBoard(keras.callbacks.TensorBoard):
     """`keras.callbacks.TensorBoard` with the TF1 track's steps, graphs, tags and pictures.
 
-    `spec` and `data` are needed only for the pictures (`tfmodels.plots`). The overrides use
+    `spec` and `data` are needed only for the pictures (`tfmodels.core.plots`). The overrides use
     the parent's internals (`_global_train_batch`, `_push_writer`, `_train_writer`, ...), as
     of Keras 3.15; `tests/test_tensorboard_*.py` would notice if a Keras release moved them.
     """
@@ -151,7 +94,7 @@ class TensorBoard(keras.callbacks.TensorBoard):
             tf.summary.trace_off()
             self._tracing_graph = False
         if self.options.images and self.spec is not None and self.data is not None:
-            from tfmodels.plots import log_pictures
+            from tfmodels.core.plots import log_pictures
 
             epoch = max(self._epochs_seen, 1) - 1
             log_pictures(KerasImageWriter(self._train_writer, self._val_writer),

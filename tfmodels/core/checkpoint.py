@@ -1,13 +1,11 @@
-"""Checkpoints of the Keras track: resume after a crash, to the very batch.
+"""What both tracks' checkpoints share: a Keras callback that saves and resumes to the batch.
 
 Keras's own `BackupAndRestore` resumes at the start of the epoch it was in (batches seen twice)
-and writes in place (a crash mid-save can leave a half file). This callback keeps its idea and
-name, and adds what "nothing lost" needs: the batch within the epoch, the running epoch averages,
-the history, and a save that a crash cannot half-do (see `tfmodels.training_state`).
-
-    state = restore(model, "ckpt", spec)        # None on a first run
-    model.fit(x, y, epochs=5, initial_epoch=state.epoch, initial_step=state.step,
-              callbacks=[BackupAndRestore("ckpt", spec, save_freq=100, state=state)])
+and writes in place (a crash mid-save can leave a half file). `BackupAndRestore` here keeps its
+idea and name, and adds what "nothing lost" needs: the batch within the epoch, the running epoch
+averages, the history, and a save that a crash cannot half-do (`tfmodels.core.training_state`).
+Each track subclasses it with the four methods that touch its model
+(`tfmodels/keras_track/checkpoint.py`, `tf1_compat/checkpoint.py`).
 """
 
 from __future__ import annotations
@@ -16,41 +14,14 @@ import os
 
 import keras
 
-from tfmodels.spec import ModelSpec
-from tfmodels.training_state import (
-    PREFIX,
-    TrainingState,
-    all_finite,
-    commit_state,
-    fingerprint,
-    read_state,
-)
-
-TRACK = "keras"
-
-
-def _weights_name(iterations: int) -> str:
-    return f"{PREFIX}{iterations:08d}.weights.h5"
-
-
-def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
-    """Load the checkpoint in `backup_dir` (weights, optimizer, step) into `model`, if any."""
-    state = read_state(backup_dir, spec, TRACK)
-    if state is None:
-        return None
-    path = os.path.join(backup_dir, state.weights)
-    try:
-        model.load_weights(path)
-    except Exception as e:  # h5py/OS errors of a truncated or missing file
-        raise ValueError(f"corrupted checkpoint: {path} cannot be loaded "
-                         f"({type(e).__name__}: {' '.join(str(e).split())[:200]})") from None
-    return state
+from tfmodels.core.spec import ModelSpec
+from tfmodels.core.training_state import TrainingState, all_finite, commit_state, fingerprint
 
 
 class BackupAndRestore(keras.callbacks.Callback):
     """Save at every epoch end and, with an integer `save_freq`, every `save_freq` steps."""
 
-    track = TRACK
+    track = None  # "keras" or "tf1", set by each track's subclass
 
     def __init__(self, backup_dir: str, spec: ModelSpec, save_freq="epoch",
                  state: TrainingState | None = None, log_dir: str | None = None):
@@ -66,23 +37,18 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._epoch = self._offset = 0
         self._last_saved = state.iterations if state else 0
 
-    # The two tracks differ only in these four methods (see tf1_compat/checkpoint.py).
+    # The two tracks differ only in these four methods.
     def _iterations(self) -> int:
-        return int(self.model.optimizer.iterations.numpy())
+        raise NotImplementedError
 
     def _metric_state(self) -> dict:
-        return {v.path: float(v.numpy()) for v in self.model.metrics_variables}
+        raise NotImplementedError
 
     def _add_metric_state(self, state: dict) -> None:
-        for v in self.model.metrics_variables:
-            v.assign_add(state[v.path])
+        raise NotImplementedError
 
     def _save_weights(self, iterations: int) -> str:
-        name = _weights_name(iterations)
-        tmp = os.path.join(self.backup_dir, f".tmp-{name}")
-        self.model.save_weights(tmp, overwrite=True)
-        os.replace(tmp, os.path.join(self.backup_dir, name))
-        return name
+        raise NotImplementedError
 
     # --- the callback ----------------------------------------------------------------------
 

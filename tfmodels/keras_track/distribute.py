@@ -1,4 +1,8 @@
-"""The Keras track under `MultiWorkerMirroredStrategy`, with a training step of its own.
+"""The Keras track on several devices or processes, as `tfmodels.core.strategy` planned.
+
+`build_model(spec, weights, plan)` builds and compiles the model inside the plan's
+`strategy.scope()` (one device, `MirroredStrategy`, a TPU); under `multiworker` it is a
+`MultiWorkerModel`, trained by a step of its own:
 
 Keras 3's `fit` does not work under `MultiWorkerMirroredStrategy` (keras-team/keras#20585: a
 PerReplica conversion error, then "Invalid reduction dimension 0"; tests/test_multiworker.py
@@ -7,7 +11,7 @@ that `build_model` makes, inside `strategy.scope()`, train here in a `tf.functio
 `strategy.run`:
 
 - every worker computes the same global batches (`batch_indices` with the spec's seed) and each
-  replica takes its shard (`tfmodels.strategy.shard`, by its global replica id);
+  replica takes its shard (`tfmodels.core.strategy.shard`, by its global replica id);
 - each replica's loss is its sum over its shard divided by the *global* batch size; Keras's
   optimizer all-reduces (sums) the gradients before its one update, so every worker applies the
   gradient of the global batch mean: the single-process update;
@@ -25,12 +29,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf1_compat.losses import metric_sum
-from tfmodels.checks import check_batch_size, check_x, check_y
-from tfmodels.data import batch_indices, steps_per_epoch
-from tfmodels.model import build_model
-from tfmodels.spec import ModelSpec, initial_weights
-from tfmodels.strategy import shard
+from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.data import batch_indices
+from tfmodels.core.loop import evaluate_loop, fit_loop
+from tfmodels.core.spec import ModelSpec, initial_weights
+from tfmodels.core.strategy import Plan, shard
+from tfmodels.keras_track.losses import metric_sum
+from tfmodels.keras_track.model import build_model as build_model_in_scope
 
 
 class MultiWorkerModel:
@@ -40,7 +45,8 @@ class MultiWorkerModel:
         self.spec = spec
         self.strategy = strategy or tf.distribute.get_strategy()
         with self.strategy.scope():
-            self.model = build_model(spec, initial_weights(spec) if weights is None else weights)
+            self.model = build_model_in_scope(
+                spec, initial_weights(spec) if weights is None else weights)
         self.optimizer = self.model.optimizer
         # Keras's own `predict` distributes the batches over the workers too, so on the chief
         # alone (TensorBoard's pictures at the end of training) it waits for workers that have
@@ -94,63 +100,53 @@ class MultiWorkerModel:
         self.model.set_weights(weights)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_data=None, shuffle=True, initial_epoch=0, initial_step=0):
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
+            initial_step=0):
+        """Keras's `fit`, through `tfmodels.core.loop.fit_loop` with this model's step."""
+        def step(x, y, idx):
+            values = self._step(x[idx], y[idx])
+            return {k: v.numpy() for k, v in values.items()}, len(idx)
+
+        return fit_loop(self.model, step, x, y, names=["loss", *self.spec.metrics],
+                        batch_size=batch_size, epochs=epochs, seed=self.spec.seed,
+                        check=self._check_xy, evaluate=self._evaluate, verbose=verbose,
+                        callbacks=callbacks, validation_split=validation_split,
+                        validation_data=validation_data, shuffle=shuffle,
+                        initial_epoch=initial_epoch, initial_step=initial_step)
+
+    def _check_xy(self, x, y):
         x = check_x(x, self.spec.input_dim)
-        y = check_y(y, x, self.spec.output_dim, self.spec.loss)
-        batch_size = check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else verbose
-        callbacks = keras.callbacks.CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self.model,
-            verbose=verbose, epochs=epochs, steps=steps_per_epoch(len(x), batch_size))
-        self.model.stop_training = False
-        logs = None
-        callbacks.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            total = dict.fromkeys(["loss", *self.spec.metrics], np.float32(0))
-            count = np.float32(0)
-            callbacks.on_epoch_begin(epoch)
-            batches = batch_indices(len(x), batch_size, epoch=epoch, seed=self.spec.seed,
-                                    shuffle=shuffle)
-            first = initial_step if epoch == initial_epoch else 0
-            for i in range(first, len(batches)):
-                idx = batches[i]
-                callbacks.on_train_batch_begin(i)
-                values = {k: np.float32(v) for k, v in self._step(x[idx], y[idx]).items()}
-                n = np.float32(len(idx))
-                count += n
-                for k, v in values.items():  # Keras's Mean: the loss weighted by batch size
-                    total[k] += v * n if k == "loss" else v
-                logs = {k: float(v / count) for k, v in total.items()}
-                callbacks.on_train_batch_end(i, logs)
-                if self.model.stop_training:
-                    break
-            if validation_data is not None:
-                val = self.evaluate(*validation_data[:2], batch_size=batch_size)
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            callbacks.on_epoch_end(epoch, logs)
-            if self.model.stop_training:
-                break
-        callbacks.on_train_end(logs)
-        return self.model.history
+        return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
+
+    def _evaluate(self, x, y, batch_size, verbose=0) -> dict:
+        def step(idx):
+            outputs = self.model(x[idx], training=False)
+            values = {"loss": np.mean(self._loss(y[idx], outputs)),
+                      **{m: metric_sum(m, self.spec.loss, y[idx], outputs)
+                         for m in self.spec.metrics}}
+            return values, len(idx)
+
+        return evaluate_loop(step, len(x), names=["loss", *self.spec.metrics],
+                             batch_size=batch_size, verbose=verbose)
 
     def evaluate(self, x, y, batch_size=None, verbose=0, return_dict=True):
         """Loss and metrics over all of `x`, on this worker (every worker holds the weights)."""
-        x = check_x(x, self.spec.input_dim)
-        y = check_y(y, x, self.spec.output_dim, self.spec.loss)
-        batch_size = check_batch_size(batch_size)
-        total = dict.fromkeys(["loss", *self.spec.metrics], np.float32(0))
-        count = np.float32(0)
-        for idx in batch_indices(len(x), batch_size, shuffle=False):
-            outputs = self.model(x[idx], training=False)
-            n = np.float32(len(idx))
-            total["loss"] += np.float32(np.mean(self._loss(y[idx], outputs))) * n
-            for m in self.spec.metrics:
-                total[m] += np.float32(metric_sum(m, self.spec.loss, y[idx], outputs))
-            count += n
-        return {k: float(v / count) for k, v in total.items()}
+        return self._evaluate(*self._check_xy(x, y), batch_size, verbose)
 
     def predict(self, x, batch_size=None, verbose=0):
         x = check_x(x, self.spec.input_dim)
         batch_size = check_batch_size(batch_size)
         return np.concatenate([np.asarray(self.model(x[idx], training=False))
                                for idx in batch_indices(len(x), batch_size, shuffle=False)])
+
+
+def build_model(spec: ModelSpec, weights, plan: Plan, pattern: str | None = None, **options):
+    """The Keras model of `spec` where `plan` says, `options` passed to
+    `tfmodels.keras_track.model.build_model`. Twin of `tf1_compat.distribute.build_model`
+    (`pattern` is the TF1 track's; the Keras track has one way per strategy)."""
+    if pattern is not None:
+        raise ValueError(f"--tf1-pattern {pattern} is an option of the TF1 track (--track tf1)")
+    if plan.name == "multiworker":
+        return MultiWorkerModel(spec, weights, plan.strategy())
+    with plan.strategy().scope():
+        return build_model_in_scope(spec, weights, **options)

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.spec import OptimizerSpec
+from tfmodels.core.spec import OptimizerSpec
 
 _CLASSES = {"sgd": keras.optimizers.SGD, "adagrad": keras.optimizers.Adagrad,
             "rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}

@@ -6,7 +6,7 @@
 
 `SpecSequential` is a plain `keras.Sequential` with two additions: inputs are checked before
 Keras sees them (a wrong feature count gets one line naming both shapes), and NumPy training
-data is batched by `tfmodels.data.batch_indices`, the seeded helper the TF1 track uses too, so
+data is batched by `tfmodels.core.data.batch_indices`, the seeded helper the TF1 track uses too, so
 both tracks see the same batches in the same order.
 """
 
@@ -16,10 +16,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.checks import check_batch_size, check_x, check_y
-from tfmodels.data import batch_indices, split_validation, untuned
-from tfmodels.optimizers import make_optimizer
-from tfmodels.spec import ModelSpec, initial_weights
+from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.data import batch_indices, split_validation, untuned
+from tfmodels.core.spec import ModelSpec, initial_weights
+from tfmodels.keras_track.optimizers import make_optimizer
 
 # Training steps per call from Python (Keras's `steps_per_execution`), the Keras track's default.
 STEPS_PER_EXECUTION = 32
@@ -208,10 +208,23 @@ class SpecSequential(keras.Sequential):
             self.steps_per_execution = steps
 
 
+def build_layers(spec: ModelSpec, dtype=None) -> list:
+    """The spec's layers as Keras layers, its input first: the Keras track's one forward pass.
+
+    Named like the TF1 track's variable scopes (`dense_0`, `dense_1`, ...), so a weight's name
+    says the same thing in both tracks. Twin of `tf1_compat.model.forward`.
+    """
+    return [keras.Input((spec.input_dim,), name="x", dtype=dtype)] + [
+        keras.layers.Dense(layer.units, activation=layer.activation, name=f"dense_{i}",
+                           dtype=dtype)
+        for i, layer in enumerate(spec.layers)
+    ]
+
+
 def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
                 steps_per_execution: int | None = None,
                 fused_optimizer: bool = True) -> SpecSequential:
-    """The Keras twin of `tf1_compat.model.Model(spec)`: built, compiled, weights loaded.
+    """The Keras twin of `tf1_compat.model.build_model(spec)`: built, compiled, weights loaded.
 
     The defaults keep the Keras track's optimizer update equal to the TF1 track's bit for bit
     (SGD, Adam, RMSprop). `steps_per_execution` runs that many training steps per call from
@@ -223,8 +236,8 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
     differently: on `spiral` the weights then drift 1.7e-4 from the TF1 track's after 30 epochs,
     beyond the parity tolerance, so it is off by default. `fused_optimizer` (on by default)
     updates RMSprop's weights with TensorFlow's fused kernel, the one the TF1 track runs
-    (`tfmodels.optimizers.FusedRMSprop`); `False` keeps Keras's own update ops, ~1 ulp a step
-    from it.
+    (`tfmodels.keras_track.optimizers.FusedRMSprop`); `False` keeps Keras's own update ops,
+    ~1 ulp a step from it.
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     if steps_per_execution is None:
@@ -236,14 +249,7 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
         raise ValueError(f"steps_per_execution={steps_per_execution} with {replicas} replicas: "
                          f"Keras 3 cannot run several steps per call under a multi-replica "
                          f"strategy (keras-team/keras#19246); use 1")
-    model = SpecSequential(
-        [keras.Input((spec.input_dim,), name="x")]
-        + [
-            keras.layers.Dense(layer.units, activation=layer.activation, name=f"dense_{i}")
-            for i, layer in enumerate(spec.layers)
-        ],
-        name=spec.name,
-    )
+    model = SpecSequential(build_layers(spec), name=spec.name)
     model.shuffle_seed = spec.seed
     if steps_per_execution > 1:  # else callbacks see every step's loss themselves
         for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):

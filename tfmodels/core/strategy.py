@@ -55,7 +55,7 @@ def configure_cpu_replicas(n: int) -> None:
 def shard(t, k: int, i):
     """Rows of the global batch `t` for replica `i` of `k` (an int or a tensor), contiguous, in
     order, the first `n % k` replicas one row more (NumPy's `array_split`). Both tracks cut a
-    global batch with it (tf1_compat/distribute.py, tfmodels/multiworker.py)."""
+    global batch with it (tf1_compat/distribute.py, tfmodels/keras_track/distribute.py)."""
     import tensorflow as tf
 
     n = tf.shape(t, out_type=tf.int32)[0]
@@ -272,32 +272,3 @@ def tf1_pattern_for(plan: Plan, tf1_pattern: str | None) -> str:
         raise ValueError(f"--tf1-pattern {tf1_pattern} does not apply to --strategy {plan.name}; "
                          f"expected one of: {', '.join(TF1_PATTERNS[kind])}")
     return tf1_pattern
-
-
-def model_builder(track: str, plan: Plan, build, tf1_pattern: str | None = None):
-    """`build(spec, weights)` of `track` made to run as `plan` says.
-
-    Keras: the model is built and compiled inside `strategy.scope()` (under `multiworker`, a
-    `tfmodels.multiworker.MultiWorkerModel`). TF1: `cpu` is the plain graph; `gpu` and
-    `mirrored` the `tf1_pattern` of `tf1_compat.distribute` over the plan's devices.
-    """
-    tf1_pattern = tf1_pattern_for(plan, tf1_pattern)
-    if track == "keras":
-        if plan.name == "multiworker":
-            from tfmodels.multiworker import MultiWorkerModel
-
-            return lambda spec, weights: MultiWorkerModel(spec, weights, plan.strategy())
-
-        def build_in_scope(spec, weights):
-            with plan.strategy().scope():
-                return build(spec, weights)
-        return build_in_scope
-    if plan.name == "cpu":
-        return build
-    if plan.name in ("gpu", "mirrored"):
-        from tf1_compat.distribute import StrategyModel, TowerModel
-
-        model = TowerModel if tf1_pattern == "towers" else StrategyModel
-        return lambda spec, weights: model(spec, weights, devices=plan.devices)
-    raise ValueError(f"--strategy {plan.name} is not available to the TF1 track here; it "
-                     f"runs on cpu, gpu, mirrored or multiworker (ps/workers)")

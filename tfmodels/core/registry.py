@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tfmodels.data import DATASETS
-from tfmodels.spec import LayerSpec, ModelSpec, OptimizerSpec
+from tfmodels.core.data import DATASETS
+from tfmodels.core.spec import LayerSpec, ModelSpec, OptimizerSpec
 
 MODELS = {
     spec.name: spec

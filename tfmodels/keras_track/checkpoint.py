@@ -1,0 +1,60 @@
+"""Checkpoints of the Keras track: `save_weights`/`load_weights`, resumable to the very batch.
+
+The callback and `checkpoint.json` are the ones both tracks share (`tfmodels.core.checkpoint`);
+here is what touches a Keras model: its weights file, optimizer step and metric variables.
+
+    state = restore(model, "ckpt", spec)        # None on a first run
+    model.fit(x, y, epochs=5, initial_epoch=state.epoch, initial_step=state.step,
+              callbacks=[BackupAndRestore("ckpt", spec, save_freq=100, state=state)])
+"""
+
+from __future__ import annotations
+
+import os
+
+from tfmodels.core import checkpoint
+from tfmodels.core.spec import ModelSpec
+from tfmodels.core.training_state import PREFIX, TrainingState, read_state
+
+TRACK = "keras"
+
+
+def _weights_name(iterations: int) -> str:
+    return f"{PREFIX}{iterations:08d}.weights.h5"
+
+
+def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
+    """Load the checkpoint in `backup_dir` (weights, optimizer, step) into `model`, if any."""
+    state = read_state(backup_dir, spec, TRACK)
+    if state is None:
+        return None
+    path = os.path.join(backup_dir, state.weights)
+    try:
+        model.load_weights(path)
+    except Exception as e:  # h5py/OS errors of a truncated or missing file
+        raise ValueError(f"corrupted checkpoint: {path} cannot be loaded "
+                         f"({type(e).__name__}: {' '.join(str(e).split())[:200]})") from None
+    return state
+
+
+class BackupAndRestore(checkpoint.BackupAndRestore):
+    """`tfmodels.core.checkpoint.BackupAndRestore`, saving with the model's `save_weights`."""
+
+    track = TRACK
+
+    def _iterations(self) -> int:
+        return int(self.model.optimizer.iterations.numpy())
+
+    def _metric_state(self) -> dict:
+        return {v.path: float(v.numpy()) for v in self.model.metrics_variables}
+
+    def _add_metric_state(self, state: dict) -> None:
+        for v in self.model.metrics_variables:
+            v.assign_add(state[v.path])
+
+    def _save_weights(self, iterations: int) -> str:
+        name = _weights_name(iterations)
+        tmp = os.path.join(self.backup_dir, f".tmp-{name}")
+        self.model.save_weights(tmp, overwrite=True)
+        os.replace(tmp, os.path.join(self.backup_dir, name))
+        return name
