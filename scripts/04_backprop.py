@@ -7,7 +7,7 @@ backwards), by Keras's TensorFlow backend (`GradientTape`), and by a TF1 graph (
 import numpy as np
 import tensorflow as tf
 
-from tf1_compat.layers import dense
+from tf1_compat.model import dense
 from tfmodels.core import reference as ref
 from tfmodels.lessons import lesson_args, summary_writer
 

@@ -62,3 +62,13 @@ def randomized_relu(x, lower=1 / 8, upper=1 / 3, training=False, seed=None):
 
     slope = tf.cond(tf.convert_to_tensor(training), drawn, mean)
     return tf.where(x >= 0, x, slope * x)
+
+
+# The same kernels Keras's TensorFlow backend calls for these activations.
+ACTIVATIONS = {
+    "linear": tf.identity,
+    "relu": tf.nn.relu,
+    "sigmoid": tf.nn.sigmoid,
+    "softmax": tf.nn.softmax,
+    "tanh": tf.nn.tanh,
+}

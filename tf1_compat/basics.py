@@ -3,14 +3,51 @@
     graph -> tf.constant / placeholder / variables -> global_variables_initializer ->
     Session.run(fetch or (fetches, ...), feed_dict)
 
-Twin of `tfmodels/keras_track/basics.py` (tensors in eager Keras ops).
+Twin of `tfmodels/keras_track/basics.py`, function for function (the same in eager Keras).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
+from tf1_compat.model import dense
+from tfmodels.core.data import LAYOUTS
+
 v1 = tf.compat.v1
+
+
+def example(layout: str, dtype="float32"):
+    """C16: zeros in a named layout (`tfmodels.core.data.LAYOUTS`), made by a graph's
+    `tf.zeros` and run in a Session."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
+    with tf.Graph().as_default() as graph, v1.Session(graph=graph) as sess:
+        return sess.run(tf.zeros(LAYOUTS[layout], dtype=dtype))
+
+
+def to_channels_first(images):
+    """(samples, h, w, c) -> (samples, c, h, w) with `tf.transpose` on a placeholder."""
+    images = np.asarray(images)
+    with tf.Graph().as_default() as graph:
+        x = v1.placeholder(tf.as_dtype(images.dtype), (None, *images.shape[1:]), name="images")
+        first = tf.transpose(x, (0, 3, 1, 2))
+        with v1.Session(graph=graph) as sess:
+            return sess.run(first, {x: images})
+
+
+def neuron_outputs(inputs, weights, biases):
+    """C02 in a graph: `matvec(weights, inputs) + biases` for one sample, and
+    `matmul(inputs, weights, transpose_b=True) + biases` for a batch."""
+    inputs, weights = np.asarray(inputs), np.asarray(weights)
+    with tf.Graph().as_default() as graph:
+        x, w = tf.constant(inputs), tf.constant(weights)
+        if inputs.ndim == 1:
+            out = tf.linalg.matvec(w, x) + biases
+        else:
+            out = tf.matmul(x, w, transpose_b=True) + biases
+        with v1.Session(graph=graph) as sess:
+            return sess.run(out)
 
 
 def run_constants():
@@ -75,11 +112,10 @@ def initialised_value():
             return error, sess.run(w)
 
 
-def train_logits_layer(x, labels, optimizer="gradient_descent", steps=50, learning_rate=0.5):
+def train_logits_layer(x, labels, optimizer="gradient_descent", steps=50, learning_rate=0.5,
+                       weights=None):
     """C21: a dense "logits" layer from variables, the loss on the logits, and an optimizer's
-    `minimize`; returns the loss before each step."""
-    from tf1_compat.layers import dense
-
+    `minimize`; returns the loss before each step. `weights` (kernel, bias) sets the start."""
     with tf.Graph().as_default() as graph:
         xs = v1.placeholder(tf.float32, (None, x.shape[1]), name="x")
         ys = v1.placeholder(tf.float32, (None, labels.shape[1]), name="y")
@@ -88,6 +124,10 @@ def train_logits_layer(x, labels, optimizer="gradient_descent", steps=50, learni
         make = {"gradient_descent": v1.train.GradientDescentOptimizer,
                 "adam": v1.train.AdamOptimizer}[optimizer]
         train_op = make(learning_rate).minimize(loss)
+        variables = v1.trainable_variables()  # logits/kernel, logits/bias
         with v1.Session(graph=graph) as sess:
             sess.run(v1.global_variables_initializer())
+            if weights is not None:
+                for v, w in zip(variables, weights):
+                    v.load(w, sess)
             return [sess.run((loss, train_op), {xs: x, ys: labels})[0] for _ in range(steps)]

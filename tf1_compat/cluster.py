@@ -34,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import losses
-from tf1_compat.model import forward
+from tf1_compat.model import build_layers
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import steps_per_epoch
@@ -105,7 +105,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
             x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
             y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
             global_step = v1.train.get_or_create_global_step()
-            outputs, logits = forward(spec, x)
+            outputs, logits = build_layers(spec, x)
             per_sample = losses.per_sample_loss(spec.loss, y, outputs, logits)
             sums = {"loss": tf.reduce_sum(per_sample),
                     **{m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from tf1_compat import losses
-from tf1_compat.model import Model, forward
+from tf1_compat.model import Model, build_layers
 from tfmodels.core.strategy import Plan, shard, tf1_pattern_for
 
 v1 = tf.compat.v1
@@ -36,7 +36,7 @@ _VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp", "VarIsInitializedOp",
 
 def _replica_sums(spec, x, y):
     """Outputs, the loss summed over the shard, and each metric's sum."""
-    outputs, logits = forward(spec, x)
+    outputs, logits = build_layers(spec, x)
     loss_sum = tf.reduce_sum(losses.per_sample_loss(spec.loss, y, outputs, logits))
     metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
     return outputs, loss_sum, metric_sums

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import losses
-from tf1_compat.layers import dense
+from tf1_compat.activations import ACTIVATIONS
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
@@ -26,7 +26,30 @@ from tfmodels.core.spec import ModelSpec, initial_weights
 v1 = tf.compat.v1
 
 
-def forward(spec: ModelSpec, x):
+def dense(inputs, units: int, activation: str = "linear", name: str = "dense", seed=None):
+    """`activation(inputs @ kernel + bias)`; returns `(outputs, logits)`.
+
+    The kernel and bias come from `get_variable` inside `variable_scope(name)`, so they are named
+    `<name>/kernel` and `<name>/bias` and can be shared with `reuse`. The bias is added the way
+    Keras's TensorFlow backend adds it: `bias_add`, except for a single unit, where Keras falls
+    back to a broadcasting `+`. The two ops round their gradients differently in the last bit.
+    """
+    with v1.variable_scope(name):
+        kernel = v1.get_variable(
+            "kernel",
+            shape=(inputs.shape[-1], units),
+            dtype=inputs.dtype,
+            initializer=v1.glorot_uniform_initializer(seed=seed),
+        )
+        bias = v1.get_variable(
+            "bias", shape=(units,), dtype=inputs.dtype, initializer=v1.zeros_initializer()
+        )
+        z = tf.matmul(inputs, kernel)
+        logits = tf.nn.bias_add(z, bias) if units > 1 else z + bias
+        return ACTIVATIONS[activation](logits), logits
+
+
+def build_layers(spec: ModelSpec, x):
     """The spec's layers on `x`: `(outputs, logits)`, the last layer's before its activation.
 
     The one forward pass of the TF1 track: every graph (one device, towers, the v1 strategy, the
@@ -101,7 +124,7 @@ class Model:
     def _build_step(self, optimizer, x, y) -> dict:
         """Forward pass, loss, metrics and one optimizer step, for inputs `x` and labels `y`."""
         spec = self.spec
-        outputs, logits = forward(spec, x)
+        outputs, logits = build_layers(spec, x)
         with tf.name_scope("loss"):
             loss = losses.mean_loss(losses.per_sample_loss(spec.loss, y, outputs, logits))
         with tf.name_scope("metrics"):

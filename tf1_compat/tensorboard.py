@@ -36,6 +36,7 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.histogram.summary_v2 import histogram_pb
 
+from tf1_compat.activations import ACTIVATIONS
 from tfmodels.core.logs import LogOptions, parse_profile_batches, weight_tag
 
 v1 = tf.compat.v1
@@ -132,8 +133,8 @@ class TensorBoard(keras.callbacks.Callback):
         if self.options.images and self.spec is not None and self.data is not None:
             from tfmodels.core.plots import log_pictures
 
-            with tf1_activations() as activation:
-                log_pictures(_ImageWriter({"train": self._train, "validation": self._val}),
+            with activation_functions() as activation:
+                log_pictures(ImageWriter({"train": self._train, "validation": self._val}),
                              self.spec, self.data, self.model.predict, activation,
                              self._last_epoch)
         for writer in (self._train, self._val):
@@ -142,10 +143,8 @@ class TensorBoard(keras.callbacks.Callback):
 
 
 @contextlib.contextmanager
-def tf1_activations():
+def activation_functions():
     """`name -> NumPy function` running the TF1 track's activations in a graph of their own."""
-    from tf1_compat.layers import ACTIVATIONS
-
     graph = tf.Graph()
     with graph.as_default():
         x = v1.placeholder(tf.float32, (None,), name="x")
@@ -155,7 +154,7 @@ def tf1_activations():
             lambda values: session.run(outputs[name], {x: np.asarray(values, np.float32)}))
 
 
-class _ImageWriter:
+class ImageWriter:
     """PNGs as `tf.compat.v1.Summary.Image`, what `tf.compat.v1.summary.image` would write."""
 
     def __init__(self, writers):

@@ -150,7 +150,7 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     import tensorflow as tf
 
     from tf1_compat import losses
-    from tf1_compat.model import forward
+    from tf1_compat.model import build_layers
     from tf1_compat.optimizers import after_init, make_optimizer
 
     v1 = tf.compat.v1
@@ -159,7 +159,7 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     with graph.as_default():
         xs = v1.placeholder(dtype, (None, INPUTS))
         ys = v1.placeholder(dtype, (None, LAYERS[-1].units))
-        outputs, logits = forward(network(), xs)
+        outputs, logits = build_layers(network(), xs)
         loss = losses.mean_loss(
             losses.per_sample_loss("categorical_crossentropy", ys, outputs, logits))
         variables = v1.trainable_variables()

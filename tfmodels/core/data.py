@@ -14,6 +14,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+# The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
+LAYOUTS = {
+    "scalar": (),
+    "vectors": (128, 20),  # (samples, features)
+    "sequences": (128, 50, 20),  # (samples, steps, features)
+    "images": (128, 28, 28, 3),  # (samples, height, width, channels): channels last
+    "images_channels_first": (128, 3, 28, 28),  # (samples, channels, height, width)
+    "video": (4, 16, 64, 64, 3),  # (samples, frames, height, width, channels)
+}
+
 
 class Data(NamedTuple):
     """Training and validation arrays, float32, labels shaped like the model's output."""

@@ -212,7 +212,7 @@ def build_layers(spec: ModelSpec, dtype=None) -> list:
     """The spec's layers as Keras layers, its input first: the Keras track's one forward pass.
 
     Named like the TF1 track's variable scopes (`dense_0`, `dense_1`, ...), so a weight's name
-    says the same thing in both tracks. Twin of `tf1_compat.model.forward`.
+    says the same thing in both tracks. Twin of `tf1_compat.model.build_layers`.
     """
     return [keras.Input((spec.input_dim,), name="x", dtype=dtype)] + [
         keras.layers.Dense(layer.units, activation=layer.activation, name=f"dense_{i}",

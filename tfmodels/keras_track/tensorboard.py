@@ -21,6 +21,8 @@ the Keras run lines up with the TF1 run (`tf1_compat.tensorboard.TensorBoard`) t
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
 
@@ -97,8 +99,10 @@ class TensorBoard(keras.callbacks.TensorBoard):
             from tfmodels.core.plots import log_pictures
 
             epoch = max(self._epochs_seen, 1) - 1
-            log_pictures(KerasImageWriter(self._train_writer, self._val_writer),
-                         self.spec, self.data, self.model.predict, keras_activation, epoch)
+            with activation_functions() as activation:
+                log_pictures(ImageWriter({"train": self._train_writer,
+                                          "validation": self._val_writer}),
+                             self.spec, self.data, self.model.predict, activation, epoch)
         super().on_train_end(logs)
 
     # --- histograms: the TF1 variable names ---------------------------------------------------
@@ -115,17 +119,22 @@ class TensorBoard(keras.callbacks.TensorBoard):
             self._train_writer.flush()
 
 
-def keras_activation(name: str):
-    """The Keras track's activation `name` as a NumPy function (for the activations picture)."""
-    function = keras.activations.get(name)
-    return lambda x: keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(x)))
+@contextlib.contextmanager
+def activation_functions():
+    """`name -> NumPy function` running the Keras track's activations (for the activations
+    picture). Twin of `tf1_compat.tensorboard.activation_functions`."""
+    def activation(name):
+        function = keras.activations.get(name)
+        return lambda x: keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(x)))
+
+    yield activation
 
 
-class KerasImageWriter:
+class ImageWriter:
     """Writes PNGs with `tf.summary.image` to the Keras track's train or validation writer."""
 
-    def __init__(self, train_writer, val_writer):
-        self.writers = {"train": train_writer, "validation": val_writer}
+    def __init__(self, writers):
+        self.writers = writers
 
     def image(self, split: str, tag: str, png: bytes, step: int) -> None:
         image = tf.image.decode_png(png, channels=4)[tf.newaxis]
