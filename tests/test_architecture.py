@@ -7,6 +7,7 @@ first, so that a checker that finds nothing cannot pass for a clean layout.
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -149,9 +150,14 @@ def test_every_module_opens_with_a_docstring():
 
 @pytest.mark.slow
 def test_a_wheel_holds_every_subpackage(tmp_path):
-    """A non-editable install gets every module: the wheel is built and its files listed."""
+    """A non-editable install gets every module: the wheel is built (from a copy, so that no
+    build/ folder is left in the tree) and its files listed."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "logs", "__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), ROOT], check=True, capture_output=True, timeout=300)
+                    "-w", str(tmp_path), str(source)], check=True, capture_output=True,
+                   timeout=300)
     wheel = next(p for p in os.listdir(tmp_path) if p.endswith(".whl"))
     names = set(zipfile.ZipFile(tmp_path / wheel).namelist())
     expected = {os.path.relpath(path, ROOT).replace(os.sep, "/")
