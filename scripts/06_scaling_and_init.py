@@ -18,9 +18,12 @@ for name, loss in final.items():
 
 kernels = zero_init_units(epochs=2 if args.quick else 5)
 for track, kernel in kernels.items():
-    identical = bool(np.all(kernel == kernel[:, :1]))
+    # equal up to float32 rounding: oneDNN may compute the last columns of a row in another
+    # SIMD block, one ulp apart (1.2e-7 relative measured on an AVX2 CPU)
+    spread = float(np.max(np.abs(kernel - kernel[:, :1])) / np.max(np.abs(kernel)))
     print(f"{track}: all-zero start, 8 hidden units after training: columns identical = "
-          f"{identical}; first input's weights {np.round(kernel[0], 4)}")
+          f"{spread < 1e-6} (largest relative spread {spread:.1e}); first input's weights "
+          f"{np.round(kernel[0], 4)}")
 
 writer = summary_writer(args.logdir, "06_scaling_and_init")
 with writer.as_default():

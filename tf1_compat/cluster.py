@@ -84,18 +84,10 @@ def start_server(config: dict):
                            start=True)
 
 
-def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, verbose=0,
-                        callbacks=None, synchronous: bool = True, wait_timeout: float = 300.0):
-    """Train on this worker of the cluster in `config`; returns (History, final weights).
-
-    A `ps` task serves and never returns (the launcher kills it when the workers are done).
-    """
-    server = start_server(config)
-    kind, index = config["task"]["type"], config["task"]["index"]
-    if kind == "ps":
-        server.join()
-    workers = len(config["cluster"]["worker"])
-    cluster = v1.train.ClusterSpec(config["cluster"])
+def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous: bool,
+                weights=None) -> types.SimpleNamespace:
+    """Worker `index`'s graph: variables on the ps tasks (`replica_device_setter`), the spec's
+    layers (`build_layers`), the loss and metric sums, and the (sync or async) train op."""
     graph = tf.Graph()
     with graph.as_default():
         v1.set_random_seed(spec.seed)
@@ -132,24 +124,41 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     def init_fn(scaffold, session):  # the chief, once, right after global_variables_initializer
         session.run(start_ops, dict(zip(new_values, start)))
 
-    n = len(data.x_train)
-    steps = steps_per_epoch(n, spec.batch_size)
+    return types.SimpleNamespace(graph=graph, x=x, y=y, global_batch=global_batch,
+                                 global_step=global_step, sums=sums, train_op=train_op,
+                                 variables=variables, hooks=hooks, init_fn=init_fn)
+
+
+def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, verbose=0,
+                        callbacks=None, synchronous: bool = True, wait_timeout: float = 300.0):
+    """Train on this worker of the cluster in `config`; returns (History, final weights).
+
+    A `ps` task serves and never returns (the launcher kills it when the workers are done).
+    """
+    server = start_server(config)
+    kind, index = config["task"]["type"], config["task"]["index"]
+    if kind == "ps":
+        server.join()
+    workers = len(config["cluster"]["worker"])
+    g = build_graph(spec, v1.train.ClusterSpec(config["cluster"]), index, workers, synchronous,
+                    weights)
+    steps = steps_per_epoch(len(data.x_train), spec.batch_size)
     total_steps = steps * spec.epochs * (1 if synchronous else workers)
     holder = types.SimpleNamespace(stop_training=False)  # what the callbacks see as the model
     # Each worker talks to the ps tasks and to itself only: a worker does not wait for another.
     session_config = v1.ConfigProto(device_filters=["/job:ps", f"/job:worker/task:{index}"])
-    with graph.as_default(), v1.train.MonitoredTrainingSession(
+    with g.graph.as_default(), v1.train.MonitoredTrainingSession(
             master=server.target, is_chief=index == 0,
-            scaffold=v1.train.Scaffold(init_fn=init_fn), config=session_config, hooks=hooks,
+            scaffold=v1.train.Scaffold(init_fn=g.init_fn), config=session_config, hooks=g.hooks,
             save_checkpoint_secs=None, save_summaries_steps=None, log_step_count_steps=None,
             stop_grace_period_secs=1,  # the chief's update thread waits on the next gradients
     ) as session:
         def step(x_train, y_train, idx):  # this worker's shard of the global batch `idx`
             mine = np.array_split(idx, workers)[index]
-            feed = {x: x_train[mine], y: y_train[mine]}
-            if global_batch is not None:
-                feed[global_batch] = len(idx)
-            values, _ = session.run((sums, train_op), feed)
+            feed = {g.x: x_train[mine], g.y: y_train[mine]}
+            if g.global_batch is not None:
+                feed[g.global_batch] = len(idx)
+            values, _ = session.run((g.sums, g.train_op), feed)
             if len(mine):
                 values["loss"] = values["loss"] / np.float32(len(mine))  # the shard's mean
             return values, len(mine)
@@ -163,10 +172,10 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
                            epochs=spec.epochs, seed=spec.seed, check=check, verbose=verbose,
                            callbacks=callbacks)
         deadline = time.monotonic() + wait_timeout
-        while session.run(global_step) < total_steps:  # the other workers' last updates
+        while session.run(g.global_step) < total_steps:  # the other workers' last updates
             if time.monotonic() > deadline:
                 raise TimeoutError(f"worker {index}: the cluster did not reach step "
                                    f"{total_steps} within {wait_timeout:g} s")
             time.sleep(0.05)
-        final = session.run(variables)
+        final = session.run(g.variables)
     return history, final
