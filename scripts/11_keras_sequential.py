@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.compare import compare
+from tfmodels.parity import compare
 from tfmodels.core.data import load_dataset
 from tfmodels.core.logs import new_run_dir
 from tfmodels.core.registry import get_spec

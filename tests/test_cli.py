@@ -57,7 +57,7 @@ def test_compare_prints_the_table_and_the_next_command(capsys, tmp_path):
 
 
 def test_compare_exits_non_zero_when_the_tracks_disagree(capsys, monkeypatch, tmp_path):
-    import tfmodels.compare as cmp
+    import tfmodels.parity as cmp
 
     real_train_tf1 = cmp.train_tf1
 

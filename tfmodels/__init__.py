@@ -6,7 +6,7 @@ Three places, imports pointing one way:
   the epoch loop, checkpoint state, logs, strategy); it imports neither track.
 - `tfmodels.keras_track` (Keras 3) and `tf1_compat` (TF1 graphs): the two tracks, each
   importing only the core.
-- the tools here at the top (`cli`, `compare`, `training`, `sweep`, `convert`, `bench`,
+- the tools here at the top (`cli`, `parity`, `training`, `sweep`, `convert`, `bench`,
   `lessons`, `optimizer_parity`, `table`), which drive both tracks.
 
 The public API:
@@ -28,7 +28,7 @@ _PUBLIC = {
     "get_spec": "tfmodels.core.registry",
     "load_dataset": "tfmodels.core.data",
     "build_model": "tfmodels.keras_track.model",
-    "compare": "tfmodels.compare",
+    "compare": "tfmodels.parity",
 }
 __all__ = list(_PUBLIC)
 

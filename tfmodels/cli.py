@@ -256,7 +256,7 @@ def cmd_convert(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from tfmodels.compare import compare
+    from tfmodels.parity import compare
     from tfmodels.core.logs import new_run_dir
 
     options = _log_options(args)

@@ -69,7 +69,7 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     import tensorflow as tf
     from tensorboard.plugins.hparams import api as hp
 
-    from tfmodels.compare import train_keras, train_tf1
+    from tfmodels.parity import train_keras, train_tf1
 
     if track not in TRACKS:
         raise ValueError(f"unknown track {track!r}; expected one of: {', '.join(TRACKS)}")

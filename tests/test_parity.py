@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tfmodels.compare import compare, parity, train_keras, train_tf1
+from tfmodels.parity import compare, parity, train_keras, train_tf1
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, initial_weights
