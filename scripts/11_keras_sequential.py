@@ -9,11 +9,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.parity import compare
 from tfmodels.core.data import load_dataset
 from tfmodels.core.logs import new_run_dir
 from tfmodels.core.registry import get_spec
 from tfmodels.lessons import lesson_args, strategy_difference
+from tfmodels.parity import compare
 
 args = lesson_args(__doc__)
 data = load_dataset("binary4")

@@ -12,10 +12,10 @@ def compared(tmp_path_factory):
     Returns a function name -> (ParityReport, run_dir); the parity, TensorBoard and CLI tests
     all read the same runs instead of training again.
     """
-    from tfmodels.parity import compare
     from tfmodels.core.data import load_dataset
     from tfmodels.core.logs import new_run_dir
     from tfmodels.core.registry import get_spec
+    from tfmodels.parity import compare
 
     logdir = tmp_path_factory.mktemp("logs")
     cache = {}

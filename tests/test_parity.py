@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from tfmodels.parity import compare, parity, train_keras, train_tf1
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, initial_weights
+from tfmodels.parity import compare, parity, train_keras, train_tf1
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -256,8 +256,8 @@ def cmd_convert(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from tfmodels.parity import compare
     from tfmodels.core.logs import new_run_dir
+    from tfmodels.parity import compare
 
     options = _log_options(args)
     spec, data = _spec_and_data(args)
