@@ -94,8 +94,8 @@ def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous:
         setter = v1.train.replica_device_setter(worker_device=f"/job:worker/task:{index}",
                                                 cluster=cluster)
         with v1.device(setter):
-            x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
-            y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
+            x = v1.placeholder(tf.float32, (None, *spec.input_shape), name="x")
+            y = v1.placeholder(tf.float32, (None, *spec.label_shape), name="y")
             global_step = v1.train.get_or_create_global_step()
             outputs, logits = build_layers(spec, x)
             per_sample = losses.per_sample_loss(spec.loss, y, outputs, logits)
@@ -164,7 +164,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
             return values, len(mine)
 
         def check(xs, ys):
-            xs = check_x(xs, spec.input_dim)
+            xs = check_x(xs, spec.input_shape)
             return xs, check_y(ys, xs, spec.output_dim, spec.loss)
 
         history = fit_loop(holder, step, data.x_train, data.y_train,

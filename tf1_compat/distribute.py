@@ -36,7 +36,7 @@ _VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp", "VarIsInitializedOp",
 
 def _replica_sums(spec, x, y):
     """Outputs, the loss summed over the shard, and each metric's sum."""
-    outputs, logits = build_layers(spec, x)
+    outputs, logits = build_layers(spec, x, training=True)
     loss_sum = tf.reduce_sum(losses.per_sample_loss(spec.loss, y, outputs, logits))
     metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
     return outputs, loss_sum, metric_sums
@@ -134,6 +134,11 @@ class StrategyModel(Model):
         return {"outputs": outputs, "loss": loss, "metric_sums": metrics, "train_op": train_op}
 
 
+# Layers whose state or randomness the towers would each keep apart (batch statistics, dropout
+# counters, recurrent loops): not built per replica here.
+UNSUPPORTED = ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")
+
+
 def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
     """The TF1 model of `spec` on the devices of `plan` (a `tfmodels.core.strategy.Plan`).
 
@@ -143,6 +148,11 @@ def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
     pattern = tf1_pattern_for(plan, pattern)
     if plan.name == "cpu":
         return Model(spec, weights)
+    stateful = [layer.kind for layer in spec.layers if layer.kind in UNSUPPORTED]
+    if stateful:
+        raise ValueError(f"--strategy {plan.name} in the TF1 track takes Dense, Conv2D, pooling, "
+                         f"Flatten and Reshape layers; model {spec.name!r} has {stateful[0]}: "
+                         f"train it with --strategy cpu, or in the Keras track")
     if plan.name in ("gpu", "mirrored"):
         model = TowerModel if pattern == "towers" else StrategyModel
         return model(spec, weights, devices=plan.devices)

@@ -61,16 +61,22 @@ def per_sample_loss(name: str, labels, outputs, logits):
     """One loss value per sample.
 
     Cross-entropies work on the logits (Keras does the same behind a softmax or sigmoid output:
-    it recovers the logits and calls these very ops).
+    it recovers the logits and calls these very ops; with `from_logits` the output is linear and
+    the logits are the outputs). Sparse labels are class numbers.
     """
     if name == "categorical_crossentropy":
         return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    if name == "sparse_categorical_crossentropy":
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.cast(labels, tf.int64), logits=logits)
     if name == "binary_crossentropy":
         return tf.reduce_mean(
             tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=-1
         )
     if name == "mean_squared_error":
         return tf.reduce_mean(tf.square(labels - outputs), axis=-1)
+    if name == "mean_absolute_error":
+        return tf.reduce_mean(tf.abs(labels - outputs), axis=-1)
     raise ValueError(f"no TF1 loss for {name!r}")
 
 
@@ -92,6 +98,11 @@ def metric_sum(name: str, loss: str, labels, outputs):
         predicted = tf.cast(outputs > 0.5, labels.dtype)
         hits = tf.cast(tf.equal(labels, predicted), outputs.dtype)
         return tf.reduce_sum(tf.reduce_mean(hits, axis=-1))
+    if name == "sparse_categorical_accuracy":
+        hits = tf.equal(tf.cast(labels, tf.int64), tf.argmax(outputs, axis=-1))
+        return tf.reduce_sum(tf.cast(hits, outputs.dtype))
     if name == "mae":
         return tf.reduce_sum(tf.reduce_mean(tf.abs(labels - outputs), axis=-1))
+    if name == "mse":
+        return tf.reduce_sum(tf.reduce_mean(tf.square(labels - outputs), axis=-1))
     raise ValueError(f"no TF1 metric {name!r} for loss {loss!r}")

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf1_compat import losses
+from tf1_compat import activations, layers, losses, rnn
 from tf1_compat.activations import ACTIVATIONS
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_batch_size, check_x, check_y
@@ -26,13 +26,14 @@ from tfmodels.core.spec import ModelSpec, initial_weights
 v1 = tf.compat.v1
 
 
-def dense(inputs, units: int, activation: str = "linear", name: str = "dense", seed=None):
+def dense(inputs, units: int, activation="linear", name: str = "dense", seed=None):
     """`activation(inputs @ kernel + bias)`; returns `(outputs, logits)`.
 
     The kernel and bias come from `get_variable` inside `variable_scope(name)`, so they are named
     `<name>/kernel` and `<name>/bias` and can be shared with `reuse`. The bias is added the way
     Keras's TensorFlow backend adds it: `bias_add`, except for a single unit, where Keras falls
     back to a broadcasting `+`. The two ops round their gradients differently in the last bit.
+    `activation` is a name of `ACTIVATIONS` or a function.
     """
     with v1.variable_scope(name):
         kernel = v1.get_variable(
@@ -46,20 +47,100 @@ def dense(inputs, units: int, activation: str = "linear", name: str = "dense", s
         )
         z = tf.matmul(inputs, kernel)
         logits = tf.nn.bias_add(z, bias) if units > 1 else z + bias
-        return ACTIVATIONS[activation](logits), logits
+        activate = ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        return activate(logits), logits
 
 
-def build_layers(spec: ModelSpec, x):
+def _activation(layer):
+    """The layer's activation as a TF function, with its spec's slope (`alpha`, `beta`)."""
+    if layer.activation == "leaky_relu":
+        return lambda z: activations.leaky_relu(z, alpha=layer.alpha)
+    if layer.activation == "swish":
+        return lambda z: activations.swish(z, beta=layer.beta)
+    return ACTIVATIONS[layer.activation]
+
+
+# Each layer kind's TF1 variables (under its scope), in the order `to_keras` takes them.
+TF1_VARIABLES = {
+    "Dense": ("kernel", "bias"), "Conv2D": ("kernel", "bias"),
+    "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
+    "LSTM": ("rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"),
+    "SimpleRNN": ("rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"),
+}
+FORGET_BIAS = 1.0  # TF1's LSTMCell default, added to the forget gate when the cell runs
+
+
+def to_keras(layer, values: list) -> list:
+    """A layer's TF1 variable values as Keras's weights (only the recurrent layers differ:
+    TF1 keeps one kernel over `[x, h]` and its own gate order, `tf1_compat.rnn`)."""
+    if layer.kind == "LSTM":
+        return list(rnn.lstm_to_keras(*values, forget_bias=FORGET_BIAS))
+    if layer.kind == "SimpleRNN":
+        return list(rnn.rnn_to_keras(*values))
+    return list(values)
+
+
+def from_keras(layer, weights: list) -> list:
+    """The inverse of `to_keras`: Keras's weights of a layer as its TF1 variables' values."""
+    if layer.kind == "LSTM":
+        return list(rnn.lstm_from_keras(*weights, forget_bias=FORGET_BIAS))
+    if layer.kind == "SimpleRNN":
+        return list(rnn.rnn_from_keras(*weights))
+    return list(weights)
+
+
+def build_layers(spec: ModelSpec, x, training=False):
     """The spec's layers on `x`: `(outputs, logits)`, the last layer's before its activation.
 
     The one forward pass of the TF1 track: every graph (one device, towers, the v1 strategy, the
-    ps cluster, the optimizer measurements) builds its layers here, in `variable_scope`s
-    `dense_0`, `dense_1`, ... (C19: under `reuse`, a second call shares the first's variables).
+    ps cluster, the optimizer measurements) builds its layers here, each in the `variable_scope`
+    of its name (`dense_0`, `conv2d_1`, ...; C19: under `reuse`, a second call shares the first's
+    variables). Dense layers are `dense` above (Keras's bias add); the others are the
+    `tf.compat.v1.layers` drop-in (`tf1_compat.layers`) and TF1's cells (`tf1_compat.rnn`).
+    `training` (a bool or a boolean tensor) switches dropout and batch normalization; a
+    training batch norm adds its moving-average updates to `UPDATE_OPS`.
     """
     outputs, logits = x, None
     for i, layer in enumerate(spec.layers):
-        outputs, logits = dense(outputs, layer.units, layer.activation, f"dense_{i}",
-                                seed=spec.seed + i)
+        name, kind = layer.name(i), layer.kind
+        if kind == "Dense":
+            outputs, logits = dense(outputs, layer.units, _activation(layer), name,
+                                    seed=spec.seed + i)
+        elif kind == "Conv2D":
+            logits = layers.conv2d(outputs, layer.filters, layer.kernel_size,
+                                   strides=layer.strides, padding=layer.padding, name=name)
+            outputs = _activation(layer)(logits)
+        elif kind == "MaxPooling2D":
+            outputs = layers.max_pooling2d(outputs, layer.pool_size, layer.strides,
+                                           padding=layer.padding, name=name)
+        elif kind == "AveragePooling2D":
+            outputs = layers.average_pooling2d(outputs, layer.pool_size, layer.strides,
+                                               padding=layer.padding, name=name)
+        elif kind == "Flatten":
+            outputs = layers.flatten(outputs, name=name)
+        elif kind == "Reshape":
+            outputs = tf.reshape(outputs, (-1, *layer.target_shape), name=name)
+        elif kind == "Dropout":
+            seed = spec.seed + i if layer.seed is None else layer.seed
+            outputs = layers.dropout(outputs, layer.rate, training=training, name=name,
+                                     keras_seed=seed)  # Keras's masks, call for call
+        elif kind == "BatchNormalization":
+            # not fused: the fused kernel updates the moving variance with the unbiased batch
+            # variance, Keras 3 (and TF1's plain path) with the biased one
+            outputs = layers.batch_normalization(outputs, momentum=layer.momentum,
+                                                 epsilon=layer.epsilon, training=training,
+                                                 fused=False, name=name)
+        elif kind in ("LSTM", "SimpleRNN"):
+            with v1.variable_scope(name):
+                cell = (rnn.LSTMCell(layer.units, forget_bias=FORGET_BIAS) if kind == "LSTM"
+                        else rnn.BasicRNNCell(layer.units))
+                sequence, state = rnn.dynamic_rnn(cell, outputs, dtype=outputs.dtype)
+            outputs = sequence if layer.return_sequences else (
+                state.h if kind == "LSTM" else state)
+        else:
+            raise AssertionError(f"no TF1 layer for {kind}")  # every kind of the spec is above
+        if kind not in ("Dense", "Conv2D"):
+            logits = outputs
     return outputs, logits
 
 
@@ -83,16 +164,29 @@ class Model:
         with self.graph.as_default():
             v1.set_random_seed(spec.seed)
             # C18: a placeholder per input, `None` standing for the batch size.
-            self.x = v1.placeholder(tf.float32, (None, spec.input_dim), name="x")
-            self.y = v1.placeholder(tf.float32, (None, spec.output_dim), name="y")
+            self.x = v1.placeholder(tf.float32, (None, *spec.input_shape), name="x")
+            self.y = v1.placeholder(tf.float32, (None, *spec.label_shape), name="y")
             self.global_step = v1.train.get_or_create_global_step()
             optimizer = make_optimizer(spec.optimizer)
 
             step = self._build_step(optimizer, self.x, self.y)
-            self.outputs = tf.identity(step["outputs"], name="outputs")
-            self.loss, self.train_op = step["loss"], step["train_op"]
-            self._metric_sums = step["metric_sums"]
-            self.variables = v1.trainable_variables()  # kernel, bias, kernel, ... like Keras
+            self.train_op = step["train_op"]
+            self._train_fetches = {"loss": step["loss"], "metric_sums": step["metric_sums"]}
+            # The same layers for inference (evaluate, predict): dropout off, batch norm on its
+            # moving statistics; the variables are the training pass's, through `reuse`.
+            with tf.name_scope("inference"), \
+                    v1.variable_scope(v1.get_variable_scope(), reuse=True):
+                inference = self._build_outputs(self.x, self.y, training=False)
+            self.outputs = tf.identity(inference["outputs"], name="outputs")
+            self.loss, self._metric_sums = inference["loss"], inference["metric_sums"]
+            # Every weight Keras's `get_weights` has, layer by layer, in TF1's layout.
+            by_name = {v.op.name: v for v in v1.global_variables()}
+            self._layer_variables = [
+                [by_name[f"{layer.name(i)}/{suffix}"] for suffix in
+                 TF1_VARIABLES.get(layer.kind, ())]
+                for i, layer in enumerate(spec.layers)]
+            self.variables = [v for vs in self._layer_variables for v in vs]
+            trainable = v1.trainable_variables()
 
             # The same step once more, fed by a tf.data iterator instead of `feed_dict` (C19: the
             # second copy shares the first one's variables through `reuse`).
@@ -103,7 +197,7 @@ class Model:
 
             self._init_ops = [v1.global_variables_initializer(),
                               v1.local_variables_initializer()]
-            self._init_ops.append(after_init(optimizer, self.variables))
+            self._init_ops.append(after_init(optimizer, trainable))
             # `set_weights` feeds new values through placeholders; building these ops once here
             # keeps the graph from growing on every call (and keeps weights out of the GraphDef).
             with tf.name_scope("set_weights"):
@@ -121,18 +215,27 @@ class Model:
             self.session.run(op)
         self.set_weights(initial_weights(spec) if weights is None else weights)
 
-    def _build_step(self, optimizer, x, y) -> dict:
-        """Forward pass, loss, metrics and one optimizer step, for inputs `x` and labels `y`."""
+    def _build_outputs(self, x, y, training) -> dict:
+        """Forward pass, loss and metric sums for inputs `x` and labels `y`."""
         spec = self.spec
-        outputs, logits = build_layers(spec, x)
+        outputs, logits = build_layers(spec, x, training=training)
         with tf.name_scope("loss"):
             loss = losses.mean_loss(losses.per_sample_loss(spec.loss, y, outputs, logits))
         with tf.name_scope("metrics"):
             metric_sums = {m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}
-        with tf.name_scope("train"):
-            train_op = optimizer.minimize(loss, global_step=self.global_step,
+        return {"outputs": outputs, "loss": loss, "metric_sums": metric_sums}
+
+    def _build_step(self, optimizer, x, y) -> dict:
+        """The training pass, its loss and metrics, and one optimizer step after the pass's
+        `UPDATE_OPS` (batch norm's moving averages: the classic TF1 pitfall is to forget them)."""
+        before = set(v1.get_collection(v1.GraphKeys.UPDATE_OPS))
+        step = self._build_outputs(x, y, training=True)
+        updates = [op for op in v1.get_collection(v1.GraphKeys.UPDATE_OPS) if op not in before]
+        with tf.name_scope("train"), tf.control_dependencies(updates):
+            train_op = optimizer.minimize(step["loss"], global_step=self.global_step,
                                           var_list=v1.trainable_variables())
-        return {"outputs": outputs, "loss": loss, "metric_sums": metric_sums,
+        return {"outputs": step["outputs"], "loss": step["loss"],
+                "metric_sums": step["metric_sums"],
                 "train_op": train_op}
 
     def _build_pipeline(self) -> dict:
@@ -148,13 +251,13 @@ class Model:
         tune: autotuning is off (`tfmodels.core.data.untuned`, which says what it cost when on).
         """
         spec, local = self.spec, [v1.GraphKeys.LOCAL_VARIABLES]
-        data_x = v1.Variable(tf.zeros((0, spec.input_dim)), name="x", trainable=False,
-                             collections=local, validate_shape=False, shape=(None, spec.input_dim))
-        data_y = v1.Variable(tf.zeros((0, spec.output_dim)), name="y", trainable=False,
+        data_x = v1.Variable(tf.zeros((0, *spec.input_shape)), name="x", trainable=False,
+                             collections=local, validate_shape=False, shape=(None, *spec.input_shape))
+        data_y = v1.Variable(tf.zeros((0, *spec.label_shape)), name="y", trainable=False,
                              collections=local, validate_shape=False,
-                             shape=(None, spec.output_dim))
-        new_x = v1.placeholder(tf.float32, (None, spec.input_dim), name="new_x")
-        new_y = v1.placeholder(tf.float32, (None, spec.output_dim), name="new_y")
+                             shape=(None, *spec.label_shape))
+        new_x = v1.placeholder(tf.float32, (None, *spec.input_shape), name="new_x")
+        new_y = v1.placeholder(tf.float32, (None, *spec.label_shape), name="new_y")
         order = v1.placeholder(tf.int64, (None,), name="order")
         batch_size = v1.placeholder(tf.int64, (), name="batch_size")
         batches = untuned(tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
@@ -179,28 +282,38 @@ class Model:
         """Training steps so far: the graph's `global_step` (Keras: `optimizer.iterations`)."""
         return int(self.session.run(self.global_step))
 
+    @property
+    def weight_names(self) -> list[str]:
+        """Keras's name of each weight `get_weights` returns: `dense_0/kernel`, ...,
+        `lstm_2/recurrent_kernel`, `batch_normalization_1/moving_mean`."""
+        return self.spec.weight_names()
+
     def get_weights(self) -> list[np.ndarray]:
-        """Kernel and bias of each layer, in Keras's order and shapes."""
-        return self.session.run(self.variables)
+        """Every layer's weights in Keras's order and shapes (kernel, bias, ...; batch norm's
+        moving statistics; a recurrent layer's weights converted from TF1's layout)."""
+        values = iter(self.session.run(self.variables))
+        return [w for layer, vs in zip(self.spec.layers, self._layer_variables)
+                for w in to_keras(layer, [next(values) for _ in vs])]
 
     def set_weights(self, weights) -> None:
-        weights = list(weights)
-        if len(weights) != len(self.variables):
-            raise ValueError(
-                f"expected {len(self.variables)} weight arrays "
-                f"({', '.join(v.op.name for v in self.variables)}), got {len(weights)}"
-            )
-        for v, w in zip(self.variables, weights):
-            if tuple(np.shape(w)) != tuple(v.shape):
-                raise ValueError(
-                    f"weight {v.op.name} has shape {tuple(v.shape)}, got {tuple(np.shape(w))}"
-                )
-        self.session.run(self._assign, dict(zip(self._new_values, weights)))
+        """Weights in Keras's order and shapes (what `get_weights` gives), into the variables."""
+        weights, names = list(weights), self.weight_names
+        if len(weights) != len(names):
+            raise ValueError(f"expected {len(names)} weight arrays ({', '.join(names)}), got "
+                             f"{len(weights)}")
+        for name, shape, w in zip(names, self.spec.weight_shapes(), weights):
+            if tuple(np.shape(w)) != tuple(shape):
+                raise ValueError(f"weight {name} has shape {tuple(shape)}, got "
+                                 f"{tuple(np.shape(w))}")
+        values, given = [], iter(weights)
+        for layer, ws in zip(self.spec.layers, self.spec.layer_weights()):
+            values += from_keras(layer, [next(given) for _ in ws])
+        self.session.run(self._assign, dict(zip(self._new_values, values)))
 
     # --- training and inference --------------------------------------------------------------
 
     def _check_xy(self, x, y):
-        x = check_x(x, self.spec.input_dim)
+        x = check_x(x, self.spec.input_shape)
         return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
 
     def reset_metrics(self) -> None:
@@ -235,8 +348,7 @@ class Model:
             data = self._data
             step = self._data_step
         else:
-            step = {"loss": self.loss, "metric_sums": self._metric_sums,
-                    "train_op": self.train_op}
+            step = {**self._train_fetches, "train_op": self.train_op}
         names = ["loss", *step["metric_sums"]]
         fetches = [step["loss"], *step["metric_sums"].values(), step["train_op"]]
         feeds = [self.x, self.y] if pipeline == "feed_dict" else []
@@ -294,7 +406,7 @@ class Model:
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """The model's outputs for `x`, as one NumPy array (class probabilities for softmax)."""
-        x = check_x(x, self.spec.input_dim)
+        x = check_x(x, self.spec.input_shape)
         batch_size = check_batch_size(batch_size)
         bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
                                   verbose=1 if verbose == "auto" else verbose)

@@ -111,9 +111,8 @@ class TensorBoard(keras.callbacks.Callback):
             self._log_weights(epoch)
 
     def _log_weights(self, epoch):
-        values = self.model.session.run(self.model.variables)
-        for variable, value in zip(self.model.variables, values):
-            layer, name = variable.op.name.rsplit("/", 1)
+        for full_name, value in zip(self.model.weight_names, self.model.get_weights()):
+            layer, name = full_name.rsplit("/", 1)  # Keras's names, as the Keras track tags
             self._train.add_summary(histogram_pb(weight_tag(layer, name), value)
                                     .SerializeToString(), global_step=epoch)
         self._train.flush()

@@ -2,7 +2,7 @@
 
 This is what migrating a TF1 model to Keras needs: variables are matched by the spec, layer by
 layer (`dense_<i>/kernel`, `dense_<i>/bias` in TF1; the i-th `Dense` layer's kernel and bias in
-Keras), and every name and shape is checked before anything is written. Only the weights move;
+Keras; a recurrent layer's TF1 kernel over `[x, h]` split and its gates reordered), and every name and shape is checked before anything is written. Only the weights move;
 optimizer state stays behind, so a converted model predicts the same but starts training anew.
 
 Nothing is executed or unpickled from the files read: TF1 checkpoints are read with
@@ -22,9 +22,26 @@ from tfmodels.core.training_state import STATE_FILE, load_state
 FORMATS = (".keras", ".weights.h5")
 
 
-def tf1_names(spec: ModelSpec) -> list[str]:
-    """TF1 variable names in Keras's `get_weights()` order."""
-    return [f"dense_{i}/{part}" for i in range(len(spec.layers)) for part in ("kernel", "bias")]
+def tf1_variables(spec: ModelSpec) -> list[tuple[str, tuple]]:
+    """The TF1 track's variables of `spec` (name, shape), layer by layer in Keras's order;
+    a recurrent layer's in TF1's layout (`tf1_compat.model.to_keras` converts)."""
+    from tf1_compat.model import TF1_VARIABLES, from_keras
+
+    found, shapes = [], iter(spec.weight_shapes())
+    for i, (layer, ws) in enumerate(zip(spec.layers, spec.layer_weights())):
+        tf1 = from_keras(layer, [np.zeros(next(shapes), np.float32) for _ in ws])
+        found += [(f"{layer.name(i)}/{suffix}", np.shape(v))
+                  for suffix, v in zip(TF1_VARIABLES.get(layer.kind, ()), tf1)]
+    return found
+
+
+def _to_keras(spec: ModelSpec, values: list) -> list[np.ndarray]:
+    from tf1_compat.model import TF1_VARIABLES, to_keras
+
+    given, weights = iter(values), []
+    for layer in spec.layers:
+        weights += to_keras(layer, [next(given) for _ in TF1_VARIABLES.get(layer.kind, ())])
+    return weights
 
 
 def _spec_from_folder(folder: str, track: str, model: str | None) -> tuple[ModelSpec, str]:
@@ -44,11 +61,11 @@ def _spec_from_folder(folder: str, track: str, model: str | None) -> tuple[Model
     return spec, os.path.join(folder, state.weights)
 
 
-def _check_shapes(spec: ModelSpec, shapes: dict, source: str) -> None:
-    for name, expected in zip(tf1_names(spec), spec.weight_shapes()):
+def _check_shapes(expected_shapes: list, shapes: dict, source: str, spec: ModelSpec) -> None:
+    for name, expected in expected_shapes:
         if name not in shapes:
             raise ValueError(f"{source} has no variable {name} (model {spec.name!r} expects "
-                             f"{len(spec.layers)} dense layers)")
+                             f"{len(expected_shapes)} weight arrays)")
         if tuple(shapes[name]) != tuple(expected):
             raise ValueError(f"variable {name} has shape {tuple(shapes[name])} in {source}; "
                              f"model {spec.name!r} expects {tuple(expected)}")
@@ -64,8 +81,9 @@ def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
     except (tf.errors.OpError, ValueError) as e:
         raise ValueError(f"cannot read TF1 checkpoint {source!r} "
                          f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
-    _check_shapes(spec, shapes, f"TF1 checkpoint {source!r}")
-    return [reader.get_tensor(name) for name in tf1_names(spec)]
+    expected = tf1_variables(spec)
+    _check_shapes(expected, shapes, f"TF1 checkpoint {source!r}", spec)
+    return _to_keras(spec, [reader.get_tensor(name) for name, _ in expected])
 
 
 def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.ndarray]]:
@@ -91,11 +109,13 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
     except (OSError, KeyError) as e:
         raise ValueError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
                          f"{' '.join(str(e).split())[:160]})") from None
-    shapes = {name: np.shape(w) for name, w in zip(tf1_names(spec), weights)}
-    _check_shapes(spec, shapes, f"Keras file {source!r}")
-    if len(weights) != len(tf1_names(spec)):
+    names = spec.weight_names()
+    shapes = {name: np.shape(w) for name, w in zip(names, weights)}
+    _check_shapes(list(zip(names, spec.weight_shapes())), shapes, f"Keras file {source!r}",
+                  spec)
+    if len(weights) != len(names):
         raise ValueError(f"Keras file {source!r} has {len(weights)} weight arrays; model "
-                         f"{spec.name!r} has {len(tf1_names(spec))}")
+                         f"{spec.name!r} has {len(names)}")
     return spec, weights
 
 

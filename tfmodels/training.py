@@ -31,7 +31,7 @@ import tfmodels.keras_track.distribute
 import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import check_x, check_y
-from tfmodels.core.data import Data
+from tfmodels.core.data import Data, for_spec
 from tfmodels.core.logs import LogOptions, new_run_dir
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
@@ -223,7 +223,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose,
                                       synchronous)
     # Refuse bad data before anything is built or written.
-    x = check_x(data.x_train, spec.input_dim)
+    data = for_spec(data, spec)
+    x = check_x(data.x_train, spec.input_shape)
     check_y(data.y_train, x, spec.output_dim, spec.loss)
     model = build(track, spec, weights, plan=strategy, tf1_pattern=tf1_pattern,
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution,
@@ -252,6 +253,7 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose,
         log_dir = os.path.join(new_run_dir(log_root, spec.name), "tf1")
     if log_dir:
         log_text(log_dir, plan)
+    data = for_spec(data, spec)
     history, final = tf1_compat.cluster.train_between_graph(
         spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous)
     with tf1_compat.model.Model(spec, final) as model:  # the trained weights, in a local graph

@@ -28,14 +28,20 @@ def _numbers(a, what: str) -> np.ndarray:
     return arr
 
 
-def check_x(x, input_dim: int, what: str = "x") -> np.ndarray:
-    """`x` must be (samples, input_dim) finite numbers; returns it as a float32 array."""
+def check_x(x, input_shape, what: str = "x") -> np.ndarray:
+    """`x` must be (samples, *input_shape) finite numbers; returns it as a float32 array.
+
+    `input_shape` is one sample's shape (an int n for `(n,)`)."""
+    expected = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
     shape = _shape(x)
-    if len(shape) != 2 or shape[1] != input_dim:
-        rank = f" (rank {len(shape)}, expected 2)" if len(shape) != 2 else ""
+    if len(shape) != len(expected) + 1 or shape[1:] != expected:
+        rank = (f" (rank {len(shape)}, expected {len(expected) + 1})"
+                if len(shape) != len(expected) + 1 else "")
+        per_sample = (f"{expected[0]} features per sample" if len(expected) == 1
+                      else f"samples of shape {expected}")
         raise ValueError(
-            f"{what} has shape {shape}{rank}, but the model expects (None, {input_dim}): "
-            f"{input_dim} features per sample, batch axis first"
+            f"{what} has shape {shape}{rank}, but the model expects "
+            f"{(None, *expected)}: {per_sample}, batch axis first"
         )
     if shape[0] == 0:
         raise ValueError(f"{what} is empty: shape {shape}; give at least one sample")
@@ -43,8 +49,22 @@ def check_x(x, input_dim: int, what: str = "x") -> np.ndarray:
 
 
 def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
-    """Labels must match the model's output: one-hot for categorical losses, 0/1 for binary."""
+    """Labels must match the model's output: one-hot for categorical losses, 0/1 for binary,
+    class numbers 0..output_dim-1 (shape (samples,) or (samples, 1)) for sparse categorical."""
     shape = _shape(y)
+    if loss == "sparse_categorical_crossentropy":
+        if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
+            raise ValueError(f"{what} has shape {shape}, but {loss} takes class numbers, shaped "
+                             f"(samples,) or (samples, 1)")
+        if shape[0] != len(x):
+            raise ValueError(f"x has {len(x)} samples but {what} has {shape[0]}; they must "
+                             f"match")
+        y = _numbers(y, what).reshape(-1)
+        bad = np.flatnonzero((y != np.round(y)) | (y < 0) | (y >= output_dim))
+        if bad.size:
+            raise ValueError(f"{what} must hold class numbers 0..{output_dim - 1} for {loss}; "
+                             f"sample {bad[0]} is {y[bad[0]]!r}")
+        return y
     if len(shape) != 2 or shape[1] != output_dim:
         hint = ""
         if loss == "categorical_crossentropy" and len(shape) == 1:

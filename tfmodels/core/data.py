@@ -160,6 +160,26 @@ def load_dataset(name: str, seed: int = 0, path: str | None = None) -> Data:
     return DATASETS[name][1](seed, path)
 
 
+def for_spec(data: Data, spec) -> Data:
+    """`data` as `spec` takes it: each sample reshaped to `spec.input_shape` (the 8x8 digits as
+    images `(8, 8, 1)` or as 8 rows of 8 `(8, 8)`), and one-hot labels as class numbers for a
+    sparse loss. One line where the sizes do not fit."""
+    x_train, y_train, x_val, y_val = data
+    shape = tuple(spec.input_shape)
+    if tuple(np.shape(x_train)[1:]) != shape:
+        size = int(np.prod(np.shape(x_train)[1:]))
+        if size != int(np.prod(shape)):
+            raise ValueError(f"data set {spec.dataset!r} has samples of shape "
+                             f"{tuple(np.shape(x_train)[1:])} ({size} numbers); model "
+                             f"{spec.name!r} takes input_shape {shape}")
+        x_train = np.reshape(x_train, (-1, *shape))
+        x_val = np.reshape(x_val, (-1, *shape))
+    if spec.sparse_labels and np.ndim(y_train) == 2 and np.shape(y_train)[1] > 1:
+        y_train = np.argmax(y_train, axis=1).astype(np.float32)
+        y_val = np.argmax(y_val, axis=1).astype(np.float32)
+    return Data(x_train, y_train, x_val, y_val)
+
+
 # --- batching: the one helper that feeds both tracks -------------------------------------------
 
 def steps_per_epoch(num_samples: int, batch_size: int) -> int:

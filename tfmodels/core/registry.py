@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from tfmodels.core.data import DATASETS
-from tfmodels.core.spec import LayerSpec, ModelSpec, OptimizerSpec
+from tfmodels.core.spec import (
+    LSTM,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    LayerSpec,
+    MaxPooling2D,
+    ModelSpec,
+    OptimizerSpec,
+)
 
 MODELS = {
     spec.name: spec
@@ -56,6 +67,83 @@ MODELS = {
             dataset="binary4",
             input_dim=DATASETS["binary4"][0],
         ),
+        ModelSpec(
+            name="digits_cnn",
+            description="the 8x8 digits as images: Conv2D(8, 3, same, relu) -> MaxPooling2D "
+                        "-> Flatten -> Dropout(0.25) -> Dense(10, softmax), adam",
+            layers=(Conv2D(8, (3, 3), padding="same", activation="relu"), MaxPooling2D((2, 2)),
+                    Flatten(), Dropout(0.25), Dense(10, "softmax")),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
+            metrics=("accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits",
+            input_shape=(8, 8, 1),
+        ),
+        ModelSpec(
+            name="digits_bn_mlp",
+            description="Dense(64, relu) -> BatchNormalization -> Dense(10, softmax), sgd 0.05",
+            layers=(Dense(64, "relu"), BatchNormalization(), Dense(10, "softmax")),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("sgd", {"learning_rate": 0.05}),
+            metrics=("accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits",
+            input_dim=DATASETS["digits"][0],
+        ),
+        ModelSpec(
+            name="digits_lstm",
+            description="the 8x8 digits read row by row: LSTM(32) over 8 steps of 8 pixels -> "
+                        "Dense(10, softmax), sparse labels, adam",
+            layers=(LSTM(32), Dense(10, "softmax")),
+            loss="sparse_categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.01}),
+            metrics=("sparse_categorical_accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits",
+            input_shape=(8, 8),
+        ),
+        ModelSpec(
+            name="spiral_leaky",
+            description="the spiral with Leaky ReLU (slope 0.1): Dense(64) -> Dense(3, "
+                        "softmax), adam",
+            layers=(Dense(64, "leaky_relu", alpha=0.1), Dense(3, "softmax")),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
+            metrics=("accuracy",),
+            batch_size=32,
+            epochs=15,
+            dataset="spiral",
+            input_dim=DATASETS["spiral"][0],
+        ),
+        ModelSpec(
+            name="spiral_swish",
+            description="the spiral with swish: Dense(64, swish) -> Dense(3) on logits, adam",
+            layers=(Dense(64, "swish"), Dense(3, "linear")),
+            loss="categorical_crossentropy",
+            from_logits=True,
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
+            metrics=("accuracy",),
+            batch_size=32,
+            epochs=15,
+            dataset="spiral",
+            input_dim=DATASETS["spiral"][0],
+        ),
+        ModelSpec(
+            name="sine_l1",
+            description="the sine model trained with L1 (mean absolute error) instead of L2",
+            layers=(LayerSpec(64, "relu"), LayerSpec(64, "relu"), LayerSpec(1, "linear")),
+            loss="mean_absolute_error",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
+            metrics=("mse",),
+            batch_size=32,
+            epochs=20,
+            dataset="sine",
+            input_dim=DATASETS["sine"][0],
+        ),
     )
 }
 
@@ -75,4 +163,8 @@ def get_spec(name: str, **overrides) -> ModelSpec:
                 f"unknown dataset {ds!r}; expected one of: {', '.join(sorted(DATASETS))}"
             )
         changes["input_dim"] = DATASETS[ds][0]
+        if len(spec.input_shape) > 1:  # images or sequences: the other data set's, reshaped
+            side = int(round(DATASETS[ds][0] ** 0.5))
+            changes["input_shape"] = (side, side, 1) if len(spec.input_shape) == 3 \
+                else (side, side)
     return spec.replace(**changes) if changes else spec

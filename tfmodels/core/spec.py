@@ -1,7 +1,8 @@
 """One model description that both tracks build from.
 
-A `ModelSpec` says everything a model is: its dense layers (units and activation), its loss, its
-optimizer with every hyper-parameter spelled out, its metrics, how it is trained (batch size,
+A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPooling2D`,
+`AveragePooling2D`, `Flatten`, `Reshape`, `Dropout`, `BatchNormalization`, `LSTM`, `SimpleRNN`,
+named and parametrised as in Keras), its loss, its optimizer with every hyper-parameter spelled out, its metrics, how it is trained (batch size,
 epochs, seed) and on which data set. `tfmodels.keras_track.model.build_model` turns it into a Keras
 3 `Sequential`; `tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a
 number of its own: defaults live here, and they are Keras's defaults."""
@@ -13,9 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax", "tanh")
-LOSSES = ("categorical_crossentropy", "binary_crossentropy", "mean_squared_error")
-METRICS = ("accuracy", "mae")
+ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax")
+LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+          "mean_squared_error", "mean_absolute_error")
+METRICS = ("accuracy", "sparse_categorical_accuracy", "mae", "mse")
+# Losses on class probabilities, and the output activation each expects (with `from_logits`,
+# a linear output instead).
+CLASSIFIER_OUTPUTS = {"categorical_crossentropy": "softmax",
+                      "sparse_categorical_crossentropy": "softmax",
+                      "binary_crossentropy": "sigmoid"}
 
 # Keras 3's defaults for each optimizer; a spec may override any of them. "sgd" is gradient
 # descent, with `momentum` (and `nesterov`) when those are set. How each maps onto TF1's
@@ -50,17 +57,347 @@ def _one_of(kind: str, value: str, valid) -> str:
     return value
 
 
+def _positive_int(layer: str, name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{layer} {name} must be a positive integer, got {value!r}")
+    return value
+
+
+def _pair(layer: str, name: str, value) -> tuple[int, int]:
+    """An int or a pair of ints, as Keras takes `kernel_size`, `strides`, `pool_size`."""
+    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in pair)):
+        raise ValueError(f"{layer} {name} must be a positive integer or a pair of them, "
+                         f"got {value!r}")
+    return tuple(pair)
+
+
+def _padding(layer: str, value) -> str:
+    if value not in ("valid", "same"):
+        raise ValueError(f"{layer} padding must be 'valid' or 'same', got {value!r}")
+    return value
+
+
+def _conv_size(size: int, kernel: int, stride: int, padding: str) -> int:
+    """TensorFlow's output size of a convolution or pooling window along one axis."""
+    if padding == "same":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1
+
+
 @dataclass(frozen=True)
-class LayerSpec:
-    """A dense layer: `activation(x @ kernel + bias)` with `units` outputs."""
+class Weight:
+    """One weight array of a layer, in Keras's `get_weights()` order and shape."""
+
+    name: str  # Keras's name: kernel, bias, gamma, moving_mean, recurrent_kernel, ...
+    shape: tuple
+    init: str  # glorot_uniform, zeros, ones, orthogonal, unit_forget_bias
+    fans: tuple = (0, 0)  # (fan_in, fan_out) for glorot_uniform
+    trainable: bool = True
+
+
+class _Layer:
+    """What every layer kind of a spec can say: its output shape for an input shape (a one-line
+    error where it does not fit) and its weights. Shapes leave out the batch axis."""
+
+    kind = ""
+    prefix = ""  # Keras's (and TF1's) snake-case name of the kind: dense, conv2d, ...
+
+    def name(self, index: int) -> str:
+        """The layer's name in both tracks: `<prefix>_<index>` (`dense_0`, `conv2d_1`, ...), a
+        TF1 `variable_scope` and a Keras layer name alike."""
+        return f"{self.prefix}_{index}"
+
+    def output_shape(self, shape: tuple) -> tuple:
+        return shape
+
+    def weights(self, shape: tuple) -> list[Weight]:
+        return []
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **{f.name: getattr(self, f.name)
+                                      for f in dataclasses.fields(self)}}
+
+    def _needs_rank(self, shape: tuple, rank: int, what: str) -> None:
+        if len(shape) != rank:
+            raise ValueError(f"{self.kind} needs inputs shaped {what} per sample, got "
+                             f"{tuple(shape)}")
+
+
+@dataclass(frozen=True)
+class Dense(_Layer):
+    """`activation(x @ kernel + bias)` with `units` outputs, on the last axis.
+
+    `alpha` is leaky ReLU's slope below 0 (Keras's `LeakyReLU` default 0.2 in the notes' sense;
+    Keras 3's `negative_slope`), `beta` swish's `x * sigmoid(beta x)`; both are ignored by the
+    other activations.
+    """
 
     units: int
     activation: str = "linear"
+    alpha: float = 0.2
+    beta: float = 1.0
+    kind = "Dense"
+    prefix = "dense"
 
     def __post_init__(self):
-        if not isinstance(self.units, int) or self.units < 1:
+        if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 1:
             raise ValueError(f"layer units must be a positive integer, got {self.units!r}")
         _one_of("activation", self.activation, ACTIVATIONS)
+        if not 0.0 <= self.alpha < 1.0:
+            raise ValueError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "
+                             f"{self.alpha!r}")
+        if not self.beta > 0:
+            raise ValueError(f"Dense beta (swish) must be > 0, got {self.beta!r}")
+
+    def output_shape(self, shape):
+        if not shape:
+            raise ValueError("Dense needs at least one feature axis, got a scalar per sample")
+        return (*shape[:-1], self.units)
+
+    def weights(self, shape):
+        fan_in = shape[-1]
+        return [Weight("kernel", (fan_in, self.units), "glorot_uniform", (fan_in, self.units)),
+                Weight("bias", (self.units,), "zeros")]
+
+    def to_dict(self):  # the slopes only where they mean something
+        d = {"kind": self.kind, "units": self.units, "activation": self.activation}
+        if self.activation == "leaky_relu":
+            d["alpha"] = self.alpha
+        if self.activation == "swish":
+            d["beta"] = self.beta
+        return d
+
+
+LayerSpec = Dense  # the name of a dense layer's spec before there were other kinds
+
+
+@dataclass(frozen=True)
+class Conv2D(_Layer):
+    """A 2-D convolution over `(height, width, channels)` (channels last), as `keras.layers.
+    Conv2D`: `filters` kernels of `kernel_size`, moved by `strides`, `padding` valid or same."""
+
+    filters: int
+    kernel_size: tuple = (3, 3)
+    strides: tuple = (1, 1)
+    padding: str = "valid"
+    activation: str = "linear"
+    kind = "Conv2D"
+    prefix = "conv2d"
+
+    def __post_init__(self):
+        _positive_int("Conv2D", "filters", self.filters)
+        object.__setattr__(self, "kernel_size", _pair("Conv2D", "kernel_size", self.kernel_size))
+        object.__setattr__(self, "strides", _pair("Conv2D", "strides", self.strides))
+        _padding("Conv2D", self.padding)
+        _one_of("activation", self.activation, ACTIVATIONS)
+
+    def output_shape(self, shape):
+        self._needs_rank(shape, 3, "(height, width, channels)")
+        h, w = (_conv_size(n, k, s, self.padding)
+                for n, k, s in zip(shape[:2], self.kernel_size, self.strides))
+        if h < 1 or w < 1:
+            raise ValueError(f"Conv2D kernel_size {self.kernel_size} does not fit inputs "
+                             f"{tuple(shape)} with padding 'valid'")
+        return (h, w, self.filters)
+
+    def weights(self, shape):
+        kh, kw = self.kernel_size
+        kernel = (kh, kw, shape[-1], self.filters)
+        return [Weight("kernel", kernel, "glorot_uniform",
+                       (kh * kw * shape[-1], kh * kw * self.filters)),
+                Weight("bias", (self.filters,), "zeros")]
+
+
+@dataclass(frozen=True)
+class _Pooling2D(_Layer):
+    pool_size: tuple = (2, 2)
+    strides: tuple | None = None  # None: the pool size, as in Keras
+    padding: str = "valid"
+
+    def __post_init__(self):
+        object.__setattr__(self, "pool_size", _pair(self.kind, "pool_size", self.pool_size))
+        strides = self.pool_size if self.strides is None else self.strides
+        object.__setattr__(self, "strides", _pair(self.kind, "strides", strides))
+        _padding(self.kind, self.padding)
+
+    def output_shape(self, shape):
+        self._needs_rank(shape, 3, "(height, width, channels)")
+        h, w = (_conv_size(n, k, s, self.padding)
+                for n, k, s in zip(shape[:2], self.pool_size, self.strides))
+        if h < 1 or w < 1:
+            raise ValueError(f"{self.kind} pool_size {self.pool_size} does not fit inputs "
+                             f"{tuple(shape)} with padding 'valid'")
+        return (h, w, shape[2])
+
+
+@dataclass(frozen=True)
+class MaxPooling2D(_Pooling2D):
+    """The largest value of each window, per channel."""
+
+    kind = "MaxPooling2D"
+    prefix = "max_pooling2d"
+
+
+@dataclass(frozen=True)
+class AveragePooling2D(_Pooling2D):
+    """The mean of each window, per channel."""
+
+    kind = "AveragePooling2D"
+    prefix = "average_pooling2d"
+
+
+@dataclass(frozen=True)
+class Flatten(_Layer):
+    """All of a sample's axes as one."""
+
+    kind = "Flatten"
+    prefix = "flatten"
+
+    def output_shape(self, shape):
+        return (int(np.prod(shape, dtype=np.int64)),)
+
+
+@dataclass(frozen=True)
+class Reshape(_Layer):
+    """A sample's numbers in another shape of the same size."""
+
+    target_shape: tuple = ()
+    kind = "Reshape"
+    prefix = "reshape"
+
+    def __post_init__(self):
+        target = tuple(self.target_shape) if isinstance(self.target_shape, (list, tuple)) \
+            else None
+        if not target or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                 for v in target):
+            raise ValueError(f"Reshape target_shape must be a list of positive integers, got "
+                             f"{self.target_shape!r}")
+        object.__setattr__(self, "target_shape", target)
+
+    def output_shape(self, shape):
+        if np.prod(shape) != np.prod(self.target_shape):
+            raise ValueError(f"Reshape target_shape {self.target_shape} holds "
+                             f"{int(np.prod(self.target_shape))} numbers, its inputs "
+                             f"{tuple(shape)} hold {int(np.prod(shape))}")
+        return self.target_shape
+
+
+@dataclass(frozen=True)
+class Dropout(_Layer):
+    """While training, each input is zeroed with probability `rate` and the rest scaled by
+    1 / (1 - rate); at inference it passes unchanged. Masks are drawn from `seed` (default: the
+    spec's seed plus the layer's index), the same in both tracks."""
+
+    rate: float = 0.5
+    seed: int | None = None
+    kind = "Dropout"
+    prefix = "dropout"
+
+    def __post_init__(self):
+        if isinstance(self.rate, bool) or not isinstance(self.rate, (int, float)) \
+                or not 0.0 <= self.rate < 1.0:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"Dropout seed must be a non-negative integer, got {self.seed!r}")
+
+
+@dataclass(frozen=True)
+class BatchNormalization(_Layer):
+    """Normalises each feature (the last axis) by the batch's mean and variance while training,
+    by the moving ones at inference; `gamma` scales and `beta` shifts. Keras's defaults."""
+
+    momentum: float = 0.99
+    epsilon: float = 1e-3
+    kind = "BatchNormalization"
+    prefix = "batch_normalization"
+
+    def __post_init__(self):
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"BatchNormalization momentum must be in [0, 1), got "
+                             f"{self.momentum!r}")
+        if not self.epsilon > 0:
+            raise ValueError(f"BatchNormalization epsilon must be > 0, got {self.epsilon!r}")
+
+    def weights(self, shape):
+        if not shape:
+            raise ValueError("BatchNormalization needs at least one feature axis")
+        n = (shape[-1],)
+        return [Weight("gamma", n, "ones"), Weight("beta", n, "zeros"),
+                Weight("moving_mean", n, "zeros", trainable=False),
+                Weight("moving_variance", n, "ones", trainable=False)]
+
+
+@dataclass(frozen=True)
+class SimpleRNN(_Layer):
+    """`h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)` over `(steps, features)`;
+    the last `h` (or every step's, with `return_sequences`)."""
+
+    units: int
+    return_sequences: bool = False
+    kind = "SimpleRNN"
+    prefix = "simple_rnn"
+
+    def __post_init__(self):
+        _positive_int(self.kind, "units", self.units)
+        if not isinstance(self.return_sequences, bool):
+            raise ValueError(f"{self.kind} return_sequences must be true or false, got "
+                             f"{self.return_sequences!r}")
+
+    def output_shape(self, shape):
+        self._needs_rank(shape, 2, "(steps, features)")
+        return (shape[0], self.units) if self.return_sequences else (self.units,)
+
+    def weights(self, shape):
+        u = self.units
+        return [Weight("kernel", (shape[-1], u), "glorot_uniform", (shape[-1], u)),
+                Weight("recurrent_kernel", (u, u), "orthogonal"),
+                Weight("bias", (u,), "zeros")]
+
+
+@dataclass(frozen=True)
+class LSTM(SimpleRNN):
+    """Keras's LSTM: gates i, f, c, o from one kernel and one recurrent kernel of 4 x units;
+    the forget gate's bias starts at 1 (`unit_forget_bias`)."""
+
+    kind = "LSTM"
+    prefix = "lstm"
+
+    def weights(self, shape):
+        u = self.units
+        return [Weight("kernel", (shape[-1], 4 * u), "glorot_uniform", (shape[-1], 4 * u)),
+                Weight("recurrent_kernel", (u, 4 * u), "orthogonal"),
+                Weight("bias", (4 * u,), "unit_forget_bias")]
+
+
+LAYER_KINDS = {cls.kind: cls for cls in (Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten,
+                                         Reshape, Dropout, BatchNormalization, SimpleRNN, LSTM)}
+
+
+def layer_from_dict(d: dict, where: str = "layer"):
+    """A layer from its dict (`{"kind": "Dense", "units": 10, ...}`); one line naming the field
+    where it is wrong."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be an object with a 'kind', got {d!r}")
+    kind = d.get("kind")
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"{where}: unknown layer kind {kind!r}; expected one of: "
+                         f"{', '.join(LAYER_KINDS)}")
+    cls = LAYER_KINDS[kind]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - set(fields) - {"kind"})
+    if unknown:
+        raise ValueError(f"{where} ({kind}): unknown field(s) {unknown}; expected some of: "
+                         f"{', '.join(fields)}")
+    missing = [name for name, f in fields.items() if name not in d
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ValueError(f"{where} ({kind}): missing {', '.join(repr(m) for m in missing)}")
+    try:
+        return cls(**{k: v for k, v in d.items() if k != "kind"})
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None
 
 
 @dataclass(frozen=True)
@@ -101,67 +438,218 @@ class OptimizerSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A whole model: architecture, loss, optimizer, metrics, training settings and data."""
+    """A whole model: architecture, loss, optimizer, metrics, training settings and data.
+
+    `input_shape` is one sample's shape (no batch axis); `input_dim=n` is short for
+    `input_shape=(n,)`. `from_logits=True` puts a classifier's softmax or sigmoid into the loss
+    (the last layer is then linear), as Keras's losses take it.
+    """
 
     name: str
     layers: tuple
     loss: str
     optimizer: OptimizerSpec
     dataset: str
-    input_dim: int
+    input_dim: int | None = None
     metrics: tuple = ()
     batch_size: int = 32
     epochs: int = 1
     seed: int = 0
     description: str = ""
+    input_shape: tuple | None = None
+    from_logits: bool = False
 
     def __post_init__(self):
         if not self.layers:
             raise ValueError(f"model {self.name!r} has no layers")
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if self.input_shape is None:
+            if self.input_dim is None:
+                raise ValueError(f"model {self.name!r} needs input_shape (or input_dim)")
+            object.__setattr__(self, "input_shape", (self.input_dim,))
+        shape = tuple(self.input_shape) if isinstance(self.input_shape, (list, tuple)) else ()
+        if not shape or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                for v in shape):
+            raise ValueError(f"input_shape must be a list of positive integers, got "
+                             f"{self.input_shape!r}")
+        object.__setattr__(self, "input_shape", shape)
+        object.__setattr__(self, "input_dim", int(np.prod(shape)))
         _one_of("loss", self.loss, LOSSES)
         for m in self.metrics:
             _one_of("metric", m, METRICS)
-        if "accuracy" in self.metrics and self.loss == "mean_squared_error":
-            raise ValueError(
-                "metric 'accuracy' needs a cross-entropy loss; use 'mae' for regression"
-            )
-        for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs),
-                             ("input_dim", self.input_dim)):
-            if not isinstance(value, int) or value < 1:
+        for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{label} must be a positive integer, got {value!r}")
-        last = self.layers[-1].activation
-        if self.loss == "categorical_crossentropy" and last != "softmax":
-            raise ValueError("categorical_crossentropy expects a softmax output layer")
-        if self.loss == "binary_crossentropy" and (last != "sigmoid" or self.layers[-1].units != 1):
-            raise ValueError("binary_crossentropy expects a 1-unit sigmoid output layer")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, _Layer):
+                raise ValueError(f"layer {i} is not a layer spec: {layer!r}")
+            if getattr(layer, "activation", None) == "step":
+                raise ValueError(f"layer {i} ({layer.kind}) uses activation 'step', which has "
+                                 f"no gradient: nothing before or in it could train; use "
+                                 f"'sigmoid' or 'relu'")
+        shapes = self.layer_shapes()  # one line where a layer does not fit its input
+        self._check_output(shapes[-1])
+
+    def _check_output(self, out: tuple) -> None:
+        last = self.layers[-1]
+        activation = getattr(last, "activation", None)
+        where = f"the output layer ({last.kind}, output {out})"
+        if self.loss in CLASSIFIER_OUTPUTS:
+            expected = "linear" if self.from_logits else CLASSIFIER_OUTPUTS[self.loss]
+            if activation != expected:
+                logits = " with from_logits" if self.from_logits else ""
+                raise ValueError(f"{self.loss}{logits} expects a {expected} output layer; "
+                                 f"{where} has activation {activation!r}")
+            if self.loss == "binary_crossentropy" and out[-1] != 1:
+                raise ValueError(f"binary_crossentropy expects a 1-unit output layer; {where}")
+        elif self.from_logits:
+            raise ValueError(f"from_logits applies to cross-entropy losses, not {self.loss}")
+        if len(out) != 1:
+            raise ValueError(f"{where} must give one vector per sample; add a Flatten (or an "
+                             f"LSTM without return_sequences) before it")
+        if "accuracy" in self.metrics and self.loss not in ("categorical_crossentropy",
+                                                            "binary_crossentropy"):
+            raise ValueError(f"metric 'accuracy' needs categorical or binary cross-entropy, "
+                             f"not {self.loss}; use 'sparse_categorical_accuracy' or 'mae'")
+        if "sparse_categorical_accuracy" in self.metrics and \
+                self.loss != "sparse_categorical_crossentropy":
+            raise ValueError("metric 'sparse_categorical_accuracy' needs the loss "
+                             "sparse_categorical_crossentropy")
 
     @property
     def output_dim(self) -> int:
-        return self.layers[-1].units
+        return self.layer_shapes()[-1][-1]
+
+    @property
+    def sparse_labels(self) -> bool:
+        """Labels are class numbers, not one-hot rows."""
+        return self.loss == "sparse_categorical_crossentropy"
+
+    @property
+    def label_shape(self) -> tuple:
+        """One sample's label: `()` for class numbers, `(output_dim,)` otherwise."""
+        return () if self.sparse_labels else (self.output_dim,)
 
     def replace(self, **changes) -> ModelSpec:
         """A copy with some fields changed (and validated again)."""
+        if "input_dim" in changes and "input_shape" not in changes:
+            changes["input_shape"] = None
         return dataclasses.replace(self, **changes)
+
+    def layer_shapes(self) -> list[tuple]:
+        """Each layer's output shape (no batch axis); one line where a layer cannot take what
+        the layer before gives it."""
+        shapes, shape = [], self.input_shape
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except ValueError as e:
+                before = f"layer {i - 1} ({self.layers[i - 1].kind})" if i else "the input"
+                raise ValueError(f"layer {i} ({layer.kind}) does not fit what {before} gives: "
+                                 f"{e}") from None
+            shapes.append(tuple(shape))
+        return shapes
+
+    def layer_weights(self) -> list[list[Weight]]:
+        """Each layer's weights, in Keras's order."""
+        ins = [self.input_shape, *self.layer_shapes()[:-1]]
+        return [layer.weights(shape) for layer, shape in zip(self.layers, ins)]
+
+    def weight_names(self) -> list[str]:
+        """Each weight's name in Keras's `get_weights()` order: `dense_0/kernel`, ...,
+        `batch_normalization_1/moving_mean`, `lstm_2/recurrent_kernel` (TF1's where it keeps
+        the same array, e.g. `dense_0/kernel`)."""
+        return [f"{layer.name(i)}/{w.name}"
+                for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights()))
+                for w in ws]
 
     def weight_shapes(self) -> list[tuple[int, ...]]:
         """Shapes in Keras's `get_weights()` order: kernel, bias, kernel, bias, ..."""
-        shapes, fan_in = [], self.input_dim
-        for layer in self.layers:
-            shapes += [(fan_in, layer.units), (layer.units,)]
-            fan_in = layer.units
-        return shapes
+        return [w.shape for ws in self.layer_weights() for w in ws]
+
+    def to_dict(self) -> dict:
+        """The spec as plain data, the vocabulary of a `--spec` file."""
+        return {"name": self.name, "input_shape": list(self.input_shape),
+                "layers": [layer.to_dict() for layer in self.layers], "loss": self.loss,
+                "from_logits": self.from_logits,
+                "optimizer": {"name": self.optimizer.name, **self.optimizer.params},
+                "metrics": list(self.metrics), "dataset": self.dataset,
+                "batch_size": self.batch_size, "epochs": self.epochs, "seed": self.seed,
+                "description": self.description}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "spec") -> ModelSpec:
+        """A spec from plain data (a JSON file's); one line naming the field that is wrong."""
+        if not isinstance(d, dict):
+            raise ValueError(f"{where}: expected an object of fields, got {type(d).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"{where}: unknown field(s) {unknown}; expected some of: "
+                             f"{', '.join(sorted(known - {'input_dim'}))}")
+        for name in ("name", "layers", "loss", "dataset"):
+            if name not in d:
+                raise ValueError(f"{where}: missing field {name!r}")
+        if not isinstance(d["layers"], list) or not d["layers"]:
+            raise ValueError(f"{where}: 'layers' must be a non-empty list of layer objects")
+        fields = dict(d)
+        fields["layers"] = tuple(layer_from_dict(layer, f"{where}: layers[{i}]")
+                                 for i, layer in enumerate(d["layers"]))
+        optimizer = d.get("optimizer", {"name": "rmsprop"})
+        if isinstance(optimizer, str):
+            optimizer = {"name": optimizer}
+        if not isinstance(optimizer, dict):
+            raise ValueError(f"{where}: 'optimizer' must be a name or an object, got "
+                             f"{optimizer!r}")
+        try:
+            fields["optimizer"] = OptimizerSpec(optimizer.get("name", "rmsprop"),
+                                                {k: v for k, v in optimizer.items()
+                                                 if k != "name"})
+        except ValueError as e:
+            raise ValueError(f"{where}: optimizer: {e}") from None
+        if "metrics" in fields:
+            fields["metrics"] = tuple(fields["metrics"])
+        if "input_shape" in fields and isinstance(fields["input_shape"], list):
+            fields["input_shape"] = tuple(fields["input_shape"])
+        try:
+            return cls(**fields)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: {e}") from None
+
+
+def _orthogonal(rng, shape) -> np.ndarray:
+    """Keras's `Orthogonal` initializer, drawn in NumPy: the Q of a normal matrix's QR, signs
+    fixed by R's diagonal, transposed where there are fewer rows than columns."""
+    rows, cols = shape[0], int(np.prod(shape[1:]))
+    a = rng.normal(size=(max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    return (q.T if rows < cols else q).reshape(shape)
 
 
 def initial_weights(spec: ModelSpec) -> list[np.ndarray]:
     """The shared starting point of both tracks, drawn from `spec.seed`.
 
-    Keras's defaults, in NumPy: Glorot-uniform kernels (uniform on ±sqrt(6 / (fan_in + fan_out)))
-    and zero biases. Both tracks load these, so the same seed trains to the same numbers in either.
+    Keras's defaults, in NumPy: Glorot-uniform kernels (uniform on ±sqrt(6 / (fan_in + fan_out)),
+    fans as Keras counts them, a convolution's times its window), orthogonal recurrent kernels,
+    zero biases (an LSTM's forget gate at one), batch norm's gamma and moving variance at one.
+    Both tracks load these, so the same seed trains to the same numbers in either.
     """
     rng = np.random.default_rng(spec.seed)
     weights = []
-    for kernel_shape, bias_shape in zip(*[iter(spec.weight_shapes())] * 2):
-        limit = np.sqrt(6.0 / sum(kernel_shape))
-        weights.append(rng.uniform(-limit, limit, kernel_shape).astype(np.float32))
-        weights.append(np.zeros(bias_shape, np.float32))
+    for w in (w for ws in spec.layer_weights() for w in ws):
+        if w.init == "glorot_uniform":
+            limit = np.sqrt(6.0 / sum(w.fans))
+            value = rng.uniform(-limit, limit, w.shape)
+        elif w.init == "orthogonal":
+            value = _orthogonal(rng, w.shape)
+        elif w.init == "unit_forget_bias":
+            value = np.zeros(w.shape)
+            units = w.shape[0] // 4
+            value[units:2 * units] = 1.0  # Keras's gate order i, f, c, o
+        else:
+            value = np.ones(w.shape) if w.init == "ones" else np.zeros(w.shape)
+        weights.append(value.astype(np.float32))
     return weights

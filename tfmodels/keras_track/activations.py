@@ -46,6 +46,7 @@ def softmax(x):
     return ops.softmax(x, axis=-1)
 
 
+@keras.saving.register_keras_serializable(package="tfmodels")
 class RandomizedReLU(keras.layers.Layer):
     """Leaky ReLU whose negative slope is drawn from U(lower, upper) for every element while
     training, and is the fixed mean `(lower + upper) / 2` at inference (RReLU, Xu et al. 2015)."""
@@ -69,16 +70,20 @@ class RandomizedReLU(keras.layers.Layer):
                 "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="tfmodels")
 class Swish(keras.layers.Layer):
-    """`x * sigmoid(beta * x)` as a layer; with `trainable_beta`, beta is a weight that learns."""
+    """`x * sigmoid(beta * x)` as a layer; with `trainable_beta`, beta is a weight that learns
+    (a fixed beta is a number, not a weight: the layer then has no weights, as an activation)."""
 
     def __init__(self, beta=1.0, trainable_beta=False, **kwargs):
         super().__init__(**kwargs)
         self.initial_beta, self.trainable_beta = beta, trainable_beta
+        self.beta = beta
 
     def build(self, input_shape):
-        self.beta = self.add_weight(shape=(), initializer=keras.initializers.Constant(
-            self.initial_beta), trainable=self.trainable_beta, name="beta")
+        if self.trainable_beta:
+            self.beta = self.add_weight(shape=(), initializer=keras.initializers.Constant(
+                self.initial_beta), trainable=True, name="beta")
 
     def call(self, x):
         return swish(x, ops.cast(self.beta, x.dtype))

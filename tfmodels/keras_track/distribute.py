@@ -34,7 +34,7 @@ from tfmodels.core.data import batch_indices
 from tfmodels.core.loop import evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, shard
-from tfmodels.keras_track.losses import metric_sum
+from tfmodels.keras_track.losses import metric_sum, spec_loss
 from tfmodels.keras_track.model import build_model as build_model_in_scope
 
 
@@ -52,7 +52,7 @@ class MultiWorkerModel:
         # alone (TensorBoard's pictures at the end of training) it waits for workers that have
         # finished. Callbacks see the Keras model: give it this class's local predict.
         self.model.predict = self.predict
-        self._loss = keras.losses.get(spec.loss)
+        self._loss = keras.losses.get(spec_loss(spec))
         self._step = tf.function(self._global_step, reduce_retracing=True)
 
     # --- the step ------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class MultiWorkerModel:
                         initial_epoch=initial_epoch, initial_step=initial_step)
 
     def _check_xy(self, x, y):
-        x = check_x(x, self.spec.input_dim)
+        x = check_x(x, self.spec.input_shape)
         return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
 
     def _evaluate(self, x, y, batch_size, verbose=0) -> dict:
@@ -134,7 +134,7 @@ class MultiWorkerModel:
         return self._evaluate(*self._check_xy(x, y), batch_size, verbose)
 
     def predict(self, x, batch_size=None, verbose=0):
-        x = check_x(x, self.spec.input_dim)
+        x = check_x(x, self.spec.input_shape)
         batch_size = check_batch_size(batch_size)
         return np.concatenate([np.asarray(self.model(x[idx], training=False))
                                for idx in batch_indices(len(x), batch_size, shuffle=False)])

@@ -57,8 +57,25 @@ def metric_sum(name: str, loss: str, y_true, y_pred):
         per_sample = keras.metrics.categorical_accuracy(y_true, y_pred)
     elif name == "accuracy" and loss == "binary_crossentropy":
         per_sample = keras.metrics.binary_accuracy(y_true, y_pred)
+    elif name == "sparse_categorical_accuracy":
+        per_sample = keras.metrics.sparse_categorical_accuracy(y_true, y_pred)
     elif name == "mae":
         per_sample = keras.metrics.mean_absolute_error(y_true, y_pred)
+    elif name == "mse":
+        per_sample = keras.metrics.mean_squared_error(y_true, y_pred)
     else:
         raise ValueError(f"no Keras metric {name!r} for loss {loss!r}")
     return ops.sum(ops.cast(per_sample, y_pred.dtype))
+
+
+_LOSS_CLASSES = {"categorical_crossentropy": "CategoricalCrossentropy",
+                 "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+                 "binary_crossentropy": "BinaryCrossentropy"}
+
+
+def spec_loss(spec):
+    """The Keras loss a spec trains with: Keras's own by name, or its class with
+    `from_logits=True` where the spec says so. Twin of `tf1_compat.losses.per_sample_loss`."""
+    if spec.from_logits:
+        return getattr(keras.losses, _LOSS_CLASSES[spec.loss])(from_logits=True)
+    return spec.loss

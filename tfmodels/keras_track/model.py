@@ -19,6 +19,8 @@ import tensorflow as tf
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, split_validation, untuned
 from tfmodels.core.spec import ModelSpec, initial_weights
+from tfmodels.keras_track.activations import Swish
+from tfmodels.keras_track.losses import spec_loss
 from tfmodels.keras_track.optimizers import make_optimizer
 
 # Training steps per call from Python (Keras's `steps_per_execution`), the Keras track's default.
@@ -103,7 +105,7 @@ class SpecSequential(keras.Sequential):
     nonfinite_step = nonfinite_loss = None
 
     def _check_xy(self, x, y):
-        x = check_x(x, self.input_shape[-1])
+        x = check_x(x, self.input_shape[1:])
         return x, check_y(y, x, self.output_shape[-1], getattr(self, "loss", None))
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -196,7 +198,7 @@ class SpecSequential(keras.Sequential):
 
     def predict(self, x, batch_size=None, verbose="auto", **kwargs):
         if _is_array(x):
-            x = check_x(x, self.input_shape[-1])
+            x = check_x(x, self.input_shape[1:])
             batch_size = check_batch_size(batch_size)
         # One batch per call: Keras unrolls `steps_per_execution` predict steps into one graph,
         # and that graph rounds some outputs differently (1 ulp in binary4's, measured), while
@@ -208,16 +210,63 @@ class SpecSequential(keras.Sequential):
             self.steps_per_execution = steps
 
 
+# Activations Keras's layers take by name; the others follow the layer as a layer of their own.
+_NAMED = ("linear", "sigmoid", "tanh", "relu", "softmax")
+
+
+def _activation_layers(layer, name: str, dtype) -> list:
+    """What follows a Dense or Conv2D whose activation Keras does not take by name with the
+    spec's parameters: leaky ReLU of slope `alpha`, swish of `beta` (the TF1 twins' ops)."""
+    if layer.activation == "leaky_relu":
+        return [keras.layers.LeakyReLU(negative_slope=layer.alpha, name=f"{name}_leaky_relu",
+                                       dtype=dtype)]
+    if layer.activation == "swish":
+        return [Swish(beta=layer.beta, name=f"{name}_swish", dtype=dtype)]
+    return []
+
+
+def _keras_layer(spec: ModelSpec, layer, index: int, dtype) -> list:
+    name = layer.name(index)
+    kind = layer.kind
+    if kind in ("Dense", "Conv2D"):
+        activation = layer.activation if layer.activation in _NAMED else None
+        if kind == "Dense":
+            made = keras.layers.Dense(layer.units, activation=activation, name=name,
+                                      dtype=dtype)
+        else:
+            made = keras.layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides,
+                                       padding=layer.padding, activation=activation, name=name,
+                                       dtype=dtype)
+        return [made, *_activation_layers(layer, name, dtype)]
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        pool = getattr(keras.layers, kind)
+        return [pool(layer.pool_size, strides=layer.strides, padding=layer.padding, name=name,
+                     dtype=dtype)]
+    if kind == "Flatten":
+        return [keras.layers.Flatten(name=name, dtype=dtype)]
+    if kind == "Reshape":
+        return [keras.layers.Reshape(layer.target_shape, name=name, dtype=dtype)]
+    if kind == "Dropout":
+        seed = spec.seed + index if layer.seed is None else layer.seed
+        return [keras.layers.Dropout(layer.rate, seed=seed, name=name, dtype=dtype)]
+    if kind == "BatchNormalization":
+        return [keras.layers.BatchNormalization(momentum=layer.momentum, epsilon=layer.epsilon,
+                                                name=name, dtype=dtype)]
+    if kind in ("LSTM", "SimpleRNN"):
+        rnn = getattr(keras.layers, kind)
+        return [rnn(layer.units, return_sequences=layer.return_sequences, name=name,
+                    dtype=dtype)]
+    raise AssertionError(f"no Keras layer for {kind}")  # every kind of the spec is above
+
+
 def build_layers(spec: ModelSpec, dtype=None) -> list:
     """The spec's layers as Keras layers, its input first: the Keras track's one forward pass.
 
-    Named like the TF1 track's variable scopes (`dense_0`, `dense_1`, ...), so a weight's name
+    Named like the TF1 track's variable scopes (`dense_0`, `conv2d_1`, ...), so a weight's name
     says the same thing in both tracks. Twin of `tf1_compat.model.build_layers`.
     """
-    return [keras.Input((spec.input_dim,), name="x", dtype=dtype)] + [
-        keras.layers.Dense(layer.units, activation=layer.activation, name=f"dense_{i}",
-                           dtype=dtype)
-        for i, layer in enumerate(spec.layers)
+    return [keras.Input(spec.input_shape, name="x", dtype=dtype)] + [
+        made for i, layer in enumerate(spec.layers) for made in _keras_layer(spec, layer, i, dtype)
     ]
 
 
@@ -256,7 +305,7 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
             setattr(model, name, tf.Variable(tf.zeros((), dtype), trainable=False, name=name))
     model.compile(
         optimizer=make_optimizer(spec.optimizer, fused=fused_optimizer),
-        loss=spec.loss,
+        loss=spec_loss(spec),
         metrics=list(spec.metrics),
         jit_compile=bool(jit_compile),
         steps_per_execution=steps_per_execution,
