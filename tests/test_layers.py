@@ -82,6 +82,19 @@ def test_the_sequence_dense_dense_conv2d_dense():
         assert scopes == ["dense", "dense_1", "conv2d", "dense_2"]
 
 
+def test_reentering_a_scope_restarts_its_count_as_in_tf1():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 3))
+        with v1.variable_scope("block"):
+            layers.dense(x, 2)
+        with v1.variable_scope("block"), pytest.raises(ValueError,
+                                                       match="block/dense/kernel already exists"):
+            layers.dense(x, 2)
+        with v1.variable_scope("block", reuse=True):
+            layers.dense(x, 2)
+        assert names(v1.global_variables()) == ["block/dense/kernel", "block/dense/bias"]
+
+
 def test_layers_without_variables_take_unique_scopes_even_when_named():
     with tf.Graph().as_default():
         x = v1.placeholder(tf.float32, (None, 4, 4, 1))

@@ -13,7 +13,9 @@ Each function keeps TF1's signature, defaults and variable names: variables come
 
 Naming is TF1's. A layer without `name` opens `variable_scope(None, default_name="dense")`, which
 is unique within the current variable scope: dense, dense, conv2d, dense make `dense`, `dense_1`,
-`conv2d`, `dense_2`. A layer with variables and a `name` opens exactly that scope, so
+`conv2d`, `dense_2`. As in TF1, re-entering a scope by name restarts the count inside it, so a
+second `with variable_scope("block"): dense(...)` asks for `block/dense` again (and fails unless
+it reuses). A layer with variables and a `name` opens exactly that scope, so
 `dense(x, 3, name="fc", reuse=True)` shares `fc/kernel`; an unnamed one with `reuse` shares
 `dense/...`. The layers without variables (pooling, flatten, dropout) only use the name as the
 default of a unique scope, as TF1's did (`pool`, `pool_1`, ...).
