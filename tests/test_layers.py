@@ -1,0 +1,502 @@
+"""tf1_compat.layers: TF1's functional layers, with TF1's names, and Keras 3's numbers.
+
+Every layer is checked for its variables (names, shapes, collections), TF1's naming and reuse,
+and against the Keras 3 layer of the same kind loaded with the same weights. Tolerances (float32):
+the layers that run the kernels Keras runs (matmul + bias add, tensordot against Keras's
+batched matmul, convolution, pooling, reshape, stateless dropout, moments + batch_normalization)
+must agree bit for bit. The rest is measured in ulps of the largest value compared (one ulp is
+1.2e-7 near 1): TF1's moving-average update, `m - (m - x) * (1 - momentum)`, rounds differently
+from Keras's `m * momentum + x * (1 - momentum)`, 1 ulp (measured: 1 ulp); the fused batch norm
+runs a kernel Keras does not, 8 ulps (measured over 40 draws: 4 training, 2 inference, that is
+1.4e-6 and 9.5e-7 on outputs up to 5).
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf1_compat import layers
+
+v1 = tf.compat.v1
+FUSED_ULPS = 8
+
+
+def within_ulps(actual, desired, ulps):
+    """`actual` within `ulps` float32 ulps of the largest value of `desired`, everywhere."""
+    spacing = np.spacing(np.abs(np.asarray(desired, np.float32)).max())
+    np.testing.assert_allclose(actual, desired, rtol=0, atol=ulps * spacing)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def names(variables):
+    return [v.op.name for v in variables]
+
+
+def start(graph):
+    """A session on `graph` with its variables initialised."""
+    with graph.as_default():
+        init = v1.global_variables_initializer()
+    session = v1.Session(graph=graph)
+    session.run(init)
+    return session
+
+
+def normal(rng, *shape):
+    return rng.normal(size=shape).astype(np.float32)
+
+
+# -- naming, scopes, reuse -----------------------------------------------------------------------
+
+
+def test_default_names_are_unique_per_variable_scope_like_tf1():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 6, 6, 2))
+        h = layers.dense(layers.flatten(layers.conv2d(x, 3, 3)), 4)
+        h = layers.dense(h, 4)
+        h = layers.conv2d(tf.reshape(h, (-1, 2, 2, 1)), 2, 1)
+        h = layers.dense(layers.flatten(h), 4)
+        with v1.variable_scope("block"):
+            layers.dense(h, 2)
+            layers.dense(h, 2)
+        layers.dense(h, 1, name="head")
+        assert names(v1.trainable_variables()) == [
+            "conv2d/kernel", "conv2d/bias", "dense/kernel", "dense/bias",
+            "dense_1/kernel", "dense_1/bias", "conv2d_1/kernel", "conv2d_1/bias",
+            "dense_2/kernel", "dense_2/bias", "block/dense/kernel", "block/dense/bias",
+            "block/dense_1/kernel", "block/dense_1/bias", "head/kernel", "head/bias"]
+
+
+def test_the_sequence_dense_dense_conv2d_dense():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 4, 4, 1))
+        layers.dense(x, 1)
+        layers.dense(x, 1)
+        layers.conv2d(x, 1, 1)
+        layers.dense(x, 1)
+        scopes = [n.rsplit("/", 1)[0] for n in names(v1.trainable_variables())[::2]]
+        assert scopes == ["dense", "dense_1", "conv2d", "dense_2"]
+
+
+def test_reentering_a_scope_restarts_its_count_as_in_tf1():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 3))
+        with v1.variable_scope("block"):
+            layers.dense(x, 2)
+        with v1.variable_scope("block"), pytest.raises(ValueError,
+                                                       match="block/dense/kernel already exists"):
+            layers.dense(x, 2)
+        with v1.variable_scope("block", reuse=True):
+            layers.dense(x, 2)
+        assert names(v1.global_variables()) == ["block/dense/kernel", "block/dense/bias"]
+
+
+def test_layers_without_variables_take_unique_scopes_even_when_named():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 4, 4, 1))
+        a = layers.max_pooling2d(x, 2, 2, name="pool")
+        b = layers.max_pooling2d(x, 2, 2, name="pool")
+        c = layers.average_pooling2d(x, 2, 2)
+        assert [t.op.name.split("/")[0] for t in (a, b, c)] == ["pool", "pool_1",
+                                                                 "average_pooling2d"]
+
+
+def test_reuse_by_name_shares_the_variables(rng):
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, (None, 5))
+        a = layers.dense(x, 3, name="fc")
+        b = layers.dense(x, 3, name="fc", reuse=True)
+        c = layers.dense(x, 3, name="fc", reuse=v1.AUTO_REUSE)
+        d = layers.conv2d(tf.reshape(x[:, :4], (-1, 2, 2, 1)), 2, 2, name="cv")
+        e = layers.conv2d(tf.reshape(x[:, :4], (-1, 2, 2, 1)), 2, 2, name="cv", reuse=True)
+        assert names(v1.global_variables()) == ["fc/kernel", "fc/bias", "cv/kernel", "cv/bias"]
+        with pytest.raises(ValueError, match="fc/kernel already exists"):
+            layers.dense(x, 3, name="fc")
+        with pytest.raises(ValueError, match="fc/kernel.*shape"):
+            layers.dense(x, 4, name="fc", reuse=True)
+    with start(g) as s:
+        feed = {x: normal(rng, 2, 5)}
+        out = s.run([a, b, c, d, e], feed)
+    np.testing.assert_array_equal(out[0], out[1])
+    np.testing.assert_array_equal(out[0], out[2])
+    np.testing.assert_array_equal(out[3], out[4])
+
+
+def test_an_unnamed_reused_layer_shares_the_base_name_and_scopes_reuse_is_inherited():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 5))
+        layers.dense(x, 3)
+        layers.dense(x, 3, reuse=True)  # TF1: an unnamed layer with reuse shares `dense`
+        layers.dense(x, 3, name="fc")
+        with v1.variable_scope(v1.get_variable_scope(), reuse=True):
+            layers.dense(x, 3, name="fc")  # reuse inherited from the scope, as in TF1 towers
+        assert names(v1.global_variables()) == ["dense/kernel", "dense/bias",
+                                                "fc/kernel", "fc/bias"]
+
+
+def test_initializers_regularizers_constraints_and_trainable():
+    with tf.Graph().as_default() as g:
+        x = v1.placeholder(tf.float32, (None, 30))
+        with v1.variable_scope("const", initializer=v1.constant_initializer(0.5)):
+            layers.dense(x, 2)  # kernel_initializer=None: the scope's initializer
+        layers.dense(x, 20, name="glorot")
+        layers.dense(x, 2, use_bias=False, trainable=False, name="frozen")
+        reg = layers.dense(x, 2, kernel_regularizer=tf.nn.l2_loss, bias_regularizer=tf.nn.l2_loss,
+                           kernel_constraint=lambda k: tf.clip_by_value(k, -1, 1),
+                           activity_regularizer=tf.reduce_sum, name="reg")
+        layers.dense(x, 2, name="reg", reuse=True, kernel_regularizer=tf.nn.l2_loss)
+        assert "frozen/kernel" not in names(v1.trainable_variables())
+        assert "frozen/kernel" in names(v1.global_variables())
+        assert "frozen/bias" not in names(v1.global_variables())
+        kernel = next(v for v in v1.global_variables() if v.op.name == "reg/kernel")
+        assert kernel.constraint is not None
+        # one loss per variable, made when it was created, plus the activity loss
+        assert len(v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES)) == 3
+        assert reg.shape.as_list() == [None, 2]
+    with start(g) as s:
+        values = {v.op.name: s.run(v) for v in g.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+    np.testing.assert_array_equal(values["const/dense/kernel"], 0.5)
+    limit = np.sqrt(6 / (30 + 20))  # Glorot uniform, get_variable's default
+    glorot = values["glorot/kernel"]
+    assert np.abs(glorot).max() <= limit and glorot.std() > limit / 3
+    np.testing.assert_array_equal(values["glorot/bias"], 0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: layers.dense(x, 0), "units must be a positive integer, got 0"),
+    (lambda x: layers.conv2d(x, 2, 3, padding="full"),
+     "padding must be 'valid' or 'same', got 'full'"),
+    (lambda x: layers.conv2d(x, 2, (3, 0)),
+     r"kernel_size must be a positive int or a pair of them, got \(3, 0\)"),
+    (lambda x: layers.max_pooling2d(x, 2, 2, data_format="NHWC"),
+     "data_format must be 'channels_last' or 'channels_first', got 'NHWC'"),
+    (lambda x: layers.average_pooling2d(x[0], 2, 2), "average_pooling2d needs inputs of rank 4"),
+    (lambda x: layers.dropout(x, 1.5), r"rate must be in \[0, 1\], got 1.5"),
+    (lambda x: layers.dropout(x, 0.5, keras_seed="7"), "keras_seed must be an integer, got '7'"),
+    (lambda x: layers.batch_normalization(x, axis=4), r"axis must be an axis of the inputs"),
+    (lambda x: layers.batch_normalization(x, renorm=True), "does not support renorm"),
+])
+def test_mistakes_are_named_in_one_line(call, message):
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 4, 4, 2))
+        with pytest.raises(ValueError, match=message):
+            call(x)
+
+
+# -- dense, conv2d: the same numbers as Keras ----------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (3, 4, 5)])
+def test_dense_equals_keras_dense_bit_for_bit(shape, rng):
+    x = normal(rng, *shape)
+    with tf.Graph().as_default() as g:
+        out = layers.dense(x, 6, activation=tf.nn.relu,
+                           bias_initializer=v1.random_normal_initializer(seed=1))
+    with start(g) as s:
+        got, weights = s.run([out, g.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)])
+    keras_layer = keras.layers.Dense(6, activation="relu")
+    keras_layer.build(shape)
+    keras_layer.set_weights(weights)
+    assert got.shape == shape[:-1] + (6,)
+    np.testing.assert_array_equal(got, keras_layer(x).numpy())
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("strides, dilation", [(1, 1), (2, 1), ((1, 2), 1), (1, 2)])
+def test_conv2d_equals_keras_conv2d_bit_for_bit(padding, strides, dilation, rng):
+    x = normal(rng, 2, 9, 8, 3)
+    with tf.Graph().as_default() as g:
+        out = layers.conv2d(x, 4, (3, 2), strides=strides, padding=padding,
+                            dilation_rate=dilation, activation=tf.nn.tanh,
+                            bias_initializer=v1.random_normal_initializer(seed=1))
+        kernel, bias = v1.trainable_variables()
+        assert kernel.shape.as_list() == [3, 2, 3, 4] and bias.shape.as_list() == [4]
+    with start(g) as s:
+        got, weights = s.run([out, [kernel, bias]])
+    keras_layer = keras.layers.Conv2D(4, (3, 2), strides=strides, padding=padding,
+                                      dilation_rate=dilation, activation="tanh")
+    keras_layer.build(x.shape)
+    keras_layer.set_weights(weights)
+    np.testing.assert_array_equal(got, keras_layer(x).numpy())
+
+
+def test_conv2d_channels_first_is_channels_last_transposed(rng):
+    x = normal(rng, 2, 7, 7, 3)
+    with tf.Graph().as_default() as g:
+        last = layers.conv2d(x, 4, 3, strides=2, padding="same", name="c")
+        first = layers.conv2d(np.transpose(x, (0, 3, 1, 2)), 4, 3, strides=2, padding="same",
+                              data_format="channels_first", name="c", reuse=True)
+        assert first.shape.as_list() == [2, 4, 4, 4]
+    with start(g) as s:
+        a, b = s.run([last, first])
+    np.testing.assert_array_equal(np.transpose(a, (0, 3, 1, 2)), b)
+
+
+# -- pooling and flatten -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["max", "average"])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("pool, strides", [(2, 2), (3, 2), ((2, 3), 1)])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_pooling_equals_keras_bit_for_bit(kind, padding, pool, strides, data_format, rng):
+    x = normal(rng, 2, 7, 8, 3)
+    function = {"max": layers.max_pooling2d, "average": layers.average_pooling2d}[kind]
+    keras_class = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
+    with tf.Graph().as_default() as g:
+        out = function(x, pool, strides, padding=padding, data_format=data_format)
+    with v1.Session(graph=g) as s:
+        got = s.run(out)
+    want = keras_class[kind](pool, strides, padding=padding, data_format=data_format)(x).numpy()
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_flatten_equals_keras_flatten_and_keeps_the_batch_unknown(data_format, rng):
+    x = normal(rng, 3, 2, 4, 5)
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, (None, 2, 4, 5))
+        out = layers.flatten(p, data_format=data_format)
+        assert out.shape.as_list() == [None, 40]
+        dynamic = layers.flatten(v1.placeholder_with_default(x, (None, None, 4, 5)))
+        assert dynamic.shape.as_list() == [None, None]
+        vector = layers.flatten(tf.constant([1.0, 2.0]))
+    with v1.Session(graph=g) as s:
+        got, got_dynamic, got_vector = s.run([out, dynamic, vector], {p: x})
+    want = keras.layers.Flatten(data_format=data_format)(x).numpy()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got_dynamic, x.reshape(3, -1))
+    np.testing.assert_array_equal(got_vector, [[1.0], [2.0]])
+
+
+# -- dropout -------------------------------------------------------------------------------------
+
+
+def test_dropout_passes_inputs_through_when_not_training(rng):
+    x = normal(rng, 4, 6)
+    with tf.Graph().as_default() as g:
+        training = v1.placeholder_with_default(False, ())
+        outs = [layers.dropout(x, 0.5), layers.dropout(x, 0.5, training=training),
+                layers.dropout(x, 0.5, training=training, keras_seed=3),
+                layers.dropout(x, 0.0, training=True)]
+    with start(g) as s:
+        for out in s.run(outs):
+            np.testing.assert_array_equal(out, x)
+    np.testing.assert_array_equal(keras.layers.Dropout(0.5)(x, training=False).numpy(), x)
+
+
+def test_tf1_dropout_drops_about_rate_and_scales_the_rest():
+    x = np.ones((200, 50), np.float32)
+    with tf.Graph().as_default() as g:
+        v1.set_random_seed(1)
+        out = layers.dropout(x, 0.3, training=True, seed=2)
+    with v1.Session(graph=g) as s:
+        first, second = s.run(out), s.run(out)
+    assert set(np.unique(first)) == {0.0, np.float32(1 / 0.7)}
+    assert abs((first == 0).mean() - 0.3) < 0.02
+    assert not np.array_equal(first, second)  # stateful: a new mask each run
+
+
+@pytest.mark.parametrize("seed", [7, 2**40 + 3])
+def test_keras_seed_draws_keras_masks_call_for_call(seed, rng):
+    x, calls = normal(rng, 8, 10), 6
+    keras_layer = keras.layers.Dropout(0.3, seed=seed)
+    want = [keras_layer(x, training=True).numpy() for _ in range(calls)]
+    with tf.Graph().as_default() as g:
+        training = v1.placeholder_with_default(True, ())
+        out = layers.dropout(x, 0.3, training=training, keras_seed=seed)
+        counter = g.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)[0]
+        assert counter.op.name == "dropout/seed_counter" and not counter.trainable
+        assert counter.dtype.base_dtype == tf.int64
+    with start(g) as s:
+        got = []
+        for _ in range(calls):
+            s.run(out, {training: False})  # inference runs draw nothing
+            got.append(s.run(out))
+        assert s.run(counter) == calls
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(got[0], got[1])
+    assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [seed, calls]
+
+
+def test_keras_seed_with_noise_shape_and_a_shared_counter(rng):
+    x = normal(rng, 4, 3, 5)
+    keras_layer = keras.layers.Dropout(0.5, noise_shape=(None, 1, 5), seed=11)
+    want = [keras_layer(x, training=True).numpy() for _ in range(4)]
+    with tf.Graph().as_default() as g:
+        a = layers.dropout(x, 0.5, noise_shape=(None, 1, 5), training=True, keras_seed=11,
+                           name="drop")
+        b = layers.dropout(x, 0.5, noise_shape=(None, 1, 5), training=True, keras_seed=11,
+                           name="drop")  # the same name: one Keras layer called twice
+        assert names(v1.global_variables()) == ["drop/seed_counter"]
+    with start(g) as s:
+        got = [s.run(a), s.run(b), s.run(a), s.run(b)]
+    for mine, theirs in zip(got, want):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_keras_seed_counter_is_saved_and_restored(tmp_path, rng):
+    x = normal(rng, 5, 5)
+    keras_layer = keras.layers.Dropout(0.4, seed=5)
+    want = [keras_layer(x, training=True).numpy() for _ in range(3)]
+    with tf.Graph().as_default() as g:
+        out = layers.dropout(x, 0.4, training=True, keras_seed=5)
+        saver = v1.train.Saver()
+        init = v1.global_variables_initializer()
+    with v1.Session(graph=g) as s:
+        s.run(init)
+        s.run(out)
+        s.run(out)
+        path = saver.save(s, str(tmp_path / "ckpt"))
+    with v1.Session(graph=g) as s:
+        saver.restore(s, path)
+        np.testing.assert_array_equal(s.run(out), want[2])
+
+
+# -- batch normalization -------------------------------------------------------------------------
+
+
+def bn_values(session, graph):
+    return {v.op.name.split("/")[-1]: session.run(v)
+            for v in graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+
+
+def keras_bn(x, values, training, **kwargs):
+    layer = keras.layers.BatchNormalization(**kwargs)
+    layer.build(x.shape)
+    layer.set_weights([values[k] for k in ("gamma", "beta", "moving_mean", "moving_variance")])
+    out = layer(x, training=training).numpy()
+    return out, layer.moving_mean.numpy(), layer.moving_variance.numpy()
+
+
+def random_bn_start():
+    return dict(gamma_initializer=v1.random_uniform_initializer(0.5, 1.5, seed=1),
+                beta_initializer=v1.random_normal_initializer(seed=2),
+                moving_mean_initializer=v1.random_normal_initializer(seed=3),
+                moving_variance_initializer=v1.random_uniform_initializer(0.5, 2, seed=4))
+
+
+def test_batch_norm_variables_and_collections():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 4, 4, 3))
+        layers.batch_normalization(x, training=True)
+        layers.batch_normalization(x, center=False, name="bn")
+        assert names(v1.global_variables()) == [
+            "batch_normalization/gamma", "batch_normalization/beta",
+            "batch_normalization/moving_mean", "batch_normalization/moving_variance",
+            "bn/gamma", "bn/moving_mean", "bn/moving_variance"]
+        assert names(v1.trainable_variables()) == [
+            "batch_normalization/gamma", "batch_normalization/beta", "bn/gamma"]
+        assert names(v1.moving_average_variables()) == [
+            "batch_normalization/moving_mean", "batch_normalization/moving_variance",
+            "bn/moving_mean", "bn/moving_variance"]
+        assert all(v.shape.as_list() == [3] for v in v1.global_variables())
+        # update ops only for the layer that trains
+        assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 2
+        layers.batch_normalization(x, training=v1.placeholder(tf.bool, ()))
+        assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 4
+
+
+@pytest.mark.parametrize("fused", [None, False])
+def test_forgetting_the_update_ops_leaves_the_moving_averages(fused, rng):
+    x = normal(rng, 8, 3, 3, 2) * 3 + 1
+    with tf.Graph().as_default() as g:
+        training = v1.placeholder(tf.bool, ())
+        out = layers.batch_normalization(x, training=training, fused=fused)
+        loss = tf.reduce_sum(tf.square(out) * [1.0, 2.0])
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            train_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        forgetful_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with start(g) as s:
+        start_values = bn_values(s, g)
+        s.run(forgetful_op, {training: True})
+        after_forgetting = bn_values(s, g)
+        s.run(train_op, {training: False})  # the update ops run, but move nothing
+        after_inference = bn_values(s, g)
+        s.run(train_op, {training: True})
+        after_training = bn_values(s, g)
+    for key in ("moving_mean", "moving_variance"):
+        np.testing.assert_array_equal(after_forgetting[key], start_values[key])
+        np.testing.assert_array_equal(after_inference[key], start_values[key])
+        assert not np.allclose(after_training[key], start_values[key])
+    assert not np.array_equal(after_forgetting["gamma"], start_values["gamma"])
+
+
+@pytest.mark.parametrize("shape, axis", [((16, 5), -1), ((4, 3, 5), 1), ((2, 3, 3, 4), -1)])
+def test_plain_batch_norm_equals_keras_in_training_and_inference(shape, axis, rng):
+    x = normal(rng, *shape) * 2 + 0.5
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, x.shape)
+        train = layers.batch_normalization(p, axis=axis, training=True, fused=False,
+                                           **random_bn_start())
+        updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
+        infer = layers.batch_normalization(p, axis=axis, reuse=True, fused=False,
+                                           name="batch_normalization")
+    with start(g) as s:
+        before = bn_values(s, g)
+        got_infer = s.run(infer, {p: x})
+        got_train, _ = s.run([train, updates], {p: x})
+        after = bn_values(s, g)
+    want_infer, _, _ = keras_bn(x, before, False, axis=axis)
+    want_train, want_mean, want_variance = keras_bn(x, before, True, axis=axis)
+    np.testing.assert_array_equal(got_infer, want_infer)
+    np.testing.assert_array_equal(got_train, want_train)
+    within_ulps(after["moving_mean"], want_mean, 1)
+    within_ulps(after["moving_variance"], want_variance, 1)
+
+
+@pytest.mark.parametrize("axis", [-1, 3, 1])
+def test_fused_batch_norm_equals_keras_but_for_bessels_correction(axis, rng):
+    x = normal(rng, 4, 3, 5, 6) * 2 + 0.5
+    channels = x.shape[axis]
+    n = x.size // channels
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, x.shape)
+        train = layers.batch_normalization(p, axis=axis, training=True, **random_bn_start())
+        assert train.op.type == "FusedBatchNormV3"
+        updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
+        infer = layers.batch_normalization(p, axis=axis, reuse=True,
+                                           name="batch_normalization")
+    with start(g) as s:
+        before = bn_values(s, g)
+        got_infer = s.run(infer, {p: x})
+        got_train, _ = s.run([train, updates], {p: x})
+        after = bn_values(s, g)
+    want_infer, _, _ = keras_bn(x, before, False, axis=axis)
+    want_train, want_mean, want_variance = keras_bn(x, before, True, axis=axis)
+    within_ulps(got_infer, want_infer, FUSED_ULPS)
+    within_ulps(got_train, want_train, FUSED_ULPS)
+    within_ulps(after["moving_mean"], want_mean, 1)
+    # TF1's fused layer feeds the moving variance the batch variance times n / (n - 1):
+    momentum, start_variance = 0.99, before["moving_variance"]
+    keras_batch_variance = (want_variance - start_variance * momentum) / (1 - momentum)
+    tf1_batch_variance = (after["moving_variance"] - start_variance * momentum) / (1 - momentum)
+    np.testing.assert_allclose(tf1_batch_variance, keras_batch_variance * n / (n - 1), rtol=2e-4)
+    assert not np.allclose(after["moving_variance"], want_variance, rtol=0, atol=1e-5)
+
+
+def test_batch_norm_with_a_training_placeholder_matches_both_branches(rng):
+    x = normal(rng, 6, 2, 2, 3)
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, x.shape)
+        training = v1.placeholder(tf.bool, ())
+        fused = layers.batch_normalization(p, training=training, **random_bn_start())
+        plain = layers.batch_normalization(p, training=training, fused=False,
+                                           **random_bn_start())
+        fixed = [layers.batch_normalization(p, training=t, name=n, reuse=True)
+                 for t in (True, False) for n in ("batch_normalization",)]
+        fixed += [layers.batch_normalization(p, training=t, name="batch_normalization_1",
+                                             reuse=True, fused=False) for t in (True, False)]
+    with start(g) as s:
+        for flag in (True, False):
+            got_fused, got_plain = s.run([fused, plain], {training: flag, p: x})
+            want = s.run(fixed, {p: x})
+            np.testing.assert_array_equal(got_fused, want[0 if flag else 1])
+            np.testing.assert_array_equal(got_plain, want[2 if flag else 3])
