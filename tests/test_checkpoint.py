@@ -143,3 +143,20 @@ def test_resume_with_several_steps_per_execution(tmp_path):
     resumed = train("keras", spec, data, checkpoint_dir=str(tmp_path / "b"), **kw)
     assert all(np.array_equal(a, b) for a, b in zip(resumed.weights, reference.weights))
     assert resumed.history == reference.history
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_a_resumed_dropout_model_draws_the_masks_an_unbroken_run_draws(track, tmp_path):
+    """Dropout's masks come from a counter (Keras's SeedGenerator, the TF1 graph's
+    `seed_counter`): the checkpoint carries it, so a run stopped after epoch 1 and resumed ends
+    with the unbroken run's weights, bit for bit. (Keras's own `save_weights` leaves the counter
+    out: resumed without it, the second epoch would draw the first epoch's masks again.)"""
+    spec = get_spec("digits_cnn", epochs=2)
+    data = load_dataset(spec.dataset)
+    unbroken = train(track, spec, data, verbose=0, log=None)
+    ckpt = str(tmp_path / "ckpt")
+    train(track, spec.replace(epochs=1), data, checkpoint_dir=ckpt, verbose=0, log=None)
+    resumed = train(track, spec, data, checkpoint_dir=ckpt, verbose=0, log=None)
+    for a, b in zip(resumed.weights, unbroken.weights):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.history == unbroken.history

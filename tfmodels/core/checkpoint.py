@@ -50,6 +50,10 @@ class BackupAndRestore(keras.callbacks.Callback):
     def _save_weights(self, iterations: int) -> str:
         raise NotImplementedError
 
+    def _random_state(self) -> dict:
+        """Random generators' states that the weights file leaves out (none by default)."""
+        return {}
+
     # --- the callback ----------------------------------------------------------------------
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -85,5 +89,6 @@ class BackupAndRestore(keras.callbacks.Callback):
             model=self.spec.name, track=self.track, spec=fingerprint(self.spec), epoch=epoch,
             step=step, iterations=iterations, weights=self._save_weights(iterations),
             history=self.history, metrics=metrics, log_dir=self.log_dir,
+            random=self._random_state(),
         )
         commit_state(self.backup_dir, state)

@@ -36,19 +36,23 @@ class TrainingState:
     history: dict = field(default_factory=dict)  # per-epoch logs of the complete epochs
     metrics: dict = field(default_factory=dict)  # running averages of the part-done epoch
     log_dir: str | None = None  # the run's TensorBoard folder, continued on resumption
+    # Random generators a weights file does not hold (Keras's dropout SeedGenerators, whose
+    # counters say which masks come next): {layer name: state}. TF1's Saver holds its own.
+    random: dict = field(default_factory=dict)
 
 
 def fingerprint(spec: ModelSpec) -> dict:
     """The parts of a spec a checkpoint is bound to (epochs may grow; nothing else may change)."""
-    return {
-        "layers": [[layer.units, layer.activation] for layer in spec.layers],
-        "input_dim": spec.input_dim,
+    return json.loads(json.dumps({  # as JSON keeps it: tuples become lists
+        "layers": [layer.to_dict() for layer in spec.layers],
+        "input_shape": list(spec.input_shape),
+        "from_logits": spec.from_logits,
         "loss": spec.loss,
         "optimizer": {"name": spec.optimizer.name, **spec.optimizer.params},
         "batch_size": spec.batch_size,
         "seed": spec.seed,
         "dataset": spec.dataset,
-    }
+    }))
 
 
 def check_dir(path: str, what: str) -> None:

@@ -23,6 +23,14 @@ def _weights_name(iterations: int) -> str:
     return f"{PREFIX}{iterations:08d}.weights.h5"
 
 
+def seed_generators(model) -> dict:
+    """The state variable of every layer's `SeedGenerator` (Dropout's), by layer name: Keras's
+    `save_weights` does not keep them, so a checkpoint saves them itself (measured on Keras
+    3.15: a reloaded Dropout starts its counter at 0 again, and draws the first masks again)."""
+    return {layer.name: layer.seed_generator.state for layer in model.layers
+            if getattr(layer, "seed_generator", None) is not None}
+
+
 def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
     """Load the checkpoint in `backup_dir` (weights, optimizer, step) into `model`, if any."""
     state = read_state(backup_dir, spec, TRACK)
@@ -34,6 +42,8 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
     except Exception as e:  # h5py/OS errors of a truncated or missing file
         raise ValueError(f"corrupted checkpoint: {path} cannot be loaded "
                          f"({type(e).__name__}: {' '.join(str(e).split())[:200]})") from None
+    for name, value in state.random.items():  # dropout's counters: the masks that come next
+        seed_generators(model)[name].assign(value)
     return state
 
 
@@ -58,3 +68,7 @@ class BackupAndRestore(checkpoint.BackupAndRestore):
         self.model.save_weights(tmp, overwrite=True)
         os.replace(tmp, os.path.join(self.backup_dir, name))
         return name
+
+    def _random_state(self) -> dict:
+        return {name: state.numpy().tolist()
+                for name, state in seed_generators(self.model).items()}
