@@ -124,3 +124,78 @@ def test_optimizer_steps_follow_the_update_rules(rng):
     # RMSprop's first step from zeros: g / sqrt((1 - rho) g^2) = sign(g) / sqrt(0.1)
     np.testing.assert_allclose(ref.RMSprop(lr, 0.9, epsilon=0.0).apply(w, g)[0],
                                w[0] - lr * np.sign(g[0]) / np.sqrt(0.1), rtol=1e-14)
+
+
+# --- a whole MLP against finite differences: every activation, every loss --------------------
+
+HIDDEN = ("linear", "relu", "sigmoid", "tanh", "leaky_relu", "swish")
+MLP_LOSSES = [(loss, logits) for loss in ("mean_squared_error", "mean_absolute_error")
+              for logits in (False,)] + [
+    (loss, logits) for loss in ("binary_crossentropy", "categorical_crossentropy",
+                                "sparse_categorical_crossentropy") for logits in (False, True)]
+# On probabilities a cross-entropy needs outputs in (0, 1): these, or the other one of the two.
+PROBABILITIES = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
+                 "sparse_categorical_crossentropy": "softmax"}
+
+
+def mlp_cases():
+    for loss, logits in MLP_LOSSES:
+        tag = f"{loss}{'-logits' if logits else ''}"
+        on_probabilities = loss in PROBABILITIES and not logits
+        for act in HIDDEN:  # in both hidden layers, under an output that suits the loss
+            out = PROBABILITIES[loss] if on_probabilities else "linear"
+            yield pytest.param((act, act, out), loss, logits, id=f"hidden-{act}-{tag}")
+        for act in HIDDEN + ("softmax",):  # as the output, where its values suit the loss
+            if on_probabilities and act not in ("sigmoid", "softmax"):
+                continue
+            yield pytest.param(("tanh", "relu", act), loss, logits, id=f"output-{act}-{tag}")
+
+
+def mlp_problem(loss, seed=7):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(6, 3))
+    weights = [rng.normal(0, 0.8, s) for s in [(3, 4), (4,), (4, 4), (4,), (4, 3), (3,)]]
+    if loss == "sparse_categorical_crossentropy":
+        y = rng.integers(0, 3, 6)
+    elif loss == "categorical_crossentropy":
+        y = ref.one_hot(rng.integers(0, 3, 6), 3)
+    elif loss == "binary_crossentropy":
+        y = rng.integers(0, 2, (6, 3)).astype(float)
+    else:
+        y = rng.normal(size=(6, 3))
+    return weights, x, y
+
+
+@pytest.mark.parametrize("activations, loss, from_logits", list(mlp_cases()))
+def test_mlp_gradients_match_finite_differences(activations, loss, from_logits):
+    """C13 for every activation in every position and every loss: the hand-written backward
+    pass is the derivative of the loss it returns (float64 central differences, `FD`)."""
+    weights, x, y = mlp_problem(loss)
+    kw = dict(loss=loss, from_logits=from_logits)
+    # no ReLU kink and no |p - y| kink within reach of a step of 1e-6 in a weight (|x| < 3)
+    _, zs = ref.mlp_forward(weights, activations, x)
+    assert min(np.abs(z).min() for z in zs) > 1e-5
+    loss_value, grads = ref.mlp_loss_and_grads(weights, activations, x, y, **kw)
+    # the value is the loss of the outputs (a fused softmax or sigmoid: the same maths on the
+    # logits, unclipped; nothing here is near the clip, so a few ulp apart)
+    outputs = ref.mlp_forward(weights, activations, x)[0]
+    expected = getattr(ref, loss)(y, outputs, **({"from_logits": True} if from_logits else {}))
+    np.testing.assert_allclose(loss_value, expected.mean(), rtol=1e-12)
+    for k, grad in enumerate(grads):
+        def f(v, k=k):
+            return ref.mlp_loss_and_grads(weights[:k] + [v] + weights[k + 1:], activations,
+                                          x, y, **kw)[0]
+        assert np.abs(grad).max() > 0  # every weight matters here, so a zero is a bug
+        np.testing.assert_allclose(grad, numeric_grad(f, weights[k]), **FD,
+                                   err_msg=f"weights[{k}]")
+
+
+def test_step_runs_forward_and_refuses_a_backward_pass():
+    weights, x, y = mlp_problem("categorical_crossentropy")
+    out, zs = ref.mlp_forward(weights, ("step", "relu", "softmax"), x)
+    hidden = ref.step(zs[0])
+    assert set(np.unique(hidden)) == {0.0, 1.0}  # both sides of the step occur here
+    np.testing.assert_allclose(out, ref.softmax(ref.relu(hidden @ weights[2] + weights[3])
+                                                @ weights[4] + weights[5]), rtol=1e-15)
+    with pytest.raises(ValueError, match="forward-only"):
+        ref.mlp_loss_and_grads(weights, ("step", "relu", "softmax"), x, y)

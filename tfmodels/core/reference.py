@@ -349,8 +349,33 @@ def make_optimizer(spec) -> Optimizer:
 
 # --- a whole MLP, forward and backward (C13, C14) ---------------------------------------------
 
-ACTIVATIONS = {"linear": lambda z: z, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-               "softmax": softmax}
+
+def linear(z):
+    return z
+
+
+def linear_grad(z, dout):
+    return dout
+
+
+# name -> the function, and the gradient of `sum(dout * f(z))` with respect to `z`. `step` is
+# forward-only: its derivative is 0 wherever it exists, so nothing could be learnt through it.
+ACTIVATIONS = {"linear": linear, "step": step, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
+               "leaky_relu": leaky_relu, "swish": swish, "softmax": softmax}
+ACTIVATION_GRADS = {"linear": linear_grad, "relu": relu_grad, "sigmoid": sigmoid_grad,
+                    "tanh": tanh_grad, "leaky_relu": leaky_relu_grad,
+                    "swish": lambda z, dout: swish_grad(z, dout)[0], "softmax": softmax_grad}
+
+# name -> per-sample loss and its gradient with respect to the predictions
+LOSSES = {name: (globals()[name], globals()[f"{name}_grad"])
+          for name in ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+                       "categorical_crossentropy", "sparse_categorical_crossentropy")}
+
+# Output activations whose logits Keras hands to the loss in place of the probabilities when
+# the loss asks for probabilities (`_keras_logits` in a compiled model): the same maths, without
+# the clip at 1e-7, and `softmax(z) - y` as the gradient.
+FUSED = {("softmax", "categorical_crossentropy"), ("softmax", "sparse_categorical_crossentropy"),
+         ("sigmoid", "binary_crossentropy")}
 
 
 def mlp_forward(weights, activations, x):
@@ -362,20 +387,35 @@ def mlp_forward(weights, activations, x):
     return out, zs
 
 
-def mlp_loss_and_grads(weights, activations, x, y):
-    """Mean categorical cross-entropy on the softmax logits, and its gradient for every weight.
+def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentropy",
+                       from_logits=False):
+    """The mean over the samples of a loss of the outputs, and its gradient for every weight.
 
-    Hidden layers are ReLU or linear; the last is softmax. Backpropagation by hand: the
-    softmax-plus-cross-entropy gradient `(softmax(z) - y) / n`, then each layer's chain rule.
+    Any activation of `ACTIVATIONS` but `step` may sit in any layer, under any loss of `LOSSES`;
+    `from_logits` is the cross-entropies' (the outputs, whatever the last activation, are then
+    taken as logits). As in Keras's `fit`, a softmax output under a categorical cross-entropy
+    and a sigmoid output under the binary one are scored on their logits. Backpropagation by
+    hand (C13): `dL/dp = loss_grad / n`, then per layer `dz = act_grad(z, dp)` and the dense
+    layer's chain rule `(dx, dW, db)`, `dx` being the previous layer's `dp`.
     """
-    _, zs = mlp_forward(weights, activations, x)
+    if "step" in activations:
+        raise ValueError("'step' is forward-only: its gradient is 0 wherever it exists")
+    if from_logits and not loss.endswith("crossentropy"):
+        raise ValueError(f"from_logits is for the cross-entropies, not {loss!r}")
+    loss_fn, loss_grad = LOSSES[loss]
+    kw = {"from_logits": from_logits} if loss.endswith("crossentropy") else {}
+    out, zs = mlp_forward(weights, activations, x)
     n = len(x)
-    loss = categorical_crossentropy(y, zs[-1], from_logits=True).mean()
-    dz = categorical_crossentropy_grad(y, zs[-1], from_logits=True) / n
+    if not from_logits and (activations[-1], loss) in FUSED:
+        value = loss_fn(y, zs[-1], from_logits=True).mean()
+        dz = loss_grad(y, zs[-1], from_logits=True) / n
+    else:
+        value = loss_fn(y, out, **kw).mean()
+        dz = ACTIVATION_GRADS[activations[-1]](zs[-1], loss_grad(y, out, **kw) / n)
     grads = [None] * len(weights)
     for i in reversed(range(len(zs))):
         inputs = x if i == 0 else ACTIVATIONS[activations[i - 1]](zs[i - 1])
         dx, grads[2 * i], grads[2 * i + 1] = dense_backward(inputs, weights[2 * i], dz)
         if i > 0:
-            dz = relu_grad(zs[i - 1], dx) if activations[i - 1] == "relu" else dx
-    return loss, grads
+            dz = ACTIVATION_GRADS[activations[i - 1]](zs[i - 1], dx)
+    return value, grads
