@@ -43,10 +43,20 @@ def test_activation_gradients_match_finite_differences(name, rng):
 
 def test_swish_beta_gradient_matches_finite_differences(rng):
     z, dout, beta, h = rng.normal(size=6), rng.normal(size=6), 1.3, 1e-6
-    _, dbeta = ref.swish_grad(z, dout, beta)
+    dz, dbeta = ref.swish_grad(z, dout, beta)
     numeric = (np.sum(dout * ref.swish(z, beta + h)) - np.sum(dout * ref.swish(z, beta - h))) / (
         2 * h)
     np.testing.assert_allclose(dbeta, numeric, **FD)
+    assert ref.swish_grad_beta(z, dout, beta) == dbeta
+    np.testing.assert_allclose(dz, numeric_grad(lambda v: dout * ref.swish(v, beta), z), **FD)
+
+
+def test_leaky_relu_gradient_follows_its_slope(rng):
+    z, dout = rng.normal(0, 2, (3, 4)), rng.normal(size=(3, 4))
+    grad = ref.leaky_relu_grad(z, dout, alpha=0.05)
+    np.testing.assert_allclose(grad, numeric_grad(lambda v: dout * ref.leaky_relu(v, 0.05), z),
+                               **FD)
+    assert grad.dtype == z.dtype
 
 
 REGRESSION = ("l1", "mean_absolute_error", "l2", "mean_squared_error")

@@ -78,11 +78,16 @@ def swish(z, beta=1.0):
 
 
 def swish_grad(z, dout, beta=1.0):
-    """Gradients with respect to `z` and to `beta`."""
+    """Gradients with respect to `z`, `dout * (s + beta z s (1 - s))` with `s = sigmoid(beta z)`,
+    and to `beta` (`swish_grad_beta`)."""
     s = sigmoid(beta * z)
-    dz = s + beta * z * s * (1 - s)
-    dbeta = z * z * s * (1 - s)
-    return dout * dz, np.sum(dout * dbeta)
+    return dout * (s + beta * z * s * (1 - s)), swish_grad_beta(z, dout, beta)
+
+
+def swish_grad_beta(z, dout, beta=1.0):
+    """The gradient for a trainable `beta` shared by all elements: `sum(dout * z^2 s (1 - s))`."""
+    s = sigmoid(beta * z)
+    return np.sum(dout * z * z * s * (1 - s))
 
 
 def softmax(z):
