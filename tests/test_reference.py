@@ -209,3 +209,115 @@ def test_step_runs_forward_and_refuses_a_backward_pass():
                                                 @ weights[4] + weights[5]), rtol=1e-15)
     with pytest.raises(ValueError, match="forward-only"):
         ref.mlp_loss_and_grads(weights, ("step", "relu", "softmax"), x, y)
+
+
+# --- the layers beyond dense: each backward against finite differences (float64, `FD`) -------
+
+
+def assert_backward_matches(forward, inputs, grads, dout):
+    """Each array of `grads` (name -> gradient) against central differences of
+    `sum(dout * forward(**inputs))` in the input of that name."""
+    for name, grad in grads.items():
+        def f(v, name=name):
+            return dout * forward(**{**inputs, name: v})
+        assert grad.shape == inputs[name].shape, name
+        np.testing.assert_allclose(grad, numeric_grad(f, inputs[name]), **FD, err_msg=name)
+
+
+CONV_CASES = [(s, p) for s in [(1, 1), (2, 2), (2, 3)] for p in ["valid", "same"]]
+
+
+@pytest.mark.parametrize("strides, padding", CONV_CASES)
+def test_conv2d_backward_matches_finite_differences(strides, padding):
+    """A 3x2 kernel on 6x7 images: with stride 2 (or 3) "same" pads one row (column) after and
+    none before, and "valid" leaves the last column unread: every case of TF's padding rule."""
+    rng = np.random.default_rng(11)
+    x, kernel, bias = rng.normal(size=(2, 6, 7, 3)), rng.normal(size=(3, 2, 3, 2)), rng.normal(
+        size=2)
+    out = ref.conv2d_forward(x, kernel, bias, strides, padding)
+    rows = {"valid": -(-(6 - 2) // strides[0]), "same": -(-6 // strides[0])}[padding]
+    assert out.shape[:2] == (2, rows)
+    dout = rng.normal(size=out.shape)
+    dx, dkernel, dbias = ref.conv2d_backward(x, kernel, dout, strides, padding)
+    assert_backward_matches(
+        lambda x, kernel, bias: ref.conv2d_forward(x, kernel, bias, strides, padding),
+        dict(x=x, kernel=kernel, bias=bias), dict(x=dx, kernel=dkernel, bias=dbias), dout)
+
+
+def test_conv2d_is_the_sum_over_each_window_written_out():
+    """The definition, one output at a time, and where TF's "same" puts its padding."""
+    rng = np.random.default_rng(12)
+    x, kernel, bias = rng.normal(size=(1, 6, 6, 2)), rng.normal(size=(2, 2, 2, 3)), rng.normal(
+        size=3)
+    out = ref.conv2d_forward(x, kernel, bias, (2, 2), "same")
+    # pad_total = max((3 - 1) * 2 + 2 - 6, 0) = 0: no padding, windows at 0, 2, 4
+    for i in range(3):
+        for j in range(3):
+            window = x[0, 2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            np.testing.assert_allclose(
+                out[0, i, j], np.einsum("abc,abcf->f", window, kernel) + bias, rtol=1e-12)
+    # 5x5 input, 2x2 kernel, stride 1, "same": pad_total 1, all of it after the last row/column
+    x5 = rng.normal(size=(1, 5, 5, 2))
+    out = ref.conv2d_forward(x5, kernel, bias, (1, 1), "same")
+    padded = np.pad(x5, ((0, 0), (0, 1), (0, 1), (0, 0)))
+    np.testing.assert_allclose(
+        out[0, 4, 4], np.einsum("abc,abcf->f", padded[0, 4:6, 4:6], kernel) + bias, rtol=1e-12)
+    np.testing.assert_allclose(
+        out[0, 0, 0], np.einsum("abc,abcf->f", x5[0, 0:2, 0:2], kernel) + bias, rtol=1e-12)
+
+
+POOL_CASES = [((2, 2), None, "valid"), ((2, 2), None, "same"), ((3, 3), (2, 2), "valid"),
+              ((3, 3), (2, 2), "same"), ((2, 3), (1, 2), "same")]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
+def test_pool_backward_matches_finite_differences(kind, pool_size, strides, padding):
+    """5x6 inputs: odd sizes leave "same" windows hanging over the edge, and 3x3 windows at
+    stride 2 (or 2x3 at stride 1) overlap, so an element can get gradient from several."""
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(2, 5, 6, 2))  # continuous values: no ties within a step of 1e-6
+    forward = getattr(ref, f"{kind}_pool2d_forward")
+    out = forward(x, pool_size, strides, padding)
+    dout = rng.normal(size=out.shape)
+    dx = getattr(ref, f"{kind}_pool2d_backward")(x, dout, pool_size, strides, padding)
+    assert_backward_matches(lambda x: forward(x, pool_size, strides, padding), dict(x=x),
+                            dict(x=dx), dout)
+
+
+def test_avg_pool_same_averages_only_the_elements_inside():
+    x = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)  # 1..9
+    out = ref.avg_pool2d_forward(x, (2, 2), (2, 2), "same")[0, :, :, 0]
+    # windows {1,2,4,5}, {3,6}, {7,8}, {9}: padding neither adds nor counts
+    np.testing.assert_array_equal(out, [[3.0, 4.5], [7.5, 9.0]])
+    dx = ref.avg_pool2d_backward(x, np.ones((1, 2, 2, 1)), (2, 2), (2, 2), "same")[0, :, :, 0]
+    np.testing.assert_array_equal(dx, [[0.25, 0.25, 0.5], [0.25, 0.25, 0.5], [0.5, 0.5, 1.0]])
+
+
+def test_max_pool_routes_a_tie_to_the_first_max_as_tensorflow_does():
+    """Integers 0..2 make most windows tie; overlapping 3x3 windows at stride 2 with "same"
+    padding. TF's gradient (CPU kernel: a strict `>` scan in row-major order) is the witness."""
+    rng = np.random.default_rng(18)
+    x = rng.integers(0, 3, size=(2, 5, 6, 2)).astype(np.float64)
+    dout = rng.normal(size=ref.max_pool2d_forward(x, (3, 3), (2, 2), "same").shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        out = tf.nn.max_pool2d(xt, (3, 3), (2, 2), "SAME")
+    expected = tape.gradient(out, xt, output_gradients=tf.constant(dout)).numpy()
+    np.testing.assert_array_equal(ref.max_pool2d_forward(x, (3, 3), (2, 2), "same"), out)
+    np.testing.assert_allclose(ref.max_pool2d_backward(x, dout, (3, 3), (2, 2), "same"),
+                               expected, rtol=1e-15)  # the same additions where windows overlap
+    # a window of equal values sends everything to its top-left element
+    dx = ref.max_pool2d_backward(np.ones((1, 2, 2, 1)), np.full((1, 1, 1, 1), 5.0))
+    np.testing.assert_array_equal(dx[0, :, :, 0], [[5.0, 0.0], [0.0, 0.0]])
+
+
+def test_flatten_and_back():
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(3, 2, 4, 5))
+    out = ref.flatten(x)
+    assert out.shape == (3, 40)
+    np.testing.assert_array_equal(out[1, 9], x[1, 0, 1, 4])  # row-major: 0*20 + 1*5 + 4
+    dout = rng.normal(size=out.shape)
+    assert_backward_matches(ref.flatten, dict(x=x), dict(x=ref.flatten_backward(x, dout)), dout)

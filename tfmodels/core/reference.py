@@ -3,7 +3,10 @@
 Both tracks are tested against these functions. Nothing here calls TensorFlow or Keras, and
 everything keeps the dtype it is given, so a float64 run is a float64 reference. Each function
 carries its own derivative where a test needs one: `*_grad` returns the gradient of a sum of the
-outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13).
+outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13), and a
+layer's `*_backward` the gradients for its input and each of its weights. Beyond the dense
+layers of the notes: convolution, pooling, flatten, dropout, batch normalisation, LSTM and
+SimpleRNN, each in Keras's layout and with Keras's defaults.
 """
 
 from __future__ import annotations
@@ -424,3 +427,135 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
         if i > 0:
             dz = ACTIVATION_GRADS[activations[i - 1]](zs[i - 1], dx)
     return value, grads
+
+
+# --- convolution and pooling, channels last like Keras and TF ---------------------------------
+
+
+def _pair(value):
+    return (value, value) if np.isscalar(value) else tuple(value)
+
+
+def _padding(size, window, stride, padding):
+    """One spatial axis: the output size and the `(before, after)` padding, by TF's rule.
+
+    "valid": `(size - window) // stride + 1` outputs, no padding. "same": `ceil(size / stride)`
+    outputs and `max((out - 1) * stride + window - size, 0)` padding, the odd one after.
+    """
+    if padding == "valid":
+        return (size - window) // stride + 1, (0, 0)
+    if padding == "same":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + window - size, 0)
+        return out, (total // 2, total - total // 2)
+    raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+
+
+def _im2col(x, window, strides, padding, fill=0):
+    """im2col: every window of `x` (n, h, w, c), padded with `fill`, as (n, oh, ow, kh, kw, c),
+    and the padding used. One copy per window offset, not per window."""
+    (kh, kw), (sh, sw) = window, strides
+    oh, pad_h = _padding(x.shape[1], kh, sh, padding)
+    ow, pad_w = _padding(x.shape[2], kw, sw, padding)
+    xp = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=fill)
+    cols = np.empty((len(x), oh, ow, kh, kw, x.shape[3]), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j] = xp[:, i:i + sh * oh:sh, j:j + sw * ow:sw]
+    return cols, (pad_h, pad_w)
+
+
+def _col2im(dcols, shape, strides, pads):
+    """The adjoint of `_im2col`: each window's gradient added back where its elements came
+    from (overlapping windows add up), then the padding cut off."""
+    n, oh, ow, kh, kw, c = dcols.shape
+    (sh, sw), (pad_h, pad_w) = strides, pads
+    dxp = np.zeros((n, shape[1] + sum(pad_h), shape[2] + sum(pad_w), c), dcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, i:i + sh * oh:sh, j:j + sw * ow:sw] += dcols[:, :, :, i, j]
+    return dxp[:, pad_h[0]:pad_h[0] + shape[1], pad_w[0]:pad_w[0] + shape[2]]
+
+
+def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid"):
+    """Keras's Conv2D: `out[n, i, j, f] = sum_{a, b, c} xp[n, i sh + a, j sw + b, c] K[a, b, c, f]
+    + b[f]` (a cross-correlation, as every library computes it), `xp` the padded input.
+
+    By im2col: each window becomes a row, so the whole layer is one matrix product
+    `(n oh ow, kh kw c) @ (kh kw c, filters)`.
+    """
+    kh, kw, c, filters = kernel.shape
+    cols, _ = _im2col(x, (kh, kw), _pair(strides), padding)
+    n, oh, ow = cols.shape[:3]
+    out = cols.reshape(-1, kh * kw * c) @ kernel.reshape(-1, filters)
+    return out.reshape(n, oh, ow, filters) + bias
+
+
+def conv2d_backward(x, kernel, dout, strides=(1, 1), padding="valid"):
+    """`(dx, dkernel, dbias)` for the upstream `dout` (n, oh, ow, filters): the dense layer's
+    chain rule on the im2col rows (`dK = cols.T @ dout`, `dcols = dout @ K.T`), then col2im
+    adds each row's gradient back to the pixels it was copied from."""
+    kh, kw, c, filters = kernel.shape
+    cols, pads = _im2col(x, (kh, kw), _pair(strides), padding)
+    d2 = dout.reshape(-1, filters)
+    dkernel = (cols.reshape(-1, kh * kw * c).T @ d2).reshape(kernel.shape)
+    dcols = (d2 @ kernel.reshape(-1, filters).T).reshape(cols.shape)
+    return _col2im(dcols, x.shape, _pair(strides), pads), dkernel, d2.sum(axis=0)
+
+
+def _pool_windows(x, pool_size, strides, padding, fill):
+    window = _pair(pool_size)
+    strides = window if strides is None else _pair(strides)  # Keras: strides default to the pool
+    cols, pads = _im2col(x, window, strides, padding, fill)
+    return cols, pads, strides
+
+
+def max_pool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Keras's MaxPooling2D: the max of each window, per channel. "same" pads with -inf, so a
+    padded element never wins."""
+    return _pool_windows(x, pool_size, strides, padding, -np.inf)[0].max(axis=(3, 4))
+
+
+def max_pool2d_backward(x, dout, pool_size=(2, 2), strides=None, padding="valid"):
+    """Each window's upstream gradient goes to its max alone (the derivative of a max); on a tie
+    to the first max in row-major window order, as TF's argmax; overlapping windows add up."""
+    cols, pads, strides = _pool_windows(x, pool_size, strides, padding, -np.inf)
+    n, oh, ow, kh, kw, c = cols.shape
+    flat = cols.transpose(0, 1, 2, 5, 3, 4).reshape(n, oh, ow, c, kh * kw)
+    first = flat.argmax(axis=-1)[..., None]  # NumPy's argmax: the first of equal maxima
+    dflat = np.zeros_like(flat)
+    np.put_along_axis(dflat, first, dout[..., None], axis=-1)
+    dcols = dflat.reshape(n, oh, ow, c, kh, kw).transpose(0, 1, 2, 4, 5, 3)
+    return _col2im(dcols, x.shape, strides, pads)
+
+
+def _pool_counts(x, pool_size, strides, padding):
+    """How many elements of `x` each window holds: the window's size but at a "same" border."""
+    ones = np.ones((1,) + x.shape[1:3] + (1,), x.dtype)
+    return _pool_windows(ones, pool_size, strides, padding, 0)[0].sum(axis=(3, 4))
+
+
+def avg_pool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Keras's AveragePooling2D: the mean of each window. With "same", TF's rule: the mean of the
+    window's elements inside `x` only (padding neither adds nor counts)."""
+    cols = _pool_windows(x, pool_size, strides, padding, 0)[0]
+    return cols.sum(axis=(3, 4)) / _pool_counts(x, pool_size, strides, padding)
+
+
+def avg_pool2d_backward(x, dout, pool_size=(2, 2), strides=None, padding="valid"):
+    """Each window's upstream gradient shared equally by the elements it averaged:
+    `dout / count` to each."""
+    cols, pads, strides = _pool_windows(x, pool_size, strides, padding, 0)
+    share = dout / _pool_counts(x, pool_size, strides, padding)
+    dcols = np.broadcast_to(share[:, :, :, None, None, :], cols.shape)
+    return _col2im(dcols, x.shape, strides, pads)
+
+
+def flatten(x):
+    """Keras's Flatten: one row per sample, elements in row-major (C) order."""
+    return x.reshape(len(x), -1)
+
+
+def flatten_backward(x, dout):
+    """The gradient of a reshape is the reshape back: `dout` in `x`'s shape."""
+    return dout.reshape(x.shape)
