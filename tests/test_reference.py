@@ -321,3 +321,46 @@ def test_flatten_and_back():
     np.testing.assert_array_equal(out[1, 9], x[1, 0, 1, 4])  # row-major: 0*20 + 1*5 + 4
     dout = rng.normal(size=out.shape)
     assert_backward_matches(ref.flatten, dict(x=x), dict(x=ref.flatten_backward(x, dout)), dout)
+
+
+def test_dropout_scales_the_kept_and_passes_the_gradient_the_same_way():
+    rng = np.random.default_rng(15)
+    x, rate = rng.normal(size=(4, 6)), 0.25
+    mask = rng.random(size=x.shape) >= rate
+    out = ref.dropout_forward(x, mask, rate)
+    np.testing.assert_allclose(out, np.where(mask, x / 0.75, 0.0), rtol=1e-15)
+    dout = rng.normal(size=x.shape)
+    assert_backward_matches(lambda x: ref.dropout_forward(x, mask, rate), dict(x=x),
+                            dict(x=ref.dropout_backward(mask, dout, rate)), dout)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_backward_matches_finite_differences(training):
+    """Training: the gradient runs through the batch's mean and variance too (the sum of `dx`
+    over a channel is 0, and so is its product with `xhat`); inference: a fixed affine map."""
+    rng = np.random.default_rng(16)
+    x = rng.normal(1.0, 2.0, size=(5, 2, 3))  # statistics over 10 values for each of 3 channels
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    moving_mean, moving_var = rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)
+    out, new_mean, new_var = ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                                    training=training)
+    if training:  # normalised: each channel of (out - beta) / gamma has mean 0, variance ~1
+        xhat = (out - beta) / gamma
+        np.testing.assert_allclose(xhat.mean(axis=(0, 1)), 0, atol=1e-12)
+        np.testing.assert_allclose(xhat.var(axis=(0, 1)), x.var(axis=(0, 1)) / (
+            x.var(axis=(0, 1)) + 1e-3), rtol=1e-12)
+        np.testing.assert_allclose(new_mean, 0.99 * moving_mean + 0.01 * x.mean(axis=(0, 1)),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(new_var, 0.99 * moving_var + 0.01 * x.var(axis=(0, 1)),
+                                   rtol=1e-12)
+    else:
+        assert new_mean is moving_mean and new_var is moving_var
+    dout = rng.normal(size=x.shape)
+    dx, dgamma, dbeta = ref.batch_norm_backward(x, gamma, moving_mean, moving_var, dout,
+                                                training=training)
+
+    def forward(x, gamma, beta):
+        return ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                      training=training)[0]
+    assert_backward_matches(forward, dict(x=x, gamma=gamma, beta=beta),
+                            dict(x=dx, gamma=dgamma, beta=dbeta), dout)

@@ -559,3 +559,59 @@ def flatten(x):
 def flatten_backward(x, dout):
     """The gradient of a reshape is the reshape back: `dout` in `x`'s shape."""
     return dout.reshape(x.shape)
+
+
+# --- dropout and batch normalisation ----------------------------------------------------------
+
+
+def dropout_forward(x, mask, rate):
+    """Inverted dropout with a given 0/1 keep `mask`: `x * mask / (1 - rate)`, so that every
+    element keeps its expected value and inference needs no change."""
+    return x * mask.astype(x.dtype) / x.dtype.type(1 - rate)
+
+
+def dropout_backward(mask, dout, rate):
+    """Linear in `x`, so the same scaling: `dout * mask / (1 - rate)`."""
+    return dout * mask.astype(dout.dtype) / dout.dtype.type(1 - rate)
+
+
+def batch_norm_forward(x, gamma, beta, moving_mean, moving_var, momentum=0.99, epsilon=1e-3,
+                       training=True):
+    """Keras's BatchNormalization over every axis but the last:
+    `gamma (x - mean) / sqrt(var + epsilon) + beta`.
+
+    Training: the batch's mean and biased variance (mean of squared deviations), and the moving
+    statistics step towards them, `moving * momentum + batch * (1 - momentum)`. Inference: the
+    moving statistics, left as they are. Returns `(outputs, moving_mean, moving_var)`.
+    """
+    if training:
+        axes = tuple(range(x.ndim - 1))
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+        moving_mean = moving_mean * momentum + mean * (1 - momentum)
+        moving_var = moving_var * momentum + var * (1 - momentum)
+    else:
+        mean, var = moving_mean, moving_var
+    return gamma * (x - mean) / np.sqrt(var + epsilon) + beta, moving_mean, moving_var
+
+
+def batch_norm_backward(x, gamma, moving_mean, moving_var, dout, epsilon=1e-3, training=True):
+    """`(dx, dgamma, dbeta)`, with `xhat = (x - mean) / sigma`, `sigma = sqrt(var + epsilon)`:
+    `dgamma = sum(dout xhat)`, `dbeta = sum(dout)` over all axes but the last.
+
+    Training: the mean and variance are functions of every sample too, and with `g = dout gamma`
+    over `m` values per channel, `dx = (g - mean(g) - xhat mean(g xhat)) / sigma`. Inference:
+    constants, so `dx = g / sigma`.
+    """
+    axes = tuple(range(x.ndim - 1))
+    if training:
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+    else:
+        mean, var = moving_mean, moving_var
+    sigma = np.sqrt(var + epsilon)
+    xhat = (x - mean) / sigma
+    g = dout * gamma
+    if training:
+        dx = (g - g.mean(axis=axes) - xhat * (g * xhat).mean(axis=axes)) / sigma
+    else:
+        dx = g / sigma
+    return dx, (dout * xhat).sum(axis=axes), dout.sum(axis=axes)
