@@ -364,3 +364,25 @@ def test_batch_norm_backward_matches_finite_differences(training):
                                       training=training)[0]
     assert_backward_matches(forward, dict(x=x, gamma=gamma, beta=beta),
                             dict(x=dx, gamma=dgamma, beta=dbeta), dout)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "simple_rnn"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_recurrent_backward_through_time_matches_finite_differences(kind, return_sequences):
+    rng = np.random.default_rng(17)
+    units, gates = 3, 4 if kind == "lstm" else 1
+    x = rng.normal(size=(3, 4, 2))  # 3 sequences of 4 steps of 2 features
+    weights = dict(kernel=rng.normal(0, 0.6, (2, gates * units)),
+                   recurrent_kernel=rng.normal(0, 0.6, (units, gates * units)),
+                   bias=rng.normal(0, 0.6, gates * units))
+    forward = getattr(ref, f"{kind}_forward")
+    out = forward(x, **weights, return_sequences=return_sequences)
+    assert out.shape == ((3, 4, units) if return_sequences else (3, units))
+    dout = rng.normal(size=out.shape)
+    dx, dkernel, drecurrent, dbias = getattr(ref, f"{kind}_backward")(
+        x, **weights, dout=dout, return_sequences=return_sequences)
+    if not return_sequences:  # the first step reaches the last output only through the state
+        assert np.abs(dx[:, 0]).max() > 0
+    assert_backward_matches(
+        lambda **kw: forward(**kw, return_sequences=return_sequences), dict(x=x, **weights),
+        dict(x=dx, kernel=dkernel, recurrent_kernel=drecurrent, bias=dbias), dout)

@@ -615,3 +615,105 @@ def batch_norm_backward(x, gamma, moving_mean, moving_var, dout, epsilon=1e-3, t
     else:
         dx = g / sigma
     return dx, (dout * xhat).sum(axis=axes), dout.sum(axis=axes)
+
+
+# --- recurrent layers, Keras's layout: x (n, steps, features), zero initial states ------------
+
+
+def _lstm_steps(x, kernel, recurrent_kernel, bias):
+    """Every step's `(h, c)` (with the zero initial ones first) and gates `(i, f, g, o)`."""
+    units = recurrent_kernel.shape[0]
+    h = c = np.zeros((len(x), units), x.dtype)
+    hs, cs, gates = [h], [c], []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent_kernel + bias
+        i, f, o = (sigmoid(z[:, k * units:(k + 1) * units]) for k in (0, 1, 3))
+        g = tanh(z[:, 2 * units:3 * units])
+        c = f * c + i * g
+        h = o * tanh(c)
+        hs.append(h)
+        cs.append(c)
+        gates.append((i, f, g, o))
+    return hs, cs, gates
+
+
+def lstm_forward(x, kernel, recurrent_kernel, bias, return_sequences=False):
+    """Keras's LSTM: per step `z = x_t W + h U + b`, split in Keras's order into
+    `i, f, o = sigmoid(...)`, `g = tanh(z_c)`; `c = f c + i g`, `h = o tanh(c)`, from zeros.
+    `kernel` (features, 4u), `recurrent_kernel` (u, 4u), `bias` (4u,). Returns the last `h`,
+    or every step's (n, steps, u)."""
+    hs = _lstm_steps(x, kernel, recurrent_kernel, bias)[0]
+    return np.stack(hs[1:], axis=1) if return_sequences else hs[-1]
+
+
+def _upstream(dout, x, return_sequences):
+    """The upstream gradient of every step's output: `dout`, or `dout` at the last step only."""
+    if return_sequences:
+        return dout
+    every = np.zeros(x.shape[:2] + dout.shape[-1:], dout.dtype)
+    every[:, -1] = dout
+    return every
+
+
+def lstm_backward(x, kernel, recurrent_kernel, bias, dout, return_sequences=False):
+    """Backpropagation through time: `(dx, dkernel, drecurrent_kernel, dbias)` for `dout`, the
+    gradient of the last output or, with `return_sequences`, of every step's.
+
+    From the last step back, `dh` = this step's upstream gradient + what the next step sent;
+    `do = dh tanh(c)`, `dc = dc_next + dh o (1 - tanh(c)^2)`, `di = dc g`, `df = dc c_prev`,
+    `dg = dc i`, through each gate's activation to `dz`; then `dx_t = dz W.T`,
+    `dh_prev = dz U.T`, `dc_prev = dc f`, and the weights gather `x_t.T dz`, `h_prev.T dz`, `dz`.
+    """
+    hs, cs, gates = _lstm_steps(x, kernel, recurrent_kernel, bias)
+    upstream = _upstream(dout, x, return_sequences)
+    dx = np.zeros_like(x)
+    dkernel, drecurrent, dbias = (np.zeros_like(w) for w in (kernel, recurrent_kernel, bias))
+    dh_next = dc_next = np.zeros_like(hs[0])
+    for t in reversed(range(x.shape[1])):
+        i, f, g, o = gates[t]
+        dh = upstream[:, t] + dh_next
+        tanh_c = tanh(cs[t + 1])
+        dc = dc_next + dh * o * (1 - tanh_c**2)
+        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f),
+                             dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)], axis=1)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drecurrent += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_next, dc_next = dz @ recurrent_kernel.T, dc * f
+    return dx, dkernel, drecurrent, dbias
+
+
+def _simple_rnn_steps(x, kernel, recurrent_kernel, bias):
+    h = np.zeros((len(x), recurrent_kernel.shape[0]), x.dtype)
+    hs = [h]
+    for t in range(x.shape[1]):
+        h = tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        hs.append(h)
+    return hs
+
+
+def simple_rnn_forward(x, kernel, recurrent_kernel, bias, return_sequences=False):
+    """Keras's SimpleRNN: `h_t = tanh(x_t W + h_{t-1} U + b)` from `h_0 = 0`. Returns the last
+    `h`, or every step's (n, steps, units)."""
+    hs = _simple_rnn_steps(x, kernel, recurrent_kernel, bias)
+    return np.stack(hs[1:], axis=1) if return_sequences else hs[-1]
+
+
+def simple_rnn_backward(x, kernel, recurrent_kernel, bias, dout, return_sequences=False):
+    """Backpropagation through time: `(dx, dkernel, drecurrent_kernel, dbias)`. From the last step
+    back, `dz = (upstream_t + dh_next) (1 - h_t^2)`, `dx_t = dz W.T`, `dh_next = dz U.T`, and the
+    weights gather `x_t.T dz`, `h_{t-1}.T dz`, `dz`."""
+    hs = _simple_rnn_steps(x, kernel, recurrent_kernel, bias)
+    upstream = _upstream(dout, x, return_sequences)
+    dx = np.zeros_like(x)
+    dkernel, drecurrent, dbias = (np.zeros_like(w) for w in (kernel, recurrent_kernel, bias))
+    dh_next = np.zeros_like(hs[0])
+    for t in reversed(range(x.shape[1])):
+        dz = (upstream[:, t] + dh_next) * (1 - hs[t + 1] ** 2)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drecurrent += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_next = dz @ recurrent_kernel.T
+    return dx, dkernel, drecurrent, dbias
