@@ -2,6 +2,7 @@
 backpropagation against TensorFlow's automatic differentiation (C13), its optimizers against
 the update rules written out by hand."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -386,3 +387,113 @@ def test_recurrent_backward_through_time_matches_finite_differences(kind, return
     assert_backward_matches(
         lambda **kw: forward(**kw, return_sequences=return_sequences), dict(x=x, **weights),
         dict(x=dx, kernel=dkernel, recurrent_kernel=drecurrent, bias=dbias), dout)
+
+
+def test_float32_stays_float32():
+    """Outputs and gradients keep the input's dtype: a float64 constant slipped into a formula
+    would promote them (NumPy 2 promotes float32 arrays by NumPy float64 scalars)."""
+    rng = np.random.default_rng(19)
+
+    def a(*shape):
+        return rng.normal(size=shape).astype(np.float32)
+
+    x, kernel, mask, seq = a(2, 5, 3, 3), a(2, 2, 3, 2), rng.random((2, 5, 3, 3)) > 0.5, a(2, 5, 3)
+    gamma, beta, moving_mean, moving_var = a(3), a(3), a(3), np.ones(3, np.float32)
+    lstm, rnn = (a(3, 8), a(2, 8), a(8)), (a(3, 2), a(2, 2), a(2))
+    weights, y = [a(3, 4), a(4), a(4, 2), a(2)], ref.one_hot([0, 1], 2, np.float32)
+    results = {
+        "conv2d": ref.conv2d_forward(x, kernel, a(2), 2, "same"),
+        "conv2d_backward": ref.conv2d_backward(x, kernel, a(2, 3, 2, 2), 2, "same"),
+        "max_pool2d": ref.max_pool2d_forward(x, 2, 1, "same"),
+        "max_pool2d_backward": ref.max_pool2d_backward(x, a(2, 5, 3, 3), 2, 1, "same"),
+        "avg_pool2d": ref.avg_pool2d_forward(x, 2, 1, "same"),
+        "avg_pool2d_backward": ref.avg_pool2d_backward(x, a(2, 5, 3, 3), 2, 1, "same"),
+        "flatten": ref.flatten(x), "flatten_backward": ref.flatten_backward(x, a(2, 45)),
+        "dropout": ref.dropout_forward(x, mask, 0.3),
+        "dropout_backward": ref.dropout_backward(mask, x, 0.3),
+        "batch_norm": ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var),
+        "batch_norm_backward": ref.batch_norm_backward(x, gamma, moving_mean, moving_var, x),
+        "lstm": ref.lstm_forward(seq, *lstm, return_sequences=True),
+        "lstm_backward": ref.lstm_backward(seq, *lstm, a(2, 2)),
+        "simple_rnn": ref.simple_rnn_forward(seq, *rnn),
+        "simple_rnn_backward": ref.simple_rnn_backward(seq, *rnn, a(2, 5, 2), True),
+        "swish_grad_beta": ref.swish_grad_beta(x, x),
+        "mlp_loss_and_grads": ref.mlp_loss_and_grads(weights, ("swish", "softmax"),
+                                                     seq[:, 0], y, from_logits=True),
+    }
+    for name, result in results.items():
+        flat = list(result) if isinstance(result, tuple) else [result]
+        flat = flat[:1] + flat[1] if name == "mlp_loss_and_grads" else flat
+        assert [r.dtype for r in flat] == [np.float32] * len(flat), name
+
+
+# --- the layers against Keras's, float32 -------------------------------------------------------
+# Tolerances are in float32 ulps of the largest Keras output (eps32 * max|out|), measured over
+# 20 seeds on x86 CPU (oneDNN): LSTM 4.6, SimpleRNN 3.1 (sigmoid/tanh of TF and of NumPy an ulp
+# apart, compounded over 10 steps), Conv2D 2.0 (18 products summed in another order),
+# BatchNormalization 1.5 (TF computes x * inv + (beta - mean * inv)), moving statistics and
+# average pooling 0 (the same sums in the same order here; 2 allowed, as another order could
+# cost an ulp). Allowed: about 4x the measured, and bit-equality for the max, which is exact.
+
+EPS32 = np.finfo(np.float32).eps
+
+
+def assert_within_ulps(ours, theirs, ulps):
+    theirs = np.asarray(theirs)
+    assert ours.dtype == np.float32 and ours.shape == theirs.shape
+    error = np.abs(ours.astype(np.float64) - theirs).max() / (EPS32 * np.abs(theirs).max())
+    assert error <= ulps, f"{error:.2f} ulps of the largest value"
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "SimpleRNN"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_recurrent_forward_is_keras(kind, return_sequences):
+    rng = np.random.default_rng(21)
+    gates = 4 if kind == "LSTM" else 1
+    x = rng.normal(size=(8, 10, 5)).astype(np.float32)
+    weights = [rng.normal(0, 0.5, s).astype(np.float32)
+               for s in [(5, 4 * gates), (4, 4 * gates), (4 * gates,)]]
+    layer = getattr(keras.layers, kind)(4, return_sequences=return_sequences)
+    layer.build((None, 10, 5))
+    layer.set_weights(weights)
+    forward = ref.lstm_forward if kind == "LSTM" else ref.simple_rnn_forward
+    assert_within_ulps(forward(x, *weights, return_sequences=return_sequences), layer(x), 16)
+
+
+@pytest.mark.parametrize("strides, padding", CONV_CASES)
+def test_conv2d_forward_is_keras(strides, padding):
+    rng = np.random.default_rng(22)
+    x = rng.normal(size=(4, 9, 8, 3)).astype(np.float32)  # odd and even sizes for "same"
+    kernel = rng.normal(size=(3, 2, 3, 5)).astype(np.float32)
+    bias = rng.normal(size=5).astype(np.float32)
+    layer = keras.layers.Conv2D(5, (3, 2), strides=strides, padding=padding)
+    layer.build((None, 9, 8, 3))
+    layer.set_weights([kernel, bias])
+    assert_within_ulps(ref.conv2d_forward(x, kernel, bias, strides, padding), layer(x), 8)
+
+
+@pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
+def test_pooling_forward_is_keras(pool_size, strides, padding):
+    x = np.random.default_rng(23).normal(size=(4, 9, 8, 3)).astype(np.float32)
+    np.testing.assert_array_equal(ref.max_pool2d_forward(x, pool_size, strides, padding),
+                                  keras.layers.MaxPooling2D(pool_size, strides, padding)(x))
+    assert_within_ulps(ref.avg_pool2d_forward(x, pool_size, strides, padding),
+                       keras.layers.AveragePooling2D(pool_size, strides, padding)(x), 2)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_forward_and_moving_statistics_are_keras(training):
+    rng = np.random.default_rng(24)
+    x = rng.normal(1.5, 3.0, size=(16, 5, 4, 3)).astype(np.float32)
+    gamma, beta, moving_mean = (rng.normal(size=3).astype(np.float32) for _ in range(3))
+    moving_var = rng.uniform(0.5, 2.0, size=3).astype(np.float32)
+    layer = keras.layers.BatchNormalization()  # momentum 0.99, epsilon 1e-3
+    layer.build((None, 5, 4, 3))
+    layer.set_weights([gamma, beta, moving_mean, moving_var])
+    out = layer(x, training=training)
+    ours, new_mean, new_var = ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                                     training=training)
+    assert_within_ulps(ours, out, 6)
+    assert_within_ulps(new_mean, layer.moving_mean.numpy(), 2)
+    assert_within_ulps(new_var, layer.moving_variance.numpy(), 2)
+    assert (new_mean != moving_mean).all() == training  # training moved them, inference not
