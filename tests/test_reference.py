@@ -52,8 +52,9 @@ def test_swish_beta_gradient_matches_finite_differences(rng):
     np.testing.assert_allclose(dz, numeric_grad(lambda v: dout * ref.swish(v, beta), z), **FD)
 
 
-def test_leaky_relu_gradient_follows_its_slope(rng):
-    z, dout = rng.normal(0, 2, (3, 4)), rng.normal(size=(3, 4))
+def test_leaky_relu_gradient_follows_its_slope():
+    rng = np.random.default_rng(5)
+    z, dout = rng.normal(0, 2, (3, 4)), rng.normal(size=(3, 4))  # min |z| 0.22: no kink nearby
     grad = ref.leaky_relu_grad(z, dout, alpha=0.05)
     np.testing.assert_allclose(grad, numeric_grad(lambda v: dout * ref.leaky_relu(v, 0.05), z),
                                **FD)
