@@ -2,6 +2,7 @@
 backpropagation against TensorFlow's automatic differentiation (C13), its optimizers against
 the update rules written out by hand."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -43,10 +44,21 @@ def test_activation_gradients_match_finite_differences(name, rng):
 
 def test_swish_beta_gradient_matches_finite_differences(rng):
     z, dout, beta, h = rng.normal(size=6), rng.normal(size=6), 1.3, 1e-6
-    _, dbeta = ref.swish_grad(z, dout, beta)
+    dz, dbeta = ref.swish_grad(z, dout, beta)
     numeric = (np.sum(dout * ref.swish(z, beta + h)) - np.sum(dout * ref.swish(z, beta - h))) / (
         2 * h)
     np.testing.assert_allclose(dbeta, numeric, **FD)
+    assert ref.swish_grad_beta(z, dout, beta) == dbeta
+    np.testing.assert_allclose(dz, numeric_grad(lambda v: dout * ref.swish(v, beta), z), **FD)
+
+
+def test_leaky_relu_gradient_follows_its_slope():
+    rng = np.random.default_rng(5)
+    z, dout = rng.normal(0, 2, (3, 4)), rng.normal(size=(3, 4))  # min |z| 0.22: no kink nearby
+    grad = ref.leaky_relu_grad(z, dout, alpha=0.05)
+    np.testing.assert_allclose(grad, numeric_grad(lambda v: dout * ref.leaky_relu(v, 0.05), z),
+                               **FD)
+    assert grad.dtype == z.dtype
 
 
 REGRESSION = ("l1", "mean_absolute_error", "l2", "mean_squared_error")
@@ -124,3 +136,365 @@ def test_optimizer_steps_follow_the_update_rules(rng):
     # RMSprop's first step from zeros: g / sqrt((1 - rho) g^2) = sign(g) / sqrt(0.1)
     np.testing.assert_allclose(ref.RMSprop(lr, 0.9, epsilon=0.0).apply(w, g)[0],
                                w[0] - lr * np.sign(g[0]) / np.sqrt(0.1), rtol=1e-14)
+
+
+# --- a whole MLP against finite differences: every activation, every loss --------------------
+
+HIDDEN = ("linear", "relu", "sigmoid", "tanh", "leaky_relu", "swish")
+MLP_LOSSES = [(loss, logits) for loss in ("mean_squared_error", "mean_absolute_error")
+              for logits in (False,)] + [
+    (loss, logits) for loss in ("binary_crossentropy", "categorical_crossentropy",
+                                "sparse_categorical_crossentropy") for logits in (False, True)]
+# On probabilities a cross-entropy needs outputs in (0, 1): these, or the other one of the two.
+PROBABILITIES = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
+                 "sparse_categorical_crossentropy": "softmax"}
+
+
+def mlp_cases():
+    for loss, logits in MLP_LOSSES:
+        tag = f"{loss}{'-logits' if logits else ''}"
+        on_probabilities = loss in PROBABILITIES and not logits
+        for act in HIDDEN:  # in both hidden layers, under an output that suits the loss
+            out = PROBABILITIES[loss] if on_probabilities else "linear"
+            yield pytest.param((act, act, out), loss, logits, id=f"hidden-{act}-{tag}")
+        for act in HIDDEN + ("softmax",):  # as the output, where its values suit the loss
+            if on_probabilities and act not in ("sigmoid", "softmax"):
+                continue
+            yield pytest.param(("tanh", "relu", act), loss, logits, id=f"output-{act}-{tag}")
+
+
+def mlp_problem(loss, seed=7):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(6, 3))
+    weights = [rng.normal(0, 0.8, s) for s in [(3, 4), (4,), (4, 4), (4,), (4, 3), (3,)]]
+    if loss == "sparse_categorical_crossentropy":
+        y = rng.integers(0, 3, 6)
+    elif loss == "categorical_crossentropy":
+        y = ref.one_hot(rng.integers(0, 3, 6), 3)
+    elif loss == "binary_crossentropy":
+        y = rng.integers(0, 2, (6, 3)).astype(float)
+    else:
+        y = rng.normal(size=(6, 3))
+    return weights, x, y
+
+
+@pytest.mark.parametrize("activations, loss, from_logits", list(mlp_cases()))
+def test_mlp_gradients_match_finite_differences(activations, loss, from_logits):
+    """C13 for every activation in every position and every loss: the hand-written backward
+    pass is the derivative of the loss it returns (float64 central differences, `FD`)."""
+    weights, x, y = mlp_problem(loss)
+    kw = dict(loss=loss, from_logits=from_logits)
+    # no ReLU kink and no |p - y| kink within reach of a step of 1e-6 in a weight (|x| < 3)
+    _, zs = ref.mlp_forward(weights, activations, x)
+    assert min(np.abs(z).min() for z in zs) > 1e-5
+    loss_value, grads = ref.mlp_loss_and_grads(weights, activations, x, y, **kw)
+    # the value is the loss of the outputs (a fused softmax or sigmoid: the same maths on the
+    # logits, unclipped; nothing here is near the clip, so a few ulp apart)
+    outputs = ref.mlp_forward(weights, activations, x)[0]
+    expected = getattr(ref, loss)(y, outputs, **({"from_logits": True} if from_logits else {}))
+    np.testing.assert_allclose(loss_value, expected.mean(), rtol=1e-12)
+    for k, grad in enumerate(grads):
+        def f(v, k=k):
+            return ref.mlp_loss_and_grads(weights[:k] + [v] + weights[k + 1:], activations,
+                                          x, y, **kw)[0]
+        assert np.abs(grad).max() > 0  # every weight matters here, so a zero is a bug
+        np.testing.assert_allclose(grad, numeric_grad(f, weights[k]), **FD,
+                                   err_msg=f"weights[{k}]")
+
+
+def test_step_runs_forward_and_refuses_a_backward_pass():
+    weights, x, y = mlp_problem("categorical_crossentropy")
+    out, zs = ref.mlp_forward(weights, ("step", "relu", "softmax"), x)
+    hidden = ref.step(zs[0])
+    assert set(np.unique(hidden)) == {0.0, 1.0}  # both sides of the step occur here
+    np.testing.assert_allclose(out, ref.softmax(ref.relu(hidden @ weights[2] + weights[3])
+                                                @ weights[4] + weights[5]), rtol=1e-15)
+    with pytest.raises(ValueError, match="forward-only"):
+        ref.mlp_loss_and_grads(weights, ("step", "relu", "softmax"), x, y)
+
+
+# --- the layers beyond dense: each backward against finite differences (float64, `FD`) -------
+
+
+def assert_backward_matches(forward, inputs, grads, dout):
+    """Each array of `grads` (name -> gradient) against central differences of
+    `sum(dout * forward(**inputs))` in the input of that name."""
+    for name, grad in grads.items():
+        def f(v, name=name):
+            return dout * forward(**{**inputs, name: v})
+        assert grad.shape == inputs[name].shape, name
+        np.testing.assert_allclose(grad, numeric_grad(f, inputs[name]), **FD, err_msg=name)
+
+
+CONV_CASES = [(s, p) for s in [(1, 1), (2, 2), (2, 3)] for p in ["valid", "same"]]
+
+
+@pytest.mark.parametrize("strides, padding", CONV_CASES)
+def test_conv2d_backward_matches_finite_differences(strides, padding):
+    """A 3x2 kernel on 6x7 images: with stride 2 (or 3) "same" pads one row (column) after and
+    none before, and "valid" leaves the last column unread: every case of TF's padding rule."""
+    rng = np.random.default_rng(11)
+    x, kernel, bias = rng.normal(size=(2, 6, 7, 3)), rng.normal(size=(3, 2, 3, 2)), rng.normal(
+        size=2)
+    out = ref.conv2d_forward(x, kernel, bias, strides, padding)
+    rows = {"valid": -(-(6 - 2) // strides[0]), "same": -(-6 // strides[0])}[padding]
+    assert out.shape[:2] == (2, rows)
+    dout = rng.normal(size=out.shape)
+    dx, dkernel, dbias = ref.conv2d_backward(x, kernel, dout, strides, padding)
+    assert_backward_matches(
+        lambda x, kernel, bias: ref.conv2d_forward(x, kernel, bias, strides, padding),
+        dict(x=x, kernel=kernel, bias=bias), dict(x=dx, kernel=dkernel, bias=dbias), dout)
+
+
+def test_conv2d_is_the_sum_over_each_window_written_out():
+    """The definition, one output at a time, and where TF's "same" puts its padding."""
+    rng = np.random.default_rng(12)
+    x, kernel, bias = rng.normal(size=(1, 6, 6, 2)), rng.normal(size=(2, 2, 2, 3)), rng.normal(
+        size=3)
+    out = ref.conv2d_forward(x, kernel, bias, (2, 2), "same")
+    # pad_total = max((3 - 1) * 2 + 2 - 6, 0) = 0: no padding, windows at 0, 2, 4
+    for i in range(3):
+        for j in range(3):
+            window = x[0, 2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            np.testing.assert_allclose(
+                out[0, i, j], np.einsum("abc,abcf->f", window, kernel) + bias, rtol=1e-12)
+    # 5x5 input, 2x2 kernel, stride 1, "same": pad_total 1, all of it after the last row/column
+    x5 = rng.normal(size=(1, 5, 5, 2))
+    out = ref.conv2d_forward(x5, kernel, bias, (1, 1), "same")
+    padded = np.pad(x5, ((0, 0), (0, 1), (0, 1), (0, 0)))
+    np.testing.assert_allclose(
+        out[0, 4, 4], np.einsum("abc,abcf->f", padded[0, 4:6, 4:6], kernel) + bias, rtol=1e-12)
+    np.testing.assert_allclose(
+        out[0, 0, 0], np.einsum("abc,abcf->f", x5[0, 0:2, 0:2], kernel) + bias, rtol=1e-12)
+
+
+POOL_CASES = [((2, 2), None, "valid"), ((2, 2), None, "same"), ((3, 3), (2, 2), "valid"),
+              ((3, 3), (2, 2), "same"), ((2, 3), (1, 2), "same")]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
+def test_pool_backward_matches_finite_differences(kind, pool_size, strides, padding):
+    """5x6 inputs: odd sizes leave "same" windows hanging over the edge, and 3x3 windows at
+    stride 2 (or 2x3 at stride 1) overlap, so an element can get gradient from several."""
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(2, 5, 6, 2))  # continuous values: no ties within a step of 1e-6
+    forward = getattr(ref, f"{kind}_pool2d_forward")
+    out = forward(x, pool_size, strides, padding)
+    dout = rng.normal(size=out.shape)
+    dx = getattr(ref, f"{kind}_pool2d_backward")(x, dout, pool_size, strides, padding)
+    assert_backward_matches(lambda x: forward(x, pool_size, strides, padding), dict(x=x),
+                            dict(x=dx), dout)
+
+
+def test_avg_pool_same_averages_only_the_elements_inside():
+    x = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)  # 1..9
+    out = ref.avg_pool2d_forward(x, (2, 2), (2, 2), "same")[0, :, :, 0]
+    # windows {1,2,4,5}, {3,6}, {7,8}, {9}: padding neither adds nor counts
+    np.testing.assert_array_equal(out, [[3.0, 4.5], [7.5, 9.0]])
+    dx = ref.avg_pool2d_backward(x, np.ones((1, 2, 2, 1)), (2, 2), (2, 2), "same")[0, :, :, 0]
+    np.testing.assert_array_equal(dx, [[0.25, 0.25, 0.5], [0.25, 0.25, 0.5], [0.5, 0.5, 1.0]])
+
+
+def test_max_pool_routes_a_tie_to_the_first_max_as_tensorflow_does():
+    """Integers 0..2 make most windows tie; overlapping 3x3 windows at stride 2 with "same"
+    padding. TF's gradient (CPU kernel: a strict `>` scan in row-major order) is the witness."""
+    rng = np.random.default_rng(18)
+    x = rng.integers(0, 3, size=(2, 5, 6, 2)).astype(np.float64)
+    dout = rng.normal(size=ref.max_pool2d_forward(x, (3, 3), (2, 2), "same").shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        out = tf.nn.max_pool2d(xt, (3, 3), (2, 2), "SAME")
+    expected = tape.gradient(out, xt, output_gradients=tf.constant(dout)).numpy()
+    np.testing.assert_array_equal(ref.max_pool2d_forward(x, (3, 3), (2, 2), "same"), out)
+    np.testing.assert_allclose(ref.max_pool2d_backward(x, dout, (3, 3), (2, 2), "same"),
+                               expected, rtol=1e-15)  # the same additions where windows overlap
+    # a window of equal values sends everything to its top-left element
+    dx = ref.max_pool2d_backward(np.ones((1, 2, 2, 1)), np.full((1, 1, 1, 1), 5.0))
+    np.testing.assert_array_equal(dx[0, :, :, 0], [[5.0, 0.0], [0.0, 0.0]])
+
+
+def test_flatten_and_back():
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(3, 2, 4, 5))
+    out = ref.flatten(x)
+    assert out.shape == (3, 40)
+    np.testing.assert_array_equal(out[1, 9], x[1, 0, 1, 4])  # row-major: 0*20 + 1*5 + 4
+    dout = rng.normal(size=out.shape)
+    assert_backward_matches(ref.flatten, dict(x=x), dict(x=ref.flatten_backward(x, dout)), dout)
+
+
+def test_dropout_scales_the_kept_and_passes_the_gradient_the_same_way():
+    rng = np.random.default_rng(15)
+    x, rate = rng.normal(size=(4, 6)), 0.25
+    mask = rng.random(size=x.shape) >= rate
+    out = ref.dropout_forward(x, mask, rate)
+    np.testing.assert_allclose(out, np.where(mask, x / 0.75, 0.0), rtol=1e-15)
+    dout = rng.normal(size=x.shape)
+    assert_backward_matches(lambda x: ref.dropout_forward(x, mask, rate), dict(x=x),
+                            dict(x=ref.dropout_backward(mask, dout, rate)), dout)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_backward_matches_finite_differences(training):
+    """Training: the gradient runs through the batch's mean and variance too (the sum of `dx`
+    over a channel is 0, and so is its product with `xhat`); inference: a fixed affine map."""
+    rng = np.random.default_rng(16)
+    x = rng.normal(1.0, 2.0, size=(5, 2, 3))  # statistics over 10 values for each of 3 channels
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    moving_mean, moving_var = rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)
+    out, new_mean, new_var = ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                                    training=training)
+    if training:  # normalised: each channel of (out - beta) / gamma has mean 0, variance ~1
+        xhat = (out - beta) / gamma
+        np.testing.assert_allclose(xhat.mean(axis=(0, 1)), 0, atol=1e-12)
+        np.testing.assert_allclose(xhat.var(axis=(0, 1)), x.var(axis=(0, 1)) / (
+            x.var(axis=(0, 1)) + 1e-3), rtol=1e-12)
+        np.testing.assert_allclose(new_mean, 0.99 * moving_mean + 0.01 * x.mean(axis=(0, 1)),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(new_var, 0.99 * moving_var + 0.01 * x.var(axis=(0, 1)),
+                                   rtol=1e-12)
+    else:
+        assert new_mean is moving_mean and new_var is moving_var
+    dout = rng.normal(size=x.shape)
+    dx, dgamma, dbeta = ref.batch_norm_backward(x, gamma, moving_mean, moving_var, dout,
+                                                training=training)
+
+    def forward(x, gamma, beta):
+        return ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                      training=training)[0]
+    assert_backward_matches(forward, dict(x=x, gamma=gamma, beta=beta),
+                            dict(x=dx, gamma=dgamma, beta=dbeta), dout)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "simple_rnn"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_recurrent_backward_through_time_matches_finite_differences(kind, return_sequences):
+    rng = np.random.default_rng(17)
+    units, gates = 3, 4 if kind == "lstm" else 1
+    x = rng.normal(size=(3, 4, 2))  # 3 sequences of 4 steps of 2 features
+    weights = dict(kernel=rng.normal(0, 0.6, (2, gates * units)),
+                   recurrent_kernel=rng.normal(0, 0.6, (units, gates * units)),
+                   bias=rng.normal(0, 0.6, gates * units))
+    forward = getattr(ref, f"{kind}_forward")
+    out = forward(x, **weights, return_sequences=return_sequences)
+    assert out.shape == ((3, 4, units) if return_sequences else (3, units))
+    dout = rng.normal(size=out.shape)
+    dx, dkernel, drecurrent, dbias = getattr(ref, f"{kind}_backward")(
+        x, **weights, dout=dout, return_sequences=return_sequences)
+    if not return_sequences:  # the first step reaches the last output only through the state
+        assert np.abs(dx[:, 0]).max() > 0
+    assert_backward_matches(
+        lambda **kw: forward(**kw, return_sequences=return_sequences), dict(x=x, **weights),
+        dict(x=dx, kernel=dkernel, recurrent_kernel=drecurrent, bias=dbias), dout)
+
+
+def test_float32_stays_float32():
+    """Outputs and gradients keep the input's dtype: a float64 constant slipped into a formula
+    would promote them (NumPy 2 promotes float32 arrays by NumPy float64 scalars)."""
+    rng = np.random.default_rng(19)
+
+    def a(*shape):
+        return rng.normal(size=shape).astype(np.float32)
+
+    x, kernel, mask, seq = a(2, 5, 3, 3), a(2, 2, 3, 2), rng.random((2, 5, 3, 3)) > 0.5, a(2, 5, 3)
+    gamma, beta, moving_mean, moving_var = a(3), a(3), a(3), np.ones(3, np.float32)
+    lstm, rnn = (a(3, 8), a(2, 8), a(8)), (a(3, 2), a(2, 2), a(2))
+    weights, y = [a(3, 4), a(4), a(4, 2), a(2)], ref.one_hot([0, 1], 2, np.float32)
+    results = {
+        "conv2d": ref.conv2d_forward(x, kernel, a(2), 2, "same"),
+        "conv2d_backward": ref.conv2d_backward(x, kernel, a(2, 3, 2, 2), 2, "same"),
+        "max_pool2d": ref.max_pool2d_forward(x, 2, 1, "same"),
+        "max_pool2d_backward": ref.max_pool2d_backward(x, a(2, 5, 3, 3), 2, 1, "same"),
+        "avg_pool2d": ref.avg_pool2d_forward(x, 2, 1, "same"),
+        "avg_pool2d_backward": ref.avg_pool2d_backward(x, a(2, 5, 3, 3), 2, 1, "same"),
+        "flatten": ref.flatten(x), "flatten_backward": ref.flatten_backward(x, a(2, 45)),
+        "dropout": ref.dropout_forward(x, mask, 0.3),
+        "dropout_backward": ref.dropout_backward(mask, x, 0.3),
+        "batch_norm": ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var),
+        "batch_norm_backward": ref.batch_norm_backward(x, gamma, moving_mean, moving_var, x),
+        "lstm": ref.lstm_forward(seq, *lstm, return_sequences=True),
+        "lstm_backward": ref.lstm_backward(seq, *lstm, a(2, 2)),
+        "simple_rnn": ref.simple_rnn_forward(seq, *rnn),
+        "simple_rnn_backward": ref.simple_rnn_backward(seq, *rnn, a(2, 5, 2), True),
+        "swish_grad_beta": ref.swish_grad_beta(x, x),
+        "mlp_loss_and_grads": ref.mlp_loss_and_grads(weights, ("swish", "softmax"),
+                                                     seq[:, 0], y, from_logits=True),
+    }
+    for name, result in results.items():
+        flat = list(result) if isinstance(result, tuple) else [result]
+        flat = flat[:1] + flat[1] if name == "mlp_loss_and_grads" else flat
+        assert [r.dtype for r in flat] == [np.float32] * len(flat), name
+
+
+# --- the layers against Keras's, float32 -------------------------------------------------------
+# Tolerances are in float32 ulps of the largest Keras output (eps32 * max|out|), measured over
+# 20 seeds on x86 CPU (oneDNN): LSTM 4.6, SimpleRNN 3.1 (sigmoid/tanh of TF and of NumPy an ulp
+# apart, compounded over 10 steps), Conv2D 2.0 (18 products summed in another order),
+# BatchNormalization 1.5 (TF computes x * inv + (beta - mean * inv)), moving statistics and
+# average pooling 0 (the same sums in the same order here; 2 allowed, as another order could
+# cost an ulp). Allowed: about 4x the measured, and bit-equality for the max, which is exact.
+
+EPS32 = np.finfo(np.float32).eps
+
+
+def assert_within_ulps(ours, theirs, ulps):
+    theirs = np.asarray(theirs)
+    assert ours.dtype == np.float32 and ours.shape == theirs.shape
+    error = np.abs(ours.astype(np.float64) - theirs).max() / (EPS32 * np.abs(theirs).max())
+    assert error <= ulps, f"{error:.2f} ulps of the largest value"
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "SimpleRNN"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_recurrent_forward_is_keras(kind, return_sequences):
+    rng = np.random.default_rng(21)
+    gates = 4 if kind == "LSTM" else 1
+    x = rng.normal(size=(8, 10, 5)).astype(np.float32)
+    weights = [rng.normal(0, 0.5, s).astype(np.float32)
+               for s in [(5, 4 * gates), (4, 4 * gates), (4 * gates,)]]
+    layer = getattr(keras.layers, kind)(4, return_sequences=return_sequences)
+    layer.build((None, 10, 5))
+    layer.set_weights(weights)
+    forward = ref.lstm_forward if kind == "LSTM" else ref.simple_rnn_forward
+    assert_within_ulps(forward(x, *weights, return_sequences=return_sequences), layer(x), 16)
+
+
+@pytest.mark.parametrize("strides, padding", CONV_CASES)
+def test_conv2d_forward_is_keras(strides, padding):
+    rng = np.random.default_rng(22)
+    x = rng.normal(size=(4, 9, 8, 3)).astype(np.float32)  # odd and even sizes for "same"
+    kernel = rng.normal(size=(3, 2, 3, 5)).astype(np.float32)
+    bias = rng.normal(size=5).astype(np.float32)
+    layer = keras.layers.Conv2D(5, (3, 2), strides=strides, padding=padding)
+    layer.build((None, 9, 8, 3))
+    layer.set_weights([kernel, bias])
+    assert_within_ulps(ref.conv2d_forward(x, kernel, bias, strides, padding), layer(x), 8)
+
+
+@pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
+def test_pooling_forward_is_keras(pool_size, strides, padding):
+    x = np.random.default_rng(23).normal(size=(4, 9, 8, 3)).astype(np.float32)
+    np.testing.assert_array_equal(ref.max_pool2d_forward(x, pool_size, strides, padding),
+                                  keras.layers.MaxPooling2D(pool_size, strides, padding)(x))
+    assert_within_ulps(ref.avg_pool2d_forward(x, pool_size, strides, padding),
+                       keras.layers.AveragePooling2D(pool_size, strides, padding)(x), 2)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_forward_and_moving_statistics_are_keras(training):
+    rng = np.random.default_rng(24)
+    x = rng.normal(1.5, 3.0, size=(16, 5, 4, 3)).astype(np.float32)
+    gamma, beta, moving_mean = (rng.normal(size=3).astype(np.float32) for _ in range(3))
+    moving_var = rng.uniform(0.5, 2.0, size=3).astype(np.float32)
+    layer = keras.layers.BatchNormalization()  # momentum 0.99, epsilon 1e-3
+    layer.build((None, 5, 4, 3))
+    layer.set_weights([gamma, beta, moving_mean, moving_var])
+    out = layer(x, training=training)
+    ours, new_mean, new_var = ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var,
+                                                     training=training)
+    assert_within_ulps(ours, out, 6)
+    assert_within_ulps(new_mean, layer.moving_mean.numpy(), 2)
+    assert_within_ulps(new_var, layer.moving_variance.numpy(), 2)
+    assert (new_mean != moving_mean).all() == training  # training moved them, inference not

@@ -3,7 +3,10 @@
 Both tracks are tested against these functions. Nothing here calls TensorFlow or Keras, and
 everything keeps the dtype it is given, so a float64 run is a float64 reference. Each function
 carries its own derivative where a test needs one: `*_grad` returns the gradient of a sum of the
-outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13).
+outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13), and a
+layer's `*_backward` the gradients for its input and each of its weights. Beyond the dense
+layers of the notes: convolution, pooling, flatten, dropout, batch normalisation, LSTM and
+SimpleRNN, each in Keras's layout and with Keras's defaults.
 """
 
 from __future__ import annotations
@@ -78,11 +81,16 @@ def swish(z, beta=1.0):
 
 
 def swish_grad(z, dout, beta=1.0):
-    """Gradients with respect to `z` and to `beta`."""
+    """Gradients with respect to `z`, `dout * (s + beta z s (1 - s))` with `s = sigmoid(beta z)`,
+    and to `beta` (`swish_grad_beta`)."""
     s = sigmoid(beta * z)
-    dz = s + beta * z * s * (1 - s)
-    dbeta = z * z * s * (1 - s)
-    return dout * dz, np.sum(dout * dbeta)
+    return dout * (s + beta * z * s * (1 - s)), swish_grad_beta(z, dout, beta)
+
+
+def swish_grad_beta(z, dout, beta=1.0):
+    """The gradient for a trainable `beta` shared by all elements: `sum(dout * z^2 s (1 - s))`."""
+    s = sigmoid(beta * z)
+    return np.sum(dout * z * z * s * (1 - s))
 
 
 def softmax(z):
@@ -349,8 +357,33 @@ def make_optimizer(spec) -> Optimizer:
 
 # --- a whole MLP, forward and backward (C13, C14) ---------------------------------------------
 
-ACTIVATIONS = {"linear": lambda z: z, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-               "softmax": softmax}
+
+def linear(z):
+    return z
+
+
+def linear_grad(z, dout):
+    return dout
+
+
+# name -> the function, and the gradient of `sum(dout * f(z))` with respect to `z`. `step` is
+# forward-only: its derivative is 0 wherever it exists, so nothing could be learnt through it.
+ACTIVATIONS = {"linear": linear, "step": step, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
+               "leaky_relu": leaky_relu, "swish": swish, "softmax": softmax}
+ACTIVATION_GRADS = {"linear": linear_grad, "relu": relu_grad, "sigmoid": sigmoid_grad,
+                    "tanh": tanh_grad, "leaky_relu": leaky_relu_grad,
+                    "swish": lambda z, dout: swish_grad(z, dout)[0], "softmax": softmax_grad}
+
+# name -> per-sample loss and its gradient with respect to the predictions
+LOSSES = {name: (globals()[name], globals()[f"{name}_grad"])
+          for name in ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+                       "categorical_crossentropy", "sparse_categorical_crossentropy")}
+
+# Output activations whose logits Keras hands to the loss in place of the probabilities when
+# the loss asks for probabilities (`_keras_logits` in a compiled model): the same maths, without
+# the clip at 1e-7, and `softmax(z) - y` as the gradient.
+FUSED = {("softmax", "categorical_crossentropy"), ("softmax", "sparse_categorical_crossentropy"),
+         ("sigmoid", "binary_crossentropy")}
 
 
 def mlp_forward(weights, activations, x):
@@ -362,20 +395,325 @@ def mlp_forward(weights, activations, x):
     return out, zs
 
 
-def mlp_loss_and_grads(weights, activations, x, y):
-    """Mean categorical cross-entropy on the softmax logits, and its gradient for every weight.
+def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentropy",
+                       from_logits=False):
+    """The mean over the samples of a loss of the outputs, and its gradient for every weight.
 
-    Hidden layers are ReLU or linear; the last is softmax. Backpropagation by hand: the
-    softmax-plus-cross-entropy gradient `(softmax(z) - y) / n`, then each layer's chain rule.
+    Any activation of `ACTIVATIONS` but `step` may sit in any layer, under any loss of `LOSSES`;
+    `from_logits` is the cross-entropies' (the outputs, whatever the last activation, are then
+    taken as logits). As in Keras's `fit`, a softmax output under a categorical cross-entropy
+    and a sigmoid output under the binary one are scored on their logits. Backpropagation by
+    hand (C13): `dL/dp = loss_grad / n`, then per layer `dz = act_grad(z, dp)` and the dense
+    layer's chain rule `(dx, dW, db)`, `dx` being the previous layer's `dp`.
     """
-    _, zs = mlp_forward(weights, activations, x)
+    if "step" in activations:
+        raise ValueError("'step' is forward-only: its gradient is 0 wherever it exists")
+    if from_logits and not loss.endswith("crossentropy"):
+        raise ValueError(f"from_logits is for the cross-entropies, not {loss!r}")
+    loss_fn, loss_grad = LOSSES[loss]
+    kw = {"from_logits": from_logits} if loss.endswith("crossentropy") else {}
+    out, zs = mlp_forward(weights, activations, x)
     n = len(x)
-    loss = categorical_crossentropy(y, zs[-1], from_logits=True).mean()
-    dz = categorical_crossentropy_grad(y, zs[-1], from_logits=True) / n
+    if not from_logits and (activations[-1], loss) in FUSED:
+        value = loss_fn(y, zs[-1], from_logits=True).mean()
+        dz = loss_grad(y, zs[-1], from_logits=True) / n
+    else:
+        value = loss_fn(y, out, **kw).mean()
+        dz = ACTIVATION_GRADS[activations[-1]](zs[-1], loss_grad(y, out, **kw) / n)
     grads = [None] * len(weights)
     for i in reversed(range(len(zs))):
         inputs = x if i == 0 else ACTIVATIONS[activations[i - 1]](zs[i - 1])
         dx, grads[2 * i], grads[2 * i + 1] = dense_backward(inputs, weights[2 * i], dz)
         if i > 0:
-            dz = relu_grad(zs[i - 1], dx) if activations[i - 1] == "relu" else dx
-    return loss, grads
+            dz = ACTIVATION_GRADS[activations[i - 1]](zs[i - 1], dx)
+    return value, grads
+
+
+# --- convolution and pooling, channels last like Keras and TF ---------------------------------
+
+
+def _pair(value):
+    return (value, value) if np.isscalar(value) else tuple(value)
+
+
+def _padding(size, window, stride, padding):
+    """One spatial axis: the output size and the `(before, after)` padding, by TF's rule.
+
+    "valid": `(size - window) // stride + 1` outputs, no padding. "same": `ceil(size / stride)`
+    outputs and `max((out - 1) * stride + window - size, 0)` padding, the odd one after.
+    """
+    if padding == "valid":
+        return (size - window) // stride + 1, (0, 0)
+    if padding == "same":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + window - size, 0)
+        return out, (total // 2, total - total // 2)
+    raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+
+
+def _im2col(x, window, strides, padding, fill=0):
+    """im2col: every window of `x` (n, h, w, c), padded with `fill`, as (n, oh, ow, kh, kw, c),
+    and the padding used. One copy per window offset, not per window."""
+    (kh, kw), (sh, sw) = window, strides
+    oh, pad_h = _padding(x.shape[1], kh, sh, padding)
+    ow, pad_w = _padding(x.shape[2], kw, sw, padding)
+    xp = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=fill)
+    cols = np.empty((len(x), oh, ow, kh, kw, x.shape[3]), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j] = xp[:, i:i + sh * oh:sh, j:j + sw * ow:sw]
+    return cols, (pad_h, pad_w)
+
+
+def _col2im(dcols, shape, strides, pads):
+    """The adjoint of `_im2col`: each window's gradient added back where its elements came
+    from (overlapping windows add up), then the padding cut off."""
+    n, oh, ow, kh, kw, c = dcols.shape
+    (sh, sw), (pad_h, pad_w) = strides, pads
+    dxp = np.zeros((n, shape[1] + sum(pad_h), shape[2] + sum(pad_w), c), dcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, i:i + sh * oh:sh, j:j + sw * ow:sw] += dcols[:, :, :, i, j]
+    return dxp[:, pad_h[0]:pad_h[0] + shape[1], pad_w[0]:pad_w[0] + shape[2]]
+
+
+def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid"):
+    """Keras's Conv2D: `out[n, i, j, f] = sum_{a, b, c} xp[n, i sh + a, j sw + b, c] K[a, b, c, f]
+    + b[f]` (a cross-correlation, as every library computes it), `xp` the padded input.
+
+    By im2col: each window becomes a row, so the whole layer is one matrix product
+    `(n oh ow, kh kw c) @ (kh kw c, filters)`.
+    """
+    kh, kw, c, filters = kernel.shape
+    cols, _ = _im2col(x, (kh, kw), _pair(strides), padding)
+    n, oh, ow = cols.shape[:3]
+    out = cols.reshape(-1, kh * kw * c) @ kernel.reshape(-1, filters)
+    return out.reshape(n, oh, ow, filters) + bias
+
+
+def conv2d_backward(x, kernel, dout, strides=(1, 1), padding="valid"):
+    """`(dx, dkernel, dbias)` for the upstream `dout` (n, oh, ow, filters): the dense layer's
+    chain rule on the im2col rows (`dK = cols.T @ dout`, `dcols = dout @ K.T`), then col2im
+    adds each row's gradient back to the pixels it was copied from."""
+    kh, kw, c, filters = kernel.shape
+    cols, pads = _im2col(x, (kh, kw), _pair(strides), padding)
+    d2 = dout.reshape(-1, filters)
+    dkernel = (cols.reshape(-1, kh * kw * c).T @ d2).reshape(kernel.shape)
+    dcols = (d2 @ kernel.reshape(-1, filters).T).reshape(cols.shape)
+    return _col2im(dcols, x.shape, _pair(strides), pads), dkernel, d2.sum(axis=0)
+
+
+def _pool_windows(x, pool_size, strides, padding, fill):
+    window = _pair(pool_size)
+    strides = window if strides is None else _pair(strides)  # Keras: strides default to the pool
+    cols, pads = _im2col(x, window, strides, padding, fill)
+    return cols, pads, strides
+
+
+def max_pool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Keras's MaxPooling2D: the max of each window, per channel. "same" pads with -inf, so a
+    padded element never wins."""
+    return _pool_windows(x, pool_size, strides, padding, -np.inf)[0].max(axis=(3, 4))
+
+
+def max_pool2d_backward(x, dout, pool_size=(2, 2), strides=None, padding="valid"):
+    """Each window's upstream gradient goes to its max alone (the derivative of a max); on a tie
+    to the first max in row-major window order, as TF's argmax; overlapping windows add up."""
+    cols, pads, strides = _pool_windows(x, pool_size, strides, padding, -np.inf)
+    n, oh, ow, kh, kw, c = cols.shape
+    flat = cols.transpose(0, 1, 2, 5, 3, 4).reshape(n, oh, ow, c, kh * kw)
+    first = flat.argmax(axis=-1)[..., None]  # NumPy's argmax: the first of equal maxima
+    dflat = np.zeros_like(flat)
+    np.put_along_axis(dflat, first, dout[..., None], axis=-1)
+    dcols = dflat.reshape(n, oh, ow, c, kh, kw).transpose(0, 1, 2, 4, 5, 3)
+    return _col2im(dcols, x.shape, strides, pads)
+
+
+def _pool_counts(x, pool_size, strides, padding):
+    """How many elements of `x` each window holds: the window's size but at a "same" border."""
+    ones = np.ones((1,) + x.shape[1:3] + (1,), x.dtype)
+    return _pool_windows(ones, pool_size, strides, padding, 0)[0].sum(axis=(3, 4))
+
+
+def avg_pool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Keras's AveragePooling2D: the mean of each window. With "same", TF's rule: the mean of the
+    window's elements inside `x` only (padding neither adds nor counts)."""
+    cols = _pool_windows(x, pool_size, strides, padding, 0)[0]
+    return cols.sum(axis=(3, 4)) / _pool_counts(x, pool_size, strides, padding)
+
+
+def avg_pool2d_backward(x, dout, pool_size=(2, 2), strides=None, padding="valid"):
+    """Each window's upstream gradient shared equally by the elements it averaged:
+    `dout / count` to each."""
+    cols, pads, strides = _pool_windows(x, pool_size, strides, padding, 0)
+    share = dout / _pool_counts(x, pool_size, strides, padding)
+    dcols = np.broadcast_to(share[:, :, :, None, None, :], cols.shape)
+    return _col2im(dcols, x.shape, strides, pads)
+
+
+def flatten(x):
+    """Keras's Flatten: one row per sample, elements in row-major (C) order."""
+    return x.reshape(len(x), -1)
+
+
+def flatten_backward(x, dout):
+    """The gradient of a reshape is the reshape back: `dout` in `x`'s shape."""
+    return dout.reshape(x.shape)
+
+
+# --- dropout and batch normalisation ----------------------------------------------------------
+
+
+def dropout_forward(x, mask, rate):
+    """Inverted dropout with a given 0/1 keep `mask`: `x * mask / (1 - rate)`, so that every
+    element keeps its expected value and inference needs no change."""
+    return x * mask.astype(x.dtype) / x.dtype.type(1 - rate)
+
+
+def dropout_backward(mask, dout, rate):
+    """Linear in `x`, so the same scaling: `dout * mask / (1 - rate)`."""
+    return dout * mask.astype(dout.dtype) / dout.dtype.type(1 - rate)
+
+
+def batch_norm_forward(x, gamma, beta, moving_mean, moving_var, momentum=0.99, epsilon=1e-3,
+                       training=True):
+    """Keras's BatchNormalization over every axis but the last:
+    `gamma (x - mean) / sqrt(var + epsilon) + beta`.
+
+    Training: the batch's mean and biased variance (mean of squared deviations), and the moving
+    statistics step towards them, `moving * momentum + batch * (1 - momentum)`. Inference: the
+    moving statistics, left as they are. Returns `(outputs, moving_mean, moving_var)`.
+    """
+    if training:
+        axes = tuple(range(x.ndim - 1))
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+        moving_mean = moving_mean * momentum + mean * (1 - momentum)
+        moving_var = moving_var * momentum + var * (1 - momentum)
+    else:
+        mean, var = moving_mean, moving_var
+    return gamma * (x - mean) / np.sqrt(var + epsilon) + beta, moving_mean, moving_var
+
+
+def batch_norm_backward(x, gamma, moving_mean, moving_var, dout, epsilon=1e-3, training=True):
+    """`(dx, dgamma, dbeta)`, with `xhat = (x - mean) / sigma`, `sigma = sqrt(var + epsilon)`:
+    `dgamma = sum(dout xhat)`, `dbeta = sum(dout)` over all axes but the last.
+
+    Training: the mean and variance are functions of every sample too, and with `g = dout gamma`
+    over `m` values per channel, `dx = (g - mean(g) - xhat mean(g xhat)) / sigma`. Inference:
+    constants, so `dx = g / sigma`.
+    """
+    axes = tuple(range(x.ndim - 1))
+    if training:
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+    else:
+        mean, var = moving_mean, moving_var
+    sigma = np.sqrt(var + epsilon)
+    xhat = (x - mean) / sigma
+    g = dout * gamma
+    if training:
+        dx = (g - g.mean(axis=axes) - xhat * (g * xhat).mean(axis=axes)) / sigma
+    else:
+        dx = g / sigma
+    return dx, (dout * xhat).sum(axis=axes), dout.sum(axis=axes)
+
+
+# --- recurrent layers, Keras's layout: x (n, steps, features), zero initial states ------------
+
+
+def _lstm_steps(x, kernel, recurrent_kernel, bias):
+    """Every step's `(h, c)` (with the zero initial ones first) and gates `(i, f, g, o)`."""
+    units = recurrent_kernel.shape[0]
+    h = c = np.zeros((len(x), units), x.dtype)
+    hs, cs, gates = [h], [c], []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent_kernel + bias
+        i, f, o = (sigmoid(z[:, k * units:(k + 1) * units]) for k in (0, 1, 3))
+        g = tanh(z[:, 2 * units:3 * units])
+        c = f * c + i * g
+        h = o * tanh(c)
+        hs.append(h)
+        cs.append(c)
+        gates.append((i, f, g, o))
+    return hs, cs, gates
+
+
+def lstm_forward(x, kernel, recurrent_kernel, bias, return_sequences=False):
+    """Keras's LSTM: per step `z = x_t W + h U + b`, split in Keras's order into
+    `i, f, o = sigmoid(...)`, `g = tanh(z_c)`; `c = f c + i g`, `h = o tanh(c)`, from zeros.
+    `kernel` (features, 4u), `recurrent_kernel` (u, 4u), `bias` (4u,). Returns the last `h`,
+    or every step's (n, steps, u)."""
+    hs = _lstm_steps(x, kernel, recurrent_kernel, bias)[0]
+    return np.stack(hs[1:], axis=1) if return_sequences else hs[-1]
+
+
+def _upstream(dout, x, return_sequences):
+    """The upstream gradient of every step's output: `dout`, or `dout` at the last step only."""
+    if return_sequences:
+        return dout
+    every = np.zeros(x.shape[:2] + dout.shape[-1:], dout.dtype)
+    every[:, -1] = dout
+    return every
+
+
+def lstm_backward(x, kernel, recurrent_kernel, bias, dout, return_sequences=False):
+    """Backpropagation through time: `(dx, dkernel, drecurrent_kernel, dbias)` for `dout`, the
+    gradient of the last output or, with `return_sequences`, of every step's.
+
+    From the last step back, `dh` = this step's upstream gradient + what the next step sent;
+    `do = dh tanh(c)`, `dc = dc_next + dh o (1 - tanh(c)^2)`, `di = dc g`, `df = dc c_prev`,
+    `dg = dc i`, through each gate's activation to `dz`; then `dx_t = dz W.T`,
+    `dh_prev = dz U.T`, `dc_prev = dc f`, and the weights gather `x_t.T dz`, `h_prev.T dz`, `dz`.
+    """
+    hs, cs, gates = _lstm_steps(x, kernel, recurrent_kernel, bias)
+    upstream = _upstream(dout, x, return_sequences)
+    dx = np.zeros_like(x)
+    dkernel, drecurrent, dbias = (np.zeros_like(w) for w in (kernel, recurrent_kernel, bias))
+    dh_next = dc_next = np.zeros_like(hs[0])
+    for t in reversed(range(x.shape[1])):
+        i, f, g, o = gates[t]
+        dh = upstream[:, t] + dh_next
+        tanh_c = tanh(cs[t + 1])
+        dc = dc_next + dh * o * (1 - tanh_c**2)
+        dz = np.concatenate([dc * g * i * (1 - i), dc * cs[t] * f * (1 - f),
+                             dc * i * (1 - g**2), dh * tanh_c * o * (1 - o)], axis=1)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drecurrent += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_next, dc_next = dz @ recurrent_kernel.T, dc * f
+    return dx, dkernel, drecurrent, dbias
+
+
+def _simple_rnn_steps(x, kernel, recurrent_kernel, bias):
+    h = np.zeros((len(x), recurrent_kernel.shape[0]), x.dtype)
+    hs = [h]
+    for t in range(x.shape[1]):
+        h = tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        hs.append(h)
+    return hs
+
+
+def simple_rnn_forward(x, kernel, recurrent_kernel, bias, return_sequences=False):
+    """Keras's SimpleRNN: `h_t = tanh(x_t W + h_{t-1} U + b)` from `h_0 = 0`. Returns the last
+    `h`, or every step's (n, steps, units)."""
+    hs = _simple_rnn_steps(x, kernel, recurrent_kernel, bias)
+    return np.stack(hs[1:], axis=1) if return_sequences else hs[-1]
+
+
+def simple_rnn_backward(x, kernel, recurrent_kernel, bias, dout, return_sequences=False):
+    """Backpropagation through time: `(dx, dkernel, drecurrent_kernel, dbias)`. From the last step
+    back, `dz = (upstream_t + dh_next) (1 - h_t^2)`, `dx_t = dz W.T`, `dh_next = dz U.T`, and the
+    weights gather `x_t.T dz`, `h_{t-1}.T dz`, `dz`."""
+    hs = _simple_rnn_steps(x, kernel, recurrent_kernel, bias)
+    upstream = _upstream(dout, x, return_sequences)
+    dx = np.zeros_like(x)
+    dkernel, drecurrent, dbias = (np.zeros_like(w) for w in (kernel, recurrent_kernel, bias))
+    dh_next = np.zeros_like(hs[0])
+    for t in reversed(range(x.shape[1])):
+        dz = (upstream[:, t] + dh_next) * (1 - hs[t + 1] ** 2)
+        dx[:, t] = dz @ kernel.T
+        dkernel += x[:, t].T @ dz
+        drecurrent += hs[t].T @ dz
+        dbias += dz.sum(axis=0)
+        dh_next = dz @ recurrent_kernel.T
+    return dx, dkernel, drecurrent, dbias
