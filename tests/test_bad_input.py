@@ -104,7 +104,7 @@ def test_batch_size_must_be_a_positive_integer(track, batch_size):
 # --- the command line ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "mlp"], "unknown model 'mlp'; expected one of: binary4, mnist_mlp, sine, spiral"),
+    (["train", "mlp"], "unknown model 'mlp'; expected one of: binary4, digits_bn_mlp"),
     (["train", "sine", "--dataset", "cifar"], "unknown dataset 'cifar'; expected one of:"),
     (["train", "sine", "--batch-size", "0"], "batch_size must be a positive integer, got 0"),
     (["train", "sine", "--batch-size", "5000"],

@@ -252,7 +252,8 @@ class Model:
         """
         spec, local = self.spec, [v1.GraphKeys.LOCAL_VARIABLES]
         data_x = v1.Variable(tf.zeros((0, *spec.input_shape)), name="x", trainable=False,
-                             collections=local, validate_shape=False, shape=(None, *spec.input_shape))
+                             collections=local, validate_shape=False,
+                             shape=(None, *spec.input_shape))
         data_y = v1.Variable(tf.zeros((0, *spec.label_shape)), name="y", trainable=False,
                              collections=local, validate_shape=False,
                              shape=(None, *spec.label_shape))

@@ -135,7 +135,7 @@ class TensorBoard(keras.callbacks.Callback):
             with activation_functions() as activation:
                 log_pictures(ImageWriter({"train": self._train, "validation": self._val}),
                              self.spec, self.data, self.model.predict, activation,
-                             self._last_epoch)
+                             self._last_epoch, weights=self.model.get_weights())
         for writer in (self._train, self._val):
             if writer is not None:
                 writer.close()

@@ -4,6 +4,7 @@
     tfmodels train spiral --track tf1 --epochs 50
     tfmodels compare                     # mnist_mlp on the bundled digits
     tfmodels compare --dataset mnist --data ~/Downloads/mnist.npz
+    tfmodels compare --spec my_model.json    # a model of your own, in the spec's vocabulary
 
 A mistake in the input ends in one line on stderr (exit status 2); `--debug` shows the traceback.
 """
@@ -15,7 +16,8 @@ import os
 import sys
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec
+from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
+from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
 
 EXIT_DISAGREE = 1
@@ -32,6 +34,9 @@ def _verbose(value: str):
 
 
 def _training_options(p: argparse.ArgumentParser, verbose_default, batch_size=True) -> None:
+    p.add_argument("--spec", metavar="FILE",
+                   help="a model of your own: a JSON (or TOML) file in the spec's vocabulary, "
+                        "instead of a registered model (README: Models of your own)")
     p.add_argument("--epochs", type=int, help="default: the model's own (see `tfmodels list`)")
     if batch_size:
         p.add_argument("--batch-size", type=int, help="default: the model's own")
@@ -119,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="the registered models")
 
     train = sub.add_parser("train", help="train a model in one track")
-    train.add_argument("model", help="a name from `tfmodels list`")
+    train.add_argument("model", nargs="?", help="a name from `tfmodels list` (or --spec FILE)")
     train.add_argument("--track", choices=("keras", "tf1"), default="keras")
     train.add_argument("--checkpoint-dir", metavar="DIR",
                        help="save at every epoch end; run the same command again to resume")
@@ -151,15 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     _debug_option(convert)
 
     compare = sub.add_parser("compare", help="train both tracks and compare them number by number")
-    compare.add_argument("model", nargs="?", default=DEFAULT_MODEL,
-                         help=f"a name from `tfmodels list` (default: {DEFAULT_MODEL})")
+    compare.add_argument("model", nargs="?",
+                         help=f"a name from `tfmodels list` (default: {DEFAULT_MODEL}; or "
+                              f"--spec FILE)")
     _training_options(compare, 2)
     _tensorboard_options(compare)
     _strategy_options(compare)
 
     sweep = sub.add_parser("sweep", help="train a grid of learning rates and batch sizes "
                                          "for TensorBoard's HParams dashboard")
-    sweep.add_argument("model", help="a name from `tfmodels list`")
+    sweep.add_argument("model", nargs="?", help="a name from `tfmodels list` (or --spec FILE)")
     sweep.add_argument("--lr", required=True, metavar="LR,LR,...",
                        help="learning rates, e.g. 0.001,0.01,0.1")
     sweep.add_argument("--batch-size", metavar="N,N,...",
@@ -182,27 +188,56 @@ def _quiet_tf(args) -> None:
 
 
 def _spec_and_data(args):
-    from tfmodels.core.data import load_dataset
+    from tfmodels.core.data import for_spec, load_dataset
     from tfmodels.core.logs import check_logdir
 
     batch_size = args.batch_size if args.command != "sweep" else None
-    spec = get_spec(args.model, epochs=args.epochs, batch_size=batch_size, seed=args.seed,
-                    dataset=args.dataset)
+    overrides = {"epochs": args.epochs, "batch_size": batch_size, "seed": args.seed,
+                 "dataset": args.dataset}
+    if args.spec and args.model:
+        raise ValueError(f"give a model name or --spec, not both (got {args.model!r} and "
+                         f"--spec {args.spec})")
+    if args.spec:
+        spec = override(ModelSpec.from_file(args.spec), **overrides)
+    elif args.model or args.command == "compare":
+        spec = get_spec(args.model or DEFAULT_MODEL, **overrides)
+    else:
+        raise ValueError(f"{args.command} needs a model: a name from `tfmodels list`, or "
+                         f"--spec FILE")
     check_logdir(args.logdir)
     _quiet_tf(args)
-    data = load_dataset(spec.dataset, spec.seed, args.data)
+    data = for_spec(load_dataset(spec.dataset, spec.seed, args.data), spec)
     if batch_size is not None and batch_size > len(data.x_train):
         raise ValueError(f"--batch-size {spec.batch_size} is larger than the "
                          f"{len(data.x_train)} training samples of {spec.dataset}")
     return spec, data
 
 
+def layer_summary(layer) -> str:
+    """A layer in a few characters for `tfmodels list`: `512 relu`, `conv 8x3x3 relu`, ..."""
+    kind = layer.kind
+    if kind == "Dense":
+        return f"{layer.units} {layer.activation}"
+    if kind == "Conv2D":
+        return f"conv {layer.filters}x{layer.kernel_size[0]}x{layer.kernel_size[1]} " \
+               f"{layer.activation}"
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        return f"{kind[:3].lower()}pool {layer.pool_size[0]}x{layer.pool_size[1]}"
+    if kind == "Dropout":
+        return f"dropout {layer.rate:g}"
+    if kind in ("LSTM", "SimpleRNN"):
+        return f"{kind.lower()} {layer.units}"
+    return {"BatchNormalization": "batchnorm"}.get(kind, kind.lower())
+
+
 def cmd_list(args) -> int:
     rows = [("model", "layers", "loss", "optimizer", "data", "epochs", "batch")]
     for spec in MODELS.values():
-        layers = " -> ".join(f"{ly.units} {ly.activation}" for ly in spec.layers)
+        layers = " -> ".join(layer_summary(ly) for ly in spec.layers)
         opt = f"{spec.optimizer.name}(lr={spec.optimizer.learning_rate:g})"
-        rows.append((spec.name, f"{spec.input_dim} -> {layers}", spec.loss, opt, spec.dataset,
+        shape = "x".join(map(str, spec.input_shape))
+        loss = spec.loss + (" (logits)" if spec.from_logits else "")
+        rows.append((spec.name, f"{shape} -> {layers}", loss, opt, spec.dataset,
                      str(spec.epochs), str(spec.batch_size)))
     print(table(rows, align="l"))
     return 0

@@ -1,9 +1,10 @@
 """Move trained weights between the tracks: a TF1 `Saver` checkpoint <-> a Keras model file.
 
-This is what migrating a TF1 model to Keras needs: variables are matched by the spec, layer by
-layer (`dense_<i>/kernel`, `dense_<i>/bias` in TF1; the i-th `Dense` layer's kernel and bias in
-Keras; a recurrent layer's TF1 kernel over `[x, h]` split and its gates reordered), and every name and shape is checked before anything is written. Only the weights move;
-optimizer state stays behind, so a converted model predicts the same but starts training anew.
+This is what migrating a TF1 model to Keras needs: variables are matched by the spec, layer by layer
+(`dense_<i>/kernel`, `dense_<i>/bias` in TF1; the i-th `Dense` layer's kernel and bias in Keras; a
+recurrent layer's TF1 kernel over `[x, h]` split and its gates reordered), and every name and shape
+is checked before anything is written. Only the weights move; optimizer state stays behind, so a
+converted model predicts the same but starts training anew.
 
 Nothing is executed or unpickled from the files read: TF1 checkpoints are read with
 `tf.train.load_checkpoint` (tensors only), Keras files with `safe_mode=True`.

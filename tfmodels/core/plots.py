@@ -15,6 +15,8 @@ import io
 
 import numpy as np
 
+from tfmodels.core import reference
+
 # The activations of the notes (C06) that map a number to a number; softmax maps a vector.
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
@@ -24,6 +26,8 @@ TAGS = {
     "regions": "decision_regions",
     "confusion": "confusion_matrix",
     "misclassified": "misclassified_digits",
+    "filters": "conv_filters",
+    "feature_maps": "conv_feature_maps",
 }
 
 
@@ -123,6 +127,7 @@ def confusion_figure(counts: np.ndarray):
 def misclassified_figure(x, labels, predicted, count: int = 12):
     """Up to `count` validation images the model got wrong, titled `true -> predicted`."""
     wrong = np.flatnonzero(np.asarray(labels) != np.asarray(predicted))[:count]
+    x = np.reshape(x, (len(x), -1))  # flat rows, images or sequences of rows alike
     side = int(round(np.sqrt(x.shape[1])))
     figure, axes = _figure(8, 2.2, ncols=count, squeeze=False)
     for ax in axes[0]:
@@ -134,17 +139,46 @@ def misclassified_figure(x, labels, predicted, count: int = 12):
     return figure
 
 
+def filters_figure(kernel: np.ndarray):
+    """A first convolution's kernels (height, width, 1 channel, filters), one tile each."""
+    count = kernel.shape[-1]
+    figure, axes = _figure(1.1 * count, 1.4, ncols=count, squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r")
+        ax.set_title(f"filter {i}", fontsize=7)
+        ax.axis("off")
+    figure.suptitle("first Conv2D layer: its filters")
+    return figure
+
+
+def feature_maps_figure(image: np.ndarray, maps: np.ndarray):
+    """One image and what each filter of the first convolution makes of it."""
+    count = maps.shape[-1]
+    figure, axes = _figure(1.1 * (count + 1), 1.4, ncols=count + 1, squeeze=False)
+    axes[0][0].imshow(image[:, :, 0], cmap="gray_r")
+    axes[0][0].set_title("input", fontsize=7)
+    for i, ax in enumerate(axes[0][1:]):
+        ax.imshow(maps[:, :, i], cmap="viridis")
+        ax.set_title(f"map {i}", fontsize=7)
+    for ax in axes[0]:
+        ax.axis("off")
+    figure.suptitle("first Conv2D layer: feature maps (NumPy, from the trained weights)")
+    return figure
+
+
 def _is_square_image(n_features: int) -> bool:
     side = int(round(np.sqrt(n_features)))
     return side * side == n_features and side >= 8
 
 
-def log_pictures(writer, spec, data, predict, activation, step: int) -> list[str]:
+def log_pictures(writer, spec, data, predict, activation, step: int,
+                 weights=None) -> list[str]:
     """Draw the pictures that fit `spec` and log them through `writer.image(split, tag, png)`.
 
     `predict` is the track's `model.predict`; `activation(name)` its activation as a NumPy
-    function. Returns the tags written. The activations go to the `train` run; the pictures of
-    the validation data to `validation`.
+    function; `weights` the model's `get_weights()` (for a convnet's filters and feature maps).
+    Returns the tags written. The activations go to the `train` run; the pictures of the
+    validation data to `validation`.
     """
     def predict_quietly(x):
         return predict(x, batch_size=max(len(x), 1), verbose=0)
@@ -157,11 +191,20 @@ def log_pictures(writer, spec, data, predict, activation, step: int) -> list[str
 
     log("train", "activations",
         activations_figure({name: activation(name) for name in ACTIVATIONS}))
-    if spec.loss == "mean_squared_error" and spec.input_dim == 1:
+    if spec.loss in ("mean_squared_error", "mean_absolute_error") and spec.input_dim == 1:
         log("validation", "sine", sine_figure(data.x_val, data.y_val, predict_quietly,
                                               best_line(data.x_train, data.y_train)))
-    if spec.loss in ("categorical_crossentropy", "binary_crossentropy"):
-        labels = class_of(data.y_val)
+    first = spec.layers[0]
+    if weights is not None and first.kind == "Conv2D" and spec.input_shape[-1] == 1:
+        kernel, bias = weights[0], weights[1]
+        log("train", "filters", filters_figure(kernel))
+        maps = reference.conv2d_forward(np.asarray(data.x_val[:1], np.float32), kernel, bias,
+                                        first.strides, first.padding)[0]
+        log("validation", "feature_maps", feature_maps_figure(data.x_val[0], maps))
+    if spec.loss in ("categorical_crossentropy", "binary_crossentropy",
+                     "sparse_categorical_crossentropy"):
+        labels = (np.asarray(data.y_val).astype(np.int64).ravel() if spec.sparse_labels
+                  else class_of(data.y_val))
         predicted = class_of(predict_quietly(data.x_val))
         if spec.input_dim == 2:
             log("validation", "regions",
@@ -169,7 +212,7 @@ def log_pictures(writer, spec, data, predict, activation, step: int) -> list[str
         classes = max(spec.output_dim, 2)
         log("validation", "confusion",
             confusion_figure(confusion_counts(labels, predicted, classes)))
-        if _is_square_image(spec.input_dim):
+        if _is_square_image(spec.input_dim) and spec.dataset in ("digits", "mnist"):
             log("validation", "misclassified",
                 misclassified_figure(data.x_val, labels, predicted))
     return written

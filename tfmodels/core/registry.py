@@ -154,7 +154,12 @@ def get_spec(name: str, **overrides) -> ModelSpec:
     """The registered spec `name`, with any of its fields overridden (None means keep)."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of: {', '.join(sorted(MODELS))}")
-    spec = MODELS[name]
+    return override(MODELS[name], **overrides)
+
+
+def override(spec: ModelSpec, **overrides) -> ModelSpec:
+    """`spec` with some fields changed (None means keep). Another `dataset` brings its input
+    size: a flat model takes its features, an image or sequence model its square side."""
     changes = {k: v for k, v in overrides.items() if v is not None}
     if "dataset" in changes:
         ds = changes["dataset"]

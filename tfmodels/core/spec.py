@@ -2,10 +2,11 @@
 
 A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPooling2D`,
 `AveragePooling2D`, `Flatten`, `Reshape`, `Dropout`, `BatchNormalization`, `LSTM`, `SimpleRNN`,
-named and parametrised as in Keras), its loss, its optimizer with every hyper-parameter spelled out, its metrics, how it is trained (batch size,
-epochs, seed) and on which data set. `tfmodels.keras_track.model.build_model` turns it into a Keras
-3 `Sequential`; `tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a
-number of its own: defaults live here, and they are Keras's defaults."""
+named and parametrised as in Keras), its loss, its optimizer with every hyper-parameter spelled out,
+its metrics, how it is trained (batch size, epochs, seed) and on which data set.
+`tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential`;
+`tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a number of its own:
+defaults live here, and they are Keras's defaults."""
 
 from __future__ import annotations
 
@@ -617,6 +618,113 @@ class ModelSpec:
             return cls(**fields)
         except (TypeError, ValueError) as e:
             raise ValueError(f"{where}: {e}") from None
+
+
+    @classmethod
+    def from_file(cls, path: str) -> ModelSpec:
+        """A spec from a JSON (or, on Python 3.11+, TOML) file in the vocabulary of `to_dict`:
+
+            {"name": "my_cnn", "dataset": "digits", "input_shape": [8, 8, 1],
+             "layers": [{"kind": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+                        {"kind": "Flatten"}, {"kind": "Dense", "units": 10,
+                        "activation": "softmax"}],
+             "loss": "categorical_crossentropy", "optimizer": {"name": "adam"},
+             "metrics": ["accuracy"], "epochs": 3}
+
+        Every mistake is one line naming the file and the field.
+        """
+        import json
+
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise ValueError(f"--spec {path}: cannot read it ({e.strerror or e})") from None
+        if path.endswith(".toml"):
+            try:
+                import tomllib
+            except ImportError:  # Python 3.10
+                raise ValueError(f"--spec {path}: TOML needs Python 3.11 or newer; write the "
+                                 f"spec as JSON") from None
+            try:
+                data = tomllib.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+                raise ValueError(f"--spec {path}: not valid TOML ({e})") from None
+        else:
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ValueError(f"--spec {path}: not a text file") from None
+            except json.JSONDecodeError as e:
+                raise ValueError(f"--spec {path}: not valid JSON ({e.msg} at line {e.lineno}, "
+                                 f"column {e.colno})") from None
+        return cls.from_dict(data, where=f"--spec {path}")
+
+    @classmethod
+    def from_keras(cls, model, *, dataset: str, name: str | None = None, batch_size: int = 32,
+                   epochs: int = 1, seed: int = 0) -> ModelSpec:
+        """The spec of a user's own compiled `keras.Sequential` of the spec's layer kinds, so
+        that `compare` can build its TF1 twin (anything else is refused by name).
+
+        Reads the layers' configs and `get_compile_config()` (loss, optimizer, metrics); takes
+        no Keras import of its own. An activation layer (`LeakyReLU`, `Activation`) right after
+        a linear Dense or Conv2D becomes that layer's activation.
+        """
+        layers = []
+        for layer in model.layers:
+            kind, config = type(layer).__name__, layer.get_config()
+            where = f"layer {layer.name!r} ({kind})"
+            if kind in ("LeakyReLU", "Activation", "Swish") and layers and \
+                    getattr(layers[-1], "activation", None) == "linear":
+                act = {"LeakyReLU": "leaky_relu", "Swish": "swish"}.get(
+                    kind, config.get("activation"))
+                extra = ({"alpha": float(config.get("negative_slope", 0.2))}
+                         if kind == "LeakyReLU" else
+                         {"beta": float(config.get("beta", 1.0))} if kind == "Swish" else {})
+                layers[-1] = dataclasses.replace(layers[-1], activation=act, **extra)
+                continue
+            if kind not in LAYER_KINDS:
+                raise ValueError(f"{where} has no spec kind; expected one of: "
+                                 f"{', '.join(LAYER_KINDS)}")
+            if config.get("use_bias") is False:
+                raise ValueError(f"{where}: use_bias=False has no spec field; keep the bias")
+            fields = {f.name for f in dataclasses.fields(LAYER_KINDS[kind])}
+            values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()
+                      if k in fields}
+            if kind in ("LSTM", "SimpleRNN") and (
+                    config.get("activation") != "tanh" or
+                    config.get("recurrent_activation", "sigmoid") != "sigmoid"):
+                raise ValueError(f"{where}: only Keras's default activations (tanh, sigmoid)")
+            if "activation" in values and values["activation"] == "silu":
+                values["activation"] = "swish"
+            if kind == "Dropout" and values.get("seed") is None:
+                values.pop("seed", None)
+            layers.append(layer_from_dict({"kind": kind, **values}, where))
+        compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+        if not compiled:
+            raise ValueError("the Keras model is not compiled: compile it with its loss and "
+                             "optimizer first")
+        loss, from_logits = compiled.get("loss"), False
+        if isinstance(loss, dict):  # a serialized Loss object
+            from_logits = bool(loss.get("config", {}).get("from_logits", False))
+            loss = loss.get("config", {}).get("name", loss.get("class_name"))
+        optimizer = compiled.get("optimizer")
+        if isinstance(optimizer, dict):
+            config = optimizer.get("config", {})
+            opt_name = str(optimizer.get("class_name") or config.get("name", "")).lower()
+            opt_name = {"fusedrmsprop": "rmsprop"}.get(opt_name, opt_name)
+            params = {k: v for k, v in config.items()
+                      if k in OPTIMIZER_DEFAULTS.get(opt_name, {})
+                      and isinstance(v, (int, float, bool))}
+            optimizer = OptimizerSpec(opt_name, params)
+        else:
+            optimizer = OptimizerSpec(str(optimizer).lower())
+        metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
+                        for m in (compiled.get("metrics") or ()))
+        return cls(name=name or model.name, layers=tuple(layers), loss=loss,
+                   from_logits=from_logits, optimizer=optimizer, metrics=metrics,
+                   dataset=dataset, input_shape=tuple(model.input_shape[1:]),
+                   batch_size=batch_size, epochs=epochs, seed=seed)
 
 
 def _orthogonal(rng, shape) -> np.ndarray:

@@ -99,6 +99,7 @@ class SpecSequential(keras.Sequential):
     """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does."""
 
     shuffle_seed = 0
+    loss_name = None  # the spec's loss by name (`loss` may be a Keras object, from_logits)
     # The optimizer step at which the loss first stopped being finite (0 while it is) and that
     # loss; set up by `build_model` when several steps run per call, where callbacks cannot see
     # each step (tf.Variables, not Keras ones: not among the weights, not in saved files).
@@ -106,7 +107,7 @@ class SpecSequential(keras.Sequential):
 
     def _check_xy(self, x, y):
         x = check_x(x, self.input_shape[1:])
-        return x, check_y(y, x, self.output_shape[-1], getattr(self, "loss", None))
+        return x, check_y(y, x, self.output_shape[-1], self.loss_name or self.loss)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
@@ -299,7 +300,7 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
                          f"Keras 3 cannot run several steps per call under a multi-replica "
                          f"strategy (keras-team/keras#19246); use 1")
     model = SpecSequential(build_layers(spec), name=spec.name)
-    model.shuffle_seed = spec.seed
+    model.shuffle_seed, model.loss_name = spec.seed, spec.loss
     if steps_per_execution > 1:  # else callbacks see every step's loss themselves
         for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):
             setattr(model, name, tf.Variable(tf.zeros((), dtype), trainable=False, name=name))

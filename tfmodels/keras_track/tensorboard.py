@@ -102,7 +102,8 @@ class TensorBoard(keras.callbacks.TensorBoard):
             with activation_functions() as activation:
                 log_pictures(ImageWriter({"train": self._train_writer,
                                           "validation": self._val_writer}),
-                             self.spec, self.data, self.model.predict, activation, epoch)
+                             self.spec, self.data, self.model.predict, activation, epoch,
+                             weights=self.model.get_weights())
         super().on_train_end(logs)
 
     # --- histograms: the TF1 variable names ---------------------------------------------------

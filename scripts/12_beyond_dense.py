@@ -1,0 +1,91 @@
+"""Lesson 12: beyond Dense — a convnet with dropout, batch norm's UPDATE_OPS, an LSTM's weights.
+
+The layers that come right after the notes' MLPs, each in both tracks from one description:
+a small convnet on the 8x8 digits as images (its dropout masks the same in both tracks, step
+for step), the classic TF1 pitfall of batch normalization (forget `UPDATE_OPS` and the moving
+averages never move), and an LSTM whose TF1 weights (one kernel over `[x, h]`, gates i, c, f, o)
+become a Keras `LSTM`'s.
+"""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf1_compat import layers, rnn
+from tfmodels.core import reference as ref
+from tfmodels.core.data import load_dataset
+from tfmodels.core.logs import new_run_dir
+from tfmodels.core.registry import get_spec
+from tfmodels.lessons import lesson_args
+from tfmodels.parity import compare
+
+args = lesson_args(__doc__)
+v1 = tf.compat.v1
+
+# 1. A convnet (C16: images are (samples, height, width, channels)). `compare` trains it in both
+#    tracks from the same weights on the same batches; Dropout draws Keras's own masks in TF1.
+spec = get_spec("digits_cnn", epochs=1 if args.quick else 4)
+run_dir = new_run_dir(args.logdir, "12_beyond_dense")
+report = compare(spec, load_dataset(spec.dataset), run_dir)
+print("digits_cnn:", " -> ".join(layer.kind for layer in spec.layers))
+print(f"convnet, dropout on: final loss keras {report.keras.history['loss'][-1]:.6f} "
+      f"tf1 {report.tf1.history['loss'][-1]:.6f}; largest weight difference "
+      f"{report.weight_diff:.1e}")
+print(f"Pictures: {os.path.join(run_dir, 'keras')} (Images tab: conv_filters, "
+      f"conv_feature_maps)")
+
+# 2. Batch normalization in a TF1 graph. Training mode normalises by the batch and adds the
+#    moving-average updates to the UPDATE_OPS collection; only a train op that depends on them
+#    runs them.
+rng = np.random.default_rng(0)
+batches = [rng.normal(3.0, 2.0, (32, 4)).astype(np.float32) for _ in range(20)]
+for remember in (False, True):
+    with tf.Graph().as_default() as graph:
+        x = v1.placeholder(tf.float32, (None, 4), name="x")
+        h = layers.batch_normalization(x, training=True, fused=False)
+        loss = tf.reduce_mean(tf.square(layers.dense(h, 1)))
+        updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS) if remember else []
+        with tf.control_dependencies(updates):  # the line TF1 programs forget
+            train_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        moving_mean = next(v for v in v1.global_variables()
+                           if v.op.name == "batch_normalization/moving_mean")
+        with v1.Session(graph=graph) as sess:
+            sess.run(v1.global_variables_initializer())
+            for batch in batches:
+                sess.run(train_op, {x: batch})
+            tf1_mean = sess.run(moving_mean)
+    print(f"UPDATE_OPS {'run' if remember else 'forgotten'}: moving_mean after 20 steps "
+          f"{[round(float(v), 4) for v in tf1_mean]}")
+# The same 20 updates in NumPy: moving = moving * 0.99 + batch mean * 0.01.
+mean, var = np.zeros(4), np.ones(4)
+for batch in batches:
+    _, mean, var = ref.batch_norm_forward(batch.astype(np.float64), np.ones(4), np.zeros(4),
+                                          mean, var)
+print(f"NumPy's moving_mean after the same 20 steps {[round(float(v), 4) for v in mean]}; "
+      f"largest difference "
+      f"from TF1's {np.max(np.abs(mean - tf1_mean)):.1e}")
+
+# 3. An LSTM: TF1's cell keeps one kernel over [x, h], gates i, c, f, o, and adds forget_bias
+#    at run time; Keras keeps two kernels, gates i, f, c, o, and stores the whole bias.
+sequences = rng.normal(size=(5, 8, 3)).astype(np.float32)
+with tf.Graph().as_default() as graph:
+    xs = v1.placeholder(tf.float32, (None, 8, 3))
+    cell = rnn.LSTMCell(6)
+    _, state = rnn.dynamic_rnn(cell, xs, dtype=tf.float32)
+    with v1.Session(graph=graph) as sess:
+        sess.run(v1.global_variables_initializer())
+        kernel, bias = sess.run(cell.variables)
+        tf1_h = sess.run(state.h, {xs: sequences})
+lstm = keras.layers.LSTM(6)
+lstm.build((None, 8, 3))
+lstm.set_weights(rnn.lstm_to_keras(kernel, bias, forget_bias=1.0))
+keras_h = keras.ops.convert_to_numpy(lstm(sequences))
+numpy_h = ref.lstm_forward(sequences.astype(np.float64),
+                           *[w.astype(np.float64) for w in lstm.get_weights()])
+print(f"TF1 kernel {kernel.shape} -> Keras kernel {lstm.get_weights()[0].shape}, recurrent "
+      f"{lstm.get_weights()[1].shape}; last h: Keras - TF1 "
+      f"{np.max(np.abs(keras_h - tf1_h)):.1e}, "
+      f"Keras - NumPy {np.max(np.abs(keras_h - numpy_h)):.1e}")
+print(f"tensorboard --logdir={args.logdir}")
