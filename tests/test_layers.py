@@ -342,6 +342,22 @@ def test_keras_seed_with_noise_shape_and_a_shared_counter(rng):
         np.testing.assert_array_equal(mine, theirs)
 
 
+def test_rate_one_drops_everything_without_drawing_like_keras(rng):
+    x = normal(rng, 3, 4)
+    keras_layer = keras.layers.Dropout(1.0, seed=3)
+    np.testing.assert_array_equal(keras_layer(x, training=True).numpy(), 0)
+    assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [3, 0]
+    with tf.Graph().as_default() as g:
+        training = v1.placeholder(tf.bool, ())
+        out = layers.dropout(x, 1.0, training=training, keras_seed=3)
+        plain = layers.dropout(x, 1.0, training=training)
+        assert names(v1.global_variables()) == []  # nothing to count: no draw
+    with start(g) as s:
+        np.testing.assert_array_equal(s.run([out, plain], {training: True}), 0)
+        for got in s.run([out, plain], {training: False}):
+            np.testing.assert_array_equal(got, x)
+
+
 def test_keras_seed_counter_is_saved_and_restored(tmp_path, rng):
     x = normal(rng, 5, 5)
     keras_layer = keras.layers.Dropout(0.4, seed=5)
