@@ -326,6 +326,21 @@ def test_keras_seed_draws_keras_masks_call_for_call(seed, rng):
     assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [seed, calls]
 
 
+def test_keras_jit_compile_draws_the_masks_of_keras_under_xla(rng):
+    x, calls = normal(rng, 16, 9), 3
+    keras_layer = keras.layers.Dropout(0.3, seed=7)
+    compiled = tf.function(lambda v: keras_layer(v, training=True), jit_compile=True)
+    want = [compiled(x).numpy() for _ in range(calls)]
+    eager = keras.layers.Dropout(0.3, seed=7)(x, training=True).numpy()
+    assert not np.array_equal(want[0], eager)  # XLA draws other masks from the same seed
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, x.shape)
+        out = layers.dropout(p, 0.3, training=True, keras_seed=7, keras_jit_compile=True)
+    with start(g) as s:
+        for mask in want:
+            np.testing.assert_array_equal(s.run(out, {p: x}), mask)
+
+
 def test_keras_seed_with_noise_shape_and_a_shared_counter(rng):
     x = normal(rng, 4, 3, 5)
     keras_layer = keras.layers.Dropout(0.5, noise_shape=(None, 1, 5), seed=11)

@@ -32,6 +32,7 @@ variance; the dropout masks, unless `keras_seed` is given).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 
@@ -264,7 +265,7 @@ def flatten(inputs, name=None, data_format="channels_last"):
 
 
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None, *,
-            keras_seed=None):
+            keras_seed=None, keras_jit_compile=False):
     """Zero each input with probability `rate` while `training`, scaling the kept ones by
     `1 / (1 - rate)`: TF1's `tf.layers.dropout`. Not training, the inputs pass unchanged.
 
@@ -274,7 +275,10 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     int64 variable `[s, n]` starting at `[s, 0]`; each training call reads it, adds 1 to `n`, and
     draws `tf.nn.experimental.stateless_dropout(inputs, rate, noise_shape=tf.shape(inputs),
     seed=int32(floormod([s, n], 2**31 - 2)))` (`keras.src.backend.tensorflow.random.dropout`).
-    Here `n` is a non-trainable int64 variable `<scope>/seed_counter` (saved by a `Saver`,
+    XLA draws other masks from the same seeds: Keras compiled with XLA (`jit_compile=True`,
+    which `fit` picks by default where there is a GPU and no distribution strategy) is matched
+    with `keras_jit_compile=True`, which compiles the draw with XLA too (`jit_scope`; checked on
+    CPU). Here `n` is a non-trainable int64 variable `<scope>/seed_counter` (saved by a `Saver`,
     initialised to 0), read and advanced once per `session.run` that takes the training branch,
     so the k-th run draws Keras's k-th mask. Calls not training, and `rate` 0 or 1 (Keras returns
     the inputs or zeros without drawing), do not advance it. To continue a Keras layer, assign
@@ -316,12 +320,13 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
                                       collections=[v1.GraphKeys.GLOBAL_VARIABLES])
 
             def dropped():
-                return _keras_dropout(inputs, rate, noise_shape, keras_seed, counter)
+                return _keras_dropout(inputs, rate, noise_shape, keras_seed, counter,
+                                      keras_jit_compile)
 
         return _smart_cond(training, dropped, lambda: tf.identity(inputs))
 
 
-def _keras_dropout(inputs, rate, noise_shape, seed, counter):
+def _keras_dropout(inputs, rate, noise_shape, seed, counter, jit_compile):
     """Keras 3's TensorFlow `dropout` with the seed `[seed, counter]`; advances the counter."""
     count = counter.read_value()
     with tf.control_dependencies([count]):
@@ -332,8 +337,9 @@ def _keras_dropout(inputs, rate, noise_shape, seed, counter):
     shape = tf.shape(inputs)
     if noise_shape is not None:  # Keras's _get_concrete_noise_shape: None takes the input's
         shape = [shape[i] if d is None else d for i, d in enumerate(noise_shape)]
-    outputs = tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,
-                                                   seed=keras_seed)
+    with tf.xla.experimental.jit_scope() if jit_compile else contextlib.nullcontext():
+        outputs = tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,
+                                                       seed=keras_seed)
     with tf.control_dependencies([advance]):
         return tf.identity(outputs)
 
