@@ -274,26 +274,29 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     draws under the TensorFlow backend, call for call. Keras keeps a `SeedGenerator` state, an
     int64 variable `[s, n]` starting at `[s, 0]`; each training call reads it, adds 1 to `n`, and
     draws `tf.nn.experimental.stateless_dropout(inputs, rate, noise_shape=tf.shape(inputs),
-    seed=int32(floormod([s, n], 2**31 - 2)))` (`keras.src.backend.tensorflow.random.dropout`).
-    XLA draws other masks from the same seeds: Keras compiled with XLA (`jit_compile=True`,
-    which `fit` picks by default where there is a GPU and no distribution strategy) is matched
-    with `keras_jit_compile=True`, which compiles the draw with XLA too (`jit_scope`; checked on
-    CPU). Here `n` is a non-trainable int64 variable `<scope>/seed_counter` (saved by a `Saver`,
-    initialised to 0), read and advanced once per `session.run` that takes the training branch,
-    so the k-th run draws Keras's k-th mask. Calls not training, and `rate` 0 or 1 (Keras returns
-    the inputs or zeros without drawing), do not advance it. To continue a Keras layer, assign
+    seed=int32(floormod([s, n], 2**31 - 2)))` (`keras.src.backend.tensorflow.random.dropout`;
+    a `noise_shape` has its None entries filled from the inputs' shape). Here `n` is a
+    non-trainable int64 variable `<scope>/seed_counter` (saved by a `Saver`, initialised to 0),
+    read and advanced once per `session.run` that takes the training branch, so the k-th run
+    draws Keras's k-th mask. Calls not training, and `rate` 0 or 1 (Keras returns the inputs or
+    zeros without drawing), do not advance it. To continue a Keras layer, assign
     `layer.seed_generator.state[1]` to the counter.
+
+    XLA draws other masks from the same seeds. Keras compiled with XLA (`jit_compile=True`,
+    which `fit` picks by default on a machine with a GPU and no distribution strategy) is
+    matched with `keras_jit_compile=True`, which compiles the draw with XLA too (`jit_scope`;
+    checked on CPU).
 
     Unnamed calls get a counter each, as separate Keras layers would; calls with the same `name`
     share one, as calls of one Keras layer share its state (two such calls in one `run` then
     draw in an unspecified order).
 
-    Under several replicas (Keras under `MirroredStrategy`): the state is a mirrored variable
-    with aggregation "none", so every replica keeps its own copy, starting at `[s, 0]` and
-    advanced once per call; every replica thus draws the same seed and, for per-replica batches
-    of the same shape, the same mask as every other replica (and as one device would for that
-    shape): the replicas do not drop different units. TF1 towers that call this function each
-    with its own scope reproduce that, each tower having its own counter.
+    Under several replicas (Keras under `MirroredStrategy`; checked on two logical CPUs): the
+    state is a mirrored variable with aggregation "none", so every replica keeps its own copy,
+    starting at `[s, 0]` and advanced once per call. Every replica thus draws the same seed and,
+    for per-replica batches of the same shape, the same mask as every other replica (and as one
+    device would for that shape): the replicas do not drop different units. TF1 towers that each
+    call this function in their own scope reproduce that, each tower having its own counter.
     """
     if not 0 <= rate <= 1:
         raise ValueError(f"rate must be in [0, 1], got {rate!r}")
