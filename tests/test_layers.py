@@ -11,6 +11,10 @@ runs a kernel Keras does not, 8 ulps (measured over 40 draws: 4 training, 2 infe
 1.4e-6 and 9.5e-7 on outputs up to 5).
 """
 
+import subprocess
+import sys
+import textwrap
+
 import keras
 import numpy as np
 import pytest
@@ -326,6 +330,57 @@ def test_keras_seed_draws_keras_masks_call_for_call(seed, rng):
     assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [seed, calls]
 
 
+def test_keras_jit_compile_draws_the_masks_of_keras_under_xla(rng):
+    x, calls = normal(rng, 16, 9), 3
+    keras_layer = keras.layers.Dropout(0.3, seed=7)
+    compiled = tf.function(lambda v: keras_layer(v, training=True), jit_compile=True)
+    want = [compiled(x).numpy() for _ in range(calls)]
+    eager = keras.layers.Dropout(0.3, seed=7)(x, training=True).numpy()
+    assert not np.array_equal(want[0], eager)  # XLA draws other masks from the same seed
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, x.shape)
+        out = layers.dropout(p, 0.3, training=True, keras_seed=7, keras_jit_compile=True)
+    with start(g) as s:
+        for mask in want:
+            np.testing.assert_array_equal(s.run(out, {p: x}), mask)
+
+
+# Keras's Dropout under a MirroredStrategy of two (logical) CPUs: each replica's masks, per call.
+REPLICAS = textwrap.dedent("""
+    import sys
+    import numpy as np, tensorflow as tf, keras
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    with strategy.scope():
+        layer = keras.layers.Dropout(0.5, seed=7)
+    step = tf.function(lambda b: strategy.run(lambda x: layer(x, training=True), args=(b,)))
+    batch = next(iter(strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensors(np.ones((8, 6), np.float32)))))
+    masks = [[r.numpy() for r in strategy.experimental_local_results(step(batch))]
+             for _ in range(3)]
+    np.save(sys.argv[1], np.array(masks))
+""")
+
+
+@pytest.mark.slow
+def test_under_replicas_keras_draws_one_mask_for_all_and_towers_reproduce_it(tmp_path):
+    path = str(tmp_path / "masks.npy")
+    done = subprocess.run([sys.executable, "-c", REPLICAS, path], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    masks = np.load(path)  # (call, replica, 4, 6): each replica got 4 of the 8 rows
+    x = np.ones((4, 6), np.float32)
+    with tf.Graph().as_default() as g:
+        towers = [layers.dropout(x, 0.5, training=True, keras_seed=7) for _ in range(2)]
+        assert names(v1.global_variables()) == ["dropout/seed_counter", "dropout_1/seed_counter"]
+    with start(g) as s:
+        for call in masks:
+            np.testing.assert_array_equal(call[0], call[1])  # the same mask on both replicas
+            for tower, mask in zip(s.run(towers), call):
+                np.testing.assert_array_equal(tower, mask)
+
+
 def test_keras_seed_with_noise_shape_and_a_shared_counter(rng):
     x = normal(rng, 4, 3, 5)
     keras_layer = keras.layers.Dropout(0.5, noise_shape=(None, 1, 5), seed=11)
@@ -340,6 +395,22 @@ def test_keras_seed_with_noise_shape_and_a_shared_counter(rng):
         got = [s.run(a), s.run(b), s.run(a), s.run(b)]
     for mine, theirs in zip(got, want):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_rate_one_drops_everything_without_drawing_like_keras(rng):
+    x = normal(rng, 3, 4)
+    keras_layer = keras.layers.Dropout(1.0, seed=3)
+    np.testing.assert_array_equal(keras_layer(x, training=True).numpy(), 0)
+    assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [3, 0]
+    with tf.Graph().as_default() as g:
+        training = v1.placeholder(tf.bool, ())
+        out = layers.dropout(x, 1.0, training=training, keras_seed=3)
+        plain = layers.dropout(x, 1.0, training=training)
+        assert names(v1.global_variables()) == []  # nothing to count: no draw
+    with start(g) as s:
+        np.testing.assert_array_equal(s.run([out, plain], {training: True}), 0)
+        for got in s.run([out, plain], {training: False}):
+            np.testing.assert_array_equal(got, x)
 
 
 def test_keras_seed_counter_is_saved_and_restored(tmp_path, rng):

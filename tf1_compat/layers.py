@@ -32,6 +32,7 @@ variance; the dropout masks, unless `keras_seed` is given).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 
@@ -264,7 +265,7 @@ def flatten(inputs, name=None, data_format="channels_last"):
 
 
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None, *,
-            keras_seed=None):
+            keras_seed=None, keras_jit_compile=False):
     """Zero each input with probability `rate` while `training`, scaling the kept ones by
     `1 / (1 - rate)`: TF1's `tf.layers.dropout`. Not training, the inputs pass unchanged.
 
@@ -273,23 +274,29 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     draws under the TensorFlow backend, call for call. Keras keeps a `SeedGenerator` state, an
     int64 variable `[s, n]` starting at `[s, 0]`; each training call reads it, adds 1 to `n`, and
     draws `tf.nn.experimental.stateless_dropout(inputs, rate, noise_shape=tf.shape(inputs),
-    seed=int32(floormod([s, n], 2**31 - 2)))` (`keras.src.backend.tensorflow.random.dropout`).
-    Here `n` is a non-trainable int64 variable `<scope>/seed_counter` (saved by a `Saver`,
-    initialised to 0), read and advanced once per `session.run` that takes the training branch,
-    so the k-th run draws Keras's k-th mask. Calls not training, and `rate` 0 or 1 (Keras returns
-    the inputs or zeros without drawing), do not advance it. To continue a Keras layer, assign
+    seed=int32(floormod([s, n], 2**31 - 2)))` (`keras.src.backend.tensorflow.random.dropout`;
+    a `noise_shape` has its None entries filled from the inputs' shape). Here `n` is a
+    non-trainable int64 variable `<scope>/seed_counter` (saved by a `Saver`, initialised to 0),
+    read and advanced once per `session.run` that takes the training branch, so the k-th run
+    draws Keras's k-th mask. Calls not training, and `rate` 0 or 1 (Keras returns the inputs or
+    zeros without drawing), do not advance it. To continue a Keras layer, assign
     `layer.seed_generator.state[1]` to the counter.
+
+    XLA draws other masks from the same seeds. Keras compiled with XLA (`jit_compile=True`,
+    which `fit` picks by default on a machine with a GPU and no distribution strategy) is
+    matched with `keras_jit_compile=True`, which compiles the draw with XLA too (`jit_scope`;
+    checked on CPU).
 
     Unnamed calls get a counter each, as separate Keras layers would; calls with the same `name`
     share one, as calls of one Keras layer share its state (two such calls in one `run` then
     draw in an unspecified order).
 
-    Under several replicas (Keras under `MirroredStrategy`): the state is a mirrored variable
-    with aggregation "none", so every replica keeps its own copy, starting at `[s, 0]` and
-    advanced once per call; every replica thus draws the same seed and, for per-replica batches
-    of the same shape, the same mask as every other replica (and as one device would for that
-    shape): the replicas do not drop different units. TF1 towers that call this function each
-    with its own scope reproduce that, each tower having its own counter.
+    Under several replicas (Keras under `MirroredStrategy`; checked on two logical CPUs): the
+    state is a mirrored variable with aggregation "none", so every replica keeps its own copy,
+    starting at `[s, 0]` and advanced once per call. Every replica thus draws the same seed and,
+    for per-replica batches of the same shape, the same mask as every other replica (and as one
+    device would for that shape): the replicas do not drop different units. TF1 towers that each
+    call this function in their own scope reproduce that, each tower having its own counter.
     """
     if not 0 <= rate <= 1:
         raise ValueError(f"rate must be in [0, 1], got {rate!r}")
@@ -316,12 +323,13 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
                                       collections=[v1.GraphKeys.GLOBAL_VARIABLES])
 
             def dropped():
-                return _keras_dropout(inputs, rate, noise_shape, keras_seed, counter)
+                return _keras_dropout(inputs, rate, noise_shape, keras_seed, counter,
+                                      keras_jit_compile)
 
         return _smart_cond(training, dropped, lambda: tf.identity(inputs))
 
 
-def _keras_dropout(inputs, rate, noise_shape, seed, counter):
+def _keras_dropout(inputs, rate, noise_shape, seed, counter, jit_compile):
     """Keras 3's TensorFlow `dropout` with the seed `[seed, counter]`; advances the counter."""
     count = counter.read_value()
     with tf.control_dependencies([count]):
@@ -332,8 +340,9 @@ def _keras_dropout(inputs, rate, noise_shape, seed, counter):
     shape = tf.shape(inputs)
     if noise_shape is not None:  # Keras's _get_concrete_noise_shape: None takes the input's
         shape = [shape[i] if d is None else d for i, d in enumerate(noise_shape)]
-    outputs = tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,
-                                                   seed=keras_seed)
+    with tf.xla.experimental.jit_scope() if jit_compile else contextlib.nullcontext():
+        outputs = tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,
+                                                       seed=keras_seed)
     with tf.control_dependencies([advance]):
         return tf.identity(outputs)
 
