@@ -23,7 +23,7 @@ def test_unknown_model_is_one_line_listing_the_valid_names(capsys):
     err = capsys.readouterr().err
     assert err.strip() == ("tfmodels: error: unknown model 'resnet'; expected one of: "
                            "binary4, digits_bn_mlp, digits_cnn, digits_lstm, mnist_mlp, sine, "
-                           "sine_l1, spiral, spiral_leaky, spiral_swish")
+                           "sine_l1, spiral, spiral_leaky, spiral_rrelu, spiral_swish")
 
 
 def test_bad_numbers_are_one_line_errors(capsys, tmp_path):

@@ -50,12 +50,34 @@ def softmax(x):
     return tf.nn.softmax(x, axis=-1)
 
 
-def randomized_relu(x, lower=1 / 8, upper=1 / 3, training=False, seed=None):
-    """A slope from U(lower, upper) per element while `training`, the mean slope otherwise."""
+def randomized_relu(x, lower=1 / 8, upper=1 / 3, training=False, seed=None, *,
+                    keras_seed=None, name="randomized_relu"):
+    """A slope from U(lower, upper) per element while `training`, the mean slope otherwise.
+
+    With `keras_seed=s` the slopes are the ones the Keras track's `RandomizedReLU(seed=s)` draws,
+    call for call: Keras's `uniform` is `tf.random.stateless_uniform` seeded by its
+    SeedGenerator state `[s, n]` (cast as `floormod(., 2**31 - 2)` to int32), `n` counting the
+    training calls; here `n` is the variable `<name>/seed_counter` (saved by a `Saver`), as
+    `tf1_compat.layers.dropout(keras_seed=)` keeps its own.
+    """
     lower, upper = check_slopes(lower, upper)
 
     def drawn():
-        return v1.random_uniform(tf.shape(x), lower, upper, dtype=x.dtype, seed=seed)
+        if keras_seed is None:
+            return v1.random_uniform(tf.shape(x), lower, upper, dtype=x.dtype, seed=seed)
+        with v1.variable_scope(name, reuse=v1.AUTO_REUSE):
+            counter = v1.get_variable("seed_counter", (), tf.int64, v1.zeros_initializer(),
+                                      trainable=False, use_resource=True)
+        count = counter.read_value()
+        with tf.control_dependencies([count]):
+            advance = counter.assign_add(1, read_value=False)
+        state = tf.stack([tf.constant(keras_seed, tf.int64), count])
+        seeds = tf.cast(tf.math.floormod(state, tf.int32.max - 1), tf.int32)
+        slopes = tf.random.stateless_uniform(tf.shape(x), seed=seeds,
+                                             minval=tf.cast(lower, x.dtype),
+                                             maxval=tf.cast(upper, x.dtype), dtype=x.dtype)
+        with tf.control_dependencies([advance]):
+            return tf.identity(slopes)
 
     def mean():
         return tf.fill(tf.shape(x), tf.cast((lower + upper) / 2, x.dtype))

@@ -51,22 +51,41 @@ def dense(inputs, units: int, activation="linear", name: str = "dense", seed=Non
         return activate(logits), logits
 
 
-def _activation(layer):
-    """The layer's activation as a TF function, with its spec's slope (`alpha`, `beta`)."""
+def _activation(layer, name: str, seed: int, training):
+    """The layer's activation as a TF function, with its spec's parameters: leaky ReLU's
+    `alpha`; swish's `beta` (a variable `<name>/swish/beta` with `trainable_beta`; Keras keeps
+    it as `<name>_swish/beta`); randomized ReLU's slopes, Keras's draws from `seed` (its counter
+    `<name>/randomized_relu/seed_counter`). Called inside the layer's variable scope."""
     if layer.activation == "leaky_relu":
         return lambda z: activations.leaky_relu(z, alpha=layer.alpha)
     if layer.activation == "swish":
-        return lambda z: activations.swish(z, beta=layer.beta)
+        return lambda z: activations.swish(z, beta=layer.beta,
+                                           trainable=getattr(layer, "trainable_beta", False),
+                                           name="swish")
+    if layer.activation == "randomized_relu":
+        return lambda z: activations.randomized_relu(
+            z, layer.lower, layer.upper, training=training, keras_seed=seed,
+            name="randomized_relu")
     return ACTIVATIONS[layer.activation]
 
 
-# Each layer kind's TF1 variables (under its scope), in the order `to_keras` takes them.
-TF1_VARIABLES = {
-    "Dense": ("kernel", "bias"), "Conv2D": ("kernel", "bias"),
-    "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
+# The recurrent layers' TF1 variables (under the layer's scope), in the order `to_keras` takes
+# them; every other layer's are Keras's own, by the same names (`dense_0/kernel`,
+# `dense_0_swish/beta`, `batch_normalization_1/moving_mean`).
+RECURRENT_VARIABLES = {
     "LSTM": ("rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"),
     "SimpleRNN": ("rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"),
 }
+
+
+def tf1_variable_names(spec: ModelSpec) -> list[list[str]]:
+    """Each layer's TF1 variable names, in the order `to_keras` takes them."""
+    names = []
+    for i, (layer, ws) in enumerate(zip(spec.layers, spec.layer_weights())):
+        suffixes = RECURRENT_VARIABLES.get(layer.kind) or [
+            f"{w.owner.lstrip('_')}/{w.name}" if w.owner else w.name for w in ws]
+        names.append([f"{layer.name(i)}/{suffix}" for suffix in suffixes])
+    return names
 FORGET_BIAS = 1.0  # TF1's LSTMCell default, added to the forget gate when the cell runs
 
 
@@ -103,13 +122,15 @@ def build_layers(spec: ModelSpec, x, training=False):
     outputs, logits = x, None
     for i, layer in enumerate(spec.layers):
         name, kind = layer.name(i), layer.kind
+        seed = spec.seed + i if getattr(layer, "seed", None) is None else layer.seed
         if kind == "Dense":
-            outputs, logits = dense(outputs, layer.units, _activation(layer), name,
+            outputs, logits = dense(outputs, layer.units,
+                                    _activation(layer, name, seed, training), name,
                                     seed=spec.seed + i)
         elif kind == "Conv2D":
             logits = layers.conv2d(outputs, layer.filters, layer.kernel_size,
                                    strides=layer.strides, padding=layer.padding, name=name)
-            outputs = _activation(layer)(logits)
+            outputs = _activation(layer, name, seed, training)(logits)
         elif kind == "MaxPooling2D":
             outputs = layers.max_pooling2d(outputs, layer.pool_size, layer.strides,
                                            padding=layer.padding, name=name)
@@ -121,7 +142,6 @@ def build_layers(spec: ModelSpec, x, training=False):
         elif kind == "Reshape":
             outputs = tf.reshape(outputs, (-1, *layer.target_shape), name=name)
         elif kind == "Dropout":
-            seed = spec.seed + i if layer.seed is None else layer.seed
             outputs = layers.dropout(outputs, layer.rate, training=training, name=name,
                                      keras_seed=seed)  # Keras's masks, call for call
         elif kind == "BatchNormalization":
@@ -181,10 +201,8 @@ class Model:
             self.loss, self._metric_sums = inference["loss"], inference["metric_sums"]
             # Every weight Keras's `get_weights` has, layer by layer, in TF1's layout.
             by_name = {v.op.name: v for v in v1.global_variables()}
-            self._layer_variables = [
-                [by_name[f"{layer.name(i)}/{suffix}"] for suffix in
-                 TF1_VARIABLES.get(layer.kind, ())]
-                for i, layer in enumerate(spec.layers)]
+            self._layer_variables = [[by_name[name] for name in names]
+                                     for names in tf1_variable_names(spec)]
             self.variables = [v for vs in self._layer_variables for v in vs]
             trainable = v1.trainable_variables()
 

@@ -26,22 +26,21 @@ FORMATS = (".keras", ".weights.h5")
 def tf1_variables(spec: ModelSpec) -> list[tuple[str, tuple]]:
     """The TF1 track's variables of `spec` (name, shape), layer by layer in Keras's order;
     a recurrent layer's in TF1's layout (`tf1_compat.model.to_keras` converts)."""
-    from tf1_compat.model import TF1_VARIABLES, from_keras
+    from tf1_compat.model import from_keras, tf1_variable_names
 
     found, shapes = [], iter(spec.weight_shapes())
-    for i, (layer, ws) in enumerate(zip(spec.layers, spec.layer_weights())):
+    for layer, ws, names in zip(spec.layers, spec.layer_weights(), tf1_variable_names(spec)):
         tf1 = from_keras(layer, [np.zeros(next(shapes), np.float32) for _ in ws])
-        found += [(f"{layer.name(i)}/{suffix}", np.shape(v))
-                  for suffix, v in zip(TF1_VARIABLES.get(layer.kind, ()), tf1)]
+        found += [(name, np.shape(v)) for name, v in zip(names, tf1)]
     return found
 
 
 def _to_keras(spec: ModelSpec, values: list) -> list[np.ndarray]:
-    from tf1_compat.model import TF1_VARIABLES, to_keras
+    from tf1_compat.model import tf1_variable_names, to_keras
 
     given, weights = iter(values), []
-    for layer in spec.layers:
-        weights += to_keras(layer, [next(given) for _ in TF1_VARIABLES.get(layer.kind, ())])
+    for layer, names in zip(spec.layers, tf1_variable_names(spec)):
+        weights += to_keras(layer, [next(given) for _ in names])
     return weights
 
 

@@ -121,10 +121,24 @@ MODELS = {
         ),
         ModelSpec(
             name="spiral_swish",
-            description="the spiral with swish: Dense(64, swish) -> Dense(3) on logits, adam",
-            layers=(Dense(64, "swish"), Dense(3, "linear")),
+            description="the spiral with swish, its beta trained: Dense(64, swish) -> Dense(3) "
+                        "on logits, adam",
+            layers=(Dense(64, "swish", trainable_beta=True), Dense(3, "linear")),
             loss="categorical_crossentropy",
             from_logits=True,
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
+            metrics=("accuracy",),
+            batch_size=32,
+            epochs=15,
+            dataset="spiral",
+            input_dim=DATASETS["spiral"][0],
+        ),
+        ModelSpec(
+            name="spiral_rrelu",
+            description="the spiral with randomized ReLU (slopes U(1/8, 1/3) while training, "
+                        "the same draws in both tracks): Dense(64) -> Dense(3, softmax), adam",
+            layers=(Dense(64, "randomized_relu"), Dense(3, "softmax")),
+            loss="categorical_crossentropy",
             optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
             metrics=("accuracy",),
             batch_size=32,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax")
+ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
+               "swish", "softmax")
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error")
 METRICS = ("accuracy", "sparse_categorical_accuracy", "mae", "mse")
@@ -93,9 +94,11 @@ class Weight:
 
     name: str  # Keras's name: kernel, bias, gamma, moving_mean, recurrent_kernel, ...
     shape: tuple
-    init: str  # glorot_uniform, zeros, ones, orthogonal, unit_forget_bias
+    init: str  # glorot_uniform, zeros, ones, orthogonal, unit_forget_bias, constant
     fans: tuple = (0, 0)  # (fan_in, fan_out) for glorot_uniform
     trainable: bool = True
+    value: float = 0.0  # for constant
+    owner: str = ""  # where Keras keeps it, after the layer's name: "_swish" for swish's beta
 
 
 class _Layer:
@@ -130,15 +133,21 @@ class _Layer:
 class Dense(_Layer):
     """`activation(x @ kernel + bias)` with `units` outputs, on the last axis.
 
-    `alpha` is leaky ReLU's slope below 0 (Keras's `LeakyReLU` default 0.2 in the notes' sense;
-    Keras 3's `negative_slope`), `beta` swish's `x * sigmoid(beta x)`; both are ignored by the
-    other activations.
+    `alpha` is leaky ReLU's slope below 0 (Keras 3's `negative_slope`); `beta` swish's
+    `x * sigmoid(beta x)`, a weight that trains with `trainable_beta`; `lower`, `upper` the
+    range of randomized ReLU's slopes while training (its mean at inference), drawn from `seed`
+    (default: the spec's seed plus the layer's index) the same in both tracks. Each is ignored by
+    the other activations.
     """
 
     units: int
     activation: str = "linear"
     alpha: float = 0.2
     beta: float = 1.0
+    trainable_beta: bool = False
+    lower: float = 1 / 8
+    upper: float = 1 / 3
+    seed: int | None = None
     kind = "Dense"
     prefix = "dense"
 
@@ -151,6 +160,11 @@ class Dense(_Layer):
                              f"{self.alpha!r}")
         if not self.beta > 0:
             raise ValueError(f"Dense beta (swish) must be > 0, got {self.beta!r}")
+        if not 0.0 <= self.lower <= self.upper <= 1.0:
+            raise ValueError(f"Dense lower, upper (randomized ReLU) must satisfy 0 <= lower <= "
+                             f"upper <= 1, got {self.lower!r}, {self.upper!r}")
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"Dense seed must be a non-negative integer, got {self.seed!r}")
 
     def output_shape(self, shape):
         if not shape:
@@ -159,15 +173,20 @@ class Dense(_Layer):
 
     def weights(self, shape):
         fan_in = shape[-1]
-        return [Weight("kernel", (fan_in, self.units), "glorot_uniform", (fan_in, self.units)),
-                Weight("bias", (self.units,), "zeros")]
+        weights = [Weight("kernel", (fan_in, self.units), "glorot_uniform", (fan_in, self.units)),
+                   Weight("bias", (self.units,), "zeros")]
+        if self.activation == "swish" and self.trainable_beta:
+            weights.append(Weight("beta", (), "constant", value=self.beta, owner="_swish"))
+        return weights
 
-    def to_dict(self):  # the slopes only where they mean something
+    def to_dict(self):  # the parameters only where they mean something
         d = {"kind": self.kind, "units": self.units, "activation": self.activation}
         if self.activation == "leaky_relu":
             d["alpha"] = self.alpha
         if self.activation == "swish":
-            d["beta"] = self.beta
+            d.update(beta=self.beta, trainable_beta=self.trainable_beta)
+        if self.activation == "randomized_relu":
+            d.update(lower=self.lower, upper=self.upper, seed=self.seed)
         return d
 
 
@@ -562,7 +581,7 @@ class ModelSpec:
         """Each weight's name in Keras's `get_weights()` order: `dense_0/kernel`, ...,
         `batch_normalization_1/moving_mean`, `lstm_2/recurrent_kernel` (TF1's where it keeps
         the same array, e.g. `dense_0/kernel`)."""
-        return [f"{layer.name(i)}/{w.name}"
+        return [f"{layer.name(i)}{w.owner}/{w.name}"
                 for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights()))
                 for w in ws]
 
@@ -674,13 +693,17 @@ class ModelSpec:
         for layer in model.layers:
             kind, config = type(layer).__name__, layer.get_config()
             where = f"layer {layer.name!r} ({kind})"
-            if kind in ("LeakyReLU", "Activation", "Swish") and layers and \
+            if kind in ("LeakyReLU", "Activation", "Swish", "RandomizedReLU") and layers and \
                     getattr(layers[-1], "activation", None) == "linear":
-                act = {"LeakyReLU": "leaky_relu", "Swish": "swish"}.get(
-                    kind, config.get("activation"))
+                act = {"LeakyReLU": "leaky_relu", "Swish": "swish",
+                       "RandomizedReLU": "randomized_relu"}.get(kind, config.get("activation"))
                 extra = ({"alpha": float(config.get("negative_slope", 0.2))}
                          if kind == "LeakyReLU" else
-                         {"beta": float(config.get("beta", 1.0))} if kind == "Swish" else {})
+                         {"beta": float(config.get("beta", 1.0)),
+                          "trainable_beta": bool(config.get("trainable_beta", False))}
+                         if kind == "Swish" else
+                         {"lower": config["lower"], "upper": config["upper"],
+                          "seed": config.get("seed")} if kind == "RandomizedReLU" else {})
                 layers[-1] = dataclasses.replace(layers[-1], activation=act, **extra)
                 continue
             if kind not in LAYER_KINDS:
@@ -757,6 +780,8 @@ def initial_weights(spec: ModelSpec) -> list[np.ndarray]:
             value = np.zeros(w.shape)
             units = w.shape[0] // 4
             value[units:2 * units] = 1.0  # Keras's gate order i, f, c, o
+        elif w.init == "constant":
+            value = np.full(w.shape, w.value)
         else:
             value = np.ones(w.shape) if w.init == "ones" else np.zeros(w.shape)
         weights.append(value.astype(np.float32))

@@ -19,7 +19,7 @@ import tensorflow as tf
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, split_validation, untuned
 from tfmodels.core.spec import ModelSpec, initial_weights
-from tfmodels.keras_track.activations import Swish
+from tfmodels.keras_track.activations import RandomizedReLU, Swish
 from tfmodels.keras_track.losses import spec_loss
 from tfmodels.keras_track.optimizers import make_optimizer
 
@@ -215,14 +215,19 @@ class SpecSequential(keras.Sequential):
 _NAMED = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
 
-def _activation_layers(layer, name: str, dtype) -> list:
+def _activation_layers(layer, name: str, seed: int, dtype) -> list:
     """What follows a Dense or Conv2D whose activation Keras does not take by name with the
-    spec's parameters: leaky ReLU of slope `alpha`, swish of `beta` (the TF1 twins' ops)."""
+    spec's parameters: leaky ReLU of slope `alpha`, swish of `beta` (trainable or not),
+    randomized ReLU drawing from `seed` (the TF1 twins' ops and draws)."""
     if layer.activation == "leaky_relu":
         return [keras.layers.LeakyReLU(negative_slope=layer.alpha, name=f"{name}_leaky_relu",
                                        dtype=dtype)]
     if layer.activation == "swish":
-        return [Swish(beta=layer.beta, name=f"{name}_swish", dtype=dtype)]
+        return [Swish(beta=layer.beta, trainable_beta=getattr(layer, "trainable_beta", False),
+                      name=f"{name}_swish", dtype=dtype)]
+    if layer.activation == "randomized_relu":
+        return [RandomizedReLU(layer.lower, layer.upper, seed=seed,
+                               name=f"{name}_randomized_relu", dtype=dtype)]
     return []
 
 
@@ -238,7 +243,8 @@ def _keras_layer(spec: ModelSpec, layer, index: int, dtype) -> list:
             made = keras.layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides,
                                        padding=layer.padding, activation=activation, name=name,
                                        dtype=dtype)
-        return [made, *_activation_layers(layer, name, dtype)]
+        seed = spec.seed + index if getattr(layer, "seed", None) is None else layer.seed
+        return [made, *_activation_layers(layer, name, seed, dtype)]
     if kind in ("MaxPooling2D", "AveragePooling2D"):
         pool = getattr(keras.layers, kind)
         return [pool(layer.pool_size, strides=layer.strides, padding=layer.padding, name=name,
