@@ -1,4 +1,5 @@
-"""Lesson 12: beyond Dense — a convnet with dropout, batch norm's UPDATE_OPS, an LSTM's weights.
+"""Lesson 12: beyond Dense — a convnet with dropout, batch norm's UPDATE_OPS, an LSTM's weights,
+and the notes' other activations and losses in training.
 
 The layers that come right after the notes' MLPs, each in both tracks from one description:
 a small convnet on the 8x8 digits as images (its dropout masks the same in both tracks, step
@@ -88,4 +89,12 @@ print(f"TF1 kernel {kernel.shape} -> Keras kernel {lstm.get_weights()[0].shape},
       f"{lstm.get_weights()[1].shape}; last h: Keras - TF1 "
       f"{np.max(np.abs(keras_h - tf1_h)):.1e}, "
       f"Keras - NumPy {np.max(np.abs(keras_h - numpy_h)):.1e}")
+# 4. The notes' other activations (C06) and L1 against L2 (C09), trained in both tracks: each
+#    line is a registered model (`tfmodels list`), compared number by number.
+for name in ("spiral_leaky", "spiral_rrelu", "spiral_swish", "sine", "sine_l1"):
+    spec = get_spec(name, epochs=3 if args.quick else None)
+    report = compare(spec, load_dataset(spec.dataset))
+    print(f"{name:13s} {spec.layers[0].activation:15s} {spec.loss:26s} final loss "
+          f"{report.keras.history['loss'][-1]:.6f} (tf1 {report.tf1.history['loss'][-1]:.6f}), "
+          f"weights apart {report.weight_diff:.1e}")
 print(f"tensorboard --logdir={args.logdir}")

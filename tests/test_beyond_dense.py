@@ -62,3 +62,11 @@ def test_the_convnet_pictures_are_logged(printed):
                if os.path.isdir(os.path.join(d, "keras")))
     assert "conv_filters" in images(os.path.join(run, "train"))
     assert "conv_feature_maps" in images(os.path.join(run, "validation"))
+
+
+@pytest.mark.parametrize("name", ["spiral_leaky", "spiral_rrelu", "spiral_swish", "sine",
+                                  "sine_l1"])
+def test_the_other_activations_and_losses_train_alike_in_both_tracks(printed, name):
+    out, _ = printed
+    keras_loss, tf1_loss, apart = _numbers(_line(out, f"{name} "))
+    assert keras_loss == tf1_loss and apart == 0.0
