@@ -135,3 +135,24 @@ def test_cpu_replicas_after_tensorflow_started_is_a_one_line_error(capsys):
     err = capsys.readouterr().err
     assert err.startswith("tfmodels: error: --cpu-replicas 3: TensorFlow has already "
                           "initialised its devices") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name, kind", [("digits_cnn", "Dropout"),
+                                        ("digits_bn_mlp", "BatchNormalization"),
+                                        ("digits_lstm", "LSTM")])
+def test_tf1_towers_and_clusters_refuse_stateful_layers_in_one_line(name, kind):
+    """The towers and the ps cluster would keep batch statistics and dropout counters per
+    replica: refused by name (the Keras track trains these models under every strategy)."""
+    from tf1_compat.cluster import train_between_graph
+    from tf1_compat.distribute import build_model as build_tf1
+    from tfmodels.core.registry import get_spec
+    from tfmodels.core.strategy import Plan
+
+    spec = get_spec(name)
+    with pytest.raises(ValueError, match=rf"^--strategy mirrored in the TF1 track takes Dense, "
+                                         rf".*; model '{name}' has {kind}: train it with "
+                                         rf"--strategy cpu, or in the Keras track$"):
+        build_tf1(spec, None, Plan("mirrored", ["/device:CPU:0", "/device:CPU:1"]))
+    config = {"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 0}}
+    with pytest.raises(ValueError, match=rf"^a TF1 ps/worker cluster takes .* has {kind}:"):
+        train_between_graph(spec, None, config)

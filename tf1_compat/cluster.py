@@ -97,7 +97,7 @@ def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous:
             x = v1.placeholder(tf.float32, (None, *spec.input_shape), name="x")
             y = v1.placeholder(tf.float32, (None, *spec.label_shape), name="y")
             global_step = v1.train.get_or_create_global_step()
-            outputs, logits = build_layers(spec, x)
+            outputs, logits = build_layers(spec, x, training=True)
             per_sample = losses.per_sample_loss(spec.loss, y, outputs, logits)
             sums = {"loss": tf.reduce_sum(per_sample),
                     **{m: losses.metric_sum(m, spec.loss, y, outputs) for m in spec.metrics}}
@@ -135,6 +135,12 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
 
     A `ps` task serves and never returns (the launcher kills it when the workers are done).
     """
+    stateful = [layer.kind for layer in spec.layers
+                if layer.kind in ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")]
+    if stateful:
+        raise ValueError(f"a TF1 ps/worker cluster takes Dense, Conv2D, pooling, Flatten and "
+                         f"Reshape layers; model {spec.name!r} has {stateful[0]}: train it in the "
+                         f"Keras track under --strategy multiworker")
     server = start_server(config)
     kind, index = config["task"]["type"], config["task"]["index"]
     if kind == "ps":

@@ -135,7 +135,8 @@ class StrategyModel(Model):
 
 
 # Layers whose state or randomness the towers would each keep apart (batch statistics, dropout
-# counters, recurrent loops): not built per replica here.
+# counters) or that the towers' device functions do not place (recurrent loops): not built per
+# replica here (the ps cluster, tf1_compat.cluster, refuses the same).
 UNSUPPORTED = ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")
 
 
