@@ -2,7 +2,7 @@
 
 A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPooling2D`,
 `AveragePooling2D`, `Flatten`, `Reshape`, `Dropout`, `BatchNormalization`, `LSTM`, `SimpleRNN`,
-named and parametrised as in Keras), its loss, its optimizer with every hyper-parameter spelled out,
+named and parametrised as in Keras: `tfmodels.core.layers`), its loss, its optimizer with every hyper-parameter spelled out,
 its metrics, how it is trained (batch size, epochs, seed) and on which data set.
 `tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential`;
 `tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a number of its own:
@@ -15,8 +15,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
-               "swish", "softmax")
+from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of the spec's API
+    ACTIVATIONS,
+    LAYER_KINDS,
+    LSTM,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    LayerSpec,
+    MaxPooling2D,
+    Reshape,
+    SimpleRNN,
+    Weight,
+    _Layer,
+    layer_from_dict,
+    one_of,
+)
+
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error")
 METRICS = ("accuracy", "sparse_categorical_accuracy", "mae", "mse")
@@ -53,373 +71,6 @@ WEIGHT_ATOL = 1e-5
 PREDICTION_ATOL = 1e-5
 
 
-def _one_of(kind: str, value: str, valid) -> str:
-    if value not in valid:
-        raise ValueError(f"unknown {kind} {value!r}; expected one of: {', '.join(sorted(valid))}")
-    return value
-
-
-def _positive_int(layer: str, name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{layer} {name} must be a positive integer, got {value!r}")
-    return value
-
-
-def _pair(layer: str, name: str, value) -> tuple[int, int]:
-    """An int or a pair of ints, as Keras takes `kernel_size`, `strides`, `pool_size`."""
-    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in pair)):
-        raise ValueError(f"{layer} {name} must be a positive integer or a pair of them, "
-                         f"got {value!r}")
-    return tuple(pair)
-
-
-def _padding(layer: str, value) -> str:
-    if value not in ("valid", "same"):
-        raise ValueError(f"{layer} padding must be 'valid' or 'same', got {value!r}")
-    return value
-
-
-def _conv_size(size: int, kernel: int, stride: int, padding: str) -> int:
-    """TensorFlow's output size of a convolution or pooling window along one axis."""
-    if padding == "same":
-        return -(-size // stride)
-    return (size - kernel) // stride + 1
-
-
-@dataclass(frozen=True)
-class Weight:
-    """One weight array of a layer, in Keras's `get_weights()` order and shape."""
-
-    name: str  # Keras's name: kernel, bias, gamma, moving_mean, recurrent_kernel, ...
-    shape: tuple
-    init: str  # glorot_uniform, zeros, ones, orthogonal, unit_forget_bias, constant
-    fans: tuple = (0, 0)  # (fan_in, fan_out) for glorot_uniform
-    trainable: bool = True
-    value: float = 0.0  # for constant
-    owner: str = ""  # where Keras keeps it, after the layer's name: "_swish" for swish's beta
-
-
-class _Layer:
-    """What every layer kind of a spec can say: its output shape for an input shape (a one-line
-    error where it does not fit) and its weights. Shapes leave out the batch axis."""
-
-    kind = ""
-    prefix = ""  # Keras's (and TF1's) snake-case name of the kind: dense, conv2d, ...
-
-    def name(self, index: int) -> str:
-        """The layer's name in both tracks: `<prefix>_<index>` (`dense_0`, `conv2d_1`, ...), a
-        TF1 `variable_scope` and a Keras layer name alike."""
-        return f"{self.prefix}_{index}"
-
-    def output_shape(self, shape: tuple) -> tuple:
-        return shape
-
-    def weights(self, shape: tuple) -> list[Weight]:
-        return []
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **{f.name: getattr(self, f.name)
-                                      for f in dataclasses.fields(self)}}
-
-    def _needs_rank(self, shape: tuple, rank: int, what: str) -> None:
-        if len(shape) != rank:
-            raise ValueError(f"{self.kind} needs inputs shaped {what} per sample, got "
-                             f"{tuple(shape)}")
-
-
-@dataclass(frozen=True)
-class Dense(_Layer):
-    """`activation(x @ kernel + bias)` with `units` outputs, on the last axis.
-
-    `alpha` is leaky ReLU's slope below 0 (Keras 3's `negative_slope`); `beta` swish's
-    `x * sigmoid(beta x)`, a weight that trains with `trainable_beta`; `lower`, `upper` the
-    range of randomized ReLU's slopes while training (its mean at inference), drawn from `seed`
-    (default: the spec's seed plus the layer's index) the same in both tracks. Each is ignored by
-    the other activations.
-    """
-
-    units: int
-    activation: str = "linear"
-    alpha: float = 0.2
-    beta: float = 1.0
-    trainable_beta: bool = False
-    lower: float = 1 / 8
-    upper: float = 1 / 3
-    seed: int | None = None
-    kind = "Dense"
-    prefix = "dense"
-
-    def __post_init__(self):
-        if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 1:
-            raise ValueError(f"layer units must be a positive integer, got {self.units!r}")
-        _one_of("activation", self.activation, ACTIVATIONS)
-        if not 0.0 <= self.alpha < 1.0:
-            raise ValueError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "
-                             f"{self.alpha!r}")
-        if not self.beta > 0:
-            raise ValueError(f"Dense beta (swish) must be > 0, got {self.beta!r}")
-        if not 0.0 <= self.lower <= self.upper <= 1.0:
-            raise ValueError(f"Dense lower, upper (randomized ReLU) must satisfy 0 <= lower <= "
-                             f"upper <= 1, got {self.lower!r}, {self.upper!r}")
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise ValueError(f"Dense seed must be a non-negative integer, got {self.seed!r}")
-
-    def output_shape(self, shape):
-        if not shape:
-            raise ValueError("Dense needs at least one feature axis, got a scalar per sample")
-        return (*shape[:-1], self.units)
-
-    def weights(self, shape):
-        fan_in = shape[-1]
-        weights = [Weight("kernel", (fan_in, self.units), "glorot_uniform", (fan_in, self.units)),
-                   Weight("bias", (self.units,), "zeros")]
-        if self.activation == "swish" and self.trainable_beta:
-            weights.append(Weight("beta", (), "constant", value=self.beta, owner="_swish"))
-        return weights
-
-    def to_dict(self):  # the parameters only where they mean something
-        d = {"kind": self.kind, "units": self.units, "activation": self.activation}
-        if self.activation == "leaky_relu":
-            d["alpha"] = self.alpha
-        if self.activation == "swish":
-            d.update(beta=self.beta, trainable_beta=self.trainable_beta)
-        if self.activation == "randomized_relu":
-            d.update(lower=self.lower, upper=self.upper, seed=self.seed)
-        return d
-
-
-LayerSpec = Dense  # the name of a dense layer's spec before there were other kinds
-
-
-@dataclass(frozen=True)
-class Conv2D(_Layer):
-    """A 2-D convolution over `(height, width, channels)` (channels last), as `keras.layers.
-    Conv2D`: `filters` kernels of `kernel_size`, moved by `strides`, `padding` valid or same."""
-
-    filters: int
-    kernel_size: tuple = (3, 3)
-    strides: tuple = (1, 1)
-    padding: str = "valid"
-    activation: str = "linear"
-    kind = "Conv2D"
-    prefix = "conv2d"
-
-    def __post_init__(self):
-        _positive_int("Conv2D", "filters", self.filters)
-        object.__setattr__(self, "kernel_size", _pair("Conv2D", "kernel_size", self.kernel_size))
-        object.__setattr__(self, "strides", _pair("Conv2D", "strides", self.strides))
-        _padding("Conv2D", self.padding)
-        _one_of("activation", self.activation, ACTIVATIONS)
-
-    def output_shape(self, shape):
-        self._needs_rank(shape, 3, "(height, width, channels)")
-        h, w = (_conv_size(n, k, s, self.padding)
-                for n, k, s in zip(shape[:2], self.kernel_size, self.strides))
-        if h < 1 or w < 1:
-            raise ValueError(f"Conv2D kernel_size {self.kernel_size} does not fit inputs "
-                             f"{tuple(shape)} with padding 'valid'")
-        return (h, w, self.filters)
-
-    def weights(self, shape):
-        kh, kw = self.kernel_size
-        kernel = (kh, kw, shape[-1], self.filters)
-        return [Weight("kernel", kernel, "glorot_uniform",
-                       (kh * kw * shape[-1], kh * kw * self.filters)),
-                Weight("bias", (self.filters,), "zeros")]
-
-
-@dataclass(frozen=True)
-class _Pooling2D(_Layer):
-    pool_size: tuple = (2, 2)
-    strides: tuple | None = None  # None: the pool size, as in Keras
-    padding: str = "valid"
-
-    def __post_init__(self):
-        object.__setattr__(self, "pool_size", _pair(self.kind, "pool_size", self.pool_size))
-        strides = self.pool_size if self.strides is None else self.strides
-        object.__setattr__(self, "strides", _pair(self.kind, "strides", strides))
-        _padding(self.kind, self.padding)
-
-    def output_shape(self, shape):
-        self._needs_rank(shape, 3, "(height, width, channels)")
-        h, w = (_conv_size(n, k, s, self.padding)
-                for n, k, s in zip(shape[:2], self.pool_size, self.strides))
-        if h < 1 or w < 1:
-            raise ValueError(f"{self.kind} pool_size {self.pool_size} does not fit inputs "
-                             f"{tuple(shape)} with padding 'valid'")
-        return (h, w, shape[2])
-
-
-@dataclass(frozen=True)
-class MaxPooling2D(_Pooling2D):
-    """The largest value of each window, per channel."""
-
-    kind = "MaxPooling2D"
-    prefix = "max_pooling2d"
-
-
-@dataclass(frozen=True)
-class AveragePooling2D(_Pooling2D):
-    """The mean of each window, per channel."""
-
-    kind = "AveragePooling2D"
-    prefix = "average_pooling2d"
-
-
-@dataclass(frozen=True)
-class Flatten(_Layer):
-    """All of a sample's axes as one."""
-
-    kind = "Flatten"
-    prefix = "flatten"
-
-    def output_shape(self, shape):
-        return (int(np.prod(shape, dtype=np.int64)),)
-
-
-@dataclass(frozen=True)
-class Reshape(_Layer):
-    """A sample's numbers in another shape of the same size."""
-
-    target_shape: tuple = ()
-    kind = "Reshape"
-    prefix = "reshape"
-
-    def __post_init__(self):
-        target = tuple(self.target_shape) if isinstance(self.target_shape, (list, tuple)) \
-            else None
-        if not target or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
-                                 for v in target):
-            raise ValueError(f"Reshape target_shape must be a list of positive integers, got "
-                             f"{self.target_shape!r}")
-        object.__setattr__(self, "target_shape", target)
-
-    def output_shape(self, shape):
-        if np.prod(shape) != np.prod(self.target_shape):
-            raise ValueError(f"Reshape target_shape {self.target_shape} holds "
-                             f"{int(np.prod(self.target_shape))} numbers, its inputs "
-                             f"{tuple(shape)} hold {int(np.prod(shape))}")
-        return self.target_shape
-
-
-@dataclass(frozen=True)
-class Dropout(_Layer):
-    """While training, each input is zeroed with probability `rate` and the rest scaled by
-    1 / (1 - rate); at inference it passes unchanged. Masks are drawn from `seed` (default: the
-    spec's seed plus the layer's index), the same in both tracks."""
-
-    rate: float = 0.5
-    seed: int | None = None
-    kind = "Dropout"
-    prefix = "dropout"
-
-    def __post_init__(self):
-        if isinstance(self.rate, bool) or not isinstance(self.rate, (int, float)) \
-                or not 0.0 <= self.rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise ValueError(f"Dropout seed must be a non-negative integer, got {self.seed!r}")
-
-
-@dataclass(frozen=True)
-class BatchNormalization(_Layer):
-    """Normalises each feature (the last axis) by the batch's mean and variance while training,
-    by the moving ones at inference; `gamma` scales and `beta` shifts. Keras's defaults."""
-
-    momentum: float = 0.99
-    epsilon: float = 1e-3
-    kind = "BatchNormalization"
-    prefix = "batch_normalization"
-
-    def __post_init__(self):
-        if not 0.0 <= self.momentum < 1.0:
-            raise ValueError(f"BatchNormalization momentum must be in [0, 1), got "
-                             f"{self.momentum!r}")
-        if not self.epsilon > 0:
-            raise ValueError(f"BatchNormalization epsilon must be > 0, got {self.epsilon!r}")
-
-    def weights(self, shape):
-        if not shape:
-            raise ValueError("BatchNormalization needs at least one feature axis")
-        n = (shape[-1],)
-        return [Weight("gamma", n, "ones"), Weight("beta", n, "zeros"),
-                Weight("moving_mean", n, "zeros", trainable=False),
-                Weight("moving_variance", n, "ones", trainable=False)]
-
-
-@dataclass(frozen=True)
-class SimpleRNN(_Layer):
-    """`h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)` over `(steps, features)`;
-    the last `h` (or every step's, with `return_sequences`)."""
-
-    units: int
-    return_sequences: bool = False
-    kind = "SimpleRNN"
-    prefix = "simple_rnn"
-
-    def __post_init__(self):
-        _positive_int(self.kind, "units", self.units)
-        if not isinstance(self.return_sequences, bool):
-            raise ValueError(f"{self.kind} return_sequences must be true or false, got "
-                             f"{self.return_sequences!r}")
-
-    def output_shape(self, shape):
-        self._needs_rank(shape, 2, "(steps, features)")
-        return (shape[0], self.units) if self.return_sequences else (self.units,)
-
-    def weights(self, shape):
-        u = self.units
-        return [Weight("kernel", (shape[-1], u), "glorot_uniform", (shape[-1], u)),
-                Weight("recurrent_kernel", (u, u), "orthogonal"),
-                Weight("bias", (u,), "zeros")]
-
-
-@dataclass(frozen=True)
-class LSTM(SimpleRNN):
-    """Keras's LSTM: gates i, f, c, o from one kernel and one recurrent kernel of 4 x units;
-    the forget gate's bias starts at 1 (`unit_forget_bias`)."""
-
-    kind = "LSTM"
-    prefix = "lstm"
-
-    def weights(self, shape):
-        u = self.units
-        return [Weight("kernel", (shape[-1], 4 * u), "glorot_uniform", (shape[-1], 4 * u)),
-                Weight("recurrent_kernel", (u, 4 * u), "orthogonal"),
-                Weight("bias", (4 * u,), "unit_forget_bias")]
-
-
-LAYER_KINDS = {cls.kind: cls for cls in (Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten,
-                                         Reshape, Dropout, BatchNormalization, SimpleRNN, LSTM)}
-
-
-def layer_from_dict(d: dict, where: str = "layer"):
-    """A layer from its dict (`{"kind": "Dense", "units": 10, ...}`); one line naming the field
-    where it is wrong."""
-    if not isinstance(d, dict):
-        raise ValueError(f"{where} must be an object with a 'kind', got {d!r}")
-    kind = d.get("kind")
-    if kind not in LAYER_KINDS:
-        raise ValueError(f"{where}: unknown layer kind {kind!r}; expected one of: "
-                         f"{', '.join(LAYER_KINDS)}")
-    cls = LAYER_KINDS[kind]
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(d) - set(fields) - {"kind"})
-    if unknown:
-        raise ValueError(f"{where} ({kind}): unknown field(s) {unknown}; expected some of: "
-                         f"{', '.join(fields)}")
-    missing = [name for name, f in fields.items() if name not in d
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    if missing:
-        raise ValueError(f"{where} ({kind}): missing {', '.join(repr(m) for m in missing)}")
-    try:
-        return cls(**{k: v for k, v in d.items() if k != "kind"})
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{where}: {e}") from None
-
-
 @dataclass(frozen=True)
 class OptimizerSpec:
     """An optimizer by its Keras name, with every hyper-parameter resolved to a number."""
@@ -428,7 +79,7 @@ class OptimizerSpec:
     params: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        _one_of("optimizer", self.name, OPTIMIZER_DEFAULTS)
+        one_of("optimizer", self.name, OPTIMIZER_DEFAULTS)
         defaults = OPTIMIZER_DEFAULTS[self.name]
         unknown = set(self.params) - set(defaults)
         if unknown:
@@ -494,9 +145,9 @@ class ModelSpec:
                              f"{self.input_shape!r}")
         object.__setattr__(self, "input_shape", shape)
         object.__setattr__(self, "input_dim", int(np.prod(shape)))
-        _one_of("loss", self.loss, LOSSES)
+        one_of("loss", self.loss, LOSSES)
         for m in self.metrics:
-            _one_of("metric", m, METRICS)
+            one_of("metric", m, METRICS)
         for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{label} must be a positive integer, got {value!r}")
