@@ -571,3 +571,22 @@ def test_batch_norm_with_a_training_placeholder_matches_both_branches(rng):
             want = s.run(fixed, {p: x})
             np.testing.assert_array_equal(got_fused, want[0 if flag else 1])
             np.testing.assert_array_equal(got_plain, want[2 if flag else 3])
+
+
+def test_plain_batch_norm_with_a_training_placeholder_has_tf1s_gradients_bit_for_bit(rng):
+    # TF1 takes the batch's moments outside the cond on `training` and conds the mean and the
+    # variance one by one; moments inside the cond give the same outputs, but gradients summed in
+    # another order (0.5 ulp apart), so training drifted from TF1's (tests/test_layers_oracle.py).
+    x = normal(rng, 16, 5) * 2 + 0.5
+    with tf.Graph().as_default() as g:
+        p = v1.placeholder(tf.float32, x.shape)
+        training = v1.placeholder(tf.bool, ())
+        fed = layers.batch_normalization(p, training=training, name="bn", **random_bn_start())
+        fixed = layers.batch_normalization(p, training=True, name="bn", reuse=True)
+        weights = [1.0, -2.0, 3.0, 0.5, -1.5]  # a loss whose gradients do not vanish
+        grads = [tf.gradients(tf.reduce_sum(tf.square(out) * weights),
+                              [p, *v1.trainable_variables()]) for out in (fed, fixed)]
+    with start(g) as s:
+        got_fed, got_fixed = s.run(grads, {p: x, training: True})
+    for a, b in zip(got_fed, got_fixed):
+        np.testing.assert_array_equal(a, b)

@@ -481,7 +481,12 @@ def _fused(inputs, gamma, beta, moving_mean, moving_variance, epsilon, training,
 
 
 def _plain(inputs, gamma, beta, moving_mean, moving_variance, epsilon, training, axes):
-    """`tf.nn.moments` and `tf.nn.batch_normalization`, as TF1's unfused layer."""
+    """`tf.nn.moments` and `tf.nn.batch_normalization`, as TF1's unfused layer.
+
+    As TF1 did, the batch's moments are taken outside the `tf.cond` on a tensor `training`, and
+    one cond each picks the mean and the variance (or the moving ones): the same forward numbers
+    as moments inside one cond, but the gradients reach the inputs in TF1's order, so that they
+    (and training) are TF1's bit for bit. Not training (a Python False), no moments are taken."""
     dtype = inputs.dtype.base_dtype
     if dtype in (tf.float16, tf.bfloat16):  # statistics in float32, as TF1 and Keras do
         inputs = tf.cast(inputs, tf.float32)
@@ -495,14 +500,14 @@ def _plain(inputs, gamma, beta, moving_mean, moving_variance, epsilon, training,
             return tf.reshape(v, broadcast_shape)
         return v
 
-    def batch():
-        return tf.nn.moments(tf.cast(inputs, moving_mean.dtype), reduction,
-                             keepdims=len(axes) > 1)
-
-    def stored():
-        return tf.identity(moving_mean), tf.identity(moving_variance)
-
-    mean, variance = _smart_cond(training, batch, stored)
+    if _static_bool(training) is False:
+        mean, variance = tf.identity(moving_mean), tf.identity(moving_variance)
+    else:
+        batch_mean, batch_variance = tf.nn.moments(tf.cast(inputs, moving_mean.dtype), reduction,
+                                                   keepdims=len(axes) > 1)
+        mean = _smart_cond(training, lambda: batch_mean, lambda: tf.identity(moving_mean))
+        variance = _smart_cond(training, lambda: batch_variance,
+                               lambda: tf.identity(moving_variance))
     cast = functools.partial(tf.cast, dtype=inputs.dtype)
     outputs = tf.nn.batch_normalization(
         inputs, broadcast(cast(mean)), broadcast(cast(variance)),
