@@ -465,14 +465,53 @@ def test_batch_norm_variables_and_collections():
             "bn/gamma", "bn/moving_mean", "bn/moving_variance"]
         assert names(v1.trainable_variables()) == [
             "batch_normalization/gamma", "batch_normalization/beta", "bn/gamma"]
-        assert names(v1.moving_average_variables()) == [
-            "batch_normalization/moving_mean", "batch_normalization/moving_variance",
-            "bn/moving_mean", "bn/moving_variance"]
+        assert v1.moving_average_variables() == []  # as TF1's: see the test just below
         assert all(v.shape.as_list() == [3] for v in v1.global_variables())
         # update ops only for the layer that trains
         assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 2
         layers.batch_normalization(x, training=v1.placeholder(tf.bool, ()))
         assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 4
+
+
+def test_restoring_exponential_moving_averages_finds_the_batch_norm_statistics(tmp_path, rng):
+    # TF1's evaluation idiom: train with `ema.apply(trainable_variables())`, evaluate with
+    # `Saver(ema.variables_to_restore())`. That map takes every MOVING_AVERAGE_VARIABLES entry for
+    # averaged: were the moving mean and variance in it (as they once were here, not in TF1), the
+    # saver would look for `batch_normalization/moving_mean/ExponentialMovingAverage` and fail.
+    x = normal(rng, 8, 3, 3, 2)
+
+    def model():
+        p = v1.placeholder(tf.float32, x.shape)
+        return p, layers.batch_normalization(p, training=True, **random_bn_start())
+
+    with tf.Graph().as_default() as train_graph:
+        p, out = model()
+        ema = v1.train.ExponentialMovingAverage(0.5)
+        loss = tf.reduce_sum(tf.square(out - 1))
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            step = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with tf.control_dependencies([step]):
+            train_op = ema.apply(v1.trainable_variables())
+        saver = v1.train.Saver()
+    with start(train_graph) as s:
+        s.run(train_op, {p: x})
+        gamma = train_graph.get_collection(v1.GraphKeys.TRAINABLE_VARIABLES)[0]
+        want = {**bn_values(s, train_graph), "averaged_gamma": s.run(ema.average(gamma))}
+        path = saver.save(s, str(tmp_path / "ckpt"))
+    with tf.Graph().as_default() as eval_graph:
+        model()
+        restore = v1.train.ExponentialMovingAverage(0.5).variables_to_restore()
+        assert sorted(restore) == [
+            "batch_normalization/beta/ExponentialMovingAverage",
+            "batch_normalization/gamma/ExponentialMovingAverage",
+            "batch_normalization/moving_mean", "batch_normalization/moving_variance"]
+        saver = v1.train.Saver(restore)
+    with v1.Session(graph=eval_graph) as s:
+        saver.restore(s, path)
+        got = bn_values(s, eval_graph)
+    np.testing.assert_array_equal(got["gamma"], want["averaged_gamma"])
+    np.testing.assert_array_equal(got["moving_mean"], want["moving_mean"])
+    np.testing.assert_array_equal(got["moving_variance"], want["moving_variance"])
 
 
 @pytest.mark.parametrize("fused", [None, False])

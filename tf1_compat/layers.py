@@ -371,8 +371,10 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     False.
 
     Variables: `<scope>/gamma`, `beta` (trainable unless `trainable=False`), `moving_mean` and
-    `moving_variance` (never trainable; in GLOBAL_VARIABLES and MOVING_AVERAGE_VARIABLES; TF1's
-    layer left them out of the latter).
+    `moving_variance` (never trainable; in GLOBAL_VARIABLES only, as TF1's: not in
+    MOVING_AVERAGE_VARIABLES, which `ExponentialMovingAverage.variables_to_restore()` reads as
+    "variables that have an average", so that an evaluation restoring the averages of the
+    trainable variables would look for `moving_mean/ExponentialMovingAverage` in the checkpoint).
 
     Like TF1 (`fused=None` or True), 4-D inputs normalized over axis 1 or 3, and 5-D over 1 or 4,
     in float16/bfloat16/float32, use the fused kernel (`tf.compat.v1.nn.fused_batch_norm`);
@@ -416,8 +418,6 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         def moving(var_name, initializer):
             return v1.get_variable(
                 var_name, param_shape, param_dtype, initializer, trainable=False,
-                collections=[v1.GraphKeys.GLOBAL_VARIABLES,
-                             v1.GraphKeys.MOVING_AVERAGE_VARIABLES],
                 synchronization=tf.VariableSynchronization.ON_READ,
                 aggregation=tf.VariableAggregation.MEAN)
 
