@@ -19,7 +19,8 @@ What must agree, and how closely (float32):
 - from the same variable values (both sides load the helper's `start_value`): every layer's
   output in inference and in training (dropout with an op seed draws the same `tf.nn.dropout`
   masks), the moving averages after the update ops, and every variable (slots included) and
-  loss after 5 steps of gradient descent and of Adam: bit for bit. Two of these differed and
+  loss after 5 steps of gradient descent and of Adam; the same with `training` a Python bool
+  (True, False): bit for bit, everywhere. Two of these differed and
   were fixed in tf1_compat/layers.py, with tests in tests/test_layers.py: the moving mean and
   variance sat in MOVING_AVERAGE_VARIABLES (TF1's did not), and the plain batch norm took its
   moments inside the cond on `training`, which summed the gradients in another order (0.5 ulp
@@ -42,7 +43,7 @@ import tensorflow as tf
 from tests import tf1_program
 from tf1_compat import layers
 
-pytestmark = pytest.mark.slow  # two processes building and training the program: ~25 s
+pytestmark = pytest.mark.slow  # two processes building and training the program: ~30 s
 
 PROGRAM = Path(__file__).with_name("tf1_program.py")
 FORWARD = ("infer", "train", "train_again", "infer_after_updates")
@@ -197,6 +198,13 @@ def test_training_steps_bit_equal(optimizer, oracle, dropin):
     losses = oracle[1][f"{optimizer}/losses"]
     assert losses.shape == (tf1_program.TRAINING_STEPS,) and losses[-1] < losses[0]
     same_arrays(oracle[1], dropin[1], f"{optimizer}/")
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_training_a_python_bool_bit_equal(training, oracle, dropin):
+    updates = dropin[0][f"static_{training}/update_ops"]
+    assert updates == oracle[0][f"static_{training}/update_ops"] == (4 if training else 0)
+    same_arrays(oracle[1], dropin[1], f"static_{training}/")
 
 
 def test_unseeded_dropout_keeps_one_minus_rate(oracle, dropin):

@@ -126,13 +126,15 @@ def describe(graph, variables):
 # -- the runs ------------------------------------------------------------------------------------
 
 
-def program_graph(layers, optimizer=None):
+def program_graph(layers, optimizer=None, training=None):
+    """The program in a graph of its own; `training` a placeholder unless given a Python bool."""
     graph = tf.Graph()
     with graph.as_default():
         v1.set_random_seed(GRAPH_SEED)
         x = v1.placeholder(tf.float32, (None, *IMAGE), name="x")
         y = v1.placeholder(tf.int32, (None,), name="y")
-        training = v1.placeholder(tf.bool, (), name="training")
+        if training is None:
+            training = v1.placeholder(tf.bool, (), name="training")
         logits, end_points = build(layers, x, training)
         updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
         parts = dict(x=x, y=y, training=training, logits=logits, end_points=end_points,
@@ -203,6 +205,23 @@ def run_training(layers, optimizer, structure, arrays):
         arrays.update({f"{optimizer}/infer/{k}": v for k, v in got.items()})
 
 
+def run_static(layers, structure, arrays):
+    """`training` a Python bool, as many TF1 scripts wrote it (no cond): True makes the update
+    ops, False none; both train with gradient descent (False: batch norm frozen, no dropout)."""
+    images, labels = data()
+    for flag in (True, False):
+        graph, parts = program_graph(layers, "gd", training=flag)
+        structure[f"static_{flag}/update_ops"] = len(parts["updates"])
+        feed = {parts["x"]: images, parts["y"]: labels}
+        with start(graph, parts) as session:
+            got = session.run(parts["end_points"], feed)
+            arrays.update({f"static_{flag}/outputs/{k}": v for k, v in got.items()})
+            for _ in range(TRAINING_STEPS):
+                session.run(parts["train_op"], feed)
+            arrays.update({f"static_{flag}/{k}": v
+                           for k, v in values(session, model_variables(graph)).items()})
+
+
 def run_naming(layers, structure, arrays):
     """TF1's automatic names, `name=` and `reuse`: every variable and every output's name."""
     rng = np.random.default_rng(1)
@@ -264,6 +283,7 @@ def run_all(layers):
     run_forward(layers, structure, arrays)
     for optimizer in OPTIMIZERS:
         run_training(layers, optimizer, structure, arrays)
+    run_static(layers, structure, arrays)
     run_naming(layers, structure, arrays)
     run_dropout(layers, structure, arrays)
     return structure, arrays
