@@ -63,18 +63,41 @@ def test_one_perturbed_weight_makes_the_comparison_fail():
     assert "FAILED" in report.table()
 
 
-def test_a_different_hyper_parameter_makes_the_comparison_fail(monkeypatch):
-    """The proof is sensitive to the maths: TF1 with its own default epsilon does not pass."""
-    import tf1_compat.optimizers as tf1_opt
+def test_tf1s_own_adam_epsilon_alone_makes_the_comparison_fail(monkeypatch):
+    """The proof is sensitive to the maths: the TF1 track with TF1's default Adam epsilon (1e-8,
+    Keras's is 1e-7) and nothing else changed fails, by a margin that means something.
 
-    spec = get_spec("binary4", epochs=2)
+    On the spiral the biases start at zero and some gradients stay near epsilon's size, so one
+    epoch moves the weights 7.5e-3 (750 times the tolerance; on binary4 the same change moves
+    them only 1.2e-5). NumPy, with each epsilon, says the move is epsilon's: the TF1 track ends
+    where NumPy's epsilon-1e-8 run ends, the Keras track where the 1e-7 run ends."""
+    import tf1_compat.optimizers as tf1_opt
+    from tests.numpy_fit import numpy_fit
+
+    spec = get_spec("spiral", epochs=1)
+    tf1_spec = type(spec.optimizer)("adam", {**spec.optimizer.params, "epsilon": 1e-8})
+    assert {k for k, v in spec.optimizer.params.items() if tf1_spec.params[k] != v} == {
+        "epsilon"}
     original = tf1_opt.make_optimizer
-    monkeypatch.setattr(
-        "tf1_compat.model.make_optimizer",
-        lambda s: original(type(s)(s.name, {**s.params, "epsilon": 1e-8, "learning_rate": 0.01})),
-    )
-    report = compare(spec, load_dataset(spec.dataset, spec.seed))
+    monkeypatch.setattr("tf1_compat.model.make_optimizer",
+                        lambda s, *a, **kw: original(tf1_spec, *a, **kw))
+    data = load_dataset(spec.dataset, spec.seed)
+    report = compare(spec, data)
     assert not report.ok
+    assert report.weight_diff > 100 * WEIGHT_ATOL
+
+    def numpy_weights(optimizer):
+        return numpy_fit(spec.replace(optimizer=optimizer), data.x_train, data.y_train,
+                         dtype=np.float64)[1]
+
+    def max_diff(a, b):
+        return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
+
+    keras_eps, tf1_eps = numpy_weights(spec.optimizer), numpy_weights(tf1_spec)
+    # float32 tracks against float64 NumPy: 4e-7 and 1.2e-6 measured, 0.6 % of the move
+    assert max_diff(report.keras.weights, keras_eps) < 1e-5
+    assert max_diff(report.tf1.weights, tf1_eps) < 1e-5
+    np.testing.assert_allclose(report.weight_diff, max_diff(keras_eps, tf1_eps), rtol=1e-2)
 
 
 def test_table_shows_both_tracks_per_epoch(compared):
