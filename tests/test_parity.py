@@ -5,7 +5,15 @@ import pytest
 
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import MODELS, get_spec
-from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, initial_weights
+from tfmodels.core.spec import (
+    ACTIVATIONS,
+    LOSS_RTOL,
+    WEIGHT_ATOL,
+    Dense,
+    ModelSpec,
+    OptimizerSpec,
+    initial_weights,
+)
 from tfmodels.parity import compare, parity, train_keras, train_tf1
 
 
@@ -98,6 +106,32 @@ def test_tf1s_own_adam_epsilon_alone_makes_the_comparison_fail(monkeypatch):
     assert max_diff(report.keras.weights, keras_eps) < 1e-5
     assert max_diff(report.tf1.weights, tf1_eps) < 1e-5
     np.testing.assert_allclose(report.weight_diff, max_diff(keras_eps, tf1_eps), rtol=1e-2)
+
+
+HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "step"]  # the spec refuses step in models
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_every_activation_trains_to_the_same_numbers_in_both_tracks(activation):
+    """Each activation as the hidden layer of a small spiral model, 2 epochs: parity, a falling
+    loss, and both tracks where NumPy's reference of that activation ends."""
+    from tests.numpy_fit import numpy_fit
+
+    spec = ModelSpec(name=f"spiral_{activation}", layers=(Dense(16, activation),
+                                                          Dense(3, "softmax")),
+                     loss="categorical_crossentropy",
+                     optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
+                     metrics=("accuracy",), dataset="spiral", input_dim=2, epochs=2)
+    data = load_dataset("spiral", spec.seed)
+    report = compare(spec, data)
+    assert report.ok, report.table()
+    losses = report.keras.history["loss"]
+    assert losses[-1] < losses[0]
+    history, weights = numpy_fit(spec, data.x_train, data.y_train, dtype=np.float64)
+    for track in (report.keras, report.tf1):  # float32 against float64, 40 Adam steps
+        np.testing.assert_allclose(track.history["loss"], history["loss"], rtol=1e-5)
+        for got, expected in zip(track.weights, weights):
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
 
 
 def test_table_shows_both_tracks_per_epoch(compared):
