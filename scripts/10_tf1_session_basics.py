@@ -38,9 +38,10 @@ print("read before the initializer ->", type(error).__name__, "| after ->", init
 rng = np.random.default_rng(0)
 features = rng.normal(size=(100, 2)).astype(np.float32)
 labels = np.eye(2, dtype=np.float32)[(features.sum(axis=1) > 0).astype(int)]
+start = [rng.normal(0, 0.5, (2, 2)).astype(np.float32), np.zeros(2, np.float32)]  # kernel, bias
 steps = 20 if args.quick else 100
 for name in ("gradient_descent", "adam"):
-    losses = basics.train_logits_layer(features, labels, name, steps, 0.1)
+    losses = basics.train_logits_layer(features, labels, name, steps, 0.1, weights=start)
     print(f"{name:16s} minimize: loss {losses[0]:.3f} -> {losses[-1]:.3f} in {steps} steps")
 
 # C22: a FileWriter with the graph and a scalar summary, read by `tensorboard --logdir`.

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.logs import new_run_dir
 from tfmodels.core.registry import get_spec
@@ -16,6 +17,7 @@ from tfmodels.lessons import lesson_args, strategy_difference
 from tfmodels.parity import compare
 
 args = lesson_args(__doc__)
+keras.utils.set_random_seed(0)  # Keras's initial weights and fit's shuffling: drawn, but seeded
 data = load_dataset("binary4")
 
 # C23: two ways to build the same model: a list, or one `add` at a time.
@@ -27,8 +29,8 @@ added.add(keras.Input((4,)))
 added.add(keras.layers.Dense(5))
 added.add(keras.layers.Dense(3, activation="relu"))
 added.add(keras.layers.Dense(1, activation="sigmoid"))
-print("same layers either way:", [ly.units for ly in listed.layers] ==
-      [ly.units for ly in added.layers])
+units = [ly.units for ly in listed.layers], [ly.units for ly in added.layers]
+print("same layers either way:", units[0] == units[1], "units", *units)
 
 # C24: compile with strings, or with objects.
 listed.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
@@ -40,7 +42,19 @@ history = listed.fit(data.x_train, data.y_train, epochs=3 if args.quick else 10,
 print("History keys:", sorted(history.history), "epochs:", history.epoch)
 loss, accuracy = listed.evaluate(data.x_val, data.y_val, verbose=0)
 print(f"evaluate: loss {loss:.4f}, accuracy {accuracy:.3f}")
-print("predict: probabilities", np.round(listed.predict(data.x_val[:3], verbose=0)[:, 0], 3))
+probabilities = listed.predict(data.x_val, verbose=0)
+print("predict: probabilities", np.round(probabilities[:3, 0], 3))
+# the same numbers from the trained weights in NumPy (float64; Keras computed in float32)
+activations = ["linear", "relu", "sigmoid"]
+weights = [w.astype(np.float64) for w in listed.get_weights()]
+x_val, y_val = data.x_val.astype(np.float64), data.y_val.astype(np.float64)
+numpy_loss, _ = ref.mlp_loss_and_grads(weights, activations, x_val, y_val,
+                                       "binary_crossentropy")
+numpy_probabilities, _ = ref.mlp_forward(weights, activations, x_val)
+numpy_accuracy = np.mean((numpy_probabilities > 0.5) == y_val)
+print(f"NumPy on the same weights: loss {numpy_loss:.4f}, accuracy {numpy_accuracy:.3f}; "
+      f"largest difference: loss {abs(numpy_loss - loss):.1e}, "
+      f"probabilities {np.abs(numpy_probabilities - probabilities).max():.1e}")
 
 # C27: the models of the notes, each trained in both tracks and compared number by number.
 names = ["binary4"] if args.quick else ["binary4", "spiral", "sine", "mnist_mlp"]
@@ -49,6 +63,9 @@ for name in names:
     report = compare(spec, load_dataset(spec.dataset, spec.seed),
                      new_run_dir(args.logdir, f"11_keras_sequential_{name}"))
     print(f"{name:9s} {spec.description}: parity {'OK' if report.ok else 'FAILED'}")
+    print(f"{'':9s} final loss keras {report.keras.history['loss'][-1]:.6f}, tf1 "
+          f"{report.tf1.history['loss'][-1]:.6f}; largest weight difference "
+          f"{report.weight_diff:.1e}")
 
 # C30: the same model under a distribution strategy (one CPU replica here; a GPU if present).
 difference = strategy_difference(tf.distribute.OneDeviceStrategy("/cpu:0"))

@@ -38,9 +38,7 @@ SMOOTH = {
 
 @pytest.fixture
 def rng():
-    seed = np.random.SeedSequence().entropy % 2**32  # fresh inputs every run; printed on failure
-    print(f"seed {seed}")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(20261202)  # fixed: a failure reproduces
 
 
 def keras_value_and_grad(fn, z, dout):

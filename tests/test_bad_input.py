@@ -136,6 +136,38 @@ def test_log_folder_that_is_a_file_is_refused(capsys, tmp_path):
     assert code == 2 and "is a file, not a folder" in err
 
 
+CHILD_SECONDS = 60  # a check of one folder; what it takes beyond that is a hang
+
+
+def read_until_closed(fd, seconds):
+    """Everything written to the pipe `fd` until its last write end closes, within `seconds`."""
+    import select
+    import time
+
+    chunks, deadline = [], time.monotonic() + seconds
+    while True:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"the child wrote nothing and kept its pipe open for {seconds} s"
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return b"".join(chunks).decode()
+        chunks.append(chunk)
+
+
+def reap(pid, seconds):
+    """Wait for the child `pid`; SIGKILL it if it outlives `seconds`."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 def test_unwritable_log_folder_is_refused(tmp_path):
     """Run by an unprivileged user (root may write anywhere), in a forked child."""
     from tfmodels.core.logs import check_logdir
@@ -145,19 +177,28 @@ def test_unwritable_log_folder_is_refused(tmp_path):
     os.chmod(tmp_path, 0o755)
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: become nobody if we are root, then check
+    if pid == 0:  # the child: become nobody if we are root, check, report, and exit at once
         try:
-            if os.geteuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
-            check_logdir(str(locked / "logs"))
-            os.write(write, b"no error")
-        except PermissionError as e:
-            os.write(write, str(e).encode())
+            os.close(read)
+            try:
+                if os.geteuid() == 0:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                check_logdir(str(locked / "logs"))
+                message = "no error"
+            except PermissionError as e:
+                message = str(e)
+            except BaseException as e:  # anything else is the parent's to report, not a hang
+                message = f"unexpected {type(e).__name__}: {e}"
+            os.write(write, message.encode())
         finally:
             os._exit(0)
-    os.waitpid(pid, 0)
-    message = os.read(read, 4096).decode()
+    os.close(write)  # the child holds the only write end: its exit ends the parent's read
+    try:
+        message = read_until_closed(read, CHILD_SECONDS)
+    finally:
+        os.close(read)
+        reap(pid, 5)  # it has closed its pipe and is exiting; or it hangs, and is killed
     assert "is not writable (no write permission on" in message, message
     assert not (locked / "logs").exists()
 

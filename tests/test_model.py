@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from tfmodels.core.data import batch_indices
 from tfmodels.core.registry import get_spec
+from tfmodels.core.spec import initial_weights
 from tfmodels.keras_track.model import EpochBatches, SpecSequential, build_model
 
 
@@ -90,8 +91,33 @@ def test_fit_asks_for_each_epochs_order(monkeypatch):
 
 
 def test_evaluate_and_predict_return_what_keras_returns(model):
+    """On zero inputs a dense layer outputs its activation of its bias: at the spec's start
+    (zero biases) every class gets 1/10, the loss is log(10), and the tie goes to class 0."""
     x, y = np.zeros((3, 64), np.float32), np.eye(10, dtype=np.float32)[[0, 1, 2]]
     loss, acc = model.evaluate(x, y, verbose=0)
-    assert isinstance(loss, float) and 0 <= acc <= 1
+    assert isinstance(loss, float) and isinstance(acc, float)
+    np.testing.assert_allclose(loss, np.log(10), rtol=1e-6)  # float32
+    assert acc == pytest.approx(1 / 3, rel=1e-6)  # argmax of a tie is the first class
     p = model.predict(x, verbose=0)
-    assert p.shape == (3, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-6)
+    assert p.shape == (3, 10) and p.dtype == np.float32
+    np.testing.assert_allclose(p, np.full((3, 10), 0.1), rtol=1e-6)
+
+
+def test_zero_inputs_give_the_activation_of_the_biases():
+    """With biases that are not zero: softmax(relu(b1) @ W2 + b2), whatever the kernel of the
+    first layer."""
+    spec = get_spec("mnist_mlp")
+    rng = np.random.default_rng(5)
+    weights = [w if w.ndim == 2 else rng.normal(0, 1, w.shape).astype(np.float32)
+               for w in initial_weights(spec)]
+    _, b1, w2, b2 = (w.astype(np.float64) for w in weights)
+    z = np.maximum(b1, 0) @ w2 + b2
+    expected = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    labels = [int(expected.argmax()), (int(expected.argmax()) + 1) % 10]
+    x, y = np.zeros((2, 64), np.float32), np.eye(10, dtype=np.float32)[labels]
+    model = build_model(spec, weights)
+    p = model.predict(x, verbose=0)
+    np.testing.assert_allclose(p, np.tile(expected, (2, 1)), rtol=1e-5)  # float32, 512 terms
+    loss, acc = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(loss, -np.log(expected[labels]).mean(), rtol=1e-5)
+    assert acc == 0.5  # the first label is the most probable class, the second is not

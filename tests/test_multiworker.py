@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.upstream import still_broken
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
 from tfmodels.core.spec import initial_weights
@@ -37,8 +38,8 @@ def run_cluster(mode, tmp_path, workers=2, ps=0):
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     elapsed = time.monotonic() - start
     print(f"{mode}: {workers} workers, {ps} ps: {elapsed:.1f} s")
+    # a task past the launcher's time limit is killed and makes the status non-zero
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert elapsed < TIME_LIMIT  # every task ended (the ps one killed) within the limit
     return [json.loads((tmp_path / f"worker_{i}.json").read_text()) for i in range(workers)]
 
 
@@ -72,12 +73,14 @@ def test_two_keras_workers_end_equal_to_one_process(tmp_path, one_process):
 
 @pytest.mark.slow
 def test_keras_fit_under_multiworker_still_fails_upstream(tmp_path):
-    """keras-team/keras#20585. When this fails, Keras's own `fit` works under
-    MultiWorkerMirroredStrategy: tfmodels/keras_track/distribute.py can hand training back to it."""
+    """keras-team/keras#20585. When Keras's own `fit` works under MultiWorkerMirroredStrategy,
+    a warning (not a failure) says tfmodels/keras_track/distribute.py can hand training back."""
     results = run_cluster("kerasfit", tmp_path)
-    for r in results:
-        assert r["fit"] != "ok", "Keras fit now works under MultiWorkerMirroredStrategy"
-        assert ("PerReplica" in r["fit"] or "Invalid reduction dimension" in r["fit"]), r["fit"]
+    failed = [r["fit"] for r in results if r["fit"] != "ok"]
+    if still_broken(bool(failed), "keras-team/keras#20585",
+                    "Keras's fit works under MultiWorkerMirroredStrategy"):
+        for fit in failed:
+            assert "PerReplica" in fit or "Invalid reduction dimension" in fit, fit
 
 
 @pytest.mark.slow

@@ -35,15 +35,16 @@ def _max_diff(a, b):
     return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
 
 
-def _fresh_seed():
-    seed = int(np.random.SeedSequence().entropy % 10_000)  # fresh data every run
+def _seed(pairing):
+    """Each pairing's own data, from a fixed list of seeds: varied, and reproducible."""
+    seed = 100 + [p.label for p in PAIRINGS].index(pairing.label)
     print(f"seed {seed}")  # shown on failure
     return seed
 
 
 @pytest.mark.parametrize("pairing", MAPPED, ids=lambda p: p.label)
 def test_tracks_agree_after_50_float32_steps(pairing):
-    row = measure(pairing, np.float32, seed=_fresh_seed())
+    row = measure(pairing, np.float32, seed=_seed(pairing))
     assert row.loss_rel <= 1e-6, row
     assert row.weight_diff <= 1e-6, row  # weights of order 1: a few float32 ulp
 
@@ -51,7 +52,7 @@ def test_tracks_agree_after_50_float32_steps(pairing):
 @pytest.mark.parametrize("pairing", MAPPED, ids=lambda p: p.label)
 def test_tracks_and_numpy_agree_after_50_float64_steps(pairing):
     pairing = Pairing(pairing.label, rounded(pairing.spec))
-    weights, x, y, batches = problem(_fresh_seed(), 50, np.float64)
+    weights, x, y, batches = problem(_seed(pairing), 50, np.float64)
     keras_w = keras_run(pairing, weights, x, y, batches)
     tf1_w = tf1_run(pairing, weights, x, y, batches)
     numpy_w = numpy_run(pairing, weights, x, y, batches)
@@ -63,7 +64,7 @@ def test_tracks_and_numpy_agree_after_50_float64_steps(pairing):
 @pytest.mark.parametrize("pairing", FUSED, ids=lambda p: p.label)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fused_keras_rmsprop_is_tf1s_kernel_bit_for_bit(pairing, dtype):
-    weights, x, y, batches = problem(_fresh_seed(), 50, dtype)
+    weights, x, y, batches = problem(_seed(pairing), 50, dtype)
     keras_w = keras_run(pairing, weights, x, y, batches)
     assert _max_diff(keras_w, tf1_run(pairing, weights, x, y, batches)) == 0.0
     assert _max_diff(weights, keras_w) > 1e-3  # it did train

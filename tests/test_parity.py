@@ -5,7 +5,15 @@ import pytest
 
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import MODELS, get_spec
-from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, initial_weights
+from tfmodels.core.spec import (
+    ACTIVATIONS,
+    LOSS_RTOL,
+    WEIGHT_ATOL,
+    Dense,
+    ModelSpec,
+    OptimizerSpec,
+    initial_weights,
+)
 from tfmodels.parity import compare, parity, train_keras, train_tf1
 
 
@@ -63,18 +71,67 @@ def test_one_perturbed_weight_makes_the_comparison_fail():
     assert "FAILED" in report.table()
 
 
-def test_a_different_hyper_parameter_makes_the_comparison_fail(monkeypatch):
-    """The proof is sensitive to the maths: TF1 with its own default epsilon does not pass."""
-    import tf1_compat.optimizers as tf1_opt
+def test_tf1s_own_adam_epsilon_alone_makes_the_comparison_fail(monkeypatch):
+    """The proof is sensitive to the maths: the TF1 track with TF1's default Adam epsilon (1e-8,
+    Keras's is 1e-7) and nothing else changed fails, by a margin that means something.
 
-    spec = get_spec("binary4", epochs=2)
+    On the spiral the biases start at zero and some gradients stay near epsilon's size, so one
+    epoch moves the weights 7.5e-3 (750 times the tolerance; on binary4 the same change moves
+    them only 1.2e-5). NumPy, with each epsilon, says the move is epsilon's: the TF1 track ends
+    where NumPy's epsilon-1e-8 run ends, the Keras track where the 1e-7 run ends."""
+    import tf1_compat.optimizers as tf1_opt
+    from tests.numpy_fit import numpy_fit
+
+    spec = get_spec("spiral", epochs=1)
+    tf1_spec = type(spec.optimizer)("adam", {**spec.optimizer.params, "epsilon": 1e-8})
+    assert {k for k, v in spec.optimizer.params.items() if tf1_spec.params[k] != v} == {
+        "epsilon"}
     original = tf1_opt.make_optimizer
-    monkeypatch.setattr(
-        "tf1_compat.model.make_optimizer",
-        lambda s: original(type(s)(s.name, {**s.params, "epsilon": 1e-8, "learning_rate": 0.01})),
-    )
-    report = compare(spec, load_dataset(spec.dataset, spec.seed))
+    monkeypatch.setattr("tf1_compat.model.make_optimizer",
+                        lambda s, *a, **kw: original(tf1_spec, *a, **kw))
+    data = load_dataset(spec.dataset, spec.seed)
+    report = compare(spec, data)
     assert not report.ok
+    assert report.weight_diff > 100 * WEIGHT_ATOL
+
+    def numpy_weights(optimizer):
+        return numpy_fit(spec.replace(optimizer=optimizer), data.x_train, data.y_train,
+                         dtype=np.float64)[1]
+
+    def max_diff(a, b):
+        return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
+
+    keras_eps, tf1_eps = numpy_weights(spec.optimizer), numpy_weights(tf1_spec)
+    # float32 tracks against float64 NumPy: 4e-7 and 1.2e-6 measured, 0.6 % of the move
+    assert max_diff(report.keras.weights, keras_eps) < 1e-5
+    assert max_diff(report.tf1.weights, tf1_eps) < 1e-5
+    np.testing.assert_allclose(report.weight_diff, max_diff(keras_eps, tf1_eps), rtol=1e-2)
+
+
+HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "step"]  # the spec refuses step in models
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_every_activation_trains_to_the_same_numbers_in_both_tracks(activation):
+    """Each activation as the hidden layer of a small spiral model, 2 epochs: parity, a falling
+    loss, and both tracks where NumPy's reference of that activation ends."""
+    from tests.numpy_fit import numpy_fit
+
+    spec = ModelSpec(name=f"spiral_{activation}", layers=(Dense(16, activation),
+                                                          Dense(3, "softmax")),
+                     loss="categorical_crossentropy",
+                     optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
+                     metrics=("accuracy",), dataset="spiral", input_dim=2, epochs=2)
+    data = load_dataset("spiral", spec.seed)
+    report = compare(spec, data)
+    assert report.ok, report.table()
+    losses = report.keras.history["loss"]
+    assert losses[-1] < losses[0]
+    history, weights = numpy_fit(spec, data.x_train, data.y_train, dtype=np.float64)
+    for track in (report.keras, report.tf1):  # float32 against float64, 40 Adam steps
+        np.testing.assert_allclose(track.history["loss"], history["loss"], rtol=1e-5)
+        for got, expected in zip(track.weights, weights):
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
 
 
 def test_table_shows_both_tracks_per_epoch(compared):

@@ -16,9 +16,7 @@ FD = dict(rtol=1e-6, atol=1e-8)
 
 @pytest.fixture
 def rng():
-    seed = np.random.SeedSequence().entropy % 2**32  # fresh inputs every run; printed on failure
-    print(f"seed {seed}")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(20261202)  # fixed: a failure reproduces
 
 
 def numeric_grad(f, z, h=1e-6):

@@ -56,7 +56,8 @@ def metric_sum(name: str, loss: str, y_true, y_pred):
     if name == "accuracy" and loss == "categorical_crossentropy":
         per_sample = keras.metrics.categorical_accuracy(y_true, y_pred)
     elif name == "accuracy" and loss == "binary_crossentropy":
-        per_sample = keras.metrics.binary_accuracy(y_true, y_pred)
+        # Keras 3 returns one hit per unit; a sample's accuracy is their mean, as in TF1's twin
+        per_sample = ops.mean(keras.metrics.binary_accuracy(y_true, y_pred), axis=-1)
     elif name == "sparse_categorical_accuracy":
         per_sample = keras.metrics.sparse_categorical_accuracy(y_true, y_pred)
     elif name == "mae":
