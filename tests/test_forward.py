@@ -11,12 +11,15 @@ from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.keras_track.model import build_model
 
 
-def _activation(layer):
+def _activation(layer, weights):
     name = layer.activation
     if name == "leaky_relu":
         return lambda z: ref.leaky_relu(z, layer.alpha)
+    if name == "randomized_relu":  # at inference: the mean slope
+        return lambda z: ref.leaky_relu(z, (layer.lower + layer.upper) / 2)
     if name == "swish":
-        return lambda z: ref.swish(z, layer.beta)
+        beta = weights[2] if len(weights) > 2 else layer.beta  # a trained beta is a weight
+        return lambda z: ref.swish(z, beta)
     return getattr(ref, name)
 
 
@@ -28,9 +31,10 @@ def numpy_forward(spec, weights, x):
         w = [np.asarray(next(given), np.float64) for _ in ws]
         kind = layer.kind
         if kind == "Dense":
-            out = _activation(layer)(out @ w[0] + w[1])
+            out = _activation(layer, w)(out @ w[0] + w[1])
         elif kind == "Conv2D":
-            out = _activation(layer)(ref.conv2d_forward(out, *w, layer.strides, layer.padding))
+            out = _activation(layer, w)(ref.conv2d_forward(out, *w, layer.strides,
+                                                           layer.padding))
         elif kind == "MaxPooling2D":
             out = ref.max_pool2d_forward(out, layer.pool_size, layer.strides, layer.padding)
         elif kind == "AveragePooling2D":

@@ -127,6 +127,10 @@ def test_every_activation_trains_to_the_same_numbers_in_both_tracks(activation):
     assert report.ok, report.table()
     losses = report.keras.history["loss"]
     assert losses[-1] < losses[0]
+    if activation == "randomized_relu":
+        # its training slopes are Keras's stateless Philox draws, which NumPy does not make;
+        # both tracks draw them alike (report.ok above), and at inference the slope is the mean
+        return
     history, weights = numpy_fit(spec, data.x_train, data.y_train, dtype=np.float64)
     for track in (report.keras, report.tf1):  # float32 against float64, 40 Adam steps
         np.testing.assert_allclose(track.history["loss"], history["loss"], rtol=1e-5)

@@ -31,7 +31,7 @@ LESSONS = os.path.join(ROOT, "scripts", "[0-9][0-9]_*.py")
 SCRIPTS = sorted(os.path.basename(p) for p in glob.glob(LESSONS))
 # Over 20 s each on 2 shared cores (measured 21-35 s; the others 14-16 s, mostly imports).
 SLOW = {"05_sine_linear_vs_relu.py", "06_scaling_and_init.py", "07_learning_rate_and_batches.py",
-        "08_optimizers.py", "09_overfitting.py", "11_keras_sequential.py"}
+        "08_optimizers.py", "09_overfitting.py", "11_keras_sequential.py", "12_beyond_dense.py"}
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 
@@ -367,12 +367,49 @@ def check_11(out, logdir):
     assert float(line(out, "under OneDeviceStrategy: largest weight difference ")) == 0.0
 
 
+def check_12(out, logdir):
+    keras_loss, tf1_loss, weight_diff = map(float, match(
+        out, rf"convnet, dropout on: final loss keras ({NUMBER}) tf1 ({NUMBER}); largest weight "
+             rf"difference ({NUMBER})"))
+    assert keras_loss == tf1_loss and weight_diff == 0.0  # dropout masks drawn alike
+    assert 0.5 < keras_loss < np.log(10) + 0.1  # it trained a little from log(10)
+    # batch norm: forgotten UPDATE_OPS leave the moving mean at 0; run, it is NumPy's
+    assert numbers(line(out, "UPDATE_OPS forgotten: moving_mean after 20 steps ")).tolist() \
+        == [0.0] * 4
+    run = numbers(line(out, "UPDATE_OPS run: moving_mean after 20 steps "))
+    rng = np.random.default_rng(0)  # the script's batches, its moving averages by hand
+    batches = [rng.normal(3.0, 2.0, (32, 4)).astype(np.float32) for _ in range(20)]
+    mean = np.zeros(4)
+    for batch in batches:
+        mean = mean * 0.99 + batch.astype(np.float64).mean(axis=0) * 0.01
+    assert_printed(run, mean, 4, 1e-6)
+    printed_numpy, apart = match(out, rf"NumPy's moving_mean after the same 20 steps (\[.*\]); "
+                                      rf"largest difference from TF1's ({NUMBER})")
+    assert_printed(numbers(printed_numpy), mean, 4)
+    assert float(apart) < 1e-6  # TF1's float32 moving mean against NumPy's float64
+    shapes, keras_tf1, keras_numpy = match(
+        out, rf"TF1 kernel (.*); last h: Keras - TF1 ({NUMBER}), Keras - NumPy ({NUMBER})")
+    assert shapes == "(9, 24) -> Keras kernel (3, 24), recurrent (6, 24)"
+    assert float(keras_tf1) < 1e-6 and float(keras_numpy) < 1e-6  # float32, 8 steps
+    for name in ("spiral_leaky", "spiral_rrelu", "spiral_swish", "sine", "sine_l1"):
+        keras_loss, tf1_loss, apart = map(float, match(
+            out, rf"{name} +\S+ +\S+ +final loss ({NUMBER}) \(tf1 ({NUMBER})\), weights apart "
+                 rf"({NUMBER})"))
+        assert keras_loss == tf1_loss and apart == 0.0, name
+    run_dir = next(d for d, _, _ in os.walk(os.path.join(logdir, "12_beyond_dense"))
+                   if os.path.isdir(os.path.join(d, "keras")))
+    from tests.test_tensorboard_logs import images
+
+    assert "conv_filters" in images(os.path.join(run_dir, "keras", "train"))
+    assert "conv_feature_maps" in images(os.path.join(run_dir, "keras", "validation"))
+
+
 CHECKS = {"01_neuron_and_batches.py": check_01, "02_activations.py": check_02,
           "03_losses.py": check_03, "04_backprop.py": check_04,
           "05_sine_linear_vs_relu.py": check_05, "06_scaling_and_init.py": check_06,
           "07_learning_rate_and_batches.py": check_07, "08_optimizers.py": check_08,
           "09_overfitting.py": check_09, "10_tf1_session_basics.py": check_10,
-          "11_keras_sequential.py": check_11}
+          "11_keras_sequential.py": check_11, "12_beyond_dense.py": check_12}
 
 
 # --- running the scripts -----------------------------------------------------------------------
