@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from tf1_compat.model import dense
 from tfmodels.core.data import LAYOUTS
+from tfmodels.core.errors import UserError
 
 v1 = tf.compat.v1
 
@@ -21,7 +22,7 @@ def example(layout: str, dtype="float32"):
     """C16: zeros in a named layout (`tfmodels.core.data.LAYOUTS`), made by a graph's
     `tf.zeros` and run in a Session."""
     if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
+        raise UserError(f"unknown layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
     with tf.Graph().as_default() as graph, v1.Session(graph=graph) as sess:
         return sess.run(tf.zeros(LAYOUTS[layout], dtype=dtype))
 

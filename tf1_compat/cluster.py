@@ -38,6 +38,7 @@ from tf1_compat.model import build_layers
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import steps_per_epoch
+from tfmodels.core.errors import UserError
 from tfmodels.core.loop import fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
@@ -138,9 +139,9 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     stateful = [layer.kind for layer in spec.layers
                 if layer.kind in ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")]
     if stateful:
-        raise ValueError(f"a TF1 ps/worker cluster takes Dense, Conv2D, pooling, Flatten and "
-                         f"Reshape layers; model {spec.name!r} has {stateful[0]}: train it in the "
-                         f"Keras track under --strategy multiworker")
+        raise UserError(f"a TF1 ps/worker cluster takes Dense, Conv2D, pooling, Flatten and "
+                        f"Reshape layers; model {spec.name!r} has {stateful[0]}: train it in the "
+                        f"Keras track under --strategy multiworker")
     server = start_server(config)
     kind, index = config["task"]["type"], config["task"]["index"]
     if kind == "ps":

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from tf1_compat import losses
 from tf1_compat.model import Model, build_layers
+from tfmodels.core.errors import UserError
 from tfmodels.core.strategy import Plan, shard, tf1_pattern_for
 
 v1 = tf.compat.v1
@@ -151,11 +152,11 @@ def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
         return Model(spec, weights)
     stateful = [layer.kind for layer in spec.layers if layer.kind in UNSUPPORTED]
     if stateful:
-        raise ValueError(f"--strategy {plan.name} in the TF1 track takes Dense, Conv2D, pooling, "
-                         f"Flatten and Reshape layers; model {spec.name!r} has {stateful[0]}: "
-                         f"train it with --strategy cpu, or in the Keras track")
+        raise UserError(f"--strategy {plan.name} in the TF1 track takes Dense, Conv2D, pooling, "
+                        f"Flatten and Reshape layers; model {spec.name!r} has {stateful[0]}: "
+                        f"train it with --strategy cpu, or in the Keras track")
     if plan.name in ("gpu", "mirrored"):
         model = TowerModel if pattern == "towers" else StrategyModel
         return model(spec, weights, devices=plan.devices)
-    raise ValueError(f"--strategy {plan.name} is not available to the TF1 track here; it "
-                     f"runs on cpu, gpu, mirrored or multiworker (ps/workers)")
+    raise UserError(f"--strategy {plan.name} is not available to the TF1 track here; it "
+                    f"runs on cpu, gpu, mirrored or multiworker (ps/workers)")

@@ -38,6 +38,8 @@ import operator
 
 import tensorflow as tf
 
+from tfmodels.core.errors import UserError
+
 v1 = tf.compat.v1
 
 # TF1's defaults, made once as TF1's signatures made them (one initializer object for every call).
@@ -53,15 +55,15 @@ __all__ = ["average_pooling2d", "batch_normalization", "conv2d", "dense", "dropo
 
 def _padding(padding) -> str:
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+        raise UserError(f"padding must be 'valid' or 'same', got {padding!r}")
     return padding.upper()
 
 
 def _data_format(data_format) -> str:
     if (not isinstance(data_format, str)
             or data_format.lower() not in ("channels_last", "channels_first")):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', "
-                         f"got {data_format!r}")
+        raise UserError(f"data_format must be 'channels_last' or 'channels_first', "
+                        f"got {data_format!r}")
     return data_format.lower()
 
 
@@ -73,13 +75,13 @@ def _pair(value, what: str) -> tuple[int, int]:
         pair = tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1
                              for v in pair):
-        raise ValueError(f"{what} must be a positive int or a pair of them, got {value!r}")
+        raise UserError(f"{what} must be a positive int or a pair of them, got {value!r}")
     return pair
 
 
 def _rank(inputs, rank: int, layer: str):
     if inputs.shape.rank != rank:
-        raise ValueError(f"{layer} needs inputs of rank {rank}, got shape {inputs.shape}")
+        raise UserError(f"{layer} needs inputs of rank {rank}, got shape {inputs.shape}")
 
 
 def _static_bool(training):
@@ -142,12 +144,12 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     (`tensordot`), as TF1 did.
     """
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-        raise ValueError(f"units must be a positive integer, got {units!r}")
+        raise UserError(f"units must be a positive integer, got {units!r}")
     inputs = tf.convert_to_tensor(inputs)
     depth = inputs.shape[-1] if inputs.shape.rank else None
     if depth is None:
-        raise ValueError(f"dense needs inputs whose last dimension is known, got shape "
-                         f"{inputs.shape}")
+        raise UserError(f"dense needs inputs whose last dimension is known, got shape "
+                        f"{inputs.shape}")
     dtype = inputs.dtype.base_dtype
     with _layer_scope(name, "dense", reuse):
         kernel = v1.get_variable("kernel", (depth, units), dtype, kernel_initializer,
@@ -178,7 +180,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     `<scope>/bias` (filters,); `kernel_size`, `strides`, `dilation_rate` are ints or pairs.
     """
     if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
-        raise ValueError(f"filters must be a positive integer, got {filters!r}")
+        raise UserError(f"filters must be a positive integer, got {filters!r}")
     kernel_size = _pair(kernel_size, "kernel_size")
     strides = _pair(strides, "strides")
     dilation_rate = _pair(dilation_rate, "dilation_rate")
@@ -188,8 +190,8 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     channels_first = data_format == "channels_first"
     depth = inputs.shape[1 if channels_first else -1]
     if depth is None:
-        raise ValueError(f"conv2d needs inputs whose channel dimension is known, got shape "
-                         f"{inputs.shape}")
+        raise UserError(f"conv2d needs inputs whose channel dimension is known, got shape "
+                        f"{inputs.shape}")
     dtype = inputs.dtype.base_dtype
     with _layer_scope(name, "conv2d", reuse):
         kernel = v1.get_variable("kernel", kernel_size + (depth, filters), dtype,
@@ -299,11 +301,11 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     call this function in their own scope reproduce that, each tower having its own counter.
     """
     if not 0 <= rate <= 1:
-        raise ValueError(f"rate must be in [0, 1], got {rate!r}")
+        raise UserError(f"rate must be in [0, 1], got {rate!r}")
     inputs = tf.convert_to_tensor(inputs)
     if keras_seed is not None:
         if isinstance(keras_seed, bool) or not isinstance(keras_seed, int):
-            raise ValueError(f"keras_seed must be an integer, got {keras_seed!r}")
+            raise UserError(f"keras_seed must be an integer, got {keras_seed!r}")
         scope = (v1.variable_scope(name, reuse=v1.AUTO_REUSE) if name is not None
                  else _op_scope(None, "dropout"))
     else:
@@ -386,21 +388,21 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     1.001e-5. `renorm`, `virtual_batch_size` and `adjustment` are not supported.
     """
     if renorm or virtual_batch_size is not None or adjustment is not None:
-        raise ValueError("batch_normalization does not support renorm, virtual_batch_size or "
-                         "adjustment")
+        raise UserError("batch_normalization does not support renorm, virtual_batch_size or "
+                        "adjustment")
     inputs = tf.convert_to_tensor(inputs)
     rank = inputs.shape.rank
     if rank is None:
-        raise ValueError("batch_normalization needs inputs of known rank")
+        raise UserError("batch_normalization needs inputs of known rank")
     axes = [axis] if isinstance(axis, int) else list(axis)
     if not axes or any(isinstance(a, bool) or not isinstance(a, int) or not -rank <= a < rank
                        for a in axes):
-        raise ValueError(f"axis must be an axis of the inputs (rank {rank}), got {axis!r}")
+        raise UserError(f"axis must be an axis of the inputs (rank {rank}), got {axis!r}")
     axes = sorted({a % rank for a in axes})
     for a in axes:
         if inputs.shape[a] is None:
-            raise ValueError(f"batch_normalization needs inputs whose axis {a} is known, got "
-                             f"shape {inputs.shape}")
+            raise UserError(f"batch_normalization needs inputs whose axis {a} is known, got "
+                            f"shape {inputs.shape}")
     dtype = inputs.dtype.base_dtype
     param_dtype = tf.float32 if dtype in (tf.float16, tf.bfloat16) else dtype
     data_format = {(4, 1): "NCHW", (4, 3): "NHWC", (5, 1): "NCDHW", (5, 4): "NDHWC"}.get(

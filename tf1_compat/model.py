@@ -20,6 +20,7 @@ from tf1_compat.activations import ACTIVATIONS
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
+from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
@@ -318,12 +319,12 @@ class Model:
         """Weights in Keras's order and shapes (what `get_weights` gives), into the variables."""
         weights, names = list(weights), self.weight_names
         if len(weights) != len(names):
-            raise ValueError(f"expected {len(names)} weight arrays ({', '.join(names)}), got "
-                             f"{len(weights)}")
+            raise UserError(f"expected {len(names)} weight arrays ({', '.join(names)}), got "
+                            f"{len(weights)}")
         for name, shape, w in zip(names, self.spec.weight_shapes(), weights):
             if tuple(np.shape(w)) != tuple(shape):
-                raise ValueError(f"weight {name} has shape {tuple(shape)}, got "
-                                 f"{tuple(np.shape(w))}")
+                raise UserError(f"weight {name} has shape {tuple(shape)}, got "
+                                f"{tuple(np.shape(w))}")
         values, given = [], iter(weights)
         for layer, ws in zip(self.spec.layers, self.spec.layer_weights()):
             values += from_keras(layer, [next(given) for _ in ws])
@@ -362,7 +363,7 @@ class Model:
         "dataset" (a `tf.data` iterator in the graph); both train the same numbers.
         """
         if pipeline not in ("feed_dict", "dataset"):
-            raise ValueError(f"pipeline must be 'feed_dict' or 'dataset', got {pipeline!r}")
+            raise UserError(f"pipeline must be 'feed_dict' or 'dataset', got {pipeline!r}")
         if pipeline == "dataset":
             data = self._data
             step = self._data_step

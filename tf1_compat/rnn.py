@@ -25,6 +25,8 @@ import collections
 import numpy as np
 import tensorflow as tf
 
+from tfmodels.core.errors import UserError
+
 v1 = tf.compat.v1
 
 __all__ = ["BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple",
@@ -37,7 +39,7 @@ LSTMStateTuple.__doc__ = "An LSTM's state: the memory `c` and the output `h`, as
 
 def _positive(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+        raise UserError(f"{what} must be a positive integer, got {value!r}")
     return value
 
 
@@ -87,16 +89,16 @@ class _Cell:
     def build(self, input_depth, dtype=tf.float32):
         """Make the variables for inputs of `input_depth` features (once; then a check)."""
         if input_depth is None:
-            raise ValueError(f"{type(self).__name__} needs inputs whose last dimension is known")
+            raise UserError(f"{type(self).__name__} needs inputs whose last dimension is known")
         input_depth = int(input_depth)
         if self._input_depth is not None:
             if input_depth != self._input_depth:
-                raise ValueError(f"{type(self).__name__} was built for inputs of depth "
-                                 f"{self._input_depth}, got {input_depth}")
+                raise UserError(f"{type(self).__name__} was built for inputs of depth "
+                                f"{self._input_depth}, got {input_depth}")
             return
         dtype = tf.as_dtype(self._dtype or dtype)
         if not dtype.is_floating:
-            raise ValueError(f"{type(self).__name__} needs floating inputs, got {dtype.name}")
+            raise UserError(f"{type(self).__name__} needs floating inputs, got {dtype.name}")
         with self._scope():
             self._make_variables(input_depth, dtype)
         self.variables = [v for v in vars(self).values() if isinstance(v, tf.Variable)]
@@ -244,9 +246,9 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
     """
     inputs = tf.convert_to_tensor(inputs)
     if inputs.shape.rank != 3:
-        raise ValueError(f"dynamic_rnn needs inputs of rank 3, got shape {inputs.shape}")
+        raise UserError(f"dynamic_rnn needs inputs of rank 3, got shape {inputs.shape}")
     if initial_state is None and dtype is None:
-        raise ValueError("dynamic_rnn needs a dtype when there is no initial_state")
+        raise UserError("dynamic_rnn needs a dtype when there is no initial_state")
     with v1.variable_scope(scope or "rnn"):
         if not time_major:
             inputs = tf.transpose(inputs, (1, 0, 2))
@@ -292,8 +294,8 @@ def _rows(kernel, units):
     """TF1's kernel over `[x, h]` as (rows for x, rows for h)."""
     kernel = np.asarray(kernel)
     if kernel.ndim != 2 or kernel.shape[0] <= units:
-        raise ValueError(f"kernel must have more than {units} rows (inputs, then state), got "
-                         f"shape {kernel.shape}")
+        raise UserError(f"kernel must have more than {units} rows (inputs, then state), got "
+                        f"shape {kernel.shape}")
     return kernel[:-units], kernel[-units:]
 
 
@@ -322,7 +324,7 @@ def lstm_to_keras(kernel, bias, forget_bias=1.0):
     """
     bias = np.asarray(bias)
     if bias.ndim != 1 or bias.shape[0] % 4:
-        raise ValueError(f"bias must have 4 * units entries, got shape {bias.shape}")
+        raise UserError(f"bias must have 4 * units entries, got shape {bias.shape}")
     units = bias.shape[0] // 4
     kernel = _lstm_gates(kernel, "ijfo", "ifjo")
     keras_bias = _lstm_gates(bias, "ijfo", "ifjo")
@@ -355,8 +357,8 @@ def gru_from_keras(kernel, recurrent_kernel, bias):
     candidate_kernel, candidate_bias)`; the inverse of `gru_to_keras`."""
     bias = np.asarray(bias)
     if bias.ndim != 1:
-        raise ValueError(f"bias must be 1-D (a GRU with reset_after=False), got shape "
-                         f"{bias.shape}")
+        raise UserError(f"bias must be 1-D (a GRU with reset_after=False), got shape "
+                        f"{bias.shape}")
     stacked = np.concatenate([kernel, recurrent_kernel], axis=0)
     z, r, h = np.split(stacked, 3, axis=1)
     b_z, b_r, b_h = np.split(bias, 3)

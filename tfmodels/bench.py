@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
 from tfmodels.table import table as format_table
 
 VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
@@ -274,11 +275,11 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, epochs: int = 3,
     import tensorflow as tf
 
     if device == "gpu" and not tf.config.list_physical_devices("GPU"):
-        raise ValueError("--device gpu: TensorFlow sees no GPU on this machine")
+        raise UserError("--device gpu: TensorFlow sees no GPU on this machine")
     unknown = set(variants) - set(VARIANTS)
     if unknown:
-        raise ValueError(f"unknown variant(s) {sorted(unknown)}; expected some of: "
-                         f"{', '.join(VARIANTS)}")
+        raise UserError(f"unknown variant(s) {sorted(unknown)}; expected some of: "
+                        f"{', '.join(VARIANTS)}")
     if "torch" in variants and not torch_available():
         log("(torch is not installed: skipping it; pip install -e '.[bench]' to include it)")
         variants = [v for v in variants if v != "torch"]
@@ -364,11 +365,11 @@ def command(args) -> int:
     try:
         batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
     except ValueError:
-        raise ValueError(f"--batch-sizes {args.batch_sizes!r}: expected integers like 128,32") \
+        raise UserError(f"--batch-sizes {args.batch_sizes!r}: expected integers like 128,32") \
             from None
     if min(batch_sizes) < 1 or args.samples < max(batch_sizes) or args.epochs < 1:
-        raise ValueError("--batch-sizes, --samples and --epochs must be positive, and --samples "
-                         "at least the largest batch")
+        raise UserError("--batch-sizes, --samples and --epochs must be positive, and --samples "
+                        "at least the largest batch")
     records, facts = run(batch_sizes, args.samples, args.epochs,
                          [v for v in args.variants.split(",") if v], args.device)
     print()

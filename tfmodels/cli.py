@@ -6,7 +6,10 @@
     tfmodels compare --dataset mnist --data ~/Downloads/mnist.npz
     tfmodels compare --spec my_model.json    # a model of your own, in the spec's vocabulary
 
-A mistake in the input ends in one line on stderr (exit status 2); `--debug` shows the traceback.
+Every command ends with the exit status of `tfmodels.core.errors` (README: "Exit statuses"): 0 done,
+1 the tracks disagree, 2 a mistake in the input, 3 training diverged, 4 the environment failed,
+70 a bug of ours. Statuses 2 to 4 are one line on stderr (`--debug` adds the traceback); a bug
+says it is one and prints its traceback.
 """
 
 from __future__ import annotations
@@ -14,15 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
+from tfmodels.core.errors import EXIT_BUG, EXIT_DISAGREE, UserError, exit_status
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
-
-EXIT_DISAGREE = 1
-EXIT_USAGE = 2
-EXIT_DIVERGED = 3
 
 
 def _verbose(value: str):
@@ -72,7 +73,7 @@ def _plan(args):
     """The resolved --strategy (printed), or None."""
     if not getattr(args, "strategy", None):
         if getattr(args, "tpu", None):
-            raise ValueError("--tpu needs --strategy tpu or auto")
+            raise UserError("--tpu needs --strategy tpu or auto")
         return None
     from tfmodels.core.strategy import resolve
 
@@ -100,12 +101,12 @@ def _log_options(args):
     freq = args.update_freq
     if freq not in ("epoch", "batch"):
         if not freq.isdigit() or int(freq) < 1:
-            raise ValueError(f"--update-freq: expected epoch, batch or a positive integer, "
-                             f"got {freq!r}")
+            raise UserError(f"--update-freq: expected epoch, batch or a positive integer, "
+                            f"got {freq!r}")
         freq = int(freq)
     if not args.histogram_freq.isdigit():
-        raise ValueError(f"--histogram-freq: expected an integer >= 0, got "
-                         f"{args.histogram_freq!r}")
+        raise UserError(f"--histogram-freq: expected an integer >= 0, got "
+                        f"{args.histogram_freq!r}")
     profile = None
     if args.profile_batches is not None:
         profile = parse_profile_batches(args.profile_batches, "--profile-batches")
@@ -195,21 +196,21 @@ def _spec_and_data(args):
     overrides = {"epochs": args.epochs, "batch_size": batch_size, "seed": args.seed,
                  "dataset": args.dataset}
     if args.spec and args.model:
-        raise ValueError(f"give a model name or --spec, not both (got {args.model!r} and "
-                         f"--spec {args.spec})")
+        raise UserError(f"give a model name or --spec, not both (got {args.model!r} and "
+                        f"--spec {args.spec})")
     if args.spec:
         spec = override(ModelSpec.from_file(args.spec), **overrides)
     elif args.model or args.command == "compare":
         spec = get_spec(args.model or DEFAULT_MODEL, **overrides)
     else:
-        raise ValueError(f"{args.command} needs a model: a name from `tfmodels list`, or "
-                         f"--spec FILE")
+        raise UserError(f"{args.command} needs a model: a name from `tfmodels list`, or "
+                        f"--spec FILE")
     check_logdir(args.logdir)
     _quiet_tf(args)
     data = for_spec(load_dataset(spec.dataset, spec.seed, args.data), spec)
     if batch_size is not None and batch_size > len(data.x_train):
-        raise ValueError(f"--batch-size {spec.batch_size} is larger than the "
-                         f"{len(data.x_train)} training samples of {spec.dataset}")
+        raise UserError(f"--batch-size {spec.batch_size} is larger than the "
+                        f"{len(data.x_train)} training samples of {spec.dataset}")
     return spec, data
 
 
@@ -251,8 +252,8 @@ def cmd_train(args) -> int:
     from tfmodels.training import train
 
     if args.save_every is not None and (args.save_every < 1 or not args.checkpoint_dir):
-        raise ValueError(f"--save-every {args.save_every}: needs a positive number of steps "
-                         "and --checkpoint-dir")
+        raise UserError(f"--save-every {args.save_every}: needs a positive number of steps "
+                        "and --checkpoint-dir")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
     plan = _plan(args)
@@ -297,8 +298,8 @@ def cmd_compare(args) -> int:
     options = _log_options(args)
     spec, data = _spec_and_data(args)
     if args.strategy == "multiworker":
-        raise ValueError("compare runs in one process; train each track with --strategy "
-                         "multiworker under scripts/launch_local_cluster.py instead")
+        raise UserError("compare runs in one process; train each track with --strategy "
+                        "multiworker under scripts/launch_local_cluster.py instead")
     plan = _plan(args)
     run_dir = new_run_dir(args.logdir, spec.name)
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
@@ -356,14 +357,21 @@ def main(argv=None) -> int:
 
             configure_cpu_replicas(args.cpu_replicas)  # before TensorFlow touches a device
         return COMMANDS[args.command](args)
-    except (ValueError, OSError, FloatingPointError) as e:  # say what was wrong, in one line
+    except KeyboardInterrupt:
+        print("tfmodels: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as the shell reports an interrupted command
+    except Exception as e:  # noqa: BLE001 - every failure ends in its status of the table
+        status = exit_status(e)
+        message = " ".join(str(e).split()) or type(e).__name__
+        if status == EXIT_BUG:
+            print(f"tfmodels: internal error, a bug in tfmodels (please report it with this "
+                  f"traceback): {type(e).__name__}: {message}", file=sys.stderr)
+            traceback.print_exc()
+            return status
         if args.debug:
             raise
-        message = " ".join(str(e).split())
         print(f"tfmodels: error: {message}", file=sys.stderr)
-        # FloatingPointError: tfmodels.training.Diverged, a loss that became NaN or infinite
-        return EXIT_DIVERGED if isinstance(e, FloatingPointError) else EXIT_USAGE
-
+        return status
 
 if __name__ == "__main__":
     sys.exit(main())

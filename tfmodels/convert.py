@@ -16,6 +16,7 @@ import os
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
 from tfmodels.core.registry import get_spec
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import STATE_FILE, load_state
@@ -52,23 +53,23 @@ def _spec_from_folder(folder: str, track: str, model: str | None) -> tuple[Model
         spec = get_spec(state.model, dataset=fp["dataset"], batch_size=fp["batch_size"],
                         seed=fp["seed"])
     except (KeyError, TypeError) as e:
-        raise ValueError(f"corrupted checkpoint: {folder}/{STATE_FILE} names no usable model "
-                         f"settings ({type(e).__name__})") from None
+        raise UserError(f"corrupted checkpoint: {folder}/{STATE_FILE} names no usable model "
+                        f"settings ({type(e).__name__})") from None
     if model and model != spec.name:
-        raise ValueError(f"{folder} holds a checkpoint of {spec.name!r}, not {model!r}")
+        raise UserError(f"{folder} holds a checkpoint of {spec.name!r}, not {model!r}")
     if state.track != track:
-        raise ValueError(f"{folder} holds a {state.track} checkpoint; use --from {state.track}")
+        raise UserError(f"{folder} holds a {state.track} checkpoint; use --from {state.track}")
     return spec, os.path.join(folder, state.weights)
 
 
 def _check_shapes(expected_shapes: list, shapes: dict, source: str, spec: ModelSpec) -> None:
     for name, expected in expected_shapes:
         if name not in shapes:
-            raise ValueError(f"{source} has no variable {name} (model {spec.name!r} expects "
-                             f"{len(expected_shapes)} weight arrays)")
+            raise UserError(f"{source} has no variable {name} (model {spec.name!r} expects "
+                            f"{len(expected_shapes)} weight arrays)")
         if tuple(shapes[name]) != tuple(expected):
-            raise ValueError(f"variable {name} has shape {tuple(shapes[name])} in {source}; "
-                             f"model {spec.name!r} expects {tuple(expected)}")
+            raise UserError(f"variable {name} has shape {tuple(shapes[name])} in {source}; "
+                            f"model {spec.name!r} expects {tuple(expected)}")
 
 
 def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
@@ -79,8 +80,8 @@ def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
         reader = tf.train.load_checkpoint(source)
         shapes = reader.get_variable_to_shape_map()
     except (tf.errors.OpError, ValueError) as e:
-        raise ValueError(f"cannot read TF1 checkpoint {source!r} "
-                         f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
+        raise UserError(f"cannot read TF1 checkpoint {source!r} "
+                        f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
     expected = tf1_variables(spec)
     _check_shapes(expected, shapes, f"TF1 checkpoint {source!r}", spec)
     return _to_keras(spec, [reader.get_tensor(name) for name, _ in expected])
@@ -99,23 +100,29 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
             weights = loaded.get_weights()
         elif source.endswith(".weights.h5"):
             if spec is None:
-                raise ValueError(f"{source} does not name its model; pass --model")
+                raise UserError(f"{source} does not name its model; pass --model")
             model = build_model(spec)
             model.load_weights(source)
             weights = model.get_weights()
         else:
-            raise ValueError(f"{source!r} is not a Keras file; expected a name ending in "
-                             f"{' or '.join(FORMATS)}")
-    except (OSError, KeyError) as e:
-        raise ValueError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
-                         f"{' '.join(str(e).split())[:160]})") from None
+            raise UserError(f"{source!r} is not a Keras file; expected a name ending in "
+                            f"{' or '.join(FORMATS)}")
+    except UserError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as e:  # what Keras and h5py say of a bad file
+        if "safe_mode" in str(e):
+            raise UserError(f"Keras file {source!r} carries Python code (e.g. a Lambda layer), "
+                            f"which Keras's safe_mode refuses to run; convert only files of "
+                            f"models you trust, saved without such layers") from None
+        raise UserError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
+                        f"{' '.join(str(e).split())[:160]})") from None
     names = spec.weight_names()
     shapes = {name: np.shape(w) for name, w in zip(names, weights)}
     _check_shapes(list(zip(names, spec.weight_shapes())), shapes, f"Keras file {source!r}",
                   spec)
     if len(weights) != len(names):
-        raise ValueError(f"Keras file {source!r} has {len(weights)} weight arrays; model "
-                         f"{spec.name!r} has {len(names)}")
+        raise UserError(f"Keras file {source!r} has {len(weights)} weight arrays; model "
+                        f"{spec.name!r} has {len(names)}")
     return spec, weights
 
 
@@ -123,7 +130,7 @@ def write_keras(target: str, spec: ModelSpec, weights) -> None:
     from tfmodels.keras_track.model import build_model
 
     if not target.endswith(FORMATS):
-        raise ValueError(f"{target!r}: a Keras target must end in {' or '.join(FORMATS)}")
+        raise UserError(f"{target!r}: a Keras target must end in {' or '.join(FORMATS)}")
     model = build_model(spec, weights)
     folder, name = os.path.split(os.path.abspath(target))
     os.makedirs(folder, exist_ok=True)
@@ -152,9 +159,9 @@ def convert(source: str, target: str, from_track: str, to_track: str,
     """Read the weights of `source` (track `from_track`) and write them as `to_track`."""
     for label, track in (("--from", from_track), ("--to", to_track)):
         if track not in ("keras", "tf1"):
-            raise ValueError(f"{label} {track!r}: expected keras or tf1")
+            raise UserError(f"{label} {track!r}: expected keras or tf1")
     if from_track == to_track:
-        raise ValueError(f"--from and --to are both {from_track}; nothing to convert")
+        raise UserError(f"--from and --to are both {from_track}; nothing to convert")
     spec = get_spec(model, dataset=dataset) if model else None
     if os.path.isdir(source) and os.path.exists(os.path.join(source, STATE_FILE)):
         spec, source = _spec_from_folder(source, from_track, model)
@@ -162,7 +169,7 @@ def convert(source: str, target: str, from_track: str, to_track: str,
         raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
     if from_track == "tf1":
         if spec is None:
-            raise ValueError(f"{source} does not name its model; pass --model")
+            raise UserError(f"{source} does not name its model; pass --model")
         weights = read_tf1(source, spec)
     else:
         spec, weights = read_keras(source, spec)

@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass
 
 from tfmodels.core.data import Data
+from tfmodels.core.errors import UserError
 from tfmodels.core.logs import LogOptions, new_run_dir
 from tfmodels.core.spec import ModelSpec, OptimizerSpec, initial_weights
 from tfmodels.table import table as format_table
@@ -50,7 +51,7 @@ def parse_list(text: str, kind, option: str) -> list:
             value = None
         if value is None or not value > 0:
             noun = "numbers" if kind is float else "integers"
-            raise ValueError(f"{option}: expected comma-separated positive {noun}, got {text!r}")
+            raise UserError(f"{option}: expected comma-separated positive {noun}, got {text!r}")
         if value not in values:
             values.append(value)
     return values
@@ -72,10 +73,10 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     from tfmodels.parity import train_keras, train_tf1
 
     if track not in TRACKS:
-        raise ValueError(f"unknown track {track!r}; expected one of: {', '.join(TRACKS)}")
+        raise UserError(f"unknown track {track!r}; expected one of: {', '.join(TRACKS)}")
     learning_rates, batch_sizes = list(learning_rates), list(batch_sizes)
     if not learning_rates or not batch_sizes:
-        raise ValueError("a sweep needs at least one learning rate and one batch size")
+        raise UserError("a sweep needs at least one learning rate and one batch size")
     for lr in learning_rates:  # every value checked before the first trial trains
         for batch in batch_sizes:
             with_hparams(spec, lr, batch)

@@ -32,6 +32,7 @@ import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import Data, for_spec
+from tfmodels.core.errors import Diverged, UserError
 from tfmodels.core.logs import LogOptions, new_run_dir
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
@@ -45,10 +46,6 @@ class TrackResult:
     weights: list
     predictions: np.ndarray  # on the validation inputs
     log_dir: str | None = None  # where its TensorBoard logs went
-
-
-class Diverged(FloatingPointError):
-    """Training stopped because the loss stopped being a finite number."""
 
 
 class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
@@ -103,7 +100,7 @@ TRACKS = {
 
 def get_track(name: str) -> Track:
     if name not in TRACKS:
-        raise ValueError(f"unknown track {name!r}; expected one of: {', '.join(TRACKS)}")
+        raise UserError(f"unknown track {name!r}; expected one of: {', '.join(TRACKS)}")
     return TRACKS[name]
 
 
@@ -122,8 +119,8 @@ def build(track: str, spec: ModelSpec, weights=None, *, plan: Plan | None = None
         options = {"jit_compile": jit_compile, "steps_per_execution": steps_per_execution,
                    "fused_optimizer": fused_optimizer}
     elif jit_compile or steps_per_execution not in (None, 1) or not fused_optimizer:
-        raise ValueError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
-                         "options of the Keras track (--track keras)")
+        raise UserError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
+                        "options of the Keras track (--track keras)")
     else:
         options = {}
     if plan is None:
@@ -215,7 +212,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             steps_per_execution = 1
     if strategy is not None:
         if strategy.name == "multiworker" and checkpoint_dir:
-            raise ValueError("--checkpoint-dir is not supported with --strategy multiworker yet")
+            raise UserError("--checkpoint-dir is not supported with --strategy multiworker yet")
         if not strategy.is_chief:  # no two processes write the same logs
             log_root = log_dir = None
         if track == "tf1" and strategy.name == "multiworker":

@@ -14,6 +14,7 @@ import os
 
 import keras
 
+from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import TrainingState, all_finite, commit_state, fingerprint
 
@@ -27,7 +28,7 @@ class BackupAndRestore(keras.callbacks.Callback):
                  state: TrainingState | None = None, log_dir: str | None = None):
         super().__init__()
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
-            raise ValueError(f"save_freq must be 'epoch' or a positive integer, got {save_freq!r}")
+            raise UserError(f"save_freq must be 'epoch' or a positive integer, got {save_freq!r}")
         self.backup_dir, self.spec, self.save_freq = backup_dir, spec, save_freq
         self.log_dir = state.log_dir if state else log_dir
         self.history = {k: list(v) for k, v in state.history.items()} if state else {}

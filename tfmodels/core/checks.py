@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
+
 
 def _shape(a) -> tuple:
     return tuple(np.shape(a))
@@ -18,13 +20,13 @@ def _numbers(a, what: str) -> np.ndarray:
     try:
         arr = np.asarray(a, dtype=np.float32)
     except (TypeError, ValueError):
-        raise ValueError(f"{what} must hold numbers; got {type(a).__name__} of "
-                         f"{np.asarray(a).dtype}") from None
+        raise UserError(f"{what} must hold numbers; got {type(a).__name__} of "
+                        f"{np.asarray(a).dtype}") from None
     bad = ~np.isfinite(arr)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
-        raise ValueError(f"{what} holds {int(bad.sum())} NaN or infinite value(s), the first in "
-                         f"row {row}; remove or impute them before training")
+        raise UserError(f"{what} holds {int(bad.sum())} NaN or infinite value(s), the first in "
+                        f"row {row}; remove or impute them before training")
     return arr
 
 
@@ -39,12 +41,12 @@ def check_x(x, input_shape, what: str = "x") -> np.ndarray:
                 if len(shape) != len(expected) + 1 else "")
         per_sample = (f"{expected[0]} features per sample" if len(expected) == 1
                       else f"samples of shape {expected}")
-        raise ValueError(
+        raise UserError(
             f"{what} has shape {shape}{rank}, but the model expects "
             f"{(None, *expected)}: {per_sample}, batch axis first"
         )
     if shape[0] == 0:
-        raise ValueError(f"{what} is empty: shape {shape}; give at least one sample")
+        raise UserError(f"{what} is empty: shape {shape}; give at least one sample")
     return _numbers(x, what)
 
 
@@ -54,39 +56,39 @@ def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
     shape = _shape(y)
     if loss == "sparse_categorical_crossentropy":
         if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
-            raise ValueError(f"{what} has shape {shape}, but {loss} takes class numbers, shaped "
-                             f"(samples,) or (samples, 1)")
+            raise UserError(f"{what} has shape {shape}, but {loss} takes class numbers, shaped "
+                            f"(samples,) or (samples, 1)")
         if shape[0] != len(x):
-            raise ValueError(f"x has {len(x)} samples but {what} has {shape[0]}; they must "
-                             f"match")
+            raise UserError(f"x has {len(x)} samples but {what} has {shape[0]}; they must "
+                            f"match")
         y = _numbers(y, what).reshape(-1)
         bad = np.flatnonzero((y != np.round(y)) | (y < 0) | (y >= output_dim))
         if bad.size:
-            raise ValueError(f"{what} must hold class numbers 0..{output_dim - 1} for {loss}; "
-                             f"sample {bad[0]} is {y[bad[0]]!r}")
+            raise UserError(f"{what} must hold class numbers 0..{output_dim - 1} for {loss}; "
+                            f"sample {bad[0]} is {y[bad[0]]!r}")
         return y
     if len(shape) != 2 or shape[1] != output_dim:
         hint = ""
         if loss == "categorical_crossentropy" and len(shape) == 1:
             hint = ("; integer labels? one-hot them with "
                     f"keras.utils.to_categorical(y, {output_dim})")
-        raise ValueError(
+        raise UserError(
             f"{what} has shape {shape}, but the model's output is (None, {output_dim}) "
             f"for {loss}{hint}"
         )
     if shape[0] != len(x):
-        raise ValueError(f"x has {len(x)} samples but {what} has {shape[0]}; they must match")
+        raise UserError(f"x has {len(x)} samples but {what} has {shape[0]}; they must match")
     y = _numbers(y, what)
     if loss == "categorical_crossentropy":
         bad = np.flatnonzero(~(np.isin(y, (0.0, 1.0)).all(axis=1) & (y.sum(axis=1) == 1)))
         if bad.size:
-            raise ValueError(f"{what} must be one-hot for {loss} (one 1 per row, 0 elsewhere); "
-                             f"row {bad[0]} is {y[bad[0]].tolist()}")
+            raise UserError(f"{what} must be one-hot for {loss} (one 1 per row, 0 elsewhere); "
+                            f"row {bad[0]} is {y[bad[0]].tolist()}")
     if loss == "binary_crossentropy":
         bad = np.flatnonzero(~np.isin(y, (0.0, 1.0)).all(axis=1))
         if bad.size:
-            raise ValueError(f"{what} must hold 0 or 1 for {loss}; row {bad[0]} is "
-                             f"{y[bad[0]].tolist()}")
+            raise UserError(f"{what} must hold 0 or 1 for {loss}; row {bad[0]} is "
+                            f"{y[bad[0]].tolist()}")
     return y
 
 
@@ -96,14 +98,14 @@ def check_batch_size(batch_size) -> int:
         return 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise UserError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
 
 
 def check_slopes(lower, upper) -> tuple[float, float]:
     """Randomized ReLU's slope range: 0 <= lower <= upper <= 1."""
     if not 0.0 <= lower <= upper <= 1.0:
-        raise ValueError(
+        raise UserError(
             f"randomized ReLU slopes must satisfy 0 <= lower <= upper <= 1, "
             f"got lower={lower!r}, upper={upper!r}"
         )

@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
+
 # The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
 LAYOUTS = {
     "scalar": (),
@@ -152,11 +154,11 @@ DATASETS = {
 
 def load_dataset(name: str, seed: int = 0, path: str | None = None) -> Data:
     if name not in DATASETS:
-        raise ValueError(
+        raise UserError(
             f"unknown dataset {name!r}; expected one of: {', '.join(sorted(DATASETS))}"
         )
     if path is not None and name != "mnist":
-        raise ValueError(f"--data is for --dataset mnist, not {name!r}")
+        raise UserError(f"--data is for --dataset mnist, not {name!r}")
     return DATASETS[name][1](seed, path)
 
 
@@ -169,9 +171,9 @@ def for_spec(data: Data, spec) -> Data:
     if tuple(np.shape(x_train)[1:]) != shape:
         size = int(np.prod(np.shape(x_train)[1:]))
         if size != int(np.prod(shape)):
-            raise ValueError(f"data set {spec.dataset!r} has samples of shape "
-                             f"{tuple(np.shape(x_train)[1:])} ({size} numbers); model "
-                             f"{spec.name!r} takes input_shape {shape}")
+            raise UserError(f"data set {spec.dataset!r} has samples of shape "
+                            f"{tuple(np.shape(x_train)[1:])} ({size} numbers); model "
+                            f"{spec.name!r} takes input_shape {shape}")
         x_train = np.reshape(x_train, (-1, *shape))
         x_val = np.reshape(x_val, (-1, *shape))
     if spec.sparse_labels and np.ndim(y_train) == 2 and np.shape(y_train)[1] > 1:
@@ -221,8 +223,8 @@ def untuned(dataset):
 def split_validation(x, y, fraction: float):
     """Keras's `validation_split`: the last `fraction` of the samples, taken before shuffling."""
     if not 0.0 < fraction < 1.0:
-        raise ValueError(f"validation_split must be between 0 and 1, got {fraction!r}")
+        raise UserError(f"validation_split must be between 0 and 1, got {fraction!r}")
     cut = int(math.floor(len(x) * (1.0 - fraction)))
     if cut == 0 or cut == len(x):
-        raise ValueError(f"validation_split={fraction} leaves an empty split of {len(x)} samples")
+        raise UserError(f"validation_split={fraction} leaves an empty split of {len(x)} samples")
     return (x[:cut], y[:cut]), (x[cut:], y[cut:])

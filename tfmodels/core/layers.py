@@ -14,19 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
+
 ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
                "swish", "softmax")
 
 
 def one_of(kind: str, value: str, valid) -> str:
     if value not in valid:
-        raise ValueError(f"unknown {kind} {value!r}; expected one of: {', '.join(sorted(valid))}")
+        raise UserError(f"unknown {kind} {value!r}; expected one of: {', '.join(sorted(valid))}")
     return value
 
 
 def _positive_int(layer: str, name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{layer} {name} must be a positive integer, got {value!r}")
+        raise UserError(f"{layer} {name} must be a positive integer, got {value!r}")
     return value
 
 
@@ -35,14 +37,14 @@ def _pair(layer: str, name: str, value) -> tuple[int, int]:
     pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
     if (not isinstance(pair, (tuple, list)) or len(pair) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in pair)):
-        raise ValueError(f"{layer} {name} must be a positive integer or a pair of them, "
-                         f"got {value!r}")
+        raise UserError(f"{layer} {name} must be a positive integer or a pair of them, "
+                        f"got {value!r}")
     return tuple(pair)
 
 
 def _padding(layer: str, value) -> str:
     if value not in ("valid", "same"):
-        raise ValueError(f"{layer} padding must be 'valid' or 'same', got {value!r}")
+        raise UserError(f"{layer} padding must be 'valid' or 'same', got {value!r}")
     return value
 
 
@@ -53,8 +55,8 @@ def _windows(layer, what: str, window: tuple, strides: tuple, padding: str, shap
     sizes = tuple(-(-n // s) if padding == "same" else (n - k) // s + 1
                   for n, k, s in zip(shape[:2], window, strides))
     if min(sizes) < 1:
-        raise ValueError(f"{layer.kind} {what} {window} does not fit inputs {tuple(shape)} with "
-                         f"padding 'valid'")
+        raise UserError(f"{layer.kind} {what} {window} does not fit inputs {tuple(shape)} with "
+                        f"padding 'valid'")
     return sizes
 
 
@@ -95,8 +97,8 @@ class _Layer:
 
     def _needs_rank(self, shape: tuple, rank: int, what: str) -> None:
         if len(shape) != rank:
-            raise ValueError(f"{self.kind} needs inputs shaped {what} per sample, got "
-                             f"{tuple(shape)}")
+            raise UserError(f"{self.kind} needs inputs shaped {what} per sample, got "
+                            f"{tuple(shape)}")
 
 
 @dataclass(frozen=True)
@@ -123,22 +125,22 @@ class Dense(_Layer):
 
     def __post_init__(self):
         if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 1:
-            raise ValueError(f"layer units must be a positive integer, got {self.units!r}")
+            raise UserError(f"layer units must be a positive integer, got {self.units!r}")
         one_of("activation", self.activation, ACTIVATIONS)
         if not 0.0 <= self.alpha < 1.0:
-            raise ValueError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "
+            raise UserError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "
                              f"{self.alpha!r}")
         if not self.beta > 0:
-            raise ValueError(f"Dense beta (swish) must be > 0, got {self.beta!r}")
+            raise UserError(f"Dense beta (swish) must be > 0, got {self.beta!r}")
         if not 0.0 <= self.lower <= self.upper <= 1.0:
-            raise ValueError(f"Dense lower, upper (randomized ReLU) must satisfy 0 <= lower <= "
-                             f"upper <= 1, got {self.lower!r}, {self.upper!r}")
+            raise UserError(f"Dense lower, upper (randomized ReLU) must satisfy 0 <= lower <= "
+                            f"upper <= 1, got {self.lower!r}, {self.upper!r}")
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise ValueError(f"Dense seed must be a non-negative integer, got {self.seed!r}")
+            raise UserError(f"Dense seed must be a non-negative integer, got {self.seed!r}")
 
     def output_shape(self, shape):
         if not shape:
-            raise ValueError("Dense needs at least one feature axis, got a scalar per sample")
+            raise UserError("Dense needs at least one feature axis, got a scalar per sample")
         return (*shape[:-1], self.units)
 
     def weights(self, shape):
@@ -252,15 +254,15 @@ class Reshape(_Layer):
             else None
         if not target or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
                                  for v in target):
-            raise ValueError(f"Reshape target_shape must be a list of positive integers, got "
-                             f"{self.target_shape!r}")
+            raise UserError(f"Reshape target_shape must be a list of positive integers, got "
+                            f"{self.target_shape!r}")
         object.__setattr__(self, "target_shape", target)
 
     def output_shape(self, shape):
         if np.prod(shape) != np.prod(self.target_shape):
-            raise ValueError(f"Reshape target_shape {self.target_shape} holds "
-                             f"{int(np.prod(self.target_shape))} numbers, its inputs "
-                             f"{tuple(shape)} hold {int(np.prod(shape))}")
+            raise UserError(f"Reshape target_shape {self.target_shape} holds "
+                            f"{int(np.prod(self.target_shape))} numbers, its inputs "
+                            f"{tuple(shape)} hold {int(np.prod(shape))}")
         return self.target_shape
 
 
@@ -278,9 +280,9 @@ class Dropout(_Layer):
     def __post_init__(self):
         if isinstance(self.rate, bool) or not isinstance(self.rate, (int, float)) \
                 or not 0.0 <= self.rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
+            raise UserError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise ValueError(f"Dropout seed must be a non-negative integer, got {self.seed!r}")
+            raise UserError(f"Dropout seed must be a non-negative integer, got {self.seed!r}")
 
 
 @dataclass(frozen=True)
@@ -295,14 +297,14 @@ class BatchNormalization(_Layer):
 
     def __post_init__(self):
         if not 0.0 <= self.momentum < 1.0:
-            raise ValueError(f"BatchNormalization momentum must be in [0, 1), got "
+            raise UserError(f"BatchNormalization momentum must be in [0, 1), got "
                              f"{self.momentum!r}")
         if not self.epsilon > 0:
-            raise ValueError(f"BatchNormalization epsilon must be > 0, got {self.epsilon!r}")
+            raise UserError(f"BatchNormalization epsilon must be > 0, got {self.epsilon!r}")
 
     def weights(self, shape):
         if not shape:
-            raise ValueError("BatchNormalization needs at least one feature axis")
+            raise UserError("BatchNormalization needs at least one feature axis")
         n = (shape[-1],)
         return [Weight("gamma", n, "ones"), Weight("beta", n, "zeros"),
                 Weight("moving_mean", n, "zeros", trainable=False),
@@ -322,8 +324,8 @@ class SimpleRNN(_Layer):
     def __post_init__(self):
         _positive_int(self.kind, "units", self.units)
         if not isinstance(self.return_sequences, bool):
-            raise ValueError(f"{self.kind} return_sequences must be true or false, got "
-                             f"{self.return_sequences!r}")
+            raise UserError(f"{self.kind} return_sequences must be true or false, got "
+                            f"{self.return_sequences!r}")
 
     def output_shape(self, shape):
         self._needs_rank(shape, 2, "(steps, features)")
@@ -359,22 +361,22 @@ def layer_from_dict(d: dict, where: str = "layer"):
     """A layer from its dict (`{"kind": "Dense", "units": 10, ...}`); one line naming the field
     where it is wrong."""
     if not isinstance(d, dict):
-        raise ValueError(f"{where} must be an object with a 'kind', got {d!r}")
+        raise UserError(f"{where} must be an object with a 'kind', got {d!r}")
     kind = d.get("kind")
     if kind not in LAYER_KINDS:
-        raise ValueError(f"{where}: unknown layer kind {kind!r}; expected one of: "
-                         f"{', '.join(LAYER_KINDS)}")
+        raise UserError(f"{where}: unknown layer kind {kind!r}; expected one of: "
+                        f"{', '.join(LAYER_KINDS)}")
     cls = LAYER_KINDS[kind]
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(d) - set(fields) - {"kind"})
     if unknown:
-        raise ValueError(f"{where} ({kind}): unknown field(s) {unknown}; expected some of: "
-                         f"{', '.join(fields)}")
+        raise UserError(f"{where} ({kind}): unknown field(s) {unknown}; expected some of: "
+                        f"{', '.join(fields)}")
     missing = [name for name, f in fields.items() if name not in d
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
-        raise ValueError(f"{where} ({kind}): missing {', '.join(repr(m) for m in missing)}")
+        raise UserError(f"{where} ({kind}): missing {', '.join(repr(m) for m in missing)}")
     try:
         return cls(**{k: v for k, v in d.items() if k != "kind"})
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{where}: {e}") from None
+        raise UserError(f"{where}: {e}") from None

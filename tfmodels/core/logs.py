@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
 from tfmodels.core.training_state import check_dir
 
 TRACKS = ("keras", "tf1")
@@ -32,8 +33,8 @@ def check_logdir(logdir: str) -> None:
                          if os.path.isfile(os.path.join(logdir, n)) and n not in _OURS
                          and ".tfevents." not in n)
         if foreign:
-            raise ValueError(f"log folder {logdir!r} holds files that are not TensorBoard logs "
-                             f"({', '.join(foreign[:3])}); choose an empty folder or a log root")
+            raise UserError(f"log folder {logdir!r} holds files that are not TensorBoard logs "
+                            f"({', '.join(foreign[:3])}); choose an empty folder or a log root")
 
 
 def new_run_dir(logdir: str, model_name: str) -> str:
@@ -64,11 +65,11 @@ class LogOptions:
     def __post_init__(self):
         freq = self.update_freq
         if freq not in ("epoch", "batch") and not (type(freq) is int and freq >= 1):
-            raise ValueError(f"update_freq must be 'epoch', 'batch' or a positive integer, "
-                             f"got {freq!r}")
+            raise UserError(f"update_freq must be 'epoch', 'batch' or a positive integer, "
+                            f"got {freq!r}")
         if type(self.histogram_freq) is not int or self.histogram_freq < 0:
-            raise ValueError(f"histogram_freq must be an integer >= 0, got "
-                             f"{self.histogram_freq!r}")
+            raise UserError(f"histogram_freq must be an integer >= 0, got "
+                            f"{self.histogram_freq!r}")
         if self.profile_batches is not None:
             parse_profile_batches(self.profile_batches)
 
@@ -93,8 +94,8 @@ def parse_profile_batches(value, name: str = "profile_batches") -> tuple[int, in
     if len(numbers) == 1:
         numbers *= 2
     if len(numbers) != 2 or not 2 <= numbers[0] <= numbers[1]:
-        raise ValueError(f"{name}: expected FIRST,LAST with 2 <= FIRST <= LAST (e.g. 2,4), "
-                         f"got {text!r}")
+        raise UserError(f"{name}: expected FIRST,LAST with 2 <= FIRST <= LAST (e.g. 2,4), "
+                        f"got {text!r}")
     return numbers[0], numbers[1]
 
 

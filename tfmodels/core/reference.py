@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
+
 # Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
 EPSILON = 1e-7
 
@@ -407,9 +409,9 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
     layer's chain rule `(dx, dW, db)`, `dx` being the previous layer's `dp`.
     """
     if "step" in activations:
-        raise ValueError("'step' is forward-only: its gradient is 0 wherever it exists")
+        raise UserError("'step' is forward-only: its gradient is 0 wherever it exists")
     if from_logits and not loss.endswith("crossentropy"):
-        raise ValueError(f"from_logits is for the cross-entropies, not {loss!r}")
+        raise UserError(f"from_logits is for the cross-entropies, not {loss!r}")
     loss_fn, loss_grad = LOSSES[loss]
     kw = {"from_logits": from_logits} if loss.endswith("crossentropy") else {}
     out, zs = mlp_forward(weights, activations, x)
@@ -448,7 +450,7 @@ def _padding(size, window, stride, padding):
         out = -(-size // stride)
         total = max((out - 1) * stride + window - size, 0)
         return out, (total // 2, total - total // 2)
-    raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+    raise UserError(f"padding must be 'valid' or 'same', not {padding!r}")
 
 
 def _im2col(x, window, strides, padding, fill=0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tfmodels.core.data import DATASETS
+from tfmodels.core.errors import UserError
 from tfmodels.core.spec import (
     LSTM,
     BatchNormalization,
@@ -167,7 +168,7 @@ DEFAULT_MODEL = "mnist_mlp"
 def get_spec(name: str, **overrides) -> ModelSpec:
     """The registered spec `name`, with any of its fields overridden (None means keep)."""
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; expected one of: {', '.join(sorted(MODELS))}")
+        raise UserError(f"unknown model {name!r}; expected one of: {', '.join(sorted(MODELS))}")
     return override(MODELS[name], **overrides)
 
 
@@ -178,7 +179,7 @@ def override(spec: ModelSpec, **overrides) -> ModelSpec:
     if "dataset" in changes:
         ds = changes["dataset"]
         if ds not in DATASETS:
-            raise ValueError(
+            raise UserError(
                 f"unknown dataset {ds!r}; expected one of: {', '.join(sorted(DATASETS))}"
             )
         changes["input_dim"] = DATASETS[ds][0]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tfmodels.core.errors import UserError
 from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of the spec's API
     ACTIVATIONS,
     LAYER_KINDS,
@@ -84,24 +85,24 @@ class OptimizerSpec:
         defaults = OPTIMIZER_DEFAULTS[self.name]
         unknown = set(self.params) - set(defaults)
         if unknown:
-            raise ValueError(
+            raise UserError(
                 f"unknown {self.name} hyper-parameter(s) {sorted(unknown)}; "
                 f"expected some of: {', '.join(defaults)}"
             )
         # Frozen dataclass: fill in the defaults once, so every reader sees the full set.
         object.__setattr__(self, "params", {**defaults, **self.params})
         if not self.params["learning_rate"] > 0:
-            raise ValueError(
+            raise UserError(
                 f"learning_rate must be > 0, got {self.params['learning_rate']!r}"
             )
         for name in ("momentum", "rho", "beta_1", "beta_2"):
             value = self.params.get(name, 0.0)
             if not 0.0 <= value < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+                raise UserError(f"{name} must be in [0, 1), got {value!r}")
         for name in ("epsilon", "initial_accumulator_value"):
             value = self.params.get(name, 0.0)
             if not value >= 0.0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
+                raise UserError(f"{name} must be >= 0, got {value!r}")
 
     @property
     def learning_rate(self) -> float:
@@ -133,17 +134,17 @@ class ModelSpec:
 
     def __post_init__(self):
         if not self.layers:
-            raise ValueError(f"model {self.name!r} has no layers")
+            raise UserError(f"model {self.name!r} has no layers")
         object.__setattr__(self, "layers", tuple(self.layers))
         if self.input_shape is None:
             if self.input_dim is None:
-                raise ValueError(f"model {self.name!r} needs input_shape (or input_dim)")
+                raise UserError(f"model {self.name!r} needs input_shape (or input_dim)")
             object.__setattr__(self, "input_shape", (self.input_dim,))
         shape = tuple(self.input_shape) if isinstance(self.input_shape, (list, tuple)) else ()
         if not shape or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
                                 for v in shape):
-            raise ValueError(f"input_shape must be a list of positive integers, got "
-                             f"{self.input_shape!r}")
+            raise UserError(f"input_shape must be a list of positive integers, got "
+                            f"{self.input_shape!r}")
         object.__setattr__(self, "input_shape", shape)
         object.__setattr__(self, "input_dim", int(np.prod(shape)))
         one_of("loss", self.loss, LOSSES)
@@ -151,16 +152,16 @@ class ModelSpec:
             one_of("metric", m, METRICS)
         for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive integer, got {value!r}")
+                raise UserError(f"{label} must be a positive integer, got {value!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+            raise UserError(f"seed must be a non-negative integer, got {self.seed!r}")
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, _Layer):
-                raise ValueError(f"layer {i} is not a layer spec: {layer!r}")
+                raise UserError(f"layer {i} is not a layer spec: {layer!r}")
             if getattr(layer, "activation", None) == "step":
-                raise ValueError(f"layer {i} ({layer.kind}) uses activation 'step', which has "
-                                 f"no gradient: nothing before or in it could train; use "
-                                 f"'sigmoid' or 'relu'")
+                raise UserError(f"layer {i} ({layer.kind}) uses activation 'step', which has "
+                                f"no gradient: nothing before or in it could train; use "
+                                f"'sigmoid' or 'relu'")
         shapes = self.layer_shapes()  # one line where a layer does not fit its input
         self._check_output(shapes[-1])
 
@@ -172,23 +173,23 @@ class ModelSpec:
             expected = "linear" if self.from_logits else CLASSIFIER_OUTPUTS[self.loss]
             if activation != expected:
                 logits = " with from_logits" if self.from_logits else ""
-                raise ValueError(f"{self.loss}{logits} expects a {expected} output layer; "
-                                 f"{where} has activation {activation!r}")
+                raise UserError(f"{self.loss}{logits} expects a {expected} output layer; "
+                                f"{where} has activation {activation!r}")
             if self.loss == "binary_crossentropy" and out[-1] != 1:
-                raise ValueError(f"binary_crossentropy expects a 1-unit output layer; {where}")
+                raise UserError(f"binary_crossentropy expects a 1-unit output layer; {where}")
         elif self.from_logits:
-            raise ValueError(f"from_logits applies to cross-entropy losses, not {self.loss}")
+            raise UserError(f"from_logits applies to cross-entropy losses, not {self.loss}")
         if len(out) != 1:
-            raise ValueError(f"{where} must give one vector per sample; add a Flatten (or an "
-                             f"LSTM without return_sequences) before it")
+            raise UserError(f"{where} must give one vector per sample; add a Flatten (or an "
+                            f"LSTM without return_sequences) before it")
         if "accuracy" in self.metrics and self.loss not in ("categorical_crossentropy",
                                                             "binary_crossentropy"):
-            raise ValueError(f"metric 'accuracy' needs categorical or binary cross-entropy, "
-                             f"not {self.loss}; use 'sparse_categorical_accuracy' or 'mae'")
+            raise UserError(f"metric 'accuracy' needs categorical or binary cross-entropy, "
+                            f"not {self.loss}; use 'sparse_categorical_accuracy' or 'mae'")
         if "sparse_categorical_accuracy" in self.metrics and \
                 self.loss != "sparse_categorical_crossentropy":
-            raise ValueError("metric 'sparse_categorical_accuracy' needs the loss "
-                             "sparse_categorical_crossentropy")
+            raise UserError("metric 'sparse_categorical_accuracy' needs the loss "
+                            "sparse_categorical_crossentropy")
 
     @property
     def output_dim(self) -> int:
@@ -219,8 +220,8 @@ class ModelSpec:
                 shape = layer.output_shape(shape)
             except ValueError as e:
                 before = f"layer {i - 1} ({self.layers[i - 1].kind})" if i else "the input"
-                raise ValueError(f"layer {i} ({layer.kind}) does not fit what {before} gives: "
-                                 f"{e}") from None
+                raise UserError(f"layer {i} ({layer.kind}) does not fit what {before} gives: "
+                                f"{e}") from None
             shapes.append(tuple(shape))
         return shapes
 
@@ -255,17 +256,17 @@ class ModelSpec:
     def from_dict(cls, d: dict, where: str = "spec") -> ModelSpec:
         """A spec from plain data (a JSON file's); one line naming the field that is wrong."""
         if not isinstance(d, dict):
-            raise ValueError(f"{where}: expected an object of fields, got {type(d).__name__}")
+            raise UserError(f"{where}: expected an object of fields, got {type(d).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"{where}: unknown field(s) {unknown}; expected some of: "
-                             f"{', '.join(sorted(known - {'input_dim'}))}")
+            raise UserError(f"{where}: unknown field(s) {unknown}; expected some of: "
+                            f"{', '.join(sorted(known - {'input_dim'}))}")
         for name in ("name", "layers", "loss", "dataset"):
             if name not in d:
-                raise ValueError(f"{where}: missing field {name!r}")
+                raise UserError(f"{where}: missing field {name!r}")
         if not isinstance(d["layers"], list) or not d["layers"]:
-            raise ValueError(f"{where}: 'layers' must be a non-empty list of layer objects")
+            raise UserError(f"{where}: 'layers' must be a non-empty list of layer objects")
         fields = dict(d)
         fields["layers"] = tuple(layer_from_dict(layer, f"{where}: layers[{i}]")
                                  for i, layer in enumerate(d["layers"]))
@@ -273,14 +274,14 @@ class ModelSpec:
         if isinstance(optimizer, str):
             optimizer = {"name": optimizer}
         if not isinstance(optimizer, dict):
-            raise ValueError(f"{where}: 'optimizer' must be a name or an object, got "
-                             f"{optimizer!r}")
+            raise UserError(f"{where}: 'optimizer' must be a name or an object, got "
+                            f"{optimizer!r}")
         try:
             fields["optimizer"] = OptimizerSpec(optimizer.get("name", "rmsprop"),
                                                 {k: v for k, v in optimizer.items()
                                                  if k != "name"})
         except ValueError as e:
-            raise ValueError(f"{where}: optimizer: {e}") from None
+            raise UserError(f"{where}: optimizer: {e}") from None
         if "metrics" in fields:
             fields["metrics"] = tuple(fields["metrics"])
         if "input_shape" in fields and isinstance(fields["input_shape"], list):
@@ -288,7 +289,7 @@ class ModelSpec:
         try:
             return cls(**fields)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{where}: {e}") from None
+            raise UserError(f"{where}: {e}") from None
 
 
     @classmethod
@@ -310,25 +311,25 @@ class ModelSpec:
             with open(path, "rb") as f:
                 raw = f.read()
         except OSError as e:
-            raise ValueError(f"--spec {path}: cannot read it ({e.strerror or e})") from None
+            raise UserError(f"--spec {path}: cannot read it ({e.strerror or e})") from None
         if path.endswith(".toml"):
             try:
                 import tomllib
             except ImportError:  # Python 3.10
-                raise ValueError(f"--spec {path}: TOML needs Python 3.11 or newer; write the "
-                                 f"spec as JSON") from None
+                raise UserError(f"--spec {path}: TOML needs Python 3.11 or newer; write the "
+                                f"spec as JSON") from None
             try:
                 data = tomllib.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-                raise ValueError(f"--spec {path}: not valid TOML ({e})") from None
+                raise UserError(f"--spec {path}: not valid TOML ({e})") from None
         else:
             try:
                 data = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
-                raise ValueError(f"--spec {path}: not a text file") from None
+                raise UserError(f"--spec {path}: not a text file") from None
             except json.JSONDecodeError as e:
-                raise ValueError(f"--spec {path}: not valid JSON ({e.msg} at line {e.lineno}, "
-                                 f"column {e.colno})") from None
+                raise UserError(f"--spec {path}: not valid JSON ({e.msg} at line {e.lineno}, "
+                                f"column {e.colno})") from None
         return cls.from_dict(data, where=f"--spec {path}")
 
     @classmethod
@@ -359,17 +360,17 @@ class ModelSpec:
                 layers[-1] = dataclasses.replace(layers[-1], activation=act, **extra)
                 continue
             if kind not in LAYER_KINDS:
-                raise ValueError(f"{where} has no spec kind; expected one of: "
-                                 f"{', '.join(LAYER_KINDS)}")
+                raise UserError(f"{where} has no spec kind; expected one of: "
+                                f"{', '.join(LAYER_KINDS)}")
             if config.get("use_bias") is False:
-                raise ValueError(f"{where}: use_bias=False has no spec field; keep the bias")
+                raise UserError(f"{where}: use_bias=False has no spec field; keep the bias")
             fields = {f.name for f in dataclasses.fields(LAYER_KINDS[kind])}
             values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()
                       if k in fields}
             if kind in ("LSTM", "SimpleRNN") and (
                     config.get("activation") != "tanh" or
                     config.get("recurrent_activation", "sigmoid") != "sigmoid"):
-                raise ValueError(f"{where}: only Keras's default activations (tanh, sigmoid)")
+                raise UserError(f"{where}: only Keras's default activations (tanh, sigmoid)")
             if "activation" in values and values["activation"] == "silu":
                 values["activation"] = "swish"
             if kind == "Dropout" and values.get("seed") is None:
@@ -377,8 +378,8 @@ class ModelSpec:
             layers.append(layer_from_dict({"kind": kind, **values}, where))
         compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
         if not compiled:
-            raise ValueError("the Keras model is not compiled: compile it with its loss and "
-                             "optimizer first")
+            raise UserError("the Keras model is not compiled: compile it with its loss and "
+                            "optimizer first")
         loss, from_logits = compiled.get("loss"), False
         if isinstance(loss, dict):  # a serialized Loss object
             from_logits = bool(loss.get("config", {}).get("from_logits", False))

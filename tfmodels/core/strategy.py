@@ -24,6 +24,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from tfmodels.core.errors import UserError
+
 STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "tpu", "multiworker")
 DEVICE_TYPES = ("CPU", "GPU", "TPU")
 TPU_CONNECT_TIMEOUT = 3.0  # seconds to reach a TPU's gRPC port before giving up
@@ -37,7 +39,7 @@ def configure_cpu_replicas(n: int) -> None:
     split already in place is fine; asking for another one afterwards is a one-line error.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"--cpu-replicas must be a positive integer, got {n!r}")
+        raise UserError(f"--cpu-replicas must be a positive integer, got {n!r}")
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -47,9 +49,9 @@ def configure_cpu_replicas(n: int) -> None:
     except RuntimeError as e:  # "Virtual devices cannot be modified after being initialized"
         have = len(tf.config.list_logical_devices("CPU"))
         if have != n:
-            raise ValueError(f"--cpu-replicas {n}: TensorFlow has already initialised its "
-                             f"devices with {have} logical CPU(s); set it before any "
-                             f"TensorFlow op runs") from e
+            raise UserError(f"--cpu-replicas {n}: TensorFlow has already initialised its "
+                            f"devices with {have} logical CPU(s); set it before any "
+                            f"TensorFlow op runs") from e
 
 
 def shard(t, k: int, i):
@@ -158,7 +160,7 @@ def _build_strategy(plan: Plan):
             tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"unknown strategy {plan.name!r}; expected one of: {', '.join(STRATEGIES)}")
+    raise UserError(f"unknown strategy {plan.name!r}; expected one of: {', '.join(STRATEGIES)}")
 
 
 def _devices_line(devices: dict) -> str:
@@ -170,14 +172,14 @@ def check_tpu_address(address: str, timeout: float = TPU_CONNECT_TIMEOUT) -> Non
     target = address.split("://", 1)[-1]
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
-        raise ValueError(f"--tpu {address!r}: expected grpc://HOST:PORT or a TPU name")
+        raise UserError(f"--tpu {address!r}: expected grpc://HOST:PORT or a TPU name")
     try:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
     except OSError as e:
-        raise ValueError(f"--tpu {address!r}: cannot reach the TPU within {timeout:g} s "
-                         f"({e.strerror or type(e).__name__}); check the address and that the "
-                         f"TPU is running") from e
+        raise UserError(f"--tpu {address!r}: cannot reach the TPU within {timeout:g} s "
+                        f"({e.strerror or type(e).__name__}); check the address and that the "
+                        f"TPU is running") from e
 
 
 def read_tf_config(environ=None) -> dict:
@@ -185,20 +187,20 @@ def read_tf_config(environ=None) -> dict:
     environ = os.environ if environ is None else environ
     text = environ.get("TF_CONFIG")
     if not text:
-        raise ValueError("--strategy multiworker needs TF_CONFIG (cluster and task) in the "
-                         "environment; scripts/launch_local_cluster.py sets it for local runs")
+        raise UserError("--strategy multiworker needs TF_CONFIG (cluster and task) in the "
+                        "environment; scripts/launch_local_cluster.py sets it for local runs")
     try:
         config = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ValueError(f"TF_CONFIG is not JSON ({e.msg} at {e.pos})") from e
+        raise UserError(f"TF_CONFIG is not JSON ({e.msg} at {e.pos})") from e
     cluster, task = config.get("cluster"), config.get("task")
     if not isinstance(cluster, dict) or not isinstance(task, dict):
-        raise ValueError("TF_CONFIG needs a 'cluster' object and a 'task' object, got keys "
-                         f"{sorted(config)}")
+        raise UserError("TF_CONFIG needs a 'cluster' object and a 'task' object, got keys "
+                        f"{sorted(config)}")
     kind, index = task.get("type"), task.get("index")
     if kind not in cluster or not isinstance(index, int) or not 0 <= index < len(cluster[kind]):
-        raise ValueError(f"TF_CONFIG task {task} is not in its cluster "
-                         f"({', '.join(f'{k}: {len(v)}' for k, v in cluster.items())})")
+        raise UserError(f"TF_CONFIG task {task} is not in its cluster "
+                        f"({', '.join(f'{k}: {len(v)}' for k, v in cluster.items())})")
     return config
 
 
@@ -206,7 +208,7 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
             environ=None) -> Plan:
     """The `Plan` for `--strategy name` on this machine (or on `devices`, a faked machine)."""
     if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy {name!r}; expected one of: {', '.join(STRATEGIES)}")
+        raise UserError(f"unknown strategy {name!r}; expected one of: {', '.join(STRATEGIES)}")
     if name == "multiworker":
         # No device listing here: MultiWorkerMirroredStrategy must be built before TensorFlow
         # initialises its context ("Collective ops must be configured at program startup").
@@ -232,8 +234,8 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
         return Plan("cpu", cpus[:1])
     if name == "gpu":
         if not gpus:
-            raise ValueError(f"--strategy gpu: TensorFlow sees no GPU on this machine "
-                             f"({_devices_line(devices)}); use --strategy cpu or auto")
+            raise UserError(f"--strategy gpu: TensorFlow sees no GPU on this machine "
+                            f"({_devices_line(devices)}); use --strategy cpu or auto")
         return Plan("gpu", gpus[:1])
     if name == "mirrored":
         return Plan("mirrored", gpus if gpus else cpus)
@@ -242,9 +244,9 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
             check_tpu_address(tpu)
             return Plan("tpu", [tpu], tpu=tpu)
         if not tpus:
-            raise ValueError(f"--strategy tpu: no TPU is attached ({_devices_line(devices)}); "
-                             f"pass --tpu grpc://HOST:PORT for a remote one, or use --strategy "
-                             f"auto")
+            raise UserError(f"--strategy tpu: no TPU is attached ({_devices_line(devices)}); "
+                            f"pass --tpu grpc://HOST:PORT for a remote one, or use --strategy "
+                            f"auto")
         return Plan("tpu", tpus)
     raise AssertionError(name)  # every name is handled above
 
@@ -269,6 +271,6 @@ def tf1_pattern_for(plan: Plan, tf1_pattern: str | None) -> str:
     if tf1_pattern is None:
         return TF1_PATTERNS[kind][0]
     if tf1_pattern not in TF1_PATTERNS[kind]:
-        raise ValueError(f"--tf1-pattern {tf1_pattern} does not apply to --strategy {plan.name}; "
-                         f"expected one of: {', '.join(TF1_PATTERNS[kind])}")
+        raise UserError(f"--tf1-pattern {tf1_pattern} does not apply to --strategy {plan.name}; "
+                        f"expected one of: {', '.join(TF1_PATTERNS[kind])}")
     return tf1_pattern

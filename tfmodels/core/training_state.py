@@ -17,6 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
+from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec
 
 FORMAT = "tfmodels-checkpoint/1"
@@ -58,7 +59,7 @@ def fingerprint(spec: ModelSpec) -> dict:
 def check_dir(path: str, what: str) -> None:
     """`path` is a folder we may write in, or can be made; else one line saying why not."""
     if os.path.exists(path) and not os.path.isdir(path):
-        raise ValueError(f"{what} {path!r} is a file, not a folder")
+        raise UserError(f"{what} {path!r} is a file, not a folder")
     probe = path
     while not os.path.exists(probe):
         probe = os.path.dirname(os.path.abspath(probe))
@@ -80,8 +81,8 @@ def load_state(path: str) -> TrainingState:
             raise ValueError("unknown format")
         return TrainingState(**raw)
     except (OSError, ValueError, TypeError) as e:
-        raise ValueError(f"corrupted checkpoint: {path} cannot be read ({e}); "
-                         f"delete the folder to start afresh") from None
+        raise UserError(f"corrupted checkpoint: {path} cannot be read ({e}); "
+                        f"delete the folder to start afresh") from None
 
 
 def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | None:
@@ -96,21 +97,21 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
     names = os.listdir(directory)
     foreign = sorted(n for n in names if not _ours(n))
     if foreign:
-        raise ValueError(f"checkpoint folder {directory!r} holds files that are not checkpoints "
-                         f"of ours ({', '.join(foreign[:3])}); give an empty or new folder")
+        raise UserError(f"checkpoint folder {directory!r} holds files that are not checkpoints "
+                        f"of ours ({', '.join(foreign[:3])}); give an empty or new folder")
     path = os.path.join(directory, STATE_FILE)
     if not os.path.exists(path):
         return None  # only leftovers of a first save that never committed
     state = load_state(path)
     if state.model != spec.name or state.spec != fingerprint(spec):
         changed = sorted(k for k in state.spec if state.spec.get(k) != fingerprint(spec).get(k))
-        raise ValueError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
-                         f"other settings ({', '.join(changed) or 'model'}); it cannot resume "
-                         f"{spec.name!r} as configured: use another --checkpoint-dir")
+        raise UserError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
+                        f"other settings ({', '.join(changed) or 'model'}); it cannot resume "
+                        f"{spec.name!r} as configured: use another --checkpoint-dir")
     if state.track != track:
-        raise ValueError(f"the checkpoint in {directory!r} was written by the {state.track} "
-                         f"track; resume it with --track {state.track}, or convert it with "
-                         f"`tfmodels convert`")
+        raise UserError(f"the checkpoint in {directory!r} was written by the {state.track} "
+                        f"track; resume it with --track {state.track}, or convert it with "
+                        f"`tfmodels convert`")
     return state
 
 

@@ -13,12 +13,13 @@ import numpy as np
 from keras import ops
 
 from tfmodels.core.data import LAYOUTS
+from tfmodels.core.errors import UserError
 
 
 def example(layout: str, dtype="float32"):
     """C16: a tensor of zeros in a named layout (`tfmodels.core.data.LAYOUTS`)."""
     if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
+        raise UserError(f"unknown layout {layout!r}; expected one of: {', '.join(LAYOUTS)}")
     return ops.zeros(LAYOUTS[layout], dtype=dtype)
 
 

@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices
+from tfmodels.core.errors import UserError
 from tfmodels.core.loop import evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, shard
@@ -145,7 +146,7 @@ def build_model(spec: ModelSpec, weights, plan: Plan, pattern: str | None = None
     `tfmodels.keras_track.model.build_model`. Twin of `tf1_compat.distribute.build_model`
     (`pattern` is the TF1 track's; the Keras track has one way per strategy)."""
     if pattern is not None:
-        raise ValueError(f"--tf1-pattern {pattern} is an option of the TF1 track (--track tf1)")
+        raise UserError(f"--tf1-pattern {pattern} is an option of the TF1 track (--track tf1)")
     if plan.name == "multiworker":
         return MultiWorkerModel(spec, weights, plan.strategy())
     with plan.strategy().scope():

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, split_validation, untuned
+from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.keras_track.activations import RandomizedReLU, Swish
 from tfmodels.keras_track.losses import spec_loss
@@ -299,12 +300,12 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
     if steps_per_execution is None:
         steps_per_execution = STEPS_PER_EXECUTION if replicas == 1 else 1
     if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
-        raise ValueError(f"steps_per_execution must be a positive integer, got "
-                         f"{steps_per_execution!r}")
+        raise UserError(f"steps_per_execution must be a positive integer, got "
+                        f"{steps_per_execution!r}")
     if steps_per_execution > 1 and replicas > 1:
-        raise ValueError(f"steps_per_execution={steps_per_execution} with {replicas} replicas: "
-                         f"Keras 3 cannot run several steps per call under a multi-replica "
-                         f"strategy (keras-team/keras#19246); use 1")
+        raise UserError(f"steps_per_execution={steps_per_execution} with {replicas} replicas: "
+                        f"Keras 3 cannot run several steps per call under a multi-replica "
+                        f"strategy (keras-team/keras#19246); use 1")
     model = SpecSequential(build_layers(spec), name=spec.name)
     model.shuffle_seed, model.loss_name = spec.seed, spec.loss
     if steps_per_execution > 1:  # else callbacks see every step's loss themselves

@@ -1,0 +1,69 @@
+"""The exit-status table of tfmodels.core.errors, and the CLI keeping to it."""
+
+import errno
+
+import pytest
+import tensorflow as tf
+
+from tfmodels import cli
+from tfmodels.core.errors import (EXIT_BUG, EXIT_DIVERGED, EXIT_ENVIRONMENT, EXIT_USAGE,
+                                  Diverged, EnvironmentFailure, UserError, exit_status)
+from tfmodels.core.registry import get_spec
+
+
+@pytest.mark.parametrize("error, status", [
+    (UserError("--epochs: expected a positive integer"), EXIT_USAGE),
+    (FileNotFoundError(errno.ENOENT, "no such file", "mnist.npz"), EXIT_USAGE),
+    (IsADirectoryError(errno.EISDIR, "is a directory", "logs"), EXIT_USAGE),
+    (Diverged("the loss became nan"), EXIT_DIVERGED),
+    (OSError(errno.ENOSPC, "No space left on device"), EXIT_ENVIRONMENT),
+    (OSError(errno.EFBIG, "File too large"), EXIT_ENVIRONMENT),
+    (EnvironmentFailure("lost the parameter server"), EXIT_ENVIRONMENT),
+    (tf.errors.UnavailableError(None, None, "peer gone"), EXIT_ENVIRONMENT),
+    (tf.errors.ResourceExhaustedError(None, None, "disk full"), EXIT_ENVIRONMENT),
+    (ValueError("a plain ValueError is our bug"), EXIT_BUG),
+    (KeyError("units"), EXIT_BUG),
+    (tf.errors.InvalidArgumentError(None, None, "shape mismatch in our graph"), EXIT_BUG),
+])
+def test_exit_status_follows_the_table(error, status):
+    assert exit_status(error) == status
+
+
+def test_user_errors_stay_value_errors_for_callers_that_caught_those():
+    with pytest.raises(UserError) as err:
+        get_spec("resnet")
+    assert isinstance(err.value, ValueError) and "unknown model 'resnet'" in str(err.value)
+
+
+def _failing_list(monkeypatch, error):
+    def fail(args):
+        raise error
+    monkeypatch.setitem(cli.COMMANDS, "list", fail)
+
+
+@pytest.mark.parametrize("error, status", [
+    (UserError("--seed -1: expected an integer >= 0"), EXIT_USAGE),
+    (Diverged("training diverged: the loss became nan at epoch 3"), EXIT_DIVERGED),
+    (OSError(errno.ENOSPC, "No space left on device"), EXIT_ENVIRONMENT),
+])
+def test_cli_says_what_went_wrong_in_one_line(monkeypatch, capsys, error, status):
+    _failing_list(monkeypatch, error)
+    assert cli.main(["list"]) == status
+    err = capsys.readouterr().err
+    assert err.startswith("tfmodels: error: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_cli_reports_a_bug_as_a_bug_with_its_traceback(monkeypatch, capsys):
+    _failing_list(monkeypatch, ValueError("tracks logged different metrics"))
+    assert cli.main(["list"]) == EXIT_BUG
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert "a bug in tfmodels" in first and "ValueError: tracks logged different metrics" in first
+    assert "Traceback (most recent call last)" in err and "in fail" in err
+
+
+def test_cli_interrupted_is_status_130_without_traceback(monkeypatch, capsys):
+    _failing_list(monkeypatch, KeyboardInterrupt())
+    assert cli.main(["list"]) == 130
+    assert capsys.readouterr().err == "tfmodels: interrupted\n"

@@ -1,0 +1,67 @@
+"""Whose fault it was: one exception type per kind of failure, one exit status per kind.
+
+Every `tfmodels` command ends with one of these statuses (README: "Exit statuses"):
+
+| status | meaning                                     | raised as                               |
+|--------|---------------------------------------------|-----------------------------------------|
+| 0      | done                                        |                                         |
+| 1      | the two sides disagree (`compare`)          | a result, not an exception              |
+| 2      | a mistake in what the user gave             | `UserError`; a missing file they named  |
+| 3      | training diverged (the loss became NaN/inf) | `Diverged`                              |
+| 4      | the environment failed (disk full, I/O      | `EnvironmentFailure`, or any other      |
+|        | error, a lost cluster peer)                 | `OSError`; TensorFlow's Unavailable...  |
+| 70     | a bug in tfmodels                           | anything else (printed with traceback)  |
+
+`UserError` is a `ValueError` and `Diverged` a `FloatingPointError`, so code that caught those
+before keeps working. A `ValueError` that is not a `UserError` is *our* bug, not the user's: it
+ends in status 70 with its traceback instead of being dressed up as a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK = 0
+EXIT_DISAGREE = 1
+EXIT_USAGE = 2
+EXIT_DIVERGED = 3
+EXIT_ENVIRONMENT = 4
+EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h: an internal software error
+
+# A path the user named that is not there (or not what it must be): their mistake, not the
+# machine's. Every other OSError (ENOSPC, EFBIG, EIO, EACCES, ...) is the environment's.
+_USER_OS_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError)
+
+# TensorFlow's errors that mean the machine or the cluster failed, not our code or the input.
+_TF_ENVIRONMENT_ERRORS = ("UnavailableError", "ResourceExhaustedError", "DeadlineExceededError",
+                          "AbortedError", "CancelledError")
+
+
+class UserError(ValueError):
+    """A mistake in what the user gave (an argument, a file, a spec): exit status 2."""
+
+
+class Diverged(FloatingPointError):
+    """Training stopped because the loss became NaN or infinite: exit status 3."""
+
+
+class EnvironmentFailure(OSError):
+    """The machine or the cluster failed under us (disk full, I/O error, a lost peer): status 4."""
+
+
+def exit_status(error: BaseException) -> int:
+    """The exit status of the table above for an exception that ended a command."""
+    if isinstance(error, UserError) or isinstance(error, _USER_OS_ERRORS):
+        return EXIT_USAGE
+    if isinstance(error, Diverged):
+        return EXIT_DIVERGED
+    if isinstance(error, OSError) or _is_tf_environment_error(error):
+        return EXIT_ENVIRONMENT
+    return EXIT_BUG
+
+
+def _is_tf_environment_error(error: BaseException) -> bool:
+    tf = sys.modules.get("tensorflow")  # never import TensorFlow just to classify an error
+    if tf is None:
+        return False
+    return any(isinstance(error, getattr(tf.errors, name)) for name in _TF_ENVIRONMENT_ERRORS)
