@@ -138,3 +138,49 @@ def test_console_script_runs_as_installed(tmp_path):
     bad = subprocess.run([exe, "compare", "nope"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "tfmodels: error: unknown model 'nope'" in bad.stderr
+
+
+def _spy_on_build(monkeypatch):
+    """Every (track, switches) that `tfmodels.training.build` is called with."""
+    import tfmodels.training
+
+    calls, real_build = [], tfmodels.training.build
+
+    def spy(track, spec, weights=None, **switches):
+        calls.append((track, {k: switches.get(k) for k in
+                              ("jit_compile", "steps_per_execution", "fused_optimizer")}))
+        return real_build(track, spec, weights, **switches)
+
+    monkeypatch.setattr(tfmodels.training, "build", spy)
+    return calls
+
+
+def test_compare_and_sweep_take_trains_speed_switches(monkeypatch, tmp_path, capsys):
+    calls = _spy_on_build(monkeypatch)
+    common = ["binary4", "--epochs", "1", "--logdir", str(tmp_path), "--verbose", "0",
+              "--steps-per-execution", "2", "--no-fused-optimizer"]
+    assert main(["compare", *common, "--no-images", "--histogram-freq", "0"]) in (0, 1)
+    assert main(["sweep", *common, "--lr", "0.1"]) == 0
+    keras = {"jit_compile": False, "steps_per_execution": 2, "fused_optimizer": False}
+    plain = {"jit_compile": False, "steps_per_execution": None, "fused_optimizer": True}
+    # compare: the switches reach the Keras track only; the TF1 track has none of them
+    assert calls == [("keras", keras), ("tf1", plain), ("keras", keras)]
+    capsys.readouterr()
+    assert main(["sweep", *common, "--lr", "0.1", "--track", "tf1"]) == 2
+    assert "options of the Keras track" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["compare", "--track", "tf1"], "--track tf1: compare trains both tracks; train one track "
+                                    "with `tfmodels train --track tf1`"),
+    (["compare", "--checkpoint-dir", "ck"], "--checkpoint-dir: compare trains both tracks from "
+                                            "one start in one go"),
+    (["sweep", "--lr", "0.1", "--save-every", "5"], "--save-every: sweep trains a new run per "
+                                                    "trial"),
+])
+def test_switches_that_make_no_sense_there_are_refused_with_the_reason(capsys, tmp_path,
+                                                                       argv, reason):
+    assert main([*argv, "--logdir", str(tmp_path / "logs")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and reason in err
+    assert not (tmp_path / "logs").exists() and not os.path.exists("ck")

@@ -6,24 +6,24 @@ import pytest
 import tensorflow as tf
 
 from tfmodels import cli
-from tfmodels.core.errors import (EXIT_BUG, EXIT_DIVERGED, EXIT_ENVIRONMENT, EXIT_USAGE,
-                                  Diverged, EnvironmentFailure, UserError, exit_status)
+from tfmodels.core import errors
+from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, exit_status
 from tfmodels.core.registry import get_spec
 
 
 @pytest.mark.parametrize("error, status", [
-    (UserError("--epochs: expected a positive integer"), EXIT_USAGE),
-    (FileNotFoundError(errno.ENOENT, "no such file", "mnist.npz"), EXIT_USAGE),
-    (IsADirectoryError(errno.EISDIR, "is a directory", "logs"), EXIT_USAGE),
-    (Diverged("the loss became nan"), EXIT_DIVERGED),
-    (OSError(errno.ENOSPC, "No space left on device"), EXIT_ENVIRONMENT),
-    (OSError(errno.EFBIG, "File too large"), EXIT_ENVIRONMENT),
-    (EnvironmentFailure("lost the parameter server"), EXIT_ENVIRONMENT),
-    (tf.errors.UnavailableError(None, None, "peer gone"), EXIT_ENVIRONMENT),
-    (tf.errors.ResourceExhaustedError(None, None, "disk full"), EXIT_ENVIRONMENT),
-    (ValueError("a plain ValueError is our bug"), EXIT_BUG),
-    (KeyError("units"), EXIT_BUG),
-    (tf.errors.InvalidArgumentError(None, None, "shape mismatch in our graph"), EXIT_BUG),
+    (UserError("--epochs: expected a positive integer"), errors.EXIT_USAGE),
+    (FileNotFoundError(errno.ENOENT, "no such file", "mnist.npz"), errors.EXIT_USAGE),
+    (IsADirectoryError(errno.EISDIR, "is a directory", "logs"), errors.EXIT_USAGE),
+    (Diverged("the loss became nan"), errors.EXIT_DIVERGED),
+    (OSError(errno.ENOSPC, "No space left on device"), errors.EXIT_ENVIRONMENT),
+    (OSError(errno.EFBIG, "File too large"), errors.EXIT_ENVIRONMENT),
+    (EnvironmentFailure("lost the parameter server"), errors.EXIT_ENVIRONMENT),
+    (tf.errors.UnavailableError(None, None, "peer gone"), errors.EXIT_ENVIRONMENT),
+    (tf.errors.ResourceExhaustedError(None, None, "disk full"), errors.EXIT_ENVIRONMENT),
+    (ValueError("a plain ValueError is our bug"), errors.EXIT_BUG),
+    (KeyError("units"), errors.EXIT_BUG),
+    (tf.errors.InvalidArgumentError(None, None, "shape mismatch in our graph"), errors.EXIT_BUG),
 ])
 def test_exit_status_follows_the_table(error, status):
     assert exit_status(error) == status
@@ -42,9 +42,9 @@ def _failing_list(monkeypatch, error):
 
 
 @pytest.mark.parametrize("error, status", [
-    (UserError("--seed -1: expected an integer >= 0"), EXIT_USAGE),
-    (Diverged("training diverged: the loss became nan at epoch 3"), EXIT_DIVERGED),
-    (OSError(errno.ENOSPC, "No space left on device"), EXIT_ENVIRONMENT),
+    (UserError("--seed -1: expected an integer >= 0"), errors.EXIT_USAGE),
+    (Diverged("training diverged: the loss became nan at epoch 3"), errors.EXIT_DIVERGED),
+    (OSError(errno.ENOSPC, "No space left on device"), errors.EXIT_ENVIRONMENT),
 ])
 def test_cli_says_what_went_wrong_in_one_line(monkeypatch, capsys, error, status):
     _failing_list(monkeypatch, error)
@@ -56,7 +56,7 @@ def test_cli_says_what_went_wrong_in_one_line(monkeypatch, capsys, error, status
 
 def test_cli_reports_a_bug_as_a_bug_with_its_traceback(monkeypatch, capsys):
     _failing_list(monkeypatch, ValueError("tracks logged different metrics"))
-    assert cli.main(["list"]) == EXIT_BUG
+    assert cli.main(["list"]) == errors.EXIT_BUG
     err = capsys.readouterr().err
     first = err.splitlines()[0]
     assert "a bug in tfmodels" in first and "ValueError: tracks logged different metrics" in first

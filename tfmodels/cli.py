@@ -56,6 +56,46 @@ def _debug_option(p: argparse.ArgumentParser) -> None:
                    help="show tracebacks of errors")
 
 
+def _checkpoint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint-dir", metavar="DIR",
+                   help="save at every epoch end; run the same command again to resume")
+    p.add_argument("--save-every", type=int, metavar="N",
+                   help="also save every N training steps (needs --checkpoint-dir)")
+
+
+def _speed_options(p: argparse.ArgumentParser) -> None:
+    """The switches of how a step runs, the same for train, compare and sweep."""
+    p.add_argument("--deterministic", action="store_true",
+                   help="seed everything and enable TensorFlow's op determinism")
+    p.add_argument("--jit-compile", action="store_true",
+                   help="Keras track: compile with XLA (faster; no longer equal to TF1)")
+    p.add_argument("--steps-per-execution", type=int, metavar="N",
+                   help="Keras track: run N steps per call, callbacks every N steps "
+                        "(default: 32; 1 with --save-every, --update-freq batch|N, "
+                        "--profile-batches or several replicas)")
+    p.add_argument("--no-fused-optimizer", dest="fused_optimizer", action="store_false",
+                   help="Keras track: update RMSprop with Keras's own ops instead of "
+                        "TensorFlow's fused kernel (slower; ~1 ulp a step from TF1)")
+
+
+def _speed(args, spec) -> dict:
+    """The Keras track's speed switches as `train` takes them; --deterministic acts at once."""
+    if args.deterministic:
+        import keras
+        import tensorflow as tf
+
+        keras.utils.set_random_seed(spec.seed)
+        tf.config.experimental.enable_op_determinism()
+    return {"jit_compile": args.jit_compile, "steps_per_execution": args.steps_per_execution,
+            "fused_optimizer": args.fused_optimizer}
+
+
+def _refuse_checkpoints(args, reason: str) -> None:
+    for option in ("checkpoint_dir", "save_every"):
+        if getattr(args, option) is not None:
+            raise UserError(f"--{option.replace('_', '-')}: {args.command} {reason}")
+
+
 def _strategy_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("devices (see README: Scaling out)")
     g.add_argument("--strategy", metavar="NAME",
@@ -82,15 +122,17 @@ def _plan(args):
     return plan
 
 
-def _tensorboard_options(p: argparse.ArgumentParser) -> None:
+def _tensorboard_options(p: argparse.ArgumentParser, histogram_freq="1", images=True) -> None:
     # Strings here, checked in _log_options: a bad value is then one line naming the option.
     g = p.add_argument_group("TensorBoard")
     g.add_argument("--update-freq", default="epoch", metavar="epoch|batch|N",
                    help="scalars per epoch, per batch (batch_loss, ...), or every N batches")
-    g.add_argument("--histogram-freq", default="1", metavar="N",
-                   help="weight histograms every N epochs, 0 for none (default: 1)")
-    g.add_argument("--images", action=argparse.BooleanOptionalAction, default=True,
-                   help="pictures (activations, fits, confusion matrix) at the end (default: on)")
+    g.add_argument("--histogram-freq", default=histogram_freq, metavar="N",
+                   help=f"weight histograms every N epochs, 0 for none (default: "
+                        f"{histogram_freq})")
+    g.add_argument("--images", action=argparse.BooleanOptionalAction, default=images,
+                   help=f"pictures (activations, fits, confusion matrix) at the end (default: "
+                        f"{'on' if images else 'off'})")
     g.add_argument("--profile-batches", metavar="FIRST,LAST",
                    help="profile these training steps (from 2), e.g. 2,4")
 
@@ -127,21 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model in one track")
     train.add_argument("model", nargs="?", help="a name from `tfmodels list` (or --spec FILE)")
     train.add_argument("--track", choices=("keras", "tf1"), default="keras")
-    train.add_argument("--checkpoint-dir", metavar="DIR",
-                       help="save at every epoch end; run the same command again to resume")
-    train.add_argument("--save-every", type=int, metavar="N",
-                       help="also save every N training steps (needs --checkpoint-dir)")
-    train.add_argument("--deterministic", action="store_true",
-                       help="seed everything and enable TensorFlow's op determinism")
-    train.add_argument("--jit-compile", action="store_true",
-                       help="Keras track: compile with XLA (faster; no longer equal to TF1)")
-    train.add_argument("--steps-per-execution", type=int, metavar="N",
-                       help="Keras track: run N steps per call, callbacks every N steps "
-                            "(default: 32; 1 with --save-every, --update-freq batch|N, "
-                            "--profile-batches or several replicas)")
-    train.add_argument("--no-fused-optimizer", dest="fused_optimizer", action="store_false",
-                       help="Keras track: update RMSprop with Keras's own ops instead of "
-                            "TensorFlow's fused kernel (slower; ~1 ulp a step from TF1)")
+    _checkpoint_options(train)
+    _speed_options(train)
     _training_options(train, "auto")
     _tensorboard_options(train)
     _strategy_options(train)
@@ -160,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("model", nargs="?",
                          help=f"a name from `tfmodels list` (default: {DEFAULT_MODEL}; or "
                               f"--spec FILE)")
+    compare.add_argument("--track", help=argparse.SUPPRESS)  # refused with a reason
+    _checkpoint_options(compare)
+    _speed_options(compare)
     _training_options(compare, 2)
     _tensorboard_options(compare)
     _strategy_options(compare)
@@ -172,7 +204,30 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--batch-size", metavar="N,N,...",
                        help="batch sizes, e.g. 16,32 (default: the model's own)")
     sweep.add_argument("--track", choices=("keras", "tf1"), default="keras")
+    _checkpoint_options(sweep)
+    _speed_options(sweep)
     _training_options(sweep, 0, batch_size=False)
+    _tensorboard_options(sweep, histogram_freq="0", images=False)
+    _strategy_options(sweep)
+
+    evaluate = sub.add_parser("evaluate", help="loss and metrics of a checkpoint of `train`")
+    evaluate.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
+                          help="the --checkpoint-dir of a `tfmodels train` run (either track)")
+    evaluate.add_argument("--data", metavar="FILE",
+                          help="an .npz with arrays x and y (default: the validation split of "
+                               "the model's data set)")
+    evaluate.add_argument("--mnist", metavar="PATH",
+                          help="an mnist.npz, for a model trained on --dataset mnist")
+    _debug_option(evaluate)
+
+    predict = sub.add_parser("predict", help="the outputs of a checkpoint of `train` for inputs")
+    predict.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
+                         help="the --checkpoint-dir of a `tfmodels train` run (either track)")
+    predict.add_argument("--data", metavar="FILE", required=True,
+                         help="inputs: an .npy, an .npz with an array x, or a .csv of rows")
+    predict.add_argument("--output", metavar="FILE",
+                         help="write the outputs to a .npy or .csv file (default: print them)")
+    _debug_option(predict)
 
     bench = sub.add_parser("bench", help="time both tracks against their peers and the "
                                          "machine's arithmetic floor")
@@ -257,20 +312,13 @@ def cmd_train(args) -> int:
     options = _log_options(args)
     spec, data = _spec_and_data(args)
     plan = _plan(args)
-    if args.deterministic:
-        import keras
-        import tensorflow as tf
-
-        keras.utils.set_random_seed(spec.seed)
-        tf.config.experimental.enable_op_determinism()
+    speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
           f"{spec.epochs} epochs, batch {spec.batch_size}, {len(data.x_train)} samples")
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
-                   options=options, verbose=args.verbose, jit_compile=args.jit_compile,
-                   steps_per_execution=args.steps_per_execution,
-                   fused_optimizer=args.fused_optimizer, strategy=plan,
-                   tf1_pattern=args.tf1_pattern)
+                   options=options, verbose=args.verbose, strategy=plan,
+                   tf1_pattern=args.tf1_pattern, **speed)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")
     if args.checkpoint_dir:
@@ -295,18 +343,26 @@ def cmd_compare(args) -> int:
     from tfmodels.core.logs import new_run_dir
     from tfmodels.parity import compare
 
+    if args.track is not None:
+        raise UserError(f"--track {args.track}: compare trains both tracks; train one track "
+                        f"with `tfmodels train --track {args.track}`")
+    _refuse_checkpoints(args, "trains both tracks from one start in one go; to resume "
+                              "after an interruption, train each track with `tfmodels train "
+                              "--checkpoint-dir`")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
     if args.strategy == "multiworker":
         raise UserError("compare runs in one process; train each track with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
     plan = _plan(args)
+    speed = _speed(args, spec)
     run_dir = new_run_dir(args.logdir, spec.name)
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
           f"data {spec.dataset}: {spec.epochs} epochs, batch {spec.batch_size}, same initial "
           f"weights (seed {spec.seed}), same batches")
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
-    report = compare(spec, data, run_dir, verbose=args.verbose, options=options, **distribute)
+    report = compare(spec, data, run_dir, verbose=args.verbose, options=options,
+                     keras_options=speed, **distribute)
     print()
     print(report.table())
     print(f"Logs: {os.path.join(run_dir, 'keras')} and {os.path.join(run_dir, 'tf1')}")
@@ -317,8 +373,17 @@ def cmd_compare(args) -> int:
 def cmd_sweep(args) -> int:
     from tfmodels.sweep import parse_list, sweep, table
 
+    _refuse_checkpoints(args, "trains a new run per trial; to resume a trial, train it with "
+                              "`tfmodels train --checkpoint-dir`")
     learning_rates = parse_list(args.lr, float, "--lr")
+    options = _log_options(args)
     spec, data = _spec_and_data(args)
+    if args.strategy == "multiworker":
+        raise UserError("sweep runs in one process; train each trial with --strategy "
+                        "multiworker under scripts/launch_local_cluster.py instead")
+    plan = _plan(args)
+    distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
+    speed = _speed(args, spec)
     batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
                    else [spec.batch_size])
     print(f"Sweeping {spec.name} in the {args.track} track: learning rates "
@@ -330,11 +395,39 @@ def cmd_sweep(args) -> int:
         print(f"  lr {trial.learning_rate:g}, batch {trial.batch_size}: {loss}")
 
     trials = sweep(spec, data, learning_rates, batch_sizes, args.track, args.logdir,
-                   args.verbose, on_trial=progress)
+                   args.verbose, on_trial=progress, options=options, **speed, **distribute)
     print()
     print(table(trials))
     print(f"Logs: {os.path.dirname(trials[0].log_dir)} (the HParams tab)")
     _next_step(args)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from tfmodels.inference import evaluate
+
+    _quiet_tf(args)
+    spec, results = evaluate(args.checkpoint_dir, args.data, args.mnist)
+    on = args.data or f"the validation split of {spec.dataset}"
+    print(f"{spec.name} from {args.checkpoint_dir}, on {on}:")
+    print(table([("", *results), ("", *(f"{v:.6g}" for v in results.values()))], align="lr"))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import numpy as np
+
+    from tfmodels.inference import check_output, predict, write_predictions
+
+    _quiet_tf(args)
+    if args.output:
+        check_output(args.output)  # said before the model is loaded
+    spec, outputs = predict(args.checkpoint_dir, args.data)
+    if args.output:
+        write_predictions(outputs, args.output)
+        print(f"Wrote the {spec.name} outputs for {len(outputs)} samples to {args.output}")
+    else:
+        np.savetxt(sys.stdout, outputs.reshape(len(outputs), -1), delimiter=",", fmt="%.9g")
     return 0
 
 
@@ -346,7 +439,8 @@ def cmd_bench(args) -> int:
 
 
 COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
-            "convert": cmd_convert, "sweep": cmd_sweep, "bench": cmd_bench}
+            "convert": cmd_convert, "sweep": cmd_sweep, "evaluate": cmd_evaluate,
+            "predict": cmd_predict, "bench": cmd_bench}
 
 
 def main(argv=None) -> int:

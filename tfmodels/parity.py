@@ -124,19 +124,21 @@ def log_parity(report: ParityReport, log_dir: str) -> dict:
 
 
 def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=None,
-            verbose=0, options: LogOptions | None = None, **distribute) -> ParityReport:
+            verbose=0, options: LogOptions | None = None, keras_options: dict | None = None,
+            **distribute) -> ParityReport:
     """Train both tracks from `weights` (default: the spec's seeded start) and compare them.
 
     With `run_dir`, each track writes TensorBoard logs to `<run_dir>/<track>` as `options` say
     (default: `LogOptions()`), and the differences go to `<run_dir>/parity` (`log_parity`).
-    `distribute` (`strategy=`, `tf1_pattern=`) is passed on to `train`.
+    `distribute` (`strategy=`, `tf1_pattern=`) is passed on to `train`; `keras_options` (its
+    `jit_compile=`, `steps_per_execution=`, `fused_optimizer=`) to the Keras track's only.
     """
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
     if verbose:
         print("\n-- Keras track (keras.Sequential, compile/fit) --")
     keras_result = train_keras(spec, data, weights, log("keras"), verbose, options,
-                               **distribute)
+                               **(keras_options or {}), **distribute)
     if verbose:
         print("\n-- TF1 track (tf.compat.v1 Graph, Session, feed_dict) --")
     tf1_result = train_tf1(spec, data, weights, log("tf1"), verbose, options, **distribute)

@@ -65,12 +65,15 @@ def with_hparams(spec: ModelSpec, learning_rate: float, batch_size: int) -> Mode
 
 
 def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str = "keras",
-          logdir: str = "logs", verbose=0, on_trial=None) -> list[Trial]:
-    """Train `track` once per (learning rate, batch size); log each trial for HParams."""
+          logdir: str = "logs", verbose=0, on_trial=None, options: LogOptions = SWEEP_LOGGING,
+          **switches) -> list[Trial]:
+    """Train `track` once per (learning rate, batch size); log each trial for HParams as
+    `options` say. `switches` (`jit_compile=`, `strategy=`, ...) are passed on to `train`."""
     import tensorflow as tf
     from tensorboard.plugins.hparams import api as hp
 
     from tfmodels.parity import train_keras, train_tf1
+    from tfmodels.training import SPEED_SWITCHES, check_switches
 
     if track not in TRACKS:
         raise UserError(f"unknown track {track!r}; expected one of: {', '.join(TRACKS)}")
@@ -80,6 +83,7 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     for lr in learning_rates:  # every value checked before the first trial trains
         for batch in batch_sizes:
             with_hparams(spec, lr, batch)
+    check_switches(track, **{k: v for k, v in switches.items() if k in SPEED_SWITCHES})
     trainer = train_keras if track == "keras" else train_tf1
     run_dir = new_run_dir(logdir, spec.name)
     trials = []
@@ -94,7 +98,7 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
                            trial_id=os.path.relpath(log_dir, logdir))
             writer.close()
             result = trainer(trial_spec, data, initial_weights(trial_spec), log_dir, verbose,
-                             SWEEP_LOGGING)
+                             options, **switches)
             trials.append(Trial(lr, batch, log_dir, result.history))
             if on_trial:
                 on_trial(trials[-1])

@@ -104,6 +104,18 @@ def get_track(name: str) -> Track:
     return TRACKS[name]
 
 
+SPEED_SWITCHES = ("jit_compile", "steps_per_execution", "fused_optimizer")
+
+
+def check_switches(track: str, jit_compile: bool = False, steps_per_execution: int | None = None,
+                   fused_optimizer: bool = True) -> None:
+    """The Keras track's speed switches are refused, with the reason, for the TF1 track."""
+    if track != "keras" and (jit_compile or steps_per_execution not in (None, 1)
+                             or not fused_optimizer):
+        raise UserError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
+                        "options of the Keras track (--track keras)")
+
+
 def build(track: str, spec: ModelSpec, weights=None, *, plan: Plan | None = None,
           tf1_pattern: str | None = None, jit_compile: bool = False,
           steps_per_execution: int | None = None, fused_optimizer: bool = True):
@@ -115,14 +127,11 @@ def build(track: str, spec: ModelSpec, weights=None, *, plan: Plan | None = None
     """
     tr = get_track(track)
     weights = initial_weights(spec) if weights is None else weights
+    check_switches(track, jit_compile, steps_per_execution, fused_optimizer)
+    options = {}
     if track == "keras":
         options = {"jit_compile": jit_compile, "steps_per_execution": steps_per_execution,
                    "fused_optimizer": fused_optimizer}
-    elif jit_compile or steps_per_execution not in (None, 1) or not fused_optimizer:
-        raise UserError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
-                        "options of the Keras track (--track keras)")
-    else:
-        options = {}
     if plan is None:
         return tr.model.build_model(spec, weights, **options)
     if track == "keras":
