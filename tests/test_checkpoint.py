@@ -165,3 +165,113 @@ def test_a_resumed_dropout_model_draws_the_masks_an_unbroken_run_draws(track, tm
     for a, b in zip(resumed.weights, unbroken.weights):
         np.testing.assert_array_equal(a, b)
     assert resumed.history == unbroken.history
+
+
+def raw_events(log_root):
+    """{(folder, tag, step): count} over every raw event file under `log_root` (not through a
+    reader that might drop or merge repeats)."""
+    import collections
+
+    import tensorflow as tf
+
+    counts = collections.Counter()
+    for folder, _, files in os.walk(log_root):
+        for name in files:
+            if ".tfevents." in name:
+                for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name)):
+                    for value in event.summary.value:
+                        counts[os.path.relpath(folder, log_root), value.tag, event.step] += 1
+    return counts
+
+
+@pytest.mark.slow  # three CLI runs in subprocesses, 40 s
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_a_crash_after_an_epochs_events_logs_them_once_after_resuming(track, tmp_path):
+    # The 4th save is epoch 1's end (saves at steps 5, 10, 15, 16): its scalars and histograms
+    # are in the event files when the save is cut short; the resumed run trains epoch 1's last
+    # step again and logs epoch 1 again. The checkpoint's record of the event files cuts the
+    # first copy off.
+    crashed = cli(track, tmp_path / "ckpt", tmp_path / "logs", crash=("save", "4"))
+    assert crashed.returncode == -9, crashed.stderr[-2000:]
+    assert any(tag == "epoch_loss" and step == 0 for _, tag, step in raw_events(tmp_path / "logs"))
+    resumed = cli(track, tmp_path / "ckpt", tmp_path / "logs")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    counts = raw_events(tmp_path / "logs")
+    assert {(tag, step) for (_, tag, step) in counts if tag == "epoch_loss"} == {
+        ("epoch_loss", 0), ("epoch_loss", 1)}
+    doubled = {key: n for key, n in counts.items() if n > 1}
+    assert not doubled, doubled
+    # and the finished run's command again changes nothing, pictures included
+    again = cli(track, tmp_path / "ckpt", tmp_path / "logs")
+    assert again.returncode == 0 and raw_events(tmp_path / "logs") == counts
+
+
+@pytest.mark.slow  # two CLI runs in subprocesses at once, 30 s
+def test_two_writers_of_one_checkpoint_folder_one_is_refused(tmp_path):
+    args = ["train", "sine", "--epochs", "40", "--checkpoint-dir", str(tmp_path / "ckpt"),
+            "--verbose", "0", "--logdir", str(tmp_path / "logs")]
+    exe = os.path.join(os.path.dirname(sys.executable), "tfmodels")
+    first = subprocess.Popen([exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        lock = tmp_path / "ckpt" / "checkpoint.lock"
+        for _ in range(1200):  # until the first holds the folder (TensorFlow starts slowly)
+            if lock.exists() or first.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.1)
+        assert lock.exists(), "the first run never took the lock"
+        second = subprocess.run([exe, *args], capture_output=True, text=True, timeout=300)
+        out, err = first.communicate(timeout=300)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err[-2000:]
+    assert second.returncode == 2
+    assert second.stderr.strip().splitlines()[-1] == (
+        f"tfmodels: error: checkpoint folder {str(tmp_path / 'ckpt')!r} is in use by process "
+        f"{first.pid} on {__import__('socket').gethostname()} (its checkpoint.lock); wait for "
+        f"it to end, or give another --checkpoint-dir")
+    assert not lock.exists()
+    assert len(os.listdir(tmp_path / "logs" / "sine")) == 1  # the refused run logged nothing
+    assert max(raw_events(tmp_path / "logs").values()) == 1
+
+
+def test_fewer_epochs_than_the_checkpoint_has_trained_is_one_line(tmp_path, capsys):
+    from tfmodels.cli import main
+
+    args = ["train", "binary4", "--checkpoint-dir", str(tmp_path / "ckpt"), "--verbose", "0",
+            "--logdir", str(tmp_path / "logs"), "--no-images", "--histogram-freq", "0"]
+    assert main([*args, "--epochs", "2"]) == 0
+    capsys.readouterr()
+    before = (tmp_path / "ckpt" / "checkpoint.json").read_bytes()
+    assert main([*args, "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("--epochs 1: the checkpoint in " in err
+                                     and "has trained 2 epochs already; give --epochs 2" in err)
+    assert (tmp_path / "ckpt" / "checkpoint.json").read_bytes() == before
+
+
+def test_a_resume_from_another_folder_logs_into_the_same_run(tmp_path, monkeypatch, capsys):
+    from tfmodels.cli import main
+
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    ckpt = str(tmp_path / "ckpt")
+    args = ["train", "binary4", "--checkpoint-dir", ckpt, "--verbose", "0", "--no-images",
+            "--histogram-freq", "0"]
+    monkeypatch.chdir(work)
+    assert main([*args, "--epochs", "1"]) == 0  # logs under work/logs, a relative --logdir
+    with open(os.path.join(ckpt, "checkpoint.json")) as f:
+        run_dir = json.load(f)["log_dir"]
+    assert os.path.isabs(run_dir) and run_dir.startswith(str(work / "logs"))
+    monkeypatch.chdir(elsewhere)
+    assert main([*args, "--epochs", "2"]) == 0
+    assert not (elsewhere / "logs").exists()
+    assert {step for (_, tag, step) in raw_events(run_dir) if tag == "epoch_loss"} == {0, 1}
+    capsys.readouterr()
+    assert main([*args, "--epochs", "3", "--logdir", str(elsewhere / "logs")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--logdir {elsewhere / 'logs'}: the checkpoint in " in err
+    assert "leave --logdir out" in err and not (elsewhere / "logs").exists()

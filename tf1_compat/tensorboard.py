@@ -127,6 +127,12 @@ class TensorBoard(keras.callbacks.Callback):
 
     # --- the end -------------------------------------------------------------------------------
 
+    def flush(self) -> None:
+        """Everything logged so far onto the disk (before a checkpoint records how much)."""
+        for writer in (self._train, self._val):
+            if writer is not None:
+                writer.flush()
+
     def on_train_end(self, logs=None):
         self.model.run_options = self.model.run_metadata = None  # stopped inside the profile
         if self.options.images and self.spec is not None and self.data is not None:

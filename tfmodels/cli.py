@@ -44,7 +44,8 @@ def _training_options(p: argparse.ArgumentParser, verbose_default, batch_size=Tr
     p.add_argument("--seed", type=int, help="initial weights and shuffling (default: the model's)")
     p.add_argument("--dataset", help="digits, mnist, spiral, sine, binary4 (default: the model's)")
     p.add_argument("--data", metavar="PATH", help="an mnist.npz, for --dataset mnist")
-    p.add_argument("--logdir", default="logs", help="TensorBoard root (default: logs)")
+    # None until main() fills in "logs": a resumed run must know if --logdir was given.
+    p.add_argument("--logdir", help="TensorBoard root (default: logs)")
     p.add_argument("--verbose", type=_verbose, default=verbose_default,
                    help=f"progress: auto, 0, 1 or 2, as in Keras (default: {verbose_default})")
     _debug_option(p)
@@ -318,7 +319,7 @@ def cmd_train(args) -> int:
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
                    options=options, verbose=args.verbose, strategy=plan,
-                   tf1_pattern=args.tf1_pattern, **speed)
+                   tf1_pattern=args.tf1_pattern, check_log_root=args.logdir_given, **speed)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
     print(f"Final epoch: {final}")
     if args.checkpoint_dir:
@@ -445,6 +446,8 @@ COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "logdir"):
+        args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
     try:
         if getattr(args, "cpu_replicas", None) is not None:
             from tfmodels.core.strategy import configure_cpu_replicas

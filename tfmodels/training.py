@@ -14,6 +14,7 @@ ones the interrupted run would have trained on.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass
@@ -33,9 +34,10 @@ import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import Data, for_spec
 from tfmodels.core.errors import Diverged, UserError
-from tfmodels.core.logs import LogOptions, new_run_dir
+from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
+from tfmodels.core.training_state import locked
 
 
 @dataclass
@@ -151,19 +153,29 @@ def resume(track: str, model, checkpoint_dir: str | None, spec: ModelSpec, log=p
     return state
 
 
+def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
+    """A resumed run logs on into its own run's folder: a `log_root` elsewhere is a mistake."""
+    run_dir, root = state.log_dir, os.path.abspath(log_root)
+    if run_dir and os.path.commonpath([os.path.abspath(run_dir), root]) != root:
+        raise UserError(f"--logdir {log_root}: the checkpoint in {checkpoint_dir!r} logs to "
+                        f"its run's folder {run_dir!r}, which is not under it; leave --logdir "
+                        f"out to go on there, or give another --checkpoint-dir")
+
+
 def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = None,
            options: LogOptions | None = None, checkpoint_dir: str | None = None,
            save_every: int | None = None, state=None) -> list:
     """The callbacks of a run: the NaN stop first, TensorBoard and checkpoints as asked."""
     tr = get_track(track)
     callbacks = [TerminateOnNaN()]
+    tensorboard = None
     if log_dir:
-        callbacks.append(tr.tensorboard.TensorBoard(log_dir, options=options, spec=spec,
-                                                    data=data))
-    if checkpoint_dir:
+        tensorboard = tr.tensorboard.TensorBoard(log_dir, options=options, spec=spec, data=data)
+        callbacks.append(tensorboard)
+    if checkpoint_dir:  # after TensorBoard: an epoch's events are written before its save
         callbacks.append(tr.checkpoint.BackupAndRestore(
             checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
-            log_dir=log_dir))
+            log_dir=log_dir, tensorboard=tensorboard))
     return callbacks
 
 
@@ -200,13 +212,15 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           options: LogOptions | None = None, verbose="auto", log=print,
           jit_compile: bool = False, steps_per_execution: int | None = None,
           fused_optimizer: bool = True, strategy: Plan | None = None,
-          tf1_pattern: str | None = None) -> TrackResult:
+          tf1_pattern: str | None = None, check_log_root: bool = False) -> TrackResult:
     """Train `spec` in `track` from `weights` (default: the spec's seeded start), or from the
     checkpoint in `checkpoint_dir`.
 
     TensorBoard logs go to the resumed run's folder, else to `log_dir`, else to a new run under
-    `log_root`, as `options` say; with none of these, nowhere. `log` gets the lines a user should
-    see whatever `verbose` says (where training resumes); None silences them.
+    `log_root`, as `options` say; with none of these, nowhere. With `check_log_root` (the user
+    named `log_root`), a resumed run whose folder is not under it is refused. `log` gets the
+    lines a user should see whatever `verbose` says (where training resumes); None silences
+    them.
     `steps_per_execution=None` means the Keras track's default, or 1 when the run saves, logs or
     profiles at given steps (`save_every`, a per-batch `options.update_freq`,
     `options.profile_batches`), so those happen at the very steps. `strategy` (a
@@ -236,17 +250,27 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                   fused_optimizer=fused_optimizer)
     try:
-        state = resume(track, model, checkpoint_dir, spec, log)
-        if state and state.log_dir:
-            log_dir = state.log_dir
-        elif log_dir is None and log_root:
-            log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
-        if log_dir and strategy is not None:
-            log_text(log_dir, strategy)
-        callbacks = attach(track, spec, data, log_dir=log_dir, options=options,
-                           checkpoint_dir=checkpoint_dir, save_every=save_every, state=state)
-        return run(model, spec, data, callbacks, state=state, checkpoint_dir=checkpoint_dir,
-                   verbose=verbose, log_dir=log_dir)
+        with locked(checkpoint_dir) if checkpoint_dir else contextlib.nullcontext():
+            state = resume(track, model, checkpoint_dir, spec, log)
+            if state and state.epoch > spec.epochs:
+                raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
+                                f"has trained {state.epoch} epochs already; give --epochs "
+                                f"{state.epoch} or more to go on, or another --checkpoint-dir")
+            if state and state.log_dir:
+                if check_log_root and log_root:
+                    check_resumed_logdir(state, checkpoint_dir, log_root)
+                log_dir = state.log_dir
+                cut_back(log_dir, state.events)  # what was logged after the checkpoint
+            elif log_dir is None and log_root:
+                log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
+            log_dir = log_dir and os.path.abspath(log_dir)  # a resume from anywhere finds it
+            if log_dir and strategy is not None:
+                log_text(log_dir, strategy)
+            callbacks = attach(track, spec, data, log_dir=log_dir, options=options,
+                               checkpoint_dir=checkpoint_dir, save_every=save_every,
+                               state=state)
+            return run(model, spec, data, callbacks, state=state,
+                       checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir)
     finally:
         if hasattr(model, "close"):
             model.close()

@@ -10,11 +10,13 @@ Each track subclasses it with the four methods that touch its model
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import keras
 
 from tfmodels.core.errors import UserError
+from tfmodels.core.logs import event_sizes
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import TrainingState, all_finite, commit_state, fingerprint
 
@@ -25,7 +27,8 @@ class BackupAndRestore(keras.callbacks.Callback):
     track = None  # "keras" or "tf1", set by each track's subclass
 
     def __init__(self, backup_dir: str, spec: ModelSpec, save_freq="epoch",
-                 state: TrainingState | None = None, log_dir: str | None = None):
+                 state: TrainingState | None = None, log_dir: str | None = None,
+                 tensorboard=None):
         super().__init__()
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise UserError(f"save_freq must be 'epoch' or a positive integer, got {save_freq!r}")
@@ -37,6 +40,10 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._resume = state if state and state.step else None
         self._epoch = self._offset = 0
         self._last_saved = state.iterations if state else 0
+        # The run's TensorBoard callback (anything with `flush()`), flushed at each save so that
+        # the checkpoint records exactly which logged events it covers (`TrainingState.events`).
+        self.tensorboard = tensorboard
+        self._committed = None
 
     # The two tracks differ only in these four methods.
     def _iterations(self) -> int:
@@ -81,15 +88,29 @@ class BackupAndRestore(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(float(value))
         self._save(epoch + 1, 0, logs, {})
 
+    def on_train_end(self, logs=None):
+        # What the TensorBoard callback wrote at the end (the pictures) belongs to the finished
+        # run: the last checkpoint covers it too, or running the command again would cut it.
+        if self._committed is not None and not self.model.stop_training:
+            events = event_sizes(self.log_dir)
+            if events != self._committed.events:
+                self._commit(dataclasses.replace(self._committed, events=events))
+
     def _save(self, epoch, step, logs, metrics):
         if not all_finite(logs):
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         iterations = self._last_saved = self._iterations()
+        if self.tensorboard is not None:
+            self.tensorboard.flush()
         state = TrainingState(
             model=self.spec.name, track=self.track, spec=fingerprint(self.spec), epoch=epoch,
             step=step, iterations=iterations, weights=self._save_weights(iterations),
             history=self.history, metrics=metrics, log_dir=self.log_dir,
-            random=self._random_state(),
+            random=self._random_state(), events=event_sizes(self.log_dir),
         )
+        self._commit(state)
+
+    def _commit(self, state: TrainingState) -> None:
         commit_state(self.backup_dir, state)
+        self._committed = state

@@ -49,6 +49,39 @@ def new_run_dir(logdir: str, model_name: str) -> str:
             continue
 
 
+def event_sizes(log_dir: str | None) -> dict | None:
+    """{event file, relative to `log_dir`: its size}: how much of a run's logs a checkpoint
+    covers (the writers flushed first). None without logs."""
+    if not log_dir or not os.path.isdir(log_dir):
+        return None
+    sizes = {}
+    for folder, _, files in os.walk(log_dir):
+        for name in files:
+            if ".tfevents." in name:
+                path = os.path.join(folder, name)
+                sizes[os.path.relpath(path, log_dir)] = os.path.getsize(path)
+    return sizes
+
+
+def cut_back(log_dir: str, sizes: dict | None) -> None:
+    """Undo what a run logged after its last checkpoint, before it resumes from there.
+
+    An event file is a sequence of whole records, and `sizes` were taken after a flush, at a
+    record's end: cutting a file to its size leaves every event up to the checkpoint and none
+    after it, and files begun after the checkpoint go. Without this, the steps between the
+    checkpoint and a crash would be logged twice (once before, once after resuming), which
+    TensorBoard's readers do not agree how to show.
+    """
+    if sizes is None or not os.path.isdir(log_dir):
+        return  # a checkpoint from before event sizes were kept: nothing to go by
+    for relative, size in (event_sizes(log_dir) or {}).items():
+        path = os.path.join(log_dir, relative)
+        if relative not in sizes:
+            os.remove(path)
+        elif size > sizes[relative]:
+            os.truncate(path, sizes[relative])
+
+
 TRACE_TAG = "train_step"  # the traced op graph of one training step, in both tracks
 
 

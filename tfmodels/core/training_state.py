@@ -10,11 +10,13 @@ crash before it leaves the previous checkpoint in force, a crash after it the ne
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import os
 import shutil
+import socket
 from dataclasses import dataclass, field
 
 from tfmodels.core.errors import UserError
@@ -22,6 +24,7 @@ from tfmodels.core.spec import ModelSpec
 
 FORMAT = "tfmodels-checkpoint/1"
 STATE_FILE = "checkpoint.json"
+LOCK_FILE = "checkpoint.lock"
 PREFIX = "ckpt-"
 
 
@@ -40,6 +43,9 @@ class TrainingState:
     # Random generators a weights file does not hold (Keras's dropout SeedGenerators, whose
     # counters say which masks come next): {layer name: state}. TF1's Saver holds its own.
     random: dict = field(default_factory=dict)
+    # {event file under log_dir: bytes} that this checkpoint covers (`tfmodels.core.logs.
+    # cut_back`): a resume cuts off what was logged after it. None: no logs, or not recorded.
+    events: dict | None = None
 
 
 def fingerprint(spec: ModelSpec) -> dict:
@@ -69,7 +75,74 @@ def check_dir(path: str, what: str) -> None:
 
 
 def _ours(name: str) -> bool:
-    return name == STATE_FILE or name.startswith((PREFIX, ".tmp-"))
+    return name in (STATE_FILE, LOCK_FILE) or name.startswith((PREFIX, ".tmp-"))
+
+
+@contextlib.contextmanager
+def locked(directory: str):
+    """Hold `directory` as its one writer: a lock file naming this process (pid and host),
+    removed on any exit of the block. A lock whose owner is gone (killed: `kill -9` leaves the
+    file) is taken over; a live owner's is refused in one line naming it."""
+    check_dir(directory, "checkpoint folder")
+    created = not os.path.isdir(directory)
+    if not created:
+        _check_ours(directory)
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, LOCK_FILE)
+    me = {"pid": os.getpid(), "host": socket.gethostname()}
+    tmp = os.path.join(directory, f".tmp-lock-{me['pid']}")
+    with open(tmp, "w") as f:
+        json.dump(me, f)
+    try:
+        for _ in range(3):
+            try:
+                os.link(tmp, path)  # atomic, and whole: a reader never sees half a lock file
+                break
+            except FileExistsError:
+                owner = _lock_owner(path)
+                if owner is not None:
+                    raise UserError(
+                        f"checkpoint folder {directory!r} is in use by process {owner['pid']} "
+                        f"on {owner['host']} (its {LOCK_FILE}); wait for it to end, or give "
+                        f"another --checkpoint-dir") from None
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)  # its owner is gone
+        else:
+            raise UserError(f"checkpoint folder {directory!r}: could not take {LOCK_FILE}")
+    finally:
+        os.remove(tmp)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            if _read_lock(path) == me:
+                os.remove(path)
+        if created and not os.listdir(directory):
+            os.rmdir(directory)  # refused before the first save: leave no trace
+
+
+def _read_lock(path: str) -> dict | None:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _lock_owner(path: str) -> dict | None:
+    """The live owner of a lock file, or None where it is gone (or unreadable: never ours)."""
+    owner = _read_lock(path)
+    if not isinstance(owner, dict) or not isinstance(owner.get("pid"), int):
+        return None
+    if owner.get("host") != socket.gethostname():
+        return owner  # another machine's process: we cannot tell that it is gone
+    try:
+        os.kill(owner["pid"], 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return owner  # alive, another user's
+    return owner
 
 
 def load_state(path: str) -> TrainingState:
@@ -94,11 +167,7 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
     check_dir(directory, "checkpoint folder")
     if not os.path.isdir(directory):
         return None
-    names = os.listdir(directory)
-    foreign = sorted(n for n in names if not _ours(n))
-    if foreign:
-        raise UserError(f"checkpoint folder {directory!r} holds files that are not checkpoints "
-                        f"of ours ({', '.join(foreign[:3])}); give an empty or new folder")
+    _check_ours(directory)
     path = os.path.join(directory, STATE_FILE)
     if not os.path.exists(path):
         return None  # only leftovers of a first save that never committed
@@ -113,6 +182,14 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
                         f"track; resume it with --track {state.track}, or convert it with "
                         f"`tfmodels convert`")
     return state
+
+
+def _check_ours(directory: str) -> None:
+    """We delete our stale files in a checkpoint folder: refuse one that holds anyone else's."""
+    foreign = sorted(n for n in os.listdir(directory) if not _ours(n))
+    if foreign:
+        raise UserError(f"checkpoint folder {directory!r} holds files that are not checkpoints "
+                        f"of ours ({', '.join(foreign[:3])}); give an empty or new folder")
 
 
 def commit_state(directory: str, state: TrainingState) -> None:

@@ -112,6 +112,11 @@ class TensorBoard(keras.callbacks.TensorBoard):
         self._epochs_seen = epoch + 1
         super().on_epoch_end(epoch, logs)
 
+    def flush(self) -> None:
+        """Everything logged so far onto the disk (before a checkpoint records how much)."""
+        for writer in self._writers.values():
+            writer.flush()
+
     def _log_weights(self, epoch):
         with self._train_writer.as_default():
             for layer in self.model.layers:

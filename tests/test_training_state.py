@@ -1,0 +1,78 @@
+"""The checkpoint folder's lock: one writer at a time, taken over only from a dead owner."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tfmodels.core.errors import UserError
+from tfmodels.core.training_state import LOCK_FILE, locked
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, timeout=60)
+    return int(done.stdout)
+
+
+def test_the_lock_names_its_owner_and_goes_with_it(tmp_path):
+    folder = tmp_path / "ckpt"
+    with locked(str(folder)):
+        with open(folder / LOCK_FILE) as f:
+            assert json.load(f) == {"pid": os.getpid(), "host": socket.gethostname()}
+    assert not (folder / LOCK_FILE).exists()
+
+
+def test_a_live_owner_is_refused_in_one_line_naming_it(tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (folder / LOCK_FILE).write_text(json.dumps({"pid": owner.pid,
+                                                    "host": socket.gethostname()}))
+        with pytest.raises(UserError) as err:
+            with locked(str(folder)):
+                pytest.fail("a second writer got in")
+        assert f"is in use by process {owner.pid} on {socket.gethostname()}" in str(err.value)
+        assert (folder / LOCK_FILE).exists()  # the owner's lock is left alone
+        assert sorted(os.listdir(folder)) == [LOCK_FILE]  # and no temporary file of ours
+    finally:
+        owner.kill()
+        owner.wait(timeout=60)
+
+
+def test_the_lock_of_a_dead_owner_is_taken_over(tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    (folder / LOCK_FILE).write_text(json.dumps({"pid": dead_pid(),
+                                                "host": socket.gethostname()}))
+    with locked(str(folder)):
+        with open(folder / LOCK_FILE) as f:
+            assert json.load(f)["pid"] == os.getpid()
+
+
+def test_the_lock_is_released_when_the_block_fails(tmp_path):
+    with pytest.raises(RuntimeError):
+        with locked(str(tmp_path / "ckpt")):
+            (tmp_path / "ckpt" / "checkpoint.json").write_text("{}")
+            raise RuntimeError("training failed")
+    assert os.listdir(tmp_path / "ckpt") == ["checkpoint.json"]
+
+
+def test_a_folder_refused_before_any_save_is_not_left_behind(tmp_path):
+    with pytest.raises(UserError):
+        with locked(str(tmp_path / "new")):
+            raise UserError("bad data")
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_folder_of_someone_elses_files_is_refused_before_locking(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match=r"holds files that are not checkpoints of ours"):
+        with locked(str(tmp_path)):
+            pass
+    assert os.listdir(tmp_path) == ["notes.txt"]
