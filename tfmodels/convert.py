@@ -19,7 +19,7 @@ import numpy as np
 from tfmodels.core.errors import UserError
 from tfmodels.core.registry import get_spec
 from tfmodels.core.spec import ModelSpec
-from tfmodels.core.training_state import STATE_FILE, load_state
+from tfmodels.core.training_state import STATE_FILE, load_state, snapshot
 
 FORMATS = (".keras", ".weights.h5")
 
@@ -154,6 +154,17 @@ def write_tf1(target: str, spec: ModelSpec, weights) -> None:
             os.replace(os.path.join(folder, file), os.path.join(folder, name + file[len(prefix):]))
 
 
+def _read(source: str, spec: ModelSpec | None, track: str):
+    """(spec, weights) of a TF1 checkpoint prefix or a Keras file."""
+    if not os.path.exists(source) and not os.path.exists(source + ".index"):
+        raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
+    if track == "tf1":
+        if spec is None:
+            raise UserError(f"{source} does not name its model; pass --model")
+        return spec, read_tf1(source, spec)
+    return read_keras(source, spec)
+
+
 def convert(source: str, target: str, from_track: str, to_track: str,
             model: str | None = None, dataset: str | None = None) -> ModelSpec:
     """Read the weights of `source` (track `from_track`) and write them as `to_track`."""
@@ -164,14 +175,11 @@ def convert(source: str, target: str, from_track: str, to_track: str,
         raise UserError(f"--from and --to are both {from_track}; nothing to convert")
     spec = get_spec(model, dataset=dataset) if model else None
     if os.path.isdir(source) and os.path.exists(os.path.join(source, STATE_FILE)):
-        spec, source = _spec_from_folder(source, from_track, model)
-    if not os.path.exists(source) and not os.path.exists(source + ".index"):
-        raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
-    if from_track == "tf1":
-        if spec is None:
-            raise UserError(f"{source} does not name its model; pass --model")
-        weights = read_tf1(source, spec)
+        # A run may be training into the folder: read a copy of its current checkpoint.
+        with snapshot(source) as copy:
+            spec, path = _spec_from_folder(copy, from_track, model)
+            spec, weights = _read(path, spec, from_track)
     else:
-        spec, weights = read_keras(source, spec)
+        spec, weights = _read(source, spec, from_track)
     (write_keras if to_track == "keras" else write_tf1)(target, spec, weights)
     return spec

@@ -19,7 +19,7 @@ from tfmodels.core.data import for_spec, load_dataset, one_hot
 from tfmodels.core.errors import UserError
 from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.core.spec import ModelSpec
-from tfmodels.core.training_state import STATE_FILE, load_state
+from tfmodels.core.training_state import STATE_FILE, load_state, snapshot
 from tfmodels.training import build, resume
 
 INPUT_FORMATS = (".npy", ".npz", ".csv")
@@ -32,10 +32,16 @@ def load_checkpoint(checkpoint_dir: str):
     if not os.path.isfile(path):
         raise UserError(f"{checkpoint_dir!r} is not a checkpoint folder of `tfmodels train` (it "
                         f"has no {STATE_FILE}); give the --checkpoint-dir of a training run")
-    state = load_state(path)
-    spec = spec_of(state)
-    model = build(state.track, spec)
-    resume(state.track, model, checkpoint_dir, spec, log=None)
+    with snapshot(checkpoint_dir) as copy:  # a run may be saving into the folder meanwhile
+        state = load_state(os.path.join(copy, STATE_FILE))
+        spec = spec_of(state)
+        model = build(state.track, spec)
+        try:
+            resume(state.track, model, copy, spec, log=None)
+        except BaseException:
+            if state.track == "tf1":
+                model.close()
+            raise
     return state.track, spec, model
 
 

@@ -17,9 +17,10 @@ import math
 import os
 import shutil
 import socket
+import tempfile
 from dataclasses import dataclass, field
 
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import EnvironmentFailure, UserError
 from tfmodels.core.spec import ModelSpec
 
 FORMAT = "tfmodels-checkpoint/1"
@@ -182,6 +183,40 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
                         f"track; resume it with --track {state.track}, or convert it with "
                         f"`tfmodels convert`")
     return state
+
+
+@contextlib.contextmanager
+def snapshot(directory: str, tries: int = 20):
+    """A private copy of the folder's current checkpoint (`checkpoint.json` and its weight
+    files), for reading a folder that a live run may be saving into (`convert` or `evaluate`
+    during training). A save that commits meanwhile removes the files being copied: copy again,
+    from the new checkpoint. Weight files never change once a `checkpoint.json` names them, so
+    a copy that completes is whole. Yields the copy's folder, a checkpoint folder itself."""
+    path = os.path.join(directory, STATE_FILE)
+    for _ in range(tries):
+        state = load_state(path)
+        copy = tempfile.mkdtemp(prefix="tfmodels-checkpoint-")
+        try:
+            names = [n for n in os.listdir(directory)
+                     if n == state.weights or n.startswith(state.weights + ".")]
+            for name in names:
+                shutil.copyfile(os.path.join(directory, name), os.path.join(copy, name))
+            if names:
+                with open(os.path.join(copy, STATE_FILE), "w") as f:
+                    json.dump({"format": FORMAT, **dataclasses.asdict(state)}, f)
+                break
+        except FileNotFoundError:
+            pass  # replaced by a newer checkpoint while we copied it
+        shutil.rmtree(copy)
+    else:
+        raise EnvironmentFailure(f"checkpoint folder {directory!r} changed under every one of "
+                                 f"{tries} attempts to read it; try again")
+    try:
+        yield copy
+    except UserError as e:  # a mistake found in the copy is the user's folder's
+        raise UserError(str(e).replace(copy, directory)) from None
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 def _check_ours(directory: str) -> None:
