@@ -2,6 +2,9 @@
 
 import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -59,3 +62,56 @@ def test_finished_run_is_not_trained_again(tmp_path):
                   log=None)
     assert again.history == first.history
     assert all(np.array_equal(a, b) for a, b in zip(again.weights, first.weights))
+
+
+LIMITED = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+from tfmodels.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def files_of(folder):
+    """{relative path: bytes} of every file under `folder`."""
+    out = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, folder)] = f.read()
+    return out
+
+
+@pytest.mark.slow  # training subprocesses, 60 s
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_a_full_disk_is_one_line_and_the_last_checkpoint_stays_whole(track, tmp_path):
+    """With RLIMIT_FSIZE below a checkpoint's size, every write past it fails with EFBIG at
+    the system call, inside h5py's and TensorFlow's C code too, as on a full disk."""
+    args = ["train", "mnist_mlp", "--track", track, "--checkpoint-dir", str(tmp_path / "ckpt"),
+            "--logdir", str(tmp_path / "logs"), "--verbose", "0", "--histogram-freq", "0",
+            "--no-images"]
+
+    def run(limit, epochs):
+        return subprocess.run([sys.executable, "-c", LIMITED, str(limit), *args, "--epochs",
+                               str(epochs)], capture_output=True, text=True, timeout=300)
+
+    first = run(10**9, 1)
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = files_of(tmp_path / "ckpt")
+    # the weight files are 460-480 kB, a run's event files (the op graph) 180-310 kB: the logs
+    # are written, epoch 2's save cannot be
+    full = run(400_000, 2)
+    ours = [line for line in full.stderr.splitlines() if line.startswith(("tfmodels", "Trace"))]
+    assert full.returncode == 4, full.stderr[-3000:]
+    assert ours == [f"tfmodels: error: writing to {str(tmp_path / 'ckpt')!r} or "
+                    f"{str(tmp_path / 'logs')!r} failed: File too large (the disk is full or a "
+                    f"file size limit was reached); the last complete checkpoint in "
+                    f"{str(tmp_path / 'ckpt')!r} is kept"], full.stderr[-3000:]
+    assert "Traceback" not in full.stderr
+    assert files_of(tmp_path / "ckpt") == before  # untouched, and no half-written file beside it
+    # with room again, the same command goes on from the kept checkpoint
+    again = run(10**9, 2)
+    assert again.returncode == 0 and "Resuming from" in again.stdout, again.stderr[-2000:]

@@ -15,12 +15,14 @@ says it is one and prints its traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
+import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.errors import EXIT_BUG, EXIT_DISAGREE, UserError, exit_status
+from tfmodels.core.errors import EXIT_BUG, EXIT_DISAGREE, UserError, exit_status, io_failure
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
@@ -444,8 +446,25 @@ COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
             "predict": cmd_predict, "bench": cmd_bench}
 
 
+def _quiet_disk_failures_in_threads() -> None:
+    """TF1's `FileWriter` writes in a thread of its own; a full disk fails there with a
+    traceback and a log line of its own, and again in the main thread at the next flush, where
+    it becomes our one line (exit status 4). The thread's copies say nothing more: keep them
+    off the terminal."""
+    default = threading.excepthook
+
+    def hook(args):
+        if io_failure(args.exc_value) is None:
+            default(args)
+
+    threading.excepthook = hook
+    logging.getLogger("tensorflow").addFilter(
+        lambda record: io_failure(OSError(record.getMessage())) is None)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    _quiet_disk_failures_in_threads()
     if hasattr(args, "logdir"):
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
     try:

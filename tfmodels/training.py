@@ -33,11 +33,11 @@ import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import Data, for_spec
-from tfmodels.core.errors import Diverged, UserError
+from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
-from tfmodels.core.training_state import locked
+from tfmodels.core.training_state import STATE_FILE, locked
 
 
 @dataclass
@@ -153,6 +153,26 @@ def resume(track: str, model, checkpoint_dir: str | None, spec: ModelSpec, log=p
     return state
 
 
+@contextlib.contextmanager
+def disk_failures(checkpoint_dir: str | None, logs: str | None):
+    """A disk that fails under our writes (full, a size limit) is one line, exit status 4, and
+    the last complete checkpoint stays as it was (the failed save cleans up after itself)."""
+    try:
+        yield
+    except Exception as e:
+        reason = io_failure(e)
+        if reason is None or isinstance(e, (UserError, EnvironmentFailure)):
+            raise
+        kept = ""
+        if checkpoint_dir:
+            kept = (f"; the last complete checkpoint in {checkpoint_dir!r} is kept"
+                    if os.path.exists(os.path.join(checkpoint_dir, STATE_FILE))
+                    else "; no checkpoint was completed")
+        places = " or ".join(repr(p) for p in (checkpoint_dir, logs) if p)
+        raise EnvironmentFailure(f"writing to {places or 'the disk'} failed: {reason} (the disk "
+                                 f"is full or a file size limit was reached){kept}") from e
+
+
 def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
     """A resumed run logs on into its own run's folder: a `log_root` elsewhere is a mistake."""
     run_dir, root = state.log_dir, os.path.abspath(log_root)
@@ -250,7 +270,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                   fused_optimizer=fused_optimizer)
     try:
-        with locked(checkpoint_dir) if checkpoint_dir else contextlib.nullcontext():
+        with locked(checkpoint_dir) if checkpoint_dir else contextlib.nullcontext(), \
+                disk_failures(checkpoint_dir, log_dir or log_root):
             state = resume(track, model, checkpoint_dir, spec, log)
             if state and state.epoch > spec.epochs:
                 raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "

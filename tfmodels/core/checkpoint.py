@@ -18,7 +18,13 @@ import keras
 from tfmodels.core.errors import UserError
 from tfmodels.core.logs import event_sizes
 from tfmodels.core.spec import ModelSpec
-from tfmodels.core.training_state import TrainingState, all_finite, commit_state, fingerprint
+from tfmodels.core.training_state import (
+    TrainingState,
+    all_finite,
+    commit_state,
+    discard_uncommitted,
+    fingerprint,
+)
 
 
 class BackupAndRestore(keras.callbacks.Callback):
@@ -103,13 +109,18 @@ class BackupAndRestore(keras.callbacks.Callback):
         iterations = self._last_saved = self._iterations()
         if self.tensorboard is not None:
             self.tensorboard.flush()
-        state = TrainingState(
-            model=self.spec.name, track=self.track, spec=fingerprint(self.spec), epoch=epoch,
-            step=step, iterations=iterations, weights=self._save_weights(iterations),
-            history=self.history, metrics=metrics, log_dir=self.log_dir,
-            random=self._random_state(), events=event_sizes(self.log_dir),
-        )
-        self._commit(state)
+        try:
+            state = TrainingState(
+                model=self.spec.name, track=self.track, spec=fingerprint(self.spec),
+                epoch=epoch, step=step, iterations=iterations,
+                weights=self._save_weights(iterations), history=self.history,
+                metrics=metrics, log_dir=self.log_dir, random=self._random_state(),
+                events=event_sizes(self.log_dir),
+            )
+            self._commit(state)
+        except BaseException:  # a full disk, say: no half-written files stay behind
+            discard_uncommitted(self.backup_dir)
+            raise
 
     def _commit(self, state: TrainingState) -> None:
         commit_state(self.backup_dir, state)

@@ -19,6 +19,8 @@ ends in status 70 with its traceback instead of being dressed up as a usage erro
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 
 EXIT_OK = 0
@@ -35,6 +37,10 @@ _USER_OS_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, Fil
 # TensorFlow's errors that mean the machine or the cluster failed, not our code or the input.
 _TF_ENVIRONMENT_ERRORS = ("UnavailableError", "ResourceExhaustedError", "DeadlineExceededError",
                           "AbortedError", "CancelledError")
+
+
+# The disk failed under a write (or read): full, over a size or quota limit, broken, read-only.
+_IO_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS)
 
 
 class UserError(ValueError):
@@ -55,9 +61,19 @@ def exit_status(error: BaseException) -> int:
         return EXIT_USAGE
     if isinstance(error, Diverged):
         return EXIT_DIVERGED
-    if isinstance(error, OSError) or _is_tf_environment_error(error):
+    if isinstance(error, OSError) or _is_tf_environment_error(error) or io_failure(error):
         return EXIT_ENVIRONMENT
     return EXIT_BUG
+
+
+def io_failure(error: BaseException) -> str | None:
+    """The system's words for a disk that failed under a write ("No space left on device",
+    "File too large", ...), however deep it was raised, else None. TensorFlow's writers (event
+    files, Saver) and h5py report errno in their own exception types, with the system's words."""
+    if isinstance(error, OSError) and error.errno in _IO_ERRNOS:
+        return os.strerror(error.errno)
+    text = str(error)
+    return next((os.strerror(code) for code in _IO_ERRNOS if os.strerror(code) in text), None)
 
 
 def _is_tf_environment_error(error: BaseException) -> bool:

@@ -236,9 +236,28 @@ def commit_state(directory: str, state: TrainingState) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    # Older checkpoints, and what a save cut short by a crash left behind.
+    _remove_stale(directory, state.weights)
+
+
+def discard_uncommitted(directory: str) -> None:
+    """Remove what a save that failed (or was cut short) left: every weight file that the
+    current `checkpoint.json` does not name, and temporary files."""
+    with contextlib.suppress(OSError):
+        _remove_stale(directory, _current_weights(directory))
+
+
+def _current_weights(directory: str) -> str | None:
+    try:
+        with open(os.path.join(directory, STATE_FILE)) as f:
+            return json.load(f).get("weights")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _remove_stale(directory: str, weights: str | None) -> None:
+    """Older checkpoints, and what a save cut short by a crash left behind."""
     for name in os.listdir(directory):
-        current = name == state.weights or name.startswith(state.weights + ".")
+        current = weights is not None and (name == weights or name.startswith(weights + "."))
         if name.startswith(PREFIX) and not current or name.startswith(".tmp-"):
             stale = os.path.join(directory, name)
             shutil.rmtree(stale) if os.path.isdir(stale) else os.remove(stale)
