@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 
 import numpy as np
 
@@ -22,11 +23,19 @@ from tfmodels.core.spec import LayerSpec, OptimizerSpec, initial_weights
 
 
 def lesson_args(description: str, argv=None) -> argparse.Namespace:
-    """`--logdir` (default logs) and `--quick` (the small settings the tests run)."""
+    """`--logdir` (default logs) and `--quick` (the small settings the tests run).
+
+    A lesson opened as a notebook runs in a Jupyter kernel, whose `sys.argv` holds the kernel's
+    own `-f /path/kernel-....json`: there unknown arguments are left alone; on the command line
+    they are an error, as a mistyped option should be.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--logdir", default="logs", help="TensorBoard log folder (logs)")
     parser.add_argument("--quick", action="store_true", help="fewer epochs, for tests")
-    return parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and "ipykernel" not in sys.modules:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def summary_writer(logdir: str, lesson: str, run: str = ""):
