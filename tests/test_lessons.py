@@ -76,13 +76,6 @@ def test_c28_validation_loss_turns_up_while_training_loss_falls():
     assert train[-1] < 0.1 * train[best]  # while training loss kept falling
 
 
-def test_c30_one_replica_strategy_computes_the_same_numbers():
-    assert lessons.strategy_difference(tf.distribute.OneDeviceStrategy("/cpu:0")) == 0.0
-    mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
-    assert mirrored.num_replicas_in_sync == 1
-    assert lessons.strategy_difference(mirrored) == 0.0
-
-
 def test_concepts_doc_names_an_existing_test_and_script_for_all_30_concepts():
     import os
     import re

@@ -206,21 +206,3 @@ def iterations_run(samples: int, batch_size: int, epochs: int, seed: int = 0) ->
         tf1_iterations = tf1_model.iterations
     return {"expected": steps_per_epoch(samples, batch_size) * epochs,
             "keras": int(model.optimizer.iterations), "tf1": tf1_iterations}
-
-
-# --- C30: a distribution strategy --------------------------------------------------------------
-
-
-def strategy_difference(strategy, epochs: int = 2, seed: int = 0) -> float:
-    """Train the binary4 model plainly and under `strategy.scope()`; the largest difference in
-    the final weights. One replica computes exactly what no strategy computes."""
-    from tfmodels.keras_track.model import build_model
-
-    spec = get_spec("binary4", epochs=epochs, seed=seed)
-    data = load_dataset("binary4", seed)
-    plain, _ = _fit_keras(spec, data)
-    with strategy.scope():
-        model = build_model(spec)
-    model.fit(data.x_train, data.y_train, batch_size=spec.batch_size, epochs=epochs, verbose=0)
-    return max(float(np.max(np.abs(a - b))) for a, b in
-               zip(plain.get_weights(), model.get_weights()))
