@@ -145,6 +145,7 @@ def check_03(out, logdir):
     # -log of the true class's probability: log(sum(exp(z))) - z[label]
     ce = np.log(np.exp(logits).sum(axis=1)) - logits[[0, 1], [0, 1]]
     assert_printed(numbers(line(out, "categorical CE on probabilities ")), np.r_[ce, ce], 8)
+    assert flag(line(out, "-sum(y log p) by hand agrees: "))
     assert_printed(numbers(line(out, "sparse CE with integer labels [0, 1]: ")), ce, 8)
     assert_printed(numbers(line(out, "TF1 softmax_cross_entropy_with_logits: ")),
                    np.r_[ce, ce], 8)
