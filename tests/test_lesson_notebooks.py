@@ -86,15 +86,26 @@ def test_lesson_args_ignore_a_kernels_arguments_only_in_a_kernel(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def kernel_name():
-    """The `python3` kernel runs this interpreter: `pip install ipykernel` puts its kernelspec
-    in the environment (`share/jupyter/kernels/python3`, argv `python`, which jupyter_client
-    replaces with `sys.executable`); jupyter_client also falls back to ipykernel's own."""
+def kernel_name(tmp_path_factory):
+    """A `python3` kernel that runs this interpreter, whatever else the machine has.
+
+    `pip install ipykernel` puts a `python3` kernelspec in the environment (argv `python`, which
+    jupyter_client replaces with `sys.executable`), but one in the user's folder comes first and
+    may start another Python; `JUPYTER_PATH` comes before both.
+    """
+    import json
+
     from jupyter_client.kernelspec import KernelSpecManager
 
-    spec = KernelSpecManager().get_kernel_spec("python3")
-    assert spec.argv[0] in ("python", "python3", sys.executable), spec.argv
-    return "python3"
+    folder = tmp_path_factory.mktemp("jupyter")
+    (folder / "kernels" / "python3").mkdir(parents=True)
+    (folder / "kernels" / "python3" / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (tfmodels tests)", "language": "python"}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_PATH", str(folder))
+        assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
+        yield "python3"
 
 
 @pytest.mark.slow  # a kernel and TensorFlow's import: about 15 s
