@@ -1,13 +1,23 @@
-"""Lesson 12: beyond Dense — a convnet with dropout, batch norm's UPDATE_OPS, an LSTM's weights,
-and the notes' other activations and losses in training.
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
 
-The layers that come right after the notes' MLPs, each in both tracks from one description:
-a small convnet on the 8x8 digits as images (its dropout masks the same in both tracks, step
-for step), the classic TF1 pitfall of batch normalization (forget `UPDATE_OPS` and the moving
-averages never move), and an LSTM whose TF1 weights (one kernel over `[x, h]`, gates i, c, f, o)
-become a Keras `LSTM`'s.
-"""
+# %% [markdown]
+# # Lesson 12: beyond Dense
+#
+# The layers that come right after the notes' MLPs, each in both tracks from one description:
+# a small convnet on the 8x8 digits as images (its dropout masks the same in both tracks, step
+# for step), the classic TF1 pitfall of batch normalization (forget `UPDATE_OPS` and the moving
+# averages never move), an LSTM whose TF1 weights (one kernel over `[x, h]`, gates i, c, f, o)
+# become a Keras `LSTM`'s, and the notes' other activations and losses in training.
 
+# %%
 import os
 
 import keras
@@ -22,11 +32,18 @@ from tfmodels.core.registry import get_spec
 from tfmodels.lessons import lesson_args
 from tfmodels.parity import compare
 
-args = lesson_args(__doc__)
+args = lesson_args("Lesson 12: beyond Dense")
 v1 = tf.compat.v1
 
-# 1. A convnet (C16: images are (samples, height, width, channels)). `compare` trains it in both
-#    tracks from the same weights on the same batches; Dropout draws Keras's own masks in TF1.
+# %% [markdown]
+# ## 1. A convnet, in both tracks
+#
+# C16: images are `(samples, height, width, channels)`. `digits_cnn` is Conv2D, max
+# pooling, Flatten, Dropout and a Dense softmax; `compare` builds it as a Keras `Sequential`
+# and as a TF1 graph, trains both from the same weights on the same batches, and compares them
+# number by number (the lesson is about this tool). Dropout draws Keras's own masks in TF1.
+
+# %%
 spec = get_spec("digits_cnn", epochs=1 if args.quick else 4)
 run_dir = new_run_dir(args.logdir, "12_beyond_dense")
 report = compare(spec, load_dataset(spec.dataset), run_dir)
@@ -37,9 +54,14 @@ print(f"convnet, dropout on: final loss keras {report.keras.history['loss'][-1]:
 print(f"Pictures: {os.path.join(run_dir, 'keras')} (Images tab: conv_filters, "
       f"conv_feature_maps)")
 
-# 2. Batch normalization in a TF1 graph. Training mode normalises by the batch and adds the
-#    moving-average updates to the UPDATE_OPS collection; only a train op that depends on them
-#    runs them.
+# %% [markdown]
+# ## 2. Batch normalization in a TF1 graph: `UPDATE_OPS`
+#
+# Training mode normalises by the batch and adds the moving-average updates to the
+# `UPDATE_OPS` collection; only a train op that depends on them runs them. Keras's
+# `BatchNormalization` layer updates its moving averages itself.
+
+# %%
 rng = np.random.default_rng(0)
 batches = [rng.normal(3.0, 2.0, (32, 4)).astype(np.float32) for _ in range(20)]
 for remember in (False, True):
@@ -59,7 +81,11 @@ for remember in (False, True):
             tf1_mean = sess.run(moving_mean)
     print(f"UPDATE_OPS {'run' if remember else 'forgotten'}: moving_mean after 20 steps "
           f"{[round(float(v), 4) for v in tf1_mean]}")
-# The same 20 updates in NumPy: moving = moving * 0.99 + batch mean * 0.01.
+
+# %% [markdown]
+# The same 20 updates in NumPy: `moving = moving * 0.99 + batch mean * 0.01`.
+
+# %%
 mean, var = np.zeros(4), np.ones(4)
 for batch in batches:
     _, mean, var = ref.batch_norm_forward(batch.astype(np.float64), np.ones(4), np.zeros(4),
@@ -68,8 +94,14 @@ print(f"NumPy's moving_mean after the same 20 steps {[round(float(v), 4) for v i
       f"largest difference "
       f"from TF1's {np.max(np.abs(mean - tf1_mean)):.1e}")
 
-# 3. An LSTM: TF1's cell keeps one kernel over [x, h], gates i, c, f, o, and adds forget_bias
-#    at run time; Keras keeps two kernels, gates i, f, c, o, and stores the whole bias.
+# %% [markdown]
+# ## 3. An LSTM's weights, from TF1 to Keras
+#
+# TF1's cell keeps one kernel over `[x, h]`, gates i, c, f, o, and adds `forget_bias` at run
+# time; Keras keeps two kernels, gates i, f, c, o, and stores the whole bias. Moved across,
+# both give the same last hidden state, and so does NumPy.
+
+# %%
 sequences = rng.normal(size=(5, 8, 3)).astype(np.float32)
 with tf.Graph().as_default() as graph:
     xs = v1.placeholder(tf.float32, (None, 8, 3))
@@ -89,8 +121,14 @@ print(f"TF1 kernel {kernel.shape} -> Keras kernel {lstm.get_weights()[0].shape},
       f"{lstm.get_weights()[1].shape}; last h: Keras - TF1 "
       f"{np.max(np.abs(keras_h - tf1_h)):.1e}, "
       f"Keras - NumPy {np.max(np.abs(keras_h - numpy_h)):.1e}")
-# 4. The notes' other activations (C06) and L1 against L2 (C09), trained in both tracks: each
-#    line is a registered model (`tfmodels list`), compared number by number.
+
+# %% [markdown]
+# ## 4. The notes' other activations and losses, trained
+#
+# C06 and C09: leaky, randomized ReLU and Swish, and L1 against L2, each a registered model
+# (`tfmodels list`) trained in both tracks and compared number by number.
+
+# %%
 for name in ("spiral_leaky", "spiral_rrelu", "spiral_swish", "sine", "sine_l1"):
     spec = get_spec(name, epochs=3 if args.quick else None)
     report = compare(spec, load_dataset(spec.dataset))
@@ -98,3 +136,11 @@ for name in ("spiral_leaky", "spiral_rrelu", "spiral_swish", "sine", "sine_l1"):
           f"{report.keras.history['loss'][-1]:.6f} (tf1 {report.tf1.history['loss'][-1]:.6f}), "
           f"weights apart {report.weight_diff:.1e}")
 print(f"tensorboard --logdir={args.logdir}")
+
+# %% [markdown]
+# In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the
+# notebook's magics):
+
+# %%
+# %load_ext tensorboard
+# %tensorboard --logdir logs

@@ -145,6 +145,7 @@ def check_03(out, logdir):
     # -log of the true class's probability: log(sum(exp(z))) - z[label]
     ce = np.log(np.exp(logits).sum(axis=1)) - logits[[0, 1], [0, 1]]
     assert_printed(numbers(line(out, "categorical CE on probabilities ")), np.r_[ce, ce], 8)
+    assert flag(line(out, "-sum(y log p) by hand agrees: "))
     assert_printed(numbers(line(out, "sparse CE with integer labels [0, 1]: ")), ce, 8)
     assert_printed(numbers(line(out, "TF1 softmax_cross_entropy_with_logits: ")),
                    np.r_[ce, ce], 8)
@@ -232,6 +233,7 @@ def check_06(out, logdir):
 
 def check_07(out, logdir):
     data = load_dataset("digits")
+    curves = {}
     for rate in (1e-4, 0.1, 5.0):
         spec = get_spec("mnist_mlp", epochs=3, seed=0, batch_size=32).replace(
             optimizer=OptimizerSpec("sgd", {"learning_rate": rate}))
@@ -239,6 +241,11 @@ def check_07(out, logdir):
         printed = numbers(line(out, f"lr={rate:g}").split("loss per epoch: ")[1])
         # at 5 the run diverges and amplifies float32 rounding: 1.1e-5 measured
         assert_printed(printed, history["loss"], 3, 1e-4)
+        curves[rate] = printed
+    low, good, high = curves[1e-4], curves[0.1], curves[5.0]
+    assert low[0] - low[-1] < 0.05 * low[0]  # too low: under 5 % in 3 epochs
+    assert good[-1] < 0.5 * good[0]
+    assert not high[-1] < 2 * good[-1]  # too high: far worse than the good rate (or NaN)
     data = load_dataset("spiral", 0)
     for size in (1, 32, 300):
         spec = get_spec("spiral", epochs=1, seed=0, batch_size=size).replace(
@@ -256,6 +263,17 @@ def check_07(out, logdir):
 def check_08(out, logdir):
     from tfmodels.optimizer_parity import LAYERS, PAIRINGS, problem, rounded
 
+    # one step from w = 1 with a gradient of 1, the closed forms (TF1's RMSProp starts its mean
+    # square at 1, Keras's at 0)
+    one_step = {"gradient descent": (0.9, 0.9), "momentum": (0.9, 0.9),
+                "Nesterov": (1 - 0.1 * (1 + 0.9), 1 - 0.1 * (1 + 0.9)),  # g + momentum * g
+                "Adagrad": (1 - 0.1 / np.sqrt(1.1),) * 2,  # sums from 0.1, plus g^2
+                "RMSProp": (1 - 0.1 / np.sqrt(0.1), 1 - 0.1 / np.sqrt(0.9 + 0.1)),
+                "Adam": (0.9, 0.9)}  # the first step is the learning rate, either form
+    for name, expected in one_step.items():
+        printed = match(out, rf"{name} +one step from w = 1: Keras ({NUMBER}), TF1 ({NUMBER})")
+        # float32 steps: Adam's 1 - 0.999 is rounded (measured 1e-6 off)
+        assert_printed([float(v) for v in printed], expected, 6, 2e-6)
     activations = [layer.activation for layer in LAYERS]
     quick = PAIRINGS[:3] + PAIRINGS[-3:]
     for pairing in quick:

@@ -1,0 +1,132 @@
+"""The lessons read as lessons: each shows its concept's code on the page, and each is a jupytext
+"percent" file that opens in Jupyter as a notebook of prose and code cells (and runs as one).
+
+What each lesson prints is checked in test_scripts.py; here, what it *shows*.
+"""
+
+import glob
+import os
+import re
+import sys
+
+import pytest
+
+from tests.test_scripts import ROOT, SCRIPTS, check_10
+from tfmodels.lessons import lesson_args
+
+# The code of each lesson's concept, which must be on its page (not behind a library call).
+CONCEPT_CODE = {
+    "01_neuron_and_batches.py": ["np.dot(weights, inputs)", "batch @ layer_weights.T",
+                                 "one_hot("],
+    "02_activations.py": ["1 / (1 + np.exp(-z))", "np.maximum(z, 0)", "keras_act.", "tf1_act.",
+                          "RandomizedReLU("],
+    "03_losses.py": ["np.log(probs)", "from_logits=True", "keras.losses.",
+                     "tf.nn.softmax_cross_entropy_with_logits("],
+    "04_backprop.py": ["GradientTape(", "tf.gradients(", "hidden.T @"],
+    "05_sine_linear_vs_relu.py": ["keras.Sequential(", "LayerSpec(64, activation)",
+                                  "build_model(", ".fit("],
+    "06_scaling_and_init.py": ["* 255", "np.zeros_like(", "build_model(", "Model(spec, zeros)"],
+    "07_learning_rate_and_batches.py": ["learning_rate", "batch_size=size", "iterations"],
+    "08_optimizers.py": ["keras.optimizers.", "v1.train.", "apply_gradients("],
+    "09_overfitting.py": ["validation_data=", "build_model(", ".fit("],
+    "10_tf1_session_basics.py": ["placeholder(", "get_variable(", "Session(", "feed_dict",
+                                 "global_variables_initializer(", ".minimize(", "FileWriter("],
+    "11_keras_sequential.py": ["Sequential(", ".add(", ".compile(", ".fit(", ".evaluate(",
+                               ".predict(", "strategy.scope()"],
+    "12_beyond_dense.py": ["batch_normalization(", "UPDATE_OPS", "keras.layers.LSTM(",
+                           "compare("],
+}
+
+
+def source(script):
+    with open(os.path.join(ROOT, "scripts", script), encoding="utf-8") as f:
+        return f.read()
+
+
+def code_only(text):
+    """The lesson without its comments and prose: the concept must be in code, not in words."""
+    return "\n".join(re.sub(r"#.*", "", ln) for ln in text.splitlines())
+
+
+def test_every_lesson_names_its_concepts_code():
+    assert sorted(CONCEPT_CODE) == SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_lesson_shows_its_concepts_code(script):
+    code = code_only(source(script))
+    # whole names: `basics.run_placeholder(` does not show `placeholder(` (`.fit(` is a method)
+    missing = [name for name in CONCEPT_CODE[script]
+               if not re.search(("" if name[0] == "." else r"(?<!\w)") + re.escape(name), code)]
+    assert missing == [], f"{script} does not show {missing}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_lesson_is_a_notebook_of_prose_and_code(script):
+    import jupytext
+
+    notebook = jupytext.read(os.path.join(ROOT, "scripts", script))
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds[0] == "markdown" and notebook.cells[0].source.startswith(
+        f"# Lesson {int(script[:2])}:"), "a notebook opens with the lesson's title"
+    assert kinds.count("markdown") >= 3 and kinds.count("code") >= 3, kinds
+    # every lesson writes logs: its last cell opens TensorBoard in the notebook (a comment in
+    # the .py, a magic in the notebook)
+    assert notebook.cells[-1].source == "%load_ext tensorboard\n%tensorboard --logdir logs"
+    assert "# %tensorboard --logdir logs" in source(script)
+
+
+def test_lesson_args_ignore_a_kernels_arguments_only_in_a_kernel(monkeypatch):
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    with pytest.raises(SystemExit):  # on the command line a stray argument is a mistake
+        lesson_args("a lesson", ["-f", "/tmp/kernel-1.json"])
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # what a Jupyter kernel has imported
+    args = lesson_args("a lesson", ["-f", "/tmp/kernel-1.json", "--quick"])
+    assert args.quick and args.logdir == "logs"
+
+
+@pytest.fixture(scope="module")
+def kernel_name(tmp_path_factory):
+    """A `python3` kernel that runs this interpreter, whatever else the machine has.
+
+    `pip install ipykernel` puts a `python3` kernelspec in the environment (argv `python`, which
+    jupyter_client replaces with `sys.executable`), but one in the user's folder comes first and
+    may start another Python; `JUPYTER_PATH` comes before both.
+    """
+    import json
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    folder = tmp_path_factory.mktemp("jupyter")
+    (folder / "kernels" / "python3").mkdir(parents=True)
+    (folder / "kernels" / "python3" / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (tfmodels tests)", "language": "python"}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_PATH", str(folder))
+        assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
+        yield "python3"
+
+
+@pytest.mark.slow  # a kernel and TensorFlow's import: about 15 s
+def test_lesson_10_runs_as_a_notebook(kernel_name, tmp_path):
+    import jupytext
+    import nbclient
+    import nbformat
+
+    notebook = jupytext.read(os.path.join(ROOT, "scripts", "10_tf1_session_basics.py"))
+    magics = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%")]
+    assert magics, "the TensorBoard magics are in the notebook"
+    # the test needs no TensorBoard server; it runs the lesson's quick settings into tmp_path
+    notebook.cells = [c for c in notebook.cells if c not in magics]
+    logdir = str(tmp_path / "logs")
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(
+        f"import sys\nsys.argv += ['--quick', '--logdir', {logdir!r}]"))
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name=kernel_name,
+                            resources={"metadata": {"path": ROOT}}).execute()
+    printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for out in cell.outputs if out.output_type == "stream"
+                      and out.name == "stdout")
+    check_10(printed, logdir)  # the numbers the script prints, from the notebook's cells
+    assert glob.glob(os.path.join(logdir, "10_tf1_session_basics", "*", "events.out.*"))
+
