@@ -50,7 +50,8 @@ class TensorBoard(keras.callbacks.TensorBoard):
     """`keras.callbacks.TensorBoard` with the TF1 track's steps, graphs, tags and pictures.
 
     `spec` and `data` are needed for the pictures (`tfmodels.core.plots`); `data` also gives the
-    shapes the run graph's training step is traced on (without it, no run graph). The overrides use
+    shapes the run graph's training step is traced on (without it, or where Keras's `fit` does
+    not run the step, as in `distribute.MultiWorkerModel`, no run graph). The overrides use
     the parent's internals (`_global_train_batch`, `_push_writer`, `_train_writer`, ...), as
     of Keras 3.15; `tests/test_tensorboard_*.py` would notice if a Keras release moved them.
     """
@@ -81,7 +82,10 @@ class TensorBoard(keras.callbacks.TensorBoard):
         if self._global_train_batch == 0:  # Keras's conceptual graph, once per run
             with self._train_writer.as_default():
                 keras_model_summary("keras", self.model, step=0)
-            self._run_graph_pending = self.options.trace_graph and self.data is not None
+            # the step Keras's `fit` runs, so only under it (the multi-worker loop of
+            # `distribute.py` runs a step of its own and makes no `train_function`)
+            self._run_graph_pending = (self.options.trace_graph and self.data is not None
+                                       and self.model.train_function is not None)
 
     def on_train_batch_begin(self, batch, logs=None):
         super().on_train_batch_begin(batch, logs)
