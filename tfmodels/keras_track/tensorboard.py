@@ -112,8 +112,12 @@ class TensorBoard(keras.callbacks.TensorBoard):
         strategy = self.model.distribute_strategy
         batch = tuple(tf.TensorSpec((None, *a.shape[1:]), a.dtype)
                       for a in (self.data.x_train, self.data.y_train))
-        step = tf.function(lambda data: strategy.run(self.model.train_step, args=(data,)))
-        return step.get_concrete_function(batch).graph
+
+        def step(data):
+            return strategy.run(self.model.train_step, args=(data,))
+
+        # autograph off, as Keras's own step functions (a lambda's source it cannot parse)
+        return tf.function(step, autograph=False).get_concrete_function(batch).graph
 
     def on_train_end(self, logs=None):
         if self._tracing_graph:
