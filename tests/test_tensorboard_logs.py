@@ -5,8 +5,10 @@ default `LogOptions` (epoch scalars, histograms every epoch, graphs, pictures), 
 run `compare` adds.
 """
 
+import glob
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -69,6 +71,28 @@ def test_tf1_track_writes_its_graph_with_readable_scopes(compared):
     names = {node.name for node in acc.Graph().node}
     assert {"x", "y", "dense_0/kernel", "dense_1/bias"} <= names
     assert any(n.startswith("loss/") for n in names) and any(n.startswith("train/") for n in names)
+
+
+def run_graphs(folder):
+    """The run-level `GraphDef` events of a run's event files, read raw: the graph TensorBoard's
+    Graphs tab opens on (its "Op graph" of the run, before any tag)."""
+    events = (tf.compat.v1.Event.FromString(record.numpy())
+              for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents.*")))
+              for record in tf.data.TFRecordDataset(path))
+    return [tf.compat.v1.GraphDef.FromString(e.graph_def) for e in events
+            if e.HasField("graph_def")]
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_each_track_writes_one_run_graph_of_a_training_step_in_its_layers_scopes(compared,
+                                                                                 track):
+    _, run_dir = compared("mnist_mlp")
+    (graph,) = run_graphs(os.path.join(run_dir, track, "train"))  # one: TensorBoard keeps one
+    ops = {node.name: node.op for node in graph.node}
+    for layer in ("dense_0", "dense_1"):  # Keras's scopes may add a suffix: dense_0_1
+        in_layer = {op for name, op in ops.items() if re.search(rf"(^|/){layer}(_\d+)?/", name)}
+        assert {"MatMul", "BiasAdd"} <= in_layer, (layer, sorted(ops)[:20])
+    assert {"Relu", "Softmax", "ReluGrad", "SoftmaxCrossEntropyWithLogits"} <= set(ops.values())
 
 
 def test_keras_track_writes_its_conceptual_and_its_traced_op_graph(compared):

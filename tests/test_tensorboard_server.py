@@ -173,7 +173,9 @@ def test_server_serves_both_tracks_graphs(server):
     tf1 = info[the_run(runs, "mnist_mlp", "tf1/train")]
     assert tf1["run_graph"] is True  # FileWriter(logdir, graph)
     assert {"step_2", "step_3", "step_4"} <= {t for t, v in tf1["tags"].items() if v["profile"]}
-    keras = info[the_run(runs, "mnist_mlp", "keras/train")]["tags"]
+    keras = info[the_run(runs, "mnist_mlp", "keras/train")]
+    assert keras["run_graph"] is True  # tf.summary.graph: what the Graphs tab opens on
+    keras = keras["tags"]
     assert keras["keras"]["conceptual_graph"] is True
     assert keras["train_step"]["op_graph"] is True
 

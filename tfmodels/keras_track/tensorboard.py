@@ -8,9 +8,14 @@ the Keras run lines up with the TF1 run (`tf1_compat.tensorboard.TensorBoard`) t
   `iterations` after the batch, the TF1 track's `global_step`: they advance across `fit` calls.
 - **Graphs.** Keras writes its conceptual graph only for classes named exactly `Sequential` or
   `Functional` (not `SpecSequential`), and its op graph only when `train_function` is a bare
-  `tf.function`, which Keras 3's is not: it wrote no graph at all. Ours writes the conceptual
-  graph and traces the first training step with `tf.summary.trace_on(graph=True)` /
-  `trace_export`, which gives the op graph TensorFlow really ran.
+  `tf.function`, which Keras 3's is not: it wrote no graph at all. Ours writes three, once per
+  run: the **run graph**, a `GraphDef` event (`tf.summary.graph`) holding the op graph of one
+  training step, `model.train_step` traced as a `tf.function` on the data's shapes (what
+  TensorBoard's Graphs tab opens on, as it opens on the TF1 run's `FileWriter` graph; its nodes
+  are in the layers' name scopes, with the suffix Keras's scopes get: `mnist_mlp_1/dense_0_1/
+  MatMul`); the conceptual graph (tag `keras`, the model's config); and the first training
+  step traced with `tf.summary.trace_on(graph=True)` / `trace_export` (tag `train_step`),
+  every function TensorFlow really ran, the `tf.data` iterator and the step loop included.
 - **Histograms.** Keras tags a weight by its path (`<model>/dense_0/kernel/histogram`); the TF1
   variable is `dense_0/kernel`. Both tracks use `weight_tag` (`dense_0/kernel`) and TensorBoard's
   30-bucket histogram, so the two tracks' histograms can be laid over each other.
@@ -44,7 +49,9 @@ def keras_model_summary(name: str, model, step: int = 0) -> None:
 class TensorBoard(keras.callbacks.TensorBoard):
     """`keras.callbacks.TensorBoard` with the TF1 track's steps, graphs, tags and pictures.
 
-    `spec` and `data` are needed only for the pictures (`tfmodels.core.plots`). The overrides use
+    `spec` and `data` are needed for the pictures (`tfmodels.core.plots`); `data` also gives the
+    shapes the run graph's training step is traced on (without it, or where Keras's `fit` does
+    not run the step, as in `distribute.MultiWorkerModel`, no run graph). The overrides use
     the parent's internals (`_global_train_batch`, `_push_writer`, `_train_writer`, ...), as
     of Keras 3.15; `tests/test_tensorboard_*.py` would notice if a Keras release moved them.
     """
@@ -59,7 +66,7 @@ class TensorBoard(keras.callbacks.TensorBoard):
                          profile_batch=profile or 0)
         self.options = options
         self.spec, self.data = spec, data
-        self._trace_pending = self._tracing_graph = False
+        self._trace_pending = self._tracing_graph = self._run_graph_pending = False
         self._epochs_seen = 0
 
     # --- steps: the optimizer's count, as in the TF1 track -----------------------------------
@@ -75,6 +82,10 @@ class TensorBoard(keras.callbacks.TensorBoard):
         if self._global_train_batch == 0:  # Keras's conceptual graph, once per run
             with self._train_writer.as_default():
                 keras_model_summary("keras", self.model, step=0)
+            # the step Keras's `fit` runs, so only under it (the multi-worker loop of
+            # `distribute.py` runs a step of its own and makes no `train_function`)
+            self._run_graph_pending = (self.options.trace_graph and self.data is not None
+                                       and self.model.train_function is not None)
 
     def on_train_batch_begin(self, batch, logs=None):
         super().on_train_batch_begin(batch, logs)
@@ -90,6 +101,23 @@ class TensorBoard(keras.callbacks.TensorBoard):
             with self._train_writer.as_default():
                 tf.summary.trace_export(TRACE_TAG, step=self._global_train_batch)
             self._tracing_graph = False
+        if self._run_graph_pending:  # after the first step: the optimizer's state exists
+            with self._train_writer.as_default():
+                tf.summary.graph(self._train_step_graph())
+            self._run_graph_pending = False
+
+    def _train_step_graph(self) -> tf.Graph:
+        """One training step as Keras's `fit` runs it (`strategy.run(train_step)`), traced on
+        batches shaped like the data; tracing runs nothing."""
+        strategy = self.model.distribute_strategy
+        batch = tuple(tf.TensorSpec((None, *a.shape[1:]), a.dtype)
+                      for a in (self.data.x_train, self.data.y_train))
+
+        def step(data):
+            return strategy.run(self.model.train_step, args=(data,))
+
+        # autograph off, as Keras's own step functions (a lambda's source it cannot parse)
+        return tf.function(step, autograph=False).get_concrete_function(batch).graph
 
     def on_train_end(self, logs=None):
         if self._tracing_graph:
