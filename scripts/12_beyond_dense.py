@@ -42,6 +42,8 @@ v1 = tf.compat.v1
 # pooling, Flatten, Dropout and a Dense softmax; `compare` builds it as a Keras `Sequential`
 # and as a TF1 graph, trains both from the same weights on the same batches, and compares them
 # number by number (the lesson is about this tool). Dropout draws Keras's own masks in TF1.
+# The weights agree to the last bit, or within 1e-7 where TensorFlow's oneDNN rewrite gives
+# the two graphs different convolution-gradient kernels (some CPUs; README: layer parity).
 
 # %%
 spec = get_spec("digits_cnn", epochs=1 if args.quick else 4)

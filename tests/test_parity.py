@@ -40,6 +40,25 @@ def test_adam_models_are_equal_bit_for_bit(compared, name):
     assert report.keras.history == report.tf1.history
 
 
+@pytest.mark.slow  # a subprocess, 30 s
+def test_convnet_with_dropout_is_bit_for_bit_without_onednn():
+    """The convnet's training differs by ulps only where TensorFlow's oneDNN rewrite gives the
+    two graphs different convolution-gradient kernels (some CPUs); without it, bit for bit."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from tfmodels.core.data import load_dataset; from tfmodels.core.registry import "
+            "get_spec; from tfmodels.parity import compare; "
+            "spec = get_spec('digits_cnn', epochs=1); "
+            "r = compare(spec, load_dataset(spec.dataset)); "
+            "print(r.weight_diff, r.prediction_diff, r.keras.history == r.tf1.history)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-3:] == ["0.0", "0.0", "True"]
+
+
 def test_rmsprop_model_is_equal_bit_for_bit_with_the_fused_kernel(compared):
     """The Keras track's RMSprop runs the kernel TF1's `RMSPropOptimizer` runs."""
     report, _ = compared("mnist_mlp")

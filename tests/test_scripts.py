@@ -389,7 +389,11 @@ def check_12(out, logdir):
     keras_loss, tf1_loss, weight_diff = map(float, match(
         out, rf"convnet, dropout on: final loss keras ({NUMBER}) tf1 ({NUMBER}); largest weight "
              rf"difference ({NUMBER})"))
-    assert keras_loss == tf1_loss and weight_diff == 0.0  # dropout masks drawn alike
+    # Dropout masks drawn alike: a mask apart would move the weights by ~1e-2. Not 0: with oneDNN
+    # on, TensorFlow rewrites the two graphs' convolution gradients into different kernels on
+    # some CPUs (4.5e-8 measured on an AVX-512 EPYC; 0 with TF_ENABLE_ONEDNN_OPTS=0, which
+    # test_parity.py checks), a rounding of float32's 6e-8 relative a step, no more.
+    assert keras_loss == tf1_loss and weight_diff < 1e-6
     assert 0.5 < keras_loss < np.log(10) + 0.1  # it trained a little from log(10)
     # batch norm: forgotten UPDATE_OPS leave the moving mean at 0; run, it is NumPy's
     assert numbers(line(out, "UPDATE_OPS forgotten: moving_mean after 20 steps ")).tolist() \
