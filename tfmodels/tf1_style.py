@@ -291,10 +291,9 @@ class TF1StyleLayer(keras.layers.Layer):
         # Create every variable now, outside any Keras stateless scope: trace the function (not
         # run it: its assignments and random draws stay in the trace) in training and not.
         for training in ((True, False) if self._takes_training else (None,)):
-            traced = tf.function(lambda x, training=training: self._run(x, training,
-                                                                         add_losses=False),
-                                 autograph=False)
-            traced.get_concrete_function(specs)
+            v1.wrap_function(lambda x, training=training: self._run(x, training,
+                                                                    add_losses=False),
+                             [specs])
         self.built = True
 
     def call(self, inputs, training=None):
