@@ -79,6 +79,16 @@ def test_each_variable_is_made_once_and_reused_by_later_calls(mode):
     np.testing.assert_array_equal(call(x), first)  # the same variables give the same numbers
 
 
+def test_names_do_not_depend_on_tf1_scopes_opened_before_outside_the_layer():
+    with v1.variable_scope(None, default_name="dense"):  # eagerly at the root: TF1 counts it
+        pass
+    layer = TF1StyleLayer(unscoped)
+    x, _ = data(2)
+    layer(x)
+    layer(x)
+    assert list(layer.tf1_variables) == UNSCOPED
+
+
 def test_the_function_gets_the_same_tf_variables_on_every_call():
     seen = []
 
@@ -176,6 +186,24 @@ def test_fit_updates_the_moving_averages_and_keeps_them_out_of_training():
     assert len(model.trainable_weights) == 6 and len(model.non_trainable_weights) == 2
 
 
+def test_variables_used_only_in_training_exist_from_the_start_and_fit_counts_its_steps():
+    def body(x, training=False):
+        if training:  # a Python bool: this variable is asked for only by training calls
+            steps = v1.get_variable("steps", (), tf.int64, trainable=False)
+            with tf.control_dependencies([steps.assign_add(1)]):
+                x = tf.identity(x)
+        return layers.dense(x, 3)
+
+    model = model_of(body)
+    layer = model.layers[0]
+    assert sorted(layer.tf1_variables) == ["dense/bias", "dense/kernel", "steps"]
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = data(64)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    model.predict(x, verbose=0)
+    assert int(layer.tf1_variables["steps"].numpy()) == 4  # 64 / 16 training steps
+
+
 # -- saving --------------------------------------------------------------------------------------
 
 
@@ -226,6 +254,7 @@ def test_get_variable_and_scope_regularizers_and_activity_losses():
         return layers.dense(y, 1, kernel_initializer=v1.ones_initializer(),
                             activity_regularizer=lambda o: tf.reduce_sum(tf.abs(o)))
 
+    collected = len(v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES))  # the eager graph's
     layer = TF1StyleLayer(body)
     x = np.ones((2, 4), np.float32)
     out = layer(x)
@@ -233,7 +262,7 @@ def test_get_variable_and_scope_regularizers_and_activity_losses():
     losses = sorted(float(loss) for loss in layer.losses)
     # 0.5 * 8 ones; 0.1 * (9 + 9) (non-trainable, counted as TF1 did); sum |out| / batch
     np.testing.assert_allclose(losses, sorted([4.0, 1.8, 28.0 / 2]), rtol=1e-6)
-    assert v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES) == []  # taken back out
+    assert len(v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES)) == collected  # taken out
 
 
 # -- mistakes ------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ correctness": the TF1 code runs unchanged while Keras owns its variables.
   (`mlp/dense/kernel`): created on the first call, handed back on every later one, whatever
   `reuse` says (as TF2's shim did: eager `get_variable` never reuses by itself). `reuse=True`
   on a variable that does not exist yet is still an error, as in TF1. Every call names its
-  variables alike: the function runs in a variable scope that starts afresh each time, so an
-  unnamed `layers.dense` is `dense` on every call, not `dense_1` on the second.
+  variables alike: the function runs in a variable scope named after the layer (left out of
+  the names), whose count of unnamed scopes starts afresh on each call, so an unnamed
+  `layers.dense` is `dense` on every call, not `dense_1` on the second.
 - The variables are the layer's Keras weights, made by `add_weight` when the layer is built
   (Keras builds it on its first input, symbolic or eager; building traces the function once
   per value of `training`, without running it, so that variables used only in training exist
