@@ -231,6 +231,50 @@ def test_saved_and_restored(file, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+class TwoDense(TF1StyleLayer):
+    """The subclass form: `forward` instead of a function, with the layer's own settings."""
+
+    def __init__(self, units=3, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def forward(self, inputs, training=False):
+        with v1.variable_scope("two"):
+            return layers.dense(layers.dense(inputs, self.units), 2)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_a_subclass_defining_forward_is_built_saved_and_restored(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), TwoDense(5)])
+    layer = model.layers[0]
+    assert {name: tuple(w.shape) for name, w in layer.tf1_variables.items()} == {
+        "two/dense/kernel": (4, 5), "two/dense/bias": (5,), "two/dense_1/kernel": (5, 2),
+        "two/dense_1/bias": (2,)}
+    assert "function" not in layer.get_config()
+    model.save(tmp_path / "two.keras")
+    restored = keras.models.load_model(tmp_path / "two.keras",
+                                       custom_objects={"TwoDense": TwoDense})
+    x, _ = data(8)
+    assert restored.layers[0].units == 5
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_constraints_are_applied_after_each_training_step():
+    def body(x):
+        return layers.dense(x, 3, kernel_constraint=lambda w: tf.clip_by_value(w, -0.05, 0.05))
+
+    model = model_of(body)
+    kernel = model.layers[0].tf1_variables["dense/kernel"]
+    assert np.abs(kernel.numpy()).max() > 0.05
+    model.compile(keras.optimizers.SGD(0.1),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = data(16)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert np.abs(kernel.numpy()).max() <= 0.05
+
+
 # -- regularization ------------------------------------------------------------------------------
 
 

@@ -17,7 +17,20 @@ did before Keras 3 (it raises under TF >= 2.16).
 `TF1StyleLayer(function)` is a Keras layer whose `call` runs `function(inputs)` (with
 `training=` a Python bool when the function takes a `training` argument) on eager tensors, inside
 `tf.function` and inside `model.fit`. This is step 1 of TensorFlow's migration guide, "Validating
-correctness": the TF1 code runs unchanged while Keras owns its variables.
+correctness": the TF1 code runs unchanged while Keras owns its variables. A layer that used
+`@track_tf1_style_variables` on its `call` becomes a subclass defining `forward` instead:
+
+    class TwoDense(TF1StyleLayer):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def forward(self, inputs, training=False):
+            with tf.compat.v1.variable_scope("two"):
+                return layers.dense(layers.dense(inputs, self.units), 2)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
 
 - Every `tf.compat.v1.get_variable` of the function (directly, through `tf1_compat.layers` or
   `tf1_compat.rnn`) goes to a store of the layer keyed by the variable's full TF1 name
@@ -48,9 +61,11 @@ correctness": the TF1 code runs unchanged while Keras owns its variables.
   initializer works when no shape is given, as in TF1. Without one, `get_variable`'s own
   default: the scope's initializer, else Glorot uniform (zeros for integers and booleans).
 - Saved and restored by `model.save("m.keras")` / `keras.models.load_model` and
-  `save_weights("m.weights.h5")` / `load_weights` as any Keras weights. `.keras` files store the
-  function by reference (module and name), so it must be importable (a module-level function),
-  or given to `load_model` in `custom_objects`.
+  `save_weights("m.weights.h5")` / `load_weights` as any Keras weights (in the order the
+  function asks for them). `.keras` files store the function by reference (module and name), so
+  it must be importable (a module-level function) or given to `load_model` in `custom_objects`
+  (a lambda is stored as bytecode, which `load_model` reads only with `safe_mode=False`); a
+  subclass's `forward` is not stored, the subclass is.
 
 A mistake ends in one `ValueError` (or `TypeError`) naming the variable or value and what was
 expected: a function that is not callable, a variable asked for with another shape or dtype
@@ -211,15 +226,13 @@ class _VariableStore:
         elif inspect.isclass(initializer):
             initializer = initializer()
 
-        if from_value:
-            value = initializer
+        variable_dtype = dtype
 
-            def initial(shape, dtype=None):
-                return value
-        else:
-            def initial(shape, dtype=None):
-                return initializer(list(shape), dtype=tf_dtype)
-        tf_dtype = dtype
+        def initial(shape, dtype=None):  # Keras's signature; TF1's initializers take tf dtypes
+            if from_value:
+                return initializer
+            return initializer(list(shape), dtype=variable_dtype)
+
         *scopes, base = name.split("/")
         with tf.init_scope(), contextlib.ExitStack() as stack:
             # Keras names have no "/": the TF1 scopes become Keras name scopes under the
@@ -247,16 +260,25 @@ class TF1StyleLayer(keras.layers.Layer):
     """A Keras layer running `function(inputs[, training=...])`, TF1 code on `get_variable`;
     see the module's docstring."""
 
-    def __init__(self, function, **kwargs):
+    def __init__(self, function=None, **kwargs):
+        if function is None and type(self).forward is not TF1StyleLayer.forward:
+            function = self.forward  # a subclass with its own `forward`
         if not callable(function):
-            raise TypeError(f"TF1StyleLayer needs a callable, function(inputs) or "
-                            f"function(inputs, training=False), got {function!r}")
+            raise TypeError(f"{type(self).__name__} needs a callable, function(inputs) or "
+                            f"function(inputs, training=False) (or a subclass defining "
+                            f"`forward`), got {function!r}")
         super().__init__(**kwargs)
         self.function = function
         self._takes_training = _takes_argument(function, "training")
         self._tf1_store = _VariableStore(self)
         self._tf1_weights = []  # Keras tracks what is appended: weights, in creation order
         self._tf1_input_specs = None
+
+    def forward(self, inputs, training=False):
+        """What a subclass defines instead of passing a function: TF1 code on `get_variable`,
+        as the `call` that TF2's `track_tf1_style_variables` decorated (the layer's other
+        attributes at hand)."""
+        raise NotImplementedError
 
     @property
     def tf1_variables(self) -> dict:
@@ -298,7 +320,9 @@ class TF1StyleLayer(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        return self._run(inputs, bool(training) if self._takes_training else None)
+        if self._takes_training and not tf.is_tensor(training):
+            training = bool(training)  # Keras's None (not training) becomes False
+        return self._run(inputs, training if self._takes_training else None)
 
     def _run(self, inputs, training, add_losses=True):
         store = self._tf1_store
@@ -330,11 +354,13 @@ class TF1StyleLayer(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["function"] = keras.saving.serialize_keras_object(self.function)
+        if getattr(self.function, "__self__", None) is not self:  # not a subclass's `forward`
+            config["function"] = keras.saving.serialize_keras_object(self.function)
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["function"] = keras.saving.deserialize_keras_object(config["function"])
+        if "function" in config:
+            config["function"] = keras.saving.deserialize_keras_object(config["function"])
         return cls(**config)
