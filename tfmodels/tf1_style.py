@@ -77,14 +77,16 @@ Not supported: `partitioner`, `caching_device`; nested Keras layers created insi
 for only on some calls after the first (they are created late, and an optimizer that has
 already been built does not know them).
 
-The one hook into TensorFlow's internals is `variable_scope.with_variable_store`, the same one
-TF's own shim used: it is what `tf.compat.v1.get_variable` asks for its variables.
+The one hook into TensorFlow's internals is the graph's variable store (the collection that
+`variable_scope.with_variable_store` sets, as TF's own shim did): it is what
+`tf.compat.v1.get_variable` asks for its variables.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import threading
 
 import keras
 import tensorflow as tf
@@ -121,6 +123,53 @@ class _Regularizer:
         return tf.zeros((), self.variable.dtype) if loss is None else loss
 
 
+# `get_variable` asks the graph's one variable store (a collection of the graph). While any
+# TF1StyleLayer runs, that is `_ROUTER`, which hands the request to the store of the layer running
+# in the asking thread: a MirroredStrategy runs its replicas in threads that take turns (at each
+# cross-replica step, a moving average's update for one), so two calls of a layer may be under
+# way at once in one graph.
+_LOCK = threading.Lock()
+_LOCAL = threading.local()  # .stores: this thread's running layers' stores, innermost last
+_INSTALLED = {}  # id(the graph's store collection) -> [layers running, the collection before, it]
+
+
+class _Router:
+    def get_variable(self, name, *args, **kwargs):
+        stores = getattr(_LOCAL, "stores", None)
+        if stores:
+            return stores[-1].get_variable(name, *args, **kwargs)
+        before = _INSTALLED.get(id(v1.get_collection_ref(_variable_scope._VARSTORE_KEY)))
+        if before and before[1]:
+            return before[1][0].get_variable(name, *args, **kwargs)
+        raise RuntimeError(f"tf.compat.v1.get_variable({name!r}) in a thread that runs no "
+                           "TF1StyleLayer, while one runs in another")
+
+
+_ROUTER = _Router()
+
+
+@contextlib.contextmanager
+def _store_in_use(store):
+    collection = v1.get_collection_ref(_variable_scope._VARSTORE_KEY)
+    with _LOCK:
+        entry = _INSTALLED.get(id(collection))
+        if entry is None:
+            entry = _INSTALLED[id(collection)] = [0, list(collection), collection]
+            collection[:] = [_ROUTER]
+        entry[0] += 1
+    stores = _LOCAL.__dict__.setdefault("stores", [])
+    stores.append(store)
+    try:
+        yield
+    finally:
+        stores.pop()
+        with _LOCK:
+            entry[0] -= 1
+            if entry[0] == 0:
+                collection[:] = entry[1]
+                del _INSTALLED[id(collection)]
+
+
 class _VariableStore:
     """What `tf.compat.v1.get_variable` asks for variables while the layer's function runs (the
     duck type of TF's `_VariableStore.get_variable`): one variable per full TF1 name."""
@@ -128,7 +177,31 @@ class _VariableStore:
     def __init__(self, layer: TF1StyleLayer):
         self.layer = layer
         self.variables = {}  # TF1 name -> (Keras variable, its tf.Variable)
-        self.prefix = ""  # the variable scope that `TF1StyleLayer._run` opens around the function
+        self.slots = set()  # the numbers of the calls under way (replicas), each its own scope
+        self._local = threading.local()  # .prefix: the scope of this thread's call
+
+    @property
+    def prefix(self) -> str:
+        return getattr(self._local, "prefix", "")
+
+    @contextlib.contextmanager
+    def scope(self):
+        """The variable scope around one call: named after the layer, whose unnamed sub-scopes
+        are counted from 0 on every entry, so an unnamed `layers.dense` is `dense` on every call
+        (at the root it would be `dense_1` the next time). Calls under way at once (replicas)
+        get a scope each (`<layer>__1`, ...), as one scope would count them both."""
+        with _LOCK:
+            slot = min(set(range(len(self.slots) + 1)) - self.slots)
+            self.slots.add(slot)
+        name = self.layer.name if slot == 0 else f"{self.layer.name}__{slot}"
+        try:
+            with _store_in_use(self), v1.variable_scope(name, auxiliary_name_scope=False) as s:
+                self._local.prefix = s.name
+                yield
+        finally:
+            self._local.prefix = ""
+            with _LOCK:
+                self.slots.discard(slot)
 
     def get_variable(self, name, shape=None, dtype=tf.float32, initializer=None, regularizer=None,
                      reuse=None, trainable=None, collections=None, caching_device=None,
@@ -326,15 +399,11 @@ class TF1StyleLayer(keras.layers.Layer):
 
     def _run(self, inputs, training, add_losses=True):
         store = self._tf1_store
-        store.prefix = self.name
         regularization = v1.get_collection_ref(v1.GraphKeys.REGULARIZATION_LOSSES)
         updates = v1.get_collection_ref(v1.GraphKeys.UPDATE_OPS)
         n_regularization, n_updates = len(regularization), len(updates)
         try:
-            # A named scope counts its unnamed sub-scopes from 0 on every entry: an unnamed
-            # `layers.dense` is `dense` on every call (at the root it would be `dense_1` next).
-            with _variable_scope.with_variable_store(store), v1.variable_scope(
-                    store.prefix, auxiliary_name_scope=False):
+            with store.scope():
                 if training is None:
                     outputs = self.function(inputs)
                 else:
