@@ -376,3 +376,70 @@ def test_a_users_custom_getter_wraps_the_store():
     assert out.dtype == tf.float16 and layer.weights[0].dtype == "float32"
     assert asked[-1] == f"{layer.name}/half/w"  # the user's getter sees TF1's full name
     assert [w.path for w in layer.weights] == [f"{layer.name}/half/w"]
+
+
+# -- replicas ------------------------------------------------------------------------------------
+
+
+MIRRORED = r'''
+import json
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+from tests.test_tf1_style import TF1StyleLayer, bn_mlp, data, l2, layers
+
+def regularized(x, training=False):
+    return layers.dense(layers.dense(x, 8, tf.nn.tanh, kernel_regularizer=l2(0.01)), 3)
+
+def train(function, strategy, weights=None):
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((4,)), TF1StyleLayer(function)])
+        model.compile(keras.optimizers.SGD(0.1),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    if weights is not None:
+        model.set_weights(weights)
+    start = model.get_weights()
+    x, y = data(64)
+    loss = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history["loss"]
+    return model, start, loss
+
+mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+one = tf.distribute.OneDeviceStrategy("/cpu:0")
+m2, start, loss2 = train(regularized, mirrored)
+m1, _, loss1 = train(regularized, one, start)
+bn, bn_start, bn_loss = train(bn_mlp, mirrored)
+print("RESULT " + json.dumps({
+    "replicas": mirrored.num_replicas_in_sync,
+    "weight_diff": max(float(np.abs(a - b).max())
+                       for a, b in zip(m1.get_weights(), m2.get_weights())),
+    "loss_diff": max(abs(a - b) for a, b in zip(loss1, loss2)),
+    "moved": float(np.abs(m2.get_weights()[0] - start[0]).max()),
+    "bn_loss": bn_loss,
+    "bn_moving_mean": float(np.abs(bn.layers[0].tf1_variables[
+        "net/batch_normalization/moving_mean"].numpy()).max()),
+}))
+'''
+
+
+@pytest.mark.slow
+def test_mirrored_over_two_logical_cpus_equals_one_device(tmp_path):
+    """Replicas run in threads that take turns: each call gets the variables of its layer. In a
+    fresh process: the CPU can be split only before TensorFlow initialises its devices."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True,
+                          timeout=300, cwd=root,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": root})
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
+    r = json.loads(lines[-1][len("RESULT "):])
+    assert r["replicas"] == 2
+    assert r["moved"] > 1e-3  # it trained
+    assert r["weight_diff"] <= 1e-6 and r["loss_diff"] <= 1e-6, r  # as tests/test_distribute.py
+    assert all(np.isfinite(r["bn_loss"])) and r["bn_moving_mean"] > 0, r
