@@ -142,9 +142,6 @@ class _Router:
         stores = getattr(_LOCAL, "stores", None)
         if stores:
             return stores[-1].get_variable(name, *args, **kwargs)
-        before = _INSTALLED.get(id(v1.get_collection_ref(_variable_scope._VARSTORE_KEY)))
-        if before and before[1]:
-            return before[1][0].get_variable(name, *args, **kwargs)
         raise RuntimeError(f"tf.compat.v1.get_variable({name!r}) in a thread that runs no "
                            "TF1StyleLayer, while one runs in another")
 
