@@ -107,6 +107,15 @@ def test_the_function_gets_the_same_tf_variables_on_every_call():
     assert eager[0] is layer.weights[0].value  # the Keras weight's own tf.Variable
 
 
+def test_built_from_shapes_alone():
+    layer = TF1StyleLayer(mlp)
+    layer.build((None, 4))
+    assert [tuple(w.shape) for w in layer.weights] == [(4, 16), (16,), (16, 3), (3,)]
+    two = TF1StyleLayer(lambda xs: layers.dense(tf.concat(xs, 1), 2))
+    assert two(inputs=[np.ones((2, 3), np.float32), np.ones((2, 1), np.float32)]).shape == (2, 2)
+    assert [tuple(w.shape) for w in two.weights] == [(4, 2), (2,)]
+
+
 # -- Keras weights -------------------------------------------------------------------------------
 
 

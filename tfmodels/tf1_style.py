@@ -370,14 +370,15 @@ class TF1StyleLayer(keras.layers.Layer):
 
     def build(self, input_shape):
         specs = self._tf1_input_specs
-        if specs is None:
-            def is_shape(s):
-                return isinstance(s, (tuple, list)) and all(
-                    d is None or isinstance(d, int) for d in s)
+        if specs is None:  # shapes only (`build` called directly, inputs given by keyword)
+            def to_spec(shape):
+                if isinstance(shape, dict):
+                    return {key: to_spec(value) for key, value in shape.items()}
+                if all(d is None or isinstance(d, int) for d in shape):
+                    return tf.TensorSpec(shape, self.compute_dtype)
+                return type(shape)(to_spec(value) for value in shape)
 
-            specs = tf.nest.map_structure(
-                lambda s: tf.TensorSpec(s, self.compute_dtype), input_shape,
-                ) if is_shape(input_shape) else tf.TensorSpec(input_shape, self.compute_dtype)
+            specs = to_spec(input_shape)
         # Create every variable now, outside any Keras stateless scope: trace the function (not
         # run it: its assignments and random draws stay in the trace) in training and not.
         for training in ((True, False) if self._takes_training else (None,)):
