@@ -40,12 +40,13 @@ correctness": the TF1 code runs unchanged while Keras owns its variables. A laye
   variables alike: the function runs in a variable scope named after the layer (left out of
   the names), whose count of unnamed scopes starts afresh on each call, so an unnamed
   `layers.dense` is `dense` on every call, not `dense_1` on the second.
-- The variables are the layer's Keras weights, made by `add_weight` when the layer is built
-  (Keras builds it on its first input, symbolic or eager; building traces the function once
-  per value of `training`, without running it, so that variables used only in training exist
-  too). `trainable=False` ones (batch norm's moving averages) are `non_trainable_weights`. The
-  weights' `path` keeps the TF1 name under the layer's: `tf1_style_layer/mlp/dense/kernel`.
-  The function gets the underlying `tf.Variable`s, so TF1 code may `assign` to them.
+- The variables are the layer's Keras weights (`keras.Variable`s the layer tracks), made when
+  the layer is built (Keras builds it on its first input, symbolic or eager; building traces
+  the function once per value of `training`, without running it, so that variables used only
+  in training exist too). `trainable=False` ones (batch norm's moving averages) are
+  `non_trainable_weights`. The weights' `path` keeps the TF1 name under the layer's:
+  `tf1_style_layer/mlp/dense/kernel`; `layer.tf1_variables` is `{TF1 name: weight}`. The
+  function gets the weights' own `tf.Variable`s, so TF1 code may `assign` to them.
 - Updates: `tf1_compat.layers.batch_normalization(training=True)` puts its moving-average
   assignments in `UPDATE_OPS`; eagerly they have already run when it returns, and inside
   `tf.function` (and `fit`) they are stateful ops, which run with the call. Nothing needs to
@@ -73,13 +74,13 @@ and each replica's call gets them; checked on two logical CPUs: training equals 
 
 A mistake ends in one `ValueError` (or `TypeError`) naming the variable or value and what was
 expected: a function that is not callable, a variable asked for with another shape or dtype
-than on its first call, a partitioner (TF2 has no partitioned variables), a shape that is not
-fully known when the variable is created.
+than on its first call, a variable first asked for after the layer was built (the function
+must ask for the same variables on every call: an optimizer already built would not know a
+late one), `reuse=True` on a variable that does not exist, a partitioner (TF2 has no
+partitioned variables), a shape that is not fully known when the variable is created.
 
-Not supported: `partitioner`, `caching_device`; nested Keras layers created inside the function
-(make them attributes of a Keras layer of your own instead); variables that the function asks
-for only on some calls after the first (they are created late, and an optimizer that has
-already been built does not know them).
+Not supported: `partitioner`, `caching_device`; Keras layers created inside the function (make
+them attributes of a subclass instead: Keras tracks those).
 
 The one hook into TensorFlow's internals is the graph's variable store (the collection that
 `variable_scope.with_variable_store` sets, as TF's own shim did): it is what
