@@ -54,8 +54,10 @@ correctness": the TF1 code runs unchanged while Keras owns its variables. A laye
   again, so that the global eager collections do not grow with every call.
 - Regularization: a `regularizer` of `get_variable` (`kernel_regularizer=` of the layers, or
   the variable scope's) becomes the weight's Keras regularizer, so its loss is in
-  `layer.losses` and `model.losses` and `fit` minimises it; activity regularization losses that
-  the function adds to `REGULARIZATION_LOSSES` during a call are added with `add_loss`.
+  `layer.losses` and `model.losses` and `fit` minimises it (Keras holds it: it is not in
+  `REGULARIZATION_LOSSES` while the function runs, so `get_regularization_loss()` inside the
+  function does not see it); activity regularization losses, and anything else that the
+  function adds to `REGULARIZATION_LOSSES` during a call, are added with `add_loss`.
 - Constraints become the weights' Keras constraints (applied by the optimizer after each step,
   as TF1's optimizers did). Initializers are TF1 initializer objects (or classes, or Keras
   initializers), called with the variable's shape and dtype; an initial value instead of an
