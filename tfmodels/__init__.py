@@ -7,7 +7,8 @@ Three places, imports pointing one way:
 - `tfmodels.keras_track` (Keras 3) and `tf1_compat` (TF1 graphs): the two tracks, each
   importing only the core.
 - the tools here at the top (`cli`, `parity`, `training`, `sweep`, `convert`, `bench`,
-  `lessons`, `optimizer_parity`, `table`), which drive both tracks.
+  `lessons`, `optimizer_parity`, `table`), which drive both tracks, and `tf1_style`
+  (`TF1StyleLayer`: TF1-style code inside a Keras 3 model), which joins them.
 
 The public API:
 
