@@ -1,6 +1,7 @@
 """The exit-status table of tfmodels.core.errors, and the CLI keeping to it."""
 
 import errno
+import json
 
 import pytest
 import tensorflow as tf
@@ -67,3 +68,19 @@ def test_cli_interrupted_is_status_130_without_traceback(monkeypatch, capsys):
     _failing_list(monkeypatch, KeyboardInterrupt())
     assert cli.main(["list"]) == 130
     assert capsys.readouterr().err == "tfmodels: interrupted\n"
+
+
+def test_a_lost_cluster_peer_is_named_in_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("TF_CONFIG", json.dumps({
+        "cluster": {"worker": ["127.0.0.1:2222", "127.0.0.1:2223"]},
+        "task": {"type": "worker", "index": 0}}))
+    # as TensorFlow words it: this task's own name first, the peer's after
+    error = tf.errors.UnavailableError(None, None, (
+        "Collective ops is aborted by: failed to connect to all addresses\n"
+        "Additional GRPC error information from /job:worker/replica:0/task:0 while calling "
+        "remote target /job:worker/replica:0/task:1: UNAVAILABLE"))
+    _failing_list(monkeypatch, error)
+    assert cli.main(["list"]) == errors.EXIT_ENVIRONMENT
+    assert capsys.readouterr().err == (
+        "tfmodels: error: lost the cluster peer worker 1 at 127.0.0.1:2223: it stopped or "
+        "cannot be reached, and the run cannot go on without it\n")

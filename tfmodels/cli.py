@@ -22,7 +22,14 @@ import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.errors import EXIT_BUG, EXIT_DISAGREE, UserError, exit_status, io_failure
+from tfmodels.core.errors import (
+    EXIT_BUG,
+    EXIT_DISAGREE,
+    UserError,
+    exit_status,
+    io_failure,
+    lost_peer,
+)
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
@@ -486,6 +493,7 @@ def main(argv=None) -> int:
             return status
         if args.debug:
             raise
+        message = lost_peer(e) or message
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
 

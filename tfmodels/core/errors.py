@@ -20,7 +20,9 @@ ends in status 70 with its traceback instead of being dressed up as a usage erro
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import sys
 
 EXIT_OK = 0
@@ -74,6 +76,25 @@ def io_failure(error: BaseException) -> str | None:
         return os.strerror(error.errno)
     text = str(error)
     return next((os.strerror(code) for code in _IO_ERRNOS if os.strerror(code) in text), None)
+
+
+def lost_peer(error: BaseException) -> str | None:
+    """One line naming the cluster task that a TensorFlow error says was lost, else None.
+
+    TensorFlow names tasks `/job:worker/replica:0/task:1` in its errors (this task's own name
+    too): the first task that is not this one (`TF_CONFIG`) is the lost peer.
+    """
+    if not _is_tf_environment_error(error):
+        return None
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    me = config.get("task", {})
+    for job, task in re.findall(r"/job:(\w+)/replica:\d+/task:(\d+)", str(error)):
+        if (job, int(task)) != (me.get("type"), me.get("index")):
+            addresses = config.get("cluster", {}).get(job, [])
+            where = f" at {addresses[int(task)]}" if int(task) < len(addresses) else ""
+            return (f"lost the cluster peer {job} {task}{where}: it stopped or cannot be "
+                    f"reached, and the run cannot go on without it")
+    return None
 
 
 def _is_tf_environment_error(error: BaseException) -> bool:
