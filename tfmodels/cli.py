@@ -26,6 +26,35 @@ from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose mistakes are one line (`tfmodels train: error: argument
+    --epochs: ...`, no usage block) and exit status 2, like every other mistake."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see "
+                     f"`{self.prog} --help`)\n")
+
+
+def _int_at_least(least: int):
+    """An argparse type: an integer >= `least`, else one line naming the option and value."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or number < least:
+            raise argparse.ArgumentTypeError(
+                f"expected {'a positive integer' if least == 1 else f'an integer >= {least}'}, "
+                f"got {value!r}")
+        return number
+    parse.__name__ = "integer"
+    return parse
+
+
+POSITIVE_INT = _int_at_least(1)
+NON_NEGATIVE_INT = _int_at_least(0)
+
+
 def _verbose(value: str):
     if value == "auto":
         return value
@@ -38,10 +67,10 @@ def _training_options(p: argparse.ArgumentParser, verbose_default, batch_size=Tr
     p.add_argument("--spec", metavar="FILE",
                    help="a model of your own: a JSON (or TOML) file in the spec's vocabulary, "
                         "instead of a registered model (README: Models of your own)")
-    p.add_argument("--epochs", type=int, help="default: the model's own (see `tfmodels list`)")
+    p.add_argument("--epochs", type=POSITIVE_INT, help="default: the model's own (see `tfmodels list`)")
     if batch_size:
-        p.add_argument("--batch-size", type=int, help="default: the model's own")
-    p.add_argument("--seed", type=int, help="initial weights and shuffling (default: the model's)")
+        p.add_argument("--batch-size", type=POSITIVE_INT, help="default: the model's own")
+    p.add_argument("--seed", type=NON_NEGATIVE_INT, help="initial weights and shuffling (default: the model's)")
     p.add_argument("--dataset", help="digits, mnist, spiral, sine, binary4 (default: the model's)")
     p.add_argument("--data", metavar="PATH", help="an mnist.npz, for --dataset mnist")
     p.add_argument("--logdir", default="logs", help="TensorBoard root (default: logs)")
@@ -69,7 +98,7 @@ def _speed_options(p: argparse.ArgumentParser) -> None:
                    help="seed everything and enable TensorFlow's op determinism")
     p.add_argument("--jit-compile", action="store_true",
                    help="Keras track: compile with XLA (faster; no longer equal to TF1)")
-    p.add_argument("--steps-per-execution", type=int, metavar="N",
+    p.add_argument("--steps-per-execution", type=POSITIVE_INT, metavar="N",
                    help="Keras track: run N steps per call, callbacks every N steps "
                         "(default: 32; 1 with --save-every, --update-freq batch|N, "
                         "--profile-batches or several replicas)")
@@ -101,7 +130,7 @@ def _strategy_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--strategy", metavar="NAME",
                    help="auto, cpu, gpu, mirrored, tpu or multiworker (default: none, "
                         "TensorFlow's own placement)")
-    g.add_argument("--cpu-replicas", type=int, metavar="N",
+    g.add_argument("--cpu-replicas", type=POSITIVE_INT, metavar="N",
                    help="split the CPU into N logical devices (e.g. for --strategy mirrored)")
     g.add_argument("--tpu", metavar="ADDRESS", help="a remote TPU, grpc://HOST:PORT")
     g.add_argument("--tf1-pattern", metavar="NAME",
@@ -114,10 +143,14 @@ def _plan(args):
     if not getattr(args, "strategy", None):
         if getattr(args, "tpu", None):
             raise UserError("--tpu needs --strategy tpu or auto")
+        if getattr(args, "tf1_pattern", None):
+            raise UserError(f"--tf1-pattern {args.tf1_pattern} needs --strategy (how the TF1 "
+                            f"track uses several devices)")
         return None
-    from tfmodels.core.strategy import resolve
+    from tfmodels.core.strategy import resolve, tf1_pattern_for
 
     plan = resolve(args.strategy, tpu=args.tpu)
+    tf1_pattern_for(plan, args.tf1_pattern)  # checked before anything is said or written
     print(f"Devices: {plan.describe()}")
     return plan
 
@@ -157,7 +190,7 @@ def _log_options(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tfmodels",
         description="Deep-learning fundamentals in Keras 3 and TF1 graphs, proven equal.",
     )
@@ -378,14 +411,18 @@ def cmd_sweep(args) -> int:
     learning_rates = parse_list(args.lr, float, "--lr")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
+    batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
+                   else [spec.batch_size])
+    for batch in batch_sizes:
+        if batch > len(data.x_train):
+            raise UserError(f"--batch-size {batch} is larger than the {len(data.x_train)} "
+                            f"training samples of {spec.dataset}")
     if args.strategy == "multiworker":
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
     plan = _plan(args)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)
-    batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
-                   else [spec.batch_size])
     print(f"Sweeping {spec.name} in the {args.track} track: learning rates "
           f"{', '.join(f'{lr:g}' for lr in learning_rates)} x batch sizes "
           f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each")
@@ -444,7 +481,10 @@ COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # a mistake in the arguments (said in one line), or --help
+        return e.code
     try:
         if getattr(args, "cpu_replicas", None) is not None:
             from tfmodels.core.strategy import configure_cpu_replicas

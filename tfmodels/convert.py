@@ -13,6 +13,7 @@ Nothing is executed or unpickled from the files read: TF1 checkpoints are read w
 from __future__ import annotations
 
 import os
+import zipfile
 
 import numpy as np
 
@@ -76,15 +77,24 @@ def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
     """The spec's weights from a TF1 checkpoint prefix (or a folder with a `checkpoint` file)."""
     import tensorflow as tf
 
+    def unreadable(e: Exception) -> UserError:
+        # TensorFlow's message of a damaged file may carry its C++ stack: the first line only.
+        first = (str(e).strip().splitlines() or [""])[0]
+        return UserError(f"cannot read TF1 checkpoint {source!r} ({type(e).__name__}: "
+                         f"{' '.join(first.split())[:160]}); is it whole?")
+
     try:
         reader = tf.train.load_checkpoint(source)
         shapes = reader.get_variable_to_shape_map()
-    except (tf.errors.OpError, ValueError) as e:
-        raise UserError(f"cannot read TF1 checkpoint {source!r} "
-                        f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
+    except (tf.errors.OpError, ValueError, IndexError) as e:
+        raise unreadable(e) from None
     expected = tf1_variables(spec)
     _check_shapes(expected, shapes, f"TF1 checkpoint {source!r}", spec)
-    return _to_keras(spec, [reader.get_tensor(name) for name, _ in expected])
+    try:  # a truncated .data file is found out only here ("Read less bytes than requested")
+        values = [reader.get_tensor(name) for name, _ in expected]
+    except (tf.errors.OpError, ValueError, IndexError) as e:
+        raise unreadable(e) from None
+    return _to_keras(spec, values)
 
 
 def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.ndarray]]:
@@ -95,6 +105,9 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
 
     try:
         if source.endswith(".keras"):
+            if os.path.isfile(source) and not zipfile.is_zipfile(source):
+                raise UserError(f"{source!r} is not a .keras file (a .keras model is a zip "
+                                f"archive saved by model.save); is it whole?")
             loaded = keras.saving.load_model(source, safe_mode=True, compile=False)
             spec = spec or get_spec(loaded.name)
             weights = loaded.get_weights()
