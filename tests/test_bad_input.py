@@ -103,25 +103,6 @@ def test_batch_size_must_be_a_positive_integer(track, batch_size):
 
 # --- the command line ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "mlp"], "unknown model 'mlp'; expected one of: binary4, digits_bn_mlp"),
-    (["train", "sine", "--dataset", "cifar"], "unknown dataset 'cifar'; expected one of:"),
-    (["train", "sine", "--batch-size", "0"], "batch_size must be a positive integer, got 0"),
-    (["train", "sine", "--batch-size", "5000"],
-     "--batch-size 5000 is larger than the 1000 training samples of sine"),
-    (["train", "sine", "--epochs", "-1"], "epochs must be a positive integer, got -1"),
-    (["train", "sine", "--save-every", "5"], "--save-every 5: needs a positive number of steps "
-                                             "and --checkpoint-dir"),
-    (["train", "sine", "--data", "x.npz"], "--data is for --dataset mnist, not 'sine'"),
-])
-def test_cli_refuses_bad_arguments_in_one_line(capsys, tmp_path, argv, message):
-    logs = tmp_path / "logs"
-    code, err = run_cli(capsys, *argv, "--logdir", str(logs))
-    assert code == 2
-    assert err.startswith("tfmodels: error: ") and message in err and "\n" not in err
-    assert not logs.exists()
-
-
 def test_foreign_log_folder_is_refused(capsys, tmp_path):
     (tmp_path / "thesis.docx").write_text("not a log")
     before = snapshot(tmp_path)

@@ -356,7 +356,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from tfmodels.cli import POSITIVE_INT
 
     p.add_argument("--samples", type=POSITIVE_INT, default=60_000)
-    p.add_argument("--epochs", type=POSITIVE_INT, default=3, help="timed epochs per variant (median)")
+    p.add_argument("--epochs", type=POSITIVE_INT, default=3,
+                   help="timed epochs per variant (median)")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--out", default="benchmarks", help="folder for the JSON results")

@@ -67,10 +67,12 @@ def _training_options(p: argparse.ArgumentParser, verbose_default, batch_size=Tr
     p.add_argument("--spec", metavar="FILE",
                    help="a model of your own: a JSON (or TOML) file in the spec's vocabulary, "
                         "instead of a registered model (README: Models of your own)")
-    p.add_argument("--epochs", type=POSITIVE_INT, help="default: the model's own (see `tfmodels list`)")
+    p.add_argument("--epochs", type=POSITIVE_INT,
+                   help="default: the model's own (see `tfmodels list`)")
     if batch_size:
         p.add_argument("--batch-size", type=POSITIVE_INT, help="default: the model's own")
-    p.add_argument("--seed", type=NON_NEGATIVE_INT, help="initial weights and shuffling (default: the model's)")
+    p.add_argument("--seed", type=NON_NEGATIVE_INT,
+                   help="initial weights and shuffling (default: the model's)")
     p.add_argument("--dataset", help="digits, mnist, spiral, sine, binary4 (default: the model's)")
     p.add_argument("--data", metavar="PATH", help="an mnist.npz, for --dataset mnist")
     p.add_argument("--logdir", default="logs", help="TensorBoard root (default: logs)")
@@ -117,6 +119,14 @@ def _speed(args, spec) -> dict:
         tf.config.experimental.enable_op_determinism()
     return {"jit_compile": args.jit_compile, "steps_per_execution": args.steps_per_execution,
             "fused_optimizer": args.fused_optimizer}
+
+
+def _check_switches(args) -> None:
+    """The Keras track's switches are refused for the TF1 track before anything is printed."""
+    from tfmodels.training import check_switches
+
+    check_switches(args.track, args.jit_compile, args.steps_per_execution,
+                   args.fused_optimizer)
 
 
 def _refuse_checkpoints(args, reason: str) -> None:
@@ -344,6 +354,11 @@ def cmd_train(args) -> int:
                         "and --checkpoint-dir")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
+    _check_switches(args)
+    if args.checkpoint_dir:  # a foreign or damaged folder is refused before a word is printed
+        from tfmodels.core.training_state import read_state
+
+        read_state(args.checkpoint_dir, spec, args.track)
     plan = _plan(args)
     speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
@@ -420,6 +435,7 @@ def cmd_sweep(args) -> int:
     if args.strategy == "multiworker":
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
+    _check_switches(args)
     plan = _plan(args)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)

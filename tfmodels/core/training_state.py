@@ -126,6 +126,10 @@ def load_state(path: str) -> TrainingState:
         ok, expected = _FIELDS[name]
         if not ok(value):
             raise corrupted(f"{name} is {value!r}; expected {expected}")
+    folder = os.path.dirname(path)
+    if not any(os.path.exists(os.path.join(folder, raw["weights"] + end))
+               for end in ("", ".index")):  # Keras's weights file, or TF1's checkpoint prefix
+        raise corrupted(f"its weights {raw['weights']!r} are missing from the folder")
     return TrainingState(**raw)
 
 
