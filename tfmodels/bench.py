@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from tfmodels.core.checks import int_option
 from tfmodels.core.errors import UserError
 from tfmodels.table import table as format_table
 
@@ -353,10 +354,8 @@ def main(argv=None) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-sizes", default="128,32", help="comma-separated (default: 128,32)")
-    from tfmodels.cli import POSITIVE_INT
-
-    p.add_argument("--samples", type=POSITIVE_INT, default=60_000)
-    p.add_argument("--epochs", type=POSITIVE_INT, default=3,
+    p.add_argument("--samples", type=int_option(1), default=60_000)
+    p.add_argument("--epochs", type=int_option(1), default=3,
                    help="timed epochs per variant (median)")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")

@@ -20,6 +20,7 @@ import sys
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
+from tfmodels.core.checks import int_option
 from tfmodels.core.errors import EXIT_BUG, EXIT_DISAGREE, UserError, exit_status
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
@@ -35,24 +36,8 @@ class _Parser(argparse.ArgumentParser):
                      f"`{self.prog} --help`)\n")
 
 
-def _int_at_least(least: int):
-    """An argparse type: an integer >= `least`, else one line naming the option and value."""
-    def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            number = None
-        if number is None or number < least:
-            raise argparse.ArgumentTypeError(
-                f"expected {'a positive integer' if least == 1 else f'an integer >= {least}'}, "
-                f"got {value!r}")
-        return number
-    parse.__name__ = "integer"
-    return parse
-
-
-POSITIVE_INT = _int_at_least(1)
-NON_NEGATIVE_INT = _int_at_least(0)
+POSITIVE_INT = int_option(1)
+NON_NEGATIVE_INT = int_option(0)
 
 
 def _verbose(value: str):

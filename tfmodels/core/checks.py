@@ -117,6 +117,25 @@ def check_epochs(epochs, initial_epoch=0) -> int:
     return int(epochs)
 
 
+def int_option(least: int):
+    """An argparse `type` for a command-line option: an integer >= `least`; anything else is
+    one line naming the option (argparse adds it) and the value given."""
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or number < least:
+            expected = "a positive integer" if least == 1 else f"an integer >= {least}"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        return number
+
+    parse.__name__ = "integer"
+    return parse
+
+
 def check_slopes(lower, upper) -> tuple[float, float]:
     """Randomized ReLU's slope range: 0 <= lower <= upper <= 1."""
     if not 0.0 <= lower <= upper <= 1.0:
