@@ -15,20 +15,20 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 102
-- CLI compare: 10
-- CLI sweep: 16
-- CLI convert: 19
-- CLI evaluate: 16
-- CLI predict: 14
-- CLI bench: 7
+- CLI train: 111
+- CLI compare: 13
+- CLI sweep: 20
+- CLI convert: 24
+- CLI evaluate: 18
+- CLI predict: 17
+- CLI bench: 8
 - CLI list: 1
 - CLI (no command): 2
-- Python API: core: 21 (get_spec, load_dataset, ModelSpec.from_dict, OptimizerSpec, sweep,
+- Python API: core: 28 (get_spec, load_dataset, ModelSpec.from_dict, OptimizerSpec, sweep,
   train)
-- Python API: keras: 18 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
-- Python API: tf1: 18 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 244
+- Python API: keras: 21 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
+- Python API: tf1: 21 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
+- total: 284
 """
 
 from __future__ import annotations
@@ -369,6 +369,18 @@ CLI = [
     ("train --spec {f}/conv_flat.json", 2, "layer 0 (Conv2D) does not fit what the input gives"),
     ("train --spec {f}/wrong_input.json", 2, "model 'mine' takes input_shape (3,)"),
     ("train --spec {f}/ok.json --epochs 0", 2, "argument --epochs: expected a positive integer"),
+    ("train binary4 --update-freq=-3", 2, "got '-3'"),
+    ("train --spec {f}/ok.json --dataset spiral", 2, "data set 'spiral' has labels of shape (3,)"),
+    ("train --spec {f}/ok.json --data {f}/x.npy", 2, "--data is for --dataset mnist, not "
+                                                      "'binary4'"),
+    ("train --spec {f}/ok.json --batch-size 600", 2, "--batch-size 600 is larger than the 500"),
+    ("train binary4 --batch-size 1e3", 2, "argument --batch-size: expected a positive integer, "
+                                          "got '1e3'"),
+    ("train binary4 --verbose", 2, "argument --verbose: expected one argument"),
+    ("train binary4 --strategy auto --tpu x", 2, "--tpu 'x': expected grpc://HOST:PORT"),
+    ("train binary4 --steps-per-execution 4 --track tf1", 2, "options of the Keras track"),
+    ("train digits_cnn --dataset spiral", 2,
+     "MaxPooling2D pool_size (2, 2) does not fit inputs (1, 1, 8)"),
     # compare
     ("compare mlp", 2, "unknown model 'mlp'"),
     ("compare binary4 --track tf1", 2, "--track tf1: compare trains both tracks"),
@@ -380,6 +392,11 @@ CLI = [
     ("compare binary4 --dataset mnist --data {f}/mnist_keys.npz", 2, "holds ['images', 'labels']"),
     ("compare binary4 --update-freq sometimes", 2, "got 'sometimes'"),
     ("compare --spec {f}/momentum.json", 2, "momentum must be in [0, 1), got 1.5"),
+    ("compare binary4 --strategy tpu", 2, "--strategy tpu: no TPU is attached"),
+    ("compare binary4 --strategy cpu --tf1-pattern async", 2,
+     "--tf1-pattern async does not apply to --strategy cpu; expected one of: towers, strategy"),
+    ("compare --spec {f}/conv_flat.json", 2, "Conv2D needs inputs shaped (height, width, "
+                                             "channels) per sample, got (4,)"),
     # sweep
     ("sweep binary4", 2, "the following arguments are required: --lr"),
     ("sweep --lr 0.1", 2, "sweep needs a model"),
@@ -401,6 +418,11 @@ CLI = [
     ("sweep binary4 --lr 0.1 --seed -2", 2, "argument --seed: expected an integer >= 0, "
                                             "got '-2'"),
     ("sweep binary4 --lr 0.1 --histogram-freq often", 2, "got 'often'"),
+    ("sweep binary4 --lr 0.1 --batch-size ,", 2, "got ','"),
+    ("sweep binary4 --lr 1e400", 2, "got '1e400'"),
+    ("sweep binary4 --lr 0.1 --track tf1 --no-fused-optimizer", 2, "options of the Keras track"),
+    ("sweep binary4 --lr 0.1 --logdir {f}/text.txt", 2,
+     "log folder '{f}/text.txt' is a file, not a folder"),
     # convert
     ("convert {f}/ck_keras {tmp}/out.keras --from keras --to keras", 2,
      "--from and --to are both keras"),
@@ -439,6 +461,16 @@ CLI = [
      "--dataset nope", 2, "unknown dataset 'nope'"),
     ("convert {f}/ck_epoch_text {tmp}/out --from keras --to tf1", 2,
      "epoch is 'one'; expected an integer >= 0"),
+    ("convert {f}/ck_keras {f}/text.txt/out --from keras --to tf1", 2,
+     "target '{f}/text.txt/out': '{f}/text.txt' is a file, not a folder"),
+    ("convert {f}/ck_tf1 {tmp}/out.keras --from tf1 --to keras --dataset spiral", 2,
+     "--dataset spiral: goes with --model"),
+    ("convert {f}/ck_tf1 {tmp}/out.keras --from tf1 --to keras --model binary4 --dataset spiral",
+     2, "--dataset spiral: the checkpoint in '{f}/ck_tf1' was trained on 'binary4'"),
+    ("convert {f}/folder {tmp}/out.keras --from tf1 --to keras --model binary4", 2,
+     "cannot read TF1 checkpoint '{f}/folder'"),
+    ("convert {f}/tf1/model {tmp}/out.keras --from tf1 --to keras --model digits_lstm", 2,
+     "TF1 checkpoint '{f}/tf1/model' has no variable lstm_0/"),
     # evaluate
     ("evaluate {tmp}/none", 2, "'{tmp}/none' is not a checkpoint folder of `tfmodels train`"),
     ("evaluate {f}/ck_track_name", 2, "track is 'tf2'; expected keras or tf1"),
@@ -462,6 +494,9 @@ CLI = [
     ("evaluate {f}/ck_keras --data {f}/x.csv", 2, "evaluating needs labels too"),
     ("evaluate {f}/ck_keras --mnist {f}/mnist_ok.npz", 2,
      "--mnist is for a model trained on --dataset mnist, not 'binary4'"),
+    ("evaluate {f}/text.txt", 2, "'{f}/text.txt' is not a checkpoint folder"),
+    ("evaluate {f}/ck_keras --data {f}/mnist_ok.npz", 2,
+     "holds ['x_test', 'x_train', 'y_test', 'y_train']; expected arrays x and y"),
     # predict
     ("predict {f}/ck_keras", 2, "the following arguments are required: --data"),
     ("predict {f}/ck_keras --data {f}/x_wide.npy", 2,
@@ -480,11 +515,16 @@ CLI = [
      "--output '{tmp}/p.json': expected a file ending in .npy or .csv"),
     ("predict {tmp} --data {f}/x.npy", 2, "is not a checkpoint folder of `tfmodels train`"),
     ("predict {f}/ck_list --data {f}/x.npy", 2, "expected an object of fields"),
+    ("predict {f}/ck_keras --data {f}/mnist_ok.npz", 2,
+     "holds ['x_test', 'x_train', 'y_test', 'y_train']; expected an array x"),
+    ("predict {f}/ck_keras --data {f}/empty.npz", 2, "--data '{f}/empty.npz' cannot be read"),
+    ("predict {f}/ck_keras --data {f}/folder", 2, "--data '{f}/folder': expected a file ending"),
     # bench
     ("bench --batch-sizes big", 2, "--batch-sizes 'big': expected integers like 128,32"),
     ("bench --batch-sizes 0", 2, "--batch-sizes 0: expected positive integers"),
     ("bench --samples 0", 2, "argument --samples: expected a positive integer, got '0'"),
     ("bench --samples 16", 2, "--samples 16: expected at least the largest batch size (128)"),
+    ("bench --batch-sizes 64,-1", 2, "--batch-sizes 64,-1: expected positive integers"),
     ("bench --epochs 0", 2, "argument --epochs: expected a positive integer, got '0'"),
     ("bench --device tpu", 2, "argument --device: invalid choice: 'tpu'"),
     ("bench --variants fastest", 2, "--variants: unknown variant(s) ['fastest']"),
@@ -558,6 +598,23 @@ API = [
      "learning_rate must be > 0 and finite, got inf"),
     ("core", "sweep batch beyond data", lambda m, f: _sweep([0.01], [5000]),
      "batch size 5000 is larger than the 500 training samples"),
+    ("core", "load_dataset mnist truncated",
+     lambda m, f: __import__("tfmodels").load_dataset("mnist", path=f"{f}/mnist_truncated.npz"),
+     "--data '{f}/mnist_truncated.npz' is not a readable .npz"),
+    ("core", "from_dict layers not list",
+     lambda m, f: _spec_cls().from_dict(_spec(layers={"kind": "Dense", "units": 1})),
+     "'layers' must be a non-empty list"),
+    ("core", "from_dict input_shape -1", lambda m, f: _spec_cls().from_dict(_spec(
+        input_shape=[-1])), "input_shape must be a list of positive integers, got (-1,)"),
+    ("core", "from_dict seed text", lambda m, f: _spec_cls().from_dict(_spec(seed="0")),
+     "seed must be a non-negative integer, got '0'"),
+    ("core", "from_dict nesterov text", lambda m, f: _spec_cls().from_dict(_spec(
+        optimizer={"name": "sgd", "nesterov": "yes"})),
+     "nesterov must be true or false, got 'yes'"),
+    ("core", "optimizer epsilon inf", lambda m, f: _opt("adam", epsilon=float("inf")),
+     "epsilon must be finite, got inf"),
+    ("core", "sweep no learning rates", lambda m, f: _sweep([], [32]),
+     "a sweep needs at least one learning rate and one batch size"),
     ("core", "train unknown track", lambda m, f: _train("keras3"), "unknown track 'keras3'"),
 ]
 
@@ -614,6 +671,12 @@ TRACK_CASES = [
      "y must hold 0 or 1 for binary_crossentropy; row 0 is [2.0]"),
     ("fit labels rank", lambda m, f: m.fit(_binary4()[0], np.zeros(8), verbose=0),
      "y has shape (8,), but the model's output is (None, 1)"),
+    ("fit initial_epoch -1", _fit(epochs=2, initial_epoch=-1),
+     "initial_epoch must be an integer >= 0, got -1"),
+    ("fit y NaN", lambda m, f: m.fit(_binary4()[0], np.full((8, 1), np.nan), verbose=0),
+     "y holds 8 NaN or infinite value(s), the first in row 0"),
+    ("evaluate batch 0", lambda m, f: m.evaluate(*_binary4(), batch_size=0, verbose=0),
+     "batch_size must be a positive integer, got 0"),
     ("evaluate wide x", lambda m, f: m.evaluate(np.zeros((2, 7)), np.zeros((2, 1)), verbose=0),
      "x has shape (2, 7), but the model expects (None, 4)"),
     ("evaluate inf", lambda m, f: m.evaluate(np.full((2, 4), np.inf), np.zeros((2, 1)),

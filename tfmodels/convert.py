@@ -139,13 +139,24 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
     return spec, weights
 
 
+def _target_folder(target: str) -> str:
+    """The folder `target` goes in: one that exists or can be made (not under a file)."""
+    folder = os.path.dirname(os.path.abspath(target))
+    probe = folder
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise UserError(f"target {target!r}: {probe!r} is a file, not a folder")
+    return folder
+
+
 def write_keras(target: str, spec: ModelSpec, weights) -> None:
     from tfmodels.keras_track.model import build_model
 
     if not target.endswith(FORMATS):
         raise UserError(f"{target!r}: a Keras target must end in {' or '.join(FORMATS)}")
+    folder, name = _target_folder(target), os.path.basename(target)
     model = build_model(spec, weights)
-    folder, name = os.path.split(os.path.abspath(target))
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
     (model.save if target.endswith(".keras") else model.save_weights)(tmp)
@@ -156,7 +167,7 @@ def write_tf1(target: str, spec: ModelSpec, weights) -> None:
     """A `Saver` checkpoint at prefix `target` (`target.index`, `target.data-*`)."""
     from tf1_compat.model import Model
 
-    folder, name = os.path.split(os.path.abspath(target))
+    folder, name = _target_folder(target), os.path.basename(target)
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")
     with Model(spec, weights) as model, model.graph.as_default():
@@ -175,9 +186,16 @@ def convert(source: str, target: str, from_track: str, to_track: str,
             raise UserError(f"{label} {track!r}: expected keras or tf1")
     if from_track == to_track:
         raise UserError(f"--from and --to are both {from_track}; nothing to convert")
+    if dataset is not None and model is None:
+        raise UserError(f"--dataset {dataset}: goes with --model (it sets that model's input "
+                        f"size); a checkpoint folder or a .keras file names both itself")
     spec = get_spec(model, dataset=dataset) if model else None
     if os.path.isdir(source) and os.path.exists(os.path.join(source, STATE_FILE)):
-        spec, source = _spec_from_folder(source, from_track, model)
+        folder = source
+        spec, source = _spec_from_folder(folder, from_track, model)
+        if dataset is not None and dataset != spec.dataset:
+            raise UserError(f"--dataset {dataset}: the checkpoint in {folder!r} was trained on "
+                            f"{spec.dataset!r}; leave --dataset out")
     if not os.path.exists(source) and not os.path.exists(source + ".index"):
         raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
     if from_track == "tf1":
