@@ -20,15 +20,15 @@ case also bumps its line here):
 - CLI sweep: 20
 - CLI convert: 24
 - CLI evaluate: 18
-- CLI predict: 17
+- CLI predict: 19
 - CLI bench: 8
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 28 (get_spec, load_dataset, ModelSpec.from_dict, OptimizerSpec, sweep,
   train)
-- Python API: keras: 21 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
-- Python API: tf1: 21 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 284
+- Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
+- Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
+- total: 312
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def _make_files(root):
     np.save(path("x_nan.npy"), bad)
     np.save(path("x_object.npy"), np.array([{"a": 1}] * 4, dtype=object), allow_pickle=True)
     np.save(path("x_empty.npy"), np.zeros((0, 4), np.float32))
+    open(path("garbage.npy"), "wb").write(b"not numpy")
     open(path("x.csv"), "w").write("1,2,3,4\n5,6,7,8\n")
     open(path("x_text.csv"), "w").write("1,2,3,4\n5,six,7,8\n")
     open(path("x_ragged.csv"), "w").write("1,2,3,4\n5,6,7\n")
@@ -180,7 +181,8 @@ def _make_files(root):
     # checkpoints of binary4, one epoch, in each track
     for track in ("keras", "tf1"):
         assert main(["train", "binary4", "--track", track, "--epochs", "1", "--checkpoint-dir",
-                     path(f"ck_{track}"), "--logdir", path("train_logs"), "--verbose", "0"]) == 0
+                     path(f"ck_{track}"), "--logdir", path("train_logs"), "--verbose", "0",
+                     "--no-images", "--histogram-freq", "0"]) == 0
     state = json.load(open(path("ck_keras/checkpoint.json")))
     for name, content in _checkpoint_damage(state).items():
         shutil.copytree(path("ck_keras"), path(name))
@@ -499,6 +501,8 @@ CLI = [
      "holds ['x_test', 'x_train', 'y_test', 'y_train']; expected arrays x and y"),
     # predict
     ("predict {f}/ck_keras", 2, "the following arguments are required: --data"),
+    ("predict {f}/ck_keras --data {f}/none.npy", 2, "--data '{f}/none.npy': no such file"),
+    ("predict {f}/ck_keras --data {f}/garbage.npy", 2, "--data '{f}/garbage.npy' cannot be read"),
     ("predict {f}/ck_keras --data {f}/x_wide.npy", 2,
      "--data x has shape (4, 5), but the model expects (None, 4)"),
     ("predict {f}/ck_tf1 --data {f}/x_rank3.npy", 2, "--data x has shape (4, 2, 2) (rank 3"),
@@ -539,13 +543,6 @@ def _binary4(n=8):
 
     d = load_dataset("binary4")
     return d.x_train[:n], d.y_train[:n]
-
-
-def _nan_x():
-    x, y = _binary4()
-    x = x.copy()
-    x[3, 2] = np.nan
-    return x, y
 
 
 API = [
@@ -656,7 +653,6 @@ TRACK_CASES = [
     ("fit epochs -1", _fit(epochs=-1), "epochs must be a positive integer, got -1"),
     ("fit epochs 0", _fit(epochs=0), "epochs must be a positive integer, got 0"),
     ("fit epochs 1.5", _fit(epochs=1.5), "epochs must be a positive integer, got 1.5"),
-    ("fit batch 0", _fit(batch_size=0), "batch_size must be a positive integer, got 0"),
     ("fit batch text", _fit(batch_size="32"), "batch_size must be a positive integer, got '32'"),
     ("fit validation_split 1.5", _fit(validation_split=1.5),
      "validation_split must be between 0 and 1, got 1.5"),
@@ -665,8 +661,6 @@ TRACK_CASES = [
     ("fit validation_data shape",
      lambda m, f: m.fit(*_binary4(), validation_data=(np.zeros((3, 5)), np.zeros((3, 1))),
                         verbose=0), "x has shape (3, 5), but the model expects (None, 4)"),
-    ("fit NaN", lambda m, f: m.fit(*_nan_x(), verbose=0),
-     "x holds 1 NaN or infinite value(s), the first in row 3"),
     ("fit labels 2", lambda m, f: m.fit(_binary4()[0], np.full((8, 1), 2.0), verbose=0),
      "y must hold 0 or 1 for binary_crossentropy; row 0 is [2.0]"),
     ("fit labels rank", lambda m, f: m.fit(_binary4()[0], np.zeros(8), verbose=0),
@@ -677,10 +671,11 @@ TRACK_CASES = [
      "y holds 8 NaN or infinite value(s), the first in row 0"),
     ("evaluate batch 0", lambda m, f: m.evaluate(*_binary4(), batch_size=0, verbose=0),
      "batch_size must be a positive integer, got 0"),
-    ("evaluate wide x", lambda m, f: m.evaluate(np.zeros((2, 7)), np.zeros((2, 1)), verbose=0),
-     "x has shape (2, 7), but the model expects (None, 4)"),
     ("evaluate inf", lambda m, f: m.evaluate(np.full((2, 4), np.inf), np.zeros((2, 1)),
                                              verbose=0), "x holds 8 NaN or infinite value(s)"),
+    ("evaluate labels 2", lambda m, f: m.evaluate(np.zeros((3, 4)), np.array([[0.0], [2.0],
+                                                                             [1.0]]), verbose=0),
+     "y must hold 0 or 1 for binary_crossentropy; row 1 is [2.0]"),
     ("predict rank 1", lambda m, f: m.predict(np.zeros(4), verbose=0),
      "x has shape (4,) (rank 1, expected 2)"),
     ("predict empty", lambda m, f: m.predict(np.zeros((0, 4)), verbose=0),
@@ -690,8 +685,59 @@ TRACK_CASES = [
     ("predict text", lambda m, f: m.predict(np.array([["a"] * 4]), verbose=0),
      "x must hold numbers"),
 ]
-API += [(track, what, call, message) for track in ("keras", "tf1")
+# The mnist_mlp model (64 features, 10 classes, one-hot labels): data handed to fit, evaluate
+# and predict (moved here from test_bad_input.py).
+SPEC_X, SPEC_Y = np.zeros((4, 64), np.float32), np.eye(10, dtype=np.float32)[[0, 1, 2, 3]]
+
+
+def _with(value, row, col):
+    x = SPEC_X.copy()
+    x[row, col] = value
+    return x
+
+
+def _mlp_fit(x, y, **kwargs):
+    return lambda m, f: m.fit(x, y, epochs=1, verbose=0, **kwargs)
+
+
+MLP_CASES = [
+    ("fit wrong feature count", _mlp_fit(np.zeros((4, 63)), SPEC_Y),
+     "x has shape (4, 63), but the model expects (None, 64)"),
+    ("fit wrong rank", _mlp_fit(np.zeros((4, 8, 8)), SPEC_Y),
+     "x has shape (4, 8, 8) (rank 3, expected 2)"),
+    ("fit NaN in x", _mlp_fit(_with(np.nan, 2, 5), SPEC_Y),
+     "x holds 1 NaN or infinite value(s), the first in row 2"),
+    ("fit inf in x", _mlp_fit(_with(np.inf, 1, 0), SPEC_Y),
+     "x holds 1 NaN or infinite value(s), the first in row 1"),
+    ("fit empty data", _mlp_fit(np.zeros((0, 64)), np.zeros((0, 10))),
+     "x is empty: shape (0, 64)"),
+    ("fit integer labels for a one-hot loss", _mlp_fit(SPEC_X, np.array([0, 1, 2, 3])),
+     "integer labels? one-hot them"),
+    ("fit labels not one-hot", _mlp_fit(SPEC_X, SPEC_Y * 2),
+     "y must be one-hot for categorical_crossentropy"),
+    ("fit label count mismatch", _mlp_fit(SPEC_X, SPEC_Y[:3]), "x has 4 samples but y has 3"),
+    ("fit text instead of numbers", _mlp_fit(np.full((4, 64), "a"), SPEC_Y),
+     "x must hold numbers"),
+    ("fit batch 0", _mlp_fit(SPEC_X, SPEC_Y, batch_size=0),
+     "batch_size must be a positive integer, got 0"),
+    ("fit batch -3", _mlp_fit(SPEC_X, SPEC_Y, batch_size=-3),
+     "batch_size must be a positive integer, got -3"),
+    ("fit batch 2.5", _mlp_fit(SPEC_X, SPEC_Y, batch_size=2.5),
+     "batch_size must be a positive integer, got 2.5"),
+    ("fit 5 features", _mlp_fit(np.zeros((2, 5)), np.zeros((2, 10))),
+     "x has shape (2, 5), but the model expects (None, 64)"),
+    ("evaluate 5 features", lambda m, f: m.evaluate(np.zeros((2, 5)), np.zeros((2, 10)),
+                                                    verbose=0),
+     "x has shape (2, 5), but the model expects (None, 64)"),
+    ("predict 5 features", lambda m, f: m.predict(np.zeros((2, 5)), verbose=0),
+     "x has shape (2, 5), but the model expects (None, 64)"),
+]
+# (kind, what, call, expected, the model the call gets: "<track>:<model>" or None)
+API = [(kind, what, call, message, None) for kind, what, call, message in API]
+API += [(track, what, call, message, f"{track}:binary4") for track in ("keras", "tf1")
         for what, call, message in TRACK_CASES]
+API += [(track, what, call, message, f"{track}:mnist_mlp") for track in ("keras", "tf1")
+        for what, call, message in MLP_CASES]
 
 
 def _kind(argv: str) -> str:
@@ -756,19 +802,29 @@ def test_cli_mistake(files, tmp_path, monkeypatch, capsys, argv, status, expecte
 
 @pytest.fixture(scope="module")
 def models():
+    """`{"keras:binary4": model, "tf1:mnist_mlp": model, ...}`, each built once, on first use."""
     import tf1_compat
     from tfmodels import build_model, get_spec
 
-    spec = get_spec("binary4")
-    tf1 = tf1_compat.build_model(spec)
-    yield {"keras": build_model(spec), "tf1": tf1}
-    tf1.close()
+    class Built(dict):
+        def __missing__(self, key):
+            track, name = key.split(":")
+            build = build_model if track == "keras" else tf1_compat.build_model
+            self[key] = build(get_spec(name))
+            return self[key]
+
+    built = Built()
+    yield built
+    for key, model in built.items():
+        if key.startswith("tf1:"):
+            model.close()
 
 
-@pytest.mark.parametrize("kind, what, call, expected", API, ids=[f"{c[0]}: {c[1]}" for c in API])
-def test_api_mistake(files, models, tmp_path, monkeypatch, kind, what, call, expected):
+@pytest.mark.parametrize("kind, what, call, expected, key", API,
+                         ids=[f"{c[0]}: {c[1]}" for c in API])
+def test_api_mistake(files, models, tmp_path, monkeypatch, kind, what, call, expected, key):
     monkeypatch.chdir(tmp_path)
-    model = models.get(kind)
+    model = models[key] if key else None
     weights = model.get_weights() if model is not None else None
     before = snapshot(files, tmp_path)
     with pytest.raises(UserError) as err:
@@ -777,7 +833,7 @@ def test_api_mistake(files, models, tmp_path, monkeypatch, kind, what, call, exp
     _one_line(message)
     assert expected.format(f=files) in message, repr(message)
     assert snapshot(files, tmp_path) == before, "files changed"
-    if model is not None:
+    if model is not None:  # refused before anything trained
         assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights))
 
 
