@@ -1,16 +1,16 @@
 """Every user mistake gets one line that names the value and what was expected, and changes
-nothing: no run folder, no checkpoint, no half-written file."""
+nothing: no run folder, no checkpoint, no half-written file.
+
+The mistakes that are one line of data live in `test_bad_input_catalogue.py`; here are those that
+need a setting of their own (a folder made unwritable in a child process, a checkpoint damaged
+after a real run, `--debug`)."""
 
 import json
 import os
 
-import numpy as np
 import pytest
 
-from tf1_compat.model import Model
 from tfmodels.cli import main
-from tfmodels.core.registry import get_spec
-from tfmodels.keras_track.model import build_model
 
 
 def snapshot(*folders):
@@ -23,104 +23,7 @@ def run_cli(capsys, *argv):
     return code, err
 
 
-# --- data handed to fit / evaluate / predict, in both tracks ------------------------------------
-
-SPEC = get_spec("mnist_mlp")
-GOOD_X, GOOD_Y = np.zeros((4, 64), np.float32), np.eye(10, dtype=np.float32)[[0, 1, 2, 3]]
-
-
-def with_nan():
-    x = GOOD_X.copy()
-    x[2, 5] = np.nan
-    return x
-
-
-def with_inf():
-    x = GOOD_X.copy()
-    x[1, 0] = np.inf
-    return x
-
-
-BAD_DATA = {
-    "wrong feature count": ((np.zeros((4, 63)), GOOD_Y),
-                            "x has shape (4, 63), but the model expects (None, 64)"),
-    "wrong rank": ((np.zeros((4, 8, 8)), GOOD_Y), "x has shape (4, 8, 8) (rank 3, expected 2)"),
-    "NaN in x": ((with_nan(), GOOD_Y), "x holds 1 NaN or infinite value(s), the first in row 2"),
-    "inf in x": ((with_inf(), GOOD_Y), "x holds 1 NaN or infinite value(s), the first in row 1"),
-    "empty data": ((np.zeros((0, 64)), np.zeros((0, 10))), "x is empty: shape (0, 64)"),
-    "integer labels for one-hot loss": ((GOOD_X, np.array([0, 1, 2, 3])),
-                                        "integer labels? one-hot them"),
-    "labels not one-hot": ((GOOD_X, GOOD_Y * 2),
-                           "y must be one-hot for categorical_crossentropy"),
-    "label count mismatch": ((GOOD_X, GOOD_Y[:3]), "x has 4 samples but y has 3"),
-    "text instead of numbers": ((np.full((4, 64), "a"), GOOD_Y), "x must hold numbers"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_DATA))
-@pytest.mark.parametrize("track", ["keras", "tf1"])
-def test_bad_training_data_is_refused_before_anything_trains(track, case):
-    (x, y), message = BAD_DATA[case]
-    model = build_model(SPEC) if track == "keras" else Model(SPEC)
-    before = model.get_weights()
-    with pytest.raises(ValueError) as err:
-        model.fit(x, y, epochs=1, verbose=0)
-    assert message in str(err.value) and "\n" not in str(err.value)
-    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
-
-
-@pytest.mark.parametrize("call", ["predict", "evaluate", "fit"])
-@pytest.mark.parametrize("track", ["keras", "tf1"])
-def test_wrong_feature_count_is_one_line_naming_both_shapes(track, call):
-    """The notes' "shapes not aligned" lesson, for every entry point of both tracks."""
-    model = build_model(SPEC) if track == "keras" else Model(SPEC)
-    x, y = np.zeros((2, 5), np.float32), np.zeros((2, 10), np.float32)
-    args = (x,) if call == "predict" else (x, y)
-    with pytest.raises(ValueError) as err:
-        getattr(model, call)(*args, verbose=0)
-    message = str(err.value)
-    assert "\n" not in message
-    assert "x has shape (2, 5), but the model expects (None, 64)" in message
-
-
-@pytest.mark.parametrize("track", ["keras", "tf1"])
-def test_binary_labels_out_of_range(track):
-    spec = get_spec("binary4")
-    model = build_model(spec) if track == "keras" else Model(spec)
-    with pytest.raises(ValueError, match=r"y must hold 0 or 1 for binary_crossentropy; "
-                                         r"row 1 is \[2.0\]"):
-        model.evaluate(np.zeros((3, 4)), np.array([[0.0], [2.0], [1.0]]), verbose=0)
-
-
-@pytest.mark.parametrize("track", ["keras", "tf1"])
-@pytest.mark.parametrize("batch_size", [0, -3, 2.5])
-def test_batch_size_must_be_a_positive_integer(track, batch_size):
-    model = build_model(SPEC) if track == "keras" else Model(SPEC)
-    with pytest.raises(ValueError, match=f"batch_size must be a positive integer, got "
-                                         f"{batch_size}"):
-        model.fit(GOOD_X, GOOD_Y, batch_size=batch_size, verbose=0)
-
-
 # --- the command line ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize("argv, message", [
-    (["train", "mlp"], "unknown model 'mlp'; expected one of: binary4, digits_bn_mlp"),
-    (["train", "sine", "--dataset", "cifar"], "unknown dataset 'cifar'; expected one of:"),
-    (["train", "sine", "--batch-size", "0"], "batch_size must be a positive integer, got 0"),
-    (["train", "sine", "--batch-size", "5000"],
-     "--batch-size 5000 is larger than the 1000 training samples of sine"),
-    (["train", "sine", "--epochs", "-1"], "epochs must be a positive integer, got -1"),
-    (["train", "sine", "--save-every", "5"], "--save-every 5: needs a positive number of steps "
-                                             "and --checkpoint-dir"),
-    (["train", "sine", "--data", "x.npz"], "--data is for --dataset mnist, not 'sine'"),
-])
-def test_cli_refuses_bad_arguments_in_one_line(capsys, tmp_path, argv, message):
-    logs = tmp_path / "logs"
-    code, err = run_cli(capsys, *argv, "--logdir", str(logs))
-    assert code == 2
-    assert err.startswith("tfmodels: error: ") and message in err and "\n" not in err
-    assert not logs.exists()
-
 
 def test_foreign_log_folder_is_refused(capsys, tmp_path):
     (tmp_path / "thesis.docx").write_text("not a log")

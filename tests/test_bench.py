@@ -42,7 +42,7 @@ def test_ratios_are_against_default_keras_at_the_same_batch():
 
 @pytest.mark.parametrize("argv, message", [
     (["--batch-sizes", "a,b"], "--batch-sizes 'a,b': expected integers"),
-    (["--batch-sizes", "128"], "--samples at least the largest batch"),
+    (["--batch-sizes", "128"], "--samples 64: expected at least the largest batch size (128)"),
     (["--variants", "jax"], "unknown variant(s) ['jax']"),
     (["--device", "gpu"], "--device gpu: TensorFlow sees no GPU"),
 ])

@@ -405,7 +405,8 @@ class Model:
                         evaluate=self._evaluate, begin_epoch=begin_epoch, verbose=verbose,
                         callbacks=callbacks, validation_split=validation_split,
                         validation_data=validation_data, shuffle=shuffle,
-                        initial_epoch=initial_epoch, initial_step=initial_step)
+                        initial_epoch=initial_epoch, initial_step=initial_step,
+                        refuse_large_batch=True)
 
     def _evaluate(self, x, y, batch_size, verbose=0) -> dict:
         fetches = {"loss": self.loss, **self._metric_sums}

@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from tfmodels.core.checks import int_option
 from tfmodels.core.errors import UserError
 from tfmodels.table import table as format_table
 
@@ -353,8 +354,9 @@ def main(argv=None) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-sizes", default="128,32", help="comma-separated (default: 128,32)")
-    p.add_argument("--samples", type=int, default=60_000)
-    p.add_argument("--epochs", type=int, default=3, help="timed epochs per variant (median)")
+    p.add_argument("--samples", type=int_option(1), default=60_000)
+    p.add_argument("--epochs", type=int_option(1), default=3,
+                   help="timed epochs per variant (median)")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--out", default="benchmarks", help="folder for the JSON results")
@@ -367,9 +369,15 @@ def command(args) -> int:
     except ValueError:
         raise UserError(f"--batch-sizes {args.batch_sizes!r}: expected integers like 128,32") \
             from None
-    if min(batch_sizes) < 1 or args.samples < max(batch_sizes) or args.epochs < 1:
-        raise UserError("--batch-sizes, --samples and --epochs must be positive, and --samples "
-                        "at least the largest batch")
+    if min(batch_sizes) < 1:
+        raise UserError(f"--batch-sizes {args.batch_sizes}: expected positive integers")
+    if args.samples < max(batch_sizes):
+        raise UserError(f"--samples {args.samples}: expected at least the largest batch size "
+                        f"({max(batch_sizes)})")
+    unknown = sorted(set(v for v in args.variants.split(",") if v) - set(VARIANTS))
+    if unknown:  # said before anything is timed or written
+        raise UserError(f"--variants: unknown variant(s) {unknown}; expected some of: "
+                        f"{', '.join(VARIANTS)}")
     records, facts = run(batch_sizes, args.samples, args.epochs,
                          [v for v in args.variants.split(",") if v], args.device)
     print()

@@ -22,6 +22,7 @@ import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
+from tfmodels.core.checks import int_option
 from tfmodels.core.errors import (
     EXIT_BUG,
     EXIT_DISAGREE,
@@ -33,6 +34,19 @@ from tfmodels.core.errors import (
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose mistakes are one line (`tfmodels train: error: argument
+    --epochs: ...`, no usage block) and exit status 2, like every other mistake."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see "
+                     f"`{self.prog} --help`)\n")
+
+
+POSITIVE_INT = int_option(1)
+NON_NEGATIVE_INT = int_option(0)
 
 
 def _verbose(value: str):
@@ -47,10 +61,12 @@ def _training_options(p: argparse.ArgumentParser, verbose_default, batch_size=Tr
     p.add_argument("--spec", metavar="FILE",
                    help="a model of your own: a JSON (or TOML) file in the spec's vocabulary, "
                         "instead of a registered model (README: Models of your own)")
-    p.add_argument("--epochs", type=int, help="default: the model's own (see `tfmodels list`)")
+    p.add_argument("--epochs", type=POSITIVE_INT,
+                   help="default: the model's own (see `tfmodels list`)")
     if batch_size:
-        p.add_argument("--batch-size", type=int, help="default: the model's own")
-    p.add_argument("--seed", type=int, help="initial weights and shuffling (default: the model's)")
+        p.add_argument("--batch-size", type=POSITIVE_INT, help="default: the model's own")
+    p.add_argument("--seed", type=NON_NEGATIVE_INT,
+                   help="initial weights and shuffling (default: the model's)")
     p.add_argument("--dataset", help="digits, mnist, spiral, sine, binary4 (default: the model's)")
     p.add_argument("--data", metavar="PATH", help="an mnist.npz, for --dataset mnist")
     # None until main() fills in "logs": a resumed run must know if --logdir was given.
@@ -79,7 +95,7 @@ def _speed_options(p: argparse.ArgumentParser) -> None:
                    help="seed everything and enable TensorFlow's op determinism")
     p.add_argument("--jit-compile", action="store_true",
                    help="Keras track: compile with XLA (faster; no longer equal to TF1)")
-    p.add_argument("--steps-per-execution", type=int, metavar="N",
+    p.add_argument("--steps-per-execution", type=POSITIVE_INT, metavar="N",
                    help="Keras track: run N steps per call, callbacks every N steps "
                         "(default: 32; 1 with --save-every, --update-freq batch|N, "
                         "--profile-batches or several replicas)")
@@ -100,6 +116,14 @@ def _speed(args, spec) -> dict:
             "fused_optimizer": args.fused_optimizer}
 
 
+def _check_switches(args) -> None:
+    """The Keras track's switches are refused for the TF1 track before anything is printed."""
+    from tfmodels.training import check_switches
+
+    check_switches(args.track, args.jit_compile, args.steps_per_execution,
+                   args.fused_optimizer)
+
+
 def _refuse_checkpoints(args, reason: str) -> None:
     for option in ("checkpoint_dir", "save_every"):
         if getattr(args, option) is not None:
@@ -111,7 +135,7 @@ def _strategy_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--strategy", metavar="NAME",
                    help="auto, cpu, gpu, mirrored, tpu or multiworker (default: none, "
                         "TensorFlow's own placement)")
-    g.add_argument("--cpu-replicas", type=int, metavar="N",
+    g.add_argument("--cpu-replicas", type=POSITIVE_INT, metavar="N",
                    help="split the CPU into N logical devices (e.g. for --strategy mirrored)")
     g.add_argument("--tpu", metavar="ADDRESS", help="a remote TPU, grpc://HOST:PORT")
     g.add_argument("--tf1-pattern", metavar="NAME",
@@ -124,10 +148,14 @@ def _plan(args):
     if not getattr(args, "strategy", None):
         if getattr(args, "tpu", None):
             raise UserError("--tpu needs --strategy tpu or auto")
+        if getattr(args, "tf1_pattern", None):
+            raise UserError(f"--tf1-pattern {args.tf1_pattern} needs --strategy (how the TF1 "
+                            f"track uses several devices)")
         return None
-    from tfmodels.core.strategy import resolve
+    from tfmodels.core.strategy import resolve, tf1_pattern_for
 
     plan = resolve(args.strategy, tpu=args.tpu)
+    tf1_pattern_for(plan, args.tf1_pattern)  # checked before anything is said or written
     print(f"Devices: {plan.describe()}")
     return plan
 
@@ -167,7 +195,7 @@ def _log_options(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tfmodels",
         description="Deep-learning fundamentals in Keras 3 and TF1 graphs, proven equal.",
     )
@@ -321,6 +349,11 @@ def cmd_train(args) -> int:
                         "and --checkpoint-dir")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
+    _check_switches(args)
+    if args.checkpoint_dir:  # a foreign or damaged folder is refused before a word is printed
+        from tfmodels.core.training_state import read_state
+
+        read_state(args.checkpoint_dir, spec, args.track)
     plan = _plan(args)
     speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
@@ -388,14 +421,19 @@ def cmd_sweep(args) -> int:
     learning_rates = parse_list(args.lr, float, "--lr")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
+    batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
+                   else [spec.batch_size])
+    for batch in batch_sizes:
+        if batch > len(data.x_train):
+            raise UserError(f"--batch-size {batch} is larger than the {len(data.x_train)} "
+                            f"training samples of {spec.dataset}")
     if args.strategy == "multiworker":
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
+    _check_switches(args)
     plan = _plan(args)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)
-    batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
-                   else [spec.batch_size])
     print(f"Sweeping {spec.name} in the {args.track} track: learning rates "
           f"{', '.join(f'{lr:g}' for lr in learning_rates)} x batch sizes "
           f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each")
@@ -470,7 +508,10 @@ def _quiet_disk_failures_in_threads() -> None:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # a mistake in the arguments (said in one line), or --help
+        return e.code
     _quiet_disk_failures_in_threads()
     if hasattr(args, "logdir"):
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"

@@ -13,6 +13,7 @@ Nothing is executed or unpickled from the files read: TF1 checkpoints are read w
 from __future__ import annotations
 
 import os
+import zipfile
 
 import numpy as np
 
@@ -76,15 +77,24 @@ def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
     """The spec's weights from a TF1 checkpoint prefix (or a folder with a `checkpoint` file)."""
     import tensorflow as tf
 
+    def unreadable(e: Exception) -> UserError:
+        # TensorFlow's message of a damaged file may carry its C++ stack: the first line only.
+        first = (str(e).strip().splitlines() or [""])[0]
+        return UserError(f"cannot read TF1 checkpoint {source!r} ({type(e).__name__}: "
+                         f"{' '.join(first.split())[:160]}); is it whole?")
+
     try:
         reader = tf.train.load_checkpoint(source)
         shapes = reader.get_variable_to_shape_map()
-    except (tf.errors.OpError, ValueError) as e:
-        raise UserError(f"cannot read TF1 checkpoint {source!r} "
-                        f"({type(e).__name__}: {' '.join(str(e).split())[:160]})") from None
+    except (tf.errors.OpError, ValueError, IndexError) as e:
+        raise unreadable(e) from None
     expected = tf1_variables(spec)
     _check_shapes(expected, shapes, f"TF1 checkpoint {source!r}", spec)
-    return _to_keras(spec, [reader.get_tensor(name) for name, _ in expected])
+    try:  # a truncated .data file is found out only here ("Read less bytes than requested")
+        values = [reader.get_tensor(name) for name, _ in expected]
+    except (tf.errors.OpError, ValueError, IndexError) as e:
+        raise unreadable(e) from None
+    return _to_keras(spec, values)
 
 
 def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.ndarray]]:
@@ -95,6 +105,9 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
 
     try:
         if source.endswith(".keras"):
+            if os.path.isfile(source) and not zipfile.is_zipfile(source):
+                raise UserError(f"{source!r} is not a .keras file (a .keras model is a zip "
+                                f"archive saved by model.save); is it whole?")
             loaded = keras.saving.load_model(source, safe_mode=True, compile=False)
             spec = spec or get_spec(loaded.name)
             weights = loaded.get_weights()
@@ -126,13 +139,24 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
     return spec, weights
 
 
+def _target_folder(target: str) -> str:
+    """The folder `target` goes in: one that exists or can be made (not under a file)."""
+    folder = os.path.dirname(os.path.abspath(target))
+    probe = folder
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise UserError(f"target {target!r}: {probe!r} is a file, not a folder")
+    return folder
+
+
 def write_keras(target: str, spec: ModelSpec, weights) -> None:
     from tfmodels.keras_track.model import build_model
 
     if not target.endswith(FORMATS):
         raise UserError(f"{target!r}: a Keras target must end in {' or '.join(FORMATS)}")
+    folder, name = _target_folder(target), os.path.basename(target)
     model = build_model(spec, weights)
-    folder, name = os.path.split(os.path.abspath(target))
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
     (model.save if target.endswith(".keras") else model.save_weights)(tmp)
@@ -143,7 +167,7 @@ def write_tf1(target: str, spec: ModelSpec, weights) -> None:
     """A `Saver` checkpoint at prefix `target` (`target.index`, `target.data-*`)."""
     from tf1_compat.model import Model
 
-    folder, name = os.path.split(os.path.abspath(target))
+    folder, name = _target_folder(target), os.path.basename(target)
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")
     with Model(spec, weights) as model, model.graph.as_default():
@@ -173,11 +197,17 @@ def convert(source: str, target: str, from_track: str, to_track: str,
             raise UserError(f"{label} {track!r}: expected keras or tf1")
     if from_track == to_track:
         raise UserError(f"--from and --to are both {from_track}; nothing to convert")
+    if dataset is not None and model is None:
+        raise UserError(f"--dataset {dataset}: goes with --model (it sets that model's input "
+                        f"size); a checkpoint folder or a .keras file names both itself")
     spec = get_spec(model, dataset=dataset) if model else None
     if os.path.isdir(source) and os.path.exists(os.path.join(source, STATE_FILE)):
         # A run may be training into the folder: read a copy of its current checkpoint.
         with snapshot(source) as copy:
             spec, path = _spec_from_folder(copy, from_track, model)
+            if dataset is not None and dataset != spec.dataset:
+                raise UserError(f"--dataset {dataset}: the checkpoint in {copy!r} was trained "
+                                f"on {spec.dataset!r}; leave --dataset out")
             spec, weights = _read(path, spec, from_track)
     else:
         spec, weights = _read(source, spec, from_track)

@@ -110,6 +110,9 @@ def evaluate(checkpoint_dir: str, data: str | None = None, mnist_path: str | Non
     validation split of the data set the model was trained on."""
     track, spec, model = load_checkpoint(checkpoint_dir)
     try:
+        if mnist_path is not None and spec.dataset != "mnist":
+            raise UserError(f"--mnist is for a model trained on --dataset mnist, not "
+                            f"{spec.dataset!r}; give its own data with --data FILE")
         if data:
             x, y = read_arrays(data, need_labels=True)
             x = _inputs(x, spec)

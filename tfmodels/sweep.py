@@ -19,6 +19,7 @@ share the table and parallel-coordinates view.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -42,14 +43,15 @@ class Trial:
 
 
 def parse_list(text: str, kind, option: str) -> list:
-    """`"0.001,0.01"` -> `[0.001, 0.01]` of `kind` (float or int), each > 0, no repeats."""
+    """`"0.001,0.01"` -> `[0.001, 0.01]` of `kind` (float or int), each finite and > 0, no
+    repeats."""
     values = []
     for part in str(text).split(","):
         try:
             value = kind(part.strip())
         except ValueError:
             value = None
-        if value is None or not value > 0:
+        if value is None or not (math.isfinite(value) and value > 0):
             noun = "numbers" if kind is float else "integers"
             raise UserError(f"{option}: expected comma-separated positive {noun}, got {text!r}")
         if value not in values:
@@ -83,6 +85,11 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     for lr in learning_rates:  # every value checked before the first trial trains
         for batch in batch_sizes:
             with_hparams(spec, lr, batch)
+    samples = len(data.x_train)
+    for batch in batch_sizes:
+        if batch > samples:
+            raise UserError(f"batch size {batch} is larger than the {samples} training samples "
+                            f"of {spec.dataset}")
     check_switches(track, **{k: v for k, v in switches.items() if k in SPEED_SWITCHES})
     trainer = train_keras if track == "keras" else train_tf1
     run_dir = new_run_dir(logdir, spec.name)

@@ -211,7 +211,10 @@ def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
     history = {}
     if not state or state.epoch < spec.epochs:
         history = model.fit(
-            data.x_train, data.y_train, batch_size=spec.batch_size, epochs=spec.epochs,
+            # The model's batch size, at most the data (a small mnist.npz under mnist_mlp's
+            # 128): the same single batch per epoch, which `fit` refuses to be asked for.
+            data.x_train, data.y_train, batch_size=min(spec.batch_size, len(data.x_train)),
+            epochs=spec.epochs,
             initial_epoch=state.epoch if state else 0, initial_step=state.step if state else 0,
             validation_data=(data.x_val, data.y_val), callbacks=callbacks, verbose=verbose,
         ).history

@@ -92,14 +92,48 @@ def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
     return y
 
 
-def check_batch_size(batch_size) -> int:
-    """Keras's default: None means 32."""
+def check_batch_size(batch_size, samples: int | None = None) -> int:
+    """Keras's default: None means 32. With `samples` (training), a batch size given larger than
+    the training samples is refused: it would silently train one smaller batch per epoch."""
     if batch_size is None:
         return 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
         raise UserError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if samples is not None and batch_size > samples:
+        raise UserError(f"batch_size {batch_size} is larger than the {samples} training "
+                        f"samples; give at most {samples}")
     return int(batch_size)
+
+
+def check_epochs(epochs, initial_epoch=0) -> int:
+    """`fit`'s epochs: a positive integer (Keras would quietly train nothing for 0 or -1);
+    `initial_epoch` an integer >= 0."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise UserError(f"epochs must be a positive integer, got {epochs!r}")
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
+            or initial_epoch < 0:
+        raise UserError(f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
+    return int(epochs)
+
+
+def int_option(least: int):
+    """An argparse `type` for a command-line option: an integer >= `least`; anything else is
+    one line naming the option (argparse adds it) and the value given."""
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or number < least:
+            expected = "a positive integer" if least == 1 else f"an integer >= {least}"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        return number
+
+    parse.__name__ = "integer"
+    return parse
 
 
 def check_slopes(lower, upper) -> tuple[float, float]:

@@ -95,10 +95,7 @@ def load_mnist(path: str | None = None) -> Data:
     loader is used, which reads its cache or downloads.
     """
     if path is not None:
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"--data {path!r}: no such file; expected an mnist.npz")
-        with np.load(path, allow_pickle=False) as f:
-            (x_tr, y_tr), (x_te, y_te) = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+        (x_tr, y_tr), (x_te, y_te) = read_mnist_npz(path)
     else:
         import keras
 
@@ -114,6 +111,53 @@ def load_mnist(path: str | None = None) -> Data:
         return (x.reshape(len(x), -1) / 255.0).astype(np.float32), one_hot(y, 10)
 
     return Data(*prep(x_tr, y_tr), *prep(x_te, y_te))
+
+
+MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def read_mnist_npz(path: str):
+    """`((x_train, y_train), (x_test, y_test))` of an mnist.npz, checked: 28x28 images of
+    finite numbers, as many digit labels 0..9; else one line naming the file and what is wrong."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--data {path!r}: no such file; expected an mnist.npz")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if not set(MNIST_KEYS) <= set(f.files):
+                raise UserError(f"--data {path!r} holds {sorted(f.files)}; expected "
+                                f"{', '.join(MNIST_KEYS)} (keras.datasets.mnist's mnist.npz)")
+            arrays = {k: f[k] for k in MNIST_KEYS}
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 - zipfile, pickle, EOF, ...: a damaged or foreign file
+        raise UserError(f"--data {path!r} is not a readable .npz ({type(e).__name__}: "
+                        f"{' '.join(str(e).split())[:160]}); expected an mnist.npz") from None
+    for part in ("train", "test"):
+        x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
+        where = f"--data {path!r}: x_{part}"
+        if x.ndim < 1 or len(x) == 0:
+            raise UserError(f"{where} is empty (shape {x.shape}); expected 28x28 images")
+        if x.shape[1:] not in ((28, 28), (784,)):
+            raise UserError(f"{where} has images of shape {x.shape[1:]}; expected 28x28 "
+                            f"(784 pixels)")
+        if x.dtype.kind not in "uif":
+            raise UserError(f"{where} must hold numbers, got an array of {x.dtype}")
+        bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+        if bad.any():
+            raise UserError(f"{where} holds {int((~np.isfinite(x)).sum())} NaN or infinite "
+                            f"value(s), the first in image {int(np.flatnonzero(bad)[0])}")
+        label = f"--data {path!r}: y_{part}"
+        if y.ndim != 1 or len(y) != len(x):
+            raise UserError(f"{where} has {len(x)} images but y_{part} has "
+                            f"{len(y) if y.ndim else 0} labels (shape {y.shape}); expected one "
+                            f"digit per image")
+        if y.dtype.kind not in "uif":
+            raise UserError(f"{label} must hold digits 0..9, got an array of {y.dtype}")
+        wrong = np.flatnonzero((y != np.round(y)) | (y < 0) | (y > 9))
+        if wrong.size:
+            raise UserError(f"{label} must hold digits 0..9; sample {wrong[0]} is "
+                            f"{y[wrong[0]].item()!r}")
+    return ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))
 
 
 def load_spiral(seed: int = 0) -> Data:
@@ -179,6 +223,11 @@ def for_spec(data: Data, spec) -> Data:
     if spec.sparse_labels and np.ndim(y_train) == 2 and np.shape(y_train)[1] > 1:
         y_train = np.argmax(y_train, axis=1).astype(np.float32)
         y_val = np.argmax(y_val, axis=1).astype(np.float32)
+    labels = tuple(np.shape(y_train)[1:])
+    if labels not in (tuple(spec.label_shape), (1,) if spec.sparse_labels else None):
+        raise UserError(f"data set {spec.dataset!r} has labels of shape {labels}; model "
+                        f"{spec.name!r} ({spec.loss}) takes labels of shape "
+                        f"{tuple(spec.label_shape)}: choose a data set of its kind")
     return Data(x_train, y_train, x_val, y_val)
 
 

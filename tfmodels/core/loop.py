@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from tfmodels.core.checks import check_batch_size
+from tfmodels.core.checks import check_batch_size, check_epochs
 from tfmodels.core.data import batch_indices, split_validation, steps_per_epoch
 
 
@@ -62,7 +62,8 @@ class Means:
 
 def fit_loop(model, step, x, y, *, names, batch_size, epochs, seed, check, evaluate=None,
              begin_epoch=None, means=None, verbose="auto", callbacks=None, validation_split=0.0,
-             validation_data=None, shuffle=True, initial_epoch=0, initial_step=0):
+             validation_data=None, shuffle=True, initial_epoch=0, initial_step=0,
+             refuse_large_batch=False):
     """Keras's `fit` around `step`; returns Keras's `History`.
 
     - `step(x, y, idx)` trains one batch (rows `idx` of the checked training arrays) and
@@ -73,13 +74,18 @@ def fit_loop(model, step, x, y, *, names, batch_size, epochs, seed, check, evalu
     - `evaluate(x, y, batch_size)` gives the validation logs `{name: mean}`.
     - `begin_epoch(x, y, batches)`, if given, is told the epoch's remaining batches first.
     - `model` is what callbacks see (`stop_training`, weights).
+    - `refuse_large_batch`: refuse a `batch_size` given larger than the training samples (a
+      model's `fit`; a cluster's workers, which train shards of a global batch, leave it off).
     - `means`, if given, is the `Means` to keep the epoch's averages in (reset as each epoch
       begins), so that a checkpoint can save and restore a part-done epoch's.
     """
     x, y = check(x, y)
-    batch_size = check_batch_size(batch_size)
+    check_epochs(epochs, initial_epoch)
+    given, batch_size = batch_size, check_batch_size(batch_size)
     if validation_split:
         (x, y), validation_data = split_validation(x, y, validation_split)
+    if refuse_large_batch and given is not None:
+        check_batch_size(given, len(x))
     if validation_data is not None:
         validation_data = check(*validation_data[:2])
     if evaluate is None and validation_data is not None:

@@ -91,10 +91,15 @@ class OptimizerSpec:
             )
         # Frozen dataclass: fill in the defaults once, so every reader sees the full set.
         object.__setattr__(self, "params", {**defaults, **self.params})
-        if not self.params["learning_rate"] > 0:
-            raise UserError(
-                f"learning_rate must be > 0, got {self.params['learning_rate']!r}"
-            )
+        for name, value in self.params.items():
+            if name in ("nesterov", "centered"):
+                if not isinstance(value, bool):
+                    raise UserError(f"{name} must be true or false, got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise UserError(f"{name} must be a number, got {value!r}")
+        lr = self.params["learning_rate"]
+        if not (np.isfinite(lr) and lr > 0):  # inf or NaN would train to NaN at the first step
+            raise UserError(f"learning_rate must be > 0 and finite, got {lr!r}")
         for name in ("momentum", "rho", "beta_1", "beta_2"):
             value = self.params.get(name, 0.0)
             if not 0.0 <= value < 1.0:
@@ -103,6 +108,8 @@ class OptimizerSpec:
             value = self.params.get(name, 0.0)
             if not value >= 0.0:
                 raise UserError(f"{name} must be >= 0, got {value!r}")
+            if not np.isfinite(value):
+                raise UserError(f"{name} must be finite, got {value!r}")
 
     @property
     def learning_rate(self) -> float:

@@ -146,17 +146,65 @@ def _lock_owner(path: str) -> dict | None:
     return owner
 
 
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _file_name(v) -> bool:
+    return isinstance(v, str) and v.startswith(PREFIX) and os.path.basename(v) == v
+
+
+# Each field of a checkpoint.json: (check, what it must be).
+_FIELDS = {
+    "model": (lambda v: isinstance(v, str) and v != "", "a name"),
+    "track": (lambda v: v in ("keras", "tf1"), "keras or tf1"),
+    "spec": (lambda v: isinstance(v, dict), "an object"),
+    "epoch": (_count, "an integer >= 0"),
+    "step": (_count, "an integer >= 0"),
+    "iterations": (_count, "an integer >= 0"),
+    "weights": (_file_name, f"the name of a file in the folder ({PREFIX}...)"),
+    "history": (lambda v: isinstance(v, dict), "an object"),
+    "metrics": (lambda v: isinstance(v, dict), "an object"),
+    "log_dir": (lambda v: v is None or isinstance(v, str), "a folder or null"),
+    "random": (lambda v: isinstance(v, dict), "an object"),
+}
+
+
 def load_state(path: str) -> TrainingState:
-    """A `checkpoint.json` as it was written, or one line saying it is damaged."""
+    """A `checkpoint.json` as it was written, or one line saying it is damaged (and which field,
+    with its value and what it must be)."""
+    def corrupted(why: str) -> UserError:
+        return UserError(f"corrupted checkpoint: {path}: {why}; delete the folder to start "
+                         f"afresh")
+
     try:
         with open(path) as f:
             raw = json.load(f)
-        if raw.pop("format", None) != FORMAT:
-            raise ValueError("unknown format")
-        return TrainingState(**raw)
-    except (OSError, ValueError, TypeError) as e:
-        raise UserError(f"corrupted checkpoint: {path} cannot be read ({e}); "
-                        f"delete the folder to start afresh") from None
+    except (OSError, ValueError) as e:
+        raise UserError(f"corrupted checkpoint: {path} cannot be read "
+                        f"({' '.join(str(e).split())}); delete the folder to start afresh") \
+            from None
+    if not isinstance(raw, dict):
+        raise corrupted(f"expected an object of fields, got {type(raw).__name__}")
+    if raw.pop("format", None) != FORMAT:
+        raise corrupted(f"unknown format; expected {FORMAT!r}")
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        raise corrupted(f"unknown field(s) {', '.join(unknown)}")
+    required = [f.name for f in dataclasses.fields(TrainingState)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in raw]
+    if missing:
+        raise corrupted(f"missing field(s) {', '.join(missing)}")
+    for name, value in raw.items():
+        ok, expected = _FIELDS[name]
+        if not ok(value):
+            raise corrupted(f"{name} is {value!r}; expected {expected}")
+    folder = os.path.dirname(path)
+    if not any(os.path.exists(os.path.join(folder, raw["weights"] + end))
+               for end in ("", ".index")):  # Keras's weights file, or TF1's checkpoint prefix
+        raise corrupted(f"its weights {raw['weights']!r} are missing from the folder")
+    return TrainingState(**raw)
 
 
 def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | None:
@@ -194,9 +242,10 @@ def snapshot(directory: str, tries: int = 20):
     a copy that completes is whole. Yields the copy's folder, a checkpoint folder itself."""
     path = os.path.join(directory, STATE_FILE)
     for _ in range(tries):
-        state = load_state(path)
+        before = _current_weights(directory)
         copy = tempfile.mkdtemp(prefix="tfmodels-checkpoint-")
         try:
+            state = load_state(path)
             names = [n for n in os.listdir(directory)
                      if n == state.weights or n.startswith(state.weights + ".")]
             for name in names:
@@ -205,9 +254,11 @@ def snapshot(directory: str, tries: int = 20):
                 with open(os.path.join(copy, STATE_FILE), "w") as f:
                     json.dump({"format": FORMAT, **dataclasses.asdict(state)}, f)
                 break
-        except FileNotFoundError:
-            pass  # replaced by a newer checkpoint while we copied it
-        shutil.rmtree(copy)
+        except (FileNotFoundError, UserError):
+            if _current_weights(directory) == before:  # nothing saved meanwhile: it is damaged
+                shutil.rmtree(copy)
+                raise
+        shutil.rmtree(copy)  # replaced by a newer checkpoint while we copied it: again
     else:
         raise EnvironmentFailure(f"checkpoint folder {directory!r} changed under every one of "
                                  f"{tries} attempts to read it; try again")

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.checks import check_batch_size, check_epochs, check_x, check_y
 from tfmodels.core.data import batch_indices, split_validation, untuned
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec, initial_weights
@@ -124,9 +124,12 @@ class SpecSequential(keras.Sequential):
                                validation_data=validation_data, shuffle=shuffle,
                                initial_epoch=initial_epoch, **kwargs)
         x, y = self._check_xy(x, y)
-        batch_size = check_batch_size(batch_size)
+        check_epochs(epochs, initial_epoch)
+        given, batch_size = batch_size, check_batch_size(batch_size)
         if validation_split:
             (x, y), validation_data = split_validation(x, y, validation_split)
+        if given is not None:
+            check_batch_size(given, len(x))
         if validation_data is not None:
             validation_data = self._check_xy(*validation_data[:2])
 
