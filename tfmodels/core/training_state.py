@@ -167,6 +167,9 @@ _FIELDS = {
     "metrics": (lambda v: isinstance(v, dict), "an object"),
     "log_dir": (lambda v: v is None or isinstance(v, str), "a folder or null"),
     "random": (lambda v: isinstance(v, dict), "an object"),
+    "events": (lambda v: v is None or isinstance(v, dict) and all(
+        isinstance(k, str) and _count(n) for k, n in v.items()),
+        "null or an object of event files and sizes"),
 }
 
 
