@@ -1,17 +1,24 @@
-"""How fast each track trains the MNIST MLP, against its peers and the machine's limit.
+"""How fast each track trains the MNIST MLP, against its peers and the machine's limits.
 
-    tfmodels bench                      # 60,000 samples, batch 128 and 32, 3 timed epochs
+    tfmodels bench                      # 60,000 samples, batch 128 and 32, 3 timed rounds
     tfmodels bench --record             # ... and write the table to docs/benchmarks.md
 
 Every variant trains `784 -> 512 relu -> 10 softmax` with RMSprop on the same data (real MNIST
-when Keras's cache has it, else random data of its shape). The variants of a batch size live in
-one process and are timed in turns - an epoch of each, then the next round - after one warm-up
-epoch each, so a noisy machine slows them alike; each figure is the median over the timed
-epochs.
+when Keras's cache has it, else random data of its shape). Each variant runs in a process of its
+own - a peer framework (PyTorch) never shares one with TensorFlow - started and warmed up once,
+then timed in rounds: one epoch of every variant per round, in turn, so a noisy machine slows
+them alike; each figure is the median over the rounds. A variant that is missing (PyTorch not
+installed) or crashes (its process dies) becomes a row saying so; the table always prints. Peak
+memory is each variant's own process's.
 
-The arithmetic floor is this machine's best float32 matmul rate (TensorFlow's or NumPy's)
-divided by what one training sample costs: forward and backward, 3 x 2 x (784*512 + 512*10)
-FLOPs. No implementation of this model can train faster than that.
+Two limits, both printed per batch size:
+- the strict floor: the machine's best float32 matmul rate (a large square matmul) over the
+  FLOPs one training sample strictly costs: the forward pass's two matmuls, the two weight
+  gradients and the second layer's input gradient, 2 x (2 x (784*512 + 512*10) + 512*10), about
+  1.64 MFLOP (no step computes the first layer's input gradient);
+- the shape-aware floor (`matmul_floor`): exactly those five matmuls at their own shapes for the
+  batch size, an epoch's worth back to back in one compiled loop (no per-call dispatch): what
+  small-batch matmuls really reach on this machine.
 """
 
 from __future__ import annotations
@@ -33,8 +40,11 @@ from tfmodels.core.errors import UserError
 from tfmodels.table import table as format_table
 
 VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
-            "tf2_function", "torch")
-FLOPS_PER_SAMPLE = 3 * 2 * (784 * 512 + 512 * 10)
+            "tf2_function", "torch", "torch_compile")
+# Forward (2 matmuls), the 2 weight gradients, the 2nd layer's input gradient: 2 FLOPs a MAC.
+FLOPS_PER_SAMPLE = 2 * (2 * (784 * 512 + 512 * 10) + 512 * 10)
+FLOOR = "matmul_floor"  # the shape-aware floor, measured like a variant
+PEERS = {"torch": "torch", "torch_compile": "torch"}  # variant -> the module it needs
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -155,70 +165,130 @@ class TF2Function:
 
 
 class Torch:
-    """PyTorch on the CPU, the same model and optimizer settings (Keras's RMSprop defaults)."""
+    """PyTorch on the CPU, the same model and optimizer settings (Keras's RMSprop defaults), at
+    its best here: every core, denormals flushed."""
+
+    compile = False
+    device = "cpu"
 
     def __init__(self, x, y, batch):
         import torch
 
+        torch.set_num_threads(os.cpu_count() or 1)
         torch.set_flush_denormal(True)  # else RMSprop's tiny squares go denormal and crawl
         self.torch = torch
-        self.x, self.y = torch.from_numpy(x), torch.from_numpy(y.argmax(1))
+        self.x = torch.from_numpy(x).to(self.device)
+        self.y = torch.from_numpy(y.argmax(1)).to(self.device)
         self.batch = batch
         self.model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
-                                         torch.nn.Linear(512, 10))
+                                         torch.nn.Linear(512, 10)).to(self.device)
         self.optimizer = torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9,
                                              eps=1e-7)
         self.loss = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits
+        self.forward = torch.compile(self.model) if self.compile else self.model
 
     def epoch(self):
-        order = self.torch.randperm(len(self.x))
+        order = self.torch.randperm(len(self.x), device=self.device)
         for i in range(0, len(order), self.batch):
             idx = order[i:i + self.batch]
             self.optimizer.zero_grad()
-            self.loss(self.model(self.x[idx]), self.y[idx]).backward()
+            self.loss(self.forward(self.x[idx]), self.y[idx]).backward()
             self.optimizer.step()
+
+
+class TorchCompile(Torch):
+    """The same, with `torch.compile` (its default Inductor backend)."""
+
+    compile = True
+
+
+class MatmulFloor:
+    """The shape-aware floor: an epoch of exactly the step's five matmuls at the batch's shapes,
+    in one compiled loop. Weights carried from step to step keep them from being hoisted out."""
+
+    def __init__(self, x, y, batch):
+        import tensorflow as tf
+
+        rng = np.random.default_rng(0)
+        xb = tf.constant(x[:batch])
+        g = tf.constant(rng.normal(0, 1e-3, (batch, 10)).astype(np.float32))
+        w = (tf.constant(rng.normal(0, 0.05, (784, 512)).astype(np.float32)),
+             tf.constant(rng.normal(0, 0.05, (512, 10)).astype(np.float32)))
+        steps = len(x) // batch
+
+        @tf.function
+        def epoch(w1, w2):
+            for _ in tf.range(steps):
+                h = tf.matmul(xb, w1)
+                tf.matmul(h, w2)  # the logits (what the loss would read)
+                dw2 = tf.matmul(h, g, transpose_a=True)
+                dh = tf.matmul(g, w2, transpose_b=True)
+                dw1 = tf.matmul(xb, dh, transpose_a=True)
+                w1, w2 = w1 - 1e-9 * dw1, w2 - 1e-9 * dw2
+            return w1, w2
+
+        self.run, self.w = epoch, w
+
+    def epoch(self):
+        self.run(*self.w)[0].numpy()
 
 
 CLASSES = {"keras_default": KerasDefault, "keras_track": KerasTrack,
            "keras_track_xla": KerasTrackXLA, "tf1_feed": TF1Track,
-           "tf1_data": TF1Data, "tf2_function": TF2Function, "torch": Torch}
+           "tf1_data": TF1Data, "tf2_function": TF2Function, "torch": Torch,
+           "torch_compile": TorchCompile, FLOOR: MatmulFloor}
 
 
-def torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def missing(variant: str) -> str | None:
+    """Why `variant` cannot run here (its framework is not installed), else None; checked
+    without importing it."""
+    import importlib.util
+
+    module = PEERS.get(variant)
+    if module and importlib.util.find_spec(module) is None:
+        return f"{module} is not installed (pip install -e '.[bench]')"
+    return None
 
 
 # --- measuring --------------------------------------------------------------------------------
 
-class PeakRSS:
-    """The process's largest resident set while a block runs (sampled every 10 ms)."""
+PROTOCOL = "@bench "  # the worker's lines to the parent; anything else it prints is ignored
+SERVE = ["-m", "tfmodels.bench", "--serve"]  # how a variant's process starts (after python)
 
-    def __init__(self):
-        self.peak = 0
 
-    @staticmethod
-    def now() -> int:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def _say(**message) -> None:
+    print(PROTOCOL + json.dumps(message), flush=True)
 
-    def _watch(self):
-        while not self._done.wait(0.01):
-            self.peak = max(self.peak, self.now())
 
-    def __enter__(self):
-        self.peak, self._done = self.now(), threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
+def serve(variant: str, batch: int, samples: int, device: str) -> None:
+    """A variant's own process: build, warm up (one epoch), then one timed epoch per `epoch` line
+    on stdin until `quit`, answering each on stdout. Nothing but its own framework is loaded."""
+    import resource
+    import sys
 
-    def __exit__(self, *exc):
-        self._done.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.now())
+    x, y, _ = bench_data(samples)
+    if device == "gpu" and variant in PEERS:
+        Torch.device = "cuda"
+    if device == "gpu" and variant not in PEERS:
+        import tensorflow as tf
+
+        with tf.device("/GPU:0"):
+            runner = CLASSES[variant](x, y, batch)
+    else:
+        runner = CLASSES[variant](x, y, batch)
+    start = time.perf_counter()
+    runner.epoch()  # tracing, compiling, first touches of memory
+    extra = matmul_rate() if variant == FLOOR else {}
+    _say(ready=time.perf_counter() - start, **extra)
+    for line in sys.stdin:
+        if line.strip() != "epoch":
+            break
+        start = time.perf_counter()
+        runner.epoch()
+        _say(seconds=time.perf_counter() - start)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: kilobytes
+    _say(peak_rss_mb=peak_kb / 1024,
+         tensorflow="tensorflow" in sys.modules)
 
 
 def matmul_rate(n: int = 2048, repeats: int = 10) -> dict:
@@ -235,128 +305,220 @@ def matmul_rate(n: int = 2048, repeats: int = 10) -> dict:
         for _ in range(repeats):
             matmul()
         rates[name] = repeats * 2 * n ** 3 / (time.perf_counter() - start)
-    return rates
+    return {"matmul_flops": rates}
 
 
-def run_batch_size(batch: int, samples: int, epochs: int, variants, device: str) -> list:
-    """Every variant at one batch size, in this process: warm up each, then time in turns."""
-    import tensorflow as tf
+class Worker:
+    """The parent's handle on one variant's process."""
 
-    x, y, _ = bench_data(samples)
-    runners, times, peaks = {}, {v: [] for v in variants}, {}
-    with tf.device("/GPU:0" if device == "gpu" else "/CPU:0"):
-        for name in variants:  # build and warm up (tracing, XLA compiles) one by one
-            with PeakRSS() as rss:
-                runners[name] = CLASSES[name](x, y, batch)
-                runners[name].epoch()
-            peaks[name] = rss.peak
-            print(f"  batch {batch}: {name} warmed up", flush=True)
-        for _ in range(epochs):  # then in turns, so load on the machine hits all alike
-            for name in variants:
-                with PeakRSS() as rss:
-                    start = time.perf_counter()
-                    runners[name].epoch()
-                    times[name].append(time.perf_counter() - start)
-                peaks[name] = max(peaks[name], rss.peak)
-    return [{"variant": name, "batch": batch,
-             "samples_per_s": samples / statistics.median(times[name]),
-             "peak_rss_mb": peaks[name] / 2 ** 20} for name in variants]
+    def __init__(self, variant: str, batch: int, samples: int, device: str, log):
+        import subprocess
+        import sys
+
+        self.variant, self.log, self.failure, self.reply = variant, log, None, {}
+        self.proc = subprocess.Popen(
+            [sys.executable, *SERVE, variant, str(batch), str(samples), device],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.stderr = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):  # keep its stderr (TensorFlow's chatter) from filling the pipe
+        for line in self.proc.stderr:
+            self.stderr = (self.stderr + [line.rstrip()])[-20:]
+
+    def receive(self) -> dict | None:
+        """The worker's next message, or None when it died (the reason in `failure`)."""
+        if self.failure:
+            return None
+        for line in self.proc.stdout:
+            if line.startswith(PROTOCOL):
+                return json.loads(line[len(PROTOCOL):])
+        code = self.proc.wait()
+        self.failure = _death(code, self.stderr)
+        self.log(f"  {self.variant}: {self.failure}")
+        return None
+
+    def send(self, command: str) -> None:
+        if self.failure:
+            return
+        try:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died: receive() says how
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
 
 
-def run(batch_sizes=(128, 32), samples: int = 60_000, epochs: int = 3,
+def _death(code: int, stderr: list) -> str:
+    import signal
+
+    if code < 0:
+        return f"crashed: {signal.Signals(-code).name}"
+    last = next((line for line in reversed(stderr) if line.strip()), "")
+    return f"failed: exit status {code}" + (f" ({last[:120]})" if last else "")
+
+
+def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
+                   log=print) -> list:
+    """Every variant (and the shape-aware floor) at one batch size, each in its own process,
+    warmed up, then timed in rounds: an epoch of each in turn per round."""
+    records = {}
+    workers = {}
+    for name in [*variants, FLOOR]:
+        why = missing(name)
+        if why:
+            records[name] = {"variant": name, "batch": batch, "note": f"missing: {why}"}
+            continue
+        workers[name] = Worker(name, batch, samples, device, log)
+    times = {name: [] for name in workers}
+    try:
+        for name, worker in workers.items():  # one at a time: warm-ups are not timed in turns
+            worker.reply = worker.receive() or {}
+            if worker.reply:
+                log(f"  batch {batch}: {name} ready")
+        for _ in range(rounds):
+            for name, worker in workers.items():
+                worker.send("epoch")
+                reply = worker.receive()
+                if reply:
+                    times[name].append(reply["seconds"])
+        for name, worker in workers.items():
+            worker.send("quit")
+            last = worker.receive() or {}
+            record = {"variant": name, "batch": batch, "peak_rss_mb": last.get("peak_rss_mb"),
+                      "tensorflow_loaded": last.get("tensorflow")}
+            if worker.failure:
+                record["note"] = worker.failure
+            else:
+                record["samples_per_s"] = samples // batch * batch / statistics.median(
+                    times[name]) if name == FLOOR else samples / statistics.median(times[name])
+                record["rounds"] = times[name]
+            if "matmul_flops" in worker.reply:
+                record["matmul_flops"] = worker.reply["matmul_flops"]
+            records[name] = record
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return [records[name] for name in [*variants, FLOOR]]
+
+
+def run(batch_sizes=(128, 32), samples: int = 60_000, rounds: int = 3,
         variants=VARIANTS, device: str = "cpu", log=print) -> tuple[list, dict]:
-    """Time every variant at every batch size; returns (records, facts about the run).
-
-    Each batch size runs in a fresh process: what one set of variants leaves behind (threads of
-    open sessions and input pipelines, memory) must not weigh on the next.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    import tensorflow as tf
-
-    if device == "gpu" and not tf.config.list_physical_devices("GPU"):
-        raise UserError("--device gpu: TensorFlow sees no GPU on this machine")
+    """Time every variant at every batch size; returns (records, facts about the run)."""
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         raise UserError(f"unknown variant(s) {sorted(unknown)}; expected some of: "
                         f"{', '.join(VARIANTS)}")
-    if "torch" in variants and not torch_available():
-        log("(torch is not installed: skipping it; pip install -e '.[bench]' to include it)")
-        variants = [v for v in variants if v != "torch"]
-    source = data_source()
-    rates = matmul_rate()
-    floor = max(rates.values()) / FLOPS_PER_SAMPLE
-    records = [{"variant": "floor", "batch": None, "samples_per_s": floor, "peak_rss_mb": None}]
-    spawn = multiprocessing.get_context("spawn")
+    if device == "gpu":
+        _check_gpu()
+    records = []
     for batch in batch_sizes:
-        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-            records += pool.submit(run_batch_size, batch, samples, epochs, list(variants),
-                                   device).result()
+        records += run_batch_size(batch, samples, rounds, list(variants), device, log)
+    floors = [r for r in records if r["variant"] == FLOOR and "matmul_flops" in r]
+    rate = max((max(r["matmul_flops"].values()) for r in floors), default=None)
     facts = {"host": socket.gethostname(), "date": datetime.date.today().isoformat(),
-             "data": source, "samples": samples, "epochs": epochs, "device": device,
+             "data": data_source(), "samples": samples, "rounds": rounds, "device": device,
              "cpu_count": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-             "tensorflow": tf.__version__, "matmul_gflops": {k: v / 1e9 for k, v in rates.items()}}
+             "matmul_gflops": rate and rate / 1e9,
+             "strict_floor": rate and rate / FLOPS_PER_SAMPLE}
     return records, facts
 
 
-def table(records: list) -> str:
-    """The Markdown table: samples/s, x default Keras fit, fraction of the floor, memory."""
-    floor = next(r["samples_per_s"] for r in records if r["variant"] == "floor")
-    base = {r["batch"]: r["samples_per_s"] for r in records if r["variant"] == "keras_default"}
-    rows = [["variant", "batch", "samples/s", "× default Keras fit",
-             "fraction of the arithmetic floor", "peak RSS (MB)"]]
+def _check_gpu() -> None:
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", "import tensorflow as tf; "
+                            "print(len(tf.config.list_physical_devices('GPU')))"],
+                           capture_output=True, text=True, timeout=300)
+    if probe.stdout.strip() in ("", "0"):
+        raise UserError("--device gpu: TensorFlow sees no GPU on this machine")
+
+
+def table(records: list, facts: dict) -> str:
+    """The Markdown table: samples/s, x default Keras fit, x the TF1 track (tf.data), fractions
+    of both floors, each variant's own peak memory, and why a row has no figure."""
+    def rate(variant, batch):
+        return next((r.get("samples_per_s") for r in records
+                     if r["variant"] == variant and r["batch"] == batch), None)
+
+    def ratio(value, base):
+        return f"{value / base:.2f}" if value and base else "–"
+
+    strict = facts.get("strict_floor")
+    rows = [["variant", "batch", "samples/s", "× default Keras fit", "× TF1 track (tf.data)",
+             "fraction of strict floor", "fraction of shape-aware floor", "peak RSS (MB)",
+             "note"]]
     for r in records:
-        if r["variant"] == "floor":
-            continue
-        ratio = f"{r['samples_per_s'] / base[r['batch']]:.2f}" if r["batch"] in base else "–"
-        rows.append([r["variant"], str(r["batch"]), f"{r['samples_per_s']:,.0f}", ratio,
-                     f"{r['samples_per_s'] / floor:.2f}", f"{r['peak_rss_mb']:,.0f}"])
-    rows.append(["arithmetic floor", "–", f"{floor:,.0f}", "–", "1.00", "–"])
-    return format_table(rows, align="lr", markdown=True)
+        value, batch = r.get("samples_per_s"), r["batch"]
+        shaped = rate(FLOOR, batch)
+        rows.append([r["variant"], str(batch), f"{value:,.0f}" if value else "–",
+                     ratio(value, rate("keras_default", batch)),
+                     ratio(value, rate("tf1_data", batch)), ratio(value, strict),
+                     ratio(value, shaped),
+                     f"{r['peak_rss_mb']:,.0f}" if r.get("peak_rss_mb") else "–",
+                     r.get("note", "")])
+    rows.append(["strict floor", "–", f"{strict:,.0f}" if strict else "–", "–", "–", "1.00",
+                 "–", "–", f"{FLOPS_PER_SAMPLE:,} FLOPs a sample"])
+    return format_table(rows, align="lrrrrrrrl", markdown=True)
 
 
 def write_results(records, facts, out_dir: str) -> str:
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"results-{facts['host']}-{facts['date']}.json")
     with open(path, "w") as f:
-        json.dump(records, f, indent=1)
+        json.dump({"facts": facts, "records": records}, f, indent=1)
     return path
 
 
 def write_docs(records, facts, path: str) -> None:
-    gflops = ", ".join(f"{k} {v:.0f}" for k, v in facts["matmul_gflops"].items())
+    gflops = facts.get("matmul_gflops")
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         f.write(f"""# Benchmarks
 
 The latest `tfmodels bench --record`: the MNIST MLP (784 → 512 relu → 10 softmax, RMSprop),
-{facts['samples']:,} samples ({facts['data']} data), median of {facts['epochs']} timed epochs after
-a warm-up epoch, the variants of a batch size in one process and timed in turns.
+{facts['samples']:,} samples ({facts['data']} data), each variant in a process of its own,
+warmed up, then timed in {facts['rounds']} interleaved rounds (an epoch of every variant per
+round); each figure is the median of its rounds.
 
-Machine: {facts['cpu_count']} cores ({facts['processor']}), {facts['device']}, TensorFlow
-{facts['tensorflow']}; float32 matmul {gflops} GFLOP/s; measured {facts['date']}.
+Machine: {facts['cpu_count']} cores ({facts['processor']}), {facts['device']}; best float32
+matmul {f"{gflops:.0f} GFLOP/s" if gflops else "not measured"}; measured {facts['date']}.
 
-{table(records)}
+{table(records, facts)}
 
-The arithmetic floor is the best matmul rate over the {FLOPS_PER_SAMPLE:,} FLOPs one training
-sample costs (3 × 2 × (784·512 + 512·10)). Peak RSS is the whole process's resident memory while
-that variant trained (all variants share the process, so it includes what the others loaded).
-See the README's "Speed" section for what the tracks do to reach these figures.
+The strict floor is that matmul rate over the {FLOPS_PER_SAMPLE:,} FLOPs one training sample
+strictly costs (the forward pass's two matmuls, both weight gradients, the second layer's input
+gradient); `matmul_floor` runs exactly those matmuls at the batch's shapes, an epoch of them in
+one compiled loop: the shape-aware floor. Peak RSS is each variant's own process's. See the
+README's "Speed" section for what the tracks do to reach these figures.
 """)
 
 
 def main(argv=None) -> int:
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--serve"]:  # a variant's own process (Worker)
+        variant, batch, samples, device = argv[1:5]
+        serve(variant, int(batch), int(samples), device)
+        return 0
     p = argparse.ArgumentParser(prog="tfmodels bench", description=__doc__.split("\n")[0])
     add_arguments(p)
     return command(p.parse_args(argv))
+
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-sizes", default="128,32", help="comma-separated (default: 128,32)")
     p.add_argument("--samples", type=int_option(1), default=60_000)
     p.add_argument("--epochs", type=int_option(1), default=3,
-                   help="timed epochs per variant (median)")
+                   help="timed rounds: an epoch of every variant per round (median)")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--out", default="benchmarks", help="folder for the JSON results")
@@ -381,9 +543,13 @@ def command(args) -> int:
     records, facts = run(batch_sizes, args.samples, args.epochs,
                          [v for v in args.variants.split(",") if v], args.device)
     print()
-    print(table(records))
+    print(table(records, facts))
     print(f"\nResults: {write_results(records, facts, args.out)}")
     if args.record:
         write_docs(records, facts, os.path.join("docs", "benchmarks.md"))
         print("Table: docs/benchmarks.md")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
