@@ -69,6 +69,30 @@ def test_a_crashing_variant_and_a_missing_peer_are_rows_and_the_rest_still_runs(
     assert row.endswith("crashed: SIGSEGV |")
 
 
+def test_the_convnets_flop_count():
+    conv = 28 * 28 * 8 * 3 * 3  # multiply-adds of a 3x3 'same' conv, 1 -> 8 channels
+    dense = 14 * 14 * 8 * 10  # after 2x2 pooling
+    # conv: forward and weight gradient (no input gradient: the first layer); dense: all three
+    assert bench.flops_per_sample("cnn") == 2 * (2 * conv + 3 * dense)
+
+
+@pytest.mark.slow  # three processes starting TensorFlow, a minute on 2 cores
+def test_the_convnet_bench_runs_both_tracks(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--model", "cnn", "--samples", "128", "--epochs", "1",
+                 "--batch-sizes", "32", "--variants", "keras_track,tf1_data", "--out", "r",
+                 "--record"]) == 0
+    (name,) = os.listdir("r")
+    saved = json.loads((tmp_path / "r" / name).read_text())
+    assert name.endswith("-cnn.json") and saved["facts"]["model"] == "cnn"
+    by = {r["variant"]: r for r in saved["records"]}
+    assert by["keras_track"]["samples_per_s"] > 0 and by["tf1_data"]["samples_per_s"] > 0
+    assert by[FLOOR]["note"] == "missing: the shape-aware floor is measured for the MLP only"
+    assert saved["facts"]["strict_floor"] == pytest.approx(
+        saved["facts"]["matmul_gflops"] * 1e9 / bench.flops_per_sample("cnn"))
+    assert "digits convnet" in (tmp_path / "docs" / "benchmarks-cnn.md").read_text()
+
+
 def test_ratios_are_against_default_keras_and_tf1_at_the_same_batch():
     records = [{"variant": "keras_default", "batch": 32, "samples_per_s": 100.0,
                 "peak_rss_mb": 1.0},

@@ -43,6 +43,19 @@ VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_
             "tf2_function", "torch", "torch_compile")
 # Forward (2 matmuls), the 2 weight gradients, the 2nd layer's input gradient: 2 FLOPs a MAC.
 FLOPS_PER_SAMPLE = 2 * (2 * (784 * 512 + 512 * 10) + 512 * 10)
+# The models timed: `--model mlp` (the default) or `cnn`, the digits convnet on 28x28 MNIST.
+MODELS = {"mlp": "mnist_mlp", "cnn": "digits_cnn"}
+MODEL = "mlp"  # the one this process times (set by `run` and `serve`)
+
+
+def flops_per_sample(model: str) -> int:
+    """What one training sample strictly costs (multiply-adds x 2): no step computes the first
+    layer's input gradient."""
+    if model == "mlp":
+        return FLOPS_PER_SAMPLE
+    conv = 2 * 28 * 28 * 8 * 3 * 3 * 1  # 3x3 'same' conv, 1 -> 8 channels: forward, weight grad
+    dense = 2 * (14 * 14 * 8) * 10  # after 2x2 pooling: forward, weight and input gradients
+    return 2 * conv + 3 * dense
 FLOOR = "matmul_floor"  # the shape-aware floor, measured like a variant
 PEERS = {"torch": "torch", "torch_compile": "torch"}  # variant -> the module it needs
 
@@ -74,7 +87,7 @@ def bench_data(samples: int, seed: int = 0):
 def _spec(batch: int):
     from tfmodels.core.registry import get_spec
 
-    return get_spec("mnist_mlp", dataset="mnist", batch_size=batch)
+    return get_spec(MODELS[MODEL], dataset="mnist", batch_size=batch)
 
 
 class KerasDefault:
@@ -144,7 +157,8 @@ class TF2Function:
         from tfmodels.keras_track.model import build_layers
 
         self.model = keras.Sequential(build_layers(_spec(batch)))  # plain Keras layers
-        optimizer = keras.optimizers.RMSprop()
+        optimizer = (keras.optimizers.RMSprop() if MODEL == "mlp"
+                     else keras.optimizers.Adam(0.005))
         loss_fn = keras.losses.CategoricalCrossentropy()
         self.data = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x))
                      .batch(batch).prefetch(tf.data.AUTOTUNE))
@@ -180,10 +194,17 @@ class Torch:
         self.x = torch.from_numpy(x).to(self.device)
         self.y = torch.from_numpy(y.argmax(1)).to(self.device)
         self.batch = batch
-        self.model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
-                                         torch.nn.Linear(512, 10)).to(self.device)
-        self.optimizer = torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9,
-                                             eps=1e-7)
+        nn = torch.nn
+        if MODEL == "mlp":
+            layers = [nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10)]
+        else:  # channels first, as PyTorch's convolutions want them
+            self.x = self.x.reshape(-1, 1, 28, 28)
+            layers = [nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Dropout(0.25), nn.Linear(8 * 14 * 14, 10)]
+        self.model = nn.Sequential(*layers).to(self.device)
+        self.optimizer = (
+            torch.optim.RMSprop(self.model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+            if MODEL == "mlp" else torch.optim.Adam(self.model.parameters(), lr=0.005, eps=1e-7))
         self.loss = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits
         self.forward = torch.compile(self.model) if self.compile else self.model
 
@@ -244,6 +265,8 @@ def missing(variant: str) -> str | None:
     without importing it."""
     import importlib.util
 
+    if variant == FLOOR and MODEL != "mlp":
+        return "the shape-aware floor is measured for the MLP only"
     module = PEERS.get(variant)
     if module and importlib.util.find_spec(module) is None:
         return f"{module} is not installed (pip install -e '.[bench]')"
@@ -260,13 +283,17 @@ def _say(**message) -> None:
     print(PROTOCOL + json.dumps(message), flush=True)
 
 
-def serve(variant: str, batch: int, samples: int, device: str) -> None:
+def serve(variant: str, batch: int, samples: int, device: str, model: str = "mlp") -> None:
     """A variant's own process: build, warm up (one epoch), then one timed epoch per `epoch` line
     on stdin until `quit`, answering each on stdout. Nothing but its own framework is loaded."""
     import resource
     import sys
 
+    global MODEL
+    MODEL = model
     x, y, _ = bench_data(samples)
+    if model == "cnn":
+        x = x.reshape(-1, 28, 28, 1)
     if device == "gpu" and variant in PEERS:
         Torch.device = "cuda"
     if device == "gpu" and variant not in PEERS:
@@ -317,7 +344,7 @@ class Worker:
 
         self.variant, self.log, self.failure, self.reply = variant, log, None, {}
         self.proc = subprocess.Popen(
-            [sys.executable, *SERVE, variant, str(batch), str(samples), device],
+            [sys.executable, *SERVE, variant, str(batch), str(samples), device, MODEL],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.stderr = []
@@ -408,8 +435,13 @@ def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
 
 
 def run(batch_sizes=(128, 32), samples: int = 60_000, rounds: int = 3,
-        variants=VARIANTS, device: str = "cpu", log=print) -> tuple[list, dict]:
+        variants=VARIANTS, device: str = "cpu", log=print, model: str = "mlp"
+        ) -> tuple[list, dict]:
     """Time every variant at every batch size; returns (records, facts about the run)."""
+    global MODEL
+    if model not in MODELS:
+        raise UserError(f"--model {model!r}: expected one of {', '.join(MODELS)}")
+    MODEL = model
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         raise UserError(f"unknown variant(s) {sorted(unknown)}; expected some of: "
@@ -421,12 +453,29 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, rounds: int = 3,
         records += run_batch_size(batch, samples, rounds, list(variants), device, log)
     floors = [r for r in records if r["variant"] == FLOOR and "matmul_flops" in r]
     rate = max((max(r["matmul_flops"].values()) for r in floors), default=None)
-    facts = {"host": socket.gethostname(), "date": datetime.date.today().isoformat(),
+    if rate is None and "tf1_data" in variants:  # no floor process ran (the CNN): measure here
+        rate = _measure_matmul_rate()
+    facts = {"model": model, "flops_per_sample": flops_per_sample(model),
+             "host": socket.gethostname(), "date": datetime.date.today().isoformat(),
              "data": data_source(), "samples": samples, "rounds": rounds, "device": device,
              "cpu_count": os.cpu_count(), "processor": platform.processor() or platform.machine(),
              "matmul_gflops": rate and rate / 1e9,
-             "strict_floor": rate and rate / FLOPS_PER_SAMPLE}
+             "strict_floor": rate and rate / flops_per_sample(model)}
     return records, facts
+
+
+def _measure_matmul_rate() -> float | None:
+    """The best matmul rate, measured in a process of its own (TensorFlow stays out of ours)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import json; from tfmodels.bench import "
+                           "matmul_rate; print(json.dumps(matmul_rate()))"],
+                          capture_output=True, text=True, timeout=600)
+    try:
+        return max(json.loads(done.stdout.strip().splitlines()[-1])["matmul_flops"].values())
+    except (ValueError, IndexError, KeyError):
+        return None
 
 
 def _check_gpu() -> None:
@@ -464,13 +513,14 @@ def table(records: list, facts: dict) -> str:
                      f"{r['peak_rss_mb']:,.0f}" if r.get("peak_rss_mb") else "–",
                      r.get("note", "")])
     rows.append(["strict floor", "–", f"{strict:,.0f}" if strict else "–", "–", "–", "1.00",
-                 "–", "–", f"{FLOPS_PER_SAMPLE:,} FLOPs a sample"])
+                 "–", "–", f"{facts.get('flops_per_sample', FLOPS_PER_SAMPLE):,} FLOPs a sample"])
     return format_table(rows, align="lrrrrrrrl", markdown=True)
 
 
 def write_results(records, facts, out_dir: str) -> str:
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, f"results-{facts['host']}-{facts['date']}.json")
+    model = "" if facts.get("model", "mlp") == "mlp" else f"-{facts['model']}"
+    path = os.path.join(out_dir, f"results-{facts['host']}-{facts['date']}{model}.json")
     with open(path, "w") as f:
         json.dump({"facts": facts, "records": records}, f, indent=1)
     return path
@@ -482,7 +532,10 @@ def write_docs(records, facts, path: str) -> None:
     with open(path, "w") as f:
         f.write(f"""# Benchmarks
 
-The latest `tfmodels bench --record`: the MNIST MLP (784 → 512 relu → 10 softmax, RMSprop),
+The latest `tfmodels bench --record{"" if facts["model"] == "mlp" else " --model cnn"}`: {
+    "the MNIST MLP (784 → 512 relu → 10 softmax, RMSprop)" if facts["model"] == "mlp" else
+    "the digits convnet on MNIST (Conv2D 8 3×3 relu, 2×2 max pooling, dropout 0.25, Dense 10 "
+    "softmax, Adam)"},
 {facts['samples']:,} samples ({facts['data']} data), each variant in a process of its own,
 warmed up, then timed in {facts['rounds']} interleaved rounds (an epoch of every variant per
 round); each figure is the median of its rounds.
@@ -492,11 +545,11 @@ matmul {f"{gflops:.0f} GFLOP/s" if gflops else "not measured"}; measured {facts[
 
 {table(records, facts)}
 
-The strict floor is that matmul rate over the {FLOPS_PER_SAMPLE:,} FLOPs one training sample
-strictly costs (the forward pass's two matmuls, both weight gradients, the second layer's input
-gradient); `matmul_floor` runs exactly those matmuls at the batch's shapes, an epoch of them in
-one compiled loop: the shape-aware floor. Peak RSS is each variant's own process's. See the
-README's "Speed" section for what the tracks do to reach these figures.
+The strict floor is that matmul rate over the {facts["flops_per_sample"]:,} FLOPs one training
+sample strictly costs (the forward pass, the weight gradients, the input gradients of all but the
+first layer); `matmul_floor` (the MLP only) runs exactly those matmuls at the batch's shapes, an
+epoch of them in one compiled loop: the shape-aware floor. Peak RSS is each variant's own
+process's. See the README's "Speed" section for what the tracks do to reach these figures.
 """)
 
 
@@ -505,8 +558,8 @@ def main(argv=None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--serve"]:  # a variant's own process (Worker)
-        variant, batch, samples, device = argv[1:5]
-        serve(variant, int(batch), int(samples), device)
+        variant, batch, samples, device, model = argv[1:6]
+        serve(variant, int(batch), int(samples), device, model)
         return 0
     p = argparse.ArgumentParser(prog="tfmodels bench", description=__doc__.split("\n")[0])
     add_arguments(p)
@@ -521,6 +574,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="timed rounds: an epoch of every variant per round (median)")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    p.add_argument("--model", choices=tuple(MODELS), default="mlp",
+                   help="mlp: 784 -> 512 relu -> 10, RMSprop (default); cnn: the digits convnet "
+                        "(Conv2D 8 3x3, pooling, dropout, Dense 10, Adam) on 28x28 MNIST")
     p.add_argument("--out", default="benchmarks", help="folder for the JSON results")
     p.add_argument("--record", action="store_true", help="also write docs/benchmarks.md")
 
@@ -541,13 +597,16 @@ def command(args) -> int:
         raise UserError(f"--variants: unknown variant(s) {unknown}; expected some of: "
                         f"{', '.join(VARIANTS)}")
     records, facts = run(batch_sizes, args.samples, args.epochs,
-                         [v for v in args.variants.split(",") if v], args.device)
+                         [v for v in args.variants.split(",") if v], args.device,
+                         model=args.model)
     print()
     print(table(records, facts))
     print(f"\nResults: {write_results(records, facts, args.out)}")
     if args.record:
-        write_docs(records, facts, os.path.join("docs", "benchmarks.md"))
-        print("Table: docs/benchmarks.md")
+        docs = os.path.join("docs", "benchmarks.md" if args.model == "mlp"
+                            else f"benchmarks-{args.model}.md")
+        write_docs(records, facts, docs)
+        print(f"Table: {docs}")
     return 0
 
 
