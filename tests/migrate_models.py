@@ -67,6 +67,11 @@ def mlp_graph():
     v1.train.AdamOptimizer(0.01).minimize(loss)
 
 
+def lstm_graph():
+    """`--tf1-graph`: the variables of `lstm_tf1` (no optimizer)."""
+    lstm_tf1(v1.placeholder(tf.float32, (None, STEPS, FEATURES)))
+
+
 # -- Keras 3 models (module:factory) -------------------------------------------------------------
 
 

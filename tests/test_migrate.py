@@ -231,6 +231,27 @@ def test_the_reverse_direction_round_trip_is_equal(capsys, tmp_path, mlp):
     assert not [n for n in os.listdir(tmp_path / "back") if n.startswith(".tmp-")]
 
 
+@pytest.mark.slow  # 3 s
+def test_the_reverse_direction_round_trip_of_an_lstm(tmp_path_factory, tmp_path):
+    """Keras's LSTM weights back into TF1's one kernel and bias, gates i, c, f, o again: the
+    kernel exactly, the bias to one rounding of the forget bias's 1.0 added and taken off."""
+    prefix, x, predictions = tf1_program(tmp_path_factory.mktemp("lstm"), models.lstm_tf1,
+                                         (models.STEPS, models.FEATURES))
+    keras_file = str(tmp_path / "lstm.keras")
+    assert convert(prefix, keras_file, "--keras-model", factory("lstm")) == 0
+    back = str(tmp_path / "back" / "model.ckpt")
+    assert main(["convert", "--from", "keras", "--to", "tf1", keras_file, back,
+                 "--tf1-graph", factory("lstm_graph")]) == 0
+    before, after = tf.train.load_checkpoint(prefix), tf.train.load_checkpoint(back)
+    np.testing.assert_array_equal(after.get_tensor("rnn/lstm_cell/kernel"),
+                                  before.get_tensor("rnn/lstm_cell/kernel"))
+    np.testing.assert_allclose(after.get_tensor("rnn/lstm_cell/bias"),
+                               before.get_tensor("rnn/lstm_cell/bias"), rtol=0,
+                               atol=np.spacing(np.float32(2)))
+    np.testing.assert_allclose(tf1_predict(back, models.lstm_tf1, x), predictions, rtol=0,
+                               atol=ATOL)
+
+
 def test_the_reverse_direction_with_a_map_file_only(tmp_path, mlp):
     prefix, x, predictions = mlp
     keras_file = str(tmp_path / "mlp.keras")

@@ -425,8 +425,12 @@ def _migrate(args) -> int:
     else:
         result = keras_to_tf1(args.source, args.target, args.tf1_graph, args.map,
                               args.keras_model, args.allow_missing, args.forget_bias)
-    print(f"Wrote {len(result.pairs)} weights from {args.source} ({args.from_track}) to "
-          f"{args.target} ({args.to_track})")
+    if args.to_track == "keras":
+        count = f"{sum(len(slot.variables) for slot, _, _ in result.pairs)} Keras weights"
+    else:
+        count = f"{sum(len(source.names) for _, source, _ in result.pairs)} TF1 variables"
+    print(f"Wrote {count} from {args.source} ({args.from_track}) to {args.target} "
+          f"({args.to_track})")
     return 0
 
 

@@ -108,6 +108,12 @@ class Slot:
         return "lstm_cell" if self.lstm is not None else self.key.rpartition("/")[2]
 
     @property
+    def label(self) -> str:
+        if self.lstm is None:
+            return self.key
+        return f"{self.key}/{{{','.join(k.rpartition('/')[2] for k in self.keys)}}}"
+
+    @property
     def keys(self) -> list[str]:
         if self.lstm is None:
             return [self.key]
@@ -142,13 +148,13 @@ class Match:
         rows = [["Keras weight", "", "TF1 variable", "shape", "how"]]
         for slot, source, how in self.pairs:
             if slot.lstm is not None:
-                rows.append([", ".join(slot.keys), arrow, " + ".join(source.names),
-                             " + ".join(_shape(s) for s in source.shapes), how + ", LSTM gates "
-                             "i,c,f,o -> i,f,c,o"])
+                rows.append([slot.label, arrow, " + ".join(source.names),
+                             " + ".join(_shape(s) for s in source.shapes),
+                             f"{how}; LSTM: gates i,c,f,o <-> i,f,c,o"])
             else:
                 rows.append([slot.key, arrow, source.key, _shape(source.shapes[0]), how])
         for slot, why in self.missing:
-            rows.append([", ".join(slot.keys), arrow, "(nothing)",
+            rows.append([slot.label, arrow, "(nothing)",
                          " + ".join(_shape(s) for s in slot.tf1_shapes), why])
         for source, why in self.unused:
             rows.append(["(nothing)", arrow, " + ".join(source.names),
