@@ -67,6 +67,11 @@ def mlp_graph():
     v1.train.AdamOptimizer(0.01).minimize(loss)
 
 
+def convnet_graph():
+    """`--tf1-graph`: the variables of `convnet_tf1` (no optimizer)."""
+    convnet_tf1(v1.placeholder(tf.float32, (None, *IMAGE)), training=False)
+
+
 def lstm_graph():
     """`--tf1-graph`: the variables of `lstm_tf1` (no optimizer)."""
     lstm_tf1(v1.placeholder(tf.float32, (None, STEPS, FEATURES)))

@@ -215,19 +215,27 @@ def test_a_keras_model_that_is_not_one_is_one_line(capsys, tmp_path, mlp, model,
     assert said in err and "\n" not in err
 
 
-def test_the_reverse_direction_round_trip_is_equal(capsys, tmp_path, mlp):
+@pytest.mark.parametrize("name", ["mlp", "convnet"])
+def test_the_reverse_direction_round_trip_is_equal(capsys, request, tmp_path, name):
     """TF1 -> Keras -> TF1 with the names of the TF1 program's own graph (`--tf1-graph`): its
-    Saver restores the file (Adam's slots at their initial values) and predicts the same."""
-    prefix, x, predictions = mlp
-    keras_file = str(tmp_path / "mlp.keras")
-    assert convert(prefix, keras_file, "--keras-model", factory("mlp")) == 0
+    Saver restores the file (mlp_graph's Adam slots at their initial values) and predicts the
+    same, bit for bit."""
+    prefix, x, predictions = request.getfixturevalue(name)
+    keras_file = str(tmp_path / f"{name}.keras")
+    assert convert(prefix, keras_file, "--keras-model", factory(name)) == 0
     back = str(tmp_path / "back" / "model.ckpt")
     assert main(["convert", "--from", "keras", "--to", "tf1", keras_file, back,
-                 "--tf1-graph", factory("mlp_graph")]) == 0
-    assert row(capsys.readouterr().out, "dense/kernel", "->", "W1")
-    np.testing.assert_array_equal(tf1_predict(back, models.mlp_tf1, x), predictions)
-    reader = tf.train.load_checkpoint(back)
-    assert "W1/Adam" in reader.get_variable_to_shape_map()
+                 "--tf1-graph", factory(f"{name}_graph")]) == 0
+    printed = capsys.readouterr().out
+    program = getattr(models, f"{name}_tf1")
+    np.testing.assert_array_equal(tf1_predict(back, program, x), predictions)
+    saved = tf.train.load_checkpoint(back).get_variable_to_shape_map()
+    if name == "mlp":
+        assert row(printed, "dense/kernel", "->", "W1") and "W1/Adam" in saved
+    else:
+        assert row(printed, "batch_normalization/moving_mean", "->",
+                   "batch_normalization/moving_mean")
+        assert "batch_normalization/moving_mean" in saved
     assert not [n for n in os.listdir(tmp_path / "back") if n.startswith(".tmp-")]
 
 

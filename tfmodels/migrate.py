@@ -527,7 +527,8 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     if missing:
         names = ", ".join(k for s in missing for k in s.keys)
         raise UserError(f"{len(missing)} Keras weight{'s' * (len(missing) > 1)} found no TF1 "
-                        f"variable ({names}; see the table); nothing written. Map them with "
+                        f"variable ({names}; see the table); nothing written. Map "
+                        f"{'them' if len(missing) > 1 else 'it'} with "
                         f"--map FILE, or keep their initial values with --allow-missing "
                         f"{missing[0].keys[0]}")
     try:
@@ -640,8 +641,9 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     if missing:
         names = ", ".join(n for s in missing for n in s.names)
         raise UserError(f"{len(missing)} TF1 variable{'s' * (len(missing) > 1)} found no Keras "
-                        f"weight ({names}; see the table); nothing written. Map them with --map "
-                        f"FILE, or keep their initial values with --allow-missing "
+                        f"weight ({names}; see the table); nothing written. Map "
+                        f"{'them' if len(missing) > 1 else 'it'} with --map FILE, or keep their "
+                        f"initial values with --allow-missing "
                         f"{missing[0].names[0]}")
     values = {}
     for slot, src, _ in result.pairs:
