@@ -183,6 +183,8 @@ def test_a_missing_weight_prints_the_table_and_writes_nothing(capsys, tmp_path_f
     # allowed: the bias keeps its initial zeros, which is what the TF1 program computes with
     assert convert(prefix, out, "--keras-model", factory("mlp"),
                    "--allow-missing", "dense_2/bias") == 0
+    assert row(capsys.readouterr().out, "dense_2/bias", "<-", "(nothing)").endswith(
+        "--allow-missing: keeps its initial value")
     np.testing.assert_allclose(keras_predict(str(out), x), predictions, rtol=0, atol=ATOL)
 
 

@@ -144,7 +144,7 @@ class Match:
     unused: list = field(default_factory=list)     # (Source, why)
     skipped: list = field(default_factory=list)    # (name, shape, why)
 
-    def table(self, arrow: str = "<-") -> str:
+    def table(self, arrow: str = "<-", allowed=frozenset()) -> str:
         rows = [["Keras weight", "", "TF1 variable", "shape", "how"]]
         for slot, source, how in self.pairs:
             if slot.lstm is not None:
@@ -154,9 +154,13 @@ class Match:
             else:
                 rows.append([slot.key, arrow, source.key, _shape(source.shapes[0]), how])
         for slot, why in self.missing:
+            if {slot.key, *slot.keys} & allowed:
+                why += "; --allow-missing: keeps its initial value"
             rows.append([slot.label, arrow, "(nothing)",
                          " + ".join(_shape(s) for s in slot.tf1_shapes), why])
         for source, why in self.unused:
+            if set(source.names) <= allowed:
+                why += "; --allow-missing: keeps its initial value"
             rows.append(["(nothing)", arrow, " + ".join(source.names),
                          " + ".join(_shape(s) for s in source.shapes), why])
         for name, shape, why in self.skipped:
@@ -522,14 +526,15 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     except Ambiguous as e:
         out(e.result.table())
         raise
-    out(result.table())
+    out(result.table(allowed=allowed))
     missing = [s for s, _ in result.missing if not ({s.key, *s.keys} & allowed)]
     if missing:
         names = ", ".join(k for s in missing for k in s.keys)
         raise UserError(f"{len(missing)} Keras weight{'s' * (len(missing) > 1)} found no TF1 "
                         f"variable ({names}; see the table); nothing written. Map "
-                        f"{'them' if len(missing) > 1 else 'it'} with "
-                        f"--map FILE, or keep their initial values with --allow-missing "
+                        f"{'them' if len(missing) > 1 else 'it'} with --map FILE, or keep "
+                        f"{'their' if len(missing) > 1 else 'its'} initial value with "
+                        f"--allow-missing "
                         f"{missing[0].keys[0]}")
     try:
         for slot, src, _ in result.pairs:
@@ -635,15 +640,16 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
         raise
     if graph is None:  # only what the map names is written
         result.missing = []
-    out(result.table(arrow="->"))
     allowed = _allow(allow_missing, set(shapes), "TF1 variable")
+    out(result.table(arrow="->", allowed=allowed))
     missing = [s for s, _ in result.unused if not set(s.names) <= allowed]
     if missing:
         names = ", ".join(n for s in missing for n in s.names)
         raise UserError(f"{len(missing)} TF1 variable{'s' * (len(missing) > 1)} found no Keras "
                         f"weight ({names}; see the table); nothing written. Map "
-                        f"{'them' if len(missing) > 1 else 'it'} with --map FILE, or keep their "
-                        f"initial values with --allow-missing "
+                        f"{'them' if len(missing) > 1 else 'it'} with --map FILE, or keep "
+                        f"{'their' if len(missing) > 1 else 'its'} initial value with "
+                        f"--allow-missing "
                         f"{missing[0].names[0]}")
     values = {}
     for slot, src, _ in result.pairs:
