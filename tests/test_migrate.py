@@ -320,3 +320,37 @@ def test_the_projects_own_models_still_convert(capsys, tmp_path):
     assert convert(tmp_path / "c" / "ckpt", tmp_path / "x.keras", "--model", "sine",
                    "--keras-model", factory("mlp")) == 2
     assert "--model sine: names one of our models" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given, said", [
+    ({"dense_1/kernel": "top_b"}, "dense_1/kernel <- top_b: TF1 has (16,) float32, the Keras "
+                                  "weight needs (16, 16) float32"),
+    ({"dense_9/kernel": "top_w"}, "'dense_9/kernel' is not a weight of the Keras model"),
+    ({"dense_1/kernel": "nowhere"}, "'dense_1/kernel' -> 'nowhere', which is not a TF1 variable"),
+    ([1, 2], "expected one JSON object of strings")])
+def test_a_map_file_mistake_is_one_line(capsys, tmp_path, ambiguous, given, said):
+    prefix, _, _ = ambiguous
+    (tmp_path / "map.json").write_text(json.dumps(given))
+    out = tmp_path / "m.keras"
+    assert convert(prefix, out, "--keras-model", factory("mlp3"), "--map",
+                   tmp_path / "map.json") == 2
+    err = capsys.readouterr().err.strip()
+    assert said in err and "\n" not in err and not out.exists()
+
+
+def test_allow_missing_names_a_weight_of_the_model(capsys, tmp_path, mlp):
+    prefix, _, _ = mlp
+    assert convert(prefix, tmp_path / "m.keras", "--keras-model", factory("mlp"),
+                   "--allow-missing", "dense_7/bias") == 2
+    assert "--allow-missing dense_7/bias: not a Keras weight of the model" in \
+        capsys.readouterr().err
+
+
+def test_a_dtype_that_does_not_fit_is_named():
+    from tfmodels.migrate import Slot
+
+    slots = [Slot("dense/kernel", [None], ((4, 3),), "float32", 0)]
+    sources, _ = tf1_sources({"dense/kernel": (4, 3)}, {"dense/kernel": "float64"})
+    result = match(slots, sources)
+    assert result.pairs == []
+    assert result.missing[0][1] == "dtype: TF1 dense/kernel is float64, this weight float32"
