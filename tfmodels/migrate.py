@@ -21,7 +21,9 @@ Keras weight, from the names, the order of layers and variables, and the shapes:
 A Keras `LSTM` takes a TF1 `LSTMCell`'s two variables (`<scope>/lstm_cell/kernel` over `[x, h]`
 and `bias`) as one: the kernel is split into Keras's `kernel` and `recurrent_kernel`, the gates go
 from TF1's order i, c, f, o to Keras's i, f, c, o and the cell's `forget_bias` (not stored by TF1;
-1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`). Optimizer state
+1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`); GRU and simple RNN
+cells, partitioned variables and `Bidirectional` layers are not matched yet (left over in
+the table). Optimizer state
 (`.../Adam`, `.../Adam_1`, `beta1_power`, `global_step`, `.../Momentum`, `.../RMSProp`, ...) is
 skipped. Where several TF1 variables could fill the same weights and nothing tells them apart, the
 conversion is refused and asks for a map file. Nothing is written unless every weight found a
