@@ -327,6 +327,8 @@ def test_the_projects_own_models_still_convert(capsys, tmp_path):
                                   "weight needs (16, 16) float32"),
     ({"dense_9/kernel": "top_w"}, "'dense_9/kernel' is not a weight of the Keras model"),
     ({"dense_1/kernel": "nowhere"}, "'dense_1/kernel' -> 'nowhere', which is not a TF1 variable"),
+    ({"dense_1/kernel": "top_w", "dense_2/kernel": "top_w"},
+     "top_w is given to both dense_1/kernel and dense_2/kernel"),
     ([1, 2], "expected one JSON object of strings")])
 def test_a_map_file_mistake_is_one_line(capsys, tmp_path, ambiguous, given, said):
     prefix, _, _ = ambiguous

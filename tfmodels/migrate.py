@@ -337,6 +337,11 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
                                 f"{' + '.join(map(_shape, source.shapes))} {source.dtype}, the "
                                 f"Keras weight needs {' + '.join(map(_shape, slot.tf1_shapes))} "
                                 f"{slot.dtype}")
+            taken = next((f"{s.key}" for s, src, how in result.pairs
+                          if how == "map file" and set(src.names) & set(names)), None)
+            if taken:
+                raise UserError(f"map file: {' + '.join(names)} is given to both {taken} and "
+                                f"{slot.key}; one TF1 variable fills one Keras weight")
             pair(slot, source, "map file")
             for s in [s for s in sources_left if set(s.names) & set(names)]:
                 sources_left.remove(s)
