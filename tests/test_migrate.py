@@ -356,3 +356,16 @@ def test_a_dtype_that_does_not_fit_is_named():
     result = match(slots, sources)
     assert result.pairs == []
     assert result.missing[0][1] == "dtype: TF1 dense/kernel is float64, this weight float32"
+
+
+def test_the_python_function_fills_a_model_object(tmp_path, mlp):
+    """`tf1_to_keras` with a model in hand: the model itself is filled, the table handed to
+    `out`, the file written."""
+    from tfmodels.migrate import tf1_to_keras
+
+    prefix, x, predictions = mlp
+    model, lines = models.mlp(), []
+    result = tf1_to_keras(prefix, model, str(tmp_path / "m.weights.h5"), out=lines.append)
+    assert [how for _, _, how in result.pairs].count("order") == 2 and "W1" in lines[0]
+    np.testing.assert_allclose(np.asarray(model(x)), predictions, rtol=0, atol=ATOL)
+    assert (tmp_path / "m.weights.h5").exists()

@@ -627,16 +627,15 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
         dtypes = {n: v.dtype.base_dtype.name for n, v in variables.items()}
     else:  # the map's names, with the shapes and dtypes the Keras weights give them
         g, variables, shapes, dtypes = tf.Graph(), None, {}, {}
+        given = {_norm(k): v for k, v in mapping.items()}
         for slot in slots:
             for k in slot.keys:
-                if k in mapping and slot.lstm is None:
-                    shapes[mapping[k]], dtypes[mapping[k]] = slot.tf1_shapes[0], slot.dtype
-                elif k in mapping:
-                    leaf = k.rpartition("/")[2]
-                    shape = slot.tf1_shapes[1 if leaf == "bias" else 0]
-                    shapes[mapping[k]], dtypes[mapping[k]] = shape, slot.dtype
-        slots_named = {k for s in slots for k in s.keys}
-        unknown = [k for k in mapping if k not in slots_named]
+                if _norm(k) in given:  # an LSTM's bias is TF1's second variable, else its first
+                    index = 1 if slot.lstm is not None and k.endswith("/bias") else 0
+                    tf1_name = given[_norm(k)]
+                    shapes[tf1_name], dtypes[tf1_name] = slot.tf1_shapes[index], slot.dtype
+        slots_named = {_norm(k) for s in slots for k in s.keys}
+        unknown = [k for k in mapping if _norm(k) not in slots_named]
         if unknown:
             raise UserError(f"map file: {unknown[0]!r} is not a weight of the Keras model")
     sources, skipped = tf1_sources(shapes, dtypes)
