@@ -300,6 +300,19 @@ def test_the_derivation_without_files():
     assert [name for name, _, _ in result.skipped] == ["dense/kernel/Adam", "global_step"]
 
 
+def test_a_scope_around_the_whole_tf1_program_is_left_off_names():
+    from tfmodels.migrate import Slot
+
+    slots = [Slot(key, [None], ((8, 8),), "float32", i)
+             for i, key in enumerate(["second/kernel", "first/kernel"])]
+    shapes = {"net/first/kernel": (8, 8), "net/second/kernel": (8, 8), "net/global_step": ()}
+    sources, skipped = tf1_sources(shapes, dict.fromkeys(shapes, "float32"))
+    result = match(slots, sources, skipped)
+    assert [(s.key, src.key, how) for s, src, how in result.pairs] == [
+        ("second/kernel", "net/second/kernel", "name"),
+        ("first/kernel", "net/first/kernel", "name")]
+
+
 def models_slots():
     from tfmodels.migrate import Slot
 

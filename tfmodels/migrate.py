@@ -10,7 +10,8 @@ Keras weight, from the names, the order of layers and variables, and the shapes:
 
 1. a map file (JSON `{"keras weight path": "tf1 variable name"}`) decides first;
 2. names: a Keras weight `dense_1/kernel` (its `path`, the model's own name left off) takes the
-   TF1 variable `dense_1/kernel` (lower case, `:0` left off), if the shapes agree;
+   TF1 variable `dense_1/kernel` (lower case, `:0` left off; a scope around every TF1 variable,
+   `model/dense_1/kernel`, left off too), if the shapes agree;
 3. order: the Keras weights left with one leaf name (`kernel`, `bias`, `gamma`, `beta`,
    `moving_mean`, `moving_variance`, ...) and one shape take the TF1 variables left with that leaf
    and shape, in order: the Keras model's layer order, TF1's numbering (`dense`, `dense_1`,
@@ -347,6 +348,10 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
                 sources_left.remove(s)
 
     by_name = {_norm(s.key): s for s in sources_left}
+    scopes = {s.key.partition("/")[0] for s in sources_left if "/" in s.key}
+    if len(scopes) == 1 and all("/" in s.key for s in sources_left):
+        # one scope around the whole TF1 program (`model/dense/kernel`): compared without it
+        by_name.update({_norm(s.key.partition("/")[2]): s for s in sources_left})
     for slot in list(slots_left):
         source = by_name.get(_norm(slot.key))
         if source is not None and source in sources_left and _fits(slot, source):
