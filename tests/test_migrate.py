@@ -276,6 +276,16 @@ def test_the_reverse_direction_with_a_map_file_only(tmp_path, mlp):
     np.testing.assert_array_equal(tf1_predict(back, models.mlp_tf1, x), predictions)
 
 
+def test_the_reverse_direction_from_a_weights_file_and_a_factory(tmp_path, mlp):
+    prefix, x, predictions = mlp
+    weights = str(tmp_path / "mlp.weights.h5")
+    assert convert(prefix, weights, "--keras-model", factory("mlp")) == 0
+    back = str(tmp_path / "back" / "model.ckpt")
+    assert main(["convert", "--from", "keras", "--to", "tf1", weights, back, "--keras-model",
+                 factory("mlp"), "--tf1-graph", factory("mlp_graph")]) == 0
+    np.testing.assert_array_equal(tf1_predict(back, models.mlp_tf1, x), predictions)
+
+
 def test_a_reverse_graph_variable_without_a_keras_weight_writes_nothing(capsys, tmp_path):
     keras_file = str(tmp_path / "mlp.keras")
     models.mlp_of_five().save(keras_file)  # 5 outputs: nothing for W3 (16, 3), b3 (3,)

@@ -396,6 +396,9 @@ def cmd_convert(args) -> int:
     _quiet_tf(args)
     if args.keras_model or args.tf1_graph or args.map or args.allow_missing:
         return _migrate(args)
+    if args.forget_bias != 1.0:
+        raise UserError(f"--forget-bias {args.forget_bias:g}: goes with --keras-model (our own "
+                        f"models' LSTMs keep the bias whole)")
     spec = convert(args.source, args.target, args.from_track, args.to_track, args.model,
                    args.dataset)
     print(f"Wrote the weights of {spec.name} from {args.source} ({args.from_track}) to "
