@@ -221,6 +221,25 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--to", dest="to_track", choices=("keras", "tf1"), required=True)
     convert.add_argument("--model", help="the model, where the source does not name it")
     convert.add_argument("--dataset", help="the data set it was trained on (sets input size)")
+    migrate = convert.add_argument_group(
+        "any TF1 checkpoint <-> any Keras 3 model (README: Any TF1 checkpoint into a Keras 3 "
+        "model)")
+    migrate.add_argument("--keras-model", metavar="MODEL",
+                         help="the Keras model: a .keras file or module:factory (a function "
+                              "returning a built model); --from tf1 fills it, --from keras reads "
+                              "a .weights.h5 source into it")
+    migrate.add_argument("--tf1-graph", metavar="MODULE:BUILD",
+                         help="--to tf1: a function making the TF1 program's variables (in a "
+                              "fresh graph); their names and shapes are matched")
+    migrate.add_argument("--map", metavar="FILE",
+                         help='a JSON file {"keras weight path": "tf1 variable name", ...} that '
+                              "decides before names, order and shapes")
+    migrate.add_argument("--allow-missing", action="append", metavar="NAME",
+                         help="a weight that may keep its initial value where nothing matches "
+                              "it (repeat it, or NAME,NAME)")
+    migrate.add_argument("--forget-bias", type=float, default=1.0,
+                         help="the TF1 LSTM cells' forget_bias, not stored in checkpoints "
+                              "(default: 1.0, TF1's)")
     _debug_option(convert)
 
     compare = sub.add_parser("compare", help="train both tracks and compare them number by number")
@@ -375,10 +394,46 @@ def cmd_convert(args) -> int:
     from tfmodels.convert import convert
 
     _quiet_tf(args)
+    if args.keras_model or args.tf1_graph or args.map or args.allow_missing:
+        return _migrate(args)
+    if args.forget_bias != 1.0:
+        raise UserError(f"--forget-bias {args.forget_bias:g}: goes with --keras-model (our own "
+                        f"models' LSTMs keep the bias whole)")
     spec = convert(args.source, args.target, args.from_track, args.to_track, args.model,
                    args.dataset)
     print(f"Wrote the weights of {spec.name} from {args.source} ({args.from_track}) to "
           f"{args.target} ({args.to_track})")
+    return 0
+
+
+def _migrate(args) -> int:
+    """`convert` of a model that is not ours: the names matched by tfmodels.migrate."""
+    from tfmodels.migrate import keras_to_tf1, tf1_to_keras
+
+    for option, value in (("--model", args.model), ("--dataset", args.dataset)):
+        if value is not None:
+            raise UserError(f"{option} {value}: names one of our models; --keras-model gives "
+                            f"the model of yours")
+    if args.from_track == args.to_track:
+        raise UserError(f"--from and --to are both {args.from_track}; nothing to convert")
+    if args.to_track == "keras":
+        if not args.keras_model:
+            raise UserError("--from tf1 --to keras with --map, --tf1-graph or --allow-missing "
+                            "needs --keras-model (a .keras file or module:factory) to fill")
+        if args.tf1_graph:
+            raise UserError(f"--tf1-graph {args.tf1_graph}: goes with --to tf1 (the checkpoint "
+                            f"names its variables itself)")
+        result = tf1_to_keras(args.source, args.keras_model, args.target, args.map,
+                              args.allow_missing, args.forget_bias)
+    else:
+        result = keras_to_tf1(args.source, args.target, args.tf1_graph, args.map,
+                              args.keras_model, args.allow_missing, args.forget_bias)
+    if args.to_track == "keras":
+        count = f"{sum(len(slot.variables) for slot, _, _ in result.pairs)} Keras weights"
+    else:
+        count = f"{sum(len(source.names) for _, source, _ in result.pairs)} TF1 variables"
+    print(f"Wrote {count} from {args.source} ({args.from_track}) to {args.target} "
+          f"({args.to_track})")
     return 0
 
 

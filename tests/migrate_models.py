@@ -1,0 +1,118 @@
+"""The models of tests/test_migrate.py: TF1 programs and the Keras 3 models they become.
+
+The TF1 side is graph code as a user wrote it before Keras 3 (`tf1_compat.layers`, `tf1_compat.rnn`,
+hand-made `get_variable`s); the Keras side is `module:factory` functions, named on the command line
+as `tests/migrate_models.py:convnet`. Each `*_graph` function makes a TF1 program's variables in
+the current graph, for `--tf1-graph`.
+"""
+
+import keras
+import tensorflow as tf
+
+from tf1_compat import layers, rnn
+
+v1 = tf.compat.v1
+
+IMAGE = (8, 8, 1)
+STEPS, FEATURES = 5, 3
+
+
+# -- TF1 programs: (inputs) -> logits, variables made in the current graph -----------------------
+
+
+def convnet_tf1(x, training):
+    """conv2d -> batch norm -> max pool -> flatten -> dense -> dense: `conv2d/kernel`,
+    `batch_normalization/gamma`, ..., `dense/kernel`, `dense_1/kernel`, ..."""
+    h = layers.conv2d(x, 4, 3, padding="same", activation=tf.nn.relu)
+    h = layers.batch_normalization(h, training=training)
+    h = layers.max_pooling2d(h, 2, 2)
+    h = layers.dense(layers.flatten(h), 16, activation=tf.nn.relu)
+    return layers.dense(h, 3)
+
+
+def lstm_tf1(x, training=False):
+    """An LSTM over the time axis (`rnn/lstm_cell/kernel`, `bias`), its last output -> dense."""
+    outputs, _ = rnn.dynamic_rnn(rnn.LSTMCell(6), x, dtype=tf.float32)
+    return layers.dense(outputs[:, -1], 3)
+
+
+def mlp_tf1(x, training=False, names=("W1", "b1", "W2", "b2", "W3", "b3"), out_bias=True):
+    """A hand-written MLP, 4 -> 16 -> 16 -> 3, with names of the author's choosing."""
+    def var(name, shape):
+        init = v1.zeros_initializer() if len(shape) == 1 else v1.glorot_uniform_initializer()
+        return v1.get_variable(name, shape, tf.float32, init)
+
+    w1, b1, w2, b2, w3, b3 = names
+    h = tf.nn.relu(tf.matmul(x, var(w1, (4, 16))) + var(b1, (16,)))
+    h = tf.nn.relu(tf.matmul(h, var(w2, (16, 16))) + var(b2, (16,)))
+    out = tf.matmul(h, var(w3, (16, 3)))
+    return out + var(b3, (3,)) if out_bias else out
+
+
+def ambiguous_tf1(x, training=False):
+    """4 -> 16 -> 16 -> 16 -> 3 under names that say nothing of the order (`mid`, `top`)."""
+    def var(name, shape):
+        return v1.get_variable(name, shape, tf.float32, v1.glorot_uniform_initializer())
+
+    h = tf.nn.relu(tf.matmul(x, var("enc_w", (4, 16))) + var("enc_b", (16,)))
+    h = tf.nn.relu(tf.matmul(h, var("mid_w", (16, 16))) + var("mid_b", (16,)))
+    h = tf.nn.relu(tf.matmul(h, var("top_w", (16, 16))) + var("top_b", (16,)))
+    return tf.matmul(h, var("out_w", (16, 3))) + var("out_b", (3,))
+
+
+def mlp_graph():
+    """`--tf1-graph`: the variables of `mlp_tf1`, as its program makes them (with Adam's)."""
+    x = v1.placeholder(tf.float32, (None, 4))
+    loss = tf.reduce_mean(mlp_tf1(x) ** 2)
+    v1.train.AdamOptimizer(0.01).minimize(loss)
+
+
+def convnet_graph():
+    """`--tf1-graph`: the variables of `convnet_tf1` (no optimizer)."""
+    convnet_tf1(v1.placeholder(tf.float32, (None, *IMAGE)), training=False)
+
+
+def lstm_graph():
+    """`--tf1-graph`: the variables of `lstm_tf1` (no optimizer)."""
+    lstm_tf1(v1.placeholder(tf.float32, (None, STEPS, FEATURES)))
+
+
+# -- Keras 3 models (module:factory) -------------------------------------------------------------
+
+
+def convnet(outputs=3):
+    return keras.Sequential([
+        keras.Input(IMAGE), keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+        keras.layers.BatchNormalization(), keras.layers.MaxPooling2D(2, 2),
+        keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(outputs)])
+
+
+def lstm():
+    return keras.Sequential([keras.Input((STEPS, FEATURES)), keras.layers.LSTM(6),
+                             keras.layers.Dense(3)])
+
+
+def mlp(hidden=(16, 16), outputs=3):
+    return keras.Sequential([keras.Input((4,)),
+                             *(keras.layers.Dense(n, activation="relu") for n in hidden),
+                             keras.layers.Dense(outputs)])
+
+
+def mlp3():
+    return mlp(hidden=(16, 16, 16))
+
+
+def mlp_of_five():
+    """`mlp` with 5 outputs where the TF1 program has 3: a shape that does not fit."""
+    return mlp(outputs=5)
+
+
+def not_a_model():
+    return "a string"
+
+
+
+def convnet_of_five():
+    """`convnet` with 5 outputs where the TF1 program has 3: `dense_1/kernel` does not fit."""
+    return convnet(outputs=5)
