@@ -305,9 +305,11 @@ def serve(variant: str, batch: int, samples: int, device: str, model: str = "mlp
         runner = CLASSES[variant](x, y, batch)
     start = time.perf_counter()
     runner.epoch()  # tracing, compiling, first touches of memory
-    extra = matmul_rate() if variant == FLOOR else {}
-    _say(ready=time.perf_counter() - start, **extra)
+    _say(ready=time.perf_counter() - start)
     for line in sys.stdin:
+        if line.strip() == "rate":  # asked once every variant is warm: a quiet moment
+            _say(**matmul_rate())
+            continue
         if line.strip() != "epoch":
             break
         start = time.perf_counter()
@@ -404,10 +406,12 @@ def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
         workers[name] = Worker(name, batch, samples, device, log)
     times = {name: [] for name in workers}
     try:
-        for name, worker in workers.items():  # one at a time: warm-ups are not timed in turns
-            worker.reply = worker.receive() or {}
-            if worker.reply:
+        for name, worker in workers.items():  # warming up together; not timed
+            if worker.receive():
                 log(f"  batch {batch}: {name} ready")
+        if FLOOR in workers:  # the big matmul's rate, while the others wait
+            workers[FLOOR].send("rate")
+            workers[FLOOR].reply = workers[FLOOR].receive() or {}
         for _ in range(rounds):
             for name, worker in workers.items():
                 worker.send("epoch")
