@@ -182,10 +182,34 @@ def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
                         f"out to go on there, or give another --checkpoint-dir")
 
 
+def check_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
+    if state and state.epoch > spec.epochs:
+        raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
+                        f"has trained {state.epoch} epochs already; give --epochs "
+                        f"{state.epoch} or more to go on, or another --checkpoint-dir")
+
+
+def run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief: bool,
+                check_log_root: bool) -> str | None:
+    """Where the run logs: a resumed run's folder (cut back to its checkpoint), else `log_dir`,
+    else a new run under `log_root`; None for a cluster's non-chief worker."""
+    if not chief:
+        return None
+    if state and state.log_dir:
+        if check_log_root and log_root:
+            check_resumed_logdir(state, checkpoint_dir, log_root)
+        log_dir = state.log_dir
+        cut_back(log_dir, state.events)  # what was logged after the checkpoint
+    elif log_dir is None and log_root:
+        log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
+    return log_dir and os.path.abspath(log_dir)  # a resume from anywhere finds it
+
+
 def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = None,
            options: LogOptions | None = None, checkpoint_dir: str | None = None,
-           save_every: int | None = None, state=None) -> list:
-    """The callbacks of a run: the NaN stop first, TensorBoard and checkpoints as asked."""
+           save_every: int | None = None, state=None, writer: bool = True) -> list:
+    """The callbacks of a run: the NaN stop first, TensorBoard and checkpoints as asked.
+    `writer=False`: a cluster's non-chief worker, whose checkpoint callback only resumes."""
     tr = get_track(track)
     callbacks = [TerminateOnNaN()]
     tensorboard = None
@@ -195,7 +219,7 @@ def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = Non
     if checkpoint_dir:  # after TensorBoard: an epoch's events are written before its save
         callbacks.append(tr.checkpoint.BackupAndRestore(
             checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
-            log_dir=log_dir, tensorboard=tensorboard))
+            log_dir=log_dir, tensorboard=tensorboard, writer=writer))
     return callbacks
 
 
@@ -253,15 +277,18 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             options.batch_every > 0 or options.profile_batches is not None)
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
+    # A cluster's chief writes the logs and the checkpoint, and holds the folder's lock; every
+    # worker resumes from the folder (shared storage on a real cluster).
+    chief = strategy is None or strategy.is_chief
     if strategy is not None:
-        if strategy.name == "multiworker" and checkpoint_dir:
-            raise UserError("--checkpoint-dir is not supported with --strategy multiworker yet")
-        if not strategy.is_chief:  # no two processes write the same logs
+        if not chief:  # no two processes write the same logs
             log_root = log_dir = None
         if track == "tf1" and strategy.name == "multiworker":
             synchronous = tf1_pattern_for(strategy, tf1_pattern) == "sync"
             return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose,
-                                      synchronous)
+                                      synchronous, checkpoint_dir=checkpoint_dir,
+                                      save_every=save_every, log=log,
+                                      check_log_root=check_log_root)
     # Refuse bad data before anything is built or written.
     data = for_spec(data, spec)
     x = check_x(data.x_train, spec.input_shape)
@@ -270,26 +297,20 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                   fused_optimizer=fused_optimizer)
     try:
-        with locked(checkpoint_dir) if checkpoint_dir else contextlib.nullcontext(), \
+        with locked(checkpoint_dir) if checkpoint_dir and chief else contextlib.nullcontext(), \
                 disk_failures(checkpoint_dir, log_dir or log_root):
             state = resume(track, model, checkpoint_dir, spec, log)
-            if state and state.epoch > spec.epochs:
-                raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
-                                f"has trained {state.epoch} epochs already; give --epochs "
-                                f"{state.epoch} or more to go on, or another --checkpoint-dir")
-            if state and state.log_dir:
-                if check_log_root and log_root:
-                    check_resumed_logdir(state, checkpoint_dir, log_root)
-                log_dir = state.log_dir
-                cut_back(log_dir, state.events)  # what was logged after the checkpoint
-            elif log_dir is None and log_root:
-                log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
-            log_dir = log_dir and os.path.abspath(log_dir)  # a resume from anywhere finds it
-            if log_dir and strategy is not None:
-                log_text(log_dir, strategy)
+            check_epochs(state, spec, checkpoint_dir)
+            if hasattr(model, "check_same_on_every_worker"):  # MultiWorkerModel
+                model.check_same_on_every_worker(state.iterations if state else 0,
+                                                 "the step to resume at")
+            log_dir = run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief,
+                                  check_log_root)
+            if log_dir and strategy is not None and not (state and state.log_dir):
+                log_text(log_dir, strategy)  # once, in the run's first part
             callbacks = attach(track, spec, data, log_dir=log_dir, options=options,
                                checkpoint_dir=checkpoint_dir, save_every=save_every,
-                               state=state)
+                               state=state, writer=chief)
             return run(model, spec, data, callbacks, state=state,
                        checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir)
     finally:
