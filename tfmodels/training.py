@@ -32,12 +32,12 @@ import tfmodels.keras_track.distribute
 import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import check_x, check_y
-from tfmodels.core.data import Data, for_spec
+from tfmodels.core.data import Data, for_spec, steps_per_epoch
 from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
-from tfmodels.core.training_state import STATE_FILE, locked
+from tfmodels.core.training_state import STATE_FILE, locked, read_state
 
 
 @dataclass
@@ -318,24 +318,88 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             model.close()
 
 
-def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose,
-                       synchronous) -> TrackResult:
-    """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns."""
-    if log_dir is None and log_root:
-        log_dir = os.path.join(new_run_dir(log_root, spec.name), "tf1")
-    if log_dir:
-        log_text(log_dir, plan)
+def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, synchronous, *,
+                       checkpoint_dir=None, save_every=None, log=print,
+                       check_log_root=False) -> TrackResult:
+    """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns.
+
+    With `checkpoint_dir` the chief (holding the folder's lock) saves the variables from the
+    ps tasks with the graph's `Saver` and restores them at start; every worker reads where to
+    go on from the folder's `checkpoint.json`."""
     data = for_spec(data, spec)
-    history, final = tf1_compat.cluster.train_between_graph(
-        spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous)
-    with tf1_compat.model.Model(spec, final) as model:  # the trained weights, in a local graph
-        if log_dir:  # the chief's epoch numbers, as its TensorBoard run
-            board = tf1_compat.tensorboard.TensorBoard(
-                log_dir, options=LogOptions(histogram_freq=0, images=False))
-            board.set_model(model)
-            board.on_train_begin()
-            for epoch in history.epoch:
-                board.on_epoch_end(epoch, {k: v[epoch] for k, v in history.history.items()})
-            board.on_train_end()
-        predictions = model.predict(data.x_val, batch_size=spec.batch_size, verbose=0)
-    return TrackResult(history.history, final, predictions, log_dir)
+    if plan.task[0] == "ps":  # serves until killed: nothing of checkpoints or logs
+        tf1_compat.cluster.train_between_graph(spec, data, plan.cluster)
+    chief = plan.is_chief
+    with locked(checkpoint_dir) if checkpoint_dir and chief else contextlib.nullcontext(), \
+            disk_failures(checkpoint_dir, log_dir or log_root):
+        state = None
+        if checkpoint_dir:
+            state = read_state(checkpoint_dir, spec, "tf1")
+            if state and log:
+                log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
+                    f"step {state.step} ({state.iterations} steps trained)")
+        check_epochs(state, spec, checkpoint_dir)
+        log_dir = run_log_dir("tf1", spec, state, checkpoint_dir, log_root, log_dir, chief,
+                              check_log_root)
+        if log_dir and not (state and state.log_dir):
+            log_text(log_dir, plan)  # once, in the run's first part
+        nan, backup = TerminateOnNaN(), None
+        if checkpoint_dir:
+            backup = tf1_compat.checkpoint.BackupAndRestore(
+                checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
+                log_dir=log_dir, writer=chief)
+        history, final = tf1_compat.cluster.train_between_graph(
+            spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous,
+            callbacks=[nan] + ([backup] if backup else []), state=state,
+            restore=os.path.join(checkpoint_dir, state.weights) if state else None)
+        if nan.stopped_at:
+            epoch, step, loss = nan.stopped_at
+            raise Diverged(f"training diverged: the loss became {loss} at epoch {epoch + 1}, "
+                           f"step {step + 1}")
+        past = state.history if state else {}
+        merged = {k: list(past.get(k, [])) + list(history.history.get(k, []))
+                  for k in {**past, **history.history}}
+        with tf1_compat.model.Model(spec, final) as model:  # the weights, in a local graph
+            if log_dir:  # the chief's epoch numbers, as its TensorBoard run, each epoch once
+                epochs = [e for e in range(len(merged.get("loss", [])))
+                          if e not in logged_epochs(log_dir)]
+                if epochs:
+                    board = tf1_compat.tensorboard.TensorBoard(
+                        log_dir, options=LogOptions(histogram_freq=0, images=False))
+                    at = _AtStep(model)
+                    board.set_model(at)
+                    board.on_train_begin()
+                    steps = steps_per_epoch(len(data.x_train), spec.batch_size)
+                    for epoch in epochs:  # its evaluations at the global batches trained so far
+                        at.iterations = (epoch + 1) * steps
+                        board.on_epoch_end(epoch, {k: v[epoch] for k, v in merged.items()})
+                    board.on_train_end()
+                    if backup:
+                        backup.cover_logs()
+            predictions = model.predict(data.x_val, batch_size=spec.batch_size, verbose=0)
+    return TrackResult(merged, final, predictions, log_dir)
+
+
+class _AtStep:
+    """A model as TensorBoard sees it, at the `iterations` we set (a cluster's step count; the
+    local copy of its weights has trained none)."""
+
+    def __init__(self, model):
+        self._model, self.iterations = model, 0
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+def logged_epochs(log_dir: str) -> set:
+    """The epochs whose `epoch_loss` is in the event files under `log_dir` already."""
+    import tensorflow as tf
+
+    steps = set()
+    for folder, _, files in os.walk(log_dir):
+        for name in files:
+            if ".tfevents." in name:
+                for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name)):
+                    steps.update(event.step for v in event.summary.value
+                                 if v.tag == "epoch_loss")
+    return steps

@@ -102,7 +102,12 @@ class BackupAndRestore(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         # What the TensorBoard callback wrote at the end (the pictures) belongs to the finished
         # run: the last checkpoint covers it too, or running the command again would cut it.
-        if self.writer and self._committed is not None and not self.model.stop_training:
+        if not self.model.stop_training:
+            self.cover_logs()
+
+    def cover_logs(self) -> None:
+        """Let the last checkpoint cover every event logged so far (a run's end)."""
+        if self.writer and self._committed is not None:
             events = event_sizes(self.log_dir)
             if events != self._committed.events:
                 self._commit(dataclasses.replace(self._committed, events=events))
