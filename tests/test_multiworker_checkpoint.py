@@ -154,3 +154,28 @@ def test_a_killed_multiworker_run_resumes(track, pattern, tmp_path, unbroken):
     assert {step for (_, tag, step) in counts if tag == "epoch_loss"} == {0, 1}
     doubled = {key: n for key, n in counts.items() if n > 1}
     assert not doubled, doubled
+
+
+@pytest.mark.slow  # one cluster run, 20 s
+def test_workers_that_see_other_checkpoints_are_refused_in_one_line(tmp_path):
+    """A folder that is not shared storage: worker 1 finds no checkpoint where worker 0 finds
+    one. Each worker says so in one line (a check before the restore, which would otherwise
+    fail in a collective op), instead of training from different starts."""
+    done = subprocess.run(command("keras", tmp_path), capture_output=True, text=True,
+                          timeout=TIME_LIMIT + 30, cwd=ROOT, env=ENV)
+    assert done.returncode == 0, done.stdout[-4000:]
+    other = tmp_path / "other"
+    script = (f"import json, os, sys; i = json.loads(os.environ['TF_CONFIG'])['task']['index']; "
+              f"sys.argv[1:] = [a.replace({str(tmp_path / 'ckpt')!r}, {str(other)!r}) if i else "
+              f"a for a in sys.argv[1:]]; from tfmodels.cli import main; sys.exit(main())")
+    cmd = command("keras", tmp_path)
+    cmd[cmd.index("--") + 1:] = [sys.executable, "-c", script, *cmd[cmd.index("train"):]]
+    cmd[cmd.index("--epochs") + 1] = str(EPOCHS + 1)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIME_LIMIT + 30,
+                          cwd=ROOT, env=ENV)
+    assert proc.returncode == 2, proc.stdout[-4000:]
+    for worker, step in ((0, EPOCHS * STEPS), (1, 0)):
+        assert (f"[worker {worker}] tfmodels: error: the workers disagree on the step to resume "
+                f"at (this one has {step}): they must all read the same checkpoint folder "
+                f"(shared storage)") in proc.stdout
+    assert not other.exists()  # worker 1 wrote nothing there

@@ -299,11 +299,14 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     try:
         with locked(checkpoint_dir) if checkpoint_dir and chief else contextlib.nullcontext(), \
                 disk_failures(checkpoint_dir, log_dir or log_root):
+            if hasattr(model, "check_same_on_every_worker") and checkpoint_dir:
+                # MultiWorkerModel: before the restore, whose collectives (variables it makes)
+                # would otherwise fail obscurely on workers that see other checkpoints
+                seen = read_state(checkpoint_dir, spec, track)
+                model.check_same_on_every_worker(seen.iterations if seen else 0,
+                                                 "the step to resume at")
             state = resume(track, model, checkpoint_dir, spec, log)
             check_epochs(state, spec, checkpoint_dir)
-            if hasattr(model, "check_same_on_every_worker"):  # MultiWorkerModel
-                model.check_same_on_every_worker(state.iterations if state else 0,
-                                                 "the step to resume at")
             log_dir = run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief,
                                   check_log_root)
             if log_dir and strategy is not None and not (state and state.log_dir):
