@@ -346,19 +346,17 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, sy
                               check_log_root)
         if log_dir and not (state and state.log_dir):
             log_text(log_dir, plan)  # once, in the run's first part
-        nan, backup = TerminateOnNaN(), None
+        # No NaN stop here: the workers of a synchronous cluster would stop a step apart and
+        # the later one wait for the other's gradient forever. A non-finite step is not saved.
+        backup = None
         if checkpoint_dir:
             backup = tf1_compat.checkpoint.BackupAndRestore(
                 checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
                 log_dir=log_dir, writer=chief)
         history, final = tf1_compat.cluster.train_between_graph(
             spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous,
-            callbacks=[nan] + ([backup] if backup else []), state=state,
+            callbacks=[backup] if backup else None, state=state,
             restore=os.path.join(checkpoint_dir, state.weights) if state else None)
-        if nan.stopped_at:
-            epoch, step, loss = nan.stopped_at
-            raise Diverged(f"training diverged: the loss became {loss} at epoch {epoch + 1}, "
-                           f"step {step + 1}")
         past = state.history if state else {}
         merged = {k: list(past.get(k, [])) + list(history.history.get(k, []))
                   for k in {**past, **history.history}}
