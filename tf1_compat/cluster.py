@@ -132,6 +132,8 @@ def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous:
                                      name="chief_started_at")
             ready_op = v1.report_uninitialized_variables(
                 v1.global_variables() + v1.local_variables() + [started_at])
+            chief_pending = v1.report_uninitialized_variables(v1.global_variables()
+                                                              + [started_at])
         with v1.device(f"/job:worker/task:{index}"):  # this worker writes the files
             saver = v1.train.Saver([v for v in v1.global_variables() if v is not done],
                                    max_to_keep=None, save_relative_paths=True)
@@ -148,8 +150,21 @@ def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous:
     return types.SimpleNamespace(graph=graph, x=x, y=y, global_batch=global_batch,
                                  global_step=global_step, sums=sums, train_op=train_op,
                                  variables=variables, hooks=hooks, init_fn=init_fn,
-                                 ready_op=ready_op, saver=saver, restore=restore,
+                                 ready_op=ready_op, chief_pending=chief_pending,
+                                 saver=saver, restore=restore,
                                  started_at=started_at, done=done, finish=finish)
+
+
+def _wait_for_chief(target, g, config, timeout: float) -> None:
+    """Until the chief has set the variables up (start values or a restore), polled every
+    0.1 s: a non-chief's `MonitoredTrainingSession` looks only every 30 s."""
+    deadline = time.monotonic() + timeout
+    with v1.Session(target, graph=g.graph, config=config) as session:
+        while session.run(g.chief_pending).size:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the chief did not set the variables up within "
+                                   f"{timeout:g} s")
+            time.sleep(0.1)
 
 
 class _Saver:
@@ -212,6 +227,8 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     holder = _Worker(g.graph, g.saver, Means(["loss", *spec.metrics]), iterations)
     # Each worker talks to the ps tasks and to itself only: a worker does not wait for another.
     session_config = v1.ConfigProto(device_filters=["/job:ps", f"/job:worker/task:{index}"])
+    if index != 0:
+        _wait_for_chief(server.target, g, session_config, wait_timeout)
     with g.graph.as_default(), v1.train.MonitoredTrainingSession(
             master=server.target, is_chief=index == 0,
             scaffold=v1.train.Scaffold(init_fn=g.init_fn, ready_op=g.ready_op),
