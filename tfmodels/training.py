@@ -269,7 +269,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     profiles at given steps (`save_every`, a per-batch `options.update_freq`,
     `options.profile_batches`), so those happen at the very steps. `strategy` (a
     `tfmodels.core.strategy.Plan`) runs it distributed (TF1: in `tf1_pattern`); only the chief
-    of a cluster writes logs.
+    of a cluster writes logs and the checkpoint (holding the folder's lock), and every worker
+    resumes from `checkpoint_dir` (shared storage on real machines).
     """
     get_track(track)
     if track == "keras":
