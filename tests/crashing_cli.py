@@ -3,11 +3,15 @@
     python crashing_cli.py step K ARGS...   # right after training step K
     python crashing_cli.py save K ARGS...   # inside the K-th checkpoint save: the new weights are
                                             # on disk, checkpoint.json is half rewritten
+    python crashing_cli.py hang K ARGS...   # as `save`, but stops there (prints "hanging in
+                                            # save K") for the test to kill it from outside; every
+                                            # commit prints "commit_state" (K=0: never hangs)
 """
 
 import os
 import signal
 import sys
+import time
 
 from tfmodels import training
 from tfmodels.cli import main
@@ -32,15 +36,20 @@ if mode == "step":
             die()
 
     training.TerminateOnNaN.on_batch_end = on_batch_end
-elif mode == "save":
+elif mode in ("save", "hang"):
     original_commit = checkpoint.commit_state
 
     def commit_state(directory, state):
         calls["n"] += 1
+        if mode == "hang":  # which task of a cluster commits
+            print(f"commit_state {calls['n']}", flush=True)
         if calls["n"] == k:
             with open(os.path.join(directory, ".tmp-checkpoint.json"), "w") as f:
                 f.write('{"format": "tfmodels-checkpoint/1", "model": "si')  # cut off mid-write
-            die()
+            if mode == "save":
+                die()
+            print(f"hanging in save {k}", flush=True)
+            time.sleep(3600)  # until killed
         original_commit(directory, state)
 
     checkpoint.commit_state = commit_state

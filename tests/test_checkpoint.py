@@ -30,7 +30,7 @@ def cli(track, folder, logdir, crash=None):
             str(folder), "--save-every", str(SAVE_EVERY), "--deterministic", "--verbose", "0",
             "--logdir", str(logdir)]
     cmd = [sys.executable, os.path.join(HERE, "crashing_cli.py"), *crash, *args] if crash \
-        else [os.path.join(os.path.dirname(sys.executable), "tfmodels"), *args]
+        else [sys.executable, "-m", "tfmodels.cli", *args]  # this checkout's (PYTHONPATH)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
@@ -210,8 +210,8 @@ def test_a_crash_after_an_epochs_events_logs_them_once_after_resuming(track, tmp
 def test_two_writers_of_one_checkpoint_folder_one_is_refused(tmp_path):
     args = ["train", "sine", "--epochs", "40", "--checkpoint-dir", str(tmp_path / "ckpt"),
             "--verbose", "0", "--logdir", str(tmp_path / "logs")]
-    exe = os.path.join(os.path.dirname(sys.executable), "tfmodels")
-    first = subprocess.Popen([exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    exe = [sys.executable, "-m", "tfmodels.cli"]  # this checkout's (PYTHONPATH)
+    first = subprocess.Popen([*exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     try:
         lock = tmp_path / "ckpt" / "checkpoint.lock"
@@ -222,7 +222,7 @@ def test_two_writers_of_one_checkpoint_folder_one_is_refused(tmp_path):
 
             time.sleep(0.1)
         assert lock.exists(), "the first run never took the lock"
-        second = subprocess.run([exe, *args], capture_output=True, text=True, timeout=300)
+        second = subprocess.run([*exe, *args], capture_output=True, text=True, timeout=300)
         out, err = first.communicate(timeout=300)
     finally:
         first.kill()

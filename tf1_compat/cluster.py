@@ -21,8 +21,8 @@ Two ways to apply the shards' gradients:
   have written. Every worker ends with the same weights (they live on the ps), but not with the
   one-process result: the order in which updates land is up to the machines.
 
-When a worker has finished it waits until the shared `global_step` shows every update, then
-reads the weights. The loss and metrics in its History are those of its own shards.
+When a worker has finished it waits until every worker has (a counter on the ps), then reads
+the weights. The loss and metrics in its History are those of its own shards.
 """
 
 from __future__ import annotations
@@ -37,9 +37,8 @@ from tf1_compat import losses
 from tf1_compat.model import build_layers
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_x, check_y
-from tfmodels.core.data import steps_per_epoch
 from tfmodels.core.errors import UserError
-from tfmodels.core.loop import fit_loop
+from tfmodels.core.loop import Means, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
 v1 = tf.compat.v1
@@ -121,20 +120,94 @@ def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous:
             new_values = [v1.placeholder(v.dtype.base_dtype, v.shape) for v in variables]
             assign = [v.assign(p) for v, p in zip(variables, new_values)]
             start_ops = [after_init(optimizer, variables), assign]
+            # Workers finished, for the last wait (counted, not inferred from `global_step`,
+            # which a resumed asynchronous run does not reach predictably); not checkpointed.
+            done = v1.Variable(0, trainable=False, name="workers_done")
+            finish = done.assign_add(1)
+            # The step the chief started at (0, or the checkpoint's), set as the chief's last
+            # act of initialisation: outside `global_variables_initializer`, it keeps the other
+            # workers waiting (`ready_op`) until the chief's start values or restore are in.
+            start_at = v1.placeholder_with_default(tf.constant(0, tf.int64), ())
+            started_at = v1.Variable(start_at, trainable=False, collections=[],
+                                     name="chief_started_at")
+            ready_op = v1.report_uninitialized_variables(
+                v1.global_variables() + v1.local_variables() + [started_at])
+            chief_pending = v1.report_uninitialized_variables(v1.global_variables()
+                                                              + [started_at])
+        with v1.device(f"/job:worker/task:{index}"):  # this worker writes the files
+            saver = v1.train.Saver([v for v in v1.global_variables() if v is not done],
+                                   max_to_keep=None, save_relative_paths=True)
+
+    restore = {"prefix": None, "iterations": 0}  # set by `train_between_graph` on a resume
 
     def init_fn(scaffold, session):  # the chief, once, right after global_variables_initializer
-        session.run(start_ops, dict(zip(new_values, start)))
+        if restore["prefix"]:
+            saver.restore(session, restore["prefix"])  # weights, slots, global_step
+        else:
+            session.run(start_ops, dict(zip(new_values, start)))
+        session.run(started_at.initializer, {start_at: restore["iterations"]})
 
     return types.SimpleNamespace(graph=graph, x=x, y=y, global_batch=global_batch,
                                  global_step=global_step, sums=sums, train_op=train_op,
-                                 variables=variables, hooks=hooks, init_fn=init_fn)
+                                 variables=variables, hooks=hooks, init_fn=init_fn,
+                                 ready_op=ready_op, chief_pending=chief_pending,
+                                 saver=saver, restore=restore,
+                                 started_at=started_at, done=done, finish=finish)
+
+
+def _wait_for_chief(target, g, config, timeout: float) -> None:
+    """Until the chief has set the variables up (start values or a restore), polled every
+    0.1 s: a non-chief's `MonitoredTrainingSession` looks only every 30 s."""
+    deadline = time.monotonic() + timeout
+    with v1.Session(target, graph=g.graph, config=config) as session:
+        while session.run(g.chief_pending).size:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the chief did not set the variables up within "
+                                   f"{timeout:g} s")
+            time.sleep(0.1)
+
+
+class _Saver:
+    """The graph's `Saver` through a `MonitoredTrainingSession` (which `Saver.save` refuses):
+    the same save op, run with its file name fed."""
+
+    def __init__(self, saver):
+        self.saver = saver
+
+    def save(self, session, path, **_):
+        session.run(self.saver.saver_def.save_tensor_name,
+                    {self.saver.saver_def.filename_tensor_name: path})
+
+
+class _Worker:
+    """What the callbacks (`fit_loop`'s) see as the model of a cluster worker: the stop flag,
+    and what a `tf1_compat.checkpoint.BackupAndRestore` saves through (its graph, session and
+    `Saver`, its step count, the epoch's running averages)."""
+
+    def __init__(self, graph, saver, means, iterations: int):
+        self.graph, self.saver, self.means = graph, _Saver(saver), means
+        self.iterations, self.stop_training, self.session = iterations, False, None
+
+    @property
+    def metric_state(self) -> dict:
+        return self.means.state()
+
+    @metric_state.setter
+    def metric_state(self, state: dict) -> None:
+        self.means.set_state(state)
 
 
 def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, verbose=0,
-                        callbacks=None, synchronous: bool = True, wait_timeout: float = 300.0):
+                        callbacks=None, synchronous: bool = True, wait_timeout: float = 300.0,
+                        state=None, restore: str | None = None):
     """Train on this worker of the cluster in `config`; returns (History, final weights).
 
     A `ps` task serves and never returns (the launcher kills it when the workers are done).
+    With `state` (a checkpoint's `TrainingState`, read by every worker) training goes on from
+    its epoch and step; the chief restores the variables from `restore` (its `Saver` prefix)
+    in place of the start values, and the others wait for that (and check they resume at the
+    chief's step). The callbacks see a `_Worker` as their model: a
+    `tf1_compat.checkpoint.BackupAndRestore` among them saves the variables from the ps.
     """
     stateful = [layer.kind for layer in spec.layers
                 if layer.kind in ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")]
@@ -149,23 +222,34 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     workers = len(config["cluster"]["worker"])
     g = build_graph(spec, v1.train.ClusterSpec(config["cluster"]), index, workers, synchronous,
                     weights)
-    steps = steps_per_epoch(len(data.x_train), spec.batch_size)
-    total_steps = steps * spec.epochs * (1 if synchronous else workers)
-    holder = types.SimpleNamespace(stop_training=False)  # what the callbacks see as the model
+    iterations = state.iterations if state else 0
+    g.restore.update(prefix=restore, iterations=iterations)
+    holder = _Worker(g.graph, g.saver, Means(["loss", *spec.metrics]), iterations)
     # Each worker talks to the ps tasks and to itself only: a worker does not wait for another.
     session_config = v1.ConfigProto(device_filters=["/job:ps", f"/job:worker/task:{index}"])
+    if index != 0:
+        _wait_for_chief(server.target, g, session_config, wait_timeout)
     with g.graph.as_default(), v1.train.MonitoredTrainingSession(
             master=server.target, is_chief=index == 0,
-            scaffold=v1.train.Scaffold(init_fn=g.init_fn), config=session_config, hooks=g.hooks,
+            scaffold=v1.train.Scaffold(init_fn=g.init_fn, ready_op=g.ready_op),
+            config=session_config, hooks=g.hooks,
             save_checkpoint_secs=None, save_summaries_steps=None, log_step_count_steps=None,
             stop_grace_period_secs=1,  # the chief's update thread waits on the next gradients
     ) as session:
+        holder.session = session
+        chief_at = int(session.run(g.started_at))
+        if chief_at != iterations:
+            raise UserError(f"worker {index} resumes at step {iterations}, the chief at step "
+                            f"{chief_at}: every worker must read the same checkpoint folder "
+                            f"(shared storage)")
+
         def step(x_train, y_train, idx):  # this worker's shard of the global batch `idx`
             mine = np.array_split(idx, workers)[index]
             feed = {g.x: x_train[mine], g.y: y_train[mine]}
             if g.global_batch is not None:
                 feed[g.global_batch] = len(idx)
             values, _ = session.run((g.sums, g.train_op), feed)
+            holder.iterations += 1
             if len(mine):
                 values["loss"] = values["loss"] / np.float32(len(mine))  # the shard's mean
             return values, len(mine)
@@ -177,12 +261,15 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
         history = fit_loop(holder, step, data.x_train, data.y_train,
                            names=["loss", *spec.metrics], batch_size=spec.batch_size,
                            epochs=spec.epochs, seed=spec.seed, check=check, verbose=verbose,
-                           callbacks=callbacks)
+                           callbacks=callbacks, means=holder.means,
+                           initial_epoch=state.epoch if state else 0,
+                           initial_step=state.step if state else 0)
+        session.run(g.finish)
         deadline = time.monotonic() + wait_timeout
-        while session.run(g.global_step) < total_steps:  # the other workers' last updates
+        while session.run(g.done) < workers:  # the other workers' last updates
             if time.monotonic() > deadline:
-                raise TimeoutError(f"worker {index}: the cluster did not reach step "
-                                   f"{total_steps} within {wait_timeout:g} s")
+                raise TimeoutError(f"worker {index}: the other workers did not finish within "
+                                   f"{wait_timeout:g} s")
             time.sleep(0.05)
         final = session.run(g.variables)
     return history, final

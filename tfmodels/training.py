@@ -32,12 +32,12 @@ import tfmodels.keras_track.distribute
 import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import check_x, check_y
-from tfmodels.core.data import Data, for_spec
+from tfmodels.core.data import Data, for_spec, steps_per_epoch
 from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
-from tfmodels.core.training_state import STATE_FILE, locked
+from tfmodels.core.training_state import STATE_FILE, locked, read_state
 
 
 @dataclass
@@ -182,10 +182,34 @@ def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
                         f"out to go on there, or give another --checkpoint-dir")
 
 
+def check_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
+    if state and state.epoch > spec.epochs:
+        raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
+                        f"has trained {state.epoch} epochs already; give --epochs "
+                        f"{state.epoch} or more to go on, or another --checkpoint-dir")
+
+
+def run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief: bool,
+                check_log_root: bool) -> str | None:
+    """Where the run logs: a resumed run's folder (cut back to its checkpoint), else `log_dir`,
+    else a new run under `log_root`; None for a cluster's non-chief worker."""
+    if not chief:
+        return None
+    if state and state.log_dir:
+        if check_log_root and log_root:
+            check_resumed_logdir(state, checkpoint_dir, log_root)
+        log_dir = state.log_dir
+        cut_back(log_dir, state.events)  # what was logged after the checkpoint
+    elif log_dir is None and log_root:
+        log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
+    return log_dir and os.path.abspath(log_dir)  # a resume from anywhere finds it
+
+
 def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = None,
            options: LogOptions | None = None, checkpoint_dir: str | None = None,
-           save_every: int | None = None, state=None) -> list:
-    """The callbacks of a run: the NaN stop first, TensorBoard and checkpoints as asked."""
+           save_every: int | None = None, state=None, writer: bool = True) -> list:
+    """The callbacks of a run: the NaN stop first, TensorBoard and checkpoints as asked.
+    `writer=False`: a cluster's non-chief worker, whose checkpoint callback only resumes."""
     tr = get_track(track)
     callbacks = [TerminateOnNaN()]
     tensorboard = None
@@ -195,7 +219,7 @@ def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = Non
     if checkpoint_dir:  # after TensorBoard: an epoch's events are written before its save
         callbacks.append(tr.checkpoint.BackupAndRestore(
             checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
-            log_dir=log_dir, tensorboard=tensorboard))
+            log_dir=log_dir, tensorboard=tensorboard, writer=writer))
     return callbacks
 
 
@@ -248,7 +272,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
     profiles at given steps (`save_every`, a per-batch `options.update_freq`,
     `options.profile_batches`), so those happen at the very steps. `strategy` (a
     `tfmodels.core.strategy.Plan`) runs it distributed (TF1: in `tf1_pattern`); only the chief
-    of a cluster writes logs.
+    of a cluster writes logs and the checkpoint (holding the folder's lock), and every worker
+    resumes from `checkpoint_dir` (shared storage on real machines).
     """
     get_track(track)
     if track == "keras":
@@ -256,15 +281,18 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             options.batch_every > 0 or options.profile_batches is not None)
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
+    # A cluster's chief writes the logs and the checkpoint, and holds the folder's lock; every
+    # worker resumes from the folder (shared storage on a real cluster).
+    chief = strategy is None or strategy.is_chief
     if strategy is not None:
-        if strategy.name == "multiworker" and checkpoint_dir:
-            raise UserError("--checkpoint-dir is not supported with --strategy multiworker yet")
-        if not strategy.is_chief:  # no two processes write the same logs
+        if not chief:  # no two processes write the same logs
             log_root = log_dir = None
         if track == "tf1" and strategy.name == "multiworker":
             synchronous = tf1_pattern_for(strategy, tf1_pattern) == "sync"
             return _train_tf1_cluster(spec, data, strategy, weights, log_root, log_dir, verbose,
-                                      synchronous)
+                                      synchronous, checkpoint_dir=checkpoint_dir,
+                                      save_every=save_every, log=log,
+                                      check_log_root=check_log_root)
     # Refuse bad data before anything is built or written.
     data = for_spec(data, spec)
     x = check_x(data.x_train, spec.input_shape)
@@ -273,26 +301,23 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                   fused_optimizer=fused_optimizer)
     try:
-        with locked(checkpoint_dir) if checkpoint_dir else contextlib.nullcontext(), \
+        with locked(checkpoint_dir) if checkpoint_dir and chief else contextlib.nullcontext(), \
                 disk_failures(checkpoint_dir, log_dir or log_root):
+            if hasattr(model, "check_same_on_every_worker") and checkpoint_dir:
+                # MultiWorkerModel: before the restore, whose collectives (variables it makes)
+                # would otherwise fail obscurely on workers that see other checkpoints
+                seen = read_state(checkpoint_dir, spec, track)
+                model.check_same_on_every_worker(seen.iterations if seen else 0,
+                                                 "the step to resume at")
             state = resume(track, model, checkpoint_dir, spec, log)
-            if state and state.epoch > spec.epochs:
-                raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
-                                f"has trained {state.epoch} epochs already; give --epochs "
-                                f"{state.epoch} or more to go on, or another --checkpoint-dir")
-            if state and state.log_dir:
-                if check_log_root and log_root:
-                    check_resumed_logdir(state, checkpoint_dir, log_root)
-                log_dir = state.log_dir
-                cut_back(log_dir, state.events)  # what was logged after the checkpoint
-            elif log_dir is None and log_root:
-                log_dir = os.path.join(new_run_dir(log_root, spec.name), track)
-            log_dir = log_dir and os.path.abspath(log_dir)  # a resume from anywhere finds it
-            if log_dir and strategy is not None:
-                log_text(log_dir, strategy)
+            check_epochs(state, spec, checkpoint_dir)
+            log_dir = run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief,
+                                  check_log_root)
+            if log_dir and strategy is not None and not (state and state.log_dir):
+                log_text(log_dir, strategy)  # once, in the run's first part
             callbacks = attach(track, spec, data, log_dir=log_dir, options=options,
                                checkpoint_dir=checkpoint_dir, save_every=save_every,
-                               state=state)
+                               state=state, writer=chief)
             return run(model, spec, data, callbacks, state=state,
                        checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir)
     finally:
@@ -300,24 +325,86 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             model.close()
 
 
-def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose,
-                       synchronous) -> TrackResult:
-    """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns."""
-    if log_dir is None and log_root:
-        log_dir = os.path.join(new_run_dir(log_root, spec.name), "tf1")
-    if log_dir:
-        log_text(log_dir, plan)
+def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, synchronous, *,
+                       checkpoint_dir=None, save_every=None, log=print,
+                       check_log_root=False) -> TrackResult:
+    """The TF1 track on a ps/worker cluster (`tf1_compat.cluster`); a ps task never returns.
+
+    With `checkpoint_dir` the chief (holding the folder's lock) saves the variables from the
+    ps tasks with the graph's `Saver` and restores them at start; every worker reads where to
+    go on from the folder's `checkpoint.json`."""
     data = for_spec(data, spec)
-    history, final = tf1_compat.cluster.train_between_graph(
-        spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous)
-    with tf1_compat.model.Model(spec, final) as model:  # the trained weights, in a local graph
-        if log_dir:  # the chief's epoch numbers, as its TensorBoard run
-            board = tf1_compat.tensorboard.TensorBoard(
-                log_dir, options=LogOptions(histogram_freq=0, images=False))
-            board.set_model(model)
-            board.on_train_begin()
-            for epoch in history.epoch:
-                board.on_epoch_end(epoch, {k: v[epoch] for k, v in history.history.items()})
-            board.on_train_end()
-        predictions = model.predict(data.x_val, batch_size=spec.batch_size, verbose=0)
-    return TrackResult(history.history, final, predictions, log_dir)
+    if plan.task[0] == "ps":  # serves until killed: nothing of checkpoints or logs
+        tf1_compat.cluster.train_between_graph(spec, data, plan.cluster)
+    chief = plan.is_chief
+    with locked(checkpoint_dir) if checkpoint_dir and chief else contextlib.nullcontext(), \
+            disk_failures(checkpoint_dir, log_dir or log_root):
+        state = None
+        if checkpoint_dir:
+            state = read_state(checkpoint_dir, spec, "tf1")
+            if state and log:
+                log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
+                    f"step {state.step} ({state.iterations} steps trained)")
+        check_epochs(state, spec, checkpoint_dir)
+        log_dir = run_log_dir("tf1", spec, state, checkpoint_dir, log_root, log_dir, chief,
+                              check_log_root)
+        if log_dir and not (state and state.log_dir):
+            log_text(log_dir, plan)  # once, in the run's first part
+        # No NaN stop here: the workers of a synchronous cluster would stop a step apart and
+        # the later one wait for the other's gradient forever. A non-finite step is not saved.
+        backup = None
+        if checkpoint_dir:
+            backup = tf1_compat.checkpoint.BackupAndRestore(
+                checkpoint_dir, spec, save_freq=save_every or "epoch", state=state,
+                log_dir=log_dir, writer=chief)
+        history, final = tf1_compat.cluster.train_between_graph(
+            spec, data, plan.cluster, weights=weights, verbose=verbose, synchronous=synchronous,
+            callbacks=[backup] if backup else None, state=state,
+            restore=os.path.join(checkpoint_dir, state.weights) if state else None)
+        past = state.history if state else {}
+        merged = {k: list(past.get(k, [])) + list(history.history.get(k, []))
+                  for k in {**past, **history.history}}
+        with tf1_compat.model.Model(spec, final) as model:  # the weights, in a local graph
+            if log_dir:  # the chief's epoch numbers, as its TensorBoard run, each epoch once
+                epochs = [e for e in range(len(merged.get("loss", [])))
+                          if e not in logged_epochs(log_dir)]
+                if epochs:
+                    board = tf1_compat.tensorboard.TensorBoard(
+                        log_dir, options=LogOptions(histogram_freq=0, images=False))
+                    at = _AtStep(model)
+                    board.set_model(at)
+                    board.on_train_begin()
+                    steps = steps_per_epoch(len(data.x_train), spec.batch_size)
+                    for epoch in epochs:  # its evaluations at the global batches trained so far
+                        at.iterations = (epoch + 1) * steps
+                        board.on_epoch_end(epoch, {k: v[epoch] for k, v in merged.items()})
+                    board.on_train_end()
+                    if backup:
+                        backup.cover_logs()
+            predictions = model.predict(data.x_val, batch_size=spec.batch_size, verbose=0)
+    return TrackResult(merged, final, predictions, log_dir)
+
+
+class _AtStep:
+    """A model as TensorBoard sees it, at the `iterations` we set (a cluster's step count; the
+    local copy of its weights has trained none)."""
+
+    def __init__(self, model):
+        self._model, self.iterations = model, 0
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+def logged_epochs(log_dir: str) -> set:
+    """The epochs whose `epoch_loss` is in the event files under `log_dir` already."""
+    import tensorflow as tf
+
+    steps = set()
+    for folder, _, files in os.walk(log_dir):
+        for name in files:
+            if ".tfevents." in name:
+                for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name)):
+                    steps.update(event.step for v in event.summary.value
+                                 if v.tag == "epoch_loss")
+    return steps

@@ -28,14 +28,19 @@ from tfmodels.core.training_state import (
 
 
 class BackupAndRestore(keras.callbacks.Callback):
-    """Save at every epoch end and, with an integer `save_freq`, every `save_freq` steps."""
+    """Save at every epoch end and, with an integer `save_freq`, every `save_freq` steps.
+
+    `writer=False` (a non-chief worker of a cluster) resumes as the writer does (the part-done
+    epoch's averages, the history) but writes nothing: the chief saves for the whole cluster.
+    """
 
     track = None  # "keras" or "tf1", set by each track's subclass
 
     def __init__(self, backup_dir: str, spec: ModelSpec, save_freq="epoch",
                  state: TrainingState | None = None, log_dir: str | None = None,
-                 tensorboard=None):
+                 tensorboard=None, writer: bool = True):
         super().__init__()
+        self.writer = writer
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise UserError(f"save_freq must be 'epoch' or a positive integer, got {save_freq!r}")
         self.backup_dir, self.spec, self.save_freq = backup_dir, spec, save_freq
@@ -97,13 +102,18 @@ class BackupAndRestore(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         # What the TensorBoard callback wrote at the end (the pictures) belongs to the finished
         # run: the last checkpoint covers it too, or running the command again would cut it.
-        if self._committed is not None and not self.model.stop_training:
+        if not self.model.stop_training:
+            self.cover_logs()
+
+    def cover_logs(self) -> None:
+        """Let the last checkpoint cover every event logged so far (a run's end)."""
+        if self.writer and self._committed is not None:
             events = event_sizes(self.log_dir)
             if events != self._committed.events:
                 self._commit(dataclasses.replace(self._committed, events=events))
 
     def _save(self, epoch, step, logs, metrics):
-        if not all_finite(logs):
+        if not self.writer or not all_finite(logs):
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         iterations = self._last_saved = self._iterations()

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 
+import keras
+import numpy as np
+
 from tfmodels.core import checkpoint
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec
@@ -53,13 +56,22 @@ class BackupAndRestore(checkpoint.BackupAndRestore):
 
     track = TRACK
 
-    def _iterations(self) -> int:
-        return int(self.model.optimizer.iterations.numpy())
+    def _iterations(self) -> int:  # the local value also of a distributed variable
+        return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
 
     def _metric_state(self) -> dict:
+        means = getattr(self.model, "loop_means", None)  # a MultiWorkerModel's fit_loop's
+        if means is not None:
+            return means.state()
         return {v.path: float(v.numpy()) for v in self.model.metrics_variables}
 
     def _add_metric_state(self, state: dict) -> None:
+        means = getattr(self.model, "loop_means", None)
+        if means is not None:  # added in float32, as Keras's metrics add
+            for k, (total, count) in state.items():
+                means.total[k] += np.float32(total)
+                means.count[k] += np.float32(count)
+            return
         for v in self.model.metrics_variables:
             v.assign_add(state[v.path])
 

@@ -32,7 +32,7 @@ import tensorflow as tf
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices
 from tfmodels.core.errors import UserError
-from tfmodels.core.loop import evaluate_loop, fit_loop
+from tfmodels.core.loop import Means, evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, shard
 from tfmodels.keras_track.losses import metric_sum, spec_loss
@@ -53,6 +53,9 @@ class MultiWorkerModel:
         # alone (TensorBoard's pictures at the end of training) it waits for workers that have
         # finished. Callbacks see the Keras model: give it this class's local predict.
         self.model.predict = self.predict
+        # The epoch's running averages `fit_loop` keeps: a checkpoint callback (which sees the
+        # Keras model) saves and restores them (`tfmodels.keras_track.checkpoint`).
+        self.model.loop_means = self.loop_means = Means(["loss", *spec.metrics])
         self._loss = keras.losses.get(spec_loss(spec))
         self._step = tf.function(self._global_step, reduce_retracing=True)
 
@@ -94,11 +97,35 @@ class MultiWorkerModel:
     def stop_training(self, value: bool) -> None:
         self.model.stop_training = value
 
+    @property
+    def layers(self):
+        return self.model.layers
+
     def get_weights(self):
         return self.model.get_weights()
 
+    def load_weights(self, path):
+        """A checkpoint's weights file into every worker's copy: each worker reads the file
+        itself (assigning a mirrored variable is local; no collective to join)."""
+        with self.strategy.scope():
+            self.model.load_weights(path)
+
     def set_weights(self, weights):
         self.model.set_weights(weights)
+
+    def check_same_on_every_worker(self, value: int, what: str) -> None:
+        """Refuse to go on unless every worker holds the same `value` (a collective every worker
+        enters, at the same point: after resuming, before training)."""
+        def sums():
+            v = tf.constant(float(value), tf.float64)
+            both = self.strategy.run(lambda: tf.stack([v, v * v]))
+            return self.strategy.reduce(tf.distribute.ReduceOp.SUM, both, axis=None)
+
+        total, squares = (float(s) for s in tf.function(sums)())
+        n = self.strategy.num_replicas_in_sync
+        if n * squares != total * total:  # equal values only, for sums of n values and squares
+            raise UserError(f"the workers disagree on {what} (this one has {value}): they must "
+                            f"all read the same checkpoint folder (shared storage)")
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
@@ -113,7 +140,8 @@ class MultiWorkerModel:
                         check=self._check_xy, evaluate=self._evaluate, verbose=verbose,
                         callbacks=callbacks, validation_split=validation_split,
                         validation_data=validation_data, shuffle=shuffle,
-                        initial_epoch=initial_epoch, initial_step=initial_step)
+                        initial_epoch=initial_epoch, initial_step=initial_step,
+                        means=self.loop_means)
 
     def _check_xy(self, x, y):
         x = check_x(x, self.spec.input_shape)
