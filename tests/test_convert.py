@@ -109,9 +109,9 @@ def test_convert_reads_a_whole_checkpoint_while_training_goes_on(track, tmp_path
     import time
 
     folder = tmp_path / "ckpt"
-    exe = os.path.join(os.path.dirname(sys.executable), "tfmodels")
-    run = subprocess.Popen([exe, "train", "sine", "--track", track, "--epochs", "200",
-                            "--checkpoint-dir", str(folder), "--save-every", "1",
+    run = subprocess.Popen([sys.executable, "-m", "tfmodels.cli", "train", "sine", "--track",
+                            track, "--epochs", "200", "--checkpoint-dir", str(folder),
+                            "--save-every", "1",
                             "--verbose", "0", "--logdir", str(tmp_path / "logs"),
                             "--histogram-freq", "0", "--no-images"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
