@@ -2,10 +2,8 @@
 backpropagation against TensorFlow's automatic differentiation (C13), its optimizers against
 the update rules written out by hand."""
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from tfmodels.core import reference as ref
 
@@ -101,6 +99,7 @@ def test_dense_backward_matches_finite_differences(rng):
 def test_backprop_by_hand_is_what_autodiff_computes(rng):
     """C13: the chain rule, layer by layer, equals GradientTape's gradient (float64: the same
     products in another order, 1e-12)."""
+    import tensorflow as tf  # here, not at the top: the NumPy-only tests run without TF
     x, y = rng.normal(size=(10, 3)), ref.one_hot(rng.integers(0, 4, 10), 4)
     weights = [rng.normal(0, 0.7, s) for s in [(3, 5), (5,), (5, 5), (5,), (5, 4), (4,)]]
     activations = ["relu", "linear", "softmax"]
@@ -297,6 +296,7 @@ def test_avg_pool_same_averages_only_the_elements_inside():
 def test_max_pool_routes_a_tie_to_the_first_max_as_tensorflow_does():
     """Integers 0..2 make most windows tie; overlapping 3x3 windows at stride 2 with "same"
     padding. TF's gradient (CPU kernel: a strict `>` scan in row-major order) is the witness."""
+    import tensorflow as tf  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(18)
     x = rng.integers(0, 3, size=(2, 5, 6, 2)).astype(np.float64)
     dout = rng.normal(size=ref.max_pool2d_forward(x, (3, 3), (2, 2), "same").shape)
@@ -447,6 +447,7 @@ def assert_within_ulps(ours, theirs, ulps):
 @pytest.mark.parametrize("kind", ["LSTM", "SimpleRNN"])
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_recurrent_forward_is_keras(kind, return_sequences):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(21)
     gates = 4 if kind == "LSTM" else 1
     x = rng.normal(size=(8, 10, 5)).astype(np.float32)
@@ -461,6 +462,7 @@ def test_recurrent_forward_is_keras(kind, return_sequences):
 
 @pytest.mark.parametrize("strides, padding", CONV_CASES)
 def test_conv2d_forward_is_keras(strides, padding):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(22)
     x = rng.normal(size=(4, 9, 8, 3)).astype(np.float32)  # odd and even sizes for "same"
     kernel = rng.normal(size=(3, 2, 3, 5)).astype(np.float32)
@@ -473,6 +475,7 @@ def test_conv2d_forward_is_keras(strides, padding):
 
 @pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
 def test_pooling_forward_is_keras(pool_size, strides, padding):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     x = np.random.default_rng(23).normal(size=(4, 9, 8, 3)).astype(np.float32)
     np.testing.assert_array_equal(ref.max_pool2d_forward(x, pool_size, strides, padding),
                                   keras.layers.MaxPooling2D(pool_size, strides, padding)(x))
@@ -482,6 +485,7 @@ def test_pooling_forward_is_keras(pool_size, strides, padding):
 
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_forward_and_moving_statistics_are_keras(training):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(24)
     x = rng.normal(1.5, 3.0, size=(16, 5, 4, 3)).astype(np.float32)
     gamma, beta, moving_mean = (rng.normal(size=3).astype(np.float32) for _ in range(3))
