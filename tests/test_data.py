@@ -83,3 +83,19 @@ def test_missing_data_file_and_unknown_dataset():
         data.load_dataset("mnist", path="nope.npz")
     with pytest.raises(ValueError, match="unknown dataset 'cifar'; expected one of: binary4"):
         data.load_dataset("cifar")
+
+
+def test_layouts_are_the_notes_example_shapes_samples_first():
+    """C16's example tensors (Chollet, "Deep Learning with Python", 2.2.10): the batch axis
+    first, the same 128 samples in every layout but video's 4; a sequence is vectors over 50
+    steps; the two image layouts are one tensor with the channels axis moved."""
+    layouts = data.LAYOUTS
+    assert layouts == {"scalar": (), "vectors": (128, 20), "sequences": (128, 50, 20),
+                       "images": (128, 28, 28, 3), "images_channels_first": (128, 3, 28, 28),
+                       "video": (4, 16, 64, 64, 3)}
+    batches = {shape[0] for name, shape in layouts.items() if name not in ("scalar", "video")}
+    assert batches == {128}
+    assert layouts["sequences"][::2] == layouts["vectors"]
+    n, h, w, c = layouts["images"]
+    assert layouts["images_channels_first"] == (n, c, h, w)
+    assert np.zeros(layouts["video"])[0].shape == (16, 64, 64, 3)  # one sample: frames of images

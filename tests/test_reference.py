@@ -500,3 +500,119 @@ def test_batch_norm_forward_and_moving_statistics_are_keras(training):
     assert_within_ulps(new_mean, layer.moving_mean.numpy(), 2)
     assert_within_ulps(new_var, layer.moving_variance.numpy(), 2)
     assert (new_mean != moving_mean).all() == training  # training moved them, inference not
+
+
+# --- found by mutation testing (docs/testing.md): closed-form values at the edges the finite --
+# --- differences above never reach (0, the clip bounds, ranks above 2, overflow) --------------
+
+KERAS_EPSILON = 1e-7  # keras.config.epsilon(): the clip of probabilities in Keras's losses
+
+
+def test_step_relu_and_leaky_relu_at_zero_take_the_positive_branch_only():
+    """step(0) = 0; TF's ReluGrad and LeakyReluGrad take the `features > 0` branch, so at 0
+    ReLU's gradient is 0 and leaky ReLU's is alpha."""
+    z = np.array([-1.0, 0.0, 0.5, 2.0])
+    assert ref.step(z).tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert ref.relu_grad(z, np.ones(4)).tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert ref.leaky_relu_grad(z, np.ones(4), alpha=0.25).tolist() == [0.25, 0.25, 1.0, 1.0]
+
+
+def test_randomized_relu_scales_only_the_negative_part():
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    out = ref.randomized_relu(z, np.full(5, 0.25))
+    assert out.tolist() == [-0.5, -0.125, 0.0, 0.5, 3.0]
+
+
+def test_swish_beta_gradient_defaults_to_beta_one():
+    z, dout = np.array([1.0, -2.0]), np.array([1.0, 0.5])
+    s = 1 / (1 + np.exp(-z))  # sigmoid(1 * z)
+    expected = np.sum(dout * z**2 * s * (1 - s))
+    np.testing.assert_allclose(ref.swish_grad_beta(z, dout), expected, rtol=1e-15)
+
+
+def test_softmax_and_its_gradient_work_on_the_last_axis_of_any_rank():
+    z = np.random.default_rng(3).normal(size=(2, 3, 4))
+    e = np.exp(z)
+    expected = e / e.sum(axis=2, keepdims=True)
+    np.testing.assert_allclose(ref.softmax(z), expected, rtol=1e-14)
+    dout = np.random.default_rng(4).normal(size=z.shape)
+    np.testing.assert_allclose(ref.softmax_grad(z, dout),
+                               numeric_grad(lambda v: ref.softmax(v) * dout, z), **FD)
+    # the max subtracted first: exp(1000) alone would overflow to inf (and inf / inf = nan)
+    assert ref.softmax(np.array([[1000.0, 1000.0, -np.inf]])).tolist() == [[0.5, 0.5, 0.0]]
+
+
+def test_distance_losses_reduce_only_the_last_axis_of_any_rank():
+    """Keras's losses average (or sum) over the last axis only: (2, 3, 4) -> (2, 3)."""
+    rng = np.random.default_rng(5)
+    y, p = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    d = p - y
+    np.testing.assert_allclose(ref.l1(y, p), np.abs(d).sum(axis=2), rtol=1e-14)
+    np.testing.assert_allclose(ref.mean_absolute_error(y, p), np.abs(d).mean(axis=2),
+                               rtol=1e-14)
+    np.testing.assert_allclose(ref.l2(y, p), (d**2).sum(axis=2), rtol=1e-14)
+    np.testing.assert_allclose(ref.mean_squared_error(y, p), (d**2).mean(axis=2), rtol=1e-14)
+    np.testing.assert_allclose(ref.mean_absolute_error_grad(y, p), np.sign(d) / 4, rtol=1e-15)
+    np.testing.assert_allclose(ref.mean_squared_error_grad(y, p), 2 * d / 4, rtol=1e-15)
+
+
+def test_cross_entropies_reduce_only_the_last_axis_of_any_rank():
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 2, size=(2, 3, 4)).astype(np.float64)
+    q = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    bce = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    np.testing.assert_allclose(ref.binary_crossentropy(y, q), bce.mean(axis=2), rtol=1e-13)
+    z = np.log(q / (1 - q))  # the logits of q
+    np.testing.assert_allclose(ref.binary_crossentropy(y, z, from_logits=True),
+                               bce.mean(axis=2), rtol=1e-12)
+    onehot = np.eye(4)[rng.integers(0, 4, size=(2, 3))]
+    rows = q / q.sum(axis=2, keepdims=True)
+    cce = -(onehot * np.log(rows)).sum(axis=2)
+    np.testing.assert_allclose(ref.categorical_crossentropy(onehot, q), cce, rtol=1e-13)
+    logits = np.log(rows) + 3.0  # softmax(logits) = rows
+    np.testing.assert_allclose(ref.categorical_crossentropy(onehot, logits, from_logits=True),
+                               cce, rtol=1e-12)
+
+
+
+def test_cross_entropy_gradients_on_rank_3_and_soft_labels_match_finite_differences():
+    """The gradients of the losses as the reference defines them, for (2, 3, 4) inputs and for
+    label rows that do not sum to 1 (the logits form is then `sum(y) logsumexp(z) - y.z`)."""
+    rng = np.random.default_rng(7)
+    q = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    z = rng.normal(size=(2, 3, 4))
+    soft = rng.uniform(0, 1, size=(2, 3, 4))  # rows summing to anything
+    for y in (rng.integers(0, 2, size=(2, 3, 4)).astype(np.float64), soft):
+        np.testing.assert_allclose(ref.binary_crossentropy_grad(y, q),
+                                   numeric_grad(lambda v: ref.binary_crossentropy(y, v), q), **FD)
+        np.testing.assert_allclose(
+            ref.binary_crossentropy_grad(y, z, from_logits=True),
+            numeric_grad(lambda v: ref.binary_crossentropy(y, v, from_logits=True), z), **FD)
+        np.testing.assert_allclose(
+            ref.categorical_crossentropy_grad(y, z, from_logits=True),
+            numeric_grad(lambda v: ref.categorical_crossentropy(y, v, from_logits=True), z),
+            **FD)
+        np.testing.assert_allclose(
+            ref.categorical_crossentropy_grad(y, q),
+            numeric_grad(lambda v: ref.categorical_crossentropy(y, v), q), **FD)
+
+
+def test_cross_entropy_on_probabilities_is_capped_at_minus_log_epsilon():
+    """A confident wrong answer costs -log(1e-7) = 7 ln 10 = 16.1, not infinity."""
+    cap = 7 * np.log(10)
+    y = np.array([[1.0, 0.0]])
+    np.testing.assert_allclose(ref.categorical_crossentropy(y, np.array([[0.0, 1.0]])), [cap],
+                               rtol=1e-7)
+    np.testing.assert_allclose(ref.binary_crossentropy(np.array([[0.0]]), np.array([[1.0]])),
+                               [cap], rtol=1e-7)
+    np.testing.assert_allclose(ref.binary_crossentropy(np.array([[1.0]]), np.array([[0.0]])),
+                               [cap], rtol=1e-7)
+
+
+def test_the_clip_passes_the_gradient_at_its_bounds_and_stops_it_beyond():
+    """TF's clip_by_value gradient flows where lo <= p <= hi (bounds included), 0 outside."""
+    eps = KERAS_EPSILON
+    p = np.array([[eps / 2, eps, 0.5, 1 - eps, 1 - eps / 4]])
+    grad = ref.binary_crossentropy_grad(np.ones_like(p), p)  # y = 1: -1 / p, over 5 units
+    np.testing.assert_allclose(grad, [[0.0, -1 / eps / 5, -2 / 5, -1 / (1 - eps) / 5, 0.0]],
+                               rtol=1e-12)
