@@ -583,18 +583,19 @@ def test_cross_entropy_gradients_on_rank_3_and_soft_labels_match_finite_differen
     z = rng.normal(size=(2, 3, 4))
     soft = rng.uniform(0, 1, size=(2, 3, 4))  # rows summing to anything
     for y in (rng.integers(0, 2, size=(2, 3, 4)).astype(np.float64), soft):
-        np.testing.assert_allclose(ref.binary_crossentropy_grad(y, q),
-                                   numeric_grad(lambda v: ref.binary_crossentropy(y, v), q), **FD)
+        np.testing.assert_allclose(
+            ref.binary_crossentropy_grad(y, q),
+            numeric_grad(lambda v, y=y: ref.binary_crossentropy(y, v), q), **FD)
         np.testing.assert_allclose(
             ref.binary_crossentropy_grad(y, z, from_logits=True),
-            numeric_grad(lambda v: ref.binary_crossentropy(y, v, from_logits=True), z), **FD)
+            numeric_grad(lambda v, y=y: ref.binary_crossentropy(y, v, from_logits=True), z), **FD)
         np.testing.assert_allclose(
             ref.categorical_crossentropy_grad(y, z, from_logits=True),
-            numeric_grad(lambda v: ref.categorical_crossentropy(y, v, from_logits=True), z),
+            numeric_grad(lambda v, y=y: ref.categorical_crossentropy(y, v, from_logits=True), z),
             **FD)
         np.testing.assert_allclose(
             ref.categorical_crossentropy_grad(y, q),
-            numeric_grad(lambda v: ref.categorical_crossentropy(y, v), q), **FD)
+            numeric_grad(lambda v, y=y: ref.categorical_crossentropy(y, v), q), **FD)
 
 
 def test_cross_entropy_on_probabilities_is_capped_at_minus_log_epsilon():
