@@ -64,20 +64,6 @@ def test_mnist_from_a_local_npz(tmp_path):
     assert d.x_train.max() <= 1.0
 
 
-def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
-    import keras
-
-    def offline(*args, **kwargs):
-        raise OSError("URL fetch failure: no network")
-
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(FileNotFoundError) as err:
-        data.load_dataset("mnist")
-    assert str(tmp_path / "datasets" / "mnist.npz") in str(err.value)
-    assert "--data" in str(err.value)
-
-
 def test_missing_data_file_and_unknown_dataset():
     with pytest.raises(FileNotFoundError, match="--data 'nope.npz': no such file"):
         data.load_dataset("mnist", path="nope.npz")
@@ -208,3 +194,19 @@ def test_split_validation_refuses_an_empty_side(n, fraction, message):
     with pytest.raises(ValueError) as err:
         split_validation(x, x[:, 0], fraction)
     assert str(err.value) == message
+
+
+# Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py
+# (docs/testing.md) reaches it only with a mutant every NumPy test let through.
+def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise OSError("URL fetch failure: no network")
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(FileNotFoundError) as err:
+        data.load_dataset("mnist")
+    assert str(tmp_path / "datasets" / "mnist.npz") in str(err.value)
+    assert "--data" in str(err.value)
