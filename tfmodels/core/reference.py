@@ -206,7 +206,7 @@ def sparse_categorical_crossentropy(labels, p, from_logits=False):
                                     from_logits=True)
 
 
-def sparse_categorical_crossentropy_grad(labels, p, from_logits=True):
+def sparse_categorical_crossentropy_grad(labels, p, from_logits=False):
     y = one_hot(labels, p.shape[-1], p.dtype)
     if from_logits:
         return softmax(p) - y
