@@ -575,6 +575,24 @@ def test_cross_entropies_reduce_only_the_last_axis_of_any_rank():
 
 
 
+def test_sparse_cross_entropy_takes_class_numbers_of_any_rank():
+    """Labels (2, 3) against (2, 3, 4) outputs: the categorical loss of their one-hot rows, and
+    its gradient (on probabilities by default) that of finite differences."""
+    rng = np.random.default_rng(8)
+    labels = rng.integers(0, 4, size=(2, 3))
+    q = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    rows = q / q.sum(axis=2, keepdims=True)
+    expected = -np.log(np.take_along_axis(rows, labels[..., None], axis=2))[..., 0]
+    np.testing.assert_allclose(ref.sparse_categorical_crossentropy(labels, q), expected,
+                               rtol=1e-13)
+    np.testing.assert_allclose(
+        ref.sparse_categorical_crossentropy_grad(labels, q),
+        numeric_grad(lambda v: ref.sparse_categorical_crossentropy(labels, v), q), **FD)
+    z = np.log(rows) - 1.0  # logits whose softmax is rows
+    np.testing.assert_allclose(ref.sparse_categorical_crossentropy(labels, z, from_logits=True),
+                               expected, rtol=1e-12)
+
+
 def test_cross_entropy_gradients_on_rank_3_and_soft_labels_match_finite_differences():
     """The gradients of the losses as the reference defines them, for (2, 3, 4) inputs and for
     label rows that do not sum to 1 (the logits form is then `sum(y) logsumexp(z) - y.z`)."""
