@@ -635,3 +635,23 @@ def test_the_clip_passes_the_gradient_at_its_bounds_and_stops_it_beyond():
     grad = ref.binary_crossentropy_grad(np.ones_like(p), p)  # y = 1: -1 / p, over 5 units
     np.testing.assert_allclose(grad, [[0.0, -1 / eps / 5, -2 / 5, -1 / (1 - eps) / 5, 0.0]],
                                rtol=1e-12)
+
+
+def test_optimizers_count_their_steps_for_schedules_and_adams_bias_correction():
+    """The step count feeds a schedule (`learning_rate(step)`, from 0) and Adam's t (from 1).
+    Adam under a constant gradient g has the closed form m_t = (1 - b1^t) g and
+    v_t = (1 - b2^t) g^2, so step t moves w by lr g a_t / (|g| a_t + eps), a_t = sqrt(1 - b2^t)."""
+    sgd = ref.SGD(learning_rate=lambda step: [0.5, 0.25, 0.125][step])
+    w = [np.array([1.0])]
+    for _ in range(3):
+        w = sgd.apply(w, [np.array([1.0])])
+    assert sgd.iterations == 3 and w[0].tolist() == [0.125]
+
+    g, lr, eps, b2 = 1e-3, 0.1, 1e-3, 0.999
+    adam = ref.Adam(learning_rate=lr, beta_1=0.9, beta_2=b2, epsilon=eps)
+    w, expected = [np.array([0.0])], 0.0
+    for t in (1, 2, 3):
+        w = adam.apply(w, [np.array([g])])
+        a = np.sqrt(1 - b2**t)
+        expected -= lr * g * a / (g * a + eps)
+        np.testing.assert_allclose(w[0], [expected], rtol=1e-12)
