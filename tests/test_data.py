@@ -196,6 +196,11 @@ def test_split_validation_refuses_an_empty_side(n, fraction, message):
     assert str(err.value) == message
 
 
+def test_sine_data_defaults_to_nnfs_1000_points():
+    x, y = data.sine_data()
+    assert x.shape == y.shape == (1000, 1) and x[1, 0] == 0.001
+
+
 # Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py
 # (docs/testing.md) reaches it only with a mutant every NumPy test let through.
 def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):

@@ -655,3 +655,17 @@ def test_optimizers_count_their_steps_for_schedules_and_adams_bias_correction():
         a = np.sqrt(1 - b2**t)
         expected -= lr * g * a / (g * a + eps)
         np.testing.assert_allclose(w[0], [expected], rtol=1e-12)
+
+
+def test_optimizer_defaults_are_the_specs_which_are_keras_s():
+    """The NumPy optimizers' defaults are OPTIMIZER_DEFAULTS (checked against Keras's own
+    signatures in tests/test_optimizers.py); RMSprop's extra `initial_ms` starts at Keras's 0."""
+    import inspect
+
+    from tfmodels.core.spec import OPTIMIZER_DEFAULTS
+
+    for name, defaults in OPTIMIZER_DEFAULTS.items():
+        parameters = inspect.signature(ref.OPTIMIZERS[name]).parameters
+        assert {k: parameters[k].default for k in defaults} == defaults, name
+        assert set(parameters) - set(defaults) <= {"initial_ms"}, name
+    assert inspect.signature(ref.RMSprop).parameters["initial_ms"].default == 0.0
