@@ -657,7 +657,7 @@ def test_optimizers_count_their_steps_for_schedules_and_adams_bias_correction():
         np.testing.assert_allclose(w[0], [expected], rtol=1e-12)
 
 
-def test_optimizer_defaults_are_the_specs_which_are_keras_s():
+def test_numpy_optimizer_defaults_are_the_specs():
     """The NumPy optimizers' defaults are OPTIMIZER_DEFAULTS (checked against Keras's own
     signatures in tests/test_optimizers.py); RMSprop's extra `initial_ms` starts at Keras's 0."""
     import inspect
