@@ -51,6 +51,8 @@ def test_digits_are_scaled_to_unit_range_and_one_hot():
     assert d.x_train.shape == (1437, 64) and d.x_val.shape == (360, 64)
     assert d.x_train.dtype == np.float32 and 0 <= d.x_train.min() and d.x_train.max() == 1
     assert np.array_equal(d.y_train.sum(axis=1), np.ones(1437))
+    assert d.y_train.shape == (1437, 10) and d.y_val.shape == (360, 10)  # the 10 digits
+    assert sorted(set(d.y_train.argmax(axis=1))) == list(range(10))
 
 
 def test_mnist_from_a_local_npz(tmp_path):

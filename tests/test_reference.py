@@ -669,3 +669,18 @@ def test_numpy_optimizer_defaults_are_the_specs():
         assert {k: parameters[k].default for k in defaults} == defaults, name
         assert set(parameters) - set(defaults) <= {"initial_ms"}, name
     assert inspect.signature(ref.RMSprop).parameters["initial_ms"].default == 0.0
+
+
+@pytest.mark.parametrize("momentum, nesterov, expected", [
+    # Keras's SGD under g = 1, lr = 0.1: v = mu v - lr g; w += v (Nesterov: w += mu v - lr g)
+    (0.5, False, [-0.1, -0.25, -0.425]),
+    (1.0, False, [-0.1, -0.3, -0.6]),
+    (0.5, True, [-0.15, -0.325, -0.5125]),
+])
+def test_sgd_momentum_and_nesterov_steps_in_closed_form(momentum, nesterov, expected):
+    sgd = ref.SGD(learning_rate=0.1, momentum=momentum, nesterov=nesterov)
+    w, path = [np.array([0.0])], []
+    for _ in range(3):
+        w = sgd.apply(w, [np.array([1.0])])
+        path.append(float(w[0][0]))
+    np.testing.assert_allclose(path, expected, rtol=1e-12)
