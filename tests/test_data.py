@@ -67,8 +67,9 @@ def test_mnist_from_a_local_npz(tmp_path):
 
 
 def test_missing_data_file_and_unknown_dataset():
-    with pytest.raises(FileNotFoundError, match="--data 'nope.npz': no such file"):
+    with pytest.raises(FileNotFoundError) as err:
         data.load_dataset("mnist", path="nope.npz")
+    assert str(err.value) == "--data 'nope.npz': no such file; expected an mnist.npz"
     with pytest.raises(ValueError, match="unknown dataset 'cifar'; expected one of: binary4"):
         data.load_dataset("cifar")
 
@@ -203,6 +204,23 @@ def test_sine_data_defaults_to_nnfs_1000_points():
     assert x.shape == y.shape == (1000, 1) and x[1, 0] == 0.001
 
 
+def test_mnist_cache_is_under_keras_home_or_home_dot_keras(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    assert data.mnist_cache_path() == str(tmp_path / "kh" / "datasets" / "mnist.npz")
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.mnist_cache_path() == str(tmp_path / ".keras" / "datasets" / "mnist.npz")
+
+
+def test_an_npz_holding_pickled_objects_is_refused(tmp_path):
+    """allow_pickle=False: a downloaded .npz cannot run code on load."""
+    path = tmp_path / "mnist.npz"
+    objects = np.empty(1, dtype=object)
+    np.savez(path, x_train=objects, y_train=objects, x_test=objects, y_test=objects)
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        data.load_dataset("mnist", path=str(path))
+
+
 # Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py
 # (docs/testing.md) reaches it only with a mutant every NumPy test let through.
 def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
@@ -215,5 +233,15 @@ def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(FileNotFoundError) as err:
         data.load_dataset("mnist")
-    assert str(tmp_path / "datasets" / "mnist.npz") in str(err.value)
-    assert "--data" in str(err.value)
+    assert str(err.value) == (
+        f"MNIST is not available offline (OSError); put mnist.npz at "
+        f"{tmp_path / 'datasets' / 'mnist.npz'} or pass --data PATH/TO/mnist.npz")
+
+    def online(*args, **kwargs):  # Keras's loader, when it works: (train, test) uint8 arrays
+        x = np.full((2, 28, 28), 255, np.uint8)
+        return (x, np.array([1, 2])), (x[:1], np.array([7]))
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", online)
+    d = data.load_dataset("mnist")
+    assert d.x_train.shape == (2, 784) and d.x_train.max() == 1.0
+    assert d.y_train.argmax(axis=1).tolist() == [1, 2] and d.y_val.argmax(axis=1).tolist() == [7]

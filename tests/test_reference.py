@@ -684,3 +684,32 @@ def test_sgd_momentum_and_nesterov_steps_in_closed_form(momentum, nesterov, expe
         w = sgd.apply(w, [np.array([1.0])])
         path.append(float(w[0][0]))
     np.testing.assert_allclose(path, expected, rtol=1e-12)
+
+
+def test_tf1_momentum_walks_the_sgd_path_at_a_fixed_rate_not_under_a_schedule():
+    """TF1's MomentumOptimizer: a = mu a + g; w -= lr a (Nesterov: w -= lr g + lr mu a). Under
+    g = 1, lr = 0.1, mu = 0.5 it walks Keras's path; with lr 0.1 then 0.2 it scales all of the
+    accumulated gradient by today's rate: -0.1 - 0.2 * 1.5 = -0.4 (Keras: -0.35)."""
+    for nesterov, expected in [(False, [-0.1, -0.25, -0.425]), (True, [-0.15, -0.325, -0.5125])]:
+        tf1 = ref.MomentumTF1(learning_rate=0.1, momentum=0.5, nesterov=nesterov)
+        w, path = [np.array([0.0])], []
+        for _ in range(3):
+            w = tf1.apply(w, [np.array([1.0])])
+            path.append(float(w[0][0]))
+        np.testing.assert_allclose(path, expected, rtol=1e-12)
+    schedule = lambda step: [0.1, 0.2][step]  # noqa: E731
+    paths = []
+    for optimizer in (ref.MomentumTF1(schedule, momentum=0.5), ref.SGD(schedule, momentum=0.5)):
+        w = [np.array([0.0])]
+        for _ in range(2):
+            w = optimizer.apply(w, [np.array([1.0])])
+        paths.append(float(w[0][0]))
+    np.testing.assert_allclose(paths, [-0.4, -0.35], rtol=1e-12)
+    assert inspect_defaults(ref.MomentumTF1) == inspect_defaults(ref.SGD) == {
+        "learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+
+
+def inspect_defaults(cls) -> dict:
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(cls).parameters.items()}
