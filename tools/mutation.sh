@@ -11,6 +11,8 @@
 # the project's environment active; results are kept in ./.mutmut-cache, so an interrupted run
 # picks up where it stopped. Each module is tested by the tests that exercise it only, stopping at
 # the first failure (-x), without the slow tests: a mutant is killed by its first failing test.
+# While a run is going the module on disk holds a mutant: no `mutmut show`/`results`, no
+# `git commit -a`, no second run from the same checkout.
 set -eu
 cd "$(dirname "$0")/.."
 
