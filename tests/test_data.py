@@ -122,7 +122,8 @@ def test_spiral_without_an_rng_draws_from_seed_0():
 def test_spiral_loader_validates_on_a_fresh_draw_of_the_same_spiral():
     d = data.load_dataset("spiral", seed=3)
     assert d.x_train.shape == d.x_val.shape == (300, 2) and d.x_train.dtype == np.float32
-    assert d.y_train.shape == (300, 3) and d.y_train.sum(axis=0).tolist() == [100.0] * 3
+    assert d.y_train.shape == d.y_val.shape == (300, 3)
+    assert d.y_train.sum(axis=0).tolist() == d.y_val.sum(axis=0).tolist() == [100.0] * 3
     assert not np.array_equal(d.x_train, d.x_val)
     np.testing.assert_allclose(np.hypot(*d.x_val[:100].T), np.linspace(0, 1, 100), rtol=1e-6)
 
@@ -132,6 +133,7 @@ def test_sine_validates_between_the_training_points():
     assert d.x_train.shape == (1000, 1) and d.x_val.shape == d.y_val.shape == (200, 1)
     np.testing.assert_allclose(d.x_val[[0, 1, -1], 0], [0.0025, 0.0075, 0.9975], rtol=1e-6)
     np.testing.assert_allclose(d.y_val, np.sin(2 * np.pi * d.x_val), atol=1e-6)
+    assert all(a.dtype == np.float32 for a in d)
 
 
 def test_binary4_is_500_to_train_100_to_validate_one_label_column():
@@ -219,6 +221,13 @@ def test_an_npz_holding_pickled_objects_is_refused(tmp_path):
     np.savez(path, x_train=objects, y_train=objects, x_test=objects, y_test=objects)
     with pytest.raises(ValueError, match="allow_pickle=False"):
         data.load_dataset("mnist", path=str(path))
+
+
+def test_loaders_default_to_seed_0_like_a_spec():
+    for load in (data.load_spiral, data.load_binary4):
+        for a, b in zip(load(), load(0)):
+            np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(load().x_train, load(1).x_train)
 
 
 # Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py

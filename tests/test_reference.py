@@ -713,3 +713,22 @@ def inspect_defaults(cls) -> dict:
     import inspect
 
     return {k: p.default for k, p in inspect.signature(cls).parameters.items()}
+
+
+def test_adagrad_and_rmsprop_steps_in_closed_form():
+    """g = 1, lr = 0.1. Adagrad from acc 0 with eps 1: acc = 1, step lr / sqrt(1 + 1).
+    RMSprop, rho 0.5, eps 0: ms = 0.5 (step lr / sqrt(0.5)), then 0.75; with momentum 0.5 the
+    second step adds 0.5 x the first; centered: mg = 0.5, step lr / sqrt(0.5 - 0.25) = 0.2."""
+    one = [np.array([1.0])]
+    adagrad = ref.Adagrad(learning_rate=0.1, initial_accumulator_value=0.0, epsilon=1.0)
+    np.testing.assert_allclose(adagrad.apply([np.array([0.0])], one)[0], [-0.1 / np.sqrt(2)],
+                               rtol=1e-15)
+    first, second = 0.1 / np.sqrt(0.5), 0.1 / np.sqrt(0.75)
+    for momentum, expected in [(0.0, -(first + second)), (0.5, -(first + 0.5 * first + second))]:
+        rmsprop = ref.RMSprop(learning_rate=0.1, rho=0.5, momentum=momentum, epsilon=0.0)
+        w = [np.array([0.0])]
+        for _ in range(2):
+            w = rmsprop.apply(w, one)
+        np.testing.assert_allclose(w[0], [expected], rtol=1e-14)
+    centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0, centered=True)
+    np.testing.assert_allclose(centered.apply([np.array([0.0])], one)[0], [-0.2], rtol=1e-14)
