@@ -732,3 +732,10 @@ def test_adagrad_and_rmsprop_steps_in_closed_form():
         np.testing.assert_allclose(w[0], [expected], rtol=1e-14)
     centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0, centered=True)
     np.testing.assert_allclose(centered.apply([np.array([0.0])], one)[0], [-0.2], rtol=1e-14)
+    # g = 2: ms = 2, mg = 1, so lr g / sqrt(2 - 1 + eps); eps 0.5 plain: lr g / sqrt(2 + 0.5)
+    two = [np.array([2.0])]
+    centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0, centered=True)
+    np.testing.assert_allclose(centered.apply([np.array([0.0])], two)[0], [-0.2], rtol=1e-14)
+    plain = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.5)
+    np.testing.assert_allclose(plain.apply([np.array([0.0])], two)[0], [-0.2 / np.sqrt(2.5)],
+                               rtol=1e-14)
