@@ -739,3 +739,6 @@ def test_adagrad_and_rmsprop_steps_in_closed_form():
     plain = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.5)
     np.testing.assert_allclose(plain.apply([np.array([0.0])], two)[0], [-0.2 / np.sqrt(2.5)],
                                rtol=1e-14)
+    centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.5, centered=True)
+    np.testing.assert_allclose(centered.apply([np.array([0.0])], two)[0], [-0.2 / np.sqrt(1.5)],
+                               rtol=1e-14)
