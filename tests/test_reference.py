@@ -742,3 +742,17 @@ def test_adagrad_and_rmsprop_steps_in_closed_form():
     centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.5, centered=True)
     np.testing.assert_allclose(centered.apply([np.array([0.0])], two)[0], [-0.2 / np.sqrt(1.5)],
                                rtol=1e-14)
+
+
+@pytest.mark.parametrize("activation, loss, kernel, y", [
+    ("softmax", "categorical_crossentropy", [[0.0, 40.0]], np.array([[1.0, 0.0]])),
+    ("softmax", "sparse_categorical_crossentropy", [[0.0, 40.0]], np.array([0])),
+    ("sigmoid", "binary_crossentropy", [[-40.0]], np.array([[1.0]])),
+])
+def test_a_saturated_output_is_scored_on_its_logits_past_the_clip(activation, loss, kernel, y):
+    """As Keras's fit does (FUSED): a softmax (sigmoid) output under its cross-entropy is scored
+    on the logits, so a wrong answer by a margin of 40 costs log(1 + e^40) = 40.0, not the
+    clipped probabilities' cap of -log(1e-7) = 16.1."""
+    weights = [np.array(kernel), np.zeros(len(kernel[0]))]
+    value, _ = ref.mlp_loss_and_grads(weights, [activation], np.array([[1.0]]), y, loss=loss)
+    np.testing.assert_allclose(value, np.log1p(np.exp(40.0)), rtol=1e-12)
