@@ -177,3 +177,15 @@ def test_randomized_relu_layer_is_a_keras_layer_in_a_model():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
                               keras_act.RandomizedReLU(), keras_act.Swish()])
     assert model.predict(np.zeros((2, 3)), verbose=0).shape == (2, 4)
+
+
+def test_keras_softmax_works_on_the_last_axis_of_rank_3_and_rrelu_is_registered():
+    """Found by mutation testing (docs/testing.md): on 2-D inputs axis -1 and 1 agree. And the
+    layer saves under the name that loads it back: "tfmodels>RandomizedReLU"."""
+    z = np.random.default_rng(12).normal(size=(2, 3, 4)).astype(np.float32)
+    e = np.exp(z)
+    np.testing.assert_allclose(keras_act.softmax(z), e / e.sum(axis=2, keepdims=True),
+                               rtol=1e-6)
+    assert keras.saving.get_registered_name(keras_act.RandomizedReLU) == (
+        "tfmodels>RandomizedReLU")
+    assert keras.saving.get_registered_object("tfmodels>RandomizedReLU") is keras_act.RandomizedReLU
