@@ -177,3 +177,37 @@ def test_randomized_relu_layer_is_a_keras_layer_in_a_model():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
                               keras_act.RandomizedReLU(), keras_act.Swish()])
     assert model.predict(np.zeros((2, 3)), verbose=0).shape == (2, 4)
+
+
+def test_keras_softmax_works_on_the_last_axis_of_rank_3_and_rrelu_is_registered():
+    """Found by mutation testing (docs/testing.md): on 2-D inputs axis -1 and 1 agree. And the
+    layer saves under the name that loads it back: "tfmodels>RandomizedReLU"."""
+    z = np.random.default_rng(12).normal(size=(2, 3, 4)).astype(np.float32)
+    e = np.exp(z)
+    np.testing.assert_allclose(keras_act.softmax(z), e / e.sum(axis=2, keepdims=True),
+                               rtol=1e-6)
+    assert keras.saving.get_registered_name(keras_act.RandomizedReLU) == (
+        "tfmodels>RandomizedReLU")
+    assert keras.saving.get_registered_object("tfmodels>RandomizedReLU") is keras_act.RandomizedReLU
+
+
+def test_rrelu_and_swish_layers_defaults_config_and_inference():
+    """RReLU's default slopes U(1/8, 1/3) (Xu et al. 2015), their mean at inference (the
+    default call), slopes in range while training, a config that rebuilds the layer with its
+    seed; Swish's default beta 1, both registered under "tfmodels>"."""
+    x = np.array([[-2.0, 0.0, 1.0]], np.float32)
+    layer = keras_act.RandomizedReLU()
+    assert (layer.lower, layer.upper) == (1 / 8, 1 / 3)
+    np.testing.assert_allclose(layer(x), [[-2.0 * (1 / 8 + 1 / 3) / 2, 0.0, 1.0]], rtol=1e-6)
+    seeded = keras_act.RandomizedReLU(0.25, 0.5, seed=3)
+    config = seeded.get_config()
+    assert (config["lower"], config["upper"], config["seed"]) == (0.25, 0.5, 3)
+    slopes = -np.asarray(seeded(np.full((1, 1000), -1.0, np.float32), training=True))
+    assert 0.25 <= slopes.min() < slopes.max() <= 0.5
+    again = keras_act.RandomizedReLU.from_config(config)
+    np.testing.assert_array_equal(again(np.full((1, 1000), -1.0, np.float32), training=True),
+                                  -slopes)  # the same seed, the same first draw
+    swish = keras_act.Swish()
+    assert swish.get_config()["beta"] == 1.0
+    np.testing.assert_allclose(swish(x), x / (1 + np.exp(-x)), rtol=1e-6)
+    assert keras.saving.get_registered_name(keras_act.Swish) == "tfmodels>Swish"

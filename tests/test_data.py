@@ -51,6 +51,8 @@ def test_digits_are_scaled_to_unit_range_and_one_hot():
     assert d.x_train.shape == (1437, 64) and d.x_val.shape == (360, 64)
     assert d.x_train.dtype == np.float32 and 0 <= d.x_train.min() and d.x_train.max() == 1
     assert np.array_equal(d.y_train.sum(axis=1), np.ones(1437))
+    assert d.y_train.shape == (1437, 10) and d.y_val.shape == (360, 10)  # the 10 digits
+    assert sorted(set(d.y_train.argmax(axis=1))) == list(range(10))
 
 
 def test_mnist_from_a_local_npz(tmp_path):
@@ -64,6 +66,178 @@ def test_mnist_from_a_local_npz(tmp_path):
     assert d.x_train.max() <= 1.0
 
 
+def test_missing_data_file_and_unknown_dataset():
+    with pytest.raises(FileNotFoundError) as err:
+        data.load_dataset("mnist", path="nope.npz")
+    assert str(err.value) == "--data 'nope.npz': no such file; expected an mnist.npz"
+    with pytest.raises(ValueError) as err:
+        data.load_dataset("cifar")
+    assert str(err.value) == ("unknown dataset 'cifar'; expected one of: binary4, digits, mnist, "
+                              "sine, spiral")
+
+
+def test_layouts_are_the_notes_example_shapes_samples_first():
+    """C16's example tensors (Chollet, "Deep Learning with Python", 2.2.10): the batch axis
+    first, the same 128 samples in every layout but video's 4; a sequence is vectors over 50
+    steps; the two image layouts are one tensor with the channels axis moved."""
+    layouts = data.LAYOUTS
+    assert layouts == {"scalar": (), "vectors": (128, 20), "sequences": (128, 50, 20),
+                       "images": (128, 28, 28, 3), "images_channels_first": (128, 3, 28, 28),
+                       "video": (4, 16, 64, 64, 3)}
+    batches = {shape[0] for name, shape in layouts.items() if name not in ("scalar", "video")}
+    assert batches == {128}
+    assert layouts["sequences"][::2] == layouts["vectors"]
+    n, h, w, c = layouts["images"]
+    assert layouts["images_channels_first"] == (n, c, h, w)
+    assert np.zeros(layouts["video"])[0].shape == (16, 64, 64, 3)  # one sample: frames of images
+
+
+class _FixedNormal:
+    """An rng whose standard normal draws are all `value`: the spiral without (or with a known)
+    noise, so its angles can be checked against the NNFS formula."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def standard_normal(self, n):
+        return np.full(n, self.value)
+
+
+@pytest.mark.parametrize("noise", [0.0, 1.0])
+def test_spiral_angles_follow_the_nnfs_formula(noise):
+    """NNFS: t = linspace(4 c, 4 (c + 1)) + 0.2 normal noise; point r (sin 2.5 t, cos 2.5 t)."""
+    x, y = data.spiral_data(5, 2, _FixedNormal(noise))
+    for c in range(2):
+        r = np.linspace(0, 1, 5)
+        t = np.linspace(4 * c, 4 * (c + 1), 5) + 0.2 * noise
+        np.testing.assert_allclose(x[5 * c:5 * (c + 1)],
+                                   np.c_[r * np.sin(2.5 * t), r * np.cos(2.5 * t)], atol=1e-15)
+        assert y[5 * c:5 * (c + 1)].tolist() == [c] * 5
+
+
+def test_spiral_without_an_rng_draws_from_seed_0():
+    a, _ = data.spiral_data(10, 2)
+    b, _ = data.spiral_data(10, 2, np.random.default_rng(0))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_spiral_loader_validates_on_a_fresh_draw_of_the_same_spiral():
+    d = data.load_dataset("spiral", seed=3)
+    assert d.x_train.shape == d.x_val.shape == (300, 2) and d.x_train.dtype == np.float32
+    assert d.y_train.shape == d.y_val.shape == (300, 3)
+    assert d.y_train.sum(axis=0).tolist() == d.y_val.sum(axis=0).tolist() == [100.0] * 3
+    assert not np.array_equal(d.x_train, d.x_val)
+    np.testing.assert_allclose(np.hypot(*d.x_val[:100].T), np.linspace(0, 1, 100), rtol=1e-6)
+
+
+def test_sine_validates_between_the_training_points():
+    d = data.load_dataset("sine")
+    assert d.x_train.shape == (1000, 1) and d.x_val.shape == d.y_val.shape == (200, 1)
+    np.testing.assert_allclose(d.x_val[[0, 1, -1], 0], [0.0025, 0.0075, 0.9975], rtol=1e-6)
+    np.testing.assert_allclose(d.y_val, np.sin(2 * np.pi * d.x_val), atol=1e-6)
+    assert all(a.dtype == np.float32 for a in d)
+
+
+def test_binary4_is_500_to_train_100_to_validate_one_label_column():
+    d = data.load_dataset("binary4", seed=1)
+    assert d.x_train.shape == (500, 4) and d.x_val.shape == (100, 4)
+    assert d.y_train.shape == (500, 1) and set(np.unique(d.y_train)) == {0.0, 1.0}
+    assert d.y_val.shape == (100, 1)
+    assert d.x_train.dtype == d.y_train.dtype == np.float32
+
+
+def test_mnist_pixels_are_divided_by_255_and_labels_one_hot(tmp_path):
+    path = tmp_path / "mnist.npz"
+    pixels = np.array([[0, 51, 255, 102]], dtype=np.uint8).repeat(196, axis=0)  # 784 a sample
+    np.savez(path, x_train=np.stack([pixels, 255 - pixels]), y_train=np.array([3, 9]),
+             x_test=pixels[None], y_test=np.array([0]))
+    d = data.load_dataset("mnist", path=str(path))
+    assert d.x_train.shape == (2, 784) and d.x_train.dtype == np.float32
+    assert d.x_train[0, :4].tolist() == [0.0, np.float32(0.2), 1.0, np.float32(0.4)]
+    assert d.y_train.argmax(axis=1).tolist() == [3, 9] and d.y_val.tolist() == [[1] + [0] * 9]
+    with pytest.raises(ValueError) as err:
+        data.load_dataset("spiral", path=str(path))
+    assert str(err.value) == "--data is for --dataset mnist, not 'spiral'"
+
+
+def test_each_data_sets_declared_width_is_its_samples_width():
+    assert data.DATASETS["mnist"][0] == 784  # 28 x 28, flattened (test_mnist_... above)
+    for name in ("digits", "spiral", "sine", "binary4"):
+        assert data.DATASETS[name][0] == data.load_dataset(name).x_train.shape[1], name
+
+
+def test_for_spec_reshapes_samples_and_makes_sparse_labels():
+    from tfmodels.core.registry import get_spec
+
+    d = data.load_dataset("digits")
+    cnn = get_spec("digits_cnn")  # input_shape (8, 8, 1)
+    shaped = data.for_spec(d, cnn)
+    assert shaped.x_train.shape == (1437, 8, 8, 1) and shaped.x_val.shape == (360, 8, 8, 1)
+    np.testing.assert_array_equal(shaped.x_train[5, :, :, 0].reshape(-1), d.x_train[5])
+    sparse = data.for_spec(d, cnn.replace(loss="sparse_categorical_crossentropy",
+                                          metrics=("sparse_categorical_accuracy",)))
+    assert sparse.y_train.shape == (1437,) and sparse.y_train.dtype == np.float32
+    np.testing.assert_array_equal(sparse.y_val, d.y_val.argmax(axis=1))
+    assert data.for_spec(d, get_spec("mnist_mlp")).x_train is d.x_train  # already its shape
+    with pytest.raises(ValueError) as err:
+        data.for_spec(d, cnn.replace(input_shape=(7, 7, 1)))
+    assert str(err.value) == ("data set 'digits' has samples of shape (64,) (64 numbers); "
+                              "model 'digits_cnn' takes input_shape (7, 7, 1)")
+
+
+@pytest.mark.parametrize("n, fraction, cut", [(10, 0.25, 7), (10, 0.05, 9), (3, 0.5, 1)])
+def test_split_validation_cuts_at_the_floor(n, fraction, cut):
+    x, y = np.arange(n).reshape(n, 1), np.arange(n)
+    (xt, yt), (xv, yv) = split_validation(x, y, fraction)
+    assert len(xt) == len(yt) == cut and yv.tolist() == list(range(cut, n))
+
+
+@pytest.mark.parametrize("n, fraction, message", [
+    (1, 0.5, "validation_split=0.5 leaves an empty split of 1 samples"),
+    (10, 1e-17, "validation_split=1e-17 leaves an empty split of 10 samples"),  # 1 - f == 1
+    (10, 0.0, "validation_split must be between 0 and 1, got 0.0"),
+    (10, 1.0, "validation_split must be between 0 and 1, got 1.0"),
+])
+def test_split_validation_refuses_an_empty_side(n, fraction, message):
+    x = np.arange(n).reshape(n, 1)
+    with pytest.raises(ValueError) as err:
+        split_validation(x, x[:, 0], fraction)
+    assert str(err.value) == message
+
+
+def test_sine_data_defaults_to_nnfs_1000_points():
+    x, y = data.sine_data()
+    assert x.shape == y.shape == (1000, 1) and x[1, 0] == 0.001
+
+
+def test_mnist_cache_is_under_keras_home_or_home_dot_keras(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    assert data.mnist_cache_path() == str(tmp_path / "kh" / "datasets" / "mnist.npz")
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.mnist_cache_path() == str(tmp_path / ".keras" / "datasets" / "mnist.npz")
+
+
+def test_an_npz_holding_pickled_objects_is_refused(tmp_path):
+    """allow_pickle=False: a downloaded .npz cannot run code on load."""
+    path = tmp_path / "mnist.npz"
+    objects = np.empty(1, dtype=object)
+    np.savez(path, x_train=objects, y_train=objects, x_test=objects, y_test=objects)
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        data.load_dataset("mnist", path=str(path))
+
+
+def test_loaders_default_to_seed_0_like_a_spec():
+    for load in (data.load_spiral, data.load_binary4):
+        for a, b in zip(load(), load(0)):
+            np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(load().x_train, load(1).x_train)
+    np.testing.assert_array_equal(data.load_dataset("spiral").x_train,
+                                  data.load_spiral(0).x_train)
+
+
+# Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py
+# (docs/testing.md) reaches it only with a mutant every NumPy test let through.
 def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     import keras
 
@@ -74,12 +248,15 @@ def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(FileNotFoundError) as err:
         data.load_dataset("mnist")
-    assert str(tmp_path / "datasets" / "mnist.npz") in str(err.value)
-    assert "--data" in str(err.value)
+    assert str(err.value) == (
+        f"MNIST is not available offline (OSError); put mnist.npz at "
+        f"{tmp_path / 'datasets' / 'mnist.npz'} or pass --data PATH/TO/mnist.npz")
 
+    def online(*args, **kwargs):  # Keras's loader, when it works: (train, test) uint8 arrays
+        x = np.full((2, 28, 28), 255, np.uint8)
+        return (x, np.array([1, 2])), (x[:1], np.array([7]))
 
-def test_missing_data_file_and_unknown_dataset():
-    with pytest.raises(FileNotFoundError, match="--data 'nope.npz': no such file"):
-        data.load_dataset("mnist", path="nope.npz")
-    with pytest.raises(ValueError, match="unknown dataset 'cifar'; expected one of: binary4"):
-        data.load_dataset("cifar")
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", online)
+    d = data.load_dataset("mnist")
+    assert d.x_train.shape == (2, 784) and d.x_train.max() == 1.0
+    assert d.y_train.argmax(axis=1).tolist() == [1, 2] and d.y_val.argmax(axis=1).tolist() == [7]

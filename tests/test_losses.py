@@ -279,3 +279,19 @@ def test_keras_spec_loss_is_the_numpy_loss(name, from_logits, rng):
         assert isinstance(loss, keras.losses.Loss) and got.shape == ()
         expected = expected.mean()
     np.testing.assert_allclose(got, expected, rtol=1e-6)  # float32, values of order 1
+
+
+def test_keras_track_reduces_only_the_last_axis_of_rank_3():
+    """Found by mutation testing (docs/testing.md): on 2-D inputs `axis=-1` and `axis=1` agree,
+    so only a rank-3 input tells them apart. (2, 3, 4) -> (2, 3), as Keras's own losses do."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, 2, size=(2, 3, 4)).astype(np.float32)
+    p = rng.uniform(0.05, 0.95, size=(2, 3, 4)).astype(np.float32)
+    np.testing.assert_allclose(keras_losses.l1(y, p), np.abs(p - y).sum(axis=2), rtol=1e-6)
+    np.testing.assert_allclose(keras_losses.l2(y, p), ((p - y) ** 2).sum(axis=2), rtol=1e-6)
+    hits = ((p > 0.5) == (y == 1)).mean(axis=2).sum()  # per (sample, step): the mean of its units
+    total = keras_losses.metric_sum("accuracy", "binary_crossentropy", y, p)
+    np.testing.assert_allclose(float(total), hits, rtol=1e-6)
+    with pytest.raises(ValueError) as err:
+        keras_losses.metric_sum("f1", "mean_squared_error", y, p)
+    assert str(err.value) == "no Keras metric 'f1' for loss 'mean_squared_error'"

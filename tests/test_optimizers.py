@@ -143,3 +143,15 @@ def test_tf1_defaults_are_tf1s_numbers_in_keras_names():
     assert keras_opt.tf1_defaults("adagrad", 0.001).params["epsilon"] == 0.0
     stock = tf.compat.v1.train.AdamOptimizer()
     assert stock._epsilon == keras_opt.tf1_defaults("adam", 0.001).params["epsilon"]
+
+
+@pytest.mark.parametrize("name, keras_class", [
+    ("sgd", "SGD"), ("adagrad", "Adagrad"), ("rmsprop", "RMSprop"), ("adam", "Adam")])
+def test_spec_defaults_are_keras_own_signature_defaults(name, keras_class):
+    """OPTIMIZER_DEFAULTS against the installed Keras's signatures (tests/test_spec.py holds the
+    same numbers written out, for a run without TensorFlow)."""
+    import inspect
+
+    parameters = inspect.signature(getattr(keras.optimizers, keras_class)).parameters
+    keras_defaults = {k: parameters[k].default for k in OPTIMIZER_DEFAULTS[name]}
+    assert OPTIMIZER_DEFAULTS[name] == keras_defaults

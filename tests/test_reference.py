@@ -2,10 +2,8 @@
 backpropagation against TensorFlow's automatic differentiation (C13), its optimizers against
 the update rules written out by hand."""
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from tfmodels.core import reference as ref
 
@@ -101,6 +99,7 @@ def test_dense_backward_matches_finite_differences(rng):
 def test_backprop_by_hand_is_what_autodiff_computes(rng):
     """C13: the chain rule, layer by layer, equals GradientTape's gradient (float64: the same
     products in another order, 1e-12)."""
+    import tensorflow as tf  # here, not at the top: the NumPy-only tests run without TF
     x, y = rng.normal(size=(10, 3)), ref.one_hot(rng.integers(0, 4, 10), 4)
     weights = [rng.normal(0, 0.7, s) for s in [(3, 5), (5,), (5, 5), (5,), (5, 4), (4,)]]
     activations = ["relu", "linear", "softmax"]
@@ -297,6 +296,7 @@ def test_avg_pool_same_averages_only_the_elements_inside():
 def test_max_pool_routes_a_tie_to_the_first_max_as_tensorflow_does():
     """Integers 0..2 make most windows tie; overlapping 3x3 windows at stride 2 with "same"
     padding. TF's gradient (CPU kernel: a strict `>` scan in row-major order) is the witness."""
+    import tensorflow as tf  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(18)
     x = rng.integers(0, 3, size=(2, 5, 6, 2)).astype(np.float64)
     dout = rng.normal(size=ref.max_pool2d_forward(x, (3, 3), (2, 2), "same").shape)
@@ -447,6 +447,7 @@ def assert_within_ulps(ours, theirs, ulps):
 @pytest.mark.parametrize("kind", ["LSTM", "SimpleRNN"])
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_recurrent_forward_is_keras(kind, return_sequences):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(21)
     gates = 4 if kind == "LSTM" else 1
     x = rng.normal(size=(8, 10, 5)).astype(np.float32)
@@ -461,6 +462,7 @@ def test_recurrent_forward_is_keras(kind, return_sequences):
 
 @pytest.mark.parametrize("strides, padding", CONV_CASES)
 def test_conv2d_forward_is_keras(strides, padding):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(22)
     x = rng.normal(size=(4, 9, 8, 3)).astype(np.float32)  # odd and even sizes for "same"
     kernel = rng.normal(size=(3, 2, 3, 5)).astype(np.float32)
@@ -473,6 +475,7 @@ def test_conv2d_forward_is_keras(strides, padding):
 
 @pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
 def test_pooling_forward_is_keras(pool_size, strides, padding):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     x = np.random.default_rng(23).normal(size=(4, 9, 8, 3)).astype(np.float32)
     np.testing.assert_array_equal(ref.max_pool2d_forward(x, pool_size, strides, padding),
                                   keras.layers.MaxPooling2D(pool_size, strides, padding)(x))
@@ -482,6 +485,7 @@ def test_pooling_forward_is_keras(pool_size, strides, padding):
 
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_forward_and_moving_statistics_are_keras(training):
+    import keras  # here, not at the top: the NumPy-only tests run without TF
     rng = np.random.default_rng(24)
     x = rng.normal(1.5, 3.0, size=(16, 5, 4, 3)).astype(np.float32)
     gamma, beta, moving_mean = (rng.normal(size=3).astype(np.float32) for _ in range(3))
@@ -496,3 +500,259 @@ def test_batch_norm_forward_and_moving_statistics_are_keras(training):
     assert_within_ulps(new_mean, layer.moving_mean.numpy(), 2)
     assert_within_ulps(new_var, layer.moving_variance.numpy(), 2)
     assert (new_mean != moving_mean).all() == training  # training moved them, inference not
+
+
+# --- found by mutation testing (docs/testing.md): closed-form values at the edges the finite --
+# --- differences above never reach (0, the clip bounds, ranks above 2, overflow) --------------
+
+KERAS_EPSILON = 1e-7  # keras.config.epsilon(): the clip of probabilities in Keras's losses
+
+
+def test_step_relu_and_leaky_relu_at_zero_take_the_positive_branch_only():
+    """step(0) = 0; TF's ReluGrad and LeakyReluGrad take the `features > 0` branch, so at 0
+    ReLU's gradient is 0 and leaky ReLU's is alpha."""
+    z = np.array([-1.0, 0.0, 0.5, 2.0])
+    assert ref.step(z).tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert ref.relu_grad(z, np.ones(4)).tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert ref.leaky_relu_grad(z, np.ones(4), alpha=0.25).tolist() == [0.25, 0.25, 1.0, 1.0]
+
+
+def test_randomized_relu_scales_only_the_negative_part():
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    out = ref.randomized_relu(z, np.full(5, 0.25))
+    assert out.tolist() == [-0.5, -0.125, 0.0, 0.5, 3.0]
+
+
+def test_swish_beta_gradient_defaults_to_beta_one():
+    z, dout = np.array([1.0, -2.0]), np.array([1.0, 0.5])
+    s = 1 / (1 + np.exp(-z))  # sigmoid(1 * z)
+    expected = np.sum(dout * z**2 * s * (1 - s))
+    np.testing.assert_allclose(ref.swish_grad_beta(z, dout), expected, rtol=1e-15)
+
+
+def test_softmax_and_its_gradient_work_on_the_last_axis_of_any_rank():
+    z = np.random.default_rng(3).normal(size=(2, 3, 4))
+    e = np.exp(z)
+    expected = e / e.sum(axis=2, keepdims=True)
+    np.testing.assert_allclose(ref.softmax(z), expected, rtol=1e-14)
+    dout = np.random.default_rng(4).normal(size=z.shape)
+    np.testing.assert_allclose(ref.softmax_grad(z, dout),
+                               numeric_grad(lambda v: ref.softmax(v) * dout, z), **FD)
+    # the max subtracted first: exp(1000) alone would overflow to inf (and inf / inf = nan)
+    assert ref.softmax(np.array([[1000.0, 1000.0, -np.inf]])).tolist() == [[0.5, 0.5, 0.0]]
+
+
+def test_distance_losses_reduce_only_the_last_axis_of_any_rank():
+    """Keras's losses average (or sum) over the last axis only: (2, 3, 4) -> (2, 3)."""
+    rng = np.random.default_rng(5)
+    y, p = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    d = p - y
+    np.testing.assert_allclose(ref.l1(y, p), np.abs(d).sum(axis=2), rtol=1e-14)
+    np.testing.assert_allclose(ref.mean_absolute_error(y, p), np.abs(d).mean(axis=2),
+                               rtol=1e-14)
+    np.testing.assert_allclose(ref.l2(y, p), (d**2).sum(axis=2), rtol=1e-14)
+    np.testing.assert_allclose(ref.mean_squared_error(y, p), (d**2).mean(axis=2), rtol=1e-14)
+    np.testing.assert_allclose(ref.mean_absolute_error_grad(y, p), np.sign(d) / 4, rtol=1e-15)
+    np.testing.assert_allclose(ref.mean_squared_error_grad(y, p), 2 * d / 4, rtol=1e-15)
+
+
+def test_cross_entropies_reduce_only_the_last_axis_of_any_rank():
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 2, size=(2, 3, 4)).astype(np.float64)
+    q = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    bce = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    np.testing.assert_allclose(ref.binary_crossentropy(y, q), bce.mean(axis=2), rtol=1e-13)
+    z = np.log(q / (1 - q))  # the logits of q
+    np.testing.assert_allclose(ref.binary_crossentropy(y, z, from_logits=True),
+                               bce.mean(axis=2), rtol=1e-12)
+    onehot = np.eye(4)[rng.integers(0, 4, size=(2, 3))]
+    rows = q / q.sum(axis=2, keepdims=True)
+    cce = -(onehot * np.log(rows)).sum(axis=2)
+    np.testing.assert_allclose(ref.categorical_crossentropy(onehot, q), cce, rtol=1e-13)
+    logits = np.log(rows) + 3.0  # softmax(logits) = rows
+    np.testing.assert_allclose(ref.categorical_crossentropy(onehot, logits, from_logits=True),
+                               cce, rtol=1e-12)
+
+
+
+def test_sparse_cross_entropy_takes_class_numbers_of_any_rank():
+    """Labels (2, 3) against (2, 3, 4) outputs: the categorical loss of their one-hot rows, and
+    its gradient (on probabilities by default) that of finite differences."""
+    rng = np.random.default_rng(8)
+    labels = rng.integers(0, 4, size=(2, 3))
+    q = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    rows = q / q.sum(axis=2, keepdims=True)
+    expected = -np.log(np.take_along_axis(rows, labels[..., None], axis=2))[..., 0]
+    np.testing.assert_allclose(ref.sparse_categorical_crossentropy(labels, q), expected,
+                               rtol=1e-13)
+    np.testing.assert_allclose(
+        ref.sparse_categorical_crossentropy_grad(labels, q),
+        numeric_grad(lambda v: ref.sparse_categorical_crossentropy(labels, v), q), **FD)
+    z = np.log(rows) - 1.0  # logits whose softmax is rows
+    np.testing.assert_allclose(ref.sparse_categorical_crossentropy(labels, z, from_logits=True),
+                               expected, rtol=1e-12)
+
+
+def test_cross_entropy_gradients_on_rank_3_and_soft_labels_match_finite_differences():
+    """The gradients of the losses as the reference defines them, for (2, 3, 4) inputs and for
+    label rows that do not sum to 1 (the logits form is then `sum(y) logsumexp(z) - y.z`)."""
+    rng = np.random.default_rng(7)
+    q = rng.uniform(0.05, 0.95, size=(2, 3, 4))
+    z = rng.normal(size=(2, 3, 4))
+    soft = rng.uniform(0, 1, size=(2, 3, 4))  # rows summing to anything
+    for y in (rng.integers(0, 2, size=(2, 3, 4)).astype(np.float64), soft):
+        np.testing.assert_allclose(
+            ref.binary_crossentropy_grad(y, q),
+            numeric_grad(lambda v, y=y: ref.binary_crossentropy(y, v), q), **FD)
+        np.testing.assert_allclose(
+            ref.binary_crossentropy_grad(y, z, from_logits=True),
+            numeric_grad(lambda v, y=y: ref.binary_crossentropy(y, v, from_logits=True), z), **FD)
+        np.testing.assert_allclose(
+            ref.categorical_crossentropy_grad(y, z, from_logits=True),
+            numeric_grad(lambda v, y=y: ref.categorical_crossentropy(y, v, from_logits=True), z),
+            **FD)
+        np.testing.assert_allclose(
+            ref.categorical_crossentropy_grad(y, q),
+            numeric_grad(lambda v, y=y: ref.categorical_crossentropy(y, v), q), **FD)
+
+
+def test_cross_entropy_on_probabilities_is_capped_at_minus_log_epsilon():
+    """A confident wrong answer costs -log(1e-7) = 7 ln 10 = 16.1, not infinity."""
+    cap = 7 * np.log(10)
+    y = np.array([[1.0, 0.0]])
+    np.testing.assert_allclose(ref.categorical_crossentropy(y, np.array([[0.0, 1.0]])), [cap],
+                               rtol=1e-7)
+    np.testing.assert_allclose(ref.binary_crossentropy(np.array([[0.0]]), np.array([[1.0]])),
+                               [cap], rtol=1e-7)
+    np.testing.assert_allclose(ref.binary_crossentropy(np.array([[1.0]]), np.array([[0.0]])),
+                               [cap], rtol=1e-7)
+
+
+def test_the_clip_passes_the_gradient_at_its_bounds_and_stops_it_beyond():
+    """TF's clip_by_value gradient flows where lo <= p <= hi (bounds included), 0 outside."""
+    eps = KERAS_EPSILON
+    p = np.array([[eps / 2, eps, 0.5, 1 - eps, 1 - eps / 4]])
+    grad = ref.binary_crossentropy_grad(np.ones_like(p), p)  # y = 1: -1 / p, over 5 units
+    np.testing.assert_allclose(grad, [[0.0, -1 / eps / 5, -2 / 5, -1 / (1 - eps) / 5, 0.0]],
+                               rtol=1e-12)
+
+
+def test_optimizers_count_their_steps_for_schedules_and_adams_bias_correction():
+    """The step count feeds a schedule (`learning_rate(step)`, from 0) and Adam's t (from 1).
+    Adam under a constant gradient g has the closed form m_t = (1 - b1^t) g and
+    v_t = (1 - b2^t) g^2, so step t moves w by lr g a_t / (|g| a_t + eps), a_t = sqrt(1 - b2^t)."""
+    sgd = ref.SGD(learning_rate=lambda step: [0.5, 0.25, 0.125][step])
+    w = [np.array([1.0])]
+    for _ in range(3):
+        w = sgd.apply(w, [np.array([1.0])])
+    assert sgd.iterations == 3 and w[0].tolist() == [0.125]
+
+    g, lr, eps, b2 = 1e-3, 0.1, 1e-3, 0.999
+    adam = ref.Adam(learning_rate=lr, beta_1=0.9, beta_2=b2, epsilon=eps)
+    w, expected = [np.array([0.0])], 0.0
+    for t in (1, 2, 3):
+        w = adam.apply(w, [np.array([g])])
+        a = np.sqrt(1 - b2**t)
+        expected -= lr * g * a / (g * a + eps)
+        np.testing.assert_allclose(w[0], [expected], rtol=1e-12)
+
+
+def test_numpy_optimizer_defaults_are_the_specs():
+    """The NumPy optimizers' defaults are OPTIMIZER_DEFAULTS (checked against Keras's own
+    signatures in tests/test_optimizers.py); RMSprop's extra `initial_ms` starts at Keras's 0."""
+    import inspect
+
+    from tfmodels.core.spec import OPTIMIZER_DEFAULTS
+
+    for name, defaults in OPTIMIZER_DEFAULTS.items():
+        parameters = inspect.signature(ref.OPTIMIZERS[name]).parameters
+        assert {k: parameters[k].default for k in defaults} == defaults, name
+        assert set(parameters) - set(defaults) <= {"initial_ms"}, name
+    assert inspect.signature(ref.RMSprop).parameters["initial_ms"].default == 0.0
+
+
+@pytest.mark.parametrize("momentum, nesterov, expected", [
+    # Keras's SGD under g = 1, lr = 0.1: v = mu v - lr g; w += v (Nesterov: w += mu v - lr g)
+    (0.5, False, [-0.1, -0.25, -0.425]),
+    (1.0, False, [-0.1, -0.3, -0.6]),
+    (0.5, True, [-0.15, -0.325, -0.5125]),
+])
+def test_sgd_momentum_and_nesterov_steps_in_closed_form(momentum, nesterov, expected):
+    sgd = ref.SGD(learning_rate=0.1, momentum=momentum, nesterov=nesterov)
+    w, path = [np.array([0.0])], []
+    for _ in range(3):
+        w = sgd.apply(w, [np.array([1.0])])
+        path.append(float(w[0][0]))
+    np.testing.assert_allclose(path, expected, rtol=1e-12)
+
+
+def test_tf1_momentum_walks_the_sgd_path_at_a_fixed_rate_not_under_a_schedule():
+    """TF1's MomentumOptimizer: a = mu a + g; w -= lr a (Nesterov: w -= lr g + lr mu a). Under
+    g = 1, lr = 0.1, mu = 0.5 it walks Keras's path; with lr 0.1 then 0.2 it scales all of the
+    accumulated gradient by today's rate: -0.1 - 0.2 * 1.5 = -0.4 (Keras: -0.35)."""
+    for nesterov, expected in [(False, [-0.1, -0.25, -0.425]), (True, [-0.15, -0.325, -0.5125])]:
+        tf1 = ref.MomentumTF1(learning_rate=0.1, momentum=0.5, nesterov=nesterov)
+        w, path = [np.array([0.0])], []
+        for _ in range(3):
+            w = tf1.apply(w, [np.array([1.0])])
+            path.append(float(w[0][0]))
+        np.testing.assert_allclose(path, expected, rtol=1e-12)
+    schedule = lambda step: [0.1, 0.2][step]  # noqa: E731
+    paths = []
+    for optimizer in (ref.MomentumTF1(schedule, momentum=0.5), ref.SGD(schedule, momentum=0.5)):
+        w = [np.array([0.0])]
+        for _ in range(2):
+            w = optimizer.apply(w, [np.array([1.0])])
+        paths.append(float(w[0][0]))
+    np.testing.assert_allclose(paths, [-0.4, -0.35], rtol=1e-12)
+    assert inspect_defaults(ref.MomentumTF1) == inspect_defaults(ref.SGD) == {
+        "learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+
+
+def inspect_defaults(cls) -> dict:
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(cls).parameters.items()}
+
+
+def test_adagrad_and_rmsprop_steps_in_closed_form():
+    """g = 1, lr = 0.1. Adagrad from acc 0 with eps 1: acc = 1, step lr / sqrt(1 + 1).
+    RMSprop, rho 0.5, eps 0: ms = 0.5 (step lr / sqrt(0.5)), then 0.75; with momentum 0.5 the
+    second step adds 0.5 x the first; centered: mg = 0.5, step lr / sqrt(0.5 - 0.25) = 0.2."""
+    one = [np.array([1.0])]
+    adagrad = ref.Adagrad(learning_rate=0.1, initial_accumulator_value=0.0, epsilon=1.0)
+    np.testing.assert_allclose(adagrad.apply([np.array([0.0])], one)[0], [-0.1 / np.sqrt(2)],
+                               rtol=1e-15)
+    first, second = 0.1 / np.sqrt(0.5), 0.1 / np.sqrt(0.75)
+    for momentum, expected in [(0.0, -(first + second)), (0.5, -(first + 0.5 * first + second))]:
+        rmsprop = ref.RMSprop(learning_rate=0.1, rho=0.5, momentum=momentum, epsilon=0.0)
+        w = [np.array([0.0])]
+        for _ in range(2):
+            w = rmsprop.apply(w, one)
+        np.testing.assert_allclose(w[0], [expected], rtol=1e-14)
+    centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0, centered=True)
+    np.testing.assert_allclose(centered.apply([np.array([0.0])], one)[0], [-0.2], rtol=1e-14)
+    # g = 2: ms = 2, mg = 1, so lr g / sqrt(2 - 1 + eps); eps 0.5 plain: lr g / sqrt(2 + 0.5)
+    two = [np.array([2.0])]
+    centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.0, centered=True)
+    np.testing.assert_allclose(centered.apply([np.array([0.0])], two)[0], [-0.2], rtol=1e-14)
+    plain = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.5)
+    np.testing.assert_allclose(plain.apply([np.array([0.0])], two)[0], [-0.2 / np.sqrt(2.5)],
+                               rtol=1e-14)
+    centered = ref.RMSprop(learning_rate=0.1, rho=0.5, epsilon=0.5, centered=True)
+    np.testing.assert_allclose(centered.apply([np.array([0.0])], two)[0], [-0.2 / np.sqrt(1.5)],
+                               rtol=1e-14)
+
+
+@pytest.mark.parametrize("activation, loss, kernel, y", [
+    ("softmax", "categorical_crossentropy", [[0.0, 40.0]], np.array([[1.0, 0.0]])),
+    ("softmax", "sparse_categorical_crossentropy", [[0.0, 40.0]], np.array([0])),
+    ("sigmoid", "binary_crossentropy", [[-40.0]], np.array([[1.0]])),
+])
+def test_a_saturated_output_is_scored_on_its_logits_past_the_clip(activation, loss, kernel, y):
+    """As Keras's fit does (FUSED): a softmax (sigmoid) output under its cross-entropy is scored
+    on the logits, so a wrong answer by a margin of 40 costs log(1 + e^40) = 40.0, not the
+    clipped probabilities' cap of -log(1e-7) = 16.1."""
+    weights = [np.array(kernel), np.zeros(len(kernel[0]))]
+    value, _ = ref.mlp_loss_and_grads(weights, [activation], np.array([[1.0]]), y, loss=loss)
+    np.testing.assert_allclose(value, np.log1p(np.exp(40.0)), rtol=1e-12)
