@@ -148,7 +148,7 @@ def test_binary4_is_500_to_train_100_to_validate_one_label_column():
 
 def test_mnist_pixels_are_divided_by_255_and_labels_one_hot(tmp_path):
     path = tmp_path / "mnist.npz"
-    pixels = np.array([[0, 51, 255, 102]], dtype=np.uint8).repeat(196, axis=0)  # 784 a sample
+    pixels = np.array([[0, 51, 255, 102]], dtype=np.uint8).repeat(196, axis=0).reshape(28, 28)
     np.savez(path, x_train=np.stack([pixels, 255 - pixels]), y_train=np.array([3, 9]),
              x_test=pixels[None], y_test=np.array([0]))
     d = data.load_dataset("mnist", path=str(path))

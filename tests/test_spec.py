@@ -112,7 +112,7 @@ def test_optimizer_defaults_are_keras_3s():
 
 
 @pytest.mark.parametrize("name, params, message", [
-    ("sgd", {"learning_rate": 0.0}, "learning_rate must be > 0, got 0.0"),
+    ("sgd", {"learning_rate": 0.0}, "learning_rate must be > 0 and finite, got 0.0"),
     ("sgd", {"momentum": 1.0}, "momentum must be in [0, 1), got 1.0"),
     ("sgd", {"momentum": -0.5}, "momentum must be in [0, 1), got -0.5"),
     ("rmsprop", {"rho": 1.0}, "rho must be in [0, 1), got 1.0"),
