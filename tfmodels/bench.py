@@ -460,12 +460,22 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, rounds: int = 3,
     if rate is None and "tf1_data" in variants:  # no floor process ran (the CNN): measure here
         rate = _measure_matmul_rate()
     facts = {"model": model, "flops_per_sample": flops_per_sample(model),
+             "torch": _version("torch"),
              "host": socket.gethostname(), "date": datetime.date.today().isoformat(),
              "data": data_source(), "samples": samples, "rounds": rounds, "device": device,
              "cpu_count": os.cpu_count(), "processor": platform.processor() or platform.machine(),
              "matmul_gflops": rate and rate / 1e9,
              "strict_floor": rate and rate / flops_per_sample(model)}
     return records, facts
+
+
+def _version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 def _measure_matmul_rate() -> float | None:
@@ -554,6 +564,13 @@ sample strictly costs (the forward pass, the weight gradients, the input gradien
 first layer); `matmul_floor` (the MLP only) runs exactly those matmuls at the batch's shapes, an
 epoch of them in one compiled loop: the shape-aware floor. Peak RSS is each variant's own
 process's. See the README's "Speed" section for what the tracks do to reach these figures.
+
+Peers: PyTorch {facts.get("torch") or "(not installed)"} in its own process (no TensorFlow
+loaded), the same model, optimizer settings (Keras's RMSprop defaults: lr 1e-3, alpha 0.9,
+eps 1e-7; Adam for the convnet) and batches of the same size, at its best on this machine: all
+cores (`torch.set_num_threads`), denormals flushed (`torch.set_flush_denormal(True)`, without
+which RMSprop's tiny squares crawl), and `torch_compile`, the same under `torch.compile`'s
+default Inductor backend.
 """)
 
 
