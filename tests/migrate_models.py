@@ -116,3 +116,11 @@ def not_a_model():
 def convnet_of_five():
     """`convnet` with 5 outputs where the TF1 program has 3: `dense_1/kernel` does not fit."""
     return convnet(outputs=5)
+
+
+def lstm_in_tf1_style_layer():
+    """The TF1 LSTM program itself inside a TF1StyleLayer: its weights keep TF1's names
+    (`rnn/lstm_cell/kernel`, `bias`: the cell's two variables, not split as a Keras LSTM's)."""
+    from tfmodels.tf1_style import TF1StyleLayer
+
+    return keras.Sequential([keras.Input((STEPS, FEATURES)), TF1StyleLayer(lstm_tf1)])

@@ -21,6 +21,7 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat import layers
+from tfmodels.core.errors import UserError
 
 v1 = tf.compat.v1
 FUSED_ULPS = 8
@@ -328,6 +329,41 @@ def test_keras_seed_draws_keras_masks_call_for_call(seed, rng):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(got[0], got[1])
     assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [seed, calls]
+
+
+@pytest.mark.parametrize("kind", ["layers.dropout", "tf.nn.dropout", "v1.nn.dropout"])
+def test_keras_masks_align_every_dropout_with_keras_dropout_at_a_fed_step(kind, rng):
+    """`keras_masks(seed, step)`: TF1 code's own dropout calls (no keras_seed, no counter) draw
+    the mask of a Keras Dropout whose seed state is [seed, step], for each value fed to step."""
+    x, seed, rate = normal(rng, 8, 10), 11, 0.4
+    before = (tf.nn.dropout, v1.nn.dropout)
+    draw = {"layers.dropout": lambda t: layers.dropout(t, rate, training=True),
+            "tf.nn.dropout": lambda t: tf.nn.dropout(t, rate=rate),
+            "v1.nn.dropout": lambda t: v1.nn.dropout(t, keep_prob=1 - rate)}[kind]
+    with tf.Graph().as_default() as g:
+        step = v1.placeholder(tf.int64, ())
+        with layers.keras_masks(seed, step):
+            out = draw(tf.constant(x))
+        assert not g.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)  # no counter
+    keras_layer = keras.layers.Dropout(rate)
+    with start(g) as s:
+        got = [s.run(out, {step: k}) for k in (0, 1, 5)]
+    for k, mask in zip((0, 1, 5), got):
+        keras_layer.seed_generator.state.assign(np.array([seed, k], np.int64))
+        np.testing.assert_array_equal(mask, keras_layer(x, training=True).numpy())
+    assert not np.array_equal(got[0], got[1])
+    assert (tf.nn.dropout, v1.nn.dropout) == before  # TensorFlow's own again
+
+
+def test_keras_masks_puts_tensorflows_dropout_back_after_an_error():
+    before = (tf.nn.dropout, v1.nn.dropout)
+    with pytest.raises(RuntimeError), layers.keras_masks(1, 0):
+        assert tf.nn.dropout is not before[0]
+        raise RuntimeError
+    assert (tf.nn.dropout, v1.nn.dropout) == before
+    with pytest.raises(UserError, match=r"seed must be an integer, got 1.5"):
+        with layers.keras_masks(1.5, 0):
+            pass
 
 
 def test_keras_jit_compile_draws_the_masks_of_keras_under_xla(rng):

@@ -392,3 +392,18 @@ def test_the_python_function_fills_a_model_object(tmp_path, mlp):
     assert [how for _, _, how in result.pairs].count("order") == 2 and "W1" in lines[0]
     np.testing.assert_allclose(np.asarray(model(x)), predictions, rtol=0, atol=ATOL)
     assert (tmp_path / "m.weights.h5").exists()
+
+
+def test_lstm_checkpoint_into_the_same_code_in_a_tf1_style_layer(capsys, tmp_path):
+    """A TF1StyleLayer's weights go by their TF1 names: the LSTM cell's kernel and bias are
+    taken whole, by name (no gate reordering, no forget bias folded in)."""
+    prefix, x, predictions = tf1_program(tmp_path, models.lstm_tf1,
+                                         (models.STEPS, models.FEATURES))
+    out = str(tmp_path / "lstm.weights.h5")
+    assert convert(prefix, out, "--keras-model", factory("lstm_in_tf1_style_layer")) == 0
+    printed = capsys.readouterr().out
+    for name in ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias", "dense/kernel"]:
+        assert row(printed, name, "<-", name).endswith("name")
+    model = models.lstm_in_tf1_style_layer()
+    model.load_weights(out)
+    np.testing.assert_array_equal(np.asarray(model(x, training=False)), predictions)

@@ -352,6 +352,20 @@ def test_a_variable_first_asked_for_after_building_is_named():
         layer(np.ones((1, 1), np.float32))
 
 
+def test_a_tf_variable_made_by_the_function_is_the_guides_step_1_failure():
+    """A variable not made through get_variable would be made anew on every call (and not be a
+    Keras weight): refused when the layer is built, naming it, as VariablesNotMadeOnce."""
+    from tfmodels.tf1_style import VariablesNotMadeOnce
+
+    def body(x):
+        w = tf.Variable(tf.ones((4, 2)), name="W_fc1")  # Deep MNIST's weight_variable
+        return tf.matmul(x, w)
+
+    with pytest.raises(VariablesNotMadeOnce, match=r"made a variable 'W_fc1' with tf.Variable.*"
+                                                   r"tf.compat.v1.get_variable\('W_fc1'"):
+        TF1StyleLayer(body)(np.ones((2, 4), np.float32))
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(partitioner=v1.fixed_size_partitioner(2)), r"variable 'w': partitioner=.* not "
                                                      r"supported"),

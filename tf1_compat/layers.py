@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import operator
+import threading
 
 import tensorflow as tf
 
@@ -47,7 +48,7 @@ ZEROS = v1.zeros_initializer()
 ONES = v1.ones_initializer()
 
 __all__ = ["average_pooling2d", "batch_normalization", "conv2d", "dense", "dropout", "flatten",
-           "max_pooling2d"]
+           "keras_masks", "max_pooling2d"]
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -303,6 +304,14 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     if not 0 <= rate <= 1:
         raise UserError(f"rate must be in [0, 1], got {rate!r}")
     inputs = tf.convert_to_tensor(inputs)
+    aligned = getattr(_MASKS, "seed_and_step", None)
+    if aligned is not None and keras_seed is None:  # keras_masks(): no counter of our own
+        with _op_scope(name, "dropout"):
+            if rate == 0:
+                return tf.identity(inputs)
+            return _smart_cond(training, lambda: _keras_draw(inputs, rate, noise_shape,
+                                                             *aligned, keras_jit_compile),
+                               lambda: tf.identity(inputs))
     if keras_seed is not None:
         if isinstance(keras_seed, bool) or not isinstance(keras_seed, int):
             raise UserError(f"keras_seed must be an integer, got {keras_seed!r}")
@@ -336,17 +345,66 @@ def _keras_dropout(inputs, rate, noise_shape, seed, counter, jit_compile):
     count = counter.read_value()
     with tf.control_dependencies([count]):
         advance = counter.assign_add(1, read_value=False)
-    # What Keras's draw_seed + _cast_seed make of the int64 state [seed, n].
-    state = tf.stack([tf.constant(seed, tf.int64), count])
+    outputs = _keras_draw(inputs, rate, noise_shape, seed, count, jit_compile)
+    with tf.control_dependencies([advance]):
+        return tf.identity(outputs)
+
+
+def _keras_draw(inputs, rate, noise_shape, seed, count, jit_compile=False):
+    """What Keras 3's TensorFlow `dropout` draws from a SeedGenerator whose state is
+    `[seed, count]` (`draw_seed` + `_cast_seed` of `keras.src.backend.tensorflow.random`)."""
+    state = tf.stack([tf.constant(seed, tf.int64), tf.cast(count, tf.int64)])
     keras_seed = tf.cast(tf.math.floormod(state, tf.int32.max - 1), tf.int32)
     shape = tf.shape(inputs)
     if noise_shape is not None:  # Keras's _get_concrete_noise_shape: None takes the input's
         shape = [shape[i] if d is None else d for i, d in enumerate(noise_shape)]
     with tf.xla.experimental.jit_scope() if jit_compile else contextlib.nullcontext():
-        outputs = tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,
-                                                       seed=keras_seed)
-    with tf.control_dependencies([advance]):
-        return tf.identity(outputs)
+        return tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,
+                                                    seed=keras_seed)
+
+
+_MASKS = threading.local()  # .seed_and_step while keras_masks() is active in this thread
+
+
+@contextlib.contextmanager
+def keras_masks(seed: int, step):
+    """Dropout masks aligned with Keras 3's, for tests (the Keras 3 stand-in for the migration
+    guide's `DeterministicRandomTestTool`): while the context is active in this thread, every
+    `dropout` of this module without `keras_seed`, and every `tf.nn.dropout` and
+    `tf.compat.v1.nn.dropout` (the latter's `keep_prob` too), draws the mask that a Keras 3
+    `Dropout` layer draws when its seed generator's state is `[seed, step]`. `step` is a number
+    or an integer tensor (a placeholder, fed a new value each `session.run`). Set every Keras
+    `Dropout` layer's `seed_generator.state` to `[seed, step]` before its call and the two sides
+    drop the same units; `tfmodels.testing` does both. Every dropout draws from the same seed,
+    so two dropouts of the same shape drop the same units (the guide's "constant" mode).
+    `tf.nn.dropout` is replaced in TensorFlow's modules while the context is active (and put
+    back after): code that imported the function itself beforehand is not reached.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise UserError(f"seed must be an integer, got {seed!r}")
+    previous = getattr(_MASKS, "seed_and_step", None)
+    nn_v2, nn_v1 = tf.nn.dropout, v1.nn.dropout
+
+    def dropout_v2(x, rate, noise_shape=None, seed=None, name=None):
+        del seed  # the aligned seed instead
+        with tf.name_scope(name or "dropout"):
+            return _keras_draw(tf.convert_to_tensor(x), rate, noise_shape,
+                               *_MASKS.seed_and_step)
+
+    def dropout_v1(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+        if rate is None:
+            if keep_prob is None:
+                raise UserError("tf.compat.v1.nn.dropout needs keep_prob or rate")
+            rate = 1 - keep_prob
+        return dropout_v2(x, rate, noise_shape, seed, name)
+
+    _MASKS.seed_and_step = (seed, step)
+    tf.nn.dropout, v1.nn.dropout = dropout_v2, dropout_v1
+    try:
+        yield
+    finally:
+        _MASKS.seed_and_step = previous
+        tf.nn.dropout, v1.nn.dropout = nn_v2, nn_v1
 
 
 # -- batch normalization -------------------------------------------------------------------------

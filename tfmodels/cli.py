@@ -290,6 +290,44 @@ def build_parser() -> argparse.ArgumentParser:
                                          "machine's arithmetic floor")
     add_bench_arguments(bench)
     _debug_option(bench)
+
+    verify = sub.add_parser("verify", help="prove that a Keras 3 model computes what your TF1 "
+                                           "model function computed (tfmodels.testing)")
+    side = verify.add_mutually_exclusive_group(required=True)
+    side.add_argument("--tf1", metavar="MODULE:BUILD",
+                      help="your TF1 model function build(inputs, training) returning the "
+                           "outputs (module:function or path/to/file.py:function)")
+    side.add_argument("--model-fn", metavar="MODULE:MODEL_FN",
+                      help="your TF1 Estimator model_fn(features, labels, mode) instead")
+    verify.add_argument("--keras", metavar="MODEL",
+                        help="the Keras 3 model: module:factory (a function returning a built "
+                             "model) or a .keras file; omitted, the TF1 function inside a "
+                             "TF1StyleLayer")
+    verify.add_argument("--input-shape", required=True, metavar="D,D,...",
+                        help="one sample's shape, without the batch, e.g. 28,28,1")
+    verify.add_argument("--steps", type=int, default=3, help="training steps (default: 3)")
+    verify.add_argument("--batch-size", type=int, default=8, help="default: 8")
+    verify.add_argument("--optimizer", choices=("sgd", "rmsprop", "adam", "adagrad"),
+                        default="sgd", help="the Keras name; TF1's counterpart is built from "
+                                            "it (docs/optimizers.md; default: sgd)")
+    verify.add_argument("--learning-rate", type=float, default=0.01, help="default: 0.01")
+    verify.add_argument("--loss", choices=("mse", "sparse_categorical_crossentropy"),
+                        default="mse", help="on the outputs, against random targets (default: "
+                                            "mse)")
+    verify.add_argument("--map", metavar="FILE",
+                        help='a JSON file {"keras weight path": "tf1 variable name", ...}')
+    verify.add_argument("--checkpoint", metavar="PREFIX",
+                        help="a TF1 Saver checkpoint of the program: start both sides from its "
+                             "values (default: the TF1 initializers')")
+    verify.add_argument("--forget-bias", type=float, default=1.0,
+                        help="the TF1 LSTM cells' forget_bias (default: 1.0)")
+    verify.add_argument("--rtol", type=float, default=1e-6, help="default: 1e-6 (the guide's)")
+    verify.add_argument("--atol", type=float, default=1e-5, help="default: 1e-5 (the guide's)")
+    verify.add_argument("--seed", type=int, default=0, help="of the random inputs (default: 0)")
+    verify.add_argument("--logdir", default=None,
+                        help="TensorBoard logs of both sides' losses go to a new run folder "
+                             "under LOGDIR/verify/ (default: logs)")
+    _debug_option(verify)
     return parser
 
 
@@ -541,9 +579,41 @@ def cmd_bench(args) -> int:
     return command(args)
 
 
+def cmd_verify(args) -> int:
+    from tfmodels.testing import Unmatched, verify
+
+    _quiet_tf(args)
+    ref = args.tf1 or args.model_fn
+    shape = ", ".join(args.input_shape.split(","))
+    print(f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against {ref}: "
+          f"inputs ({args.batch_size}, {shape}), {args.steps} steps of "
+          f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}")
+    try:
+        report = verify(ref, args.keras, args.input_shape, steps=args.steps,
+                        batch_size=args.batch_size, optimizer=args.optimizer,
+                        learning_rate=args.learning_rate, loss=args.loss, mapping=args.map,
+                        forget_bias=args.forget_bias, rtol=args.rtol, atol=args.atol,
+                        seed=args.seed, model_fn=args.model_fn is not None,
+                        checkpoint=args.checkpoint, log_dir=args.logdir,
+                        out=lambda c: print(f"{'ok  ' if c.ok else 'FAIL'}  {c.name}: "
+                                            f"{c.detail}", flush=True))
+    except Unmatched as e:
+        print(e.table, flush=True)  # what matched and what did not, before the one-line error
+        raise
+    if report.table:
+        print()
+        print(report.table)
+    print()
+    print("Equivalent." if report.ok else
+          f"NOT equivalent: {report.failure.name}: {report.failure.detail}")
+    if report.log_dir:
+        print(f"Logs: {report.log_dir}")
+    return 0 if report.ok else EXIT_DISAGREE
+
+
 COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
             "convert": cmd_convert, "sweep": cmd_sweep, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "bench": cmd_bench}
+            "predict": cmd_predict, "bench": cmd_bench, "verify": cmd_verify}
 
 
 def _quiet_disk_failures_in_threads() -> None:

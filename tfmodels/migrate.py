@@ -25,11 +25,12 @@ from TF1's order i, c, f, o to Keras's i, f, c, o and the cell's `forget_bias` (
 1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`); GRU and simple RNN
 cells, partitioned variables and `Bidirectional` layers are not matched yet (left over in
 the table). Optimizer state
-(`.../Adam`, `.../Adam_1`, `beta1_power`, `global_step`, `.../Momentum`, `.../RMSProp`, ...) is
-skipped. Where several TF1 variables could fill the same weights and nothing tells them apart, the
-conversion is refused and asks for a map file. Nothing is written unless every weight found a
-source, or was named as allowed to keep its initial value; the table of what matched and what was
-left (and why) is printed either way.
+(`.../Adam`, `.../Adam_1`, `beta1_power`, `global_step`, `.../Momentum`, `.../RMSProp`, ...) and
+the drop-in dropout's `seed_counter` are skipped. A `TF1StyleLayer`'s weights go by the TF1 names
+its function gave them. Where several TF1 variables could fill the same weights and nothing
+tells them apart, the conversion is refused and asks for a map file. Nothing is written unless
+every weight found a source, or was named as allowed to keep its initial value; the table of what
+matched and what was left (and why) is printed either way.
 
 Nothing is executed or unpickled from the files read: TF1 checkpoints are read with
 `tf.train.load_checkpoint` (tensors only), `.keras` files with `safe_mode=True`. A Keras model may
@@ -69,6 +70,8 @@ def skipped_reason(name: str) -> str | None:
         return "optimizer slot"
     if _COUNTERS.search(name):
         return "optimizer counter" if "power" in name else "step counter"
+    if name.endswith("/seed_counter"):
+        return "dropout seed counter"
     return None
 
 
@@ -200,13 +203,18 @@ def keras_slots(model) -> list[Slot]:
                               ((depth + units, 4 * units), (4 * units,)), cell.kernel.dtype,
                               len(slots), lstm=layer))
             continue
+        # A TF1StyleLayer's weights go by their TF1 names (the layer's own scope left off).
+        tf1_names = {id(w): n for n, w in getattr(layer, "tf1_variables", {}).items()}
         for w in layer.weights:
-            slots.append(Slot(key(w.path), [w], (tuple(w.shape),), w.dtype, len(slots)))
+            slots.append(Slot(tf1_names.get(id(w)) or key(w.path), [w], (tuple(w.shape),),
+                              w.dtype, len(slots)))
     return slots
 
 
-def tf1_sources(shapes: dict, dtypes: dict) -> tuple[list[Source], list]:
-    """The TF1 variables `{name: shape}` as sources (an LSTM cell's two as one), and the skipped."""
+def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Source], list]:
+    """The TF1 variables `{name: shape}` as sources (an LSTM cell's two as one, unless `whole`,
+    the Keras weights' keys, names both: a TF1StyleLayer holds them as they are), and the
+    skipped."""
     skipped, names = [], []
     for name in sorted(shapes, key=_natural):
         why = skipped_reason(name)
@@ -219,7 +227,8 @@ def tf1_sources(shapes: dict, dtypes: dict) -> tuple[list[Source], list]:
         scope, _, leaf = name.rpartition("/")
         bias = f"{scope}/bias"
         if (leaf == "kernel" and scope.rpartition("/")[2] in _LSTM_SCOPES and bias in shapes
-                and len(shapes[name]) == 2 and len(shapes[bias]) == 1):
+                and len(shapes[name]) == 2 and len(shapes[bias]) == 1
+                and not {_norm(name), _norm(bias)} <= whole):
             sources.append(Source(scope, [name, bias], (tuple(shapes[name]), tuple(shapes[bias])),
                                   dtypes[name], lstm=True))
             taken |= {name, bias}
@@ -530,7 +539,7 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     slots = keras_slots(model)
     allowed = _allow(allow_missing, {k for s in slots for k in s.keys} | {s.key for s in slots},
                      "Keras weight")
-    sources, skipped = tf1_sources(shapes, dtypes)
+    sources, skipped = tf1_sources(shapes, dtypes, {_norm(s.key) for s in slots})
     if isinstance(mapping, str):
         mapping = _read_map(mapping)
     try:
@@ -643,7 +652,7 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
         unknown = [k for k in mapping if _norm(k) not in slots_named]
         if unknown:
             raise UserError(f"map file: {unknown[0]!r} is not a weight of the Keras model")
-    sources, skipped = tf1_sources(shapes, dtypes)
+    sources, skipped = tf1_sources(shapes, dtypes, {_norm(s.key) for s in slots})
     try:
         result = match(slots, sources, skipped, mapping, shapes, dtypes)
     except Ambiguous as e:

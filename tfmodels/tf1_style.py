@@ -101,7 +101,7 @@ from tensorflow.python.ops import variable_scope as _variable_scope
 
 v1 = tf.compat.v1
 
-__all__ = ["TF1StyleLayer"]
+__all__ = ["TF1StyleLayer", "VariablesNotMadeOnce"]
 
 _AGGREGATION = {
     tf.VariableAggregation.NONE: "none",
@@ -117,6 +117,11 @@ def _takes_argument(function, name: str) -> bool:
     except (TypeError, ValueError):  # some builtins have no signature
         return False
     return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+class VariablesNotMadeOnce(ValueError):
+    """The function does not ask for the same variables on every call (the migration guide's
+    step 1, "variables are created only once")."""
 
 
 class _Regularizer:
@@ -182,6 +187,7 @@ class _VariableStore:
         self.layer = layer
         self.variables = {}  # TF1 name -> (Keras variable, its tf.Variable)
         self._local = threading.local()  # .prefix: the scope of this thread's call
+        self.creating = False  # True while a weight is made for `get_variable`
 
     @property
     def prefix(self) -> str:
@@ -254,18 +260,18 @@ class _VariableStore:
         if name in self.variables:
             _, found = self.variables[name]
             if not shape.is_compatible_with(found.shape):
-                raise ValueError(
+                raise VariablesNotMadeOnce(
                     f"{where} has shape {tuple(found.shape)} from the first call, now the "
                     f"function asks for shape {tuple(shape)}: a TF1-style function must ask for "
                     "the same variables on every call")
             if not dtype.is_compatible_with(found.dtype):
-                raise ValueError(
+                raise VariablesNotMadeOnce(
                     f"{where} has dtype {found.dtype.name} from the first call, now the function "
                     f"asks for dtype {dtype.name}: a TF1-style function must ask for the same "
                     "variables on every call")
             return found
         if self.layer.built:
-            raise ValueError(
+            raise VariablesNotMadeOnce(
                 f"{where} is asked for after the layer was built, when its weights were made "
                 f"(it has {sorted(self.variables)}): a TF1-style function must ask for the same "
                 "variables on every call, whatever its inputs")
@@ -310,8 +316,12 @@ class _VariableStore:
             stack.enter_context(keras.name_scope(self.layer.name, caller=self.layer))
             for scope in scopes:
                 stack.enter_context(keras.name_scope(scope))
-            weight = keras.Variable(initial, shape=tuple(shape), dtype=dtype.name,
-                                    trainable=trainable, aggregation=aggregation, name=base)
+            self.creating = True
+            try:
+                weight = keras.Variable(initial, shape=tuple(shape), dtype=dtype.name,
+                                        trainable=trainable, aggregation=aggregation, name=base)
+            finally:
+                self.creating = False
         weight.regularizer = None
         weight.constraint = keras.constraints.get(constraint)
         self.layer._tf1_weights.append(weight)  # a tracked list: the layer's weights
@@ -401,7 +411,7 @@ class TF1StyleLayer(keras.layers.Layer):
         updates = v1.get_collection_ref(v1.GraphKeys.UPDATE_OPS)
         n_regularization, n_updates = len(regularization), len(updates)
         try:
-            with store.scope():
+            with store.scope(), tf.variable_creator_scope(self._refuse_other_variables):
                 if training is None:
                     outputs = self.function(inputs)
                 else:
@@ -418,6 +428,19 @@ class TF1StyleLayer(keras.layers.Layer):
                 if not weight.trainable and weight.regularizer is not None:
                     self.add_loss(weight.regularizer(weight))
         return outputs
+
+    def _refuse_other_variables(self, next_creator, **kwargs):
+        """A variable made in the function other than through `get_variable` (`tf.Variable`,
+        a Keras layer's weight) would be made anew on every call, which is the migration guide's
+        step-1 failure ("variables are created only once"): say so, naming it."""
+        if self._tf1_store.creating:
+            return next_creator(**kwargs)
+        name = kwargs.get("name") or "Variable"
+        raise VariablesNotMadeOnce(
+            f"{self.name}: the function made a variable {name!r} with tf.Variable (or a Keras "
+            f"layer) on a call: it would be made anew on every call, and Keras would not track "
+            f"it. Make it with tf.compat.v1.get_variable({name!r}, shape, initializer=...), "
+            f"which a TF1StyleLayer makes once and hands back on later calls")
 
     def get_config(self):
         config = super().get_config()

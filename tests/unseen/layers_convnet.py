@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import layers  # was: layers = tf.compat.v1.layers
+from tfmodels.tf1_keras import FusedBatchNormalization
 
 v1 = tf.compat.v1
 
@@ -77,10 +78,10 @@ def train(checkpoint_prefix, steps=20, seed=0, log_dir=None, batch_size=32):
 # -- Keras 3 ports --------------------------------------------------------------------------------
 
 
-def _layers(epsilon=1e-3):
+def _layers(epsilon=1e-3, batch_norm=FusedBatchNormalization):
     return [
         keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
-        keras.layers.BatchNormalization(momentum=0.99, epsilon=epsilon),
+        batch_norm(momentum=0.99, epsilon=epsilon),
         keras.layers.MaxPooling2D(2, 2),
         keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
         keras.layers.Flatten(),
@@ -91,8 +92,17 @@ def _layers(epsilon=1e-3):
 
 
 def keras_model():
-    """The right port: TF1's batch-norm defaults (momentum 0.99, epsilon 1e-3) spelled out."""
+    """The right port: TF1's batch-norm defaults (momentum 0.99, epsilon 1e-3) spelled out, and
+    the batch norm that moves its moving variance as TF1's fused one did."""
     return keras.Sequential([keras.Input(INPUT_SHAPE)] + _layers())
+
+
+def keras_model_keras_batchnorm():
+    """NEARLY right: Keras 3's own BatchNormalization, whose moving variance moves towards the
+    batch variance without TF1's fused n/(n-1) factor: equal outputs at first, moving variances
+    that drift apart by (1 - momentum) * variance / (n - 1) a step."""
+    return keras.Sequential([keras.Input(INPUT_SHAPE)]
+                            + _layers(batch_norm=keras.layers.BatchNormalization))
 
 
 def keras_model_wrong_epsilon():
