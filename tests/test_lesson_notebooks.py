@@ -35,6 +35,8 @@ CONCEPT_CODE = {
                                ".predict(", "strategy.scope()"],
     "12_beyond_dense.py": ["batch_normalization(", "UPDATE_OPS", "keras.layers.LSTM(",
                            "compare("],
+    "13_migrating_tf1.py": ["placeholder(", "layers.conv2d(", "UPDATE_OPS", "Saver(",
+                            "FileWriter(", "TF1StyleLayer(", "tf1_to_keras(", "verify("],
 }
 
 

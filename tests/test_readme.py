@@ -47,3 +47,37 @@ def test_every_command_the_readme_names_exists():
     choices = next(a for a in parser._actions if a.dest == "command").choices
     named = set(re.findall(r"^tfmodels (\w+)", "\n".join(blocks("README.md", "bash")), re.M))
     assert named and named - set(choices) == set()
+
+
+def section(title: str) -> str:
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    start = text.index(f"\n## {title}\n")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+@pytest.mark.slow
+def test_the_migration_sections_commands_run_verbatim(tmp_path):
+    """"Migrating your TF1 code": its commands, run as written from a folder holding the
+    repository's tests/ (the programs they name), succeed; both `verify`s say Equivalent; the
+    wrong port's FAIL line is what `verify` prints (its numbers to the digits that do not depend
+    on the CPU's kernels)."""
+    [commands] = re.findall(r"^```bash\n(.*?)^```", section("Migrating your TF1 code"),
+                            flags=re.S | re.M)
+    os.symlink(os.path.join(ROOT, "tests"), tmp_path / "tests")
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
+           + os.environ["PATH"]}
+    done = subprocess.run(["bash", "-e", "-c", commands], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("\nEquivalent.\n") == 2, done.stdout
+    assert (tmp_path / "convnet.keras").is_file()
+
+    wrong = subprocess.run(
+        ["tfmodels", "verify", "--tf1", "tests/unseen/layers_convnet.py:build", "--keras",
+         "tests/unseen/layers_convnet.py:keras_model_wrong_epsilon", "--input-shape", "12,12,1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert wrong.returncode == 1, wrong.stderr[-3000:]
+    [printed] = [ln for ln in wrong.stdout.splitlines() if ln.startswith("FAIL")]
+    [shown] = [ln for ln in section("Migrating your TF1 code").splitlines()
+               if ln.startswith("FAIL")]
+    assert shown.split(" (TF1")[0] == printed.split(" (TF1")[0]

@@ -426,12 +426,62 @@ def check_12(out, logdir):
     assert "conv_feature_maps" in images(os.path.join(run_dir, "keras", "validation"))
 
 
+def check_13(out, logdir):
+    """The migration: the TF1 program trained and saved; its code in a TF1StyleLayer equal to
+    the graph to the bit; the converted .keras file holding the checkpoint's values exactly and
+    predicting what TF1 predicted; the native port proven; the epsilon slip caught."""
+    import keras
+    import tensorflow as tf
+
+    import tfmodels.tf1_keras  # noqa: F401 - FusedBatchNormalization, for load_model
+
+    first, last, steps, accuracy = match(
+        out, rf"TF1 program: loss ({NUMBER}) -> ({NUMBER}) in (\d+) steps; validation accuracy "
+             rf"({NUMBER})")
+    assert int(steps) == 30 and float(last) < float(first) / 2  # it learned
+    prefix = line(out, "Checkpoint: ")
+    reader = tf.train.load_checkpoint(prefix)
+    saved = {n for n in reader.get_variable_to_shape_map() if "Adam" not in n
+             and n not in ("global_step", "beta1_power", "beta2_power")}
+    assert set(line(out, "TF1 variables: ").split(", ")) == saved and len(saved) == 10
+
+    verdicts = {label: verdict for label, verdict in
+                re.findall(r"^(TF1StyleLayer|native Keras|epsilon 1e-5|Keras's own batch norm): "
+                           r"(.*)$", out, re.M)}
+    assert verdicts["TF1StyleLayer"] == verdicts["native Keras"] == "equivalent"
+    assert verdicts["epsilon 1e-5"].startswith("NOT equivalent: outputs, no randomness: outputs "
+                                               "differ")
+    assert re.match(r"NOT equivalent: 3 training steps .*: step \d: variable sequential/"
+                    r"batch_normalization/moving_variance .*FusedBatchNormalization$",
+                    verdicts["Keras's own batch norm"])
+    wrapped = [float(d) for d in re.findall(
+        rf"^  TF1StyleLayer: ok +.*\(max \|difference\| ({NUMBER})\)$", out, re.M)]
+    assert wrapped == [0.0] * 4  # the same ops on the same values
+    native = [float(d) for d in re.findall(
+        rf"^  native Keras: ok +.*\(max \|difference\| ({NUMBER})\)$", out, re.M)]
+    assert len(native) == 4 and max(native) < 1e-5  # the guide's atol
+
+    path, apart, keras_accuracy, tf1_accuracy = match(
+        out, rf"Converted: (.*\.keras); predictions apart from TF1's by ({NUMBER}); validation "
+             rf"accuracy Keras ({NUMBER}), TF1 ({NUMBER})")
+    assert float(apart) < 2e-6 and keras_accuracy == tf1_accuracy == accuracy
+    model = keras.saving.load_model(path)
+    for layer, weight in (("conv2d", "kernel"), ("batch_normalization", "moving_variance"),
+                          ("dense_1", "bias")):
+        np.testing.assert_array_equal(getattr(model.get_layer(layer), weight).numpy(),
+                                      reader.get_tensor(f"{layer}/{weight}"))
+    data = load_dataset("digits")  # the accuracy, recomputed from the file on its own
+    predicted = np.argmax(model.predict(data.x_val.reshape(-1, 8, 8, 1), verbose=0), 1)
+    assert_printed(float(keras_accuracy), np.mean(predicted == np.argmax(data.y_val, 1)), 4)
+
+
 CHECKS = {"01_neuron_and_batches.py": check_01, "02_activations.py": check_02,
           "03_losses.py": check_03, "04_backprop.py": check_04,
           "05_sine_linear_vs_relu.py": check_05, "06_scaling_and_init.py": check_06,
           "07_learning_rate_and_batches.py": check_07, "08_optimizers.py": check_08,
           "09_overfitting.py": check_09, "10_tf1_session_basics.py": check_10,
-          "11_keras_sequential.py": check_11, "12_beyond_dense.py": check_12}
+          "11_keras_sequential.py": check_11, "12_beyond_dense.py": check_12,
+          "13_migrating_tf1.py": check_13}
 
 
 # --- running the scripts -----------------------------------------------------------------------

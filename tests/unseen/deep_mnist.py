@@ -155,3 +155,11 @@ def keras_model_transposed():
         keras.layers.Dropout(0.5),
         keras.layers.Dense(CLASSES),
     ])
+
+
+if __name__ == "__main__":  # the program as its author ran it: python PROGRAM.py PREFIX [STEPS]
+    import sys
+
+    result = train(sys.argv[1], steps=int(sys.argv[2]) if len(sys.argv) > 2 else 20)
+    print(f"loss {result['losses'][0]:.4f} -> {result['losses'][-1]:.4f}; saved "
+          f"{result['prefix']}")

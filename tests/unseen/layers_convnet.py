@@ -120,3 +120,11 @@ def keras_model_frozen_batchnorm():
     net = _layers()
     net[1].trainable = False
     return keras.Sequential([keras.Input(INPUT_SHAPE)] + net)
+
+
+if __name__ == "__main__":  # the program as its author ran it: python PROGRAM.py PREFIX [STEPS]
+    import sys
+
+    result = train(sys.argv[1], steps=int(sys.argv[2]) if len(sys.argv) > 2 else 20)
+    print(f"loss {result['losses'][0]:.4f} -> {result['losses'][-1]:.4f}; saved "
+          f"{result['prefix']}")
