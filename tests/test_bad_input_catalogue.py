@@ -22,13 +22,14 @@ case also bumps its line here):
 - CLI evaluate: 18
 - CLI predict: 19
 - CLI bench: 8
+- CLI verify: 20
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 28 (get_spec, load_dataset, ModelSpec.from_dict, OptimizerSpec, sweep,
   train)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 312
+- total: 332
 """
 
 from __future__ import annotations
@@ -533,6 +534,51 @@ CLI = [
     ("bench --device tpu", 2, "argument --device: invalid choice: 'tpu'"),
     ("bench --variants fastest", 2, "--variants: unknown variant(s) ['fastest']"),
 ]
+# verify: tests/unseen's programs, named as a user names theirs
+_UNSEEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unseen")
+_CNN = f"--tf1 {_UNSEEN}/layers_convnet.py:build --keras {_UNSEEN}/layers_convnet.py:keras_model"
+CLI += [
+    ("verify --input-shape 12,12,1", 2,
+     "one of the arguments --tf1 --model-fn is required"),
+    (f"verify {_CNN} --model-fn {_UNSEEN}/layers_convnet.py:build --input-shape 12,12,1", 2,
+     "argument --model-fn: not allowed with argument --tf1"),
+    ("verify --tf1 no_such_module:build --input-shape 12,12,1", 2,
+     "TF1 function 'no_such_module:build': cannot import module 'no_such_module'"),
+    (f"verify --tf1 {_UNSEEN}/nowhere.py:build --input-shape 12,12,1", 2,
+     f"no such file '{_UNSEEN}/nowhere.py'"),
+    (f"verify --tf1 {_UNSEEN}/layers_convnet.py:bulid --input-shape 12,12,1", 2,
+     "module 'layers_convnet' has no function 'bulid'"),
+    (f"verify --tf1 {_UNSEEN}/layers_convnet.py --input-shape 12,12,1", 2,
+     "expected module:function"),
+    (f"verify {_CNN} --input-shape 12,x,1", 2,
+     "input shape '12,x,1': expected positive integers such as 28,28,1"),
+    (f"verify {_CNN} --input-shape 0,12,1", 2,
+     "input shape '0,12,1': expected positive integers"),
+    (f"verify {_CNN} --input-shape 12,12", 2,
+     "input shape (12, 12): the Keras model 'sequential' takes inputs of shape (12, 12, 1)"),
+    (f"verify {_CNN} --input-shape 12,12,1 --steps -1", 2, "steps must be an integer >= 0"),
+    (f"verify {_CNN} --input-shape 12,12,1 --batch-size 0", 2,
+     "batch_size must be an integer >= 1, got 0"),
+    (f"verify {_CNN} --input-shape 12,12,1 --rtol nan", 2,
+     "rtol must be a finite number >= 0, got nan"),
+    (f"verify {_CNN} --input-shape 12,12,1 --atol -1", 2,
+     "atol must be a finite number >= 0, got -1.0"),
+    (f"verify {_CNN} --input-shape 12,12,1 --learning-rate 0", 2,
+     "learning_rate must be > 0 and finite, got 0.0"),
+    (f"verify {_CNN} --input-shape 12,12,1 --optimizer lion", 2,
+     "argument --optimizer: invalid choice: 'lion'"),
+    (f"verify {_CNN} --input-shape 12,12,1 --checkpoint {{f}}/nothing", 2,
+     "'{f}/nothing': no such checkpoint or file"),
+    (f"verify {_CNN} --input-shape 12,12,1 --checkpoint {{f}}/x.npy", 2,
+     "'{f}/x.npy' is not a TF1 checkpoint"),
+    (f"verify {_CNN} --input-shape 12,12,1 --map {{f}}/nothing.json", 2,
+     "--map '{f}/nothing.json': no such file"),
+    (f"verify --tf1 {_UNSEEN}/deep_mnist.py:build --input-shape 12,12,1", 2,
+     "variables made once (the migration guide's step 1) fails: tf1_style_layer: the function "
+     "made a variable 'Variable' with tf.Variable"),
+    (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "
+     f"--input-shape 12,12,1", 2, "Keras model '{f}/x.npy': expected module:function"),
+]
 
 # --- the catalogue: the Python API -------------------------------------------------------------
 # (kind, what, a callable of the fixture folder and the models, what the message must say)
@@ -743,7 +789,8 @@ API += [(track, what, call, message, f"{track}:mnist_mlp") for track in ("keras"
 def _kind(argv: str) -> str:
     words = argv.split()
     return f"CLI {words[0]}" if words and words[0] in (
-        "train", "compare", "sweep", "convert", "evaluate", "predict", "bench", "list") \
+        "train", "compare", "sweep", "convert", "evaluate", "predict", "bench", "list",
+        "verify") \
         else "CLI (no command)"
 
 

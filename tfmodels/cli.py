@@ -585,18 +585,23 @@ def cmd_verify(args) -> int:
     _quiet_tf(args)
     ref = args.tf1 or args.model_fn
     shape = ", ".join(args.input_shape.split(","))
-    print(f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against {ref}: "
-          f"inputs ({args.batch_size}, {shape}), {args.steps} steps of "
-          f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}")
+    started = []
+
+    def progress(check):  # the heading with the first check: a refusal prints nothing before it
+        if not started:
+            started.append(print(
+                f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
+                f"{ref}: inputs ({args.batch_size}, {shape}), {args.steps} steps of "
+                f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}"))
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}", flush=True)
+
     try:
         report = verify(ref, args.keras, args.input_shape, steps=args.steps,
                         batch_size=args.batch_size, optimizer=args.optimizer,
                         learning_rate=args.learning_rate, loss=args.loss, mapping=args.map,
                         forget_bias=args.forget_bias, rtol=args.rtol, atol=args.atol,
                         seed=args.seed, model_fn=args.model_fn is not None,
-                        checkpoint=args.checkpoint, log_dir=args.logdir,
-                        out=lambda c: print(f"{'ok  ' if c.ok else 'FAIL'}  {c.name}: "
-                                            f"{c.detail}", flush=True))
+                        checkpoint=args.checkpoint, log_dir=args.logdir, out=progress)
     except Unmatched as e:
         print(e.table, flush=True)  # what matched and what did not, before the one-line error
         raise

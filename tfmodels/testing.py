@@ -249,7 +249,7 @@ def _keras_model(keras_model, build, input_shape):
 def _shape(input_shape) -> tuple:
     if isinstance(input_shape, str):
         parts = input_shape.split(",")
-        if not all(p.strip().isdigit() for p in parts):
+        if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
             raise UserError(f"input shape {input_shape!r}: expected positive integers such as "
                             f"28,28,1 (one sample's shape, without the batch)")
         input_shape = tuple(int(p) for p in parts)
@@ -466,7 +466,7 @@ def _made_once(model, x) -> Check:
 
 def _names(model, tf1: _TF1Side, mapping):
     """(check, Match): every Keras weight paired with one TF1 variable and the reverse."""
-    from tfmodels.migrate import Ambiguous, _norm, _read_map, keras_slots, match, tf1_sources
+    from tfmodels.migrate import Ambiguous, _norm, keras_slots, match, tf1_sources
 
     name = "names and shapes"
     infer_only = sorted(set(tf1.infer_variables) - set(tf1.model_variables))
@@ -475,8 +475,6 @@ def _names(model, tf1: _TF1Side, mapping):
                         f"does not make with training=True: {', '.join(infer_only[:6])}")
     shapes = {n: tuple(v.shape) for n, v in tf1.model_variables.items()}
     dtypes = {n: v.dtype.base_dtype.name for n, v in tf1.model_variables.items()}
-    if isinstance(mapping, str):
-        mapping = _read_map(mapping)
     slots = keras_slots(model)
     sources, skipped = tf1_sources(shapes, dtypes, {_norm(s.key) for s in slots})
     try:
@@ -574,6 +572,14 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
         from tfmodels.core.logs import check_logdir
 
         check_logdir(log_dir)
+    if checkpoint is not None:  # said before anything runs
+        from tfmodels.migrate import read_checkpoint
+
+        read_checkpoint(checkpoint)
+    if isinstance(mapping, str):
+        from tfmodels.migrate import _read_map
+
+        mapping = _read_map(mapping)
 
     report = Report()
 
