@@ -211,3 +211,58 @@ def test_rrelu_and_swish_layers_defaults_config_and_inference():
     assert swish.get_config()["beta"] == 1.0
     np.testing.assert_allclose(swish(x), x / (1 + np.exp(-x)), rtol=1e-6)
     assert keras.saving.get_registered_name(keras_act.Swish) == "tfmodels>Swish"
+
+
+def test_tf1_softmax_works_on_the_last_axis_of_rank_3_and_the_kernel_table_is_numpys():
+    """Found by mutation testing (docs/testing.md): on 2-D inputs axis -1 and 1 agree. And
+    `ACTIVATIONS`, the kernels the TF1 layers call by name, each against NumPy."""
+    z = np.random.default_rng(12).normal(size=(2, 3, 4))
+    e = np.exp(z)
+    numpy = {"linear": lambda v: v, "relu": ref.relu, "sigmoid": ref.sigmoid,
+             "softmax": lambda v: e / e.sum(axis=2, keepdims=True), "tanh": ref.tanh}
+    assert sorted(tf1_act.ACTIVATIONS) == sorted(numpy)
+    with tf.Graph().as_default(), v1.Session() as sess:
+        x = tf.constant(z)
+        got = sess.run({"softmax()": tf1_act.softmax(x),
+                        **{name: fn(x) for name, fn in tf1_act.ACTIVATIONS.items()}})
+    np.testing.assert_allclose(got.pop("softmax()"), numpy["softmax"](z), rtol=1e-12)
+    for name, value in got.items():
+        np.testing.assert_allclose(value, numpy[name](z), rtol=1e-12, err_msg=name)
+
+
+def test_tf1_randomized_relu_defaults_are_rrelus():
+    """U(1/8, 1/3) by default (Xu et al. 2015), and not training unless asked: the mean slope."""
+    x = np.array([[-2.0, 0.0, 1.0]], np.float32)
+    with tf.Graph().as_default(), v1.Session() as sess:
+        infer = sess.run(tf1_act.randomized_relu(tf.constant(x)))
+        slopes = -sess.run(tf1_act.randomized_relu(tf.constant(np.full((1, 1000), -1.0)),
+                                                   training=True, seed=3))
+    np.testing.assert_allclose(infer, [[-2.0 * (1 / 8 + 1 / 3) / 2, 0.0, 1.0]], rtol=1e-6)
+    assert 1 / 8 <= slopes.min() < 1 / 8 + 0.01 and 1 / 3 - 0.01 < slopes.max() <= 1 / 3
+
+
+@pytest.mark.parametrize("seed", [7, 2**40 + 3])
+def test_tf1_randomized_relu_keras_seed_draws_keras_slopes_call_for_call(seed, rng):
+    """With `keras_seed=s`, the slopes of the Keras track's `RandomizedReLU(seed=s)`, call for
+    call, from a counter `<name>/seed_counter` that only training calls advance. 2**40 + 3 is
+    beyond int32: Keras folds the seed with `floormod(., 2**31 - 2)`, and so must this."""
+    z, calls = rng.normal(size=(6, 40)).astype(np.float32), 4
+    keras_layer = keras_act.RandomizedReLU(0.1, 0.3, seed=seed)
+    want = [keras_layer(z, training=True).numpy() for _ in range(calls)]
+    with tf.Graph().as_default(), v1.Session() as sess:
+        training = v1.placeholder_with_default(True, ())
+        out = tf1_act.randomized_relu(tf.constant(z), 0.1, 0.3, training=training,
+                                      keras_seed=seed)
+        (counter,) = v1.global_variables()
+        assert counter.op.name == "randomized_relu/seed_counter" and not counter.trainable
+        assert counter.dtype.base_dtype == tf.int64 and v1.trainable_variables() == []
+        sess.run(v1.global_variables_initializer())
+        got = []
+        for _ in range(calls):
+            sess.run(out, {training: False})  # inference runs draw nothing
+            got.append(sess.run(out))
+        assert sess.run(counter) == calls
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(got[0], got[1])  # a new draw per call
+    assert np.asarray(keras_layer.seed_generator.state.value).tolist() == [seed, calls]

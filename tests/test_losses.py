@@ -295,3 +295,61 @@ def test_keras_track_reduces_only_the_last_axis_of_rank_3():
     with pytest.raises(ValueError) as err:
         keras_losses.metric_sum("f1", "mean_squared_error", y, p)
     assert str(err.value) == "no Keras metric 'f1' for loss 'mean_squared_error'"
+
+
+def test_tf1_track_reduces_only_the_last_axis_of_rank_3():
+    """Found by mutation testing (docs/testing.md), as for the Keras track: on 2-D inputs
+    `axis=-1` and `axis=1` agree, so only a rank-3 input tells them apart. Every TF1 loss,
+    per-sample loss and metric sum on (2, 3, 4): one value per (sample, step), against NumPy."""
+    rng = np.random.default_rng(13)
+    y = rng.integers(0, 2, size=(2, 3, 4)).astype(np.float64)
+    p = rng.uniform(0.05, 0.95, size=(2, 3, 4))  # inside the clip: no clipping anywhere
+    z = rng.normal(0, 2, size=(2, 3, 4))
+    classes = rng.integers(0, 4, size=(2, 3))
+    one_hot = np.eye(4)[classes]
+    sigmoid = 1 / (1 + np.exp(-z))
+    softmax = np.exp(z) / np.exp(z).sum(axis=2, keepdims=True)
+    expected = {
+        "l1": np.abs(p - y).sum(axis=2),
+        "mean_absolute_error": np.abs(p - y).mean(axis=2),
+        "l2": ((p - y) ** 2).sum(axis=2),
+        "mean_squared_error": ((p - y) ** 2).mean(axis=2),
+        "binary_crossentropy": -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(axis=2),
+        "binary_from_logits": -(y * np.log(sigmoid) + (1 - y) * np.log(1 - sigmoid)).mean(axis=2),
+        # on probabilities each row of the last axis is normalised first (p's rows do not sum to 1)
+        "categorical_crossentropy": -(one_hot * np.log(p / p.sum(axis=2, keepdims=True))).sum(
+            axis=2),
+        "per_sample binary": -(y * np.log(sigmoid) + (1 - y) * np.log(1 - sigmoid)).mean(axis=2),
+        "per_sample mse": ((p - y) ** 2).mean(axis=2),
+        "per_sample mae": np.abs(p - y).mean(axis=2),
+        "categorical accuracy": np.sum(classes == softmax.argmax(axis=2)),
+        "binary accuracy": ((p > 0.5) == (y == 1)).mean(axis=2).sum(),
+        "sparse accuracy": np.sum(classes == softmax.argmax(axis=2)),
+        "mae": np.abs(p - y).mean(axis=2).sum(),
+        "mse": ((p - y) ** 2).mean(axis=2).sum(),
+    }
+    assert 0 < expected["categorical accuracy"] < 6  # some hits, some misses
+    with tf.Graph().as_default(), v1.Session() as sess:
+        ys, ps, zs = tf.constant(y), tf.constant(p), tf.constant(z)
+        hot, sparse, probs = tf.constant(one_hot), tf.constant(classes), tf.constant(softmax)
+        got = sess.run({
+            **{name: getattr(tf1_losses, name)(ys, ps) for name in REGRESSION},
+            "binary_crossentropy": tf1_losses.binary_crossentropy(ys, ps),
+            "binary_from_logits": tf1_losses.binary_crossentropy(ys, zs, from_logits=True),
+            "categorical_crossentropy": tf1_losses.categorical_crossentropy(hot, ps),
+            "per_sample binary": tf1_losses.per_sample_loss("binary_crossentropy", ys, None, zs),
+            "per_sample mse": tf1_losses.per_sample_loss("mean_squared_error", ys, ps, None),
+            "per_sample mae": tf1_losses.per_sample_loss("mean_absolute_error", ys, ps, None),
+            "categorical accuracy": tf1_losses.metric_sum("accuracy", "categorical_crossentropy",
+                                                          hot, probs),
+            "binary accuracy": tf1_losses.metric_sum("accuracy", "binary_crossentropy", ys, ps),
+            "sparse accuracy": tf1_losses.metric_sum(
+                "sparse_categorical_accuracy", "sparse_categorical_crossentropy", sparse, probs),
+            "mae": tf1_losses.metric_sum("mae", "mean_absolute_error", ys, ps),
+            "mse": tf1_losses.metric_sum("mse", "mean_squared_error", ys, ps),
+        })
+    for name, want in expected.items():
+        np.testing.assert_allclose(got[name], want, rtol=1e-12, err_msg=name)
+    with pytest.raises(ValueError) as err:
+        tf1_losses.metric_sum("f1", "mean_squared_error", None, None)
+    assert str(err.value) == "no TF1 metric 'f1' for loss 'mean_squared_error'"
