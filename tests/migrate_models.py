@@ -36,6 +36,26 @@ def lstm_tf1(x, training=False):
     return layers.dense(outputs[:, -1], 3)
 
 
+def gru_tf1(x, training=False):
+    """A GRU cell (`rnn/gru_cell/gates/kernel`, `gates/bias`, `candidate/kernel`, `bias`)."""
+    outputs, _ = rnn.dynamic_rnn(rnn.GRUCell(6), x, dtype=tf.float32)
+    return layers.dense(outputs[:, -1], 3)
+
+
+def simple_rnn_tf1(x, training=False):
+    """A basic RNN cell (`rnn/basic_rnn_cell/kernel` over `[x, h]`, `bias`)."""
+    outputs, _ = rnn.dynamic_rnn(rnn.BasicRNNCell(6), x, dtype=tf.float32)
+    return layers.dense(outputs[:, -1], 3)
+
+
+def bidirectional_tf1(x, training=False):
+    """TF1's own `bidirectional_dynamic_rnn` over two LSTM cells (`bidirectional_rnn/fw/
+    lstm_cell/...`, `.../bw/...`): the forward pass's last output, the backward pass's first."""
+    (fw, bw), _ = v1.nn.bidirectional_dynamic_rnn(rnn.LSTMCell(6), rnn.LSTMCell(6), x,
+                                                  dtype=tf.float32)
+    return layers.dense(tf.concat([fw[:, -1], bw[:, 0]], 1), 3)
+
+
 def mlp_tf1(x, training=False, names=("W1", "b1", "W2", "b2", "W3", "b3"), out_bias=True):
     """A hand-written MLP, 4 -> 16 -> 16 -> 3, with names of the author's choosing."""
     def var(name, shape):
@@ -77,6 +97,11 @@ def lstm_graph():
     lstm_tf1(v1.placeholder(tf.float32, (None, STEPS, FEATURES)))
 
 
+def gru_graph():
+    """`--tf1-graph`: the variables of `gru_tf1` (no optimizer)."""
+    gru_tf1(v1.placeholder(tf.float32, (None, STEPS, FEATURES)))
+
+
 # -- Keras 3 models (module:factory) -------------------------------------------------------------
 
 
@@ -93,10 +118,35 @@ def lstm():
                              keras.layers.Dense(3)])
 
 
+def gru(reset_after=False):
+    return keras.Sequential([keras.Input((STEPS, FEATURES)),
+                             keras.layers.GRU(6, reset_after=reset_after), keras.layers.Dense(3)])
+
+
+def gru_reset_after():
+    """Keras's default GRU: another cell than TF1's."""
+    return gru(reset_after=True)
+
+
+def simple_rnn():
+    return keras.Sequential([keras.Input((STEPS, FEATURES)), keras.layers.SimpleRNN(6),
+                             keras.layers.Dense(3)])
+
+
+def bidirectional():
+    return keras.Sequential([keras.Input((STEPS, FEATURES)),
+                             keras.layers.Bidirectional(keras.layers.LSTM(6)),
+                             keras.layers.Dense(3)])
+
+
 def mlp(hidden=(16, 16), outputs=3):
     return keras.Sequential([keras.Input((4,)),
                              *(keras.layers.Dense(n, activation="relu") for n in hidden),
                              keras.layers.Dense(outputs)])
+
+
+def mlp_of_one():
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
 
 
 def mlp3():

@@ -21,7 +21,8 @@ import tensorflow as tf
 
 from tests import migrate_models as models
 from tfmodels.cli import main
-from tfmodels.migrate import match, tf1_sources
+from tfmodels.core.errors import UserError
+from tfmodels.migrate import match, tf1_sources, tf1_to_keras
 
 v1 = tf.compat.v1
 ATOL = 2e-6
@@ -138,6 +139,91 @@ def test_lstm_checkpoint_into_keras_lstm_predicts_the_same(capsys, tmp_path_fact
     assert convert(prefix, out, "--keras-model", factory("lstm")) == 0
     assert "rnn/lstm_cell/kernel + rnn/lstm_cell/bias" in capsys.readouterr().out
     np.testing.assert_allclose(keras_predict(out, x), predictions, rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("program, factory_name, table", [
+    ("gru_tf1", "gru", "rnn/gru_cell/gates/kernel + rnn/gru_cell/gates/bias + "
+                       "rnn/gru_cell/candidate/kernel + rnn/gru_cell/candidate/bias"),
+    ("simple_rnn_tf1", "simple_rnn", "rnn/basic_rnn_cell/kernel + rnn/basic_rnn_cell/bias"),
+    ("bidirectional_tf1", "bidirectional", "bidirectional_rnn/bw/lstm_cell/kernel"),
+])
+def test_gru_rnn_and_bidirectional_checkpoints_predict_the_same(capsys, tmp_path, program,
+                                                                factory_name, table):
+    """TF1's GRUCell into GRU(reset_after=False) (gates r, u -> z, r), BasicRNNCell into
+    SimpleRNN (the kernel over [x, h] split), bidirectional_dynamic_rnn's fw and bw cells into a
+    Bidirectional layer's forward and backward LSTMs, in that order."""
+    prefix, x, predictions = tf1_program(tmp_path, getattr(models, program),
+                                         (models.STEPS, models.FEATURES))
+    out = str(tmp_path / "rnn.keras")
+    assert convert(prefix, out, "--keras-model", factory(factory_name)) == 0
+    printed = capsys.readouterr().out
+    assert table in printed
+    if program == "bidirectional_tf1":  # forward takes fw, backward takes bw
+        assert re.search(r"^bidirectional/forward_lstm/lstm_cell/\S+ +<- +bidirectional_rnn/fw/",
+                         printed, re.M)
+        assert re.search(r"^bidirectional/backward_lstm/lstm_cell/\S+ +<- +bidirectional_rnn/bw/",
+                         printed, re.M)
+    np.testing.assert_allclose(keras_predict(out, x), predictions, rtol=0, atol=ATOL)
+
+
+def test_a_gru_round_trips_exactly(tmp_path):
+    prefix, x, predictions = tf1_program(tmp_path, models.gru_tf1,
+                                         (models.STEPS, models.FEATURES))
+    keras_file = str(tmp_path / "gru.keras")
+    assert convert(prefix, keras_file, "--keras-model", factory("gru")) == 0
+    back = str(tmp_path / "back" / "model.ckpt")
+    assert main(["convert", "--from", "keras", "--to", "tf1", keras_file, back,
+                 "--tf1-graph", factory("gru_graph")]) == 0
+    before, after = tf.train.load_checkpoint(prefix), tf.train.load_checkpoint(back)
+    for name in ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"):
+        np.testing.assert_array_equal(after.get_tensor(f"rnn/gru_cell/{name}"),
+                                      before.get_tensor(f"rnn/gru_cell/{name}"))
+
+
+def test_a_map_file_pairs_a_recurrent_layer_by_one_of_its_cells_variables(tmp_path):
+    prefix, x, predictions = tf1_program(tmp_path, models.gru_tf1,
+                                         (models.STEPS, models.FEATURES))
+    (tmp_path / "map.json").write_text(json.dumps({"gru/gru_cell/kernel":
+                                                   "rnn/gru_cell/candidate/kernel"}))
+    out = str(tmp_path / "gru.keras")
+    assert convert(prefix, out, "--keras-model", factory("gru"), "--map",
+                   tmp_path / "map.json") == 0
+    np.testing.assert_allclose(keras_predict(out, x), predictions, rtol=0, atol=ATOL)
+    (tmp_path / "bad.json").write_text(json.dumps({"gru/gru_cell/kernel": "dense/kernel"}))
+    with pytest.raises(UserError, match=r"map file: GRU gru/gru_cell takes the variables of one "
+                                        r"TF1 gru_cell \(gates/kernel, gates/bias"):
+        tf1_to_keras(prefix, factory("gru"), str(tmp_path / "bad.keras"),
+                     str(tmp_path / "bad.json"), out=lambda *a: None)
+
+
+def test_keras_default_gru_is_named_as_another_cell(capsys, tmp_path):
+    prefix, _, _ = tf1_program(tmp_path, models.gru_tf1, (models.STEPS, models.FEATURES))
+    assert convert(prefix, tmp_path / "gru.keras", "--keras-model",
+                   factory("gru_reset_after")) == 2
+    out, err = capsys.readouterr()
+    assert "GRU(reset_after=True), its default, is another cell than TF1's GRUCell" in out
+    assert "found no TF1 variable" in err and not (tmp_path / "gru.keras").exists()
+
+
+def test_a_partitioned_variable_is_whole_in_its_checkpoint(tmp_path):
+    """A Saver stores a partitioned variable (`dense/kernel/part_0`, `part_1` in the graph) as
+    one tensor under its name: it fills its Keras weight as any other."""
+    values = np.arange(4 * 3, dtype=np.float32).reshape(4, 3)
+    with tf.Graph().as_default() as g:
+        kernel = v1.get_variable("dense/kernel", (4, 3), partitioner=v1.fixed_size_partitioner(2))
+        v1.get_variable("dense/bias", (3,), initializer=v1.ones_initializer())
+        assert [p.op.name for p in kernel] == ["dense/kernel/part_0", "dense/kernel/part_1"]
+        fill = [part.assign(values[2 * i:2 * i + 2]) for i, part in enumerate(kernel)]
+        with v1.Session(graph=g) as session:
+            session.run(v1.global_variables_initializer())
+            session.run(fill)
+            prefix = v1.train.Saver().save(session, str(tmp_path / "model.ckpt"))
+    out = str(tmp_path / "m.weights.h5")
+    assert convert(prefix, out, "--keras-model", factory("mlp_of_one")) == 0
+    model = models.mlp_of_one()
+    model.load_weights(out)
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), values)
+    np.testing.assert_array_equal(model.layers[0].bias.numpy(), np.ones(3, np.float32))
 
 
 @pytest.fixture(scope="module")

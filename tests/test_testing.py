@@ -307,3 +307,18 @@ def test_verify_command_refuses_in_one_line(argv, message, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("tfmodels: error: ") and message in err[0]
     assert not os.path.exists(tmp_path / "verify")  # nothing written
+
+
+# -- recurrent cells of every kind ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("program, port", [("gru_tf1", "gru"), ("simple_rnn_tf1", "simple_rnn"),
+                                           ("bidirectional_tf1", "bidirectional"),
+                                           ("lstm_tf1", "lstm")])
+def test_recurrent_cells_of_every_kind_are_verified(program, port):
+    from tests import migrate_models as models
+
+    report = assert_equivalent(getattr(models, program), getattr(models, port),
+                               (models.STEPS, models.FEATURES), optimizer="adam",
+                               learning_rate=0.01)
+    assert all(c.difference <= ATOL for c in report.checks if c.difference is not None)

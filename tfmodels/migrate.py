@@ -22,9 +22,14 @@ Keras weight, from the names, the order of layers and variables, and the shapes:
 A Keras `LSTM` takes a TF1 `LSTMCell`'s two variables (`<scope>/lstm_cell/kernel` over `[x, h]`
 and `bias`) as one: the kernel is split into Keras's `kernel` and `recurrent_kernel`, the gates go
 from TF1's order i, c, f, o to Keras's i, f, c, o and the cell's `forget_bias` (not stored by TF1;
-1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`); GRU and simple RNN
-cells, partitioned variables and `Bidirectional` layers are not matched yet (left over in
-the table). Optimizer state
+1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`). Likewise a `GRU` built
+with `reset_after=False` takes a `GRUCell`'s four (`gates/kernel`, `gates/bias`,
+`candidate/kernel`, `candidate/bias`; gates r, u to Keras's z, r), a `SimpleRNN` a
+`BasicRNNCell`'s two, and a `Bidirectional` layer's forward and backward layers the cells of
+`bidirectional_dynamic_rnn`'s `fw` and `bw` scopes, in that order (`CELLS`). Keras's default
+`GRU(reset_after=True)` computes another cell, and is left over, saying so. A partitioned
+variable is one tensor in a checkpoint and is taken as any other; a `--tf1-graph` holding
+partitioned variables (`.../part_0`) is not matched. Optimizer state
 (`.../Adam`, `.../Adam_1`, `beta1_power`, `global_step`, `.../Momentum`, `.../RMSProp`, ...) and
 the drop-in dropout's `seed_counter` are skipped. A `TF1StyleLayer`'s weights go by the TF1 names
 its function gave them. Where several TF1 variables could fill the same weights and nothing
@@ -61,7 +66,53 @@ _SLOT = re.compile(r"/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|Adadel
                    r"Ftrl|Ftrl_\d+|AdagradDA|AdagradDA_\d+|Nadam|Nadam_\d+|Adamax|Adamax_\d+|"
                    r"ExponentialMovingAverage)$")
 _COUNTERS = re.compile(r"(^|/)(beta1_power|beta2_power|global_step)(_\d+)?$")
-_LSTM_SCOPES = ("lstm_cell", "basic_lstm_cell")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A TF1 recurrent cell whose variables fill one Keras recurrent layer's three weights."""
+
+    keras: str        # the Keras layer
+    scopes: tuple     # the cell's variable scope in TF1
+    variables: tuple  # its variables under that scope, in order
+    note: str         # what the conversion does, for the table
+
+
+CELLS = {
+    "lstm_cell": Cell("LSTM", ("lstm_cell", "basic_lstm_cell"), ("kernel", "bias"),
+                      "LSTM: gates i,c,f,o <-> i,f,c,o"),
+    "gru_cell": Cell("GRU", ("gru_cell",),
+                     ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"),
+                     "GRU: gates r,u <-> z,r"),
+    "basic_rnn_cell": Cell("SimpleRNN", ("basic_rnn_cell",), ("kernel", "bias"),
+                           "RNN: kernel over [x, h] split"),
+}
+_RESET_AFTER = "gru_reset_after"  # a Keras GRU no TF1 cell computes
+# TF1's bidirectional_dynamic_rnn scopes (`.../fw/...`, `.../bw/...`); Keras's Bidirectional
+# names its layers forward_<layer> and backward_<layer>.
+_DIRECTION = re.compile(r"(^|/)(fw|bw|forward_[^/]*|backward_[^/]*)(?=/|$)")
+
+
+def _direction(match) -> str:
+    return f"{match[1]}{'0' if match[2].startswith(('fw', 'forward_')) else '1'}dir"
+
+
+def cell_to_keras(cell: str, values, forget_bias: float = 1.0):
+    """A TF1 cell's variables as its Keras layer's (kernel, recurrent_kernel, bias)."""
+    from tf1_compat import rnn
+
+    if cell == "lstm_cell":
+        return rnn.lstm_to_keras(*values, forget_bias=forget_bias)
+    return {"gru_cell": rnn.gru_to_keras, "basic_rnn_cell": rnn.rnn_to_keras}[cell](*values)
+
+
+def cell_from_keras(cell: str, arrays, forget_bias: float = 1.0):
+    """A Keras recurrent layer's weights as its TF1 cell's variables; `cell_to_keras` undone."""
+    from tf1_compat import rnn
+
+    if cell == "lstm_cell":
+        return rnn.lstm_from_keras(*arrays, forget_bias=forget_bias)
+    return {"gru_cell": rnn.gru_from_keras, "basic_rnn_cell": rnn.rnn_from_keras}[cell](*arrays)
 
 
 def skipped_reason(name: str) -> str | None:
@@ -82,8 +133,14 @@ def _natural(name: str):
 
 def _stem(name: str) -> str:
     """The name without its numbering: `dense_1/kernel` and `dense/kernel` share `dense/kernel`,
-    `W1` and `W2` share `W`."""
-    return re.sub(r"_?\d+", "", name)
+    `W1` and `W2` share `W`; nor its direction: `bidirectional_rnn/fw/lstm_cell` and
+    `.../bw/lstm_cell` share one."""
+    return re.sub(r"_?\d+", "", _DIRECTION.sub(r"\1dir", name))
+
+
+def _order(name: str):
+    """Where a name goes among its stem's: by its numbers, forward (fw) before backward (bw)."""
+    return _natural(_DIRECTION.sub(_direction, name))
 
 
 def _norm(name: str) -> str:
@@ -100,45 +157,45 @@ def _shape(shape) -> str:
 
 @dataclass
 class Slot:
-    """A Keras weight, or an LSTM layer's three weights, to be filled from TF1."""
+    """A Keras weight, or a recurrent layer's three weights, to be filled from TF1."""
 
-    key: str             # the weight's path without the model's name (an LSTM: its cell's path)
+    key: str             # the weight's path without the model's name (recurrent: its cell's path)
     variables: list      # Keras variables
-    tf1_shapes: tuple    # the shapes the TF1 side has: one, or an LSTM's (kernel, bias)
+    tf1_shapes: tuple    # the shapes the TF1 side has: one, or its cell's variables'
     dtype: str
     index: int           # model order
-    lstm: object = None  # the keras LSTM layer
+    cell: str | None = None  # a key of CELLS: the TF1 cell whose variables fill this layer's
 
     @property
     def leaf(self) -> str:
-        return "lstm_cell" if self.lstm is not None else self.key.rpartition("/")[2]
+        return self.cell or self.key.rpartition("/")[2]
 
     @property
     def label(self) -> str:
-        if self.lstm is None:
+        if self.cell is None:
             return self.key
         return f"{self.key}/{{{','.join(k.rpartition('/')[2] for k in self.keys)}}}"
 
     @property
     def keys(self) -> list[str]:
-        if self.lstm is None:
+        if self.cell is None:
             return [self.key]
         return [f"{self.key}/{v.path.rpartition('/')[2]}" for v in self.variables]
 
 
 @dataclass
 class Source:
-    """A TF1 variable, or an LSTM cell's kernel and bias, that can fill a slot."""
+    """A TF1 variable, or a recurrent cell's variables, that can fill a slot."""
 
-    key: str          # the variable's name (an LSTM: its cell's scope)
-    names: list       # TF1 variable names: one, or (kernel, bias)
+    key: str          # the variable's name (a cell: its scope)
+    names: list       # TF1 variable names: one, or the cell's
     shapes: tuple
     dtype: str
-    lstm: bool = False
+    cell: str | None = None  # a key of CELLS
 
     @property
     def leaf(self) -> str:
-        return "lstm_cell" if self.lstm else self.key.rpartition("/")[2]
+        return self.cell or self.key.rpartition("/")[2]
 
 
 @dataclass
@@ -153,10 +210,10 @@ class Match:
     def table(self, arrow: str = "<-", allowed=frozenset()) -> str:
         rows = [["Keras weight", "", "TF1 variable", "shape", "how"]]
         for slot, source, how in self.pairs:
-            if slot.lstm is not None:
+            if slot.cell is not None:
                 rows.append([slot.label, arrow, " + ".join(source.names),
                              " + ".join(_shape(s) for s in source.shapes),
-                             f"{how}; LSTM: gates i,c,f,o <-> i,f,c,o"])
+                             f"{how}; {CELLS[slot.cell].note}"])
             else:
                 rows.append([slot.key, arrow, source.key, _shape(source.shapes[0]), how])
         for slot, why in self.missing:
@@ -175,12 +232,16 @@ class Match:
 
 
 def _layers(model):
-    """The layers holding weights, in model order; nested models opened."""
+    """The layers holding weights, in model order; nested models opened, a Bidirectional
+    layer's forward layer then its backward one."""
     import keras
 
     for layer in model.layers:
         if isinstance(layer, keras.Model):
             yield from _layers(layer)
+        elif isinstance(layer, keras.layers.Bidirectional):
+            yield layer.forward_layer
+            yield layer.backward_layer
         elif layer.weights:
             yield layer
 
@@ -195,13 +256,21 @@ def keras_slots(model) -> list[Slot]:
 
     slots = []
     for layer in _layers(model):
-        if isinstance(layer, keras.layers.LSTM) and layer.cell.use_bias:
-            cell = layer.cell
-            units, depth = cell.units, cell.kernel.shape[0]
-            ws = [cell.kernel, cell.recurrent_kernel, cell.bias]
-            slots.append(Slot(key(cell.kernel.path).rpartition("/")[0], ws,
-                              ((depth + units, 4 * units), (4 * units,)), cell.kernel.dtype,
-                              len(slots), lstm=layer))
+        kinds = {keras.layers.LSTM: "lstm_cell", keras.layers.GRU: "gru_cell",
+                 keras.layers.SimpleRNN: "basic_rnn_cell"}
+        cell = next((c for k, c in kinds.items() if type(layer) is k), None)
+        if cell is not None and layer.cell.use_bias:
+            units, depth = layer.cell.units, layer.cell.kernel.shape[0]
+            if cell == "gru_cell" and layer.cell.reset_after:
+                cell = _RESET_AFTER
+            shapes = {"lstm_cell": ((depth + units, 4 * units), (4 * units,)),
+                      "gru_cell": ((depth + units, 2 * units), (2 * units,),
+                                   (depth + units, units), (units,)),
+                      "basic_rnn_cell": ((depth + units, units), (units,)),
+                      _RESET_AFTER: ()}[cell]
+            ws = [layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias]
+            slots.append(Slot(key(layer.cell.kernel.path).rpartition("/")[0], ws, shapes,
+                              layer.cell.kernel.dtype, len(slots), cell=cell))
             continue
         # A TF1StyleLayer's weights go by their TF1 names (the layer's own scope left off).
         tf1_names = {id(w): n for n, w in getattr(layer, "tf1_variables", {}).items()}
@@ -224,14 +293,17 @@ def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Sou
             names.append(name)
     sources, taken = [], set()
     for name in names:
-        scope, _, leaf = name.rpartition("/")
-        bias = f"{scope}/bias"
-        if (leaf == "kernel" and scope.rpartition("/")[2] in _LSTM_SCOPES and bias in shapes
-                and len(shapes[name]) == 2 and len(shapes[bias]) == 1
-                and not {_norm(name), _norm(bias)} <= whole):
-            sources.append(Source(scope, [name, bias], (tuple(shapes[name]), tuple(shapes[bias])),
-                                  dtypes[name], lstm=True))
-            taken |= {name, bias}
+        for cell_name, cell in CELLS.items():
+            scope, _, cell_scope = name.rpartition("/" + cell.variables[0])[0].rpartition("/")
+            if not name.endswith("/" + cell.variables[0]) or cell_scope not in cell.scopes:
+                continue
+            scope = f"{scope}/{cell_scope}" if scope else cell_scope
+            members = [f"{scope}/{v}" for v in cell.variables]
+            if (all(m in shapes and m not in taken for m in members)
+                    and not {_norm(m) for m in members} <= whole):
+                sources.append(Source(scope, members, tuple(tuple(shapes[m]) for m in members),
+                                      dtypes[name], cell=cell_name))
+                taken |= set(members)
     for name in names:
         if name not in taken:
             sources.append(Source(name, [name], (tuple(shapes[name]),), dtypes[name]))
@@ -242,13 +314,16 @@ def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Sou
 
 
 def _fits(slot: Slot, source: Source) -> bool:
-    return ((slot.lstm is not None) == source.lstm and slot.tf1_shapes == source.shapes
+    return (slot.cell == source.cell and slot.tf1_shapes == source.shapes
             and slot.dtype == source.dtype)
 
 
 def _why_missing(slot: Slot, sources: list, all_sources: list) -> str:
+    if slot.cell == _RESET_AFTER:
+        return ("Keras's GRU(reset_after=True), its default, is another cell than TF1's "
+                "GRUCell: build the port with GRU(reset_after=False)")
     for s in all_sources:
-        if _norm(s.key) == _norm(slot.key) and (slot.lstm is not None) == s.lstm:
+        if _norm(s.key) == _norm(slot.key) and slot.cell == s.cell:
             if s.shapes != slot.tf1_shapes:
                 return (f"shape: TF1 {s.key} is {' + '.join(map(_shape, s.shapes))}, this "
                         f"weight needs {' + '.join(map(_shape, slot.tf1_shapes))}")
@@ -257,9 +332,9 @@ def _why_missing(slot: Slot, sources: list, all_sources: list) -> str:
     for s in sources:
         if s.shapes == slot.tf1_shapes and s.dtype != slot.dtype:
             return f"dtype: TF1 {s.key} has the shape but is {s.dtype}, this weight {slot.dtype}"
-    if slot.lstm is not None:
-        return (f"no source: no TF1 LSTM cell left with kernel {_shape(slot.tf1_shapes[0])} "
-                f"and bias {_shape(slot.tf1_shapes[1])}")
+    if slot.cell is not None:
+        return (f"no source: no TF1 {slot.cell} left with variables "
+                f"{' + '.join(map(_shape, slot.tf1_shapes))}")
     return f"no source: no TF1 variable left of shape {_shape(slot.tf1_shapes[0])}"
 
 
@@ -330,18 +405,25 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
                 raise UserError(f"map file: {k!r} -> {name!r}, which is not a TF1 variable here")
             wanted.setdefault(id(slot), (slot, {}))[1][k.rpartition("/")[2]] = name
         for slot, given in wanted.values():
-            if slot.lstm is not None:
-                kernel = given.get("kernel") or given.get("recurrent_kernel")
-                if (given.get("recurrent_kernel", kernel) != kernel or kernel is None
-                        or "bias" not in given):
-                    raise UserError(f"map file: LSTM {slot.key} takes a TF1 cell's kernel and "
-                                    f"bias; map {slot.key}/kernel and {slot.key}/bias")
-                names = [kernel, given["bias"]]
+            if slot.cell in CELLS:  # a recurrent layer takes its TF1 cell's variables, all
+                cell = CELLS[slot.cell]
+                scopes = {n.rpartition("/" + v)[0] for n in given.values()
+                          for v in cell.variables if n.endswith("/" + v)}
+                names = [f"{next(iter(scopes))}/{v}" for v in cell.variables] \
+                    if len(scopes) == 1 else []
+                if not names or not all(n in shapes for n in names):
+                    raise UserError(
+                        f"map file: {cell.keras} {slot.key} takes the variables of one TF1 "
+                        f"{slot.cell} ({', '.join(cell.variables)} under its scope); map "
+                        f"{slot.key}/kernel to its {cell.variables[0]}, e.g. "
+                        f'"{slot.key}/kernel": "rnn/{cell.scopes[0]}/{cell.variables[0]}"')
             else:
                 names = [next(iter(given.values()))]
             source = next((s for s in sources if s.names == names), None) or Source(
-                names[0].rpartition("/")[0] if slot.lstm is not None else names[0], names,
-                tuple(tuple(shapes[n]) for n in names), dtypes[names[0]], slot.lstm is not None)
+                names[0].rpartition("/" + CELLS[slot.cell].variables[0])[0]
+                if slot.cell in CELLS else names[0], names,
+                tuple(tuple(shapes[n]) for n in names), dtypes[names[0]],
+                slot.cell if slot.cell in CELLS else None)
             if not _fits(slot, source):
                 raise UserError(f"map file: {slot.key} <- {' + '.join(names)}: TF1 has "
                                 f"{' + '.join(map(_shape, source.shapes))} {source.dtype}, the "
@@ -371,9 +453,9 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
         groups = {}
         for slot in slots_left:
             groups.setdefault((slot.leaf if use_leaf else "", slot.tf1_shapes, slot.dtype,
-                               slot.lstm is not None), ([], []))[0].append(slot)
+                               slot.cell), ([], []))[0].append(slot)
         for source in sources_left:
-            key = (source.leaf if use_leaf else "", source.shapes, source.dtype, source.lstm)
+            key = (source.leaf if use_leaf else "", source.shapes, source.dtype, source.cell)
             if key in groups:
                 groups[key][1].append(source)
         for group_slots, group_sources in groups.values():
@@ -383,7 +465,7 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
                 pair(group_slots[0], group_sources[0], "only one of its shape")
             elif (len(group_slots) == len(group_sources)
                   and len({_stem(s.key) for s in group_sources}) == 1):
-                ordered = sorted(group_sources, key=lambda s: _natural(s.key))
+                ordered = sorted(group_sources, key=lambda s: _order(s.key))
                 for slot, source in zip(sorted(group_slots, key=lambda s: s.index), ordered):
                     pair(slot, source, "order")
             elif not use_leaf:
@@ -530,8 +612,6 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     `allow_missing` names it (it keeps its initial value)."""
     import tensorflow as tf
 
-    from tf1_compat.rnn import lstm_to_keras
-
     formats = (".keras", ".weights.h5")
     folder, name = _target(target, formats)
     reader, shapes, dtypes = read_checkpoint(source)
@@ -560,8 +640,8 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     try:
         for slot, src, _ in result.pairs:
             values = [reader.get_tensor(n) for n in src.names]
-            if slot.lstm is not None:
-                values = lstm_to_keras(*values, forget_bias=forget_bias)
+            if slot.cell is not None:
+                values = cell_to_keras(slot.cell, values, forget_bias)
             for variable, value in zip(slot.variables, values):
                 variable.assign(np.asarray(value))
     except (tf.errors.OpError, ValueError, IndexError) as e:
@@ -608,8 +688,6 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     names them: each Keras weight it names is saved under its TF1 name, nothing else."""
     import tensorflow as tf
 
-    from tf1_compat.rnn import lstm_from_keras
-
     if graph is None and not mapping:
         raise UserError("the TF1 names come from a TF1 graph (--tf1-graph module:build) or a map "
                         "file (--map FILE); give one")
@@ -644,10 +722,18 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
         given = {_norm(k): v for k, v in mapping.items()}
         for slot in slots:
             for k in slot.keys:
-                if _norm(k) in given:  # an LSTM's bias is TF1's second variable, else its first
-                    index = 1 if slot.lstm is not None and k.endswith("/bias") else 0
+                if _norm(k) in given:
                     tf1_name = given[_norm(k)]
-                    shapes[tf1_name], dtypes[tf1_name] = slot.tf1_shapes[index], slot.dtype
+                    if slot.cell in CELLS:  # the map names one of the cell's: name them all
+                        cell = CELLS[slot.cell]
+                        for v in cell.variables:
+                            if tf1_name.endswith("/" + v):
+                                scope = tf1_name[:-len(v) - 1]
+                                for v2, tf1_shape in zip(cell.variables, slot.tf1_shapes):
+                                    shapes[f"{scope}/{v2}"] = tf1_shape
+                                    dtypes[f"{scope}/{v2}"] = slot.dtype
+                    else:
+                        shapes[tf1_name], dtypes[tf1_name] = slot.tf1_shapes[0], slot.dtype
         slots_named = {_norm(k) for s in slots for k in s.keys}
         unknown = [k for k in mapping if _norm(k) not in slots_named]
         if unknown:
@@ -674,8 +760,8 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     values = {}
     for slot, src, _ in result.pairs:
         arrays = [np.asarray(v.numpy()) for v in slot.variables]
-        if slot.lstm is not None:
-            arrays = lstm_from_keras(*arrays, forget_bias=forget_bias)
+        if slot.cell is not None:
+            arrays = cell_from_keras(slot.cell, arrays, forget_bias)
         values.update(zip(src.names, arrays))
     os.makedirs(folder, exist_ok=True)
     tmp = f".tmp-{name}"

@@ -498,15 +498,15 @@ def _names(model, tf1: _TF1Side, mapping):
 
 def _keras_values(result, tf1: _TF1Side, forget_bias):
     """[(slot, [TF1's values in the Keras weights' layout])] for every pair."""
-    from tf1_compat.rnn import lstm_to_keras
+    from tfmodels.migrate import cell_to_keras
 
     names = [n for _, source, _ in result.pairs for n in source.names]
     values = tf1.values(names)
     out = []
     for slot, source, _ in result.pairs:
         arrays = [values[n] for n in source.names]
-        if slot.lstm is not None:
-            arrays = lstm_to_keras(*arrays, forget_bias=forget_bias)
+        if slot.cell is not None:
+            arrays = cell_to_keras(slot.cell, arrays, forget_bias)
         out.append((slot, source, arrays))
     return out
 
