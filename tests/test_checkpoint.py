@@ -150,6 +150,28 @@ def test_resume_with_several_steps_per_execution(tmp_path):
     assert resumed.history == reference.history
 
 
+def test_a_save_after_an_epochs_last_call_counts_only_the_epochs_steps(tmp_path, monkeypatch):
+    """Keras reports a call's last step as first + steps_per_execution - 1 even when the epoch
+    ran out before (keras EpochIterator): with 5 steps a call and 32 an epoch, the last call
+    "ends" at step 34. A checkpoint saved there must say 32 steps done, not 35: resumed from it
+    (a kill during the validation that follows), the epoch would skip more steps than it has."""
+    from tfmodels.core.checkpoint import BackupAndRestore
+
+    saved, original = [], BackupAndRestore._save
+
+    def record(self, epoch, step, logs, metrics):
+        saved.append((epoch, step))
+        return original(self, epoch, step, logs, metrics)
+
+    monkeypatch.setattr(BackupAndRestore, "_save", record)
+    spec, data = get_spec("sine", epochs=1), load_dataset("sine")
+    train("keras", spec, data, checkpoint_dir=str(tmp_path / "a"), save_every=2, verbose=0,
+          log=None, steps_per_execution=5)
+    steps = [step for epoch, step in saved if epoch == 0]
+    assert steps == [5, 10, 15, 20, 25, 30, 32]  # every call's save, the last one clamped
+    assert saved[-1] == (1, 0)
+
+
 @pytest.mark.parametrize("track", ["keras", "tf1"])
 def test_a_resumed_dropout_model_draws_the_masks_an_unbroken_run_draws(track, tmp_path):
     """Dropout's masks come from a counter (Keras's SeedGenerator, the TF1 graph's

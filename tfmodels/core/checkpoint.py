@@ -87,10 +87,15 @@ class BackupAndRestore(keras.callbacks.Callback):
             # sums come out exact, since `a + b == b + a` holds in floating point.
             self._add_metric_state(self._resume.metrics)
             self._resume = None
-        # `batch` is the last of the steps just run (several with `steps_per_execution`).
+        # `batch` is the last of the steps just run (several with `steps_per_execution`); Keras
+        # reports first + steps_per_execution - 1 even where the epoch ran out before, so it is
+        # capped at the epoch's (the fit's) number of steps.
+        done = batch + 1
+        if (self.params or {}).get("steps"):
+            done = min(done, self.params["steps"])
         iterations = self._iterations()
         if self.save_freq != "epoch" and iterations - self._last_saved >= self.save_freq:
-            self._save(self._epoch, self._offset + batch + 1, logs, self._metric_state())
+            self._save(self._epoch, self._offset + done, logs, self._metric_state())
 
     def on_epoch_end(self, epoch, logs=None):
         if self.model.stop_training or not all_finite(logs):
