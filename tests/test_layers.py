@@ -355,6 +355,22 @@ def test_keras_masks_align_every_dropout_with_keras_dropout_at_a_fed_step(kind, 
     assert (tf.nn.dropout, v1.nn.dropout) == before  # TensorFlow's own again
 
 
+def test_keras_masks_take_a_noise_shape_given_as_a_tensor(rng):
+    """TF1 code's `noise_shape=tf.stack([tf.shape(h)[0], 1])` (one draw per row): Keras's
+    `Dropout(noise_shape=(None, 1))` draws the same."""
+    x = normal(rng, 6, 5)
+    with tf.Graph().as_default() as g:
+        h = tf.constant(x)
+        with layers.keras_masks(3, 2):
+            out = tf.nn.dropout(h, rate=0.5, noise_shape=tf.stack([tf.shape(h)[0], 1]))
+    with start(g) as s:
+        got = s.run(out)
+    keras_layer = keras.layers.Dropout(0.5, noise_shape=(None, 1))
+    keras_layer.seed_generator.state.assign(np.array([3, 2], np.int64))
+    np.testing.assert_array_equal(got, keras_layer(x, training=True).numpy())
+    assert {tuple(np.unique(row == 0)) for row in got} <= {(False,), (True,)}  # whole rows
+
+
 def test_keras_masks_puts_tensorflows_dropout_back_after_an_error():
     before = (tf.nn.dropout, v1.nn.dropout)
     with pytest.raises(RuntimeError), layers.keras_masks(1, 0):

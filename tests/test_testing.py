@@ -223,6 +223,66 @@ def test_an_estimator_model_fn_goes_through_its_modes():
     assert failed(wrong, "outputs, no randomness")  # PREDICT dropped units: the mode mattered
 
 
+def model_fn_with_its_training(features, labels, mode, params=None):
+    """An Estimator model_fn as written for tf.estimator: its loss from the labels, its own
+    Adam and global step in training (the kit fetches the predictions only)."""
+    logits = model_fn(features, labels, mode, {"hidden": 16}).predictions["logits"]
+    if mode != "train":
+        return EstimatorSpec(mode, {"logits": logits}, None, None)
+    loss = v1.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+    train_op = v1.train.AdamOptimizer(0.01).minimize(
+        loss, global_step=v1.train.get_or_create_global_step())
+    return EstimatorSpec(mode, {"logits": logits}, loss, train_op)
+
+
+def test_a_model_fn_building_its_loss_from_labels_gets_a_labels_placeholder():
+    assert_equivalent(model_fn_with_its_training, estimator_port, (4,), model_fn=True)
+    with pytest.raises(UserError, match=r"labels 'int65': expected a dtype"):
+        verify(model_fn_with_its_training, estimator_port, (4,), model_fn=True, labels="int65")
+
+
+def test_a_keras_model_with_one_named_output_is_compared_and_two_are_refused():
+    def port(outputs):
+        def make():
+            inputs = keras.Input((4,))
+            h = keras.layers.Dropout(0.25)(keras.layers.Dense(16, activation="relu")(inputs))
+            logits = keras.layers.Dense(3)(h)
+            return keras.Model(inputs, {name: logits for name in outputs})
+        return make
+
+    def fn(features, labels, mode):
+        return model_fn(features, labels, mode, {"hidden": 16})
+
+    assert_equivalent(fn, port(["logits"]), (4,), model_fn=True)
+    with pytest.raises(UserError, match=r"returns 2 outputs; the kit compares one tensor"):
+        verify(fn, port(["logits", "again"]), (4,), model_fn=True)
+
+
+@pytest.mark.slow  # a process of its own, ~15 s
+def test_a_keras_file_of_fused_batch_norm_is_read_by_the_command_in_a_fresh_process(tmp_path):
+    """`--keras port.keras` holding FusedBatchNormalization, in a process where nothing but
+    the command imported tfmodels: the layer is known when the file is read."""
+    import subprocess
+    import sys
+
+    from tfmodels.tf1_keras import FusedBatchNormalization
+
+    keras.backend.clear_session()
+    keras.Sequential([
+        keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+        FusedBatchNormalization(), keras.layers.MaxPooling2D(2, 2), keras.layers.Flatten(),
+        keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3),
+    ]).save(tmp_path / "port.keras")
+    done = subprocess.run(
+        [sys.executable, "-m", "tfmodels.cli", "verify", "--tf1",
+         os.path.join(HERE, "migrate_models.py") + ":convnet_tf1", "--keras",
+         str(tmp_path / "port.keras"), "--input-shape", "8,8,1", "--logdir",
+         str(tmp_path / "logs")],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "\nEquivalent.\n" in done.stdout
+
+
 def test_from_model_fn_hands_params_and_picks_the_logits():
     build = from_model_fn(model_fn, params={"hidden": 5})
     graph = tf.Graph()

@@ -356,7 +356,9 @@ def _keras_draw(inputs, rate, noise_shape, seed, count, jit_compile=False):
     state = tf.stack([tf.constant(seed, tf.int64), tf.cast(count, tf.int64)])
     keras_seed = tf.cast(tf.math.floormod(state, tf.int32.max - 1), tf.int32)
     shape = tf.shape(inputs)
-    if noise_shape is not None:  # Keras's _get_concrete_noise_shape: None takes the input's
+    if tf.is_tensor(noise_shape):  # TF1 code's tf.stack([tf.shape(h)[0], 1]): as given
+        shape = noise_shape
+    elif noise_shape is not None:  # Keras's _get_concrete_noise_shape: None takes the input's
         shape = [shape[i] if d is None else d for i, d in enumerate(noise_shape)]
     with tf.xla.experimental.jit_scope() if jit_compile else contextlib.nullcontext():
         return tf.nn.experimental.stateless_dropout(inputs, rate=rate, noise_shape=shape,

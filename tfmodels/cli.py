@@ -299,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "outputs (module:function or path/to/file.py:function)")
     side.add_argument("--model-fn", metavar="MODULE:MODEL_FN",
                       help="your TF1 Estimator model_fn(features, labels, mode) instead")
+    verify.add_argument("--labels", default="int64", metavar="DTYPE[:D,...]",
+                        help="--model-fn: the labels placeholder it gets in training (never "
+                             "fed; default: int64, class ids of shape (batch,); e.g. float32:1)")
     verify.add_argument("--keras", metavar="MODEL",
                         help="the Keras 3 model: module:factory (a function returning a built "
                              "model) or a .keras file; omitted, the TF1 function inside a "
@@ -601,6 +604,7 @@ def cmd_verify(args) -> int:
                         learning_rate=args.learning_rate, loss=args.loss, mapping=args.map,
                         forget_bias=args.forget_bias, rtol=args.rtol, atol=args.atol,
                         seed=args.seed, model_fn=args.model_fn is not None,
+                        labels=args.labels,
                         checkpoint=args.checkpoint, log_dir=args.logdir, out=progress)
     except Unmatched as e:
         print(e.table, flush=True)  # what matched and what did not, before the one-line error

@@ -530,6 +530,9 @@ def load_keras_model(ref: str):
     """A `.keras` file (safe mode) or `module:factory`, as a built Keras model."""
     import keras
 
+    import tfmodels.tf1_keras  # noqa: F401 - the project's layers a .keras file may hold,
+    import tfmodels.tf1_style  # noqa: F401 - registered before the file is read
+
     if ref.endswith(".keras"):
         if not os.path.exists(ref):
             raise FileNotFoundError(f"{ref!r}: no such file")

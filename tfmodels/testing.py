@@ -155,15 +155,32 @@ def _outputs(result, what: str):
     return result
 
 
-def from_model_fn(model_fn, params=None, labels=None):
+def from_model_fn(model_fn, params=None, labels="int64"):
     """A TF1 Estimator `model_fn(features, labels, mode[, params])` as `build(inputs, training)`:
     training is mode "train" (ModeKeys.TRAIN), inference "infer" (PREDICT); the outputs are the
     returned spec's `predictions` (its "logits" if it is a dict holding them, else its only
     item), or what it returned if that is a tensor. tf.estimator is gone from TensorFlow 2.16:
-    a `model_fn` returning a namedtuple or dict with `predictions` works the same."""
+    a `model_fn` returning a namedtuple or dict with `predictions` works the same.
+
+    In training a model_fn builds its loss (and train op) from `labels`: it gets a placeholder,
+    never fed (the kit fetches the predictions only, and trains with its own loss), of dtype
+    `labels` and shape (batch,) ("int64": class ids, the default), or `labels` as
+    "DTYPE:D,D" for (batch, D, D) (e.g. "float32:1" for a regression's targets); PREDICT gets
+    None, as from an Estimator."""
+    import tensorflow as tf
+
+    dtype, _, dims = labels.partition(":")
+    try:
+        dtype = tf.as_dtype(dtype)
+        shape = (None, *(int(d) for d in dims.split(",") if d))
+    except (TypeError, ValueError):
+        raise UserError(f"labels {labels!r}: expected a dtype and an optional shape without the "
+                        f"batch, e.g. int64 or float32:1") from None
+
     def build(inputs, training=False):
         kwargs = {"params": params} if _takes(model_fn, "params") else {}
-        spec = model_fn(features=inputs, labels=labels, mode=MODES[bool(training)], **kwargs)
+        given = tf.compat.v1.placeholder(dtype, shape, name="labels") if training else None
+        spec = model_fn(features=inputs, labels=given, mode=MODES[bool(training)], **kwargs)
         predictions = getattr(spec, "predictions", None)
         if predictions is None and isinstance(spec, dict):
             predictions = spec.get("predictions")
@@ -183,14 +200,14 @@ def from_model_fn(model_fn, params=None, labels=None):
     return build
 
 
-def _tf1_function(tf1, model_fn: bool):
+def _tf1_function(tf1, model_fn: bool, labels: str):
     from tfmodels.migrate import load_callable
 
     function = load_callable(tf1, "TF1 function") if isinstance(tf1, str) else tf1
     if not callable(function):
         raise UserError(f"TF1 function: expected a function build(inputs, training) or "
                         f"'module:function', got {tf1!r}")
-    return from_model_fn(function) if model_fn else function
+    return from_model_fn(function, labels=labels) if model_fn else function
 
 
 def _call_tf1(build, inputs, training: bool, what: str):
@@ -425,7 +442,15 @@ def _keras_call(model, x, training: bool, step: int):
 
     _align_dropout(model, step)
     with keras_masks(DROPOUT_SEED, step):  # TF1 code inside a TF1StyleLayer draws alike
-        return model(x, training=training)
+        outputs = model(x, training=training)
+    if isinstance(outputs, dict) and len(outputs) == 1:
+        outputs = next(iter(outputs.values()))
+    elif isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+        outputs = outputs[0]
+    if isinstance(outputs, (dict, list, tuple)):
+        raise UserError(f"the Keras model {model.name!r} returns {len(outputs)} outputs; the kit "
+                        f"compares one tensor with the TF1 function's outputs")
+    return outputs
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -534,14 +559,16 @@ def _compare_variables(result, tf1, forget_bias, rtol, atol):
 def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_size: int = 8,
            optimizer="sgd", learning_rate: float | None = 0.01, loss="mse", mapping=None,
            forget_bias: float = 1.0, rtol: float = RTOL, atol: float = ATOL, seed: int = 0,
-           model_fn: bool = False, checkpoint: str | None = None, log_dir: str | None = None,
-           out=None) -> Report:
+           model_fn: bool = False, labels: str = "int64", checkpoint: str | None = None,
+           log_dir: str | None = None, out=None) -> Report:
     """Run the checks of the module's docstring; return the `Report` (a difference of numbers
     is a failed check, `report.ok` False). A program that cannot be compared raises
     `UserError`: variables made on every call (check 1), variables that cannot be paired
     (check 2, `Unmatched`, with the table). `checkpoint`, a TF1 `Saver` checkpoint of the TF1
     program, gives the starting values instead of the initializers' (the optimizer starts
-    afresh). `out`, if given, is called with each check as it finishes."""
+    afresh). With `model_fn`, `tf1` is an Estimator model_fn and `labels` the dtype (and
+    shape) of the labels placeholder it gets in training (`from_model_fn`). `out`, if given, is
+    called with each check as it finishes."""
     import keras
     import tensorflow as tf
 
@@ -557,7 +584,7 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
                             f", got {value!r}")
     spec = _optimizer_spec(optimizer, learning_rate)
     loss_fn, target_kind = _loss_function(loss)
-    build = _tf1_function(tf1, model_fn)
+    build = _tf1_function(tf1, model_fn, labels)
     model = _keras_model(keras_model, build, input_shape)
     try:
         expected = tuple(model.input_shape)
@@ -613,7 +640,9 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
         a, b = tf1_side.infer(x0), _keras_call(model, x0, False, 0)
         why, worst = _difference(a, b, rtol, atol), _max_difference([(a, b)])
         if not done(Check("outputs, no randomness", why is None,
-                          f"outputs differ: {why}" if why else
+                          f"outputs differ: {why} (the weights were paired as the table shows: "
+                          f"a port whose layers were made in another order may need a map file)"
+                          if why else
                           f"equal on {batch_size} inputs, max |difference| {worst:.3g}",
                           worst)):
             return report
@@ -630,7 +659,7 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
         why, worst_variables = _compare_variables(result, tf1_side, forget_bias, rtol, atol)
         if not done(Check("outputs, aligned randomness", why is None,
                           f"after one training-mode call: {why}" if why else
-                          f"equal in training mode (same dropout masks), max |difference| "
+                          f"equal in training mode (dropout masks aligned), max |difference| "
                           f"{worst:.3g}; variables after the call equal",
                           None if why else max(worst, worst_variables))):
             return report
@@ -663,7 +692,9 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
             name = f"{steps} training steps ({spec.name}, learning rate {spec.learning_rate:g})"
             why = _difference(loss_tf1, float(loss_keras), rtol, atol)
             if why:
-                done(Check(name, False, f"step {step}: the loss differs: {why}"))
+                done(Check(name, False, f"step {step}: the loss differs: {why} (the loss "
+                                        f"includes the TF1 side's get_regularization_loss() and "
+                                        f"the Keras model's losses: are the regularizers alike?)"))
                 break
             why, worst = _compare_variables(result, tf1_side, forget_bias, rtol, atol)
             if why:
