@@ -97,18 +97,39 @@ def read_tf1(source: str, spec: ModelSpec) -> list[np.ndarray]:
     return _to_keras(spec, values)
 
 
-def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.ndarray]]:
-    """Weights from a `.keras` model (safe mode) or a `.weights.h5` file of the spec's model."""
+def load_keras_file(source: str, instead: str):
+    """The model in a `.keras` file, loaded in safe mode (nothing in the file is run); a file
+    that is missing, damaged or not Keras's is one line. `instead` says what to do when the file
+    carries Python code (a Lambda layer), which safe mode refuses."""
     import keras
 
+    import tfmodels.keras_track.model  # noqa: F401 - the project's layers a file may hold,
+    import tfmodels.tf1_keras  # noqa: F401 - registered with Keras before it is read
+    import tfmodels.tf1_style  # noqa: F401
+
+    if not os.path.exists(source):
+        raise FileNotFoundError(f"{source!r}: no such file")
+    if not zipfile.is_zipfile(source):
+        raise UserError(f"{source!r} is not a .keras file (a .keras model is a zip archive "
+                        f"saved by model.save); is it whole?")
+    try:
+        return keras.saving.load_model(source, safe_mode=True, compile=False)
+    except (OSError, KeyError, ValueError, TypeError) as e:  # what Keras and h5py say of a bad file
+        if "safe_mode" in str(e):
+            raise UserError(f"Keras file {source!r} carries Python code (e.g. a Lambda layer), "
+                            f"which Keras's safe_mode refuses to run; {instead}") from None
+        raise UserError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
+                        f"{' '.join(str(e).split())[:160]})") from None
+
+
+def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.ndarray]]:
+    """Weights from a `.keras` model (safe mode) or a `.weights.h5` file of the spec's model."""
     from tfmodels.keras_track.model import build_model
 
     try:
         if source.endswith(".keras"):
-            if os.path.isfile(source) and not zipfile.is_zipfile(source):
-                raise UserError(f"{source!r} is not a .keras file (a .keras model is a zip "
-                                f"archive saved by model.save); is it whole?")
-            loaded = keras.saving.load_model(source, safe_mode=True, compile=False)
+            loaded = load_keras_file(source, "convert only files of models you trust, saved "
+                                             "without such layers")
             spec = spec or get_spec(loaded.name)
             weights = loaded.get_weights()
         elif source.endswith(".weights.h5"):
@@ -120,13 +141,9 @@ def read_keras(source: str, spec: ModelSpec | None) -> tuple[ModelSpec, list[np.
         else:
             raise UserError(f"{source!r} is not a Keras file; expected a name ending in "
                             f"{' or '.join(FORMATS)}")
-    except UserError:
+    except (UserError, FileNotFoundError):
         raise
-    except (OSError, KeyError, ValueError, TypeError) as e:  # what Keras and h5py say of a bad file
-        if "safe_mode" in str(e):
-            raise UserError(f"Keras file {source!r} carries Python code (e.g. a Lambda layer), "
-                            f"which Keras's safe_mode refuses to run; convert only files of "
-                            f"models you trust, saved without such layers") from None
+    except (OSError, KeyError, ValueError, TypeError) as e:  # what h5py says of a bad file
         raise UserError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
                         f"{' '.join(str(e).split())[:160]})") from None
     names = spec.weight_names()

@@ -53,7 +53,6 @@ import json
 import os
 import re
 import sys
-import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -530,24 +529,10 @@ def load_keras_model(ref: str):
     """A `.keras` file (safe mode) or `module:factory`, as a built Keras model."""
     import keras
 
-    import tfmodels.tf1_keras  # noqa: F401 - the project's layers a .keras file may hold,
-    import tfmodels.tf1_style  # noqa: F401 - registered before the file is read
+    from tfmodels.convert import load_keras_file
 
     if ref.endswith(".keras"):
-        if not os.path.exists(ref):
-            raise FileNotFoundError(f"{ref!r}: no such file")
-        if not zipfile.is_zipfile(ref):
-            raise UserError(f"{ref!r} is not a .keras file (a .keras model is a zip archive "
-                            f"saved by model.save); is it whole?")
-        try:
-            return keras.saving.load_model(ref, safe_mode=True, compile=False)
-        except (OSError, KeyError, ValueError, TypeError) as e:
-            if "safe_mode" in str(e):
-                raise UserError(f"Keras file {ref!r} carries Python code (e.g. a Lambda layer), "
-                                f"which Keras's safe_mode refuses to run; give the model as "
-                                f"module:factory instead") from None
-            raise UserError(f"cannot read Keras file {ref!r} ({type(e).__name__}: "
-                            f"{' '.join(str(e).split())[:160]})") from None
+        return load_keras_file(ref, "give the model as module:factory instead")
     factory = load_callable(ref, "Keras model")
     keras.backend.clear_session()  # layers numbered dense, dense_1, ... as in a fresh process
     try:
