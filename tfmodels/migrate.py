@@ -580,6 +580,15 @@ def _allow(allow_missing, names: set, side: str) -> set:
     return allowed
 
 
+def _nothing_written(count: int, what: str, other: str, names: list) -> UserError:
+    """The refusal when `count` of one side's weights found nothing on the other side."""
+    many = count > 1
+    return UserError(f"{count} {what}{'s' * many} found no {other} ({', '.join(names)}; see the "
+                     f"table); nothing written. Map {'them' if many else 'it'} with --map FILE, "
+                     f"or keep {'their' if many else 'its'} initial value with --allow-missing "
+                     f"{names[0]}")
+
+
 def _target(target: str, formats) -> tuple[str, str]:
     from tfmodels.convert import _target_folder
 
@@ -618,13 +627,8 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     out(result.table(allowed=allowed))
     missing = [s for s, _ in result.missing if not ({s.key, *s.keys} & allowed)]
     if missing:
-        names = ", ".join(k for s in missing for k in s.keys)
-        raise UserError(f"{len(missing)} Keras weight{'s' * (len(missing) > 1)} found no TF1 "
-                        f"variable ({names}; see the table); nothing written. Map "
-                        f"{'them' if len(missing) > 1 else 'it'} with --map FILE, or keep "
-                        f"{'their' if len(missing) > 1 else 'its'} initial value with "
-                        f"--allow-missing "
-                        f"{missing[0].keys[0]}")
+        raise _nothing_written(len(missing), "Keras weight", "TF1 variable",
+                               [k for s in missing for k in s.keys])
     try:
         for slot, src, _ in result.pairs:
             values = [reader.get_tensor(n) for n in src.names]
@@ -738,13 +742,8 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     out(result.table(arrow="->", allowed=allowed))
     missing = [s for s, _ in result.unused if not set(s.names) <= allowed]
     if missing:
-        names = ", ".join(n for s in missing for n in s.names)
-        raise UserError(f"{len(missing)} TF1 variable{'s' * (len(missing) > 1)} found no Keras "
-                        f"weight ({names}; see the table); nothing written. Map "
-                        f"{'them' if len(missing) > 1 else 'it'} with --map FILE, or keep "
-                        f"{'their' if len(missing) > 1 else 'its'} initial value with "
-                        f"--allow-missing "
-                        f"{missing[0].names[0]}")
+        raise _nothing_written(len(missing), "TF1 variable", "Keras weight",
+                               [n for s in missing for n in s.names])
     values = {}
     for slot, src, _ in result.pairs:
         arrays = [np.asarray(v.numpy()) for v in slot.variables]
