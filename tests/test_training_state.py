@@ -76,3 +76,14 @@ def test_a_folder_of_someone_elses_files_is_refused_before_locking(tmp_path):
         with locked(str(tmp_path)):
             pass
     assert os.listdir(tmp_path) == ["notes.txt"]
+
+
+def test_every_field_of_the_state_has_its_check_and_no_other():
+    """checkpoint.json is checked field by field (`_FIELDS`): a field added to TrainingState
+    without a check would make every new checkpoint unreadable ("unknown field")."""
+    import dataclasses
+
+    from tfmodels.core import training_state
+
+    fields = {f.name for f in dataclasses.fields(training_state.TrainingState)}
+    assert set(training_state._FIELDS) == fields
