@@ -3,6 +3,7 @@ import pytest
 
 from tfmodels.core import data
 from tfmodels.core.data import batch_indices, split_validation, steps_per_epoch
+from tfmodels.core.errors import UserError
 
 
 def test_batches_cover_every_sample_once_with_a_partial_last_batch():
@@ -260,3 +261,19 @@ def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     d = data.load_dataset("mnist")
     assert d.x_train.shape == (2, 784) and d.x_train.max() == 1.0
     assert d.y_train.argmax(axis=1).tolist() == [1, 2] and d.y_val.argmax(axis=1).tolist() == [7]
+
+
+def test_mnist_messages_name_the_option_the_path_came_with(tmp_path):
+    """`evaluate --mnist PATH` reads the file through load_dataset too: its refusals say
+    --mnist, not train's --data."""
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=np.zeros((2, 5, 5)), y_train=np.zeros(2), x_test=np.zeros((2, 28, 28)),
+             y_test=np.zeros(2))
+    with pytest.raises(UserError) as err:
+        data.load_dataset("mnist", path=str(path), option="--mnist")
+    assert str(err.value) == (f"--mnist '{path}': x_train has images of shape (5, 5); expected "
+                              f"28x28 (784 pixels)")
+    with pytest.raises(UserError, match=r"^--mnist is for --dataset mnist, not 'sine'$"):
+        data.load_dataset("sine", path=str(path), option="--mnist")
+    with pytest.raises(FileNotFoundError, match=r"^--mnist 'nope.npz': no such file"):
+        data.load_dataset("mnist", path="nope.npz", option="--mnist")

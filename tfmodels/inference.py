@@ -118,7 +118,7 @@ def evaluate(checkpoint_dir: str, data: str | None = None, mnist_path: str | Non
             x = _inputs(x, spec)
             y = _labels(y, x, spec)
         else:
-            split = for_spec(load_dataset(spec.dataset, spec.seed, mnist_path), spec)
+            split = for_spec(load_dataset(spec.dataset, spec.seed, mnist_path, "--mnist"), spec)
             x, y = split.x_val, split.y_val
         results = model.evaluate(x, y, batch_size=spec.batch_size, verbose=0, return_dict=True)
         ordered = ["loss", *sorted(set(results) - {"loss"})]  # both tracks' in one order
