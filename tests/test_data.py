@@ -12,6 +12,15 @@ def test_batches_cover_every_sample_once_with_a_partial_last_batch():
     assert steps_per_epoch(10, 4) == 3 == len(batches)  # ceil(N / batch), C14
 
 
+def test_batches_default_to_epoch_0_of_seed_0():
+    """The docstring's rule, a permutation drawn from (seed, epoch) alone, at the defaults: the
+    first epoch (0) of a spec's default seed (0). Found by mutation testing."""
+    order = np.random.default_rng([0, 0]).permutation(10)
+    assert [b.tolist() for b in batch_indices(10, 4)] == [order[:4].tolist(),
+                                                          order[4:8].tolist(),
+                                                          order[8:].tolist()]
+
+
 def test_shuffle_is_seeded_and_new_every_epoch():
     e0 = np.concatenate(batch_indices(100, 32, epoch=0, seed=7))
     assert np.array_equal(e0, np.concatenate(batch_indices(100, 32, epoch=0, seed=7)))
@@ -188,7 +197,7 @@ def test_for_spec_reshapes_samples_and_makes_sparse_labels():
 def test_for_spec_makes_class_numbers_of_two_class_one_hot_and_keeps_a_column_of_them():
     """Found by mutation testing (docs/testing.md): one-hot rows of 2 classes are one-hot too,
     and a column of class numbers (shape (n, 1)) is already what a sparse loss takes; its
-    argmax would be all zeros."""
+    argmax would be all zeros. Labels of any other shape are refused, in one line."""
     from tfmodels.core.spec import Dense, ModelSpec, OptimizerSpec
 
     spec = ModelSpec("two", (Dense(2, "softmax"),), "sparse_categorical_crossentropy",
@@ -200,6 +209,13 @@ def test_for_spec_makes_class_numbers_of_two_class_one_hot_and_keeps_a_column_of
     numbers = np.array([[1], [0], [1]], np.float32)
     d = data.for_spec(data.Data(x, numbers, x, numbers), spec)
     assert d.y_train.tolist() == d.y_val.tolist() == [[1.0], [0.0], [1.0]]
+    with pytest.raises(ValueError) as err:
+        data.for_spec(data.load_dataset("digits"), ModelSpec(
+            "one", (Dense(1, "sigmoid"),), "binary_crossentropy", OptimizerSpec("sgd"),
+            "binary4", input_dim=64))
+    assert str(err.value) == ("data set 'binary4' has labels of shape (10,); model 'one' "
+                              "(binary_crossentropy) takes labels of shape (1,): choose a data "
+                              "set of its kind")
 
 
 def test_binary4_labels_are_about_half_ones():
