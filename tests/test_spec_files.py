@@ -266,6 +266,10 @@ def test_from_keras_reads_the_loss_optimizer_metrics_and_training_settings():
     assert spec.metrics == ("sparse_categorical_accuracy",) and not spec.from_logits
     spec = spec_of(keras.optimizers.RMSprop(), "sparse_categorical_crossentropy")
     assert spec.optimizer == OptimizerSpec("rmsprop", {"learning_rate": float(np.float32(1e-3))})
+    logits = _compiled(keras.Input((4,)), keras.layers.Dense(3),
+                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    spec = ModelSpec.from_keras(logits, dataset="spiral")
+    assert (spec.loss, spec.from_logits) == ("sparse_categorical_crossentropy", True)
 
 
 def test_from_keras_refuses_an_uncompiled_model_and_an_unknown_optimizer():
