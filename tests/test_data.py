@@ -278,8 +278,8 @@ def test_loaders_default_to_seed_0_like_a_spec():
                                   data.load_spiral(0).x_train)
 
 
-# Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py
-# (docs/testing.md) reaches it only with a mutant every NumPy test let through.
+# Last: the only tests here that import Keras or TensorFlow, so that a mutation run of data.py
+# (docs/testing.md) reaches them only with a mutant every NumPy test let through.
 def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     import keras
 
@@ -302,3 +302,13 @@ def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     d = data.load_dataset("mnist")
     assert d.x_train.shape == (2, 784) and d.x_train.max() == 1.0
     assert d.y_train.argmax(axis=1).tolist() == [1, 2] and d.y_val.argmax(axis=1).tolist() == [7]
+
+
+def test_untuned_turns_tf_data_autotuning_off_and_keeps_the_elements():
+    """Found by mutation testing: only tests/test_tf1_model.py, outside data.py's selection,
+    read the option back (from the TF1 track's graph)."""
+    import tensorflow as tf
+
+    dataset = data.untuned(tf.data.Dataset.range(5).batch(2))
+    assert dataset.options().autotune.enabled is False
+    assert [b.tolist() for b in dataset.as_numpy_iterator()] == [[0, 1], [2, 3], [4]]
