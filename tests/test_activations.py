@@ -213,6 +213,23 @@ def test_rrelu_and_swish_layers_defaults_config_and_inference():
     assert keras.saving.get_registered_name(keras_act.Swish) == "tfmodels>Swish"
 
 
+def test_swish_layer_has_a_beta_weight_only_when_asked_and_its_config_keeps_it():
+    """Found by mutation testing (docs/testing.md): an unbuilt layer has no weights either way,
+    so `Swish()` is built here before its weights are read. Trainable, beta is one weight named
+    "beta" (as TF1's "swish/beta"), starting at the given beta; the config rebuilds that."""
+    x = np.array([[-2.0, 0.0, 1.0]], np.float32)
+    fixed = keras_act.Swish()
+    fixed.build(x.shape)
+    assert fixed.weights == [] and fixed.get_config()["trainable_beta"] is False
+    trained = keras_act.Swish(1.5, trainable_beta=True)
+    again = keras_act.Swish.from_config(trained.get_config())
+    for layer in (trained, again):
+        layer.build(x.shape)
+        (beta,) = layer.trainable_weights
+        assert beta.name == "beta" and float(beta.numpy()) == 1.5
+        np.testing.assert_allclose(layer(x), x / (1 + np.exp(-1.5 * x)), rtol=1e-6)
+
+
 def test_tf1_softmax_works_on_the_last_axis_of_rank_3_and_the_kernel_table_is_numpys():
     """Found by mutation testing (docs/testing.md): on 2-D inputs axis -1 and 1 agree. And
     `ACTIVATIONS`, the kernels the TF1 layers call by name, each against NumPy."""

@@ -13,6 +13,15 @@ def test_batches_cover_every_sample_once_with_a_partial_last_batch():
     assert steps_per_epoch(10, 4) == 3 == len(batches)  # ceil(N / batch), C14
 
 
+def test_batches_default_to_epoch_0_of_seed_0():
+    """The docstring's rule, a permutation drawn from (seed, epoch) alone, at the defaults: the
+    first epoch (0) of a spec's default seed (0). Found by mutation testing."""
+    order = np.random.default_rng([0, 0]).permutation(10)
+    assert [b.tolist() for b in batch_indices(10, 4)] == [order[:4].tolist(),
+                                                          order[4:8].tolist(),
+                                                          order[8:].tolist()]
+
+
 def test_shuffle_is_seeded_and_new_every_epoch():
     e0 = np.concatenate(batch_indices(100, 32, epoch=0, seed=7))
     assert np.array_equal(e0, np.concatenate(batch_indices(100, 32, epoch=0, seed=7)))
@@ -186,6 +195,39 @@ def test_for_spec_reshapes_samples_and_makes_sparse_labels():
                               "model 'digits_cnn' takes input_shape (7, 7, 1)")
 
 
+def test_for_spec_makes_class_numbers_of_two_class_one_hot_and_keeps_a_column_of_them():
+    """Found by mutation testing (docs/testing.md): one-hot rows of 2 classes are one-hot too,
+    and a column of class numbers (shape (n, 1)) is already what a sparse loss takes; its
+    argmax would be all zeros. Labels of any other shape are refused, in one line."""
+    from tfmodels.core.spec import Dense, ModelSpec, OptimizerSpec
+
+    spec = ModelSpec("two", (Dense(2, "softmax"),), "sparse_categorical_crossentropy",
+                     OptimizerSpec("sgd"), "binary4", input_dim=4)
+    x = np.zeros((3, 4), np.float32)
+    one_hot = np.array([[0, 1], [1, 0], [0, 1]], np.float32)
+    d = data.for_spec(data.Data(x, one_hot, x[:2], one_hot[1:]), spec)
+    assert d.y_train.tolist() == [1.0, 0.0, 1.0] and d.y_val.tolist() == [0.0, 1.0]
+    numbers = np.array([[1], [0], [1]], np.float32)
+    d = data.for_spec(data.Data(x, numbers, x, numbers), spec)
+    assert d.y_train.tolist() == d.y_val.tolist() == [[1.0], [0.0], [1.0]]
+    with pytest.raises(ValueError) as err:
+        data.for_spec(data.load_dataset("digits"), ModelSpec(
+            "one", (Dense(1, "sigmoid"),), "binary_crossentropy", OptimizerSpec("sgd"),
+            "binary4", input_dim=64))
+    assert str(err.value) == ("data set 'binary4' has labels of shape (10,); model 'one' "
+                              "(binary_crossentropy) takes labels of shape (1,): choose a data "
+                              "set of its kind")
+
+
+def test_binary4_labels_are_about_half_ones():
+    """A label is 1 when a linear score of standard normal features plus normal noise is
+    positive: both are symmetric about 0, so each label is 1 with probability 1/2 (600 labels:
+    standard deviation 0.02 of the mean). Found by mutation testing: a threshold of 1 gives 36 %."""
+    for seed in (0, 1, 2):
+        d = data.load_binary4(seed)
+        assert abs(np.concatenate([d.y_train, d.y_val]).mean() - 0.5) < 0.07, seed
+
+
 @pytest.mark.parametrize("n, fraction, cut", [(10, 0.25, 7), (10, 0.05, 9), (3, 0.5, 1)])
 def test_split_validation_cuts_at_the_floor(n, fraction, cut):
     x, y = np.arange(n).reshape(n, 1), np.arange(n)
@@ -237,8 +279,24 @@ def test_loaders_default_to_seed_0_like_a_spec():
                                   data.load_spiral(0).x_train)
 
 
-# Last: the only test here that imports Keras (TensorFlow), so that a mutation run of data.py
-# (docs/testing.md) reaches it only with a mutant every NumPy test let through.
+def test_mnist_messages_name_the_option_the_path_came_with(tmp_path):
+    """`evaluate --mnist PATH` reads the file through load_dataset too: its refusals say
+    --mnist, not train's --data."""
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=np.zeros((2, 5, 5)), y_train=np.zeros(2), x_test=np.zeros((2, 28, 28)),
+             y_test=np.zeros(2))
+    with pytest.raises(UserError) as err:
+        data.load_dataset("mnist", path=str(path), option="--mnist")
+    assert str(err.value) == (f"--mnist '{path}': x_train has images of shape (5, 5); expected "
+                              f"28x28 (784 pixels)")
+    with pytest.raises(UserError, match=r"^--mnist is for --dataset mnist, not 'sine'$"):
+        data.load_dataset("sine", path=str(path), option="--mnist")
+    with pytest.raises(FileNotFoundError, match=r"^--mnist 'nope.npz': no such file"):
+        data.load_dataset("mnist", path="nope.npz", option="--mnist")
+
+
+# Last: the only tests here that import Keras or TensorFlow, so that a mutation run of data.py
+# (docs/testing.md) reaches them only with a mutant every NumPy test let through.
 def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     import keras
 
@@ -263,17 +321,11 @@ def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
     assert d.y_train.argmax(axis=1).tolist() == [1, 2] and d.y_val.argmax(axis=1).tolist() == [7]
 
 
-def test_mnist_messages_name_the_option_the_path_came_with(tmp_path):
-    """`evaluate --mnist PATH` reads the file through load_dataset too: its refusals say
-    --mnist, not train's --data."""
-    path = tmp_path / "mnist.npz"
-    np.savez(path, x_train=np.zeros((2, 5, 5)), y_train=np.zeros(2), x_test=np.zeros((2, 28, 28)),
-             y_test=np.zeros(2))
-    with pytest.raises(UserError) as err:
-        data.load_dataset("mnist", path=str(path), option="--mnist")
-    assert str(err.value) == (f"--mnist '{path}': x_train has images of shape (5, 5); expected "
-                              f"28x28 (784 pixels)")
-    with pytest.raises(UserError, match=r"^--mnist is for --dataset mnist, not 'sine'$"):
-        data.load_dataset("sine", path=str(path), option="--mnist")
-    with pytest.raises(FileNotFoundError, match=r"^--mnist 'nope.npz': no such file"):
-        data.load_dataset("mnist", path="nope.npz", option="--mnist")
+def test_untuned_turns_tf_data_autotuning_off_and_keeps_the_elements():
+    """Found by mutation testing: only tests/test_tf1_model.py, outside data.py's selection,
+    read the option back (from the TF1 track's graph)."""
+    import tensorflow as tf
+
+    dataset = data.untuned(tf.data.Dataset.range(5).batch(2))
+    assert dataset.options().autotune.enabled is False
+    assert [b.tolist() for b in dataset.as_numpy_iterator()] == [[0, 1], [2, 3], [4]]

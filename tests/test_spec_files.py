@@ -1,14 +1,31 @@
 """Models a user writes without editing the project: `--spec FILE` and `ModelSpec.from_keras`."""
 
+import dataclasses
 import json
 import os
 
 import keras
+import numpy as np
 import pytest
 
 from tfmodels.cli import main
 from tfmodels.core.data import load_dataset
-from tfmodels.core.spec import Conv2D, Dense, ModelSpec
+from tfmodels.core.spec import (
+    LSTM,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPooling2D,
+    ModelSpec,
+    OptimizerSpec,
+    Reshape,
+    SimpleRNN,
+)
+from tfmodels.keras_track.activations import RandomizedReLU, Swish
+from tfmodels.keras_track.optimizers import FusedRMSprop
 from tfmodels.parity import compare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -132,3 +149,136 @@ def test_a_keras_layer_without_a_spec_kind_is_refused_by_name():
     with pytest.raises(ValueError, match=r"^layer 'gaussian_noise' \(GaussianNoise\) has no "
                                          r"spec kind; expected one of: Dense"):
         ModelSpec.from_keras(model, dataset="binary4")
+
+
+# `ModelSpec.from_keras` on its own, without training: each test builds a small compiled Keras
+# model with chosen settings and checks the spec field for field against those settings. Named
+# `test_from_keras_...`: tools/mutation.sh runs these (and only these of this file) as the second
+# stage of spec.py's mutants. Numbers are float32-exact (Keras keeps hyper-parameters as float32).
+
+def _compiled(*layers, optimizer="sgd", loss="mean_squared_error", metrics=None, name=None):
+    model = keras.Sequential(list(layers), name=name)
+    model.compile(optimizer, loss, metrics=metrics)
+    return model
+
+
+def test_from_keras_merges_each_activation_layer_into_the_linear_layer_before_it():
+    model = _compiled(
+        keras.Input((6,)), keras.layers.Dense(5), keras.layers.LeakyReLU(negative_slope=0.25),
+        keras.layers.Dense(4), Swish(beta=1.5, trainable_beta=True),
+        keras.layers.Dense(4), RandomizedReLU(0.125, 0.25, seed=7),
+        keras.layers.Dense(3), keras.layers.Activation("tanh"),
+        keras.layers.Dense(2, activation="swish"), keras.layers.Dense(1, activation="relu"))
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert spec.layers == (
+        Dense(5, "leaky_relu", alpha=0.25), Dense(4, "swish", beta=1.5, trainable_beta=True),
+        Dense(4, "randomized_relu", lower=0.125, upper=0.25, seed=7), Dense(3, "tanh"),
+        Dense(2, "swish"), Dense(1, "relu"))
+    for fixed in (Swish(beta=0.5), RandomizedReLU()):  # the defaults Keras writes, read back
+        spec = ModelSpec.from_keras(
+            _compiled(keras.Input((6,)), keras.layers.Dense(2), fixed, keras.layers.Dense(1)),
+            dataset="binary4")
+        assert spec.layers[0] in (Dense(2, "swish", beta=0.5, trainable_beta=False),
+                                  Dense(2, "randomized_relu", lower=1 / 8, upper=1 / 3))
+        assert spec.layers[0].activation != "linear" and spec.layers[1] == Dense(1)
+
+
+@pytest.mark.parametrize("layers, message", [
+    (lambda: (keras.layers.Activation("relu", name="a"), keras.layers.Dense(1)),
+     "layer 'a' (Activation) has no spec kind"),
+    (lambda: (keras.layers.Dense(3, activation="relu"), keras.layers.LeakyReLU(name="a"),
+              keras.layers.Dense(1)),
+     "layer 'a' (LeakyReLU) has no spec kind"),
+    (lambda: (keras.layers.Reshape((3, 2)), keras.layers.Flatten(), Swish(name="a"),
+              keras.layers.Dense(1)),
+     "layer 'a' (Swish) has no spec kind"),
+    (lambda: (keras.layers.Dense(3, use_bias=False, name="a"), keras.layers.Dense(1)),
+     "layer 'a' (Dense): use_bias=False has no spec field; keep the bias"),
+    (lambda: (keras.layers.Reshape((3, 2)), keras.layers.SimpleRNN(2, "relu", name="a"),
+              keras.layers.Dense(1)),
+     "layer 'a' (SimpleRNN): only Keras's default activations (tanh, sigmoid)"),
+    (lambda: (keras.layers.Reshape((3, 2)), keras.layers.LSTM(2, "relu", name="a"),
+              keras.layers.Dense(1)),
+     "layer 'a' (LSTM): only Keras's default activations (tanh, sigmoid)"),
+    (lambda: (keras.layers.Reshape((3, 2)),
+              keras.layers.LSTM(2, recurrent_activation="hard_sigmoid", name="a"),
+              keras.layers.Dense(1)),
+     "layer 'a' (LSTM): only Keras's default activations (tanh, sigmoid)"),
+], ids=["activation-first", "after-relu", "after-flatten", "no-bias", "rnn-relu", "lstm-relu",
+        "lstm-hard-sigmoid"])
+def test_from_keras_refuses_what_a_spec_cannot_say_in_one_line(layers, message):
+    model = _compiled(keras.Input((6,)), *layers())
+    kinds = ("Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Reshape, Dropout, "
+             "BatchNormalization, SimpleRNN, LSTM")
+    full = f"{message}; expected one of: {kinds}" if message.endswith("spec kind") else message
+    with pytest.raises(ValueError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value) == full
+
+
+def test_from_keras_reads_every_layer_kind_with_its_settings():
+    model = _compiled(
+        keras.Input((8, 8, 1)), keras.layers.Conv2D(4, [3, 2], strides=2, padding="same"),
+        keras.layers.MaxPooling2D(2, padding="same"),
+        keras.layers.AveragePooling2D((1, 2), strides=1),
+        keras.layers.BatchNormalization(momentum=0.875, epsilon=0.0625),
+        keras.layers.Dropout(0.25), keras.layers.Dropout(0.5, seed=3),
+        keras.layers.Reshape((2, 4)), keras.layers.SimpleRNN(3, return_sequences=True),
+        keras.layers.LSTM(2), keras.layers.Flatten(), keras.layers.Dense(1))
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert spec.layers == (
+        Conv2D(4, (3, 2), strides=(2, 2), padding="same"),
+        MaxPooling2D((2, 2), padding="same"), AveragePooling2D((1, 2), strides=(1, 1)),
+        BatchNormalization(momentum=0.875, epsilon=0.0625), Dropout(0.25),
+        Dropout(0.5, seed=3), Reshape((2, 4)), SimpleRNN(3, return_sequences=True), LSTM(2),
+        Flatten(), Dense(1))
+    assert isinstance(spec.layers[0].kernel_size, tuple) and spec.input_shape == (8, 8, 1)
+
+
+def test_from_keras_reads_the_loss_optimizer_metrics_and_training_settings():
+    def spec_of(optimizer, loss, metrics=None, **kwargs):
+        model = _compiled(keras.Input((4,)), keras.layers.Dense(3, activation="softmax"),
+                          optimizer=optimizer, loss=loss, metrics=metrics, name="users")
+        return ModelSpec.from_keras(model, dataset="spiral", **kwargs)
+
+    spec = spec_of(keras.optimizers.Adam(0.25, beta_1=0.75, epsilon=0.0625, name="mine"),
+                   keras.losses.CategoricalCrossentropy(), ["accuracy"])
+    assert (spec.name, spec.loss, spec.from_logits, spec.metrics) == \
+        ("users", "categorical_crossentropy", False, ("accuracy",))
+    assert spec.optimizer == OptimizerSpec("adam", {"learning_rate": 0.25, "beta_1": 0.75,
+                                                    "epsilon": 0.0625})
+    # ModelSpec's own defaults when none are given
+    defaults = {f.name: f.default for f in dataclasses.fields(ModelSpec)}
+    assert (spec.batch_size, spec.epochs, spec.seed) == \
+        (defaults["batch_size"], defaults["epochs"], defaults["seed"]) == (32, 1, 0)
+    spec = spec_of(FusedRMSprop(0.5, rho=0.75, momentum=0.5, centered=True),
+                   "categorical_crossentropy", name="mine", batch_size=8, epochs=3, seed=5)
+    assert spec.optimizer == OptimizerSpec("rmsprop", {"learning_rate": 0.5, "rho": 0.75,
+                                                       "momentum": 0.5, "centered": True})
+    assert (spec.name, spec.loss, spec.from_logits, spec.metrics) == \
+        ("mine", "categorical_crossentropy", False, ())
+    assert (spec.batch_size, spec.epochs, spec.seed) == (8, 3, 5)
+    spec = spec_of(keras.optimizers.SGD(0.5, momentum=0.5, nesterov=True),
+                   "sparse_categorical_crossentropy",
+                   [keras.metrics.SparseCategoricalAccuracy()])
+    assert spec.optimizer == OptimizerSpec("sgd", {"learning_rate": 0.5, "momentum": 0.5,
+                                                   "nesterov": True})
+    assert spec.metrics == ("sparse_categorical_accuracy",) and not spec.from_logits
+    spec = spec_of(keras.optimizers.RMSprop(), "sparse_categorical_crossentropy")
+    assert spec.optimizer == OptimizerSpec("rmsprop", {"learning_rate": float(np.float32(1e-3))})
+    logits = _compiled(keras.Input((4,)), keras.layers.Dense(3),
+                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    spec = ModelSpec.from_keras(logits, dataset="spiral")
+    assert (spec.loss, spec.from_logits) == ("sparse_categorical_crossentropy", True)
+
+
+def test_from_keras_refuses_an_uncompiled_model_and_an_unknown_optimizer():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value) == ("the Keras model is not compiled: compile it with its loss and "
+                            "optimizer first")
+    model.compile(keras.optimizers.AdamW(), "mean_squared_error")
+    with pytest.raises(ValueError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value) == "unknown optimizer 'adamw'; expected one of: adagrad, adam, rmsprop, sgd"

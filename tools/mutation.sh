@@ -22,7 +22,8 @@ cd "$(dirname "$0")/.."
 tests_for() {
     case "$1" in
         tfmodels/core/checks.py) echo "tests/test_checks.py" ;;
-        tfmodels/core/spec.py) echo "tests/test_spec.py" ;;
+        tfmodels/core/spec.py)  # then ModelSpec.from_keras's own tests, which import Keras
+            echo "tests/test_spec.py; tests/test_spec_files.py -k from_keras" ;;
         tfmodels/core/data.py) echo "tests/test_data.py" ;;
         tfmodels/core/reference.py)
             echo "tests/test_reference.py -k 'not autodiff and not tensorflow and not keras';"\
