@@ -756,3 +756,110 @@ def test_a_saturated_output_is_scored_on_its_logits_past_the_clip(activation, lo
     weights = [np.array(kernel), np.zeros(len(kernel[0]))]
     value, _ = ref.mlp_loss_and_grads(weights, [activation], np.array([[1.0]]), y, loss=loss)
     np.testing.assert_allclose(value, np.log1p(np.exp(40.0)), rtol=1e-12)
+
+
+# --- found by mutation testing, lines 386-721 (docs/testing.md): the layers' defaults and the
+# --- refusals' lines, which every test above passes or never reaches --------------------------
+
+
+def windows(x, size):
+    """Every (size x size) window at stride 1 of x (n, h, w, c), as (n, oh, ow, c, a, b):
+    NumPy's sliding_window_view, not the module's im2col."""
+    return np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))
+
+
+def test_conv2d_defaults_are_stride_one_and_valid():
+    """Keras's Conv2D defaults, strides (1, 1) and "valid", checked on a 5x5 image: "same" or
+    stride 2 would give another shape. The window sum written out with NumPy's own windows."""
+    rng = np.random.default_rng(25)
+    x, kernel, bias = rng.normal(size=(2, 5, 5, 2)), rng.normal(size=(2, 2, 2, 3)), rng.normal(
+        size=3)
+
+    def conv(x, kernel, bias):
+        return np.einsum("nijcab,abcf->nijf", windows(x, 2), kernel) + bias
+    np.testing.assert_allclose(ref.conv2d_forward(x, kernel, bias), conv(x, kernel, bias),
+                               rtol=1e-12)
+    dout = rng.normal(size=(2, 4, 4, 3))
+    dx, dkernel, dbias = ref.conv2d_backward(x, kernel, dout)
+    assert_backward_matches(conv, dict(x=x, kernel=kernel, bias=bias),
+                            dict(x=dx, kernel=dkernel, bias=dbias), dout)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_defaults_are_2x2_windows_at_their_own_stride_valid(kind):
+    """Keras's MaxPooling2D / AveragePooling2D defaults: pool (2, 2), strides None (= the pool),
+    "valid": on 5x5 the 2x2 blocks of the top-left 4x4, the last row and column unread."""
+    rng = np.random.default_rng(26)
+    x = rng.normal(size=(2, 5, 5, 3))
+
+    def pool(x):
+        blocks = x[:, :4, :4].reshape(2, 2, 2, 2, 2, 3)  # (n, i, a, j, b, c)
+        return getattr(blocks, {"max": "max", "avg": "mean"}[kind])(axis=(2, 4))
+    np.testing.assert_allclose(getattr(ref, f"{kind}_pool2d_forward")(x), pool(x), rtol=1e-14)
+    dout = rng.normal(size=(2, 2, 2, 3))
+    dx = getattr(ref, f"{kind}_pool2d_backward")(x, dout)
+    assert_backward_matches(pool, dict(x=x), dict(x=dx), dout)
+
+
+def test_batch_norm_defaults_train_with_momentum_099_and_epsilon_1e3():
+    """Called as a layer in `fit` calls it: training, on the batch's statistics; epsilon 1e-3 in
+    both passes, so the default backward is the derivative of the default forward."""
+    rng = np.random.default_rng(27)
+    x = rng.normal(1.0, 2.0, size=(6, 3))
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    moving_mean, moving_var = rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)
+
+    def forward(x, gamma, beta):
+        mean, var = x.mean(axis=0), ((x - x.mean(axis=0)) ** 2).mean(axis=0)
+        return gamma * (x - mean) / np.sqrt(var + 1e-3) + beta
+    out, new_mean, new_var = ref.batch_norm_forward(x, gamma, beta, moving_mean, moving_var)
+    np.testing.assert_allclose(out, forward(x, gamma, beta), rtol=1e-12)
+    np.testing.assert_allclose(new_mean, 0.99 * moving_mean + 0.01 * x.mean(axis=0),
+                               rtol=1e-12)
+    np.testing.assert_allclose(new_var, 0.99 * moving_var + 0.01 * x.var(axis=0), rtol=1e-12)
+    dout = rng.normal(size=x.shape)
+    dx, dgamma, dbeta = ref.batch_norm_backward(x, gamma, moving_mean, moving_var, dout)
+    assert_backward_matches(forward, dict(x=x, gamma=gamma, beta=beta),
+                            dict(x=dx, gamma=dgamma, beta=dbeta), dout)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "simple_rnn"])
+def test_recurrent_defaults_return_the_last_state_only(kind):
+    """Keras's LSTM and SimpleRNN return the last `h` unless `return_sequences`: (n, units),
+    and the default backward takes that `h`'s gradient. SimpleRNN also written out as the loop
+    `h = tanh(x_t W + h U + b)` from zeros; 5 steps, 2 units."""
+    rng = np.random.default_rng(28)
+    x, gates = rng.normal(size=(3, 5, 2)), 4 if kind == "lstm" else 1
+    weights = dict(kernel=rng.normal(0, 0.6, (2, 2 * gates)),
+                   recurrent_kernel=rng.normal(0, 0.6, (2, 2 * gates)),
+                   bias=rng.normal(0, 0.6, 2 * gates))
+    forward = getattr(ref, f"{kind}_forward")
+    out = forward(x, **weights)
+    assert out.shape == (3, 2)
+    dout = rng.normal(size=(3, 2))
+    dx, dkernel, drecurrent, dbias = getattr(ref, f"{kind}_backward")(x, **weights, dout=dout)
+    assert_backward_matches(
+        lambda **kw: forward(**kw, return_sequences=False), dict(x=x, **weights),
+        dict(x=dx, kernel=dkernel, recurrent_kernel=drecurrent, bias=dbias), dout)
+    if kind == "simple_rnn":
+        h = np.zeros((3, 2))
+        for t in range(5):
+            h = np.tanh(x[:, t] @ weights["kernel"] + h @ weights["recurrent_kernel"]
+                        + weights["bias"])
+        np.testing.assert_allclose(out, h, rtol=1e-12)
+
+
+def test_refusals_of_the_layers_and_the_backward_pass_are_whole_lines():
+    """What a user reads: the exact line, not a substring of it."""
+    x = np.zeros((1, 3, 3, 1))
+    with pytest.raises(ValueError) as refusal:
+        ref.conv2d_forward(x, np.zeros((2, 2, 1, 1)), np.zeros(1), 1, "full")
+    assert str(refusal.value) == "padding must be 'valid' or 'same', not 'full'"
+    weights, x, y = mlp_problem("categorical_crossentropy")
+    with pytest.raises(ValueError) as refusal:
+        ref.mlp_loss_and_grads(weights, ("step", "relu", "softmax"), x, y)
+    assert str(refusal.value) == "'step' is forward-only: its gradient is 0 wherever it exists"
+    with pytest.raises(ValueError) as refusal:
+        ref.mlp_loss_and_grads(weights, ("tanh", "relu", "linear"), x, y,
+                               loss="mean_squared_error", from_logits=True)
+    assert str(refusal.value) == "from_logits is for the cross-entropies, not 'mean_squared_error'"
