@@ -96,6 +96,7 @@ def test_dense_backward_matches_finite_differences(rng):
                                **FD)
 
 
+@pytest.mark.tensorflow
 def test_backprop_by_hand_is_what_autodiff_computes(rng):
     """C13: the chain rule, layer by layer, equals GradientTape's gradient (float64: the same
     products in another order, 1e-12)."""
@@ -293,6 +294,7 @@ def test_avg_pool_same_averages_only_the_elements_inside():
     np.testing.assert_array_equal(dx, [[0.25, 0.25, 0.5], [0.25, 0.25, 0.5], [0.5, 0.5, 1.0]])
 
 
+@pytest.mark.tensorflow
 def test_max_pool_routes_a_tie_to_the_first_max_as_tensorflow_does():
     """Integers 0..2 make most windows tie; overlapping 3x3 windows at stride 2 with "same"
     padding. TF's gradient (CPU kernel: a strict `>` scan in row-major order) is the witness."""
@@ -444,6 +446,7 @@ def assert_within_ulps(ours, theirs, ulps):
     assert error <= ulps, f"{error:.2f} ulps of the largest value"
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("kind", ["LSTM", "SimpleRNN"])
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_recurrent_forward_is_keras(kind, return_sequences):
@@ -460,6 +463,7 @@ def test_recurrent_forward_is_keras(kind, return_sequences):
     assert_within_ulps(forward(x, *weights, return_sequences=return_sequences), layer(x), 16)
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("strides, padding", CONV_CASES)
 def test_conv2d_forward_is_keras(strides, padding):
     import keras  # here, not at the top: the NumPy-only tests run without TF
@@ -473,6 +477,7 @@ def test_conv2d_forward_is_keras(strides, padding):
     assert_within_ulps(ref.conv2d_forward(x, kernel, bias, strides, padding), layer(x), 8)
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("pool_size, strides, padding", POOL_CASES)
 def test_pooling_forward_is_keras(pool_size, strides, padding):
     import keras  # here, not at the top: the NumPy-only tests run without TF
@@ -483,6 +488,7 @@ def test_pooling_forward_is_keras(pool_size, strides, padding):
                        keras.layers.AveragePooling2D(pool_size, strides, padding)(x), 2)
 
 
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_forward_and_moving_statistics_are_keras(training):
     import keras  # here, not at the top: the NumPy-only tests run without TF
@@ -863,3 +869,23 @@ def test_refusals_of_the_layers_and_the_backward_pass_are_whole_lines():
         ref.mlp_loss_and_grads(weights, ("tanh", "relu", "linear"), x, y,
                                loss="mean_squared_error", from_logits=True)
     assert str(refusal.value) == "from_logits is for the cross-entropies, not 'mean_squared_error'"
+
+
+def test_the_tests_importing_tensorflow_are_marked_and_only_they():
+    """tools/mutation.sh runs this file's `not tensorflow` tests first, then the `tensorflow`
+    ones: a test that imports TensorFlow or Keras must carry the marker (or every NumPy-killed
+    mutant would start TensorFlow), and a NumPy test must not (or it would run only after)."""
+    import ast
+    import inspect
+    import sys
+
+    module = sys.modules[__name__]
+    tree = ast.parse(inspect.getsource(module))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            imports = {alias.name.split(".")[0] for n in ast.walk(node)
+                       if isinstance(n, (ast.Import, ast.ImportFrom))
+                       for alias in (n.names if isinstance(n, ast.Import) else
+                                     [ast.alias(n.module or "")])}
+            marks = {m.name for m in getattr(getattr(module, node.name), "pytestmark", [])}
+            assert ("tensorflow" in marks) == bool(imports & {"tensorflow", "keras"}), node.name

@@ -26,8 +26,8 @@ tests_for() {
             echo "tests/test_spec.py; tests/test_spec_files.py -k from_keras" ;;
         tfmodels/core/data.py) echo "tests/test_data.py" ;;
         tfmodels/core/reference.py)
-            echo "tests/test_reference.py -k 'not autodiff and not tensorflow and not keras';"\
-                 "tests/test_reference.py -k 'autodiff or tensorflow or keras'" ;;
+            echo "tests/test_reference.py -m 'not slow and not tensorflow';"\
+                 "tests/test_reference.py -m 'not slow and tensorflow'" ;;
         tfmodels/keras_track/losses.py|tf1_compat/losses.py) echo "tests/test_losses.py" ;;
         tfmodels/keras_track/activations.py|tf1_compat/activations.py)
             echo "tests/test_activations.py" ;;
