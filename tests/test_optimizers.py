@@ -42,6 +42,109 @@ def _seed(pairing):
     return seed
 
 
+# TF1's class at its defaults for each Keras name ("sgd" with only a learning rate is plain
+# gradient descent), the TF1 names of Keras's hyper-parameters, and the value that switches off
+# a Keras feature TF1's class does not have.
+TF1_CLASSES = {"sgd": "GradientDescentOptimizer", "adagrad": "AdagradOptimizer",
+               "rmsprop": "RMSPropOptimizer", "adam": "AdamOptimizer"}
+TF1_NAMES = {"rho": "decay", "beta_1": "beta1", "beta_2": "beta2"}
+NOT_IN_TF1 = {("sgd", "momentum"): 0.0, ("sgd", "nesterov"): False, ("adagrad", "epsilon"): 0.0}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZER_DEFAULTS))
+def test_tf1_defaults_are_tf1_classes_own_signature_defaults(name):
+    """`tf1_defaults(name, lr)` against the installed TF1 class's signature: every Keras
+    hyper-parameter is TF1's default under TF1's name, or switches off what TF1 lacks, and
+    every hyper-parameter of TF1's class is covered."""
+    import inspect
+
+    spec = keras_opt.tf1_defaults(name, 0.125)
+    assert spec.name == name and spec.learning_rate == 0.125
+    tf1 = inspect.signature(getattr(tf.compat.v1.train, TF1_CLASSES[name]).__init__).parameters
+    tf1_hyper = set(tf1) - {"self", "learning_rate", "use_locking", "name",
+                            "use_own_namescope_for_non_slot_vars"}
+    covered = set()
+    for key, value in spec.params.items():
+        if key == "learning_rate":
+            continue
+        if (name, key) in NOT_IN_TF1:
+            assert value == NOT_IN_TF1[name, key] and type(value) is type(NOT_IN_TF1[name, key])
+            continue
+        tf1_key = TF1_NAMES.get(key, key)
+        assert value == tf1[tf1_key].default, (key, value)
+        covered.add(tf1_key)
+    assert covered == tf1_hyper
+
+
+def test_fused_rmsprop_is_registered_and_restored_by_name():
+    """`FusedRMSprop` is registered as "tfmodels>FusedRMSprop", so a saved model's optimizer
+    comes back as the fused class, with its hyper-parameters."""
+    assert keras.saving.get_registered_object("tfmodels>FusedRMSprop") is keras_opt.FusedRMSprop
+    spec = OptimizerSpec("rmsprop", {"learning_rate": 0.25, "momentum": 0.5})
+    config = keras.optimizers.serialize(keras_opt.make_optimizer(spec, fused=True))
+    assert config["registered_name"] == "tfmodels>FusedRMSprop"
+    restored = keras.optimizers.deserialize(config)
+    assert type(restored) is keras_opt.FusedRMSprop
+    assert (restored.momentum, float(restored.learning_rate)) == (0.5, 0.25)
+
+
+def test_fused_rmsprop_slots_are_named_as_keras_names_them():
+    """At momentum 0 the fused kernel's scratch slot is named as Keras's RMSprop names its own
+    momentum slot (at momentum > 0): the same variables, by name, as the stock optimizer's."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    fused = keras_opt.make_optimizer(OptimizerSpec("rmsprop"), fused=True)
+    stock = keras.optimizers.RMSprop(momentum=0.5)
+    fused.build(model.trainable_variables)
+    stock.build(model.trainable_variables)
+    assert [v.name for v in fused.variables] == [v.name for v in stock.variables]
+    assert sum(v.name.endswith("_momentum") for v in fused.variables) == 2  # kernel and bias
+
+
+def test_tf1_sgd_is_gradient_descent_unless_it_has_momentum():
+    """Plain SGD is TF1's `GradientDescentOptimizer` (no momentum slot in its checkpoints, as
+    hand-written TF1 code has); with momentum, `MomentumOptimizer` with the spec's numbers."""
+    train = tf.compat.v1.train
+    assert type(tf1_opt.make_optimizer(OptimizerSpec("sgd"))) is train.GradientDescentOptimizer
+    for nesterov in (False, True):
+        spec = OptimizerSpec("sgd", {"momentum": 0.5, "nesterov": nesterov})
+        momentum = tf1_opt.make_optimizer(spec)
+        assert type(momentum) is train.MomentumOptimizer
+        assert (momentum._momentum, momentum._use_nesterov) == (0.5, nesterov)
+
+
+def test_tf1_adagrad_at_its_defaults_is_keras_adagrad_one_step_in_closed_form():
+    """`tf1_compat.optimizers.AdagradOptimizer(lr)` starts at Keras's defaults (accumulator 0.1,
+    epsilon 1e-7): one float64 step is `w - lr g / sqrt(0.1 + g^2 + 1e-7)` to 1e-12, and its slot
+    is named as TF1's own Adagrad names it."""
+    v1 = tf.compat.v1
+    w0, g = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    slots = []
+    for make in (tf1_opt.AdagradOptimizer, v1.train.AdagradOptimizer):
+        with tf.Graph().as_default():
+            w = v1.get_variable("w", initializer=w0)
+            optimizer = make(0.25)
+            step = optimizer.minimize(tf.reduce_sum(w * g))
+            slots.append(optimizer.get_slot(w, "accumulator").op.name)
+            with v1.Session() as session:
+                session.run(v1.global_variables_initializer())
+                session.run(step)
+                w1 = session.run(w)
+        if make is tf1_opt.AdagradOptimizer:
+            np.testing.assert_allclose(w1, w0 - 0.25 * g / np.sqrt(0.1 + g**2 + 1e-7),
+                                       rtol=1e-12, atol=0)
+    assert slots[0] == slots[1] == "w/Adagrad"
+
+
+def test_tf1_track_refuses_a_name_it_has_no_optimizer_for():
+    """`OptimizerSpec` admits only the four names; a spec-like object with another one (from a
+    newer spec) is refused by name rather than built as something else."""
+    import types
+
+    other = types.SimpleNamespace(name="ftrl", params={"learning_rate": 0.1})
+    with pytest.raises(ValueError, match=r"^no TF1 optimizer for 'ftrl'$"):
+        tf1_opt.make_optimizer(other)
+
+
 @pytest.mark.parametrize("pairing", MAPPED, ids=lambda p: p.label)
 def test_tracks_agree_after_50_float32_steps(pairing):
     row = measure(pairing, np.float32, seed=_seed(pairing))

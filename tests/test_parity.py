@@ -8,6 +8,7 @@ from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.core.spec import (
     ACTIVATIONS,
     LOSS_RTOL,
+    PREDICTION_ATOL,
     WEIGHT_ATOL,
     Dense,
     ModelSpec,
@@ -163,3 +164,25 @@ def test_table_shows_both_tracks_per_epoch(compared):
     assert "loss keras" in table and "loss tf1" in table and "accuracy tf1" in table
     assert "parity: OK" in table
     assert len([ln for ln in table.splitlines() if ln.strip()[:1].isdigit()]) == 5
+
+
+def test_ok_reads_the_tolerances_as_inclusive():
+    """A report exactly at each tolerance is ok; one step beyond any of them is not."""
+    from tfmodels.parity import ParityReport
+
+    def report(loss, weight, prediction):
+        return ParityReport(None, None, [0.0, loss], weight, prediction)
+
+    assert report(LOSS_RTOL, WEIGHT_ATOL, PREDICTION_ATOL).ok
+    for beyond in ((np.nextafter(LOSS_RTOL, 1), WEIGHT_ATOL, PREDICTION_ATOL),
+                   (LOSS_RTOL, np.nextafter(WEIGHT_ATOL, 1), PREDICTION_ATOL),
+                   (LOSS_RTOL, WEIGHT_ATOL, np.nextafter(PREDICTION_ATOL, 1))):
+        assert not report(*beyond).ok, beyond
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_training_a_track_prints_nothing_by_default(track, capsys):
+    spec = get_spec("binary4", epochs=1)
+    data = load_dataset(spec.dataset)
+    (train_keras if track == "keras" else train_tf1)(spec, data, initial_weights(spec))
+    assert capsys.readouterr().out == ""
