@@ -18,6 +18,151 @@ from tfmodels.core.spec import (
 from tfmodels.parity import compare, parity, train_keras, train_tf1
 
 
+def synthetic_results():
+    """Two tracks' results made up by hand: 3 epochs, differences chosen per number."""
+    from tfmodels.training import TrackResult
+
+    keras = TrackResult(
+        history={"loss": [0.5, 0.2, 0.0], "accuracy": [0.25, 0.5, 0.75],
+                 "val_loss": [0.4, 0.1, 0.3], "val_accuracy": [0.5, 0.5, 1.0]},
+        weights=[np.array([[1.0, 2.0]]), np.array([3.0])],
+        predictions=np.array([[0.1, 0.9], [0.6, 0.4]]))
+    tf1 = TrackResult(
+        history={"loss": [0.51, 0.2, 1e-9], "accuracy": [0.0, 0.5, 0.75],
+                 "val_loss": [0.4, 0.103, 0.3], "val_accuracy": [0.5, 0.5, 0.0]},
+        weights=[np.array([[1.0, 2.25]]), np.array([2.5])],
+        predictions=np.array([[0.1, 0.9], [0.35, 0.4]]))
+    return keras, tf1
+
+
+def test_parity_measures_each_loss_relative_to_the_keras_track():
+    """Per epoch the larger of the train and validation losses' relative differences (to the
+    Keras track's value; a zero loss against 1e-12, so any difference there counts), metrics
+    left out; the weights' and predictions' largest absolute differences."""
+    keras, tf1 = synthetic_results()
+    report = parity(keras, tf1)
+    # by hand: epoch 1 |0.5-0.51|/0.5 (train), epoch 2 |0.1-0.103|/0.1 (validation),
+    # epoch 3 1e-9/1e-12; the accuracies' differences (up to 1.0) are not losses
+    np.testing.assert_allclose(report.loss_rdiff, [0.02, 0.03, 1e3], rtol=1e-9)
+    assert report.max_loss_rdiff == report.loss_rdiff[2]
+    assert report.weight_diff == 0.5 and report.prediction_diff == 0.25
+    assert not report.ok
+
+
+def test_parity_refuses_tracks_that_logged_different_metrics():
+    keras, tf1 = synthetic_results()
+    del tf1.history["accuracy"], tf1.history["val_accuracy"]
+    with pytest.raises(ValueError) as raised:
+        parity(keras, tf1)
+    assert str(raised.value) == (
+        "the tracks logged different metrics: ['accuracy', 'loss', 'val_accuracy', 'val_loss']"
+        " vs ['loss', 'val_loss']")
+
+
+def test_table_lays_out_every_number_in_keras_order_and_the_verdict():
+    """Columns: the epoch, then loss, the metrics, val_loss, the validation metrics (each Keras
+    then TF1), then the loss's relative difference; below, the three largest differences
+    against their tolerances and the verdict, after an empty line."""
+    keras, tf1 = synthetic_results()
+    keras.history["zeta"] = keras.history["alpha"] = [1.0, 1.0, 1.0]  # sorted after the loss
+    tf1.history["zeta"] = tf1.history["alpha"] = [1.0, 1.0, 1.0]
+    lines = parity(keras, tf1).table().splitlines()
+    assert lines[0].split() == [
+        "epoch", "loss", "keras", "loss", "tf1", "accuracy", "keras", "accuracy", "tf1",
+        "alpha", "keras", "alpha", "tf1", "zeta", "keras", "zeta", "tf1",
+        "val_loss", "keras", "val_loss", "tf1", "val_accuracy", "keras", "val_accuracy", "tf1",
+        "loss", "rel.Δ"]
+    assert [line.split() for line in lines[1:4]] == [
+        ["1", "0.500000", "0.510000", "0.250000", "0.000000", "1.000000", "1.000000",
+         "1.000000", "1.000000", "0.400000", "0.400000", "0.500000", "0.500000", "2.0e-02"],
+        ["2", "0.200000", "0.200000", "0.500000", "0.500000", "1.000000", "1.000000",
+         "1.000000", "1.000000", "0.100000", "0.103000", "0.500000", "0.500000", "3.0e-02"],
+        ["3", "0.000000", "0.000000", "0.750000", "0.750000", "1.000000", "1.000000",
+         "1.000000", "1.000000", "0.300000", "0.300000", "1.000000", "0.000000", "1.0e+03"]]
+    assert lines[4:] == [
+        "",
+        "largest relative difference in an epoch's loss: 1.0e+03  (tolerance 1e-05)",
+        "largest difference in the final weights:        5.0e-01  (tolerance 1e-05)",
+        "largest difference in the predictions:          2.5e-01  (tolerance 1e-05)",
+        "parity: FAILED: the tracks disagree beyond the tolerance"]
+    same = parity(keras, keras).table().splitlines()
+    assert same[-1] == "parity: OK: both tracks computed the same numbers"
+
+
+def test_log_parity_writes_each_difference_per_epoch(tmp_path):
+    """The `parity/` scalars of the made-up results, by hand; the weights' and predictions'
+    at the last epoch only."""
+    from tests.test_tensorboard_logs import read
+    from tfmodels.parity import log_parity
+
+    keras, tf1 = synthetic_results()
+    expected = {
+        "parity/loss_abs_diff": [0.01, 0.0, 1e-9],
+        "parity/accuracy_abs_diff": [0.25, 0.0, 0.0],
+        "parity/val_loss_abs_diff": [0.0, 0.003, 0.0],
+        "parity/val_accuracy_abs_diff": [0.0, 0.0, 1.0],
+        "parity/loss_rel_diff": [0.02, 0.03, 1e3],
+        "parity/weight_max_abs_diff": [0.5],
+        "parity/prediction_max_abs_diff": [0.25]}
+    written = log_parity(parity(keras, tf1), str(tmp_path))
+    assert set(written) == set(expected)
+    for tag, values in expected.items():
+        np.testing.assert_allclose(written[tag], values, rtol=1e-6, atol=1e-15, err_msg=tag)
+    _, logged = read(str(tmp_path))
+    assert set(logged) == set(expected)
+    for tag, values in expected.items():
+        steps, got = zip(*logged[tag])
+        assert list(steps) == ([2] if len(values) == 1 else [0, 1, 2]), tag
+        np.testing.assert_allclose(got, values, rtol=1e-6, atol=1e-15, err_msg=tag)
+
+
+def test_compare_trains_both_tracks_from_one_start_and_logs_under_run_dir(monkeypatch, capsys,
+                                                                           tmp_path):
+    """What `compare` hands each track (the tracks themselves stubbed: their results made up
+    by hand), what it prints, and where the logs go."""
+    import os
+
+    import tfmodels.parity as parity_module
+
+    keras, tf1 = synthetic_results()
+    calls = []
+
+    def stub(track, result):
+        def train(*args, **kwargs):
+            print(f"<{track} trains>")
+            calls.append((track, args, kwargs))
+            return result
+        return train
+
+    monkeypatch.setattr(parity_module, "train_keras", stub("keras", keras))
+    monkeypatch.setattr(parity_module, "train_tf1", stub("tf1", tf1))
+    spec = get_spec("binary4", epochs=1)
+    start = initial_weights(spec)
+
+    report = compare(spec, "data", strategy="s")  # the defaults: quiet, no logs
+    assert capsys.readouterr().out == "<keras trains>\n<tf1 trains>\n"
+    for (track, args, kwargs) in calls:
+        assert args[:2] == (spec, "data") and args[3:] == (None, 0, None), track
+        assert all(np.array_equal(a, b) for a, b in zip(args[2], start, strict=True))
+        assert kwargs == {"strategy": "s"}
+    assert report.weight_diff == 0.5
+    assert not os.path.exists(tmp_path / "run")
+
+    calls.clear()
+    run_dir = str(tmp_path / "run")
+    compare(spec, "data", run_dir, weights="w", verbose=2, options="o",
+            keras_options={"jit_compile": True}, strategy="s")
+    assert capsys.readouterr().out == (
+        "\n-- Keras track (keras.Sequential, compile/fit) --\n<keras trains>\n"
+        "\n-- TF1 track (tf.compat.v1 Graph, Session, feed_dict) --\n<tf1 trains>\n")
+    assert calls == [
+        ("keras", (spec, "data", "w", os.path.join(run_dir, "keras"), 2, "o"),
+         {"jit_compile": True, "strategy": "s"}),
+        ("tf1", (spec, "data", "w", os.path.join(run_dir, "tf1"), 2, "o"), {"strategy": "s"})]
+    assert os.listdir(run_dir) == ["parity"] and os.listdir(os.path.join(run_dir, "parity"))
+
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_registered_model_trains_to_the_same_numbers(compared, name):
     report, _ = compared(name)
