@@ -588,15 +588,16 @@ def cmd_verify(args) -> int:
     _quiet_tf(args)
     ref = args.tf1 or args.model_fn
     shape = ", ".join(args.input_shape.split(","))
-    started = []
+    heading = (f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
+               f"{ref}: inputs ({args.batch_size}, {shape}), {args.steps} steps of "
+               f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}")
 
     def progress(check):  # the heading with the first check: a refusal prints nothing before it
-        if not started:
-            started.append(print(
-                f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
-                f"{ref}: inputs ({args.batch_size}, {shape}), {args.steps} steps of "
-                f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}"))
-        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}", flush=True)
+        nonlocal heading
+        if heading:
+            print(heading)
+            heading = None
+        print(check.line(), flush=True)
 
     try:
         report = verify(ref, args.keras, args.input_shape, steps=args.steps,

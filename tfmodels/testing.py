@@ -55,13 +55,13 @@ trained in place: give a factory to keep yours as it is.
 
 from __future__ import annotations
 
-import inspect
 import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tfmodels.core.errors import UserError
+from tfmodels.tf1_style import _takes_argument as _takes
 
 RTOL, ATOL = 1e-6, 1e-5  # the migration guide's np.testing.assert_allclose(rtol, atol)
 DROPOUT_SEED = 1337
@@ -75,6 +75,9 @@ class Check:
     ok: bool
     detail: str
     difference: float | None = None  # the largest |keras - tf1| compared, where numbers were
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
 
 
 
@@ -99,7 +102,7 @@ class Report:
 
     def __str__(self) -> str:
         lines = [self.table, ""] if self.table else []
-        lines += [f"{'ok  ' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in self.checks]
+        lines += [c.line() for c in self.checks]
         lines.append("equivalent" if self.ok else
                      f"NOT equivalent: {self.failure.name}: {self.failure.detail}")
         if self.log_dir:
@@ -134,14 +137,6 @@ def assert_equivalent(tf1, keras_model=None, input_shape=None, **options) -> Rep
 
 
 # -- what the user hands over --------------------------------------------------------------------
-
-
-def _takes(function, name: str) -> bool:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def _outputs(result, what: str):
@@ -393,11 +388,8 @@ class _TF1Side:
         self.infer_session = v1.Session(graph=self.infer_graph)
         self.infer_session.run(init)
 
-    def restore(self, checkpoint: str, names) -> None:
-        """The model variables `names` from a TF1 checkpoint (read as tensors, nothing run)."""
-        from tfmodels.migrate import read_checkpoint
-
-        reader, shapes, _ = read_checkpoint(checkpoint)
+    def restore(self, checkpoint: str, reader, shapes: dict, names) -> None:
+        """The model variables `names` from a TF1 checkpoint's `reader` (`read_checkpoint`)."""
         missing = [n for n in names if n not in shapes]
         if missing:
             raise UserError(f"checkpoint {checkpoint!r} has no {', '.join(missing[:4])} (it "
@@ -602,7 +594,7 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
     if checkpoint is not None:  # said before anything runs
         from tfmodels.migrate import read_checkpoint
 
-        read_checkpoint(checkpoint)
+        start = read_checkpoint(checkpoint)[:2]  # (reader, shapes), read once, up front
     if isinstance(mapping, str):
         from tfmodels.migrate import _read_map
 
@@ -631,7 +623,8 @@ def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_siz
         report.table = result.table()
         done(check)
         if checkpoint is not None:
-            tf1_side.restore(checkpoint, [n for _, src, _ in result.pairs for n in src.names])
+            tf1_side.restore(checkpoint, *start,
+                             [n for _, src, _ in result.pairs for n in src.names])
         for slot, _, arrays in _keras_values(result, tf1_side, forget_bias):
             for variable, array in zip(slot.variables, arrays):
                 variable.assign(np.asarray(array, variable.dtype))
