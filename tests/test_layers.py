@@ -371,6 +371,29 @@ def test_keras_masks_take_a_noise_shape_given_as_a_tensor(rng):
     assert {tuple(np.unique(row == 0)) for row in got} <= {(False,), (True,)}  # whole rows
 
 
+def test_keras_masks_leave_other_threads_tensorflows_own_dropout(rng):
+    """The replacement is TensorFlow's module attribute, the seed this thread's: another thread
+    calling tf.nn.dropout meanwhile gets TensorFlow's own draw, not an error or the aligned one."""
+    import threading
+
+    x, got = tf.constant(normal(rng, 50, 40)), {}
+
+    def other():
+        try:
+            got["out"] = tf.nn.dropout(x, rate=0.5, seed=1).numpy()
+        except Exception as e:  # noqa: BLE001 - the failure the test is for
+            got["error"] = e
+
+    with layers.keras_masks(3, 0):
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=60)
+        aligned = tf.nn.dropout(x, rate=0.5).numpy()
+    assert "error" not in got, got.get("error")
+    assert not np.array_equal(got["out"], aligned)
+    assert abs((got["out"] == 0).mean() - 0.5) < 0.05
+
+
 def test_keras_masks_puts_tensorflows_dropout_back_after_an_error():
     before = (tf.nn.dropout, v1.nn.dropout)
     with pytest.raises(RuntimeError), layers.keras_masks(1, 0):

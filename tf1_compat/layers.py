@@ -304,14 +304,6 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     if not 0 <= rate <= 1:
         raise UserError(f"rate must be in [0, 1], got {rate!r}")
     inputs = tf.convert_to_tensor(inputs)
-    aligned = getattr(_MASKS, "seed_and_step", None)
-    if aligned is not None and keras_seed is None:  # keras_masks(): no counter of our own
-        with _op_scope(name, "dropout"):
-            if rate == 0:
-                return tf.identity(inputs)
-            return _smart_cond(training, lambda: _keras_draw(inputs, rate, noise_shape,
-                                                             *aligned, keras_jit_compile),
-                               lambda: tf.identity(inputs))
     if keras_seed is not None:
         if isinstance(keras_seed, bool) or not isinstance(keras_seed, int):
             raise UserError(f"keras_seed must be an integer, got {keras_seed!r}")
@@ -326,7 +318,7 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
             return _smart_cond(training, lambda: tf.zeros_like(inputs),
                                lambda: tf.identity(inputs))
         if keras_seed is None:
-            def dropped():
+            def dropped():  # looked up when called: keras_masks() puts its own in its place
                 return tf.nn.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
         else:
             counter = v1.get_variable("seed_counter", (), tf.int64, v1.zeros_initializer(),
@@ -388,7 +380,8 @@ def keras_masks(seed: int, step):
     nn_v2, nn_v1 = tf.nn.dropout, v1.nn.dropout
 
     def dropout_v2(x, rate, noise_shape=None, seed=None, name=None):
-        del seed  # the aligned seed instead
+        if getattr(_MASKS, "seed_and_step", None) is None:  # a thread outside the context
+            return nn_v2(x, rate=rate, noise_shape=noise_shape, seed=seed, name=name)
         with tf.name_scope(name or "dropout"):
             return _keras_draw(tf.convert_to_tensor(x), rate, noise_shape,
                                *_MASKS.seed_and_step)
