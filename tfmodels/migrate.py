@@ -73,17 +73,32 @@ class Cell:
 
     keras: str        # the Keras layer
     scopes: tuple     # the cell's variable scope in TF1
-    variables: tuple  # its variables under that scope, in order
+    variables: tuple  # its variables under that scope, in order: (kernel, bias) pairs
+    widths: tuple     # each pair's width in units: the kernel (depth + units, w * units)
     note: str         # what the conversion does, for the table
+
+    def shapes(self, depth: int, units: int) -> tuple:
+        """The TF1 variables' shapes for inputs of `depth` and `units` units."""
+        return tuple(s for w in self.widths for s in ((depth + units, w * units), (w * units,)))
+
+    def scope_of(self, name: str, first: bool = False) -> str | None:
+        """The cell's scope if `name` is one of its variables (`first`: its first), else None."""
+        for v in self.variables[:1] if first else self.variables:
+            if name.endswith("/" + v):
+                return name[:-len(v) - 1]
+        return None
+
+    def members(self, scope: str) -> list[str]:
+        return [f"{scope}/{v}" for v in self.variables]
 
 
 CELLS = {
-    "lstm_cell": Cell("LSTM", ("lstm_cell", "basic_lstm_cell"), ("kernel", "bias"),
+    "lstm_cell": Cell("LSTM", ("lstm_cell", "basic_lstm_cell"), ("kernel", "bias"), (4,),
                       "LSTM: gates i,c,f,o <-> i,f,c,o"),
     "gru_cell": Cell("GRU", ("gru_cell",),
-                     ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"),
+                     ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"), (2, 1),
                      "GRU: gates r,u <-> z,r"),
-    "basic_rnn_cell": Cell("SimpleRNN", ("basic_rnn_cell",), ("kernel", "bias"),
+    "basic_rnn_cell": Cell("SimpleRNN", ("basic_rnn_cell",), ("kernel", "bias"), (1,),
                            "RNN: kernel over [x, h] split"),
 }
 _RESET_AFTER = "gru_reset_after"  # a Keras GRU no TF1 cell computes
@@ -253,20 +268,15 @@ def keras_slots(model) -> list[Slot]:
     def key(path):
         return path[len(prefix):] if path.startswith(prefix) else path
 
+    kinds = {getattr(keras.layers, c.keras): name for name, c in CELLS.items()}
     slots = []
     for layer in _layers(model):
-        kinds = {keras.layers.LSTM: "lstm_cell", keras.layers.GRU: "gru_cell",
-                 keras.layers.SimpleRNN: "basic_rnn_cell"}
-        cell = next((c for k, c in kinds.items() if type(layer) is k), None)
+        cell = kinds.get(type(layer))
         if cell is not None and layer.cell.use_bias:
             units, depth = layer.cell.units, layer.cell.kernel.shape[0]
+            shapes = CELLS[cell].shapes(depth, units)
             if cell == "gru_cell" and layer.cell.reset_after:
-                cell = _RESET_AFTER
-            shapes = {"lstm_cell": ((depth + units, 4 * units), (4 * units,)),
-                      "gru_cell": ((depth + units, 2 * units), (2 * units,),
-                                   (depth + units, units), (units,)),
-                      "basic_rnn_cell": ((depth + units, units), (units,)),
-                      _RESET_AFTER: ()}[cell]
+                cell, shapes = _RESET_AFTER, ()
             ws = [layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias]
             slots.append(Slot(key(layer.cell.kernel.path).rpartition("/")[0], ws, shapes,
                               layer.cell.kernel.dtype, len(slots), cell=cell))
@@ -293,11 +303,10 @@ def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Sou
     sources, taken = [], set()
     for name in names:
         for cell_name, cell in CELLS.items():
-            scope, _, cell_scope = name.rpartition("/" + cell.variables[0])[0].rpartition("/")
-            if not name.endswith("/" + cell.variables[0]) or cell_scope not in cell.scopes:
+            scope = cell.scope_of(name, first=True)
+            if scope is None or scope.rpartition("/")[2] not in cell.scopes:
                 continue
-            scope = f"{scope}/{cell_scope}" if scope else cell_scope
-            members = [f"{scope}/{v}" for v in cell.variables]
+            members = cell.members(scope)
             if (all(m in shapes and m not in taken for m in members)
                     and not {_norm(m) for m in members} <= whole):
                 sources.append(Source(scope, members, tuple(tuple(shapes[m]) for m in members),
@@ -406,10 +415,8 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
         for slot, given in wanted.values():
             if slot.cell in CELLS:  # a recurrent layer takes its TF1 cell's variables, all
                 cell = CELLS[slot.cell]
-                scopes = {n.rpartition("/" + v)[0] for n in given.values()
-                          for v in cell.variables if n.endswith("/" + v)}
-                names = [f"{next(iter(scopes))}/{v}" for v in cell.variables] \
-                    if len(scopes) == 1 else []
+                scopes = {cell.scope_of(n) for n in given.values()} - {None}
+                names = cell.members(next(iter(scopes))) if len(scopes) == 1 else []
                 if not names or not all(n in shapes for n in names):
                     raise UserError(
                         f"map file: {cell.keras} {slot.key} takes the variables of one TF1 "
@@ -419,8 +426,7 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
             else:
                 names = [next(iter(given.values()))]
             source = next((s for s in sources if s.names == names), None) or Source(
-                names[0].rpartition("/" + CELLS[slot.cell].variables[0])[0]
-                if slot.cell in CELLS else names[0], names,
+                next(iter(scopes)) if slot.cell in CELLS else names[0], names,
                 tuple(tuple(shapes[n]) for n in names), dtypes[names[0]],
                 slot.cell if slot.cell in CELLS else None)
             if not _fits(slot, source):
@@ -717,13 +723,10 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
                 if _norm(k) in given:
                     tf1_name = given[_norm(k)]
                     if slot.cell in CELLS:  # the map names one of the cell's: name them all
-                        cell = CELLS[slot.cell]
-                        for v in cell.variables:
-                            if tf1_name.endswith("/" + v):
-                                scope = tf1_name[:-len(v) - 1]
-                                for v2, tf1_shape in zip(cell.variables, slot.tf1_shapes):
-                                    shapes[f"{scope}/{v2}"] = tf1_shape
-                                    dtypes[f"{scope}/{v2}"] = slot.dtype
+                        scope = CELLS[slot.cell].scope_of(tf1_name)  # (None: match() says so)
+                        members = CELLS[slot.cell].members(scope) if scope else []
+                        for member, tf1_shape in zip(members, slot.tf1_shapes):
+                            shapes[member], dtypes[member] = tf1_shape, slot.dtype
                     else:
                         shapes[tf1_name], dtypes[tf1_name] = slot.tf1_shapes[0], slot.dtype
         slots_named = {_norm(k) for s in slots for k in s.keys}
