@@ -166,15 +166,20 @@ def test_gru_rnn_and_bidirectional_checkpoints_predict_the_same(capsys, tmp_path
     np.testing.assert_allclose(keras_predict(out, x), predictions, rtol=0, atol=ATOL)
 
 
-def test_a_gru_round_trips_exactly(tmp_path):
-    prefix, x, predictions = tf1_program(tmp_path, models.gru_tf1,
-                                         (models.STEPS, models.FEATURES))
-    keras_file = str(tmp_path / "gru.keras")
-    assert convert(prefix, keras_file, "--keras-model", factory("gru")) == 0
+def round_trip(folder, tmp_path, program, port, graph):
+    """`program` trained and saved, converted into `port` and back into TF1 through `graph`'s
+    names: (the first checkpoint, the second, test inputs, the program's predictions)."""
+    prefix, x, predictions = tf1_program(folder, program, (models.STEPS, models.FEATURES))
+    keras_file = str(tmp_path / f"{port}.keras")
+    assert convert(prefix, keras_file, "--keras-model", factory(port)) == 0
     back = str(tmp_path / "back" / "model.ckpt")
     assert main(["convert", "--from", "keras", "--to", "tf1", keras_file, back,
-                 "--tf1-graph", factory("gru_graph")]) == 0
-    before, after = tf.train.load_checkpoint(prefix), tf.train.load_checkpoint(back)
+                 "--tf1-graph", factory(graph)]) == 0
+    return tf.train.load_checkpoint(prefix), tf.train.load_checkpoint(back), back, x, predictions
+
+
+def test_a_gru_round_trips_exactly(tmp_path):
+    before, after, _, _, _ = round_trip(tmp_path, tmp_path, models.gru_tf1, "gru", "gru_graph")
     for name in ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"):
         np.testing.assert_array_equal(after.get_tensor(f"rnn/gru_cell/{name}"),
                                       before.get_tensor(f"rnn/gru_cell/{name}"))
@@ -331,14 +336,8 @@ def test_the_reverse_direction_round_trip_is_equal(capsys, request, tmp_path, na
 def test_the_reverse_direction_round_trip_of_an_lstm(tmp_path_factory, tmp_path):
     """Keras's LSTM weights back into TF1's one kernel and bias, gates i, c, f, o again: the
     kernel exactly, the bias to one rounding of the forget bias's 1.0 added and taken off."""
-    prefix, x, predictions = tf1_program(tmp_path_factory.mktemp("lstm"), models.lstm_tf1,
-                                         (models.STEPS, models.FEATURES))
-    keras_file = str(tmp_path / "lstm.keras")
-    assert convert(prefix, keras_file, "--keras-model", factory("lstm")) == 0
-    back = str(tmp_path / "back" / "model.ckpt")
-    assert main(["convert", "--from", "keras", "--to", "tf1", keras_file, back,
-                 "--tf1-graph", factory("lstm_graph")]) == 0
-    before, after = tf.train.load_checkpoint(prefix), tf.train.load_checkpoint(back)
+    before, after, back, x, predictions = round_trip(
+        tmp_path_factory.mktemp("lstm"), tmp_path, models.lstm_tf1, "lstm", "lstm_graph")
     np.testing.assert_array_equal(after.get_tensor("rnn/lstm_cell/kernel"),
                                   before.get_tensor("rnn/lstm_cell/kernel"))
     np.testing.assert_allclose(after.get_tensor("rnn/lstm_cell/bias"),
