@@ -30,33 +30,61 @@ def test_integer_labels_for_a_one_hot_loss_get_a_hint(model):
 
 
 def test_epoch_batches_serve_the_shared_helpers_order():
-    x = np.arange(40, dtype=np.float32).reshape(10, 4)
-    y = np.arange(10, dtype=np.float32).reshape(10, 1)
-    batches = EpochBatches(x, y, 4, seed=3, shuffle=True)
+    batches = EpochBatches(10, 4, seed=3, shuffle=True)
     for epoch in (0, 1, 0):
         batches.set_epoch(epoch)
-        served = [(xb.numpy(), yb.numpy()) for xb, yb in batches.dataset]
+        served = [idx.numpy() for idx in batches.dataset]
         expected = batch_indices(10, 4, epoch=epoch, seed=3)
         assert len(served) == len(expected) == 3
-        for (xb, yb), idx in zip(served, expected):
-            assert np.array_equal(xb, x[idx]) and np.array_equal(yb, y[idx])
-    resumed = EpochBatches(x, y, 4, seed=3, shuffle=True, epoch=1, skip=1)
-    served = [xb.numpy() for xb, _ in resumed.dataset]
+        for idx, want in zip(served, expected):
+            assert np.array_equal(idx, want)
+    resumed = EpochBatches(10, 4, seed=3, shuffle=True, epoch=1, skip=1)
+    served = [idx.numpy() for idx in resumed.dataset]
     assert [len(b) for b in served] == [4, 2]
-    assert np.array_equal(served[0], x[batch_indices(10, 4, epoch=1, seed=3)[1]])
+    assert np.array_equal(served[0], batch_indices(10, 4, epoch=1, seed=3)[1])
 
 
-def test_epoch_batches_prefetch_only_for_a_gpu(monkeypatch):
-    """On the CPU the step gathers its own batch (autotuning off); a GPU gets prefetching."""
-    x, y = np.zeros((10, 4), np.float32), np.zeros((10, 1), np.float32)
-    cpu = EpochBatches(x, y, 4, seed=0, shuffle=True).dataset
+def test_epoch_batches_gathered_serve_the_rows_and_prefetch_only_for_a_gpu(monkeypatch):
+    """Under several replicas the pipeline gathers the rows; a GPU then gets prefetching. The
+    batches of indices themselves are never tuned (nothing to tune)."""
+    x = np.arange(40, dtype=np.float32).reshape(10, 4)
+    y = np.arange(10, dtype=np.float32).reshape(10, 1)
+    batches = EpochBatches(10, 4, seed=3, shuffle=True)
+    assert batches.dataset.options().autotune.enabled is False
+    cpu = batches.gathered(x, y)
     assert cpu.options().autotune.enabled is False
+    for (xb, yb), idx in zip(cpu, batch_indices(10, 4, epoch=0, seed=3)):
+        assert np.array_equal(xb.numpy(), x[idx]) and np.array_equal(yb.numpy(), y[idx])
     monkeypatch.setattr(tf.config, "list_logical_devices",
                         lambda kind=None: ["/device:GPU:0"] if kind == "GPU" else [])
-    gpu = EpochBatches(x, y, 4, seed=0, shuffle=True).dataset
-    assert gpu.options().autotune.enabled is not False
-    assert "Prefetch" in type(gpu._input_dataset).__name__  # under assert_cardinality
+    gpu = batches.gathered(x, y)
+    assert "Prefetch" in type(gpu).__name__
     assert len(list(cpu)) == len(list(gpu)) == 3
+
+
+def test_fit_gathers_in_the_step_what_keras_would_be_fed():
+    """One replica: `fit` passes indices and the step gathers the rows from `TrainingRows`. The
+    weights equal those of Keras's own path fed the same rows, batch by batch, bit for bit;
+    a second `fit` brings other data (of another size) and trains on that, and afterwards the
+    model holds no copy of the data and no more weights than before."""
+    spec = get_spec("binary4")
+    rng = np.random.default_rng(0)
+    data = [(rng.normal(size=(n, 4)).astype(np.float32),
+             rng.integers(0, 2, size=(n, 1)).astype(np.float32)) for n in (12, 7)]
+    ours, keras_fed = build_model(spec), build_model(spec)
+    count = len(ours.weights)
+    for x, y in data:
+        ours.fit(x, y, batch_size=4, epochs=2, verbose=0)
+        rows = [(x[idx], y[idx]) for epoch in (0, 1)
+                for idx in batch_indices(len(x), 4, epoch=epoch, seed=spec.seed)]
+        fed = tf.data.Dataset.from_tensors(rows[0])
+        for batch in rows[1:]:
+            fed = fed.concatenate(tf.data.Dataset.from_tensors(batch))
+        keras.Sequential.fit(keras_fed, fed, epochs=1, shuffle=False, verbose=0)
+        for a, b in zip(ours.get_weights(), keras_fed.get_weights()):
+            assert np.array_equal(a, b)
+    assert len(ours._rows.x.numpy()) == len(ours._rows.y.numpy()) == 0
+    assert len(ours.weights) == count
 
 
 def test_epoch_batches_leave_nothing_behind_once_used():
@@ -66,8 +94,7 @@ def test_epoch_batches_leave_nothing_behind_once_used():
     import gc
     import weakref
 
-    batches = EpochBatches(np.zeros((10, 4), np.float32), np.zeros((10, 1), np.float32), 4,
-                           seed=0, shuffle=True)
+    batches = EpochBatches(10, 4, seed=0, shuffle=True)
     assert len(list(batches.dataset)) == 3
     freed = weakref.ref(batches.dataset)
     del batches

@@ -29,41 +29,29 @@ STEPS_PER_EXECUTION = 32
 
 
 class EpochBatches:
-    """`(x[idx], y[idx])` for each batch of `batch_indices`, as a `tf.data.Dataset` that serves
-    a fresh order every epoch.
+    """The batches of `batch_indices` - each a batch of sample indices - as a `tf.data.Dataset`
+    that serves a fresh order every epoch.
 
-    The arrays become tensors once per `fit` (as Keras's own `fit` converts them). Each time
-    Keras starts an epoch's iterator, the pipeline asks Python for that epoch's sample order,
-    once; batching and the gathering of rows then run inside tf.data, so no step passes data
-    through Python.
-
-    With a GPU the batches are prefetched (`AUTOTUNE`), so the host gathers the next batch
-    while the device computes. Without one the same cores would do both: there the batch is
-    gathered when the step asks for it and tf.data's autotuning is off (`untuned`, as in the TF1
-    track's pipeline) - measured in `tfmodels bench`'s setting, 13-18% more samples/s than with
-    `prefetch(AUTOTUNE)` at batch 128 and 32.
+    Each time Keras starts an epoch's iterator, the pipeline asks Python for that epoch's sample
+    order, once, and cuts it into batches; no step passes data through Python. The rows
+    themselves are gathered by the training step (`TrainingRows`), or, under a `tf.distribute`
+    strategy, by the pipeline (`gathered`). Making a batch of indices costs nothing, so
+    tf.data's autotuning is off (`untuned`, as in the TF1 track's pipeline).
     """
 
-    def __init__(self, x, y, batch_size: int, seed: int, shuffle: bool, epoch: int = 0,
-                 skip: int = 0):
-        self.num_samples, self.batch_size = len(x), batch_size
+    def __init__(self, num_samples: int, batch_size: int, seed: int, shuffle: bool,
+                 epoch: int = 0, skip: int = 0):
+        self.num_samples, self.batch_size = num_samples, batch_size
         self.seed, self.shuffle = seed, shuffle
         self._current = {}
         self.set_epoch(epoch, skip)
-        x, y = tf.constant(x), tf.constant(y)
         current = self._current  # the generator must not hold `self`, which holds the dataset
         order = tf.data.Dataset.from_generator(
             lambda: iter([current["order"]]), output_signature=tf.TensorSpec((None,), tf.int64))
-        dataset = (
-            order.flat_map(tf.data.Dataset.from_tensor_slices)
-            .batch(batch_size)
-            .map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
-        )
-        if tf.config.list_logical_devices("GPU"):
-            dataset = dataset.prefetch(tf.data.AUTOTUNE)
-        else:
-            dataset = untuned(dataset)
-        self.dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(self)))
+        dataset = order.flat_map(
+            lambda epoch_order: tf.data.Dataset.from_tensor_slices(epoch_order).batch(batch_size))
+        self.dataset = untuned(dataset).apply(
+            tf.data.experimental.assert_cardinality(len(self)))
 
     def set_epoch(self, epoch: int, skip: int = 0) -> None:
         """Serve `epoch`'s batches, leaving out its first `skip` (already trained) ones."""
@@ -72,8 +60,49 @@ class EpochBatches:
                                      seed=self.seed, shuffle=self.shuffle)[skip:]
         self._current["order"] = np.concatenate(self.batches).astype(np.int64)
 
+    def gathered(self, x, y):
+        """The batches as `(x[idx], y[idx])`, gathered by the pipeline: for a `tf.distribute`
+        strategy, which splits each batch between its replicas. With a GPU the next batches are
+        gathered (`prefetch`) while the device computes."""
+        x, y = tf.constant(x), tf.constant(y)
+        dataset = self.dataset.map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+        if tf.config.list_logical_devices("GPU"):
+            dataset = dataset.prefetch(tf.data.AUTOTUNE)
+        return dataset
+
     def __len__(self):
         return len(self.batches)
+
+
+class TrainingRows:
+    """The training arrays, resident in two variables from which the training step gathers its
+    batch, as the TF1 track's `tf.data` pipeline does: the pipeline passes only indices.
+
+    Gathering in the pipeline instead (a `map` after the batching) cost the step 0.39 ms at
+    batch 32 in tf.data against 0.05 ms here, and the matmuls ran 25-60% slower beside it
+    (`benchmarks/profile_ops.py`, docs/benchmarks.md). The variables are made once per model,
+    because the compiled step holds them; each `fit` fills them and empties them when it ends.
+    They are plain `tf.Variable`s, outside Keras's weights and saved files; their shape leaves
+    the sample count open, so every `fit` may bring a data set of another size.
+    """
+
+    def __init__(self, x, y):
+        self.x, self.y = (tf.Variable(a, shape=(None, *a.shape[1:]), trainable=False,
+                                      name=name) for a, name in ((x, "rows_x"), (y, "rows_y")))
+
+    def fill(self, x, y) -> None:
+        self.x.assign(x)
+        self.y.assign(y)
+
+    def empty(self) -> None:
+        self.fill(self.x.value()[:0], self.y.value()[:0])
+
+    def gather(self, idx):
+        return tf.gather(self.x, idx), tf.gather(self.y, idx)
+
+
+# What `fit`'s pipeline serves outside strategies: a batch of indices, under this key.
+ROWS = "tfmodels_rows"
 
 
 class _FollowEpochs(keras.callbacks.Callback):
@@ -97,7 +126,13 @@ def _is_array(x) -> bool:
 
 @keras.saving.register_keras_serializable(package="tfmodels")
 class SpecSequential(keras.Sequential):
-    """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does."""
+    """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does.
+
+    Outside `tf.distribute` strategies, `fit` of NumPy data hands `train_step` a batch of
+    indices, `{ROWS: idx}`,
+    whose rows it gathers from `TrainingRows`: a subclass that overrides `train_step` calls
+    `super().train_step` (or gathers them itself with `self._rows.gather`).
+    """
 
     shuffle_seed = 0
     loss_name = None  # the spec's loss by name (`loss` may be a Keras object, from_logits)
@@ -105,6 +140,7 @@ class SpecSequential(keras.Sequential):
     # loss; set up by `build_model` when several steps run per call, where callbacks cannot see
     # each step (tf.Variables, not Keras ones: not among the weights, not in saved files).
     nonfinite_step = nonfinite_loss = None
+    _rows = None  # `TrainingRows`, made by the first `fit` of NumPy data outside strategies
 
     def _check_xy(self, x, y):
         x = check_x(x, self.input_shape[1:])
@@ -134,26 +170,49 @@ class SpecSequential(keras.Sequential):
             validation_data = self._check_xy(*validation_data[:2])
 
         def run(first_epoch, last_epoch, skip):
-            batches = EpochBatches(x, y, batch_size, self.shuffle_seed, shuffle, first_epoch,
+            batches = EpochBatches(len(x), batch_size, self.shuffle_seed, shuffle, first_epoch,
                                    skip)
+            if rows_in_step:
+                dataset = batches.dataset.map(lambda idx: {ROWS: idx})
+            else:
+                dataset = batches.gathered(x, y)
             follow = [] if skip else [_FollowEpochs(batches)]
             return super(SpecSequential, self).fit(
-                batches.dataset, epochs=last_epoch, verbose=verbose,
+                dataset, epochs=last_epoch, verbose=verbose,
                 callbacks=follow + list(callbacks or []), validation_data=validation_data,
                 validation_batch_size=batch_size, shuffle=False, initial_epoch=first_epoch,
                 **kwargs)
 
-        if not initial_step:
-            return run(initial_epoch, epochs, 0)
-        # Keras counts an epoch's steps once, before it starts: the shortened epoch gets a `fit`
-        # of its own, then the remaining epochs run as usual and the two histories are joined.
-        first = run(initial_epoch, initial_epoch + 1, initial_step)
-        if self.stop_training or epochs <= initial_epoch + 1:
-            return first
-        rest = run(initial_epoch + 1, epochs, 0)
-        rest.epoch = first.epoch + rest.epoch
-        rest.history = {k: first.history.get(k, []) + v for k, v in rest.history.items()}
-        return rest
+        # Under a `tf.distribute` strategy - the model built in its scope, or `fit` called in
+        # it - Keras builds the model from the pipeline's first batch, so that holds rows.
+        rows_in_step = (not tf.distribute.has_strategy()
+                        and self.distribute_strategy is tf.distribute.get_strategy())
+        if rows_in_step:
+            self._fill_rows(x, y)
+        try:
+            if not initial_step:
+                return run(initial_epoch, epochs, 0)
+            # Keras counts an epoch's steps once, before it starts: the shortened epoch gets a
+            # `fit` of its own, then the remaining epochs run as usual and the two histories
+            # are joined.
+            first = run(initial_epoch, initial_epoch + 1, initial_step)
+            if self.stop_training or epochs <= initial_epoch + 1:
+                return first
+            rest = run(initial_epoch + 1, epochs, 0)
+            rest.epoch = first.epoch + rest.epoch
+            rest.history = {k: first.history.get(k, []) + v for k, v in rest.history.items()}
+            return rest
+        finally:
+            if self._rows is not None:
+                self._rows.empty()  # the model keeps no copy of the data set after `fit`
+
+    def _fill_rows(self, x, y) -> None:
+        """Put the training arrays (float32, one sample's shape fixed by the model: `_check_xy`)
+        in `TrainingRows` for the step to gather from."""
+        if self._rows is None:
+            self._rows = TrainingRows(x, y)
+        else:
+            self._rows.fill(x, y)
 
     def train_step(self, data):
         """Keras's own step on one device. Over several replicas, each replica's loss is the sum
@@ -165,6 +224,8 @@ class SpecSequential(keras.Sequential):
         Summed across replicas (the optimizer's all-reduce), sum / global is the one-device
         gradient of the whole batch's mean.
         """
+        if isinstance(data, dict) and ROWS in data:  # indices from `fit` (`EpochBatches`)
+            data = self._rows.gather(data[ROWS])
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         logs = super().train_step(data) if replicas == 1 else self._replica_step(data, replicas)
         if self.nonfinite_step is not None:
