@@ -42,6 +42,15 @@ def test_bench_prints_the_table_and_writes_the_records(capsys, tmp_path, monkeyp
     assert "| keras_track | 64 |" in docs and "| matmul_floor | 32 |" in docs
 
 
+def test_a_second_run_the_same_day_keeps_the_first_ones_results(tmp_path):
+    facts = {"host": "h", "date": "2026-12-02"}
+    paths = [bench.write_results([{"variant": "torch", "run": n}], facts, str(tmp_path))
+             for n in (1, 2, 3)]
+    assert [os.path.basename(p) for p in paths] == [
+        "results-h-2026-12-02.json", "results-h-2026-12-02-2.json", "results-h-2026-12-02-3.json"]
+    assert [json.load(open(p))["records"][0]["run"] for p in paths] == [1, 2, 3]
+
+
 def test_the_strict_flop_count_is_the_steps_matmuls():
     forward = 2 * (784 * 512 + 512 * 10)
     weight_gradients = 2 * (784 * 512 + 512 * 10)

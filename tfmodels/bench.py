@@ -532,10 +532,16 @@ def table(records: list, facts: dict) -> str:
 
 
 def write_results(records, facts, out_dir: str) -> str:
+    """The records as `results-<host>-<date>[-<model>].json` in `out_dir`; a second run the same
+    day gets `...-2.json` (then `-3`, ...) rather than overwriting the first."""
     os.makedirs(out_dir, exist_ok=True)
     model = "" if facts.get("model", "mlp") == "mlp" else f"-{facts['model']}"
-    path = os.path.join(out_dir, f"results-{facts['host']}-{facts['date']}{model}.json")
-    with open(path, "w") as f:
+    stem = os.path.join(out_dir, f"results-{facts['host']}-{facts['date']}{model}")
+    path, n = f"{stem}.json", 1
+    while os.path.exists(path):
+        n += 1
+        path = f"{stem}-{n}.json"
+    with open(path, "x") as f:
         json.dump({"facts": facts, "records": records}, f, indent=1)
     return path
 
