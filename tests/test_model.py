@@ -117,6 +117,26 @@ def test_fit_asks_for_each_epochs_order(monkeypatch):
     assert asked == [(1, 0), (1, 0), (2, 0)]  # made for epoch 1, then each epoch as it begins
 
 
+def test_fit_in_parts_trains_as_one_fit_on_the_pipeline_it_keeps():
+    """`fit` keeps its pipeline of indices for the next `fit` of the same sample count and batch
+    size; each part must still get its own epochs' orders, and other data a pipeline of its
+    own."""
+    spec = get_spec("binary4")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(12, 4)).astype(np.float32)
+    y = rng.integers(0, 2, size=(12, 1)).astype(np.float32)
+    whole, parts = build_model(spec), build_model(spec)
+    whole.fit(x, y, batch_size=4, epochs=3, verbose=0)
+    parts.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    kept = parts._kept_pipeline[1]
+    parts.fit(x, y, batch_size=4, epochs=3, initial_epoch=1, verbose=0)
+    assert parts._kept_pipeline[1] is kept
+    for a, b in zip(whole.get_weights(), parts.get_weights()):
+        assert np.array_equal(a, b)
+    parts.fit(x[:10], y[:10], batch_size=4, epochs=1, verbose=0)
+    assert parts._kept_pipeline[1] is not kept and len(parts._kept_pipeline[1]) == 3
+
+
 def test_evaluate_and_predict_return_what_keras_returns(model):
     """On zero inputs a dense layer outputs its activation of its bias: at the spec's start
     (zero biases) every class gets 1/10, the loss is log(10), and the tie goes to class 0."""
