@@ -62,11 +62,22 @@ def test_epoch_batches_gathered_serve_the_rows_and_prefetch_only_for_a_gpu(monke
     assert len(list(cpu)) == len(list(gpu)) == 3
 
 
+def fit_through_keras(model, x, y, epochs, seed, batch_size=4):
+    """Keras's own `fit` (no `TrainingRows`) fed `x[idx], y[idx]` for each batch of
+    `batch_indices` in `epochs`, as one pass."""
+    rows = [(x[idx], y[idx]) for epoch in epochs
+            for idx in batch_indices(len(x), batch_size, epoch=epoch, seed=seed)]
+    fed = tf.data.Dataset.from_tensors(rows[0])
+    for batch in rows[1:]:
+        fed = fed.concatenate(tf.data.Dataset.from_tensors(batch))
+    keras.Sequential.fit(model, fed, epochs=1, shuffle=False, verbose=0)
+
+
 def test_fit_gathers_in_the_step_what_keras_would_be_fed():
-    """One replica: `fit` passes indices and the step gathers the rows from `TrainingRows`. The
-    weights equal those of Keras's own path fed the same rows, batch by batch, bit for bit;
-    a second `fit` brings other data (of another size) and trains on that, and afterwards the
-    model holds no copy of the data and no more weights than before."""
+    """Outside strategies `fit` passes indices and the step gathers the rows from
+    `TrainingRows`. The weights equal those of Keras's own path fed the same rows, batch by
+    batch, bit for bit; a second `fit` brings other data (of another size) and trains on that,
+    and the model has no more weights than before."""
     spec = get_spec("binary4")
     rng = np.random.default_rng(0)
     data = [(rng.normal(size=(n, 4)).astype(np.float32),
@@ -75,16 +86,29 @@ def test_fit_gathers_in_the_step_what_keras_would_be_fed():
     count = len(ours.weights)
     for x, y in data:
         ours.fit(x, y, batch_size=4, epochs=2, verbose=0)
-        rows = [(x[idx], y[idx]) for epoch in (0, 1)
-                for idx in batch_indices(len(x), 4, epoch=epoch, seed=spec.seed)]
-        fed = tf.data.Dataset.from_tensors(rows[0])
-        for batch in rows[1:]:
-            fed = fed.concatenate(tf.data.Dataset.from_tensors(batch))
-        keras.Sequential.fit(keras_fed, fed, epochs=1, shuffle=False, verbose=0)
+        fit_through_keras(keras_fed, x, y, (0, 1), spec.seed)
         for a, b in zip(ours.get_weights(), keras_fed.get_weights()):
             assert np.array_equal(a, b)
-    assert len(ours._rows.x.numpy()) == len(ours._rows.y.numpy()) == 0
+    assert np.array_equal(ours._rows.x.numpy(), data[-1][0])  # the last fit's, as in TF1
     assert len(ours.weights) == count
+
+
+def test_fit_sees_arrays_changed_in_place_since_the_last_fit():
+    """`TrainingRows` copies arrays in only when they differ from those held: an array the
+    user changed in place between two fits must still be trained on as it is now."""
+    spec = get_spec("binary4")
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(12, 4)).astype(np.float32)
+    y = rng.integers(0, 2, size=(12, 1)).astype(np.float32)
+    first, changed = x.copy(), rng.normal(size=(12, 4)).astype(np.float32)
+    in_place, keras_fed = build_model(spec), build_model(spec)
+    in_place.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    x[:] = changed
+    in_place.fit(x, y, batch_size=4, epochs=2, initial_epoch=1, verbose=0)
+    fit_through_keras(keras_fed, first, y, (0,), spec.seed)
+    fit_through_keras(keras_fed, changed, y, (1,), spec.seed)
+    for a, b in zip(in_place.get_weights(), keras_fed.get_weights()):
+        assert np.array_equal(a, b)
 
 
 def test_epoch_batches_leave_nothing_behind_once_used():

@@ -79,11 +79,11 @@ class TrainingRows:
     batch, as the TF1 track's `tf.data` pipeline does: the pipeline passes only indices.
 
     Gathering in the pipeline instead (a `map` after the batching) cost the step 0.39 ms at
-    batch 32 in tf.data against 0.05 ms here, and the matmuls ran 25-60% slower beside it
-    (`benchmarks/profile_ops.py`, docs/benchmarks.md). The variables are made once per model,
-    because the compiled step holds them; each `fit` fills them and empties them when it ends.
-    They are plain `tf.Variable`s, outside Keras's weights and saved files; their shape leaves
-    the sample count open, so every `fit` may bring a data set of another size.
+    batch 32 in tf.data against 0.05 ms here, and the matmuls ran slower beside it
+    (`benchmarks/profile_ops.py`). The variables are made once per model, because the compiled
+    step holds them; they are plain `tf.Variable`s, outside Keras's weights and saved files,
+    and their shape leaves the sample count open, so every `fit` may bring a data set of
+    another size. Like the TF1 track's local variables they keep the last `fit`'s arrays.
     """
 
     def __init__(self, x, y):
@@ -91,11 +91,13 @@ class TrainingRows:
                                       name=name) for a, name in ((x, "rows_x"), (y, "rows_y")))
 
     def fill(self, x, y) -> None:
-        self.x.assign(x)
-        self.y.assign(y)
-
-    def empty(self) -> None:
-        self.fill(self.x.value()[:0], self.y.value()[:0])
+        """Hold `x` and `y`; arrays equal to those held are not copied again. (A `fit` per epoch
+        on the same arrays: comparing reads memory already there, 0.04 s for 60,000 MNIST rows,
+        where copying them in took 0.22 s a `fit`, most of it in fresh pages.)"""
+        for variable, a in ((self.x, x), (self.y, y)):
+            held = variable.numpy()
+            if held.shape != a.shape or not np.array_equal(held, a):
+                variable.assign(a)
 
     def gather(self, idx):
         return tf.gather(self.x, idx), tf.gather(self.y, idx)
@@ -186,22 +188,17 @@ class SpecSequential(keras.Sequential):
                         and self.distribute_strategy is tf.distribute.get_strategy())
         if rows_in_step:
             self._fill_rows(x, y)
-        try:
-            if not initial_step:
-                return run(initial_epoch, epochs, 0)
-            # Keras counts an epoch's steps once, before it starts: the shortened epoch gets a
-            # `fit` of its own, then the remaining epochs run as usual and the two histories
-            # are joined.
-            first = run(initial_epoch, initial_epoch + 1, initial_step)
-            if self.stop_training or epochs <= initial_epoch + 1:
-                return first
-            rest = run(initial_epoch + 1, epochs, 0)
-            rest.epoch = first.epoch + rest.epoch
-            rest.history = {k: first.history.get(k, []) + v for k, v in rest.history.items()}
-            return rest
-        finally:
-            if self._rows is not None:
-                self._rows.empty()  # the model keeps no copy of the data set after `fit`
+        if not initial_step:
+            return run(initial_epoch, epochs, 0)
+        # Keras counts an epoch's steps once, before it starts: the shortened epoch gets a `fit`
+        # of its own, then the remaining epochs run as usual and the two histories are joined.
+        first = run(initial_epoch, initial_epoch + 1, initial_step)
+        if self.stop_training or epochs <= initial_epoch + 1:
+            return first
+        rest = run(initial_epoch + 1, epochs, 0)
+        rest.epoch = first.epoch + rest.epoch
+        rest.history = {k: first.history.get(k, []) + v for k, v in rest.history.items()}
+        return rest
 
     def _pipeline(self, x, y, batch_size, shuffle, epoch, skip, rows_in_step):
         """`EpochBatches` for a `fit` that starts at `epoch` (less its first `skip` batches),
