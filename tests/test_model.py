@@ -8,7 +8,7 @@ import tensorflow as tf
 from tfmodels.core.data import batch_indices
 from tfmodels.core.registry import get_spec
 from tfmodels.core.spec import initial_weights
-from tfmodels.keras_track.model import EpochBatches, SpecSequential, build_model
+from tfmodels.keras_track.model import EpochBatches, SpecSequential, TrainingRows, build_model
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,14 @@ def test_fit_asks_for_each_epochs_order(monkeypatch):
     build_model(get_spec("binary4")).fit(x, y, batch_size=4, epochs=3, initial_epoch=1,
                                          verbose=0)
     assert asked == [(1, 0), (1, 0), (2, 0)]  # made for epoch 1, then each epoch as it begins
+
+
+def test_training_rows_compare_bits_not_numbers():
+    """-0.0 equals 0.0 as a number: held rows of 0.0 must still be replaced by -0.0 rows."""
+    zeros = np.zeros((3, 2), np.float32)
+    rows = TrainingRows(zeros, zeros[:, :1])
+    rows.fill(-zeros, zeros[:, :1])
+    assert np.signbit(rows.x.numpy()).all()
 
 
 def test_fit_in_parts_trains_as_one_fit_on_the_pipeline_it_keeps():
