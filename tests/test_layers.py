@@ -11,6 +11,7 @@ runs a kernel Keras does not, 8 ulps (measured over 40 draws: 4 training, 2 infe
 1.4e-6 and 9.5e-7 on outputs up to 5).
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -178,19 +179,26 @@ def test_initializers_regularizers_constraints_and_trainable():
      "padding must be 'valid' or 'same', got 'full'"),
     (lambda x: layers.conv2d(x, 2, (3, 0)),
      r"kernel_size must be a positive int or a pair of them, got \(3, 0\)"),
+    (lambda x: layers.conv2d(x, 2, 3, strides=(1, True)),  # a bool is an int to Python
+     r"strides must be a positive int or a pair of them, got \(1, True\)"),
     (lambda x: layers.max_pooling2d(x, 2, 2, data_format="NHWC"),
      "data_format must be 'channels_last' or 'channels_first', got 'NHWC'"),
-    (lambda x: layers.average_pooling2d(x[0], 2, 2), "average_pooling2d needs inputs of rank 4"),
+    (lambda x: layers.average_pooling2d(x[0], 2, 2),
+     r"average_pooling2d needs inputs of rank 4, got shape \(4, 4, 2\)"),
     (lambda x: layers.dropout(x, 1.5), r"rate must be in \[0, 1\], got 1.5"),
     (lambda x: layers.dropout(x, 0.5, keras_seed="7"), "keras_seed must be an integer, got '7'"),
-    (lambda x: layers.batch_normalization(x, axis=4), r"axis must be an axis of the inputs"),
-    (lambda x: layers.batch_normalization(x, renorm=True), "does not support renorm"),
+    (lambda x: layers.batch_normalization(x, axis=4),
+     r"axis must be an axis of the inputs \(rank 4\), got 4"),
+    (lambda x: layers.batch_normalization(x, renorm=True),
+     "batch_normalization does not support renorm, virtual_batch_size or adjustment"),
 ])
 def test_mistakes_are_named_in_one_line(call, message):
+    """The whole message, not a part of it (`fullmatch`)."""
     with tf.Graph().as_default():
         x = v1.placeholder(tf.float32, (None, 4, 4, 2))
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(ValueError) as raised:
             call(x)
+    assert re.fullmatch(message, str(raised.value)), str(raised.value)
 
 
 # -- dense, conv2d: the same numbers as Keras ----------------------------------------------------
@@ -546,6 +554,18 @@ def test_batch_norm_variables_and_collections():
         assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 2
         layers.batch_normalization(x, training=v1.placeholder(tf.bool, ()))
         assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 4
+
+
+def test_batch_norm_starts_from_tf1s_default_values():
+    """gamma and the moving variance 1, beta and the moving mean 0 (TF1's initializers)."""
+    with tf.Graph().as_default() as g:
+        layers.batch_normalization(v1.placeholder(tf.float32, (None, 3)))
+    with start(g) as s:
+        values = {v.op.name.split("/")[-1]: s.run(v)
+                  for v in g.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+    assert {k: v.tolist() for k, v in values.items()} == {
+        "gamma": [1, 1, 1], "beta": [0, 0, 0], "moving_mean": [0, 0, 0],
+        "moving_variance": [1, 1, 1]}
 
 
 def test_restoring_exponential_moving_averages_finds_the_batch_norm_statistics(tmp_path, rng):
