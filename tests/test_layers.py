@@ -304,6 +304,19 @@ def test_dropout_passes_inputs_through_when_not_training(rng):
     np.testing.assert_array_equal(keras.layers.Dropout(0.5)(x, training=False).numpy(), x)
 
 
+def test_a_constant_training_tensor_is_decided_while_building():
+    """As TF1's `smart_cond`: `training=tf.constant(...)` is read while building, so no
+    conditional is made (a placeholder gets one)."""
+    conditionals = ("If", "StatelessIf", "Switch", "Merge")
+    with tf.Graph().as_default() as g:
+        x = v1.placeholder(tf.float32, (None, 4))
+        layers.dropout(x, 0.5, training=tf.constant(False))
+        layers.batch_normalization(x, training=tf.constant(True))
+        assert not [op.type for op in g.get_operations() if op.type in conditionals]
+        layers.dropout(x, 0.5, training=v1.placeholder(tf.bool, ()))
+        assert [op.type for op in g.get_operations() if op.type in conditionals]
+
+
 def test_tf1_dropout_drops_about_rate_and_scales_the_rest():
     x = np.ones((200, 50), np.float32)
     with tf.Graph().as_default() as g:
