@@ -164,8 +164,14 @@ def test_initializers_regularizers_constraints_and_trainable():
         # one loss per variable, made when it was created, plus the activity loss
         assert len(v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES)) == 3
         assert reg.shape.as_list() == [None, 2]
+        losses = g.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES)
+    feed = np.arange(90, dtype=np.float32).reshape(3, 30) / 90
     with start(g) as s:
         values = {v.op.name: s.run(v) for v in g.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+        activity, outputs = s.run([losses[-1], reg], {x: feed})
+    # TF1's activity loss: the regularizer of the outputs over the batch size
+    np.testing.assert_allclose(activity, outputs.sum() / 3, rtol=1e-6)
+    assert losses[-1].op.name == "reg/ActivityRegularizer/truediv"  # as tf_keras names it
     np.testing.assert_array_equal(values["const/dense/kernel"], 0.5)
     limit = np.sqrt(6 / (30 + 20))  # Glorot uniform, get_variable's default
     glorot = values["glorot/kernel"]
