@@ -145,6 +145,22 @@ def test_an_unnamed_reused_layer_shares_the_base_name_and_scopes_reuse_is_inheri
                                                 "fc/kernel", "fc/bias"]
 
 
+def test_dense_and_conv2d_as_tf1_built_them():
+    """A matmul for rank 2 and a tensordot above, variables of the inputs' dtype, and conv2d's
+    default stride of 1."""
+    with tf.Graph().as_default() as g:
+        layers.dense(v1.placeholder(tf.float64, (None, 5)), 3, name="flat")
+        layers.dense(v1.placeholder(tf.float32, (None, 4, 5)), 3, name="deep")
+        conv = layers.conv2d(v1.placeholder(tf.float32, (None, 6, 6, 1)), 2, 3)
+        dtypes = {v.op.name: v.dtype.base_dtype for v in v1.global_variables()}
+    types = {op.name: op.type for op in g.get_operations()}
+    assert types["flat/MatMul"] == "MatMul" and not [n for n in types if "Tensordot" in n
+                                                     and n.startswith("flat/")]
+    assert [n for n in types if n.startswith("deep/Tensordot")]
+    assert dtypes["flat/kernel"] == dtypes["flat/bias"] == tf.float64
+    assert conv.shape.as_list() == [None, 4, 4, 2]
+
+
 def test_initializers_regularizers_constraints_and_trainable():
     with tf.Graph().as_default() as g:
         x = v1.placeholder(tf.float32, (None, 30))
@@ -181,6 +197,9 @@ def test_initializers_regularizers_constraints_and_trainable():
 
 @pytest.mark.parametrize("call, message", [
     (lambda x: layers.dense(x, 0), "units must be a positive integer, got 0"),
+    (lambda x: layers.dense(x, True), "units must be a positive integer, got True"),
+    (lambda x: layers.dense(v1.placeholder(tf.float32, (None, None)), 2),
+     r"dense needs inputs whose last dimension is known, got shape \(None, None\)"),
     (lambda x: layers.conv2d(x, 2, 3, padding="full"),
      "padding must be 'valid' or 'same', got 'full'"),
     (lambda x: layers.conv2d(x, 2, (3, 0)),
