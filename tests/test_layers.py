@@ -152,8 +152,14 @@ def test_dense_and_conv2d_as_tf1_built_them():
         layers.dense(v1.placeholder(tf.float64, (None, 5)), 3, name="flat")
         layers.dense(v1.placeholder(tf.float32, (None, 4, 5)), 3, name="deep")
         conv = layers.conv2d(v1.placeholder(tf.float32, (None, 6, 6, 1)), 2, 3)
+        layers.conv2d(v1.placeholder(tf.float64, (None, 2, 6, 6)), 2, 3,
+                      data_format="channels_first", name="first")
         dtypes = {v.op.name: v.dtype.base_dtype for v in v1.global_variables()}
+        shapes = {v.op.name: v.shape.as_list() for v in v1.global_variables()}
     types = {op.name: op.type for op in g.get_operations()}
+    assert types["conv2d/Conv2D"] == "Conv2D"  # TF1's op name
+    assert dtypes["first/kernel"] == dtypes["first/bias"] == tf.float64
+    assert shapes["first/kernel"] == [3, 3, 2, 2]  # channels from axis 1
     assert types["flat/MatMul"] == "MatMul" and not [n for n in types if "Tensordot" in n
                                                      and n.startswith("flat/")]
     assert [n for n in types if n.startswith("deep/Tensordot")]
@@ -198,6 +204,11 @@ def test_initializers_regularizers_constraints_and_trainable():
 @pytest.mark.parametrize("call, message", [
     (lambda x: layers.dense(x, 0), "units must be a positive integer, got 0"),
     (lambda x: layers.dense(x, True), "units must be a positive integer, got True"),
+    (lambda x: layers.conv2d(x, True, 3), "filters must be a positive integer, got True"),
+    (lambda x: layers.conv2d(x, 0, 3), "filters must be a positive integer, got 0"),
+    (lambda x: layers.conv2d(v1.placeholder(tf.float32, (None, 4, 4, None)), 2, 3),
+     r"conv2d needs inputs whose channel dimension is known, got shape "
+     r"\(None, 4, 4, None\)"),
     (lambda x: layers.dense(v1.placeholder(tf.float32, (None, None)), 2),
      r"dense needs inputs whose last dimension is known, got shape \(None, None\)"),
     (lambda x: layers.conv2d(x, 2, 3, padding="full"),
@@ -305,6 +316,8 @@ def test_flatten_equals_keras_flatten_and_keeps_the_batch_unknown(data_format, r
         dynamic = layers.flatten(v1.placeholder_with_default(x, (None, None, 4, 5)))
         assert dynamic.shape.as_list() == [None, None]
         vector = layers.flatten(tf.constant([1.0, 2.0]))
+        known_batch = layers.flatten(v1.placeholder(tf.float32, (3, None, 4, 5)))
+        assert known_batch.shape.as_list() == [3, None]
     with v1.Session(graph=g) as s:
         got, got_dynamic, got_vector = s.run([out, dynamic, vector], {p: x})
     want = keras.layers.Flatten(data_format=data_format)(x).numpy()
