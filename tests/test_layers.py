@@ -205,6 +205,9 @@ def test_initializers_regularizers_constraints_and_trainable():
     (lambda x: layers.dense(x, 0), "units must be a positive integer, got 0"),
     (lambda x: layers.dense(x, True), "units must be a positive integer, got True"),
     (lambda x: layers.conv2d(x, True, 3), "filters must be a positive integer, got True"),
+    (lambda x: layers.conv2d(x, 2, 3, dilation_rate=0),
+     "dilation_rate must be a positive int or a pair of them, got 0"),
+    (lambda x: layers.conv2d(x[0], 2, 3), r"conv2d needs inputs of rank 4, got shape \(4, 4, 2\)"),
     (lambda x: layers.conv2d(x, 0, 3), "filters must be a positive integer, got 0"),
     (lambda x: layers.conv2d(v1.placeholder(tf.float32, (None, 4, 4, None)), 2, 3),
      r"conv2d needs inputs whose channel dimension is known, got shape "
