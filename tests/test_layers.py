@@ -220,6 +220,10 @@ def test_initializers_regularizers_constraints_and_trainable():
      r"kernel_size must be a positive int or a pair of them, got \(3, 0\)"),
     (lambda x: layers.conv2d(x, 2, 3, strides=(1, True)),  # a bool is an int to Python
      r"strides must be a positive int or a pair of them, got \(1, True\)"),
+    (lambda x: layers.max_pooling2d(x, 0, 2),
+     "pool_size must be a positive int or a pair of them, got 0"),
+    (lambda x: layers.average_pooling2d(x, 2, (2, 0)),
+     r"strides must be a positive int or a pair of them, got \(2, 0\)"),
     (lambda x: layers.max_pooling2d(x, 2, 2, data_format="NHWC"),
      "data_format must be 'channels_last' or 'channels_first', got 'NHWC'"),
     (lambda x: layers.average_pooling2d(x[0], 2, 2),
