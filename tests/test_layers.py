@@ -313,6 +313,16 @@ def test_pooling_equals_keras_bit_for_bit(kind, padding, pool, strides, data_for
     np.testing.assert_array_equal(got, want)
 
 
+def test_pooling_and_flatten_ops_are_named_as_tf_keras_names_them():
+    """The names tf_keras's legacy layers give these ops (checked by hand against it)."""
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 4, 4, 2))
+        outs = [layers.max_pooling2d(x, 2, 2), layers.average_pooling2d(x, 2, 2),
+                layers.flatten(x), layers.max_pooling2d(x, 2, 2)]
+    assert [t.op.name for t in outs] == ["max_pooling2d/MaxPool", "average_pooling2d/AvgPool",
+                                         "flatten/Reshape", "max_pooling2d_1/MaxPool"]
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_flatten_equals_keras_flatten_and_keeps_the_batch_unknown(data_format, rng):
     x = normal(rng, 3, 2, 4, 5)
