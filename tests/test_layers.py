@@ -335,6 +335,9 @@ def test_flatten_equals_keras_flatten_and_keeps_the_batch_unknown(data_format, r
         vector = layers.flatten(tf.constant([1.0, 2.0]))
         known_batch = layers.flatten(v1.placeholder(tf.float32, (3, None, 4, 5)))
         assert known_batch.shape.as_list() == [3, None]
+        for layout in ("channels_last", "channels_first"):  # already flat: unchanged
+            flat = layers.flatten(v1.placeholder(tf.float32, (None, 6)), data_format=layout)
+            assert flat.shape.as_list() == [None, 6]
     with v1.Session(graph=g) as s:
         got, got_dynamic, got_vector = s.run([out, dynamic, vector], {p: x})
     want = keras.layers.Flatten(data_format=data_format)(x).numpy()
@@ -382,6 +385,16 @@ def test_tf1_dropout_drops_about_rate_and_scales_the_rest():
     assert set(np.unique(first)) == {0.0, np.float32(1 / 0.7)}
     assert abs((first == 0).mean() - 0.3) < 0.02
     assert not np.array_equal(first, second)  # stateful: a new mask each run
+
+
+def test_dropout_defaults_to_tf1s_rate_of_one_half():
+    with tf.Graph().as_default() as g:
+        v1.set_random_seed(1)
+        out = layers.dropout(np.ones((200, 50), np.float32), training=True, seed=2)
+    with v1.Session(graph=g) as s:
+        got = s.run(out)
+    assert set(np.unique(got)) == {0.0, 2.0}
+    assert abs((got == 0).mean() - 0.5) < 0.02
 
 
 @pytest.mark.parametrize("seed", [7, 2**40 + 3])
