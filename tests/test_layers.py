@@ -313,14 +313,16 @@ def test_pooling_equals_keras_bit_for_bit(kind, padding, pool, strides, data_for
     np.testing.assert_array_equal(got, want)
 
 
-def test_pooling_and_flatten_ops_are_named_as_tf_keras_names_them():
+def test_pooling_flatten_and_dropout_ops_are_named_as_tf_keras_names_them():
     """The names tf_keras's legacy layers give these ops (checked by hand against it)."""
     with tf.Graph().as_default():
         x = v1.placeholder(tf.float32, (None, 4, 4, 2))
         outs = [layers.max_pooling2d(x, 2, 2), layers.average_pooling2d(x, 2, 2),
-                layers.flatten(x), layers.max_pooling2d(x, 2, 2)]
+                layers.flatten(x), layers.max_pooling2d(x, 2, 2),
+                layers.dropout(x, 0.5, training=True), layers.dropout(x, 0.5, training=True)]
     assert [t.op.name for t in outs] == ["max_pooling2d/MaxPool", "average_pooling2d/AvgPool",
-                                         "flatten/Reshape", "max_pooling2d_1/MaxPool"]
+                                         "flatten/Reshape", "max_pooling2d_1/MaxPool",
+                                         "dropout/dropout/SelectV2", "dropout_1/dropout/SelectV2"]
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
