@@ -491,9 +491,32 @@ def test_keras_masks_puts_tensorflows_dropout_back_after_an_error():
         assert tf.nn.dropout is not before[0]
         raise RuntimeError
     assert (tf.nn.dropout, v1.nn.dropout) == before
-    with pytest.raises(UserError, match=r"seed must be an integer, got 1.5"):
+    with pytest.raises(UserError) as raised:
         with layers.keras_masks(1.5, 0):
             pass
+    assert str(raised.value) == "seed must be an integer, got 1.5"
+
+
+def test_keras_masks_nest_and_name_their_ops_as_tensorflow_does(rng):
+    """An inner context's seed holds inside it only: leaving it brings the outer one back. The
+    aligned dropout's ops sit under TensorFlow's own "dropout" scope, and TF1's dropout without
+    keep_prob or rate is refused in one line."""
+    x = normal(rng, 20, 10)
+    with tf.Graph().as_default() as g:
+        with layers.keras_masks(3, 0):
+            with layers.keras_masks(5, 1):
+                inner = tf.nn.dropout(x, rate=0.5)
+            outer = tf.nn.dropout(x, rate=0.5)
+            with pytest.raises(UserError) as raised:
+                v1.nn.dropout(x)
+    assert str(raised.value) == "tf.compat.v1.nn.dropout needs keep_prob or rate"
+    assert outer.op.name.startswith("dropout_1/") and inner.op.name.startswith("dropout/")
+    with start(g) as s:
+        got_inner, got_outer = s.run([inner, outer])
+    for got, state in ((got_inner, [5, 1]), (got_outer, [3, 0])):
+        keras_layer = keras.layers.Dropout(0.5)
+        keras_layer.seed_generator.state.assign(np.array(state, np.int64))
+        np.testing.assert_array_equal(got, keras_layer(x, training=True).numpy())
 
 
 def test_keras_jit_compile_draws_the_masks_of_keras_under_xla(rng):
