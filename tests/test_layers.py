@@ -670,6 +670,19 @@ def test_batch_norm_variables_and_collections():
         assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 4
 
 
+def test_batch_norm_variables_take_float32_for_half_precision_inputs_and_count_axes_from_the_end():
+    """As TF1: float16/bfloat16 inputs get float32 variables, others their own dtype; a negative
+    axis counts from the end (-rank is the first axis)."""
+    with tf.Graph().as_default():
+        for dtype in (tf.float16, tf.bfloat16, tf.float64):
+            layers.batch_normalization(v1.placeholder(dtype, (None, 3)), name=dtype.name)
+        layers.batch_normalization(tf.zeros((2, 3, 4, 5)), axis=-4, name="first")
+        got = {v.op.name: (v.dtype.base_dtype, v.shape.as_list()) for v in v1.global_variables()}
+    assert got["float16/gamma"][0] == got["bfloat16/moving_mean"][0] == tf.float32
+    assert got["float64/beta"][0] == tf.float64
+    assert got["first/gamma"][1] == [2]
+
+
 def test_batch_norm_starts_from_tf1s_default_values():
     """gamma and the moving variance 1, beta and the moving mean 0 (TF1's initializers)."""
     with tf.Graph().as_default() as g:
