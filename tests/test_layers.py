@@ -677,10 +677,33 @@ def test_batch_norm_variables_take_float32_for_half_precision_inputs_and_count_a
         for dtype in (tf.float16, tf.bfloat16, tf.float64):
             layers.batch_normalization(v1.placeholder(dtype, (None, 3)), name=dtype.name)
         layers.batch_normalization(tf.zeros((2, 3, 4, 5)), axis=-4, name="first")
+        layers.batch_normalization(tf.zeros((2, 3, 4, 5)), axis=[1, 2], name="two")
         got = {v.op.name: (v.dtype.base_dtype, v.shape.as_list()) for v in v1.global_variables()}
+    assert got["two/gamma"][1] == got["two/moving_variance"][1] == [1, 3, 4, 1]
     assert got["float16/gamma"][0] == got["bfloat16/moving_mean"][0] == tf.float32
     assert got["float64/beta"][0] == tf.float64
     assert got["first/gamma"][1] == [2]
+
+
+@pytest.mark.parametrize("shape, axis, fused", [
+    ((4, 3, 2, 2), 1, True), ((4, 2, 2, 3), 3, True), ((4, 3, 2, 2, 2), 1, True),
+    ((4, 2, 2, 2, 3), 4, True), ((4, 2, 3, 2), 2, False), ((4, 3), 1, False)])
+def test_the_fused_kernel_serves_the_layouts_tf1_fused(shape, axis, fused, rng):
+    """NCHW, NHWC, NCDHW and NDHWC go through the fused kernel, whose moving variance takes
+    Bessel's correction n / (n - 1); other layouts the plain ops, without it."""
+    x = normal(rng, *shape)
+    with tf.Graph().as_default() as g:
+        layers.batch_normalization(x, axis=axis, momentum=0.0, training=True)  # moving = batch
+        moving_variance = next(v for v in v1.global_variables()
+                               if v.op.name.endswith("moving_variance"))
+        updates = g.get_collection(v1.GraphKeys.UPDATE_OPS)
+    with start(g) as s:
+        s.run(updates)
+        got = s.run(moving_variance)
+    others = tuple(i for i in range(len(shape)) if i != axis)
+    n = x.size // shape[axis]
+    want = x.astype(np.float64).var(axis=others) * (n / (n - 1) if fused else 1)
+    np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
 def test_batch_norm_starts_from_tf1s_default_values():
