@@ -706,6 +706,28 @@ def test_the_fused_kernel_serves_the_layouts_tf1_fused(shape, axis, fused, rng):
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
+def test_batch_norm_updates_named_as_tf_keras_and_still_when_a_fed_training_is_false(rng):
+    """The update ops carry tf_keras's legacy names (checked by hand); fed False, a training
+    placeholder's updates move nothing. Without scale and center the fused kernel gives
+    `(x - mean) / sqrt(variance + epsilon)`."""
+    x = normal(rng, 6, 2, 2, 3)
+    with tf.Graph().as_default() as g:
+        training = v1.placeholder(tf.bool, ())
+        out = layers.batch_normalization(x, training=training, scale=False, center=False)
+        updates = g.get_collection(v1.GraphKeys.UPDATE_OPS)
+        moving = [v for v in v1.global_variables() if "moving" in v.op.name]
+    assert [op.name for op in updates] == [
+        "batch_normalization/AssignMovingAvg/AssignSubVariableOp",
+        "batch_normalization/AssignMovingAvg_1/AssignSubVariableOp"]
+    with start(g) as s:
+        before = s.run(moving)
+        s.run(updates, {training: False})
+        assert all(np.array_equal(a, b) for a, b in zip(before, s.run(moving)))
+        got = s.run(out, {training: True})
+    mean, variance = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(got, (x - mean) / np.sqrt(variance + 1e-3), rtol=1e-4, atol=1e-5)
+
+
 def test_batch_norm_starts_from_tf1s_default_values():
     """gamma and the moving variance 1, beta and the moving mean 0 (TF1's initializers)."""
     with tf.Graph().as_default() as g:
