@@ -79,7 +79,7 @@ class TrainingRows:
     batch, as the TF1 track's `tf.data` pipeline does: the pipeline passes only indices.
 
     Gathering in the pipeline instead (a `map` after the batching) cost the step 0.39 ms at
-    batch 32 in tf.data against 0.05 ms here, and the matmuls ran slower beside it
+    batch 32 in tf.data against 0.04-0.10 ms here, and the matmuls ran slower beside it
     (`benchmarks/profile_ops.py`). The variables are made once per model, because the compiled
     step holds them; they are plain `tf.Variable`s, outside Keras's weights and saved files,
     and their shape leaves the sample count open, so every `fit` may bring a data set of
