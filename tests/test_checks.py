@@ -69,6 +69,22 @@ def test_nan_and_inf_are_counted_and_the_first_row_named():
         "remove or impute them before training")
 
 
+def test_finite_values_whose_sum_overflows_are_accepted_as_they_are():
+    """`_numbers` looks element by element only when the sum is not finite; a sum of finite
+    values can overflow float32, and such data is still good data."""
+    x = np.full((4, 2), 3e38, np.float32)  # sums to inf
+    assert np.isinf(x.sum())
+    assert np.array_equal(check_x(x, 2), x)
+
+
+def test_a_nan_beside_values_whose_sum_overflows_is_still_found():
+    x = np.full((4, 2), -3e38, np.float32)
+    x[3, 1] = np.nan
+    assert refused(check_x, x, 2) == (
+        "x holds 1 NaN or infinite value(s), the first in row 3; "
+        "remove or impute them before training")
+
+
 # --- check_y: sparse categorical ----------------------------------------------------------------
 
 SPARSE = "sparse_categorical_crossentropy"

@@ -149,6 +149,42 @@ def test_training_rows_compare_bits_not_numbers():
     assert np.signbit(rows.x.numpy()).all()
 
 
+@pytest.mark.parametrize("row", [0, 4095, 4096, 8192, 9999])
+def test_training_rows_see_a_change_in_any_block_of_rows(row):
+    """`TrainingRows.fill` compares a block of 4,096 rows at a time: a change in the first or
+    last row of a block, or in the last, shorter block, must still be copied in."""
+    x = np.zeros((10_000, 3), np.float32)
+    rows = TrainingRows(x, x[:, :1])
+    changed = x.copy()
+    changed[row, 2] = 1.0
+    rows.fill(changed, x[:, :1])
+    assert np.array_equal(rows.x.numpy(), changed)
+
+
+def test_training_rows_are_read_in_place_after_training_steps():
+    """The step gathers from the variables' values: a gather from the variables themselves
+    would leave them copying their whole buffer at every later read, the comparison of the next
+    `fit` included."""
+    spec = get_spec("binary4")
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model = build_model(spec)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    for variable in (model._rows.x, model._rows.y):
+        assert np.shares_memory(np.asarray(variable.value()), np.asarray(variable.value()))
+
+
+@pytest.mark.parametrize("held, new", [(4096, 8192), (8192, 4096), (5, 3)])
+def test_training_rows_take_arrays_of_another_length(held, new):
+    """Also when the rows held are the first rows of the new arrays, or the new ones the first
+    of those held."""
+    x = np.arange(max(held, new) * 2, dtype=np.float32).reshape(-1, 2)
+    rows = TrainingRows(x[:held], x[:held, :1])
+    rows.fill(x[:new], x[:new, :1])
+    assert np.array_equal(rows.x.numpy(), x[:new])
+    assert np.array_equal(rows.y.numpy(), x[:new, :1])
+
+
 def test_fit_in_parts_trains_as_one_fit_on_the_pipeline_it_keeps():
     """`fit` keeps its pipeline of indices for the next `fit` of the same sample count and batch
     size; each part must still get its own epochs' orders, and other data a pipeline of its

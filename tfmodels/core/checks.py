@@ -22,6 +22,10 @@ def _numbers(a, what: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise UserError(f"{what} must hold numbers; got {type(a).__name__} of "
                         f"{np.asarray(a).dtype}") from None
+    # A sum is finite only if every term is (inf and NaN propagate); it can also overflow with
+    # finite terms, so only a non-finite sum pays for the element-wise look.
+    if np.isfinite(arr.sum()):
+        return arr
     bad = ~np.isfinite(arr)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
