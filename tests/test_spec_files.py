@@ -152,9 +152,9 @@ def test_a_keras_layer_without_a_spec_kind_is_refused_by_name():
 
 
 # `ModelSpec.from_keras` on its own, without training: each test builds a small compiled Keras
-# model with chosen settings and checks the spec field for field against those settings. Named
-# `test_from_keras_...`: tools/mutation.sh runs these (and only these of this file) as the second
-# stage of spec.py's mutants. Numbers are float32-exact (Keras keeps hyper-parameters as float32).
+# model with chosen settings and checks the spec field for field against those settings. Marked
+# `from_keras`: tools/mutation.sh runs these (and only these of this file) as the second stage of
+# spec.py's mutants. Numbers are float32-exact (Keras keeps hyper-parameters as float32).
 
 def _compiled(*layers, optimizer="sgd", loss="mean_squared_error", metrics=None, name=None):
     model = keras.Sequential(list(layers), name=name)
@@ -162,6 +162,7 @@ def _compiled(*layers, optimizer="sgd", loss="mean_squared_error", metrics=None,
     return model
 
 
+@pytest.mark.from_keras
 def test_from_keras_merges_each_activation_layer_into_the_linear_layer_before_it():
     model = _compiled(
         keras.Input((6,)), keras.layers.Dense(5), keras.layers.LeakyReLU(negative_slope=0.25),
@@ -183,6 +184,7 @@ def test_from_keras_merges_each_activation_layer_into_the_linear_layer_before_it
         assert spec.layers[0].activation != "linear" and spec.layers[1] == Dense(1)
 
 
+@pytest.mark.from_keras
 @pytest.mark.parametrize("layers, message", [
     (lambda: (keras.layers.Activation("relu", name="a"), keras.layers.Dense(1)),
      "layer 'a' (Activation) has no spec kind"),
@@ -216,6 +218,7 @@ def test_from_keras_refuses_what_a_spec_cannot_say_in_one_line(layers, message):
     assert str(e.value) == full
 
 
+@pytest.mark.from_keras
 def test_from_keras_reads_every_layer_kind_with_its_settings():
     model = _compiled(
         keras.Input((8, 8, 1)), keras.layers.Conv2D(4, [3, 2], strides=2, padding="same"),
@@ -235,6 +238,7 @@ def test_from_keras_reads_every_layer_kind_with_its_settings():
     assert isinstance(spec.layers[0].kernel_size, tuple) and spec.input_shape == (8, 8, 1)
 
 
+@pytest.mark.from_keras
 def test_from_keras_reads_the_loss_optimizer_metrics_and_training_settings():
     def spec_of(optimizer, loss, metrics=None, **kwargs):
         model = _compiled(keras.Input((4,)), keras.layers.Dense(3, activation="softmax"),
@@ -272,6 +276,7 @@ def test_from_keras_reads_the_loss_optimizer_metrics_and_training_settings():
     assert (spec.loss, spec.from_logits) == ("sparse_categorical_crossentropy", True)
 
 
+@pytest.mark.from_keras
 def test_from_keras_refuses_an_uncompiled_model_and_an_unknown_optimizer():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError) as e:

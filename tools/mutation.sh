@@ -23,7 +23,7 @@ tests_for() {
     case "$1" in
         tfmodels/core/checks.py) echo "tests/test_checks.py" ;;
         tfmodels/core/spec.py)  # then ModelSpec.from_keras's own tests, which import Keras
-            echo "tests/test_spec.py; tests/test_spec_files.py -k from_keras" ;;
+            echo "tests/test_spec.py; tests/test_spec_files.py -m 'not slow and from_keras'" ;;
         tfmodels/core/data.py) echo "tests/test_data.py" ;;
         tfmodels/core/reference.py)
             echo "tests/test_reference.py -m 'not slow and not tensorflow';"\
