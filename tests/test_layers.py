@@ -706,6 +706,40 @@ def test_the_fused_kernel_serves_the_layouts_tf1_fused(shape, axis, fused, rng):
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
+def test_plain_batch_norm_of_half_precision_inputs_computes_in_float32(rng):
+    """float16 inputs: the statistics and the normalization in float32, one rounding to float16
+    at the end, as TF1 and Keras do. Far from zero float16 arithmetic is visibly off: at 1000
+    its spacing is 0.5, more than the data's spread, so a mean or a difference taken in float16
+    moves the outputs by a good part of a standard deviation."""
+    x16 = (1000 + rng.normal(size=(64, 3)) * 0.6).astype(np.float16)
+    with tf.Graph().as_default() as g:
+        out = layers.batch_normalization(tf.constant(x16), training=True, fused=False)
+    with start(g) as s:
+        got = s.run(out)
+    x = x16.astype(np.float64)
+    want = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3)  # TF1's epsilon
+    assert got.dtype == np.float16
+    # float32 arithmetic, then one rounding: within one float16 spacing of the exact value
+    np.testing.assert_allclose(got, want, rtol=0, atol=np.spacing(np.float16(np.abs(want).max())))
+
+
+def test_plain_batch_norm_over_two_axes_trains_and_moves_its_averages(rng):
+    """axis=[1, 2] of a 4-D input: one mean and variance per (row, column) pair, over the batch
+    and the last axis, kept in the variables' (1, 3, 4, 1) shape."""
+    x = normal(rng, 5, 3, 4, 2) * 2 + 0.5
+    with tf.Graph().as_default() as g:
+        out = layers.batch_normalization(x, axis=[1, 2], momentum=0.0, training=True)
+        updates = g.get_collection(v1.GraphKeys.UPDATE_OPS)
+    with start(g) as s:
+        got, _ = s.run([out, updates])
+        moved = bn_values(s, g)
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean((0, 3), keepdims=True), x64.var((0, 3), keepdims=True)
+    np.testing.assert_allclose(got, (x64 - mean) / np.sqrt(var + 1e-3), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(moved["moving_mean"], mean, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(moved["moving_variance"], var, rtol=1e-5)
+
+
 def test_batch_norm_updates_named_as_tf_keras_and_still_when_a_fed_training_is_false(rng):
     """The update ops carry tf_keras's legacy names (checked by hand); fed False, a training
     placeholder's updates move nothing. Without scale and center the fused kernel gives
