@@ -8,7 +8,14 @@ import re
 import numpy as np
 import pytest
 
-from tfmodels.core.checks import check_batch_size, check_slopes, check_x, check_y
+from tfmodels.core.checks import (
+    check_batch_size,
+    check_epochs,
+    check_slopes,
+    check_x,
+    check_y,
+    int_option,
+)
 
 
 def refused(call, *args, **kwargs) -> str:
@@ -213,6 +220,58 @@ def test_batch_size_defaults_to_32_and_returns_a_python_int():
 def test_batch_size_must_be_a_positive_integer(batch_size):
     assert refused(check_batch_size, batch_size) == (
         f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def test_a_batch_size_up_to_the_training_samples_passes():
+    assert check_batch_size(10, samples=10) == 10
+    out = check_batch_size(np.int64(3), samples=10)
+    assert out == 3 and type(out) is int
+
+
+def test_a_batch_size_beyond_the_training_samples_is_refused():
+    assert refused(check_batch_size, 11, samples=10) == (
+        "batch_size 11 is larger than the 10 training samples; give at most 10")
+
+
+def test_epochs_pass_as_a_python_int_from_any_start():
+    out = check_epochs(np.int64(3), initial_epoch=np.int64(2))
+    assert out == 3 and type(out) is int
+    assert check_epochs(1) == 1 and check_epochs(1, 0) == 1
+
+
+@pytest.mark.parametrize("epochs", [0, -1, True, 2.0, "3", None])
+def test_epochs_must_be_a_positive_integer(epochs):
+    assert refused(check_epochs, epochs) == f"epochs must be a positive integer, got {epochs!r}"
+
+
+@pytest.mark.parametrize("initial_epoch", [-1, True, 1.0, "0", None])
+def test_initial_epoch_must_be_an_integer_from_0(initial_epoch):
+    assert refused(check_epochs, 2, initial_epoch) == (
+        f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
+
+
+def test_int_option_parses_integers_from_its_least():
+    positive, non_negative = int_option(1), int_option(0)
+    assert positive("1") == 1 and positive(" 12 ") == 12 and non_negative("0") == 0
+    assert type(positive("5")) is int
+    assert positive.__name__ == non_negative.__name__ == "integer"  # argparse's "invalid integer"
+
+
+@pytest.mark.parametrize("least, value, message", [
+    (1, "0", "expected a positive integer, got '0'"),
+    (1, "-3", "expected a positive integer, got '-3'"),
+    (1, "1.5", "expected a positive integer, got '1.5'"),
+    (1, "two", "expected a positive integer, got 'two'"),
+    (0, "-1", "expected an integer >= 0, got '-1'"),
+    (0, "", "expected an integer >= 0, got ''"),
+    (2, "1", "expected an integer >= 2, got '1'"),
+])
+def test_int_option_refuses_with_one_line_naming_the_value(least, value, message):
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError) as err:
+        int_option(least)(value)
+    assert str(err.value) == message
 
 
 @pytest.mark.parametrize("lower, upper", [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.125, 0.25)])
