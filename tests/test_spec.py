@@ -368,6 +368,31 @@ def test_from_file_reads_json_and_names_the_file(tmp_path):
         f"--spec {missing}: cannot read it (No such file or directory)")
 
 
+@pytest.mark.parametrize("name, params, message", [
+    ("sgd", {"nesterov": 1}, "nesterov must be true or false, got 1"),
+    ("rmsprop", {"centered": "yes"}, "centered must be true or false, got 'yes'"),
+    ("sgd", {"momentum": True}, "momentum must be a number, got True"),
+    ("adam", {"learning_rate": "0.1"}, "learning_rate must be a number, got '0.1'"),
+    ("adam", {"epsilon": float("inf")}, "epsilon must be finite, got inf"),
+    ("adagrad", {"initial_accumulator_value": float("inf")},
+     "initial_accumulator_value must be finite, got inf"),
+])
+def test_optimizer_hyper_parameters_of_the_wrong_type_are_one_line(name, params, message):
+    assert refused(lambda: OptimizerSpec(name, params)) == message
+
+
+def test_a_toml_spec_on_python_3_10_says_to_write_json(tmp_path, monkeypatch):
+    """tomllib is Python 3.11's; without it (None in sys.modules: its import fails, as on
+    3.10) a .toml spec is one line saying what to do."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tomllib", None)
+    path = tmp_path / "m.toml"
+    path.write_text('name = "f"\n')
+    assert refused(lambda: ModelSpec.from_file(str(path))) == (
+        f"--spec {path}: TOML needs Python 3.11 or newer; write the spec as JSON")
+
+
 def test_from_file_reads_toml(tmp_path):
     pytest.importorskip("tomllib")
     path = tmp_path / "m.toml"

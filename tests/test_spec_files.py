@@ -277,6 +277,16 @@ def test_from_keras_reads_the_loss_optimizer_metrics_and_training_settings():
 
 
 @pytest.mark.from_keras
+def test_from_keras_takes_a_loss_object_without_from_logits_as_probabilities():
+    """A Keras Loss object is serialized as a dict; MeanSquaredError's config has no
+    from_logits at all, which means False."""
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1),
+                      loss=keras.losses.MeanSquaredError())
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert spec.loss == "mean_squared_error" and spec.from_logits is False
+
+
+@pytest.mark.from_keras
 def test_from_keras_refuses_an_uncompiled_model_and_an_unknown_optimizer():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError) as e:
