@@ -399,16 +399,24 @@ def test_images_of_one_axis_are_refused_by_their_shape(tmp_path):
                               f"28x28 (784 pixels)")
 
 
+BINARY4_WEIGHTS = np.array([1.5, -2.0, 0.5, 1.0])  # binary4's definition: its score's weights
+
+
+def _binary4_all():
+    """binary4's 600 samples (training and validation) in float64, labels as a vector."""
+    d = data.load_binary4()
+    return (np.concatenate([d.x_train, d.x_val]).astype(np.float64),
+            np.concatenate([d.y_train, d.y_val])[:, 0])
+
+
 def test_binary4_labels_follow_its_linear_score():
     """Least squares of the labels on Gaussian features points along the score's weights
     (1.5, -2, 0.5, 1) up to scale (Brillinger's theorem). With 600 samples (seed 0) the
     direction is 0.056 off in its first component; a first weight of 2.5 would put it 0.19
     away."""
-    d = data.load_binary4()
-    x = np.concatenate([d.x_train, d.x_val]).astype(np.float64)
-    y = np.concatenate([d.y_train, d.y_val])[:, 0]
+    x, y = _binary4_all()
     coef = np.linalg.lstsq(np.c_[x, np.ones(len(x))], y, rcond=None)[0][:4]
-    w = np.array([1.5, -2.0, 0.5, 1.0])
+    w = BINARY4_WEIGHTS
     np.testing.assert_allclose(coef / np.linalg.norm(coef), w / np.linalg.norm(w), atol=0.1)
 
 
@@ -417,10 +425,8 @@ def test_binary4_noise_flips_the_share_of_labels_its_scale_predicts():
     independent zero-mean Gaussians of deviations 0.5 (noise) and |w| (score) that happens with
     probability arctan(0.5 / |w|) / pi = 0.0566; over 600 samples within 3 standard deviations
     (0.028). Noise of 1.5 would flip 0.157."""
-    d = data.load_binary4()
-    x = np.concatenate([d.x_train, d.x_val]).astype(np.float64)
-    y = np.concatenate([d.y_train, d.y_val])[:, 0]
-    w = np.array([1.5, -2.0, 0.5, 1.0])
+    x, y = _binary4_all()
+    w = BINARY4_WEIGHTS
     flipped = np.mean(y != (x @ w > 0))
     expected = np.arctan(0.5 / np.linalg.norm(w)) / np.pi
     assert abs(flipped - expected) < 3 * np.sqrt(expected * (1 - expected) / 600)
