@@ -17,7 +17,7 @@
 #
 # 1. run it unchanged through the drop-in layers (one import changed);
 # 2. wrap its code in Keras (`TF1StyleLayer`) and check the wrapped model computes what the
-#    graph computes (`tfmodels.testing.verify`, the migration guide's checks);
+#    graph computes (`tfmodels.migration.equivalence`, the migration guide's checks);
 # 3. convert its checkpoint into a Keras model (`tf1_to_keras`, `tfmodels convert`);
 # 4. rewrite it as native Keras layers and prove the rewrite with the same checks; a port with
 #    one mistake in it is caught and named.
@@ -34,10 +34,7 @@ import tensorflow as tf
 from tfmodels.core.data import load_dataset
 from tfmodels.core.logs import new_run_dir
 from tfmodels.lessons import lesson_args
-from tfmodels.migrate import tf1_to_keras
-from tfmodels.testing import verify
-from tfmodels.tf1_keras import FusedBatchNormalization
-from tfmodels.tf1_style import TF1StyleLayer
+from tfmodels.migration import FusedBatchNormalization, TF1StyleLayer, tf1_to_keras, verify
 
 args = lesson_args("Lesson 13: migrating a TF1 program to Keras 3")
 v1 = tf.compat.v1

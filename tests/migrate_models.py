@@ -171,6 +171,6 @@ def convnet_of_five():
 def lstm_in_tf1_style_layer():
     """The TF1 LSTM program itself inside a TF1StyleLayer: its weights keep TF1's names
     (`rnn/lstm_cell/kernel`, `bias`: the cell's two variables, not split as a Keras LSTM's)."""
-    from tfmodels.tf1_style import TF1StyleLayer
+    from tfmodels.migration import TF1StyleLayer
 
     return keras.Sequential([keras.Input((STEPS, FEATURES)), TF1StyleLayer(lstm_tf1)])

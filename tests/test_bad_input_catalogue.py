@@ -570,7 +570,7 @@ CLI += [
     (f"verify {_CNN} --input-shape 12,12,1 --checkpoint {{f}}/nothing", 2,
      "'{f}/nothing': no such checkpoint or file"),
     (f"verify {_CNN} --input-shape 12,12,1 --checkpoint {{f}}/x.npy", 2,
-     "'{f}/x.npy' is not a TF1 checkpoint"),
+     "cannot read TF1 checkpoint '{f}/x.npy'"),
     (f"verify {_CNN} --input-shape 12,12,1 --map {{f}}/nothing.json", 2,
      "--map '{f}/nothing.json': no such file"),
     (f"verify --tf1 {_UNSEEN}/deep_mnist.py:build --input-shape 12,12,1", 2,

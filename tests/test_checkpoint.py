@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from tfmodels.convert import read_keras, read_tf1
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
+from tfmodels.migration.conversion import read_keras, read_tf1
 from tfmodels.training import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -433,7 +433,7 @@ def check_13(out, logdir):
     import keras
     import tensorflow as tf
 
-    import tfmodels.tf1_keras  # noqa: F401 - FusedBatchNormalization, for load_model
+    import tfmodels.migration.keras_layers  # noqa: F401 - FusedBatchNormalization, for load_model
 
     first, last, steps, accuracy = match(
         out, rf"TF1 program: loss ({NUMBER}) -> ({NUMBER}) in (\d+) steps; validation accuracy "

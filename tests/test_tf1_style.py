@@ -1,5 +1,5 @@
-"""tfmodels.tf1_style: TF1-style code (`get_variable`, `variable_scope`, `tf1_compat.layers`)
-inside a Keras 3 layer.
+"""tfmodels.migration.tf1_style: TF1-style code (`get_variable`, `variable_scope`,
+`tf1_compat.layers`) inside a Keras 3 layer.
 
 Each variable is made once and reused (counted after 1 and 3 calls, eagerly and under
 `tf.function`), is a Keras weight (trainable or not, with its TF1 name in its path), is trained
@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat import layers
-from tfmodels.tf1_style import TF1StyleLayer
+from tfmodels.migration import TF1StyleLayer
 
 v1 = tf.compat.v1
 
@@ -355,7 +355,7 @@ def test_a_variable_first_asked_for_after_building_is_named():
 def test_a_tf_variable_made_by_the_function_is_the_guides_step_1_failure():
     """A variable not made through get_variable would be made anew on every call (and not be a
     Keras weight): refused when the layer is built, naming it, as VariablesNotMadeOnce."""
-    from tfmodels.tf1_style import VariablesNotMadeOnce
+    from tfmodels.migration import VariablesNotMadeOnce
 
     def body(x):
         w = tf.Variable(tf.ones((4, 2)), name="W_fc1")  # Deep MNIST's weight_variable

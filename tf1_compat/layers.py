@@ -369,7 +369,7 @@ def keras_masks(seed: int, step):
     `Dropout` layer draws when its seed generator's state is `[seed, step]`. `step` is a number
     or an integer tensor (a placeholder, fed a new value each `session.run`). Set every Keras
     `Dropout` layer's `seed_generator.state` to `[seed, step]` before its call and the two sides
-    drop the same units; `tfmodels.testing` does both. Every dropout draws from the same seed,
+    drop the same units; the kit's `verify` does both. Every dropout draws from the same seed,
     so two dropouts of the same shape drop the same units (the guide's "constant" mode).
     `tf.nn.dropout` is replaced in TensorFlow's modules while the context is active (and put
     back after): code that imported the function itself beforehand is not reached.

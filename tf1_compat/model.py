@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from tf1_compat import activations, layers, losses, rnn
 from tf1_compat.activations import ACTIVATIONS
+from tf1_compat.layouts import CELLS, KERAS_CELLS, cell_from_keras, cell_to_keras
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
@@ -70,43 +71,53 @@ def _activation(layer, name: str, seed: int, training):
     return ACTIVATIONS[layer.activation]
 
 
-# The recurrent layers' TF1 variables (under the layer's scope), in the order `to_keras` takes
-# them; every other layer's are Keras's own, by the same names (`dense_0/kernel`,
-# `dense_0_swish/beta`, `batch_normalization_1/moving_mean`).
-RECURRENT_VARIABLES = {
-    "LSTM": ("rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"),
-    "SimpleRNN": ("rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"),
-}
+def _cell(layer) -> str | None:
+    """The TF1 cell (a key of `tf1_compat.layouts.CELLS`) of a recurrent layer, else None."""
+    return KERAS_CELLS.get(layer.kind)
 
 
 def tf1_variable_names(spec: ModelSpec) -> list[list[str]]:
-    """Each layer's TF1 variable names, in the order `to_keras` takes them."""
+    """Each layer's TF1 variable names, in the order `to_keras` takes them: Keras's own names
+    (`dense_0/kernel`, `dense_0_swish/beta`, `batch_normalization_1/moving_mean`), except a
+    recurrent layer's, its cell's under `rnn/` (`lstm_0/rnn/lstm_cell/kernel`: the layout table)."""
     names = []
     for i, (layer, ws) in enumerate(zip(spec.layers, spec.layer_weights())):
-        suffixes = RECURRENT_VARIABLES.get(layer.kind) or [
-            f"{w.owner.lstrip('_')}/{w.name}" if w.owner else w.name for w in ws]
+        cell = _cell(layer)
+        if cell:
+            suffixes = CELLS[cell].members(f"rnn/{CELLS[cell].scopes[0]}")
+        else:
+            suffixes = [f"{w.owner.lstrip('_')}/{w.name}" if w.owner else w.name for w in ws]
         names.append([f"{layer.name(i)}/{suffix}" for suffix in suffixes])
     return names
+
+
+def tf1_variable_shapes(spec: ModelSpec) -> list[tuple[str, tuple]]:
+    """`(name, shape)` of the spec's TF1 variables, layer by layer in Keras's order."""
+    found, shapes = [], iter(spec.weight_shapes())
+    for layer, ws, names in zip(spec.layers, spec.layer_weights(), tf1_variable_names(spec)):
+        keras_shapes = [tuple(next(shapes)) for _ in ws]
+        cell = _cell(layer)
+        if cell:  # (kernel, recurrent_kernel, bias): depth from the kernel, units from the other
+            depth, units = keras_shapes[0][0], keras_shapes[1][0]
+            keras_shapes = list(CELLS[cell].shapes(depth, units))
+        found += list(zip(names, keras_shapes))
+    return found
+
+
 FORGET_BIAS = 1.0  # TF1's LSTMCell default, added to the forget gate when the cell runs
 
 
 def to_keras(layer, values: list) -> list:
     """A layer's TF1 variable values as Keras's weights (only the recurrent layers differ:
-    TF1 keeps one kernel over `[x, h]` and its own gate order, `tf1_compat.rnn`)."""
-    if layer.kind == "LSTM":
-        return list(rnn.lstm_to_keras(*values, forget_bias=FORGET_BIAS))
-    if layer.kind == "SimpleRNN":
-        return list(rnn.rnn_to_keras(*values))
-    return list(values)
+    the layout table, `tf1_compat.layouts`)."""
+    cell = _cell(layer)
+    return cell_to_keras(cell, values, FORGET_BIAS) if cell else list(values)
 
 
 def from_keras(layer, weights: list) -> list:
     """The inverse of `to_keras`: Keras's weights of a layer as its TF1 variables' values."""
-    if layer.kind == "LSTM":
-        return list(rnn.lstm_from_keras(*weights, forget_bias=FORGET_BIAS))
-    if layer.kind == "SimpleRNN":
-        return list(rnn.rnn_from_keras(*weights))
-    return list(weights)
+    cell = _cell(layer)
+    return cell_from_keras(cell, weights, FORGET_BIAS) if cell else list(weights)
 
 
 def build_layers(spec: ModelSpec, x, training=False):

@@ -194,16 +194,7 @@ def _log_options(args):
                       images=args.images, profile_batches=profile)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="tfmodels",
-        description="Deep-learning fundamentals in Keras 3 and TF1 graphs, proven equal.",
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    sub.add_parser("list", help="the registered models")
-
+def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train a model in one track")
     train.add_argument("model", nargs="?", help="a name from `tfmodels list` (or --spec FILE)")
     train.add_argument("--track", choices=("keras", "tf1"), default="keras")
@@ -213,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     _tensorboard_options(train)
     _strategy_options(train)
 
+
+def _add_convert(sub) -> None:
     convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras")
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
                                         "prefix, or a .keras / .weights.h5 file")
@@ -242,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: 1.0, TF1's)")
     _debug_option(convert)
 
+
+def _add_compare(sub) -> None:
     compare = sub.add_parser("compare", help="train both tracks and compare them number by number")
     compare.add_argument("model", nargs="?",
                          help=f"a name from `tfmodels list` (default: {DEFAULT_MODEL}; or "
@@ -253,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     _tensorboard_options(compare)
     _strategy_options(compare)
 
+
+def _add_sweep(sub) -> None:
     sweep = sub.add_parser("sweep", help="train a grid of learning rates and batch sizes "
                                          "for TensorBoard's HParams dashboard")
     sweep.add_argument("model", nargs="?", help="a name from `tfmodels list` (or --spec FILE)")
@@ -267,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     _tensorboard_options(sweep, histogram_freq="0", images=False)
     _strategy_options(sweep)
 
+
+def _add_checkpoint_readers(sub) -> None:
+    """`evaluate` and `predict`: a checkpoint folder of `train`, read."""
     evaluate = sub.add_parser("evaluate", help="loss and metrics of a checkpoint of `train`")
     evaluate.add_argument("checkpoint_dir", metavar="CHECKPOINT_DIR",
                           help="the --checkpoint-dir of a `tfmodels train` run (either track)")
@@ -286,52 +286,61 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write the outputs to a .npy or .csv file (default: print them)")
     _debug_option(predict)
 
+
+def _add_bench(sub) -> None:
     bench = sub.add_parser("bench", help="time both tracks against their peers and the "
                                          "machine's arithmetic floor")
-    add_bench_arguments(bench)
+    add_bench_arguments(bench)  # the benchmark's options, declared with it
     _debug_option(bench)
 
+
+def _add_verify(sub) -> None:
     verify = sub.add_parser("verify", help="prove that a Keras 3 model computes what your TF1 "
-                                           "model function computed (tfmodels.testing)")
+                                           "model function computed (tfmodels.migration)")
     side = verify.add_mutually_exclusive_group(required=True)
     side.add_argument("--tf1", metavar="MODULE:BUILD",
                       help="your TF1 model function build(inputs, training) returning the "
                            "outputs (module:function or path/to/file.py:function)")
     side.add_argument("--model-fn", metavar="MODULE:MODEL_FN",
                       help="your TF1 Estimator model_fn(features, labels, mode) instead")
-    verify.add_argument("--labels", default="int64", metavar="DTYPE[:D,...]",
-                        help="--model-fn: the labels placeholder it gets in training (never "
-                             "fed; default: int64, class ids of shape (batch,); e.g. float32:1)")
     verify.add_argument("--keras", metavar="MODEL",
                         help="the Keras 3 model: module:factory (a function returning a built "
                              "model) or a .keras file; omitted, the TF1 function inside a "
                              "TF1StyleLayer")
     verify.add_argument("--input-shape", required=True, metavar="D,D,...",
                         help="one sample's shape, without the batch, e.g. 28,28,1")
-    verify.add_argument("--steps", type=int, default=3, help="training steps (default: 3)")
-    verify.add_argument("--batch-size", type=int, default=8, help="default: 8")
-    verify.add_argument("--optimizer", choices=("sgd", "rmsprop", "adam", "adagrad"),
-                        default="sgd", help="the Keras name; TF1's counterpart is built from "
-                                            "it (docs/optimizers.md; default: sgd)")
-    verify.add_argument("--learning-rate", type=float, default=0.01, help="default: 0.01")
-    verify.add_argument("--loss", choices=("mse", "sparse_categorical_crossentropy"),
-                        default="mse", help="on the outputs, against random targets (default: "
-                                            "mse)")
-    verify.add_argument("--map", metavar="FILE",
-                        help='a JSON file {"keras weight path": "tf1 variable name", ...}')
-    verify.add_argument("--checkpoint", metavar="PREFIX",
-                        help="a TF1 Saver checkpoint of the program: start both sides from its "
-                             "values (default: the TF1 initializers')")
-    verify.add_argument("--forget-bias", type=float, default=1.0,
-                        help="the TF1 LSTM cells' forget_bias (default: 1.0)")
-    verify.add_argument("--rtol", type=float, default=1e-6, help="default: 1e-6 (the guide's)")
-    verify.add_argument("--atol", type=float, default=1e-5, help="default: 1e-5 (the guide's)")
-    verify.add_argument("--seed", type=int, default=0, help="of the random inputs (default: 0)")
-    verify.add_argument("--logdir", default=None,
-                        help="TensorBoard logs of both sides' losses go to a new run folder "
-                             "under LOGDIR/verify/ (default: logs)")
+    _verify_options(verify)  # the library's Options, declared once there
     _debug_option(verify)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command, each command's options declared once, in its `_add_*`."""
+    parser = _Parser(
+        prog="tfmodels",
+        description="Deep-learning fundamentals in Keras 3 and TF1 graphs, proven equal.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the registered models")
+    for add in (_add_train, _add_convert, _add_compare, _add_sweep, _add_checkpoint_readers,
+                _add_bench, _add_verify):
+        add(sub)
     return parser
+
+
+def _verify_options(p: argparse.ArgumentParser) -> None:
+    """`verify`'s options, made from the library's `Options` (declared once, there)."""
+    from dataclasses import MISSING, fields
+
+    from tfmodels.migration.equivalence import Options
+
+    for f in fields(Options):
+        meta = dict(f.metadata)
+        if meta.pop("cli", True) is False:
+            continue
+        flag = meta.pop("flag") or "--" + f.name.replace("_", "-")
+        p.add_argument(flag, dest=f.name, default=None if f.default is MISSING else f.default,
+                       **meta)
 
 
 def _quiet_tf(args) -> None:
@@ -432,7 +441,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    from tfmodels.convert import convert
+    from tfmodels.migration.conversion import convert
 
     _quiet_tf(args)
     if args.keras_model or args.tf1_graph or args.map or args.allow_missing:
@@ -448,8 +457,8 @@ def cmd_convert(args) -> int:
 
 
 def _migrate(args) -> int:
-    """`convert` of a model that is not ours: the names matched by tfmodels.migrate."""
-    from tfmodels.migrate import keras_to_tf1, tf1_to_keras
+    """`convert` of a model that is not ours: the names matched by the kit's matching."""
+    from tfmodels.migration.conversion import keras_to_tf1, tf1_to_keras
 
     for option, value in (("--model", args.model), ("--dataset", args.dataset)):
         if value is not None:
@@ -583,7 +592,9 @@ def cmd_bench(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from tfmodels.testing import Unmatched, verify
+    from dataclasses import fields
+
+    from tfmodels.migration.equivalence import Options, Unmatched, verify
 
     _quiet_tf(args)
     ref = args.tf1 or args.model_fn
@@ -600,13 +611,11 @@ def cmd_verify(args) -> int:
         print(check.line(), flush=True)
 
     try:
-        report = verify(ref, args.keras, args.input_shape, steps=args.steps,
-                        batch_size=args.batch_size, optimizer=args.optimizer,
-                        learning_rate=args.learning_rate, loss=args.loss, mapping=args.map,
-                        forget_bias=args.forget_bias, rtol=args.rtol, atol=args.atol,
-                        seed=args.seed, model_fn=args.model_fn is not None,
-                        labels=args.labels,
-                        checkpoint=args.checkpoint, log_dir=args.logdir, out=progress)
+        options = {f.name: getattr(args, f.name) for f in fields(Options)
+                   if f.metadata.get("cli", True)}
+        options["log_dir"] = options["log_dir"] or "logs"  # the command's default: under logs/
+        report = verify(ref, args.keras, args.input_shape, model_fn=args.model_fn is not None,
+                        out=progress, **options)
     except Unmatched as e:
         print(e.table, flush=True)  # what matched and what did not, before the one-line error
         raise

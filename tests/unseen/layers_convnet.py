@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import layers  # was: layers = tf.compat.v1.layers
-from tfmodels.tf1_keras import FusedBatchNormalization
+from tfmodels.migration import FusedBatchNormalization
 
 v1 = tf.compat.v1
 

@@ -102,3 +102,13 @@ def _is_tf_environment_error(error: BaseException) -> bool:
     if tf is None:
         return False
     return any(isinstance(error, getattr(tf.errors, name)) for name in _TF_ENVIRONMENT_ERRORS)
+
+
+def folded(error: BaseException | str, limit: int = 160, first_line: bool = False) -> str:
+    """An error's message as one line of at most `limit` characters, for a one-line refusal that
+    quotes what a library said. `first_line`: only its first line (TensorFlow's messages of a
+    damaged file carry a C++ stack after it)."""
+    text = str(error).strip()
+    if first_line:
+        text = (text.splitlines() or [""])[0]
+    return " ".join(text.split())[:limit]

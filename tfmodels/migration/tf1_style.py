@@ -5,7 +5,7 @@ did before Keras 3 (it raises under TF >= 2.16).
     import tensorflow as tf
 
     from tf1_compat import layers
-    from tfmodels.tf1_style import TF1StyleLayer
+    from tfmodels.migration import TF1StyleLayer
 
     def body(x, training=False):
         with tf.compat.v1.variable_scope("mlp"):
@@ -99,6 +99,8 @@ import keras
 import tensorflow as tf
 from tensorflow.python.ops import variable_scope as _variable_scope
 
+from tfmodels.migration.user_code import takes_argument
+
 v1 = tf.compat.v1
 
 __all__ = ["TF1StyleLayer", "VariablesNotMadeOnce"]
@@ -109,14 +111,6 @@ _AGGREGATION = {
     tf.VariableAggregation.SUM: "sum",
     tf.VariableAggregation.ONLY_FIRST_REPLICA: "only_first_replica",
 }
-
-
-def _takes_argument(function, name: str) -> bool:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):  # some builtins have no signature
-        return False
-    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 class VariablesNotMadeOnce(ValueError):
@@ -221,7 +215,7 @@ class _VariableStore:
         if custom_getter is None:
             return self._get(name, **kwargs)
         # A custom getter of the user's variable scopes, as TF1 called it.
-        if not (_takes_argument(custom_getter, "constraint")):
+        if not (takes_argument(custom_getter, "constraint")):
             kwargs.pop("constraint")
         return custom_getter(getter=self._get, name=name, **kwargs)
 
@@ -349,7 +343,7 @@ class TF1StyleLayer(keras.layers.Layer):
                             f"`forward`), got {function!r}")
         super().__init__(**kwargs)
         self.function = function
-        self._takes_training = _takes_argument(function, "training")
+        self._takes_training = takes_argument(function, "training")
         self._tf1_store = _VariableStore(self)
         self._tf1_weights = []  # Keras tracks what is appended: weights, in creation order
         self._tf1_input_specs = None
@@ -446,11 +440,38 @@ class TF1StyleLayer(keras.layers.Layer):
         config = super().get_config()
         if getattr(self.function, "__self__", None) is not self:  # not a subclass's `forward`
             config["function"] = keras.saving.serialize_keras_object(self.function)
+            module = getattr(self.function, "__module__", None)
+            name = getattr(self.function, "__qualname__", "")
+            if module and name.isidentifier():  # a module-level function: by reference too
+                config["function_ref"] = f"{module}:{name}"
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        ref = config.pop("function_ref", None)
         if "function" in config:
-            config["function"] = keras.saving.deserialize_keras_object(config["function"])
+            config["function"] = _function_from_config(config["function"], ref)
         return cls(**config)
+
+
+def _function_from_config(serialized, ref: str | None):
+    """The layer's function: from `custom_objects` (or Keras's registry) if given there, else
+    by its reference `module:name` in a module already imported. A module is never imported
+    because a file names it (that would run code a file chose, which safe_mode refuses)."""
+    import sys
+
+    if ref:
+        module, _, name = ref.partition(":")
+        function = getattr(sys.modules.get(module), name, None)
+        if callable(function):
+            try:  # custom_objects, where given, still decide
+                return keras.saving.deserialize_keras_object(serialized)
+            except (TypeError, ValueError):
+                return function
+    try:
+        return keras.saving.deserialize_keras_object(serialized)
+    except (TypeError, ValueError):
+        where = f" {ref}" if ref else ""
+        raise TypeError(f"TF1StyleLayer's function{where} is not available: import its module "
+                        f"before loading the model, or pass it in custom_objects") from None

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tf1_compat import layers
-from tfmodels.tf1_keras import FusedBatchNormalization
+from tfmodels.migration import FusedBatchNormalization
 
 v1 = tf.compat.v1
 MOMENTUM = 0.9

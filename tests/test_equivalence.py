@@ -19,7 +19,7 @@ from tests.unseen import deep_mnist, layers_convnet, lstm_classifier
 from tf1_compat import layers
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
-from tfmodels.testing import (
+from tfmodels.migration.equivalence import (
     ATOL,
     RTOL,
     NotEquivalent,
@@ -184,7 +184,7 @@ def test_assert_equivalent_fails_with_the_report():
 def test_without_the_aligned_masks_the_right_port_would_fail(monkeypatch):
     """The alignment is what makes check 4 pass: with the Keras side's seeds left as Keras
     drew them, the right port of a program with dropout fails there."""
-    import tfmodels.testing as kit
+    import tfmodels.migration.equivalence as kit
 
     monkeypatch.setattr(kit, "_align_dropout", lambda model, step: None)
     report = verify(layers_convnet.build, layers_convnet.keras_model, layers_convnet.INPUT_SHAPE)
@@ -265,7 +265,7 @@ def test_a_keras_file_of_fused_batch_norm_is_read_by_the_command_in_a_fresh_proc
     import subprocess
     import sys
 
-    from tfmodels.tf1_keras import FusedBatchNormalization
+    from tfmodels.migration import FusedBatchNormalization
 
     keras.backend.clear_session()
     keras.Sequential([
@@ -316,7 +316,7 @@ def test_weights_that_cannot_be_paired_are_refused_with_the_table():
     ({"rtol": float("nan")}, r"rtol must be a finite number >= 0, got nan"),
     ({"loss": "hinge"}, r"loss 'hinge': expected one of mse, sparse_categorical_crossentropy"),
     ({"optimizer": "lion"}, r"optimizer"),
-    ({"checkpoint": os.path.join(HERE, "unseen", "deep_mnist.py")}, r"is not a TF1 checkpoint"),
+    ({"checkpoint": os.path.join(HERE, "unseen", "deep_mnist.py")}, r"cannot read TF1 checkpoint"),
 ])
 def test_bad_input_is_one_line(kwargs, message):
     args = {"input_shape": deep_mnist.INPUT_SHAPE, **kwargs}
@@ -360,7 +360,7 @@ def test_verify_command_exit_statuses_and_logs(tmp_path, capsys):
     (["--tf1", ref("deep_mnist", "build"), "--keras", ref("layers_convnet", "keras_model")],
      "names and shapes: Keras weights conv2d/bias, batch_normalization/gamma"),
     (["--tf1", ref("deep_mnist", "build"), "--keras", ref("deep_mnist", "keras_model"),
-      "--checkpoint", ref("deep_mnist", "")[:-1]], "is not a TF1 checkpoint"),
+      "--checkpoint", ref("deep_mnist", "")[:-1]], "cannot read TF1 checkpoint"),
 ])
 def test_verify_command_refuses_in_one_line(argv, message, tmp_path, capsys):
     assert main(["verify", *argv, "--input-shape", "12,12,1", "--logdir", str(tmp_path)]) == 2

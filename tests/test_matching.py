@@ -1,5 +1,5 @@
-"""Any TF1 checkpoint into a Keras 3 model, and back (`tfmodels/migrate.py`, `tfmodels convert
---keras-model`): TF1 programs written here are trained a few steps and saved with a `Saver`, then
+"""Any TF1 checkpoint into a Keras 3 model, and back (`tfmodels/migration/matching.py` and
+`conversion.py`, `tfmodels convert --keras-model`): TF1 programs written here are trained a few steps and saved with a `Saver`, then
 converted into Keras models of `tests/migrate_models.py`; the Keras model must predict what the
 TF1 graph predicts.
 
@@ -13,6 +13,9 @@ outputs.
 import json
 import os
 import re
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -22,7 +25,8 @@ import tensorflow as tf
 from tests import migrate_models as models
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
-from tfmodels.migrate import match, tf1_sources, tf1_to_keras
+from tfmodels.migration.conversion import tf1_to_keras
+from tfmodels.migration.matching import match, tf1_sources
 
 v1 = tf.compat.v1
 ATOL = 2e-6
@@ -293,7 +297,7 @@ def test_a_file_that_is_not_a_tf1_checkpoint_is_one_line(capsys, tmp_path):
     junk.write_text("not a checkpoint\n")
     assert convert(junk, tmp_path / "m.keras", "--keras-model", factory("mlp")) == 2
     err = capsys.readouterr().err.strip()
-    assert "is not a TF1 checkpoint" in err and str(junk) in err and "\n" not in err
+    assert "cannot read TF1 checkpoint" in err and str(junk) in err and "\n" not in err
     assert not (tmp_path / "m.keras").exists()
 
 
@@ -396,7 +400,7 @@ def test_the_derivation_without_files():
 
 
 def test_a_scope_around_the_whole_tf1_program_is_left_off_names():
-    from tfmodels.migrate import Slot
+    from tfmodels.migration.matching import Slot
 
     slots = [Slot(key, [None], ((8, 8),), "float32", i)
              for i, key in enumerate(["second/kernel", "first/kernel"])]
@@ -409,7 +413,7 @@ def test_a_scope_around_the_whole_tf1_program_is_left_off_names():
 
 
 def models_slots():
-    from tfmodels.migrate import Slot
+    from tfmodels.migration.matching import Slot
 
     return [Slot(key, [None], (shape,), "float32", i) for i, (key, shape) in enumerate(
         [("first/kernel", (8, 8)), ("first/bias", (8,)), ("second/kernel", (8, 8)),
@@ -418,9 +422,9 @@ def models_slots():
 
 def test_the_projects_own_models_still_convert(capsys, tmp_path):
     """`convert --model` (our registered models, by the spec) is untouched by the new options."""
-    from tfmodels.convert import write_tf1
     from tfmodels.core.registry import get_spec
     from tfmodels.keras_track.model import build_model
+    from tfmodels.migration.conversion import write_tf1
 
     spec = get_spec("sine")
     write_tf1(str(tmp_path / "c" / "ckpt"), spec, build_model(spec).get_weights())
@@ -457,7 +461,7 @@ def test_allow_missing_names_a_weight_of_the_model(capsys, tmp_path, mlp):
 
 
 def test_a_dtype_that_does_not_fit_is_named():
-    from tfmodels.migrate import Slot
+    from tfmodels.migration.matching import Slot
 
     slots = [Slot("dense/kernel", [None], ((4, 3),), "float32", 0)]
     sources, _ = tf1_sources({"dense/kernel": (4, 3)}, {"dense/kernel": "float64"})
@@ -469,7 +473,7 @@ def test_a_dtype_that_does_not_fit_is_named():
 def test_the_python_function_fills_a_model_object(tmp_path, mlp):
     """`tf1_to_keras` with a model in hand: the model itself is filled, the table handed to
     `out`, the file written."""
-    from tfmodels.migrate import tf1_to_keras
+    from tfmodels.migration import tf1_to_keras
 
     prefix, x, predictions = mlp
     model, lines = models.mlp(), []
@@ -492,3 +496,53 @@ def test_lstm_checkpoint_into_the_same_code_in_a_tf1_style_layer(capsys, tmp_pat
     model = models.lstm_in_tf1_style_layer()
     model.load_weights(out)
     np.testing.assert_array_equal(np.asarray(model(x, training=False)), predictions)
+
+
+STYLE_PORT = textwrap.dedent("""
+    import keras
+    import tensorflow as tf
+
+    from tf1_compat import layers
+    from tfmodels.migration import TF1StyleLayer
+
+
+    def build(x, training=False):
+        net = layers.conv2d(x, 4, 3, padding="same", activation=tf.nn.relu)
+        net = layers.max_pooling2d(net, 2, 2)
+        return layers.dense(layers.flatten(net), 3)
+
+
+    def keras_model():
+        return keras.Sequential([keras.Input((6, 6, 1)), TF1StyleLayer(build)])
+""")
+
+
+def test_a_keras_file_convert_writes_for_a_tf1_style_port_reads_back_everywhere(tmp_path):
+    """A `.keras` file of a TF1StyleLayer port, written by `convert`, is read back by `verify`
+    (it once failed: Keras stores a plain function without its module) and by
+    `keras.models.load_model` in a fresh process that imported the function's module; one that
+    did not is told which module to import."""
+    (tmp_path / "style_port.py").write_text(STYLE_PORT)
+    port = str(tmp_path / "style_port.py")
+    from tfmodels.migration.user_code import load_callable
+
+    build = load_callable(f"{port}:build", "TF1 function")
+    prefix, x_test, expected = tf1_program(tmp_path / "ck", build, (6, 6, 1))
+    out = str(tmp_path / "port.keras")
+    assert convert(prefix, out, "--keras-model", f"{port}:keras_model") == 0
+    assert main(["verify", "--tf1", f"{port}:build", "--keras", out, "--input-shape", "6,6,1",
+                 "--steps", "1", "--logdir", str(tmp_path / "logs")]) == 0
+    np.save(tmp_path / "x.npy", x_test)
+    read = ("import sys; sys.path.insert(0, sys.argv[1]); {imp}import keras, numpy as np; "
+            "m = keras.models.load_model(sys.argv[2]); "
+            "np.save(sys.argv[3], m.predict(np.load(sys.argv[4]), verbose=0))")
+    args = [str(tmp_path), out, str(tmp_path / "p.npy"), str(tmp_path / "x.npy")]
+    done = subprocess.run([sys.executable, "-c", read.format(imp="import style_port; "), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), expected, atol=ATOL)
+    done = subprocess.run([sys.executable, "-c", read.format(
+        imp="import tfmodels.migration.tf1_style; "), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "style_port:build is not available: import its module" \
+        in done.stderr

@@ -1,6 +1,6 @@
 """Keras 3 layers that compute what a TF1 layer computed, where Keras 3's own layer differs.
 
-    from tfmodels.tf1_keras import FusedBatchNormalization
+    from tfmodels.migration import FusedBatchNormalization
     h = FusedBatchNormalization()(h)      # the port of tf.compat.v1.layers.batch_normalization(h)
 
 `FusedBatchNormalization` is `keras.layers.BatchNormalization` (same arguments, same weights,
@@ -14,8 +14,8 @@ guide's tolerance). Inputs of other ranks were not fused in TF1: there the layer
 As TF1's fused kernel, it raises an epsilon below 1.001e-5 to 1.001e-5.
 
 A port of a TF1 program whose batch norm was fused uses this layer to keep the moving averages,
-and so the inference outputs after training, equal to the TF1 program's; `tfmodels.testing` names
-the moving variance when a port with Keras's own layer drifts from them.
+and so the inference outputs after training, equal to the TF1 program's; the kit's `verify`
+names the moving variance when a port with Keras's own layer drifts from them.
 """
 
 from __future__ import annotations

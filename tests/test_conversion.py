@@ -7,10 +7,10 @@ import pytest
 
 from tf1_compat.model import Model
 from tfmodels.cli import main
-from tfmodels.convert import read_tf1, write_tf1
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
 from tfmodels.keras_track.model import build_model
+from tfmodels.migration.conversion import read_tf1, write_tf1
 from tfmodels.training import train
 
 

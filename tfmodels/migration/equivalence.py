@@ -1,6 +1,6 @@
 """A parity kit for your own migration tests: a TF1 model function against a Keras 3 model.
 
-    from tfmodels.testing import assert_equivalent, verify
+    from tfmodels.migration import assert_equivalent, verify
 
     def test_my_port():                       # in your own tests, with pytest
         assert_equivalent(my_tf1.build, my_keras.make_model, input_shape=(28, 28, 1),
@@ -19,7 +19,7 @@ each stopping the run when it fails:
    here, naming them);
 2. **names and shapes**: every Keras weight has exactly one TF1 variable and every TF1 variable a
    Keras weight, matched as `tfmodels convert` matches them (a map file first, then names, then
-   order and shapes; `tfmodels.migrate`), the table of what matched printed;
+   order and shapes; `tfmodels.migration.matching`), the table of what matched printed;
 3. **outputs, no randomness**: with the TF1 variables' initial values copied into the Keras
    weights (random initial values aligned by copying them across), both in inference mode
    give the same outputs on the same inputs;
@@ -56,17 +56,20 @@ trained in place: give a factory to keep yours as it is.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from tfmodels.core.errors import UserError
-from tfmodels.tf1_style import _takes_argument as _takes
+from tfmodels.core.errors import UserError, folded
+from tfmodels.migration.user_code import takes_argument
 
 RTOL, ATOL = 1e-6, 1e-5  # the migration guide's np.testing.assert_allclose(rtol, atol)
 DROPOUT_SEED = 1337
 LOSSES = ("mse", "sparse_categorical_crossentropy")
 MODES = {True: "train", False: "infer"}  # tf.estimator.ModeKeys.TRAIN and PREDICT
+
+__all__ = ["Check", "NotEquivalent", "Options", "Report", "Unmatched", "assert_equivalent",
+           "from_model_fn", "verify"]
 
 
 @dataclass
@@ -173,7 +176,7 @@ def from_model_fn(model_fn, params=None, labels="int64"):
                         f"batch, e.g. int64 or float32:1") from None
 
     def build(inputs, training=False):
-        kwargs = {"params": params} if _takes(model_fn, "params") else {}
+        kwargs = {"params": params} if takes_argument(model_fn, "params") else {}
         given = tf.compat.v1.placeholder(dtype, shape, name="labels") if training else None
         spec = model_fn(features=inputs, labels=given, mode=MODES[bool(training)], **kwargs)
         predictions = getattr(spec, "predictions", None)
@@ -196,7 +199,7 @@ def from_model_fn(model_fn, params=None, labels="int64"):
 
 
 def _tf1_function(tf1, model_fn: bool, labels: str):
-    from tfmodels.migrate import load_callable
+    from tfmodels.migration.user_code import load_callable
 
     function = load_callable(tf1, "TF1 function") if isinstance(tf1, str) else tf1
     if not callable(function):
@@ -206,10 +209,10 @@ def _tf1_function(tf1, model_fn: bool, labels: str):
 
 
 def _call_tf1(build, inputs, training: bool, what: str):
-    from tfmodels.tf1_style import VariablesNotMadeOnce
+    from tfmodels.migration.tf1_style import VariablesNotMadeOnce
 
     try:
-        if _takes(build, "training"):
+        if takes_argument(build, "training"):
             result = build(inputs, training=training)
         else:
             result = build(inputs)
@@ -217,15 +220,15 @@ def _call_tf1(build, inputs, training: bool, what: str):
         raise
     except Exception as e:  # the user's code: their mistake, said in one line
         raise UserError(f"{what} (training={training}) raised {type(e).__name__}: "
-                        f"{' '.join(str(e).split())[:200]}") from None
+                        f"{folded(e, 200)}") from None
     return _outputs(result, what)
 
 
 def _keras_model(keras_model, build, input_shape):
     import keras
 
-    from tfmodels.migrate import load_keras_model
-    from tfmodels.tf1_style import TF1StyleLayer, VariablesNotMadeOnce
+    from tfmodels.migration.checkpoints import load_keras_model
+    from tfmodels.migration.tf1_style import TF1StyleLayer, VariablesNotMadeOnce
 
     if keras_model is None:
         def function(inputs, training=False):  # a Python bool, as TF1StyleLayer hands it
@@ -247,7 +250,7 @@ def _keras_model(keras_model, build, input_shape):
             model = keras_model()
         except Exception as e:
             raise UserError(f"Keras model factory {getattr(keras_model, '__name__', '')!r} "
-                            f"raised {type(e).__name__}: {' '.join(str(e).split())[:200]}") \
+                            f"raised {type(e).__name__}: {folded(e, 200)}") \
                 from None
     else:
         raise UserError(f"Keras model: expected a keras.Model, a function returning one, "
@@ -363,7 +366,7 @@ class _TF1Side:
                     v1.losses.get_regularization_loss(), tf.float32)
             except Exception as e:
                 raise UserError(f"the loss on the TF1 outputs raised {type(e).__name__}: "
-                                f"{' '.join(str(e).split())[:200]}") from None
+                                f"{folded(e, 200)}") from None
             trainable = v1.trainable_variables()
             if not trainable:
                 raise UserError("the TF1 function made no trainable variables: nothing to train")
@@ -456,7 +459,7 @@ def _not_once(error) -> UserError:
 def _made_once(model, x) -> Check:
     """The guide's step 1; its failure is not a difference of numbers but a program the kit
     cannot compare: a UserError."""
-    from tfmodels.tf1_style import VariablesNotMadeOnce
+    from tfmodels.migration.tf1_style import VariablesNotMadeOnce
 
     before = {id(v): v.path for v in model.variables}
     saved = [np.array(v.numpy()) for v in model.variables]
@@ -483,7 +486,13 @@ def _made_once(model, x) -> Check:
 
 def _names(model, tf1: _TF1Side, mapping):
     """(check, Match): every Keras weight paired with one TF1 variable and the reverse."""
-    from tfmodels.migrate import Ambiguous, _norm, keras_slots, match, tf1_sources
+    from tfmodels.migration.matching import (
+        Ambiguous,
+        keras_slots,
+        match,
+        normalized,
+        tf1_sources,
+    )
 
     name = "names and shapes"
     infer_only = sorted(set(tf1.infer_variables) - set(tf1.model_variables))
@@ -493,7 +502,7 @@ def _names(model, tf1: _TF1Side, mapping):
     shapes = {n: tuple(v.shape) for n, v in tf1.model_variables.items()}
     dtypes = {n: v.dtype.base_dtype.name for n, v in tf1.model_variables.items()}
     slots = keras_slots(model)
-    sources, skipped = tf1_sources(shapes, dtypes, {_norm(s.key) for s in slots})
+    sources, skipped = tf1_sources(shapes, dtypes, {normalized(s.key) for s in slots})
     try:
         result = match(slots, sources, skipped, mapping, shapes, dtypes)
     except Ambiguous as e:
@@ -515,7 +524,7 @@ def _names(model, tf1: _TF1Side, mapping):
 
 def _keras_values(result, tf1: _TF1Side, forget_bias):
     """[(slot, [TF1's values in the Keras weights' layout])] for every pair."""
-    from tfmodels.migrate import cell_to_keras
+    from tf1_compat.layouts import cell_to_keras
 
     names = [n for _, source, _ in result.pairs for n in source.names]
     values = tf1.values(names)
@@ -542,176 +551,297 @@ def _compare_variables(result, tf1, forget_bias, rtol, atol):
                     hint = ("; TF1's fused batch norm (4-D inputs) moves the moving variance "
                             "towards the batch variance times n/(n-1), Keras 3's "
                             "BatchNormalization without that factor: port it as "
-                            "tfmodels.tf1_keras.FusedBatchNormalization")
+                            "tfmodels.migration.FusedBatchNormalization")
                 return (f"variable {variable.path} (TF1 {' + '.join(source.names)}): "
                         f"{why}{hint}"), None
     return None, _max_difference(pairs)
 
 
-def verify(tf1, keras_model=None, input_shape=None, *, steps: int = 3, batch_size: int = 8,
-           optimizer="sgd", learning_rate: float | None = 0.01, loss="mse", mapping=None,
-           forget_bias: float = 1.0, rtol: float = RTOL, atol: float = ATOL, seed: int = 0,
-           model_fn: bool = False, labels: str = "int64", checkpoint: str | None = None,
-           log_dir: str | None = None, out=None) -> Report:
+def _number(label: str, value, low=None, integer=False):
+    """One option's value checked: an integer >= low, or a finite number (>= low)."""
+    if integer:
+        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= low
+        if not ok:
+            raise UserError(f"{label} must be an integer >= {low}, got {value!r}")
+        return int(value)
+    ok = (not isinstance(value, bool) and isinstance(value, (int, float))
+          and bool(np.isfinite(value)) and (low is None or value >= low))
+    if not ok:
+        raise UserError(f"{label} must be a finite number{f' >= {low}' * (low is not None)}, "
+                        f"got {value!r}")
+    return value
+
+
+def _flag(flag=None, **argparse):
+    """A field's command-line form: its flag (default: --field-name) and argparse's keywords."""
+    return {"flag": flag, **argparse}
+
+
+@dataclass(frozen=True)
+class Options:
+    """`verify`'s options, declared once: their defaults, their checks (`__post_init__`), and the
+    flags of `tfmodels verify`, which `tfmodels.cli` makes from each field's metadata."""
+
+    steps: int = field(default=3, metadata=_flag(type=int, help="training steps (default: 3)"))
+    batch_size: int = field(default=8, metadata=_flag(type=int, help="default: 8"))
+    optimizer: object = field(default="sgd", metadata=_flag(
+        choices=("sgd", "rmsprop", "adam", "adagrad"),
+        help="the Keras name; TF1's counterpart is built from it (docs/optimizers.md; "
+             "default: sgd)"))
+    learning_rate: float | None = field(default=0.01, metadata=_flag(type=float,
+                                                                      help="default: 0.01"))
+    loss: object = field(default="mse", metadata=_flag(
+        choices=LOSSES, help="on the outputs, against random targets (default: mse)"))
+    mapping: object = field(default=None, metadata=_flag(
+        "--map", metavar="FILE", help='a JSON file {"keras weight path": "tf1 variable name", '
+                                      '...}'))
+    checkpoint: str | None = field(default=None, metadata=_flag(
+        metavar="PREFIX", help="a TF1 Saver checkpoint of the program: start both sides from "
+                               "its values (default: the TF1 initializers')"))
+    forget_bias: float = field(default=1.0, metadata=_flag(
+        type=float, help="the TF1 LSTM cells' forget_bias (default: 1.0)"))
+    rtol: float = field(default=RTOL, metadata=_flag(type=float,
+                                                     help="default: 1e-6 (the guide's)"))
+    atol: float = field(default=ATOL, metadata=_flag(type=float,
+                                                     help="default: 1e-5 (the guide's)"))
+    seed: int = field(default=0, metadata=_flag(type=int,
+                                                help="of the random inputs (default: 0)"))
+    labels: str = field(default="int64", metadata=_flag(
+        metavar="DTYPE[:D,...]", help="--model-fn: the labels placeholder it gets in training "
+                                      "(never fed; default: int64, class ids of shape (batch,); "
+                                      "e.g. float32:1)"))
+    log_dir: str | None = field(default=None, metadata=_flag(
+        "--logdir", help="TensorBoard logs of both sides' losses go to a new run folder under "
+                         "LOGDIR/verify/ (default: logs)"))
+    model_fn: bool = field(default=False, metadata={"flag": None, "cli": False})
+
+    def __post_init__(self):
+        _number("steps", self.steps, 0, integer=True)
+        _number("batch_size", self.batch_size, 1, integer=True)
+        _number("seed", self.seed, 0, integer=True)
+        for label in ("rtol", "atol"):
+            _number(label, getattr(self, label), 0)
+        _number("forget_bias", self.forget_bias)
+
+
+def _options(options: dict) -> Options:
+    names = [f.name for f in fields(Options)]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        raise UserError(f"verify() got an unknown option {unknown[0]!r}; expected one of "
+                        f"{', '.join(names)}")
+    return Options(**options)
+
+
+@dataclass
+class _Run:
+    """What the checks share: the options, the two sides, the inputs, the pairing, the report."""
+
+    options: Options
+    model: object
+    tf1: _TF1Side
+    loss_fn: object
+    target_kind: str
+    optimizer: object
+    x0: np.ndarray
+    rng: object
+    report: Report
+    out: object
+    result: object = None
+    outputs: np.ndarray = None
+
+    def done(self, check: Check) -> bool:
+        return _record(self.report, self.out, check)
+
+    def batch(self):
+        shape = (self.options.batch_size, *self.x0.shape[1:])
+        return self.rng.standard_normal(shape).astype(np.float32)
+
+    def difference(self, a, b) -> tuple:
+        return (_difference(a, b, self.options.rtol, self.options.atol),
+                _max_difference([(a, b)]))
+
+    def variables(self) -> tuple:
+        o = self.options
+        return _compare_variables(self.result, self.tf1, o.forget_bias, o.rtol, o.atol)
+
+
+def _check_input_shape(model, input_shape) -> None:
+    try:
+        expected = tuple(model.input_shape)
+    except (AttributeError, ValueError, TypeError):  # a subclassed model: its call will say
+        return
+    if all(d is None or isinstance(d, int) for d in expected) and (
+            len(expected) != len(input_shape) + 1
+            or any(e not in (None, g) for e, g in zip(expected[1:], input_shape))):
+        raise UserError(f"input shape {input_shape}: the Keras model {model.name!r} takes "
+                        f"inputs of shape {expected[1:]} (one sample's, without the batch)")
+
+
+def _check_names(run: _Run, start, mapping) -> bool:
+    """2. every weight paired; the Keras weights then hold the TF1 side's starting values."""
+    check, run.result = _names(run.model, run.tf1, mapping)
+    run.report.table = run.result.table()
+    run.done(check)
+    if start is not None:
+        run.tf1.restore(run.options.checkpoint, *start,
+                        [n for _, src, _ in run.result.pairs for n in src.names])
+    for slot, _, arrays in _keras_values(run.result, run.tf1, run.options.forget_bias):
+        for variable, array in zip(slot.variables, arrays):
+            variable.assign(np.asarray(array, variable.dtype))
+    return True
+
+
+def _check_inference(run: _Run) -> bool:
+    """3. inference, nothing random."""
+    why, worst = run.difference(run.tf1.infer(run.x0), _keras_call(run.model, run.x0, False, 0))
+    return run.done(Check(
+        "outputs, no randomness", why is None,
+        f"outputs differ: {why} (the weights were paired as the table shows: a port whose "
+        f"layers were made in another order may need a map file)" if why else
+        f"equal on {run.options.batch_size} inputs, max |difference| {worst:.3g}", worst))
+
+
+def _check_training_mode(run: _Run) -> bool:
+    """4. training mode, the same dropout masks; the updates (moving averages) run in both."""
+    tf1 = run.tf1
+    a, _ = tf1.session.run([tf1.outputs, tf1.updates], {tf1.x: run.x0, tf1.step: 0})
+    run.outputs = b = _keras_call(run.model, run.x0, True, 0)
+    why, worst = run.difference(a, b)
+    name = "outputs, aligned randomness"
+    if why:
+        return run.done(Check(name, False, f"training-mode outputs differ: {why}", worst))
+    why, worst_variables = run.variables()
+    return run.done(Check(name, why is None, f"after one training-mode call: {why}" if why else
+                          f"equal in training mode (dropout masks aligned), max |difference| "
+                          f"{worst:.3g}; variables after the call equal",
+                          None if why else max(worst, worst_variables)))
+
+
+def _targets(run: _Run):
+    b, batch_size = run.outputs, run.options.batch_size
+    if run.target_kind == "labels":
+        return run.rng.integers(0, int(b.shape[-1]),
+                                (batch_size, *b.shape[1:-1])).astype(np.int32)
+    return run.rng.standard_normal((batch_size, *b.shape[1:])).astype(np.float32)
+
+
+def _step(run: _Run, keras_optimizer, step: int) -> tuple:
+    """One training step on both sides: (TF1's loss, Keras's loss)."""
+    import tensorflow as tf
+
+    tf1, x = run.tf1, run.batch()
+    t = _targets(run)
+    _, loss_tf1 = tf1.session.run([tf1.train_op, tf1.loss],
+                                  {tf1.x: x, tf1.targets: t, tf1.step: step})
+    trainable = run.model.trainable_variables
+    with tf.GradientTape() as tape:
+        outputs = _keras_call(run.model, x, True, step)
+        loss_keras = run.loss_fn(tf.constant(t), outputs)
+        if run.model.losses:
+            loss_keras = loss_keras + tf.add_n([tf.cast(v, tf.float32)
+                                                for v in run.model.losses])
+    keras_optimizer.apply(tape.gradient(loss_keras, trainable), trainable)
+    return float(loss_tf1), float(loss_keras)
+
+
+def _check_steps(run: _Run) -> bool:
+    """5. training steps: the same loss and the same variables after every step."""
+    o, spec = run.options, run.optimizer
+    keras_optimizer = _keras_optimizer(spec, run.model)
+    losses = run.report.losses = {"tf1": [], "keras": []}
+    name = f"{o.steps} training steps ({spec.name}, learning rate {spec.learning_rate:g})"
+    worst_weights = 0.0
+    for step in range(1, o.steps + 1):
+        loss_tf1, loss_keras = _step(run, keras_optimizer, step)
+        losses["tf1"].append(loss_tf1)
+        losses["keras"].append(loss_keras)
+        why = _difference(loss_tf1, loss_keras, o.rtol, o.atol)
+        if why:
+            return run.done(Check(name, False, (
+                f"step {step}: the loss differs: {why} (the loss includes the TF1 side's "
+                f"get_regularization_loss() and the Keras model's losses: are the regularizers "
+                f"alike?)")))
+        why, worst = run.variables()
+        if why:
+            return run.done(Check(name, False, f"step {step}: {why}"))
+        worst_weights = max(worst_weights, worst)
+    if o.steps:
+        run.done(Check(name, True, f"losses and variables equal after every step (max "
+                                   f"|difference| in the variables {worst_weights:.3g}; losses "
+                                   f"{losses['tf1'][0]:.6g} -> {losses['tf1'][-1]:.6g})",
+                       worst_weights))
+    return True
+
+
+def _check_after_training(run: _Run) -> bool:
+    """6. outputs after training, randomness removed."""
+    why, worst = run.difference(run.tf1.infer(run.x0),
+                                _keras_call(run.model, run.x0, False, 0))
+    return run.done(Check("outputs after training", why is None,
+                          f"inference outputs differ: {why}" if why else
+                          f"equal, max |difference| {worst:.3g}", worst))
+
+
+def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> Report:
     """Run the checks of the module's docstring; return the `Report` (a difference of numbers
-    is a failed check, `report.ok` False). A program that cannot be compared raises
-    `UserError`: variables made on every call (check 1), variables that cannot be paired
+    is a failed check, `report.ok` False). `options` are the fields of `Options` (`steps`,
+    `batch_size`, `optimizer`, `learning_rate`, `loss`, `mapping`, `checkpoint`, `forget_bias`,
+    `rtol`, `atol`, `seed`, `labels`, `log_dir`, `model_fn`). A program that cannot be compared
+    raises `UserError`: variables made on every call (check 1), variables that cannot be paired
     (check 2, `Unmatched`, with the table). `checkpoint`, a TF1 `Saver` checkpoint of the TF1
     program, gives the starting values instead of the initializers' (the optimizer starts
     afresh). With `model_fn`, `tf1` is an Estimator model_fn and `labels` the dtype (and
     shape) of the labels placeholder it gets in training (`from_model_fn`). `out`, if given, is
     called with each check as it finishes."""
-    import keras
-    import tensorflow as tf
-
+    o = _options(options)
     input_shape = _shape(input_shape)
-    for label, value, low in (("steps", steps, 0), ("batch_size", batch_size, 1),
-                              ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise UserError(f"{label} must be an integer >= {low}, got {value!r}")
-    for label, value in (("rtol", rtol), ("atol", atol), ("forget_bias", forget_bias)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not np.isfinite(value) or (label != "forget_bias" and value < 0):
-            raise UserError(f"{label} must be a finite number{' >= 0' * (label != 'forget_bias')}"
-                            f", got {value!r}")
-    spec = _optimizer_spec(optimizer, learning_rate)
-    loss_fn, target_kind = _loss_function(loss)
-    build = _tf1_function(tf1, model_fn, labels)
+    optimizer = _optimizer_spec(o.optimizer, o.learning_rate)
+    loss_fn, target_kind = _loss_function(o.loss)
+    build = _tf1_function(tf1, o.model_fn, o.labels)
     model = _keras_model(keras_model, build, input_shape)
-    try:
-        expected = tuple(model.input_shape)
-    except (AttributeError, ValueError, TypeError):  # a subclassed model: its call will say
-        expected = None
-    if expected is not None and all(d is None or isinstance(d, int) for d in expected) and (
-            len(expected) != len(input_shape) + 1
-            or any(e not in (None, g) for e, g in zip(expected[1:], input_shape))):
-        raise UserError(f"input shape {input_shape}: the Keras model {model.name!r} takes "
-                        f"inputs of shape {expected[1:]} (one sample's, without the batch)")
-    if log_dir is not None:
+    _check_input_shape(model, input_shape)
+    if o.log_dir is not None:
         from tfmodels.core.logs import check_logdir
 
-        check_logdir(log_dir)
-    if checkpoint is not None:  # said before anything runs
-        from tfmodels.migrate import read_checkpoint
+        check_logdir(o.log_dir)
+    start = None
+    if o.checkpoint is not None:  # said before anything runs
+        from tfmodels.migration.checkpoints import read_checkpoint
 
-        start = read_checkpoint(checkpoint)[:2]  # (reader, shapes), read once, up front
-    if isinstance(mapping, str):
-        from tfmodels.migrate import _read_map
+        start = read_checkpoint(o.checkpoint)[:2]  # (reader, shapes), read once, up front
+    if isinstance(o.mapping, str):
+        from tfmodels.migration.matching import read_map
 
-        mapping = _read_map(mapping)
+        mapping = read_map(o.mapping)
+    else:
+        mapping = o.mapping
 
-    report = Report()
-
-    def done(check: Check) -> bool:
-        report.checks.append(check)
-        if out is not None:
-            out(check)
-        return check.ok
-
-    rng = np.random.default_rng(seed)
-
-    def batch():
-        return rng.standard_normal((batch_size, *input_shape)).astype(np.float32)
-
-    x0 = batch()
-    if not done(_made_once(model, x0)):
+    report, rng = Report(), np.random.default_rng(o.seed)
+    x0 = rng.standard_normal((o.batch_size, *input_shape)).astype(np.float32)
+    if not _record(report, out, _made_once(model, x0)):
         return report
-
-    tf1_side = _TF1Side(build, input_shape, spec, loss_fn, target_kind, seed)
+    tf1_side = _TF1Side(build, input_shape, optimizer, loss_fn, target_kind, o.seed)
+    run = _Run(o, model, tf1_side, loss_fn, target_kind, optimizer, x0, rng, report, out)
     try:
-        check, result = _names(model, tf1_side, mapping)
-        report.table = result.table()
-        done(check)
-        if checkpoint is not None:
-            tf1_side.restore(checkpoint, *start,
-                             [n for _, src, _ in result.pairs for n in src.names])
-        for slot, _, arrays in _keras_values(result, tf1_side, forget_bias):
-            for variable, array in zip(slot.variables, arrays):
-                variable.assign(np.asarray(array, variable.dtype))
-
-        # 3. inference, nothing random
-        a, b = tf1_side.infer(x0), _keras_call(model, x0, False, 0)
-        why, worst = _difference(a, b, rtol, atol), _max_difference([(a, b)])
-        if not done(Check("outputs, no randomness", why is None,
-                          f"outputs differ: {why} (the weights were paired as the table shows: "
-                          f"a port whose layers were made in another order may need a map file)"
-                          if why else
-                          f"equal on {batch_size} inputs, max |difference| {worst:.3g}",
-                          worst)):
-            return report
-
-        # 4. training mode, the same dropout masks; the updates (moving averages) run in both
-        a, _ = tf1_side.session.run([tf1_side.outputs, tf1_side.updates],
-                                    {tf1_side.x: x0, tf1_side.step: 0})
-        b = _keras_call(model, x0, True, 0)
-        why, worst = _difference(a, b, rtol, atol), _max_difference([(a, b)])
-        if why:
-            done(Check("outputs, aligned randomness", False,
-                       f"training-mode outputs differ: {why}", worst))
-            return report
-        why, worst_variables = _compare_variables(result, tf1_side, forget_bias, rtol, atol)
-        if not done(Check("outputs, aligned randomness", why is None,
-                          f"after one training-mode call: {why}" if why else
-                          f"equal in training mode (dropout masks aligned), max |difference| "
-                          f"{worst:.3g}; variables after the call equal",
-                          None if why else max(worst, worst_variables))):
-            return report
-
-        # 5. training steps
-        keras_optimizer = _keras_optimizer(spec, model)
-        trainable = model.trainable_variables
-        losses = {"tf1": [], "keras": []}
-        worst_weights = 0.0
-        for step in range(1, steps + 1):
-            x = batch()
-            if target_kind == "labels":
-                classes = int(b.shape[-1])
-                t = rng.integers(0, classes, (batch_size, *b.shape[1:-1])).astype(np.int32)
-            else:
-                t = rng.standard_normal((batch_size, *b.shape[1:])).astype(np.float32)
-            _, loss_tf1 = tf1_side.session.run(
-                [tf1_side.train_op, tf1_side.loss],
-                {tf1_side.x: x, tf1_side.targets: t, tf1_side.step: step})
-            with tf.GradientTape() as tape:
-                outputs = _keras_call(model, x, True, step)
-                loss_keras = loss_fn(tf.constant(t), outputs)
-                if model.losses:
-                    loss_keras = loss_keras + tf.add_n([tf.cast(v, tf.float32)
-                                                        for v in model.losses])
-            grads = tape.gradient(loss_keras, trainable)
-            keras_optimizer.apply(grads, trainable)
-            losses["tf1"].append(float(loss_tf1))
-            losses["keras"].append(float(loss_keras))
-            name = f"{steps} training steps ({spec.name}, learning rate {spec.learning_rate:g})"
-            why = _difference(loss_tf1, float(loss_keras), rtol, atol)
-            if why:
-                done(Check(name, False, f"step {step}: the loss differs: {why} (the loss "
-                                        f"includes the TF1 side's get_regularization_loss() and "
-                                        f"the Keras model's losses: are the regularizers alike?)"))
+        checks = (lambda: _check_names(run, start, mapping), lambda: _check_inference(run),
+                  lambda: _check_training_mode(run), lambda: _check_steps(run),
+                  lambda: _check_after_training(run))
+        for check in checks:  # in order, each stopping the run when it fails
+            if not check():
                 break
-            why, worst = _compare_variables(result, tf1_side, forget_bias, rtol, atol)
-            if why:
-                done(Check(name, False, f"step {step}: {why}"))
-                break
-            worst_weights = max(worst_weights, worst)
-        else:
-            if steps:
-                done(Check(name, True, f"losses and variables equal after every step (max "
-                                       f"|difference| in the variables {worst_weights:.3g}; "
-                                       f"losses {losses['tf1'][0]:.6g} -> "
-                                       f"{losses['tf1'][-1]:.6g})", worst_weights))
-            a, b = tf1_side.infer(x0), _keras_call(model, x0, False, 0)
-            why, worst = _difference(a, b, rtol, atol), _max_difference([(a, b)])
-            done(Check("outputs after training", why is None,
-                       f"inference outputs differ: {why}" if why else
-                       f"equal, max |difference| {worst:.3g}", worst))
-        report.losses = losses
-        if log_dir is not None and losses["tf1"]:
-            report.log_dir = _write_logs(log_dir, losses)
+        if o.log_dir is not None and report.losses.get("tf1"):
+            report.log_dir = _write_logs(o.log_dir, report.losses)
     finally:
         tf1_side.close()
-    del keras
     return report
+
+
+def _record(report: Report, out, check: Check) -> bool:
+    report.checks.append(check)
+    if out is not None:
+        out(check)
+    return check.ok
 
 
 def _keras_optimizer(spec, model):

@@ -1,0 +1,140 @@
+"""The kit's one reader and one writer of each file kind: TF1 `Saver` checkpoints and Keras files.
+
+Nothing is executed or unpickled from the files read: TF1 checkpoints are read with
+`tf.train.load_checkpoint` (tensors only), `.keras` files with `safe_mode=True`. Every file is
+written whole under a temporary name in its folder, then renamed into place (a TF1 checkpoint's
+`.index` last), so an interrupted write never leaves a file that looks whole.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+from tfmodels.core.errors import UserError, folded
+
+__all__ = ["KERAS_FORMATS", "keras_target", "load_keras_file", "load_keras_model",
+           "read_checkpoint", "read_tensors",
+           "save_keras", "save_tf1", "target_folder"]
+
+KERAS_FORMATS = (".keras", ".weights.h5")
+
+
+def _unreadable(source: str, e: Exception) -> UserError:
+    # TensorFlow's message of a damaged file may carry its C++ stack: its first line only.
+    return UserError(f"cannot read TF1 checkpoint {source!r} ({type(e).__name__}: "
+                     f"{folded(e, first_line=True)}): not a TF1 checkpoint, or not whole; "
+                     f"expected a Saver prefix (PREFIX.index, PREFIX.data-*) or a folder with a "
+                     f"`checkpoint` file")
+
+
+def read_checkpoint(source: str):
+    """(reader, {name: shape}, {name: dtype name}) of a TF1 checkpoint prefix, or of the latest
+    checkpoint of a folder with a `checkpoint` file; the tensors are read by `read_tensors`."""
+    import tensorflow as tf
+
+    if not os.path.exists(source) and not os.path.exists(source + ".index"):
+        raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
+    try:
+        reader = tf.train.load_checkpoint(source)
+        shapes = reader.get_variable_to_shape_map()
+        dtypes = {n: d.name for n, d in reader.get_variable_to_dtype_map().items()}
+    except (tf.errors.OpError, ValueError, IndexError) as e:
+        raise _unreadable(source, e) from None
+    return reader, shapes, dtypes
+
+
+def read_tensors(reader, names, source: str) -> list:
+    """The tensors `names` of a checkpoint's `reader`; a truncated `.data` file is found out
+    only here ("Read less bytes than requested")."""
+    import tensorflow as tf
+
+    try:
+        return [reader.get_tensor(name) for name in names]
+    except (tf.errors.OpError, ValueError, IndexError) as e:
+        raise _unreadable(source, e) from None
+
+
+def load_keras_file(source: str, instead: str):
+    """The model in a `.keras` file, loaded in safe mode (nothing in the file is run); a file
+    that is missing, damaged or not Keras's is one line. `instead` says what to do when the file
+    carries Python code (a Lambda layer), which safe mode refuses."""
+    import keras
+
+    import tfmodels.keras_track.model  # noqa: F401 - the project's layers a file may hold,
+    import tfmodels.migration.keras_layers  # noqa: F401 - registered with Keras before it is read
+    import tfmodels.migration.tf1_style  # noqa: F401
+
+    if not os.path.exists(source):
+        raise FileNotFoundError(f"{source!r}: no such file")
+    if not zipfile.is_zipfile(source):
+        raise UserError(f"{source!r} is not a .keras file (a .keras model is a zip archive "
+                        f"saved by model.save); is it whole?")
+    try:
+        return keras.saving.load_model(source, safe_mode=True, compile=False)
+    except (OSError, KeyError, ValueError, TypeError) as e:  # what Keras and h5py say of a bad file
+        if "safe_mode" in str(e):
+            raise UserError(f"Keras file {source!r} carries Python code (e.g. a Lambda layer), "
+                            f"which Keras's safe_mode refuses to run; {instead}") from None
+        raise UserError(f"cannot read Keras file {source!r} ({type(e).__name__}: "
+                        f"{folded(e)})") from None
+
+
+def load_keras_model(ref: str):
+    """A `.keras` file (safe mode) or `module:factory`, as a built Keras model."""
+    import keras
+
+    from tfmodels.migration.user_code import load_callable
+
+    if ref.endswith(".keras"):
+        return load_keras_file(ref, "give the model as module:factory instead")
+    factory = load_callable(ref, "Keras model")
+    keras.backend.clear_session()  # layers numbered dense, dense_1, ... as in a fresh process
+    try:
+        model = factory()
+    except Exception as e:
+        raise UserError(f"Keras model {ref!r} raised {type(e).__name__}: {folded(e)}") from None
+    if not isinstance(model, keras.Model):
+        raise UserError(f"Keras model {ref!r} returned {type(model).__name__}, not a Keras model")
+    if not model.built or not model.weights:
+        raise UserError(f"Keras model {ref!r} returned a model without weights; build it "
+                        f"(keras.Input first) before returning it")
+    return model
+
+
+def target_folder(target: str) -> str:
+    """The folder `target` goes in: one that exists or can be made (not under a file)."""
+    folder = os.path.dirname(os.path.abspath(target))
+    probe = folder
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise UserError(f"target {target!r}: {probe!r} is a file, not a folder")
+    return folder
+
+
+def keras_target(target: str) -> str:
+    """The folder of `target`, a `.keras` or `.weights.h5` file to be; checked before any work."""
+    if not target.endswith(KERAS_FORMATS):
+        raise UserError(f"{target!r}: a Keras target must end in {' or '.join(KERAS_FORMATS)}")
+    return target_folder(target)
+
+
+def save_keras(model, target: str) -> None:
+    """`model` to `target`, a `.keras` model or a `.weights.h5` file, written whole."""
+    folder, name = keras_target(target), os.path.basename(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
+    (model.save if target.endswith(".keras") else model.save_weights)(tmp)
+    os.replace(tmp, target)
+
+
+def save_tf1(saver, session, target: str) -> None:
+    """A `Saver` checkpoint of `session` at prefix `target` (`target.index`, `.data-*`)."""
+    folder, name = target_folder(target), os.path.basename(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = f".tmp-{name}"
+    saver.save(session, os.path.join(folder, tmp), write_meta_graph=False, write_state=False)
+    for file in sorted(os.listdir(folder), key=lambda f: f.endswith(".index")):  # .index last
+        if file.startswith(tmp + "."):
+            os.replace(os.path.join(folder, file), os.path.join(folder, name + file[len(tmp):]))
