@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import glob
+import importlib
 import json
 import os
 import re
@@ -23,10 +24,28 @@ import warnings
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")  # the example programs the README runs
 # The numbered lessons (tensorboard_tour.py is run by its own tests).
 SCRIPTS = sorted(os.path.basename(p)
                  for p in glob.glob(os.path.join(ROOT, "scripts", "[0-9][0-9]_*.py")))
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
+
+
+# --- the example programs (examples/, not a package) --------------------------------------------
+
+
+def example(path):
+    """The module of `examples/PATH`, imported as `tfmodels verify` imports `PATH:function`: its
+    folder first on `sys.path`, the module by its file's name (one module, however it is named)."""
+    folder, name = os.path.split(os.path.join(EXAMPLES, path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(os.path.splitext(name)[0])
+
+
+def example_ref(path, function):
+    """`examples/PATH:function` as an absolute path, as a user names it on the command line."""
+    return f"{os.path.join(EXAMPLES, path)}:{function}"
 
 
 # --- upstream bugs ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Any TF1 checkpoint into a Keras 3 model, and back (`tfmodels/migrate.py`, `tfmodels convert
 --keras-model`): TF1 programs written here are trained a few steps and saved with a `Saver`, then
-converted into Keras models of `tests/migrate_models.py`; the Keras model must predict what the
+converted into Keras models of `examples/migrate_models.py`; the Keras model must predict what the
 TF1 graph predicts.
 
 Tolerance: float32 throughout. The same weights through the same ops (dense, conv) give the same
@@ -19,14 +19,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests import migrate_models as models
+from tests.helpers import EXAMPLES, example
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
 from tfmodels.migrate import match, tf1_sources, tf1_to_keras
 
 v1 = tf.compat.v1
+models = example("migrate_models.py")
 ATOL = 2e-6
-HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrate_models.py")
+HELPER = os.path.join(EXAMPLES, "migrate_models.py")
 
 
 def factory(name: str) -> str:
