@@ -48,6 +48,23 @@ def example_ref(path, function):
     return f"{os.path.join(EXAMPLES, path)}:{function}"
 
 
+# --- the lessons (scripts/NN_*.py) --------------------------------------------------------------
+
+
+def lesson(script):
+    """The lesson `scripts/SCRIPT` imported by its path, not as `__main__`: its functions defined,
+    its show (what runs under `if SHOW:`) not run."""
+    import importlib.util
+
+    name = "lesson_" + os.path.splitext(script)[0]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", script))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
+
 # --- upstream bugs ------------------------------------------------------------------------------
 # Tests that document an upstream bug our code works around check how it still breaks, and when it
 # no longer does they report it (a warning in pytest's summary) instead of failing, since
