@@ -41,6 +41,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.helpers import EXAMPLES
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
 
@@ -534,8 +535,8 @@ CLI = [
     ("bench --device tpu", 2, "argument --device: invalid choice: 'tpu'"),
     ("bench --variants fastest", 2, "--variants: unknown variant(s) ['fastest']"),
 ]
-# verify: tests/unseen's programs, named as a user names theirs
-_UNSEEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unseen")
+# verify: examples/unseen's programs, named as a user names theirs
+_UNSEEN = os.path.join(EXAMPLES, "unseen")
 _CNN = f"--tf1 {_UNSEEN}/layers_convnet.py:build --keras {_UNSEEN}/layers_convnet.py:keras_model"
 CLI += [
     ("verify --input-shape 12,12,1", 2,

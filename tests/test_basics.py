@@ -1,18 +1,32 @@
 """C15-C21: tensors, layouts, and the graph/Session basics in both tracks, checked against NumPy
-and against each other (the two `basics.py` are twins, function for function)."""
+and against each other. The functions are lesson 10's own (scripts/10_tf1_session_basics.py):
+each TF1 function `name` and its Keras 3 twin `keras_name`, the code learners read."""
 
 import inspect
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
 
-from tf1_compat import basics as tf1_basics
+from tests.helpers import lesson
 from tfmodels.core import reference as ref
-from tfmodels.keras_track import basics
 
 v1 = tf.compat.v1
+LESSON = lesson("10_tf1_session_basics.py")
+
+
+def _functions(module):
+    return {name for name, f in inspect.getmembers(module, inspect.isfunction)
+            if f.__module__ == module.__name__ and not name.startswith("_")}
+
+
+TWINS = sorted(_functions(LESSON) - {n for n in _functions(LESSON) if n.startswith("keras_")})
+tf1_basics = SimpleNamespace(**{name: getattr(LESSON, name) for name in TWINS})
+basics = SimpleNamespace(LAYOUTS=LESSON.LAYOUTS,  # the Keras 3 twins, by their TF1 names
+                         **{name: getattr(LESSON, f"keras_{name}") for name in TWINS
+                            if hasattr(LESSON, f"keras_{name}")})
 
 
 @pytest.fixture
@@ -20,13 +34,11 @@ def rng():
     return np.random.default_rng(20261201)  # fixed: a failure reproduces
 
 
-def test_the_two_basics_modules_are_twins():
-    def public(module):
-        return {name for name, f in inspect.getmembers(module, inspect.isfunction)
-                if f.__module__ == module.__name__ and not name.startswith("_")}
-
-    assert public(basics) == public(tf1_basics)
-    assert "run_placeholder" in public(basics) and "neuron_outputs" in public(tf1_basics)
+def test_every_tf1_basic_has_its_keras_twin_in_the_lesson():
+    functions = _functions(LESSON)
+    keras_names = {name[len("keras_"):] for name in functions if name.startswith("keras_")}
+    assert keras_names == set(TWINS) == functions - {f"keras_{n}" for n in keras_names}
+    assert "run_placeholder" in keras_names and "neuron_outputs" in TWINS
 
 
 @pytest.mark.parametrize("rank", range(6))
@@ -128,7 +140,8 @@ def test_variables_need_the_initializer_before_they_are_read():
 def test_logits_layer_trained_by_minimize_lowers_the_loss(optimizer, rng):
     x = rng.normal(size=(60, 2)).astype(np.float32)
     labels = np.eye(2, dtype=np.float32)[(x[:, 0] + x[:, 1] > 0).astype(int)]
-    losses = tf1_basics.train_logits_layer(x, labels, optimizer, learning_rate=0.1)
+    start = [rng.normal(0, 0.5, (2, 2)).astype(np.float32), np.zeros(2, np.float32)]
+    losses = tf1_basics.train_logits_layer(x, labels, start, optimizer, learning_rate=0.1)
     assert losses[-1] < 0.6 * losses[0]
 
 
@@ -171,10 +184,8 @@ def test_logits_layer_trains_the_same_in_both_tracks(optimizer, rng):
     x = rng.normal(size=(60, 2)).astype(np.float32)
     labels = np.eye(2, dtype=np.float32)[(x[:, 0] + x[:, 1] > 0).astype(int)]
     start = [rng.normal(size=(2, 2)).astype(np.float32), np.zeros(2, np.float32)]
-    keras_losses = basics.train_logits_layer(x, labels, optimizer, learning_rate=0.1,
-                                             weights=start)
-    tf1_losses = tf1_basics.train_logits_layer(x, labels, optimizer, learning_rate=0.1,
-                                               weights=start)
+    keras_losses = basics.train_logits_layer(x, labels, start, optimizer, learning_rate=0.1)
+    tf1_losses = tf1_basics.train_logits_layer(x, labels, start, optimizer, learning_rate=0.1)
     np.testing.assert_allclose(keras_losses, tf1_losses, rtol=1e-5)
     assert keras_losses[-1] < 0.6 * keras_losses[0]
     # and both are NumPy's: the loss before each full-batch step (TF1's Adam epsilon, 1e-8)
@@ -188,3 +199,9 @@ def test_logits_layer_trains_the_same_in_both_tracks(optimizer, rng):
     # float32 against float64 over 50 steps: 1.3e-7 (SGD), 9.4e-6 (Adam) measured
     np.testing.assert_allclose(keras_losses, numpy_losses, rtol=1e-4)
     np.testing.assert_allclose(tf1_losses, numpy_losses, rtol=1e-4)
+
+
+def test_importing_the_lesson_defines_its_functions_and_runs_nothing_else():
+    """Imported, lesson 10 shows nothing: no arguments read, no graph trained, no logs."""
+    assert LESSON.SHOW is False
+    assert not hasattr(LESSON, "args") and not hasattr(LESSON, "losses")

@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from tfmodels import bench
-from tfmodels.bench import FLOOR, FLOPS_PER_SAMPLE, table
+from tfmodels.bench import FLOOR, FLOPS_PER_SAMPLE, table, timing
 from tfmodels.cli import main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,7 +60,7 @@ def test_the_strict_flop_count_is_the_steps_matmuls():
 
 @pytest.mark.slow  # four processes, a minute on 2 cores
 def test_a_crashing_variant_and_a_missing_peer_are_rows_and_the_rest_still_runs(monkeypatch):
-    monkeypatch.setattr(bench, "SERVE", [os.path.join(HERE, "crashing_bench.py")])
+    monkeypatch.setattr(timing, "SERVE", [os.path.join(HERE, "crashing_bench.py")])
     monkeypatch.setitem(bench.PEERS, "absent_peer", "no_such_framework_module")
     lines = []
     records = bench.run_batch_size(32, 128, 2, ["segfault", "numpy_peer", "absent_peer",

@@ -25,7 +25,7 @@ import urllib.error
 
 import pytest
 
-from tests.test_tensorboard_server import Server, _tail, event_runs, free_port, stop_group
+from tests.helpers import Server, event_runs, free_port, stop_group, tail
 
 pytestmark = pytest.mark.slow  # three processes: training, tensorboard, the browser
 
@@ -102,13 +102,13 @@ def board(browser, tmp_path_factory):
     try:
         deadline = time.monotonic() + WAIT_SECONDS
         while True:  # up, and done with its first load of every run
-            assert process.poll() is None, _tail(log)
+            assert process.poll() is None, tail(log)
             try:
                 if set(Server(port).get("/runs")) >= runs:
                     break
             except (urllib.error.URLError, ConnectionError):
                 pass
-            assert time.monotonic() < deadline, "tensorboard did not serve the runs\n" + _tail(log)
+            assert time.monotonic() < deadline, "tensorboard did not serve the runs\n" + tail(log)
             time.sleep(0.5)
         yield f"http://127.0.0.1:{port}", sorted(runs)
     finally:

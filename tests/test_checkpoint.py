@@ -8,21 +8,13 @@ import sys
 import numpy as np
 import pytest
 
+from tests.helpers import final_weights, raw_events
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
-from tfmodels.migration.conversion import read_keras, read_tf1
 from tfmodels.training import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL, EPOCHS, SAVE_EVERY = "binary4", 2, 5  # 16 steps an epoch, 32 in all
-
-
-def final_weights(track, folder):
-    with open(os.path.join(folder, "checkpoint.json")) as f:
-        state = json.load(f)
-    path = os.path.join(folder, state["weights"])
-    spec = get_spec(MODEL)
-    return state, (read_keras(path, spec)[1] if track == "keras" else read_tf1(path, spec))
 
 
 def cli(track, folder, logdir, crash=None):
@@ -42,7 +34,7 @@ def unbroken(tmp_path_factory):
         folder = tmp_path_factory.mktemp(f"unbroken-{track}")
         done = cli(track, folder / "ckpt", folder / "logs")
         assert done.returncode == 0, done.stderr[-2000:]
-        runs[track] = final_weights(track, folder / "ckpt")
+        runs[track] = final_weights(track, folder / "ckpt", MODEL)
     return runs
 
 
@@ -61,7 +53,7 @@ def test_sigkill_at_a_step_then_resume_is_bit_for_bit(track, step, tmp_path, unb
     # the kill lands before step `step` is saved: a checkpoint exists from step SAVE_EVERY + 1 on
     saved = step > SAVE_EVERY
     assert ("Resuming from" in resumed.stdout) == saved, (step, resumed.stdout)
-    state, weights = final_weights(track, tmp_path / "ckpt")
+    state, weights = final_weights(track, tmp_path / "ckpt", MODEL)
     ref_state, ref_weights = unbroken[track]
     for a, b in zip(weights, ref_weights):
         assert np.array_equal(a, b), f"killed after step {step}"
@@ -77,12 +69,12 @@ def test_sigkill_during_a_save_keeps_the_previous_checkpoint(track, tmp_path, un
     crashed = cli(track, tmp_path / "ckpt", tmp_path / "logs", crash=("save", "3"))
     assert crashed.returncode == -9, crashed.stderr[-2000:]
     # the third save never committed: the second one (10 steps) is in force and loads
-    state, _ = final_weights(track, tmp_path / "ckpt")
+    state, _ = final_weights(track, tmp_path / "ckpt", MODEL)
     assert state["iterations"] == 2 * SAVE_EVERY
     resumed = cli(track, tmp_path / "ckpt", tmp_path / "logs")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "Resuming from" in resumed.stdout and "10 steps trained" in resumed.stdout
-    _, weights = final_weights(track, tmp_path / "ckpt")
+    _, weights = final_weights(track, tmp_path / "ckpt", MODEL)
     assert all(np.array_equal(a, b) for a, b in zip(weights, unbroken[track][1]))
     assert not [n for n in os.listdir(tmp_path / "ckpt") if n.startswith(".tmp-")]
 
@@ -187,23 +179,6 @@ def test_a_resumed_dropout_model_draws_the_masks_an_unbroken_run_draws(track, tm
     for a, b in zip(resumed.weights, unbroken.weights):
         np.testing.assert_array_equal(a, b)
     assert resumed.history == unbroken.history
-
-
-def raw_events(log_root):
-    """{(folder, tag, step): count} over every raw event file under `log_root` (not through a
-    reader that might drop or merge repeats)."""
-    import collections
-
-    import tensorflow as tf
-
-    counts = collections.Counter()
-    for folder, _, files in os.walk(log_root):
-        for name in files:
-            if ".tfevents." in name:
-                for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name)):
-                    for value in event.summary.value:
-                        counts[os.path.relpath(folder, log_root), value.tag, event.step] += 1
-    return counts
 
 
 @pytest.mark.slow  # three CLI runs in subprocesses, 40 s

@@ -24,7 +24,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from tests.upstream import UpstreamFixed, still_broken
+from tests.helpers import UpstreamFixed, still_broken
 from tfmodels.core.strategy import shard
 
 WEIGHT_ATOL = 1e-6

@@ -1,6 +1,6 @@
 """The parity kit (`tfmodels/testing.py`, `tfmodels verify`) on three TF1 programs it was not
-written for (`tests/unseen/`): their right Keras 3 ports pass every check, each deliberately wrong
-port fails at the check that can see its mistake, naming what differs.
+written for (`examples/unseen/`): their right Keras 3 ports pass every check, each deliberately
+wrong port fails at the check that can see its mistake, naming what differs.
 
 Tolerance: the kit's defaults, the migration guide's (rtol 1e-6, atol 1e-5). The right ports
 reach them with room: the same ops in both (outputs 0 to 8e-6 apart in training mode, from the
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.unseen import deep_mnist, layers_convnet, lstm_classifier
+from tests.helpers import EXAMPLES, example
 from tf1_compat import layers
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
@@ -30,7 +30,8 @@ from tfmodels.migration.equivalence import (
 )
 
 v1 = tf.compat.v1
-HERE = os.path.dirname(os.path.abspath(__file__))
+deep_mnist, layers_convnet, lstm_classifier = (
+    example(f"unseen/{name}.py") for name in ("deep_mnist", "layers_convnet", "lstm_classifier"))
 CHECKS = ["variables made once", "names and shapes", "outputs, no randomness",
           "outputs, aligned randomness", "3 training steps", "outputs after training"]
 PROGRAMS = {"deep_mnist": deep_mnist, "layers_convnet": layers_convnet,
@@ -38,7 +39,7 @@ PROGRAMS = {"deep_mnist": deep_mnist, "layers_convnet": layers_convnet,
 
 
 def ref(program: str, function: str) -> str:
-    return f"{os.path.join(HERE, 'unseen', program + '.py')}:{function}"
+    return f"{os.path.join(EXAMPLES, 'unseen', program + '.py')}:{function}"
 
 
 def names(report):
@@ -275,7 +276,7 @@ def test_a_keras_file_of_fused_batch_norm_is_read_by_the_command_in_a_fresh_proc
     ]).save(tmp_path / "port.keras")
     done = subprocess.run(
         [sys.executable, "-m", "tfmodels.cli", "verify", "--tf1",
-         os.path.join(HERE, "migrate_models.py") + ":convnet_tf1", "--keras",
+         os.path.join(EXAMPLES, "migrate_models.py") + ":convnet_tf1", "--keras",
          str(tmp_path / "port.keras"), "--input-shape", "8,8,1", "--logdir",
          str(tmp_path / "logs")],
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
@@ -316,7 +317,8 @@ def test_weights_that_cannot_be_paired_are_refused_with_the_table():
     ({"rtol": float("nan")}, r"rtol must be a finite number >= 0, got nan"),
     ({"loss": "hinge"}, r"loss 'hinge': expected one of mse, sparse_categorical_crossentropy"),
     ({"optimizer": "lion"}, r"optimizer"),
-    ({"checkpoint": os.path.join(HERE, "unseen", "deep_mnist.py")}, r"cannot read TF1 checkpoint"),
+    ({"checkpoint": os.path.join(EXAMPLES, "unseen", "deep_mnist.py")},
+     r"cannot read TF1 checkpoint"),
 ])
 def test_bad_input_is_one_line(kwargs, message):
     args = {"input_shape": deep_mnist.INPUT_SHAPE, **kwargs}
@@ -376,7 +378,7 @@ def test_verify_command_refuses_in_one_line(argv, message, tmp_path, capsys):
                                            ("bidirectional_tf1", "bidirectional"),
                                            ("lstm_tf1", "lstm")])
 def test_recurrent_cells_of_every_kind_are_verified(program, port):
-    from tests import migrate_models as models
+    models = example("migrate_models.py")
 
     report = assert_equivalent(getattr(models, program), getattr(models, port),
                                (models.STEPS, models.FEATURES), optimizer="adam",

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.test_scripts import ROOT, SCRIPTS, check_10
+from tests.helpers import ROOT, SCRIPTS, check_10
 from tfmodels.lessons import lesson_args
 
 # The code of each lesson's concept, which must be on its page (not behind a library call).

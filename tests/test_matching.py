@@ -1,6 +1,7 @@
 """Any TF1 checkpoint into a Keras 3 model, and back (`tfmodels/migration/matching.py` and
-`conversion.py`, `tfmodels convert --keras-model`): TF1 programs written here are trained a few steps and saved with a `Saver`, then
-converted into Keras models of `tests/migrate_models.py`; the Keras model must predict what the
+`conversion.py`, `tfmodels convert --keras-model`): TF1 programs written here are trained a few
+steps and saved with a `Saver`, then converted into Keras models of `examples/migrate_models.py`;
+the Keras model must predict what the
 TF1 graph predicts.
 
 Tolerance: float32 throughout. The same weights through the same ops (dense, conv) give the same
@@ -22,15 +23,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests import migrate_models as models
+from tests.helpers import EXAMPLES, example
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
 from tfmodels.migration.conversion import tf1_to_keras
 from tfmodels.migration.matching import match, tf1_sources
 
 v1 = tf.compat.v1
+models = example("migrate_models.py")
 ATOL = 2e-6
-HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrate_models.py")
+HELPER = os.path.join(EXAMPLES, "migrate_models.py")
 
 
 def factory(name: str) -> str:

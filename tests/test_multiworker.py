@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.upstream import still_broken
+from tests.helpers import still_broken
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
 from tfmodels.core.spec import initial_weights

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.test_checkpoint import final_weights, raw_events
+from tests.helpers import final_weights, raw_events
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIME_LIMIT = 150  # seconds, per cluster run; one takes 15-40 s on 2 loaded cores
@@ -122,7 +122,7 @@ def unbroken(tmp_path_factory):
         if (track, pattern) not in runs:
             folder = tmp_path_factory.mktemp(f"unbroken-{track}-{pattern}")
             run(track, folder, pattern)
-            runs[track, pattern] = final_weights(track, folder / "ckpt")
+            runs[track, pattern] = final_weights(track, folder / "ckpt", "binary4")
         return runs[track, pattern]
 
     return get
@@ -137,7 +137,7 @@ def test_a_killed_multiworker_run_resumes(track, pattern, tmp_path, unbroken):
     for worker in (0, 1):
         assert (f"[worker {worker}] Resuming from {tmp_path / 'ckpt'}: epoch 1, step 15 "
                 f"(15 steps trained)") in out, out[-4000:]
-    state, weights = final_weights(track, tmp_path / "ckpt")
+    state, weights = final_weights(track, tmp_path / "ckpt", "binary4")
     ref_state, ref_weights = unbroken(track, pattern)
     assert state["iterations"] == EPOCHS * STEPS
     assert len(state["history"]["loss"]) == EPOCHS

@@ -92,7 +92,7 @@ def test_table_lays_out_every_number_in_keras_order_and_the_verdict():
 def test_log_parity_writes_each_difference_per_epoch(tmp_path):
     """The `parity/` scalars of the made-up results, by hand; the weights' and predictions'
     at the last epoch only."""
-    from tests.test_tensorboard_logs import read
+    from tests.helpers import read
     from tfmodels.parity import log_parity
 
     keras, tf1 = synthetic_results()
@@ -245,7 +245,7 @@ def test_tf1s_own_adam_epsilon_alone_makes_the_comparison_fail(monkeypatch):
     them only 1.2e-5). NumPy, with each epsilon, says the move is epsilon's: the TF1 track ends
     where NumPy's epsilon-1e-8 run ends, the Keras track where the 1e-7 run ends."""
     import tf1_compat.optimizers as tf1_opt
-    from tests.numpy_fit import numpy_fit
+    from tests.helpers import numpy_fit
 
     spec = get_spec("spiral", epochs=1)
     tf1_spec = type(spec.optimizer)("adam", {**spec.optimizer.params, "epsilon": 1e-8})
@@ -280,7 +280,7 @@ HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "step"]  # the spec refuses
 def test_every_activation_trains_to_the_same_numbers_in_both_tracks(activation):
     """Each activation as the hidden layer of a small spiral model, 2 epochs: parity, a falling
     loss, and both tracks where NumPy's reference of that activation ends."""
-    from tests.numpy_fit import numpy_fit
+    from tests.helpers import numpy_fit
 
     spec = ModelSpec(name=f"spiral_{activation}", layers=(Dense(16, activation),
                                                           Dense(3, "softmax")),

@@ -32,9 +32,9 @@ def test_readme_python_block_runs_verbatim(index, tmp_path):
 
 def test_every_file_the_readme_names_exists():
     text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    named = set(re.findall(r"`((?:tfmodels|tf1_compat|tests|scripts|docs|benchmarks)/[\w/.]+"
-                           r"\.(?:py|md))`", text))
-    named |= set(re.findall(r"python ((?:scripts|benchmarks)/\w+\.py)", text))
+    named = set(re.findall(r"`((?:tfmodels|tf1_compat|tests|examples|scripts|docs|benchmarks)/"
+                           r"[\w/.]+\.(?:py|md))`", text))
+    named |= set(re.findall(r"python ((?:scripts|examples|benchmarks)/\w+\.py)", text))
     assert named, "the pattern found no file names: it is broken"
     missing = sorted(p for p in named if not os.path.exists(os.path.join(ROOT, p)))
     assert missing == []
@@ -58,12 +58,12 @@ def section(title: str) -> str:
 @pytest.mark.slow
 def test_the_migration_sections_commands_run_verbatim(tmp_path):
     """"Migrating your TF1 code": its commands, run as written from a folder holding the
-    repository's tests/ (the programs they name), succeed; both `verify`s say Equivalent; the
+    repository's examples/ (the programs they name), succeed; both `verify`s say Equivalent; the
     wrong port's FAIL line is what `verify` prints (its numbers to the digits that do not depend
     on the CPU's kernels)."""
     [commands] = re.findall(r"^```bash\n(.*?)^```", section("Migrating your TF1 code"),
                             flags=re.S | re.M)
-    os.symlink(os.path.join(ROOT, "tests"), tmp_path / "tests")
+    os.symlink(os.path.join(ROOT, "examples"), tmp_path / "examples")
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
            + os.environ["PATH"]}
     done = subprocess.run(["bash", "-e", "-c", commands], cwd=tmp_path, capture_output=True,
@@ -73,8 +73,8 @@ def test_the_migration_sections_commands_run_verbatim(tmp_path):
     assert (tmp_path / "convnet.keras").is_file()
 
     wrong = subprocess.run(
-        ["tfmodels", "verify", "--tf1", "tests/unseen/layers_convnet.py:build", "--keras",
-         "tests/unseen/layers_convnet.py:keras_model_wrong_epsilon", "--input-shape", "12,12,1"],
+        ["tfmodels", "verify", "--tf1", "examples/unseen/layers_convnet.py:build", "--keras",
+         "examples/unseen/layers_convnet.py:keras_model_wrong_epsilon", "--input-shape", "12,12,1"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     assert wrong.returncode == 1, wrong.stderr[-3000:]
     [printed] = [ln for ln in wrong.stdout.splitlines() if ln.startswith("FAIL")]

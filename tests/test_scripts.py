@@ -2,9 +2,10 @@
 
 The numbers are checked, not the labels: each one a script prints is compared with an
 independent computation in the test (a closed form, or NumPy: `tfmodels.core.reference`, and
-`tests/numpy_fit.py` for the training runs), to the precision it is printed with. A script that
-prints its own comparison ("same in TF1 and NumPy", "largest difference") is held to the verdict
-and to the difference it prints being under its bound.
+`numpy_fit` of tests/helpers.py for the training runs), to the precision it is printed with. A
+script that prints its own comparison ("same in TF1 and NumPy", "largest difference") is held to
+the verdict and to the difference it prints being under its bound. Lesson 10's check is in
+tests/helpers.py: tests/test_lesson_notebooks.py holds the lesson run as a notebook to it too.
 """
 
 import ast
@@ -19,63 +20,30 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from tests.numpy_fit import numpy_fit
+from tests.helpers import (
+    NUMBER,
+    ROOT,
+    SCRIPTS,
+    assert_printed,
+    block,
+    check_10,
+    flag,
+    images,
+    line,
+    match,
+    numbers,
+    numpy_fit,
+)
 from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
 from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, LayerSpec, OptimizerSpec, initial_weights
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The numbered lessons (tensorboard_tour.py and bench.py are run by their own tests).
-LESSONS = os.path.join(ROOT, "scripts", "[0-9][0-9]_*.py")
-SCRIPTS = sorted(os.path.basename(p) for p in glob.glob(LESSONS))
 # Over 20 s each on 2 shared cores (measured 21-35 s; the others 14-16 s, mostly imports).
 SLOW = {"05_sine_linear_vs_relu.py", "06_scaling_and_init.py", "07_learning_rate_and_batches.py",
         "08_optimizers.py", "09_overfitting.py", "11_keras_sequential.py", "12_beyond_dense.py"}
 
-NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 
-
-# --- reading what a script printed -------------------------------------------------------------
-
-
-def line(out, prefix):
-    """The rest of the one line that starts with `prefix`."""
-    found = [ln[len(prefix):] for ln in out.splitlines() if ln.startswith(prefix)]
-    assert len(found) == 1, f"expected one line starting {prefix!r}:\n{out}"
-    return found[0]
-
-
-def match(out, pattern):
-    """The groups of the one line that matches `pattern` in full."""
-    found = [m for m in (re.fullmatch(pattern, ln) for ln in out.splitlines()) if m]
-    assert len(found) == 1, f"expected one line matching {pattern!r}:\n{out}"
-    return found[0].groups()
-
-
-def block(out, header, rows):
-    """The `rows` lines printed after the line that starts with `header` (a NumPy matrix)."""
-    lines = out.splitlines()
-    (i,) = [k for k, ln in enumerate(lines) if ln.startswith(header)]
-    return "\n".join(lines[i + 1:i + 1 + rows])
-
-
-def numbers(text):
-    return np.array([float(v) for v in re.findall(NUMBER, text)])
-
-
-def assert_printed(got, expected, decimals, slack=0.0):
-    """`got`, printed to `decimals` places, is `expected` rounded there: within half a unit of
-    the last place, plus `slack` where the witness rounds differently from the script (float64
-    NumPy against float32 training: measured 1e-7, 3e-5 for a diverging run)."""
-    got, expected = np.asarray(got, float), np.asarray(expected, float)
-    assert got.shape == expected.shape, (got, expected)
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0.5 * 10.0**-decimals + slack)
-
-
-def flag(text):
-    assert text in ("True", "False"), text
-    return text == "True"
 
 
 # --- each lesson's numbers, against an independent computation ---------------------------------
@@ -324,39 +292,6 @@ def check_09(out, logdir):
     assert val[-1] > 1.2 * val[best] and train[-1] < train[best]
 
 
-def check_10(out, logdir):
-    np.testing.assert_array_equal(numbers(block(out, "sess.run(product) ->", 2)).reshape(2, 2),
-                                  2 * np.array([[1.0, 2.0], [3.0, 4.0]]))
-    pair = re.findall(r"np\.float32\(([^)]*)\)", line(out, "sess.run((a, sum(b))) -> "))
-    assert [float(v) for v in pair] == [2.0, 1 + 2 + 3 + 4]
-    sums = ast.literal_eval(line(out, "placeholder (None, 3) fed batches of 1 and 4 -> row "
-                                      "sums "))
-    assert sums == [[3.0], [3.0] * 4]  # rows of three ones
-    assert line(out, "tf.Variable twice: ") == "w:0 w_1:0"
-    assert line(out, "get_variable, reuse=True / AUTO_REUSE: ") == "layer/w:0 True True"
-    assert line(out, "get_variable again without reuse -> ").startswith(
-        "Variable layer/w already exists, disallowed")
-    error, after = line(out, "read before the initializer -> ").split(" | after -> ")
-    assert error == "FailedPreconditionError"
-    np.testing.assert_array_equal(numbers(after), [0.5, 0.5])  # the constant initializer's
-    # the logits layer trained in NumPy from the script's start, on all 100 samples a step
-    rng = np.random.default_rng(0)
-    features = rng.normal(size=(100, 2)).astype(np.float32)
-    labels = np.eye(2, dtype=np.float32)[(features.sum(axis=1) > 0).astype(int)]
-    start = [rng.normal(0, 0.5, (2, 2)).astype(np.float32), np.zeros(2, np.float32)]
-    x, y = features.astype(np.float64), labels.astype(np.float64)
-    for name, optimizer in (("gradient_descent", ref.SGD(0.1)),
-                            ("adam", ref.Adam(0.1, epsilon=1e-8))):  # TF1's Adam epsilon
-        weights, losses = [w.astype(np.float64) for w in start], []
-        for _ in range(20):
-            loss, grads = ref.mlp_loss_and_grads(weights, ["linear"], x, y, from_logits=True)
-            losses.append(loss)
-            weights = optimizer.apply(weights, grads)
-        first, last = match(out, rf"{name} +minimize: loss ({NUMBER}) -> ({NUMBER}) in 20 "
-                                 rf"steps")
-        assert_printed([float(first), float(last)], [losses[0], losses[-1]], 3, 1e-6)
-
-
 def check_11(out, logdir):
     same, listed, added = match(out, r"same layers either way: (\w+) units (\[.*\]) (\[.*\])")
     assert flag(same) and ast.literal_eval(listed) == ast.literal_eval(added) == [5, 3, 1]
@@ -420,8 +355,6 @@ def check_12(out, logdir):
         assert keras_loss == tf1_loss and apart == 0.0, name
     run_dir = next(d for d, _, _ in os.walk(os.path.join(logdir, "12_beyond_dense"))
                    if os.path.isdir(os.path.join(d, "keras")))
-    from tests.test_tensorboard_logs import images
-
     assert "conv_filters" in images(os.path.join(run_dir, "keras", "train"))
     assert "conv_feature_maps" in images(os.path.join(run_dir, "keras", "validation"))
 

@@ -13,31 +13,10 @@ import re
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
 from tensorboard.compat.proto.config_pb2 import RunMetadata
 
+from tests.helpers import accumulate, images, read, tags_of
 from tfmodels.core.registry import get_spec
-
-
-def accumulate(folder):
-    acc = EventAccumulator(folder, size_guidance={"tensors": 0})  # 0: keep every event
-    acc.Reload()
-    return acc
-
-
-def tags_of(acc, plugin):
-    return {tag for tag in acc.Tags()["tensors"]
-            if acc.SummaryMetadata(tag).plugin_data.plugin_name == plugin}
-
-
-def scalars(acc):
-    return {tag: [(e.step, float(tf.make_ndarray(e.tensor_proto))) for e in acc.Tensors(tag)]
-            for tag in tags_of(acc, "scalars")}
-
-
-def read(folder):
-    acc = accumulate(folder)
-    return acc, scalars(acc)
 
 
 @pytest.mark.parametrize("name", ["mnist_mlp", "sine"])
@@ -151,12 +130,6 @@ def test_both_tracks_log_every_weight_histogram_under_one_name(compared, name):
         (_, keras_last), (_, tf1_last) = logged["keras"][tag][-1], logged["tf1"][tag][-1]
         np.testing.assert_allclose(keras_last[:, :2], tf1_last[:, :2], atol=1e-5)
         assert np.abs(keras_last[:, 2] - tf1_last[:, 2]).sum() <= 2
-
-
-def images(folder):
-    acc = accumulate(folder)
-    return {tag: [(e.step, tf.make_ndarray(e.tensor_proto)) for e in acc.Tensors(tag)]
-            for tag in tags_of(acc, "images")}
 
 
 @pytest.mark.parametrize("name, validation_pictures", [

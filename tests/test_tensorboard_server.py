@@ -10,8 +10,6 @@ too; the fixture checks that nothing of it is left.
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,11 +20,10 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tests.test_tensorboard_logs import read
+from tests.helpers import ROOT, Server, event_runs, free_port, read, stop_group, tail
 
 pytestmark = pytest.mark.slow  # two processes: the tour, then the server
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER_START_SECONDS = 90
 
 
@@ -39,49 +36,6 @@ def tour(tmp_path_factory):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return str(logdir), time.monotonic() - start
-
-
-def event_runs(logdir):
-    """Every folder holding an event file, as TensorBoard names runs: relative, with `/`."""
-    runs = set()
-    for folder, _, files in os.walk(logdir):
-        if any(f.startswith("events.out.tfevents") for f in files):
-            runs.add(os.path.relpath(folder, logdir).replace(os.sep, "/"))
-    return runs
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop_group(process):
-    """SIGTERM to the server's whole process group, SIGKILL if it lingers; True once all gone."""
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return True
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            process.poll()  # reap the leader, or the group lives on as a zombie
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                return True
-            time.sleep(0.2)
-    return False
-
-
-class Server:
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}/data"
-
-    def get(self, path, **query):
-        url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return json.load(response)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +54,7 @@ def server(tour, tmp_path_factory):
         deadline = time.monotonic() + SERVER_START_SECONDS
         runs = None
         while time.monotonic() < deadline:  # up, and done with its first load of every run
-            assert process.poll() is None, _tail(log)
+            assert process.poll() is None, tail(log)
             try:
                 runs = set(server.get("/runs"))
                 if runs >= expected:
@@ -108,18 +62,12 @@ def server(tour, tmp_path_factory):
             except (urllib.error.URLError, ConnectionError):
                 pass
             time.sleep(0.5)
-        assert runs is not None and runs >= expected, (runs, _tail(log))
+        assert runs is not None and runs >= expected, (runs, tail(log))
         yield server, logdir
     finally:
         stopped = stop_group(process)
         log.close()
         assert stopped, "the tensorboard process group outlived SIGKILL"
-
-
-def _tail(log):
-    log.flush()
-    log.seek(0)
-    return log.read()[-3000:]
 
 
 def the_run(runs, model, track_split):

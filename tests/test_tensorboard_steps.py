@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.compat.proto.config_pb2 import RunMetadata
 
-from tests.test_tensorboard_logs import accumulate, read, tags_of
+from tests.helpers import accumulate, read, tags_of
 from tfmodels.core.data import load_dataset, steps_per_epoch
 from tfmodels.core.logs import LogOptions, parse_profile_batches
 from tfmodels.core.registry import get_spec

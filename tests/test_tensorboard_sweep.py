@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from tests.test_tensorboard_logs import accumulate, read, tags_of
+from tests.helpers import accumulate, read, tags_of
 from tfmodels.cli import main
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec

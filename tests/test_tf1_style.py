@@ -13,27 +13,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.helpers import bn_mlp, l2
+from tests.helpers import style_data as data
 from tf1_compat import layers
 from tfmodels.migration import TF1StyleLayer
 
 v1 = tf.compat.v1
 
 
-def l2(scale):
-    return lambda w: scale * tf.reduce_sum(tf.square(w))
-
-
 def mlp(x, training=False):
     """The README's function: two dense layers in a `mlp` scope."""
     with v1.variable_scope("mlp"):
         h = layers.dense(x, 16, activation=tf.nn.relu)
-        return layers.dense(h, 3)
-
-
-def bn_mlp(x, training=False):
-    with v1.variable_scope("net"):
-        h = layers.dense(x, 8, activation=tf.nn.relu, kernel_regularizer=l2(0.01))
-        h = layers.batch_normalization(h, training=training)
         return layers.dense(h, 3)
 
 
@@ -45,12 +36,6 @@ def unscoped(x):
         h = layers.dense(h, 5, name="fc")
         h = layers.dense(h, 5, name="fc")  # the same `shared/fc` again
     return layers.dense(h, 2, name="out")
-
-
-def data(n=64, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 4)).astype(np.float32)
-    return x, (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0).astype(np.int64)
 
 
 def model_of(function, **kwargs):
@@ -411,7 +396,9 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras
-from tests.test_tf1_style import TF1StyleLayer, bn_mlp, data, l2, layers
+from tests.helpers import bn_mlp, l2, style_data as data
+from tf1_compat import layers
+from tfmodels.migration import TF1StyleLayer
 
 def regularized(x, training=False):
     return layers.dense(layers.dense(x, 8, tf.nn.tanh, kernel_regularizer=l2(0.01)), 3)

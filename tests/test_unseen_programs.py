@@ -1,12 +1,12 @@
-"""The TF1 programs in tests/unseen/ (material for checking migrations of code the project has
+"""The TF1 programs in examples/unseen/ (material for checking migrations of code the project has
 never seen) train and save: the loss falls on fixed seeds, and the checkpoint holds exactly the
 variables their graphs make, with their shapes."""
-
-import importlib
 
 import numpy as np
 import pytest
 import tensorflow as tf
+
+from tests.helpers import EXAMPLES, example
 
 v1 = tf.compat.v1
 
@@ -14,7 +14,7 @@ PROGRAMS = ["deep_mnist", "layers_convnet", "lstm_classifier"]
 
 
 def program(name):
-    return importlib.import_module(f"tests.unseen.{name}")
+    return example(f"unseen/{name}.py")
 
 
 def graph_variables(module):
@@ -67,7 +67,7 @@ def test_convert_moves_each_checkpoint_into_its_keras_port_with_equal_prediction
 
     module = program(name)
     prefix = module.train(str(tmp_path / name), steps=5, seed=0)["prefix"]
-    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unseen", f"{name}.py")
+    here = os.path.join(EXAMPLES, "unseen", f"{name}.py")
     out = str(tmp_path / f"{name}.keras")
     assert main(["convert", "--from", "tf1", "--to", "keras", prefix, out,
                  "--keras-model", f"{here}:keras_model"]) == 0

@@ -9,7 +9,7 @@ Four places, imports pointing one way:
 - `tfmodels.migration`: the migration kit (TF1 code inside Keras 3, checkpoints both ways, the
   proof of a port), above both tracks.
 - the tools here at the top (`cli`, `parity`, `training`, `sweep`, `inference`, `bench`,
-  `lessons`, `optimizer_parity`, `table`), which drive both tracks.
+  `lessons`, `optimizer_parity`), which drive both tracks.
 
 The public API (what the README teaches):
 

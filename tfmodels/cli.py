@@ -33,7 +33,7 @@ from tfmodels.core.errors import (
 )
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
-from tfmodels.table import table
+from tfmodels.core.table import table
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,7 +18,7 @@ import numpy as np
 from tfmodels.core.data import Data
 from tfmodels.core.logs import LogOptions
 from tfmodels.core.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
-from tfmodels.table import table
+from tfmodels.core.table import table
 from tfmodels.training import TrackResult, train
 
 

@@ -27,7 +27,7 @@ from tfmodels.core.data import Data
 from tfmodels.core.errors import UserError
 from tfmodels.core.logs import LogOptions, new_run_dir
 from tfmodels.core.spec import ModelSpec, OptimizerSpec, initial_weights
-from tfmodels.table import table as format_table
+from tfmodels.core.table import table as format_table
 
 TRACKS = ("keras", "tf1")
 # Trials log scalars only: the point is the comparison across trials, and it stays fast.

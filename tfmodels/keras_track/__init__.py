@@ -1,6 +1,7 @@
 """The Keras track: each model as a Keras 3 `Sequential` with `compile/fit/evaluate/predict`.
 
 Twin of `tf1_compat`, module for module (`model`, `optimizers`, `activations`, `losses`,
-`basics`, `tensorboard`, `checkpoint`, `distribute`). It imports only the shared core
+`tensorboard`, `checkpoint`, `distribute`; the basics of graphs and Sessions are lesson 10's own
+functions, `scripts/10_tf1_session_basics.py`). It imports only the shared core
 (`tfmodels.core`), never the TF1 track.
 """

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 from tf1_compat.layouts import CELLS
 from tfmodels.core.errors import UserError, folded
-from tfmodels.table import table
+from tfmodels.core.table import table
 
 __all__ = ["Ambiguous", "Match", "Slot", "Source", "keras_slots", "match", "normalized",
            "read_map", "skipped_reason", "tf1_sources"]

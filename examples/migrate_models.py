@@ -1,8 +1,9 @@
-"""The models of tests/test_migrate.py: TF1 programs and the Keras 3 models they become.
+"""The models of the README's `convert` examples and of tests/test_migrate.py: TF1 programs and
+the Keras 3 models they become.
 
 The TF1 side is graph code as a user wrote it before Keras 3 (`tf1_compat.layers`, `tf1_compat.rnn`,
 hand-made `get_variable`s); the Keras side is `module:factory` functions, named on the command line
-as `tests/migrate_models.py:convnet`. Each `*_graph` function makes a TF1 program's variables in
+as `examples/migrate_models.py:convnet`. Each `*_graph` function makes a TF1 program's variables in
 the current graph, for `--tf1-graph`.
 """
 

@@ -1,0 +1,6 @@
+"""A variant's own process (`python -m tfmodels.bench --serve VARIANT BATCH SAMPLES DEVICE
+MODEL`), or `tfmodels bench` by another name."""
+
+from tfmodels.bench import main
+
+raise SystemExit(main())
