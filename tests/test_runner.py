@@ -233,8 +233,8 @@ def test_the_namespace_maps_tf1_names_to_tf1_compat_and_the_rest_to_compat_v1():
 @pytest.mark.parametrize("path, message", [
     ("contrib.seq2seq", "tf.contrib.seq2seq is not provided by tf1_compat (tf.contrib was "
                         "removed in TensorFlow 2.0; tf1_compat provides tf.contrib."),
-    ("layers.Dense", "tf.layers.Dense is not provided by tf1_compat (tf1_compat.layers provides "
-                     "average_pooling2d, batch_normalization, conv2d, dense, "),
+    ("layers.separable_conv3d", "tf.layers.separable_conv3d is not provided by tf1_compat "
+                                "(tf1_compat.layers provides average_pooling2d, "),
     ("layers.ZEROS", "tf.layers.ZEROS is not provided"),  # ours, but not a TF1 name
     ("nn.rnn_cell.dynamic_rnn", "tf.nn.rnn_cell.dynamic_rnn is not provided"),
     ("estimator.DNNClassifier", "tf.estimator.DNNClassifier is not provided by tf1_compat "
