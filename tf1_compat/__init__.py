@@ -9,6 +9,9 @@ It imports only the shared core (`tfmodels.core`), never the Keras track.
     from tf1_compat import build_model
     with build_model(spec) as model:          # a tf.Graph in a Session
         model.fit(x, y, batch_size=128, epochs=5)
+
+An unmodified TF 1.x program runs with `python -m tf1_compat prog.py [args]` (`tf1_compat.runner`);
+in a notebook, `tf1_compat.enable()` makes `import tensorflow as tf` give the TF1 namespace.
 """
 
 import os
@@ -16,9 +19,13 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def __getattr__(name):  # `build_model` on first use: importing the package starts no TensorFlow
+def __getattr__(name):  # on first use: importing the package starts no TensorFlow
     if name == "build_model":
         from tf1_compat.model import build_model
 
         return build_model
+    if name in ("enable", "disable", "run_program"):
+        from tf1_compat import runner
+
+        return getattr(runner, name)
     raise AttributeError(f"module 'tf1_compat' has no attribute {name!r}")
