@@ -35,6 +35,7 @@ RUNS = {  # name: (files copied into the folder, arguments)
     "mlp": (["mlp_layers.py", "mlp_helpers.py"], ["mlp_layers.py", "6"]),
     "shape": (["shape_value.py"], ["shape_value.py", "fail"]),
     "unprovided": (["unprovided.py"], ["unprovided.py"]),
+    "unprovided_cli": (["unprovided.py"], ["unprovided.py"]),  # as `tfmodels run`
     # the slow ones: each subprocess costs TensorFlow's import, about 6 s of CPU
     "contrib": (["contrib_rnn.py"], ["contrib_rnn.py", "5"]),
     "upgraded": (["upgraded_v2.py"], ["upgraded_v2.py", "5"]),
@@ -51,8 +52,9 @@ def launch(names, tmp_path_factory):
         folder = tmp_path_factory.mktemp(name)
         for file in files:
             shutil.copy(os.path.join(PROGRAMS, file), folder)
+        command = ["tfmodels.cli", "run"] if name.endswith("_cli") else ["tf1_compat"]
         started[name] = folder, subprocess.Popen(
-            [sys.executable, "-m", "tf1_compat", *args], cwd=folder, text=True,
+            [sys.executable, "-m", *command, *args], cwd=folder, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     results = {}
     for name, (folder, process) in started.items():
@@ -64,7 +66,7 @@ def launch(names, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    return launch(["mlp", "shape", "unprovided"], tmp_path_factory)
+    return launch(["mlp", "shape", "unprovided", "unprovided_cli"], tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +201,15 @@ def test_an_unprovided_name_is_one_line_naming_it_and_the_programs_line(runs):
         "(tf.contrib was removed in TensorFlow 2.0; tf1_compat provides "
         + ", ".join(f"tf.contrib.{n}" for n in _contrib_names()) + ")"]
     assert folder_files(folder) == {"unprovided.py"}
+
+
+def test_tfmodels_run_is_the_same_command(runs):
+    """`tfmodels run prog.py` runs the program as `python -m tf1_compat prog.py` does: the same
+    output, the same one line naming the unprovided name, status 2, nothing written."""
+    code, out, err, folder = runs["unprovided_cli"]
+    assert (code, out, err) == runs["unprovided"][:3]
+    assert err.startswith("tf1_compat: unprovided.py:") and folder_files(folder) == {
+        "unprovided.py"}
 
 
 def _contrib_names():

@@ -313,6 +313,14 @@ def _add_verify(sub) -> None:
     _debug_option(verify)
 
 
+def _add_run(sub) -> None:
+    run = sub.add_parser("run", help="run an unmodified TF 1.x program on TensorFlow 2.16+ "
+                                     "(tf.layers, tf.contrib, tf.estimator: tf1_compat)")
+    run.add_argument("program", help="the TF1 program, a .py file")
+    run.add_argument("program_args", nargs=argparse.REMAINDER, metavar="ARG",
+                     help="its own arguments, passed on as they are")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, each command's options declared once, in its `_add_*`."""
     parser = _Parser(
@@ -323,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the registered models")
     for add in (_add_train, _add_convert, _add_compare, _add_sweep, _add_checkpoint_readers,
-                _add_bench, _add_verify):
+                _add_bench, _add_verify, _add_run):
         add(sub)
     return parser
 
@@ -630,9 +638,19 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else EXIT_DISAGREE
 
 
+def cmd_run(args) -> int:
+    """`python -m tf1_compat PROGRAM [ARG ...]`, as a command of ours (this process becomes the
+    program's: TF1 graph mode, its argv)."""
+    from tf1_compat.runner import run_program
+
+    sys.stdout.flush()
+    return run_program(args.program, args.program_args)
+
+
 COMMANDS = {"list": cmd_list, "train": cmd_train, "compare": cmd_compare,
             "convert": cmd_convert, "sweep": cmd_sweep, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "bench": cmd_bench, "verify": cmd_verify}
+            "predict": cmd_predict, "bench": cmd_bench, "verify": cmd_verify,
+            "run": cmd_run}
 
 
 def _quiet_disk_failures_in_threads() -> None:
