@@ -640,7 +640,7 @@ API = [
     ("core", "sweep lr inf", lambda m, f: _sweep([float("inf")], [32]),
      "learning_rate must be > 0 and finite, got inf"),
     ("core", "sweep batch beyond data", lambda m, f: _sweep([0.01], [5000]),
-     "batch size 5000 is larger than the 500 training samples"),
+     "batch_size=5000 is larger than the 500 training samples of binary4; give at most 500"),
     ("core", "load_dataset mnist truncated",
      lambda m, f: __import__("tfmodels").load_dataset("mnist", path=f"{f}/mnist_truncated.npz"),
      "--data '{f}/mnist_truncated.npz' is not a readable .npz"),
@@ -695,7 +695,7 @@ def _fit(**kwargs):
 
 TRACK_CASES = [
     ("fit batch beyond data", _fit(batch_size=10000),
-     "batch_size 10000 is larger than the 8 training samples"),
+     "batch_size=10000 is larger than the 8 training samples; give at most 8"),
     ("fit epochs -1", _fit(epochs=-1), "epochs must be a positive integer, got -1"),
     ("fit epochs 0", _fit(epochs=0), "epochs must be a positive integer, got 0"),
     ("fit epochs 1.5", _fit(epochs=1.5), "epochs must be a positive integer, got 1.5"),

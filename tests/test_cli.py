@@ -118,7 +118,10 @@ def test_mnist_from_a_file_through_the_cli(capsys, tmp_path):
              y_test=rng.integers(0, 10, 16))
     assert main(["compare", "--dataset", "mnist", "--data", str(path), "--epochs", "1",
                  "--logdir", str(tmp_path / "logs"), "--verbose", "0"]) == 0
-    assert "parity: OK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "parity: OK" in out
+    # mnist_mlp's batch of 128 is more than the 64 images: one batch of them, as the line says
+    assert "1 epochs, batch 64, same initial weights" in out
 
 
 def test_console_script_runs_as_installed(tmp_path):

@@ -17,12 +17,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.checks import int_option
+from tfmodels.core.checks import batch_size_for, check_batch_size, int_option
 from tfmodels.core.errors import (
     EXIT_BUG,
     EXIT_DISAGREE,
@@ -34,6 +35,18 @@ from tfmodels.core.errors import (
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
+
+# The library names what it refuses by its parameter, `batch_size=5000`; a CLI user gave it as
+# a flag. Every error line the CLI prints says the flag instead, translated here and only here.
+FLAGS = {
+    "batch_size": "--batch-size",
+}
+_FLAG_PARAMS = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, FLAGS)) + r")=")
+
+
+def as_flags(message: str) -> str:
+    """A library message in the CLI's words: each `name=value` of `FLAGS` as `--flag value`."""
+    return _FLAG_PARAMS.sub(lambda m: f"{FLAGS[m[1]]} ", message)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -361,9 +374,11 @@ def _spec_and_data(args):
     check_logdir(args.logdir)
     _quiet_tf(args)
     data = for_spec(load_dataset(spec.dataset, spec.seed, args.data), spec)
-    if batch_size is not None and batch_size > len(data.x_train):
-        raise UserError(f"--batch-size {spec.batch_size} is larger than the "
-                        f"{len(data.x_train)} training samples of {spec.dataset}")
+    samples = len(data.x_train)
+    if batch_size is not None:  # given: refused where larger than the data
+        check_batch_size(batch_size, samples, spec.dataset)
+    # the spec's own: fitted to the data, as a run trains it, so the lines printed say so
+    spec = spec.replace(batch_size=batch_size_for(spec.batch_size, samples))
     return spec, data
 
 
@@ -520,9 +535,7 @@ def cmd_sweep(args) -> int:
     batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
                    else [spec.batch_size])
     for batch in batch_sizes:
-        if batch > len(data.x_train):
-            raise UserError(f"--batch-size {batch} is larger than the {len(data.x_train)} "
-                            f"training samples of {spec.dataset}")
+        check_batch_size(batch, len(data.x_train), spec.dataset)
     if args.strategy == "multiworker":
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
@@ -669,7 +682,7 @@ def main(argv=None) -> int:
             return status
         if args.debug:
             raise
-        message = lost_peer(e) or message
+        message = lost_peer(e) or as_flags(message)
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
 

@@ -23,6 +23,7 @@ import math
 import os
 from dataclasses import dataclass
 
+from tfmodels.core.checks import check_batch_size
 from tfmodels.core.data import Data
 from tfmodels.core.errors import UserError
 from tfmodels.core.logs import LogOptions, new_run_dir
@@ -85,11 +86,8 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     for lr in learning_rates:  # every value checked before the first trial trains
         for batch in batch_sizes:
             with_hparams(spec, lr, batch)
-    samples = len(data.x_train)
     for batch in batch_sizes:
-        if batch > samples:
-            raise UserError(f"batch size {batch} is larger than the {samples} training samples "
-                            f"of {spec.dataset}")
+        check_batch_size(batch, len(data.x_train), spec.dataset)
     check_switches(track, **{k: v for k, v in switches.items() if k in SPEED_SWITCHES})
     trainer = train_keras if track == "keras" else train_tf1
     run_dir = new_run_dir(logdir, spec.name)

@@ -31,7 +31,7 @@ import tfmodels.keras_track.checkpoint
 import tfmodels.keras_track.distribute
 import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
-from tfmodels.core.checks import check_x, check_y
+from tfmodels.core.checks import batch_size_for, check_x, check_y
 from tfmodels.core.data import Data, for_spec, steps_per_epoch
 from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
@@ -224,9 +224,11 @@ def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = Non
 
 
 def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
-        checkpoint_dir: str | None = None, verbose="auto", log_dir: str | None = None
-        ) -> TrackResult:
-    """`fit` the rest of the run (all of it without `state`), then the result.
+        checkpoint_dir: str | None = None, verbose="auto", log_dir: str | None = None,
+        log=None) -> TrackResult:
+    """`fit` the rest of the run (all of it without `state`), then the result. A spec's batch
+    size above the training samples trains one batch of them per epoch, said to `log`
+    (`tfmodels.core.checks.batch_size_for`).
 
     Raises `Diverged` where `callbacks[0]` (a `TerminateOnNaN`) stopped it.
     """
@@ -235,9 +237,8 @@ def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
     history = {}
     if not state or state.epoch < spec.epochs:
         history = model.fit(
-            # The model's batch size, at most the data (a small mnist.npz under mnist_mlp's
-            # 128): the same single batch per epoch, which `fit` refuses to be asked for.
-            data.x_train, data.y_train, batch_size=min(spec.batch_size, len(data.x_train)),
+            data.x_train, data.y_train,
+            batch_size=batch_size_for(spec.batch_size, len(data.x_train), log),
             epochs=spec.epochs,
             initial_epoch=state.epoch if state else 0, initial_step=state.step if state else 0,
             validation_data=(data.x_val, data.y_val), callbacks=callbacks, verbose=verbose,
@@ -319,7 +320,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                                checkpoint_dir=checkpoint_dir, save_every=save_every,
                                state=state, writer=chief)
             return run(model, spec, data, callbacks, state=state,
-                       checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir)
+                       checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir,
+                       log=log)
     finally:
         if hasattr(model, "close"):
             model.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tfmodels.core.checks import positive_int
 from tfmodels.core.errors import UserError
 from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of the spec's API
     ACTIVATIONS,
@@ -157,9 +158,8 @@ class ModelSpec:
         one_of("loss", self.loss, LOSSES)
         for m in self.metrics:
             one_of("metric", m, METRICS)
-        for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UserError(f"{label} must be a positive integer, got {value!r}")
+        object.__setattr__(self, "batch_size", positive_int("batch_size", self.batch_size))
+        object.__setattr__(self, "epochs", positive_int("epochs", self.epochs))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise UserError(f"seed must be a non-negative integer, got {self.seed!r}")
         for i, layer in enumerate(self.layers):
