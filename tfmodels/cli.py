@@ -29,6 +29,7 @@ from tfmodels.core.errors import (
     EXIT_DISAGREE,
     UserError,
     exit_status,
+    folded,
     io_failure,
     lost_peer,
 )
@@ -674,7 +675,7 @@ def main(argv=None) -> int:
         return 130  # 128 + SIGINT, as the shell reports an interrupted command
     except Exception as e:  # noqa: BLE001 - every failure ends in its status of the table
         status = exit_status(e)
-        message = " ".join(str(e).split()) or type(e).__name__
+        message = folded(e, None) or type(e).__name__
         if status == EXIT_BUG:
             print(f"tfmodels: internal error, a bug in tfmodels (please report it with this "
                   f"traceback): {type(e).__name__}: {message}", file=sys.stderr)

@@ -16,7 +16,7 @@ import numpy as np
 
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import for_spec, load_dataset, one_hot
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import UserError, folded
 from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import STATE_FILE, load_state, snapshot
@@ -85,7 +85,7 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
         if isinstance(e, UserError):
             raise
         raise UserError(f"--data {path!r} cannot be read ({type(e).__name__}: "
-                        f"{' '.join(str(e).split())[:160]})") from None
+                        f"{folded(e)})") from None
 
 
 def _inputs(x, spec: ModelSpec) -> np.ndarray:

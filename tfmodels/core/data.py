@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import UserError, folded
 
 # The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
 LAYOUTS = {
@@ -132,7 +132,7 @@ def read_mnist_npz(path: str, option: str = "--data"):
         raise
     except Exception as e:  # noqa: BLE001 - zipfile, pickle, EOF, ...: a damaged or foreign file
         raise UserError(f"{option} {path!r} is not a readable .npz ({type(e).__name__}: "
-                        f"{' '.join(str(e).split())[:160]}); expected an mnist.npz") from None
+                        f"{folded(e)}); expected an mnist.npz") from None
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
         where = f"{option} {path!r}: x_{part}"

@@ -49,6 +49,17 @@ class UserError(ValueError):
     """A mistake in what the user gave (an argument, a file, a spec): exit status 2."""
 
 
+def folded(error, limit: int | None = 160, *, first_line: bool = False) -> str:
+    """An error's words (or a message's) as one line for a one-line refusal: whitespace runs
+    folded to single spaces, cut to `limit` characters (None: whole). `first_line=True` keeps
+    only the first line, where TensorFlow's C++ stack follows a damaged file's message."""
+    text = str(error)
+    if first_line:
+        text = (text.strip().splitlines() or [""])[0]
+    text = " ".join(text.split())
+    return text if limit is None else text[:limit]
+
+
 class Diverged(FloatingPointError):
     """Training stopped because the loss became NaN or infinite: exit status 3."""
 

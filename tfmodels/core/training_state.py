@@ -20,7 +20,7 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 
-from tfmodels.core.errors import EnvironmentFailure, UserError
+from tfmodels.core.errors import EnvironmentFailure, UserError, folded
 from tfmodels.core.spec import ModelSpec
 
 FORMAT = "tfmodels-checkpoint/1"
@@ -185,7 +185,7 @@ def load_state(path: str) -> TrainingState:
             raw = json.load(f)
     except (OSError, ValueError) as e:
         raise UserError(f"corrupted checkpoint: {path} cannot be read "
-                        f"({' '.join(str(e).split())}); delete the folder to start afresh") \
+                        f"({folded(e, None)}); delete the folder to start afresh") \
             from None
     if not isinstance(raw, dict):
         raise corrupted(f"expected an object of fields, got {type(raw).__name__}")
