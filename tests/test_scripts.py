@@ -23,7 +23,7 @@ from tests.numpy_fit import numpy_fit
 from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
-from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, LayerSpec, OptimizerSpec, initial_weights
+from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, Dense, OptimizerSpec, initial_weights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The numbered lessons (tensorboard_tour.py and bench.py are run by their own tests).
@@ -180,7 +180,7 @@ def check_05(out, logdir):
     curves = {}
     for activation in ("linear", "relu"):
         spec = get_spec("sine", epochs=6, seed=0).replace(
-            layers=(LayerSpec(64, activation), LayerSpec(64, activation), LayerSpec(1)))
+            layers=(Dense(64, activation), Dense(64, activation), Dense(1)))
         history, _ = numpy_fit(spec, data.x_train, data.y_train, dtype=np.float64)
         first, last = match(out, rf"{activation} *: loss after epoch 1 ({NUMBER}), after "
                                  rf"epoch 6 ({NUMBER})")
@@ -217,7 +217,7 @@ def check_06(out, logdir):
         assert_printed(final[name], history["loss"][-1], 4, 1e-5)
     assert final["raw 0..255"] > 2 * final["scaled 0..1"]
     spec = get_spec("spiral", epochs=2, seed=0).replace(
-        layers=(LayerSpec(8, "sigmoid"), LayerSpec(3, "softmax")))
+        layers=(Dense(8, "sigmoid"), Dense(3, "softmax")))
     data = load_dataset("spiral", 0)
     zeros = [np.zeros_like(w) for w in initial_weights(spec)]
     _, weights = numpy_fit(spec, data.x_train, data.y_train, zeros, dtype=np.float64)

@@ -87,7 +87,7 @@ def randomized_relu(x, lower=1 / 8, upper=1 / 3, training=False, seed=None, *,
 
 
 # The same kernels Keras's TensorFlow backend calls for these activations.
-ACTIVATIONS = {
+TF1_ACTIVATIONS = {
     "linear": tf.identity,
     "relu": tf.nn.relu,
     "sigmoid": tf.nn.sigmoid,

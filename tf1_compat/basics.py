@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tf1_compat.model import dense
+from tf1_compat.model import keras_dense
 from tfmodels.core.data import LAYOUTS
 from tfmodels.core.errors import UserError
 
@@ -120,7 +120,7 @@ def train_logits_layer(x, labels, optimizer="gradient_descent", steps=50, learni
     with tf.Graph().as_default() as graph:
         xs = v1.placeholder(tf.float32, (None, x.shape[1]), name="x")
         ys = v1.placeholder(tf.float32, (None, labels.shape[1]), name="y")
-        _, logits = dense(xs, labels.shape[1], "linear", "logits", seed=0)
+        _, logits = keras_dense(xs, labels.shape[1], "linear", "logits", seed=0)
         loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=ys, logits=logits))
         make = {"gradient_descent": v1.train.GradientDescentOptimizer,
                 "adam": v1.train.AdamOptimizer}[optimizer]

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import activations, layers, losses, rnn
-from tf1_compat.activations import ACTIVATIONS
+from tf1_compat.activations import TF1_ACTIVATIONS
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
@@ -27,14 +27,14 @@ from tfmodels.core.spec import ModelSpec, initial_weights
 v1 = tf.compat.v1
 
 
-def dense(inputs, units: int, activation="linear", name: str = "dense", seed=None):
+def keras_dense(inputs, units: int, activation="linear", name: str = "dense", seed=None):
     """`activation(inputs @ kernel + bias)`; returns `(outputs, logits)`.
 
     The kernel and bias come from `get_variable` inside `variable_scope(name)`, so they are named
     `<name>/kernel` and `<name>/bias` and can be shared with `reuse`. The bias is added the way
     Keras's TensorFlow backend adds it: `bias_add`, except for a single unit, where Keras falls
     back to a broadcasting `+`. The two ops round their gradients differently in the last bit.
-    `activation` is a name of `ACTIVATIONS` or a function.
+    `activation` is a name of `TF1_ACTIVATIONS` or a function.
     """
     with v1.variable_scope(name):
         kernel = v1.get_variable(
@@ -48,7 +48,7 @@ def dense(inputs, units: int, activation="linear", name: str = "dense", seed=Non
         )
         z = tf.matmul(inputs, kernel)
         logits = tf.nn.bias_add(z, bias) if units > 1 else z + bias
-        activate = ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        activate = TF1_ACTIVATIONS[activation] if isinstance(activation, str) else activation
         return activate(logits), logits
 
 
@@ -67,7 +67,7 @@ def _activation(layer, name: str, seed: int, training):
         return lambda z: activations.randomized_relu(
             z, layer.lower, layer.upper, training=training, keras_seed=seed,
             name="randomized_relu")
-    return ACTIVATIONS[layer.activation]
+    return TF1_ACTIVATIONS[layer.activation]
 
 
 # The recurrent layers' TF1 variables (under the layer's scope), in the order `to_keras` takes
@@ -125,7 +125,7 @@ def build_layers(spec: ModelSpec, x, training=False):
         name, kind = layer.name(i), layer.kind
         seed = spec.seed + i if getattr(layer, "seed", None) is None else layer.seed
         if kind == "Dense":
-            outputs, logits = dense(outputs, layer.units,
+            outputs, logits = keras_dense(outputs, layer.units,
                                     _activation(layer, name, seed, training), name,
                                     seed=spec.seed + i)
         elif kind == "Conv2D":

@@ -37,7 +37,7 @@ import numpy as np
 
 from tfmodels.core.checks import int_option
 from tfmodels.core.errors import UserError
-from tfmodels.table import table as format_table
+from tfmodels.table import table
 
 VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
             "tf2_function", "torch", "torch_compile")
@@ -503,7 +503,7 @@ def _check_gpu() -> None:
         raise UserError("--device gpu: TensorFlow sees no GPU on this machine")
 
 
-def table(records: list, facts: dict) -> str:
+def bench_table(records: list, facts: dict) -> str:
     """The Markdown table: samples/s, x default Keras fit, x the TF1 track (tf.data), fractions
     of both floors, each variant's own peak memory, and why a row has no figure."""
     def rate(variant, batch):
@@ -528,7 +528,7 @@ def table(records: list, facts: dict) -> str:
                      r.get("note", "")])
     rows.append(["strict floor", "–", f"{strict:,.0f}" if strict else "–", "–", "–", "1.00",
                  "–", "–", f"{facts.get('flops_per_sample', FLOPS_PER_SAMPLE):,} FLOPs a sample"])
-    return format_table(rows, align="lrrrrrrrl", markdown=True)
+    return table(rows, align="lrrrrrrrl", markdown=True)
 
 
 def write_results(records, facts, out_dir: str) -> str:
@@ -563,7 +563,7 @@ round); each figure is the median of its rounds.
 Machine: {facts['cpu_count']} cores ({facts['processor']}), {facts['device']}; best float32
 matmul {f"{gflops:.0f} GFLOP/s" if gflops else "not measured"}; measured {facts['date']}.
 
-{table(records, facts)}
+{bench_table(records, facts)}
 
 The strict floor is that matmul rate over the {facts["flops_per_sample"]:,} FLOPs one training
 sample strictly costs (the forward pass, the weight gradients, the input gradients of all but the
@@ -627,7 +627,7 @@ def command(args) -> int:
                          [v for v in args.variants.split(",") if v], args.device,
                          model=args.model)
     print()
-    print(table(records, facts))
+    print(bench_table(records, facts))
     print(f"\nResults: {write_results(records, facts, args.out)}")
     if args.record:
         docs = os.path.join("docs", "benchmarks.md" if args.model == "mlp"

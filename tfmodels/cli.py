@@ -526,7 +526,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from tfmodels.sweep import parse_list, sweep, table
+    from tfmodels.sweep import parse_list, sweep, trials_table
 
     _refuse_checkpoints(args, "trains a new run per trial; to resume a trial, train it with "
                               "`tfmodels train --checkpoint-dir`")
@@ -555,7 +555,7 @@ def cmd_sweep(args) -> int:
     trials = sweep(spec, data, learning_rates, batch_sizes, args.track, args.logdir,
                    args.verbose, on_trial=progress, options=options, **speed, **distribute)
     print()
-    print(table(trials))
+    print(trials_table(trials))
     print(f"Logs: {os.path.dirname(trials[0].log_dir)} (the HParams tab)")
     _next_step(args)
     return 0

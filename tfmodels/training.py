@@ -34,8 +34,9 @@ import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import batch_size_for, check_x, check_y
 from tfmodels.core.data import Data, for_spec, steps_per_epoch
 from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
+from tfmodels.core.layers import one_of
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
-from tfmodels.core.spec import ModelSpec, initial_weights
+from tfmodels.core.spec import TRACKS, ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
 from tfmodels.core.training_state import STATE_FILE, locked, read_state
 
@@ -92,7 +93,7 @@ class Track:
     tensorboard: object  # module with TensorBoard
 
 
-TRACKS = {
+TRACK_MODULES = {
     "keras": Track("keras", tfmodels.keras_track.model, tfmodels.keras_track.distribute,
                    tfmodels.keras_track.checkpoint, tfmodels.keras_track.tensorboard),
     "tf1": Track("tf1", tf1_compat.model, tf1_compat.distribute, tf1_compat.checkpoint,
@@ -101,9 +102,8 @@ TRACKS = {
 
 
 def get_track(name: str) -> Track:
-    if name not in TRACKS:
-        raise UserError(f"unknown track {name!r}; expected one of: {', '.join(TRACKS)}")
-    return TRACKS[name]
+    """The modules of track `name`, one of `tfmodels.core.spec.TRACKS`."""
+    return TRACK_MODULES[one_of("track", name, TRACKS)]
 
 
 SPEED_SWITCHES = ("jit_compile", "steps_per_execution", "fused_optimizer")
@@ -182,7 +182,9 @@ def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
                         f"out to go on there, or give another --checkpoint-dir")
 
 
-def check_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
+def check_resume_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
+    """A resumed run must have epochs left: `spec.epochs` at least those its checkpoint
+    `state` trained. (`tfmodels.core.checks.check_epochs` is `fit`'s rule for its argument.)"""
     if state and state.epoch > spec.epochs:
         raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
                         f"has trained {state.epoch} epochs already; give --epochs "
@@ -311,7 +313,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                 model.check_same_on_every_worker(seen.iterations if seen else 0,
                                                  "the step to resume at")
             state = resume(track, model, checkpoint_dir, spec, log)
-            check_epochs(state, spec, checkpoint_dir)
+            check_resume_epochs(state, spec, checkpoint_dir)
             log_dir = run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief,
                                   check_log_root)
             if log_dir and strategy is not None and not (state and state.log_dir):
@@ -347,7 +349,7 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, sy
             if state and log:
                 log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
                     f"step {state.step} ({state.iterations} steps trained)")
-        check_epochs(state, spec, checkpoint_dir)
+        check_resume_epochs(state, spec, checkpoint_dir)
         log_dir = run_log_dir("tf1", spec, state, checkpoint_dir, log_root, log_dir, chief,
                               check_log_root)
         if log_dir and not (state and state.log_dir):

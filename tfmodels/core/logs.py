@@ -16,7 +16,6 @@ import numpy as np
 from tfmodels.core.errors import UserError
 from tfmodels.core.training_state import check_dir
 
-TRACKS = ("keras", "tf1")
 # What may stand at the top of a log folder besides run folders.
 _OURS = ("README.md", ".gitignore")
 

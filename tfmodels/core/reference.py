@@ -370,8 +370,9 @@ def linear_grad(z, dout):
 
 # name -> the function, and the gradient of `sum(dout * f(z))` with respect to `z`. `step` is
 # forward-only: its derivative is 0 wherever it exists, so nothing could be learnt through it.
-ACTIVATIONS = {"linear": linear, "step": step, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-               "leaky_relu": leaky_relu, "swish": swish, "softmax": softmax}
+ACTIVATION_FUNCTIONS = {"linear": linear, "step": step, "relu": relu, "sigmoid": sigmoid,
+                        "tanh": tanh, "leaky_relu": leaky_relu, "swish": swish,
+                        "softmax": softmax}
 ACTIVATION_GRADS = {"linear": linear_grad, "relu": relu_grad, "sigmoid": sigmoid_grad,
                     "tanh": tanh_grad, "leaky_relu": leaky_relu_grad,
                     "swish": lambda z, dout: swish_grad(z, dout)[0], "softmax": softmax_grad}
@@ -393,7 +394,7 @@ def mlp_forward(weights, activations, x):
     zs, out = [], x
     for kernel, bias, activation in zip(weights[::2], weights[1::2], activations):
         zs.append(dense_forward(out, kernel, bias))
-        out = ACTIVATIONS[activation](zs[-1])
+        out = ACTIVATION_FUNCTIONS[activation](zs[-1])
     return out, zs
 
 
@@ -401,12 +402,13 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
                        from_logits=False):
     """The mean over the samples of a loss of the outputs, and its gradient for every weight.
 
-    Any activation of `ACTIVATIONS` but `step` may sit in any layer, under any loss of `LOSSES`;
-    `from_logits` is the cross-entropies' (the outputs, whatever the last activation, are then
-    taken as logits). As in Keras's `fit`, a softmax output under a categorical cross-entropy
-    and a sigmoid output under the binary one are scored on their logits. Backpropagation by
-    hand (C13): `dL/dp = loss_grad / n`, then per layer `dz = act_grad(z, dp)` and the dense
-    layer's chain rule `(dx, dW, db)`, `dx` being the previous layer's `dp`.
+    Any activation of `ACTIVATION_FUNCTIONS` but `step` may sit in any layer, under any loss of
+    `LOSSES`; `from_logits` is the cross-entropies' (the outputs, whatever the last activation,
+    are then taken as logits). As in Keras's `fit`, a softmax output under a categorical
+    cross-entropy and a sigmoid output under the binary one are scored on their logits.
+    Backpropagation by hand (C13): `dL/dp = loss_grad / n`, then per layer
+    `dz = act_grad(z, dp)` and the dense layer's chain rule `(dx, dW, db)`, `dx` being the
+    previous layer's `dp`.
     """
     if "step" in activations:
         raise UserError("'step' is forward-only: its gradient is 0 wherever it exists")
@@ -424,7 +426,7 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
         dz = ACTIVATION_GRADS[activations[-1]](zs[-1], loss_grad(y, out, **kw) / n)
     grads = [None] * len(weights)
     for i in reversed(range(len(zs))):
-        inputs = x if i == 0 else ACTIVATIONS[activations[i - 1]](zs[i - 1])
+        inputs = x if i == 0 else ACTIVATION_FUNCTIONS[activations[i - 1]](zs[i - 1])
         dx, grads[2 * i], grads[2 * i + 1] = dense_backward(inputs, weights[2 * i], dz)
         if i > 0:
             dz = ACTIVATION_GRADS[activations[i - 1]](zs[i - 1], dx)

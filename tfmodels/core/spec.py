@@ -28,16 +28,17 @@ from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of t
     Dense,
     Dropout,
     Flatten,
-    LayerSpec,
+    Layer,
     MaxPooling2D,
     Reshape,
     SimpleRNN,
     Weight,
-    _Layer,
     layer_from_dict,
     one_of,
 )
 
+# The two tracks that build a spec: `tfmodels.keras_track` and `tf1_compat`.
+TRACKS = ("keras", "tf1")
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error")
 METRICS = ("accuracy", "sparse_categorical_accuracy", "mae", "mse")
@@ -163,7 +164,7 @@ class ModelSpec:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise UserError(f"seed must be a non-negative integer, got {self.seed!r}")
         for i, layer in enumerate(self.layers):
-            if not isinstance(layer, _Layer):
+            if not isinstance(layer, Layer):
                 raise UserError(f"layer {i} is not a layer spec: {layer!r}")
             if getattr(layer, "activation", None) == "step":
                 raise UserError(f"layer {i} ({layer.kind}) uses activation 'step', which has "

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from tfmodels.core.errors import EnvironmentFailure, UserError, folded
-from tfmodels.core.spec import ModelSpec
+from tfmodels.core.spec import TRACKS, ModelSpec
 
 FORMAT = "tfmodels-checkpoint/1"
 STATE_FILE = "checkpoint.json"
@@ -157,7 +157,7 @@ def _file_name(v) -> bool:
 # Each field of a checkpoint.json: (check, what it must be).
 _FIELDS = {
     "model": (lambda v: isinstance(v, str) and v != "", "a name"),
-    "track": (lambda v: v in ("keras", "tf1"), "keras or tf1"),
+    "track": (lambda v: v in TRACKS, " or ".join(TRACKS)),
     "spec": (lambda v: isinstance(v, dict), "an object"),
     "epoch": (_count, "an integer >= 0"),
     "step": (_count, "an integer >= 0"),
