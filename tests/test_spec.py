@@ -357,15 +357,15 @@ def test_from_file_reads_json_and_names_the_file(tmp_path):
     assert ModelSpec.from_file(str(path)) == ModelSpec.from_dict(SPEC_DICT)
     path.write_text(json.dumps({**SPEC_DICT, "epochs": 0}))
     assert refused(lambda: ModelSpec.from_file(str(path))) == (
-        f"--spec {path}: epochs must be a positive integer, got 0")
+        f"spec file {path}: epochs must be a positive integer, got 0")
     path.write_text('{"name": "f",\n "layers": [}')
     assert refused(lambda: ModelSpec.from_file(str(path))) == (
-        f"--spec {path}: not valid JSON (Expecting value at line 2, column 13)")
+        f"spec file {path}: not valid JSON (Expecting value at line 2, column 13)")
     path.write_bytes(b"\xff\xfe\x00")
-    assert refused(lambda: ModelSpec.from_file(str(path))) == f"--spec {path}: not a text file"
+    assert refused(lambda: ModelSpec.from_file(str(path))) == f"spec file {path}: not a text file"
     missing = tmp_path / "nope.json"
     assert refused(lambda: ModelSpec.from_file(str(missing))) == (
-        f"--spec {missing}: cannot read it (No such file or directory)")
+        f"spec file {missing}: cannot read it (No such file or directory)")
 
 
 @pytest.mark.parametrize("name, params, message", [
@@ -390,7 +390,7 @@ def test_a_toml_spec_on_python_3_10_says_to_write_json(tmp_path, monkeypatch):
     path = tmp_path / "m.toml"
     path.write_text('name = "f"\n')
     assert refused(lambda: ModelSpec.from_file(str(path))) == (
-        f"--spec {path}: TOML needs Python 3.11 or newer; write the spec as JSON")
+        f"spec file {path}: TOML needs Python 3.11 or newer; write the spec as JSON")
 
 
 def test_from_file_reads_toml(tmp_path):
@@ -402,7 +402,7 @@ def test_from_file_reads_toml(tmp_path):
     assert ModelSpec.from_file(str(path)) == ModelSpec.from_dict(SPEC_DICT)
     path.write_text("name = \n")
     assert refused(lambda: ModelSpec.from_file(str(path))).startswith(
-        f"--spec {path}: not valid TOML (")
+        f"spec file {path}: not valid TOML (")
 
 
 def test_recurrent_and_batch_norm_initial_weights_are_keras_initializers():

@@ -214,7 +214,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     if stateful:
         raise UserError(f"a TF1 ps/worker cluster takes Dense, Conv2D, pooling, Flatten and "
                         f"Reshape layers; model {spec.name!r} has {stateful[0]}: train it in the "
-                        f"Keras track under --strategy multiworker")
+                        f"Keras track under strategy=multiworker")
     server = start_server(config)
     kind, index = config["task"]["type"], config["task"]["index"]
     if kind == "ps":

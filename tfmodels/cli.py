@@ -15,6 +15,7 @@ says it is one and prints its traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import re
@@ -37,17 +38,56 @@ from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
 
-# The library names what it refuses by its parameter, `batch_size=5000`; a CLI user gave it as
-# a flag. Every error line the CLI prints says the flag instead, translated here and only here.
+# The library names what it refuses by its parameter (`batch_size=5000`, `strategy=gpu`); a CLI
+# user gave it as a flag. Every error line the CLI prints says the flag instead, translated by
+# this table and `as_flags` only. A key with `=value` is a switch's whole word.
 FLAGS = {
     "batch_size": "--batch-size",
+    "epochs": "--epochs",
+    "strategy": "--strategy",
+    "tpu": "--tpu",
+    "cpu_replicas": "--cpu-replicas",
+    "tf1_pattern": "--tf1-pattern",
+    "track": "--track",
+    "log_root": "--logdir",
+    "checkpoint_dir": "--checkpoint-dir",
+    "steps_per_execution": "--steps-per-execution",
+    "jit_compile=True": "--jit-compile",
+    "fused_optimizer=False": "--no-fused-optimizer",
+    "spec file": "--spec",
+    "dataset": "--dataset",
+    "data": "--data",
+    "path": "--data",  # load_dataset's mnist.npz
+    "mnist_path": "--mnist",
+    "output": "--output",
 }
-_FLAG_PARAMS = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, FLAGS)) + r")=")
+
+
+def _flag_words() -> dict:
+    """The library's words -> the CLI's: `name=value` -> `--flag value` for every name; the name
+    alone too where it is nothing but a parameter's (a spec file's field, `batch_size must be
+    ...`, keeps its name: the user wrote it in the file)."""
+    fields = {f.name for f in dataclasses.fields(ModelSpec)}
+    words = {}
+    for name, flag in FLAGS.items():
+        if "=" in name:
+            words[name] = flag
+            continue
+        words[f"{name}="] = f"{flag} "
+        if ("_" in name or " " in name) and name not in fields:
+            words[name] = flag
+    return words
+
+
+_WORDS = _flag_words()
+_FLAG_WORDS = re.compile("|".join(
+    rf"(?<![\w.-]){re.escape(w)}" + ("" if w.endswith("=") else r"(?![\w-])")
+    for w in sorted(_WORDS, key=len, reverse=True)))
 
 
 def as_flags(message: str) -> str:
-    """A library message in the CLI's words: each `name=value` of `FLAGS` as `--flag value`."""
-    return _FLAG_PARAMS.sub(lambda m: f"{FLAGS[m[1]]} ", message)
+    """A library message in the CLI's words: `batch_size=5000` as `--batch-size 5000`, ..."""
+    return _FLAG_WORDS.sub(lambda m: _WORDS[m[0]], message)
 
 
 class _Parser(argparse.ArgumentParser):

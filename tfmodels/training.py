@@ -114,8 +114,8 @@ def check_switches(track: str, jit_compile: bool = False, steps_per_execution: i
     """The Keras track's speed switches are refused, with the reason, for the TF1 track."""
     if track != "keras" and (jit_compile or steps_per_execution not in (None, 1)
                              or not fused_optimizer):
-        raise UserError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
-                        "options of the Keras track (--track keras)")
+        raise UserError("jit_compile=True, steps_per_execution and fused_optimizer=False are "
+                        "options of the Keras track (track=keras)")
 
 
 def build(track: str, spec: ModelSpec, weights=None, *, plan: Plan | None = None,
@@ -177,18 +177,18 @@ def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
     """A resumed run logs on into its own run's folder: a `log_root` elsewhere is a mistake."""
     run_dir, root = state.log_dir, os.path.abspath(log_root)
     if run_dir and os.path.commonpath([os.path.abspath(run_dir), root]) != root:
-        raise UserError(f"--logdir {log_root}: the checkpoint in {checkpoint_dir!r} logs to "
-                        f"its run's folder {run_dir!r}, which is not under it; leave --logdir "
-                        f"out to go on there, or give another --checkpoint-dir")
+        raise UserError(f"log_root={log_root}: the checkpoint in {checkpoint_dir!r} logs to "
+                        f"its run's folder {run_dir!r}, which is not under it; leave log_root "
+                        f"out to go on there, or give another checkpoint_dir")
 
 
 def check_resume_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
     """A resumed run must have epochs left: `spec.epochs` at least those its checkpoint
     `state` trained. (`tfmodels.core.checks.check_epochs` is `fit`'s rule for its argument.)"""
     if state and state.epoch > spec.epochs:
-        raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
-                        f"has trained {state.epoch} epochs already; give --epochs "
-                        f"{state.epoch} or more to go on, or another --checkpoint-dir")
+        raise UserError(f"epochs={spec.epochs}: the checkpoint in {checkpoint_dir!r} "
+                        f"has trained {state.epoch} epochs already; give epochs="
+                        f"{state.epoch} or more to go on, or another checkpoint_dir")
 
 
 def run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief: bool,

@@ -319,26 +319,26 @@ class ModelSpec:
             with open(path, "rb") as f:
                 raw = f.read()
         except OSError as e:
-            raise UserError(f"--spec {path}: cannot read it ({e.strerror or e})") from None
+            raise UserError(f"spec file {path}: cannot read it ({e.strerror or e})") from None
         if path.endswith(".toml"):
             try:
                 import tomllib
             except ImportError:  # Python 3.10
-                raise UserError(f"--spec {path}: TOML needs Python 3.11 or newer; write the "
+                raise UserError(f"spec file {path}: TOML needs Python 3.11 or newer; write the "
                                 f"spec as JSON") from None
             try:
                 data = tomllib.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-                raise UserError(f"--spec {path}: not valid TOML ({e})") from None
+                raise UserError(f"spec file {path}: not valid TOML ({e})") from None
         else:
             try:
                 data = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
-                raise UserError(f"--spec {path}: not a text file") from None
+                raise UserError(f"spec file {path}: not a text file") from None
             except json.JSONDecodeError as e:
-                raise UserError(f"--spec {path}: not valid JSON ({e.msg} at line {e.lineno}, "
+                raise UserError(f"spec file {path}: not valid JSON ({e.msg} at line {e.lineno}, "
                                 f"column {e.colno})") from None
-        return cls.from_dict(data, where=f"--spec {path}")
+        return cls.from_dict(data, where=f"spec file {path}")
 
     @classmethod
     def from_keras(cls, model, *, dataset: str, name: str | None = None, batch_size: int = 32,

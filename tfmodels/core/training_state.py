@@ -105,7 +105,7 @@ def locked(directory: str):
                     raise UserError(
                         f"checkpoint folder {directory!r} is in use by process {owner['pid']} "
                         f"on {owner['host']} (its {LOCK_FILE}); wait for it to end, or give "
-                        f"another --checkpoint-dir") from None
+                        f"another checkpoint_dir") from None
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(path)  # its owner is gone
         else:
@@ -228,10 +228,10 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
         changed = sorted(k for k in state.spec if state.spec.get(k) != fingerprint(spec).get(k))
         raise UserError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
                         f"other settings ({', '.join(changed) or 'model'}); it cannot resume "
-                        f"{spec.name!r} as configured: use another --checkpoint-dir")
+                        f"{spec.name!r} as configured: use another checkpoint_dir")
     if state.track != track:
         raise UserError(f"the checkpoint in {directory!r} was written by the {state.track} "
-                        f"track; resume it with --track {state.track}, or convert it with "
+                        f"track; resume it with track={state.track}, or convert it with "
                         f"`tfmodels convert`")
     return state
 
