@@ -378,9 +378,9 @@ ACTIVATION_GRADS = {"linear": linear_grad, "relu": relu_grad, "sigmoid": sigmoid
                     "swish": lambda z, dout: swish_grad(z, dout)[0], "softmax": softmax_grad}
 
 # name -> per-sample loss and its gradient with respect to the predictions
-LOSSES = {name: (globals()[name], globals()[f"{name}_grad"])
-          for name in ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
-                       "categorical_crossentropy", "sparse_categorical_crossentropy")}
+LOSS_FUNCTIONS = {name: (globals()[name], globals()[f"{name}_grad"])
+                  for name in ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+                               "categorical_crossentropy", "sparse_categorical_crossentropy")}
 
 # Output activations whose logits Keras hands to the loss in place of the probabilities when
 # the loss asks for probabilities (`_keras_logits` in a compiled model): the same maths, without
@@ -403,9 +403,10 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
     """The mean over the samples of a loss of the outputs, and its gradient for every weight.
 
     Any activation of `ACTIVATION_FUNCTIONS` but `step` may sit in any layer, under any loss of
-    `LOSSES`; `from_logits` is the cross-entropies' (the outputs, whatever the last activation,
-    are then taken as logits). As in Keras's `fit`, a softmax output under a categorical
-    cross-entropy and a sigmoid output under the binary one are scored on their logits.
+    `LOSS_FUNCTIONS`; `from_logits` is the cross-entropies' (the outputs, whatever the last
+    activation, are then taken as logits). As in Keras's `fit`, a softmax output under a
+    categorical cross-entropy and a sigmoid output under the binary one are scored on their
+    logits.
     Backpropagation by hand (C13): `dL/dp = loss_grad / n`, then per layer
     `dz = act_grad(z, dp)` and the dense layer's chain rule `(dx, dW, db)`, `dx` being the
     previous layer's `dp`.
@@ -414,7 +415,7 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
         raise UserError("'step' is forward-only: its gradient is 0 wherever it exists")
     if from_logits and not loss.endswith("crossentropy"):
         raise UserError(f"from_logits is for the cross-entropies, not {loss!r}")
-    loss_fn, loss_grad = LOSSES[loss]
+    loss_fn, loss_grad = LOSS_FUNCTIONS[loss]
     kw = {"from_logits": from_logits} if loss.endswith("crossentropy") else {}
     out, zs = mlp_forward(weights, activations, x)
     n = len(x)
