@@ -13,6 +13,8 @@ It imports only the shared core (`tfmodels.core`), never the Keras track.
 
 import os
 
+__all__ = ["build_model"]
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

@@ -12,6 +12,11 @@ import tensorflow as tf
 
 from tfmodels.core.checks import check_slopes
 
+__all__ = [
+    "step", "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax", "randomized_relu",
+    "TF1_ACTIVATIONS",
+]
+
 v1 = tf.compat.v1
 
 

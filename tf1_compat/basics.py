@@ -15,6 +15,12 @@ from tf1_compat.model import keras_dense
 from tfmodels.core.data import LAYOUTS
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "example", "to_channels_first", "neuron_outputs", "run_constants", "run_placeholder",
+    "variable_and_get_variable", "get_variable_without_reuse", "initialised_value",
+    "train_logits_layer",
+]
+
 v1 = tf.compat.v1
 
 

@@ -41,6 +41,8 @@ from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
+__all__ = ["start_server", "build_graph", "train_between_graph"]
+
 v1 = tf.compat.v1
 
 

@@ -28,6 +28,8 @@ from tf1_compat.model import Model, build_layers
 from tfmodels.core.errors import UserError
 from tfmodels.core.strategy import Plan, shard, tf1_pattern_for
 
+__all__ = ["TowerModel", "StrategyModel", "UNSUPPORTED", "build_model"]
+
 v1 = tf.compat.v1
 
 # Ops that hold a variable's storage: placed on the parameter device, not on a tower's.

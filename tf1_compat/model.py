@@ -24,6 +24,11 @@ from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
+__all__ = [
+    "keras_dense", "RECURRENT_VARIABLES", "tf1_variable_names", "FORGET_BIAS", "to_keras",
+    "from_keras", "build_layers", "build_model", "Model",
+]
+
 v1 = tf.compat.v1
 
 

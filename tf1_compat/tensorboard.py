@@ -39,6 +39,8 @@ from tensorboard.plugins.histogram.summary_v2 import histogram_pb
 from tf1_compat.activations import TF1_ACTIVATIONS
 from tfmodels.core.logs import LogOptions, parse_profile_batches, weight_tag
 
+__all__ = ["TensorBoard", "activation_functions", "ImageWriter"]
+
 v1 = tf.compat.v1
 
 

@@ -39,6 +39,14 @@ from tfmodels.core.checks import int_option
 from tfmodels.core.errors import UserError
 from tfmodels.table import table
 
+__all__ = [
+    "VARIANTS", "FLOPS_PER_SAMPLE", "MODELS", "MODEL", "flops_per_sample", "FLOOR", "PEERS",
+    "data_source", "bench_data", "KerasDefault", "KerasTrack", "KerasTrackXLA", "TF1Track",
+    "TF1Data", "TF2Function", "Torch", "TorchCompile", "MatmulFloor", "CLASSES", "missing",
+    "PROTOCOL", "SERVE", "serve", "matmul_rate", "Worker", "run_batch_size", "run", "bench_table",
+    "write_results", "write_docs", "main", "add_arguments", "command",
+]
+
 VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
             "tf2_function", "torch", "torch_compile")
 # Forward (2 matmuls), the 2 weight gradients, the 2nd layer's input gradient: 2 FLOPs a MAC.

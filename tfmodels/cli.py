@@ -38,6 +38,12 @@ from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import ModelSpec
 from tfmodels.table import table
 
+__all__ = [
+    "FLAGS", "as_flags", "POSITIVE_INT", "NON_NEGATIVE_INT", "build_parser", "layer_summary",
+    "cmd_list", "cmd_train", "cmd_convert", "cmd_compare", "cmd_sweep", "cmd_evaluate",
+    "cmd_predict", "cmd_bench", "cmd_verify", "COMMANDS", "main",
+]
+
 # The library names what it refuses by its parameter (`batch_size=5000`, `strategy=gpu`); a CLI
 # user gave it as a flag. Every error line the CLI prints says the flag instead, translated by
 # this table and `as_flags` only. A key with `=value` is a switch's whole word.

@@ -22,6 +22,11 @@ from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import STATE_FILE, load_state, snapshot
 from tfmodels.training import build, resume
 
+__all__ = [
+    "INPUT_FORMATS", "OUTPUT_FORMATS", "load_checkpoint", "spec_of", "read_arrays", "evaluate",
+    "predict", "check_output", "write_predictions",
+]
+
 INPUT_FORMATS = (".npy", ".npz", ".csv")
 OUTPUT_FORMATS = (".npy", ".csv")
 

@@ -18,6 +18,11 @@ from tfmodels.core import reference
 from tfmodels.core.data import batch_indices, one_hot
 from tfmodels.core.spec import Dense, ModelSpec, OptimizerSpec, initial_weights
 
+__all__ = [
+    "Pairing", "PAIRINGS", "rounded", "network", "problem", "keras_run", "tf1_run", "numpy_run",
+    "loss_at", "Row", "measure", "parity_table",
+]
+
 INPUTS, LAYERS = 4, (Dense(16, "relu"), Dense(3, "softmax"))
 SAMPLES, BATCH = 200, 20  # 10 steps an epoch
 

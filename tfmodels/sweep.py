@@ -31,6 +31,8 @@ from tfmodels.core.logs import LogOptions, new_run_dir
 from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec, initial_weights
 from tfmodels.table import table
 
+__all__ = ["SWEEP_LOGGING", "Trial", "parse_list", "with_hparams", "sweep", "trials_table"]
+
 # Trials log scalars only: the point is the comparison across trials, and it stays fast.
 SWEEP_LOGGING = LogOptions(histogram_freq=0, images=False, trace_graph=False)
 

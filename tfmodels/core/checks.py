@@ -11,6 +11,11 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
+    "int_option", "check_slopes",
+]
+
 
 def _shape(a) -> tuple:
     return tuple(np.shape(a))

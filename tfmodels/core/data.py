@@ -16,6 +16,13 @@ import numpy as np
 
 from tfmodels.core.errors import UserError, folded
 
+__all__ = [
+    "LAYOUTS", "Data", "one_hot", "spiral_data", "sine_data", "load_digits", "mnist_cache_path",
+    "load_mnist", "MNIST_KEYS", "read_mnist_npz", "load_spiral", "load_sine", "load_binary4",
+    "DATASETS", "load_dataset", "for_spec", "steps_per_epoch", "batch_indices", "untuned",
+    "split_validation",
+]
+
 # The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
 LAYOUTS = {
     "scalar": (),

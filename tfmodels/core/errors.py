@@ -25,6 +25,12 @@ import os
 import re
 import sys
 
+__all__ = [
+    "EXIT_OK", "EXIT_DISAGREE", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_ENVIRONMENT", "EXIT_BUG",
+    "UserError", "folded", "Diverged", "EnvironmentFailure", "exit_status", "io_failure",
+    "lost_peer",
+]
+
 EXIT_OK = 0
 EXIT_DISAGREE = 1
 EXIT_USAGE = 2

@@ -16,6 +16,12 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "ACTIVATIONS", "one_of", "Weight", "Layer", "Dense", "Conv2D", "MaxPooling2D",
+    "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
+    "LAYER_KINDS", "layer_from_dict",
+]
+
 ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
                "swish", "softmax")
 

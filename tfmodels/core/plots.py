@@ -17,6 +17,12 @@ import numpy as np
 
 from tfmodels.core import reference
 
+__all__ = [
+    "PLOTTED_ACTIVATIONS", "TAGS", "png", "activations_figure", "best_line", "sine_figure",
+    "decision_regions_figure", "class_of", "confusion_counts", "confusion_figure",
+    "misclassified_figure", "filters_figure", "feature_maps_figure", "log_pictures",
+]
+
 # The activations of the notes (C06) that map a number to a number; softmax maps a vector.
 PLOTTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 

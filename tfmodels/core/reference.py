@@ -15,6 +15,23 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "EPSILON", "dense_forward", "dense_backward", "step", "sigmoid", "sigmoid_grad", "tanh",
+    "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "randomized_relu", "swish",
+    "swish_grad", "swish_grad_beta", "softmax", "softmax_grad", "l1", "l1_grad",
+    "mean_absolute_error", "mean_absolute_error_grad", "l2", "l2_grad", "mean_squared_error",
+    "mean_squared_error_grad", "binary_crossentropy", "binary_crossentropy_grad",
+    "categorical_crossentropy", "categorical_crossentropy_grad", "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy_grad", "one_hot", "Optimizer", "SGD", "MomentumTF1",
+    "Adagrad", "RMSprop", "Adam", "OPTIMIZERS", "make_optimizer", "linear", "linear_grad",
+    "ACTIVATION_FUNCTIONS", "ACTIVATION_GRADS", "LOSS_FUNCTIONS", "FUSED", "mlp_forward",
+    "mlp_loss_and_grads", "conv2d_forward", "conv2d_backward", "max_pool2d_forward",
+    "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward", "flatten",
+    "flatten_backward", "dropout_forward", "dropout_backward", "batch_norm_forward",
+    "batch_norm_backward", "lstm_forward", "lstm_backward", "simple_rnn_forward",
+    "simple_rnn_backward",
+]
+
 # Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
 EPSILON = 1e-7
 

@@ -16,6 +16,8 @@ from tfmodels.core.spec import (
     OptimizerSpec,
 )
 
+__all__ = ["MODELS", "DEFAULT_MODEL", "get_spec", "override"]
+
 MODELS = {
     spec.name: spec
     for spec in (

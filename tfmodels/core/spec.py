@@ -18,7 +18,7 @@ import numpy as np
 
 from tfmodels.core.checks import positive_int
 from tfmodels.core.errors import UserError
-from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of the spec's API
+from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
     ACTIVATIONS,
     LAYER_KINDS,
     LSTM,
@@ -36,6 +36,14 @@ from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of t
     layer_from_dict,
     one_of,
 )
+
+__all__ = [
+    "ACTIVATIONS", "LAYER_KINDS", "Layer", "Weight", "Dense", "Conv2D", "MaxPooling2D",
+    "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
+    "layer_from_dict", "one_of", "TRACKS", "LOSSES", "METRICS", "CLASSIFIER_OUTPUTS",
+    "OPTIMIZER_DEFAULTS", "LOSS_RTOL", "WEIGHT_ATOL", "PREDICTION_ATOL", "OptimizerSpec",
+    "ModelSpec", "initial_weights",
+]
 
 # The two tracks that build a spec: `tfmodels.keras_track` and `tf1_compat`.
 TRACKS = ("keras", "tf1")

@@ -26,6 +26,12 @@ from dataclasses import dataclass, field
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "STRATEGIES", "DEVICE_TYPES", "TPU_CONNECT_TIMEOUT", "configure_cpu_replicas", "shard",
+    "list_devices", "Plan", "check_tpu_address", "read_tf_config", "resolve", "log_text",
+    "TF1_PATTERNS", "tf1_pattern_for",
+]
+
 STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "tpu", "multiworker")
 DEVICE_TYPES = ("CPU", "GPU", "TPU")
 TPU_CONNECT_TIMEOUT = 3.0  # seconds to reach a TPU's gRPC port before giving up

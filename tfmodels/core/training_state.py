@@ -23,6 +23,12 @@ from dataclasses import dataclass, field
 from tfmodels.core.errors import EnvironmentFailure, UserError, folded
 from tfmodels.core.spec import TRACKS, ModelSpec
 
+__all__ = [
+    "FORMAT", "STATE_FILE", "LOCK_FILE", "PREFIX", "TrainingState", "fingerprint", "check_dir",
+    "locked", "load_state", "read_state", "snapshot", "commit_state", "discard_uncommitted",
+    "all_finite",
+]
+
 FORMAT = "tfmodels-checkpoint/1"
 STATE_FILE = "checkpoint.json"
 LOCK_FILE = "checkpoint.lock"

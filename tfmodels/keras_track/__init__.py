@@ -4,3 +4,8 @@ Twin of `tf1_compat`, module for module (`model`, `optimizers`, `activations`, `
 `basics`, `tensorboard`, `checkpoint`, `distribute`). It imports only the shared core
 (`tfmodels.core`), never the TF1 track.
 """
+
+__all__ = [
+    "activations", "basics", "checkpoint", "distribute", "losses", "model", "optimizers",
+    "tensorboard",
+]

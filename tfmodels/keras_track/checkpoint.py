@@ -20,6 +20,8 @@ from tfmodels.core.errors import UserError, folded
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import PREFIX, TrainingState, read_state
 
+__all__ = ["TRACK", "seed_generators", "restore", "BackupAndRestore"]
+
 TRACK = "keras"
 
 

@@ -38,6 +38,8 @@ from tfmodels.core.strategy import Plan, shard
 from tfmodels.keras_track.losses import metric_sum, spec_loss
 from tfmodels.keras_track.model import build_model as build_model_in_scope
 
+__all__ = ["MultiWorkerModel", "build_model"]
+
 
 class MultiWorkerModel:
     """A Keras model built in `strategy.scope()`, trained by a custom step; Keras's API."""
