@@ -33,6 +33,8 @@ def one_of(kind: str, value: str, valid) -> str:
 
 
 def _positive_int(layer: str, name: str, value) -> int:
+    """A layer's count: a plain positive int (a spec's values are written to JSON as they are;
+    `tfmodels.core.checks.positive_int` also takes NumPy's, for `fit`'s arguments)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{layer} {name} must be a positive integer, got {value!r}")
     return value
@@ -130,8 +132,7 @@ class Dense(Layer):
     prefix = "dense"
 
     def __post_init__(self):
-        if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 1:
-            raise UserError(f"layer units must be a positive integer, got {self.units!r}")
+        _positive_int("layer", "units", self.units)
         one_of("activation", self.activation, ACTIVATIONS)
         if not 0.0 <= self.alpha < 1.0:
             raise UserError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "

@@ -24,6 +24,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from tfmodels.core.checks import positive_int
 from tfmodels.core.errors import UserError
 
 __all__ = [
@@ -44,8 +45,7 @@ def configure_cpu_replicas(n: int) -> None:
     `list_logical_devices`); the command line does it before anything else. Asking again for the
     split already in place is fine; asking for another one afterwards is a one-line error.
     """
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise UserError(f"cpu_replicas must be a positive integer, got {n!r}")
+    n = positive_int("cpu_replicas", n)
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
