@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
-from tfmodels.core.spec import LayerSpec
+from tfmodels.core.spec import Dense
 from tfmodels.keras_track.model import build_model
 from tfmodels.lessons import lesson_args, sine_figure_png, summary_writer, write_curves
 
@@ -61,7 +61,7 @@ data = load_dataset("sine", 0)
 curves, fits = {}, {}
 for activation in ("linear", "relu"):
     spec = get_spec("sine", epochs=epochs, seed=0).replace(
-        layers=(LayerSpec(64, activation), LayerSpec(64, activation), LayerSpec(1)))
+        layers=(Dense(64, activation), Dense(64, activation), Dense(1)))
     model = build_model(spec)
     history = model.fit(data.x_train, data.y_train, batch_size=spec.batch_size,
                         epochs=spec.epochs, verbose=0)

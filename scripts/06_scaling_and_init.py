@@ -24,7 +24,7 @@ import tensorflow as tf
 from tf1_compat.model import Model
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
-from tfmodels.core.spec import LayerSpec, OptimizerSpec, initial_weights
+from tfmodels.core.spec import Dense, OptimizerSpec, initial_weights
 from tfmodels.keras_track.model import build_model
 from tfmodels.lessons import lesson_args, summary_writer
 
@@ -57,7 +57,7 @@ for name, x in (("scaled 0..1", data.x_train), ("raw 0..255", data.x_train * 255
 
 # %%
 spec = get_spec("spiral", epochs=2 if args.quick else 5, seed=0).replace(
-    layers=(LayerSpec(8, "sigmoid"), LayerSpec(3, "softmax")))
+    layers=(Dense(8, "sigmoid"), Dense(3, "softmax")))
 zeros = [np.zeros_like(w) for w in initial_weights(spec)]
 data = load_dataset("spiral", 0)
 model = build_model(spec, zeros)

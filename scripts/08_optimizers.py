@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels.lessons import lesson_args, summary_writer
-from tfmodels.optimizer_parity import PAIRINGS, measure, table
+from tfmodels.optimizer_parity import PAIRINGS, measure, parity_table
 
 args = lesson_args("Lesson 8: optimizers")
 v1 = tf.compat.v1
@@ -74,11 +74,11 @@ for name, (make_keras, make_tf1) in pairs.items():
 # %%
 pairings = PAIRINGS[:3] + PAIRINGS[-3:] if args.quick else PAIRINGS
 rows = [measure(p, dtype) for p in pairings for dtype in (np.float32, np.float64)]
-print(table(rows))
+print(parity_table(rows))
 
 writer = summary_writer(args.logdir, "08_optimizers")
 with writer.as_default():
-    tf.summary.text("mapping", table(rows).replace("\n", "  \n"), step=0)
+    tf.summary.text("mapping", parity_table(rows).replace("\n", "  \n"), step=0)
 writer.flush()
 print(f"Logs: {args.logdir}/08_optimizers")
 

@@ -232,16 +232,16 @@ def test_swish_layer_has_a_beta_weight_only_when_asked_and_its_config_keeps_it()
 
 def test_tf1_softmax_works_on_the_last_axis_of_rank_3_and_the_kernel_table_is_numpys():
     """Found by mutation testing (docs/testing.md): on 2-D inputs axis -1 and 1 agree. And
-    `ACTIVATIONS`, the kernels the TF1 layers call by name, each against NumPy."""
+    `TF1_ACTIVATIONS`, the kernels the TF1 layers call by name, each against NumPy."""
     z = np.random.default_rng(12).normal(size=(2, 3, 4))
     e = np.exp(z)
     numpy = {"linear": lambda v: v, "relu": ref.relu, "sigmoid": ref.sigmoid,
              "softmax": lambda v: e / e.sum(axis=2, keepdims=True), "tanh": ref.tanh}
-    assert sorted(tf1_act.ACTIVATIONS) == sorted(numpy)
+    assert sorted(tf1_act.TF1_ACTIVATIONS) == sorted(numpy)
     with tf.Graph().as_default(), v1.Session() as sess:
         x = tf.constant(z)
         got = sess.run({"softmax()": tf1_act.softmax(x),
-                        **{name: fn(x) for name, fn in tf1_act.ACTIVATIONS.items()}})
+                        **{name: fn(x) for name, fn in tf1_act.TF1_ACTIVATIONS.items()}})
     np.testing.assert_allclose(got.pop("softmax()"), numpy["softmax"](z), rtol=1e-12)
     for name, value in got.items():
         np.testing.assert_allclose(value, numpy[name](z), rtol=1e-12, err_msg=name)

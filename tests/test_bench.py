@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from tfmodels import bench
-from tfmodels.bench import FLOOR, FLOPS_PER_SAMPLE, table, timing
+from tfmodels.bench import FLOOR, FLOPS_PER_SAMPLE, bench_table, timing
 from tfmodels.cli import main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,7 +74,8 @@ def test_a_crashing_variant_and_a_missing_peer_are_rows_and_the_rest_still_runs(
     assert by["keras_track"]["samples_per_s"] > 0 and len(by["keras_track"]["rounds"]) == 2
     assert "  segfault: crashed: SIGSEGV" in lines
     facts = {"strict_floor": 1e5}
-    row = next(line for line in bench.table(records, facts).splitlines() if "segfault" in line)
+    row = next(line for line in bench.bench_table(records, facts).splitlines()
+               if "segfault" in line)
     assert row.endswith("crashed: SIGSEGV |")
 
 
@@ -109,7 +110,7 @@ def test_ratios_are_against_default_keras_and_tf1_at_the_same_batch():
                {"variant": "keras_track", "batch": 32, "samples_per_s": 250.0,
                 "peak_rss_mb": 1.0},
                {"variant": FLOOR, "batch": 32, "samples_per_s": 500.0, "peak_rss_mb": 1.0}]
-    row = next(line for line in table(records, {"strict_floor": 1000.0}).splitlines()
+    row = next(line for line in bench_table(records, {"strict_floor": 1000.0}).splitlines()
                if "keras_track" in line)
     assert "| 2.50 | 1.25 | 0.25 | 0.50 |" in row
 

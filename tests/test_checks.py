@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tfmodels.core.checks import (
+    batch_size_for,
     check_batch_size,
     check_epochs,
     check_slopes,
@@ -230,7 +231,19 @@ def test_a_batch_size_up_to_the_training_samples_passes():
 
 def test_a_batch_size_beyond_the_training_samples_is_refused():
     assert refused(check_batch_size, 11, samples=10) == (
-        "batch_size 11 is larger than the 10 training samples; give at most 10")
+        "batch_size=11 is larger than the 10 training samples; give at most 10")
+    assert refused(check_batch_size, 11, samples=10, of="binary4") == (
+        "batch_size=11 is larger than the 10 training samples of binary4; give at most 10")
+
+
+def test_a_specs_batch_size_beyond_the_data_trains_one_batch_of_them_and_says_so():
+    said = []
+    assert batch_size_for(128, 128, said.append) == 128 and said == []
+    assert batch_size_for(16, 64, said.append) == 16 and said == []
+    assert batch_size_for(128, 64, said.append) == 64
+    assert said == ["batch_size=128 is larger than the 64 training samples: training on one "
+                    "batch of 64 per epoch"]
+    assert batch_size_for(128, 64) == 64  # no log: nothing to tell
 
 
 def test_epochs_pass_as_a_python_int_from_any_start():

@@ -118,7 +118,10 @@ def test_mnist_from_a_file_through_the_cli(capsys, tmp_path):
              y_test=rng.integers(0, 10, 16))
     assert main(["compare", "--dataset", "mnist", "--data", str(path), "--epochs", "1",
                  "--logdir", str(tmp_path / "logs"), "--verbose", "0"]) == 0
-    assert "parity: OK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "parity: OK" in out
+    # mnist_mlp's batch of 128 is more than the 64 images: one batch of them, as the line says
+    assert "1 epochs, batch 64, same initial weights" in out
 
 
 def test_console_script_runs_as_installed(tmp_path):
@@ -177,3 +180,27 @@ def test_switches_that_make_no_sense_there_are_refused_with_the_reason(capsys, t
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and reason in err
     assert not (tmp_path / "logs").exists() and not os.path.exists("ck")
+
+
+def test_library_messages_reach_the_cli_in_its_flags():
+    """The library names parameters (`batch_size=5000`); the CLI's error line says the flags,
+    translated in one place, `cli.as_flags`; a spec file's own field keeps its name."""
+    from tfmodels.cli import FLAGS, as_flags
+
+    assert as_flags("batch_size=5000 is larger than the 500 training samples of binary4") == (
+        "--batch-size 5000 is larger than the 500 training samples of binary4")
+    assert as_flags("strategy=gpu: no GPU; use strategy=cpu or auto") == (
+        "--strategy gpu: no GPU; use --strategy cpu or auto")
+    assert as_flags("jit_compile=True, steps_per_execution and fused_optimizer=False are "
+                    "options of the Keras track (track=keras)") == (
+        "--jit-compile, --steps-per-execution and --no-fused-optimizer are options of the "
+        "Keras track (--track keras)")
+    assert as_flags("log_root=x: leave log_root out, or give another checkpoint_dir") == (
+        "--logdir x: leave --logdir out, or give another --checkpoint-dir")
+    assert as_flags("spec file a.json: unknown field(s) ['colour']") == (
+        "--spec a.json: unknown field(s) ['colour']")
+    # a spec file's field, and names that only contain a parameter's, stay as they are
+    for kept in ("batch_size must be a positive integer, got 0", "epochs already",
+                 "learning_rate=0.1", "model.strategy=x", "the data set", "my_tf1_pattern=x"):
+        assert as_flags(kept) == kept
+    assert all(flag.startswith("--") for flag in FLAGS.values())

@@ -83,7 +83,7 @@ def test_mnist_from_a_local_npz(tmp_path):
 def test_missing_data_file_and_unknown_dataset():
     with pytest.raises(FileNotFoundError) as err:
         data.load_dataset("mnist", path="nope.npz")
-    assert str(err.value) == "--data 'nope.npz': no such file; expected an mnist.npz"
+    assert str(err.value) == "path='nope.npz': no such file; expected an mnist.npz"
     with pytest.raises(ValueError) as err:
         data.load_dataset("cifar")
     assert str(err.value) == ("unknown dataset 'cifar'; expected one of: binary4, digits, mnist, "
@@ -171,7 +171,7 @@ def test_mnist_pixels_are_divided_by_255_and_labels_one_hot(tmp_path):
     assert d.y_train.argmax(axis=1).tolist() == [3, 9] and d.y_val.tolist() == [[1] + [0] * 9]
     with pytest.raises(ValueError) as err:
         data.load_dataset("spiral", path=str(path))
-    assert str(err.value) == "--data is for --dataset mnist, not 'spiral'"
+    assert str(err.value) == f"path={str(path)!r} is for dataset=mnist, not 'spiral'"
 
 
 def test_each_data_sets_declared_width_is_its_samples_width():
@@ -284,19 +284,19 @@ def test_loaders_default_to_seed_0_like_a_spec():
 
 
 def test_mnist_messages_name_the_option_the_path_came_with(tmp_path):
-    """`evaluate --mnist PATH` reads the file through load_dataset too: its refusals say
-    --mnist, not train's --data."""
+    """`evaluate(mnist_path=...)` reads the file through load_dataset too: its refusals say
+    mnist_path, not load_dataset's own `path`."""
     path = tmp_path / "mnist.npz"
     np.savez(path, x_train=np.zeros((2, 5, 5)), y_train=np.zeros(2), x_test=np.zeros((2, 28, 28)),
              y_test=np.zeros(2))
     with pytest.raises(UserError) as err:
-        data.load_dataset("mnist", path=str(path), option="--mnist")
-    assert str(err.value) == (f"--mnist '{path}': x_train has images of shape (5, 5); expected "
+        data.load_dataset("mnist", path=str(path), option="mnist_path")
+    assert str(err.value) == (f"mnist_path='{path}': x_train has images of shape (5, 5); expected "
                               f"28x28 (784 pixels)")
-    with pytest.raises(UserError, match=r"^--mnist is for --dataset mnist, not 'sine'$"):
-        data.load_dataset("sine", path=str(path), option="--mnist")
-    with pytest.raises(FileNotFoundError, match=r"^--mnist 'nope.npz': no such file"):
-        data.load_dataset("mnist", path="nope.npz", option="--mnist")
+    with pytest.raises(UserError, match=r"^mnist_path='.*' is for dataset=mnist, not 'sine'$"):
+        data.load_dataset("sine", path=str(path), option="mnist_path")
+    with pytest.raises(FileNotFoundError, match=r"^mnist_path='nope.npz': no such file"):
+        data.load_dataset("mnist", path="nope.npz", option="mnist_path")
 
 
 def _mnist_npz(tmp_path, **changes):
@@ -353,11 +353,11 @@ def test_a_valid_mnist_npz_is_read_as_it_is(tmp_path):
         "nonfinite", "label-count", "scalar-labels", "label-column", "text-labels", "above-9",
         "below-0", "fraction"])
 def test_a_malformed_mnist_npz_is_one_line_naming_the_file(changes, message, tmp_path):
-    """Each refusal of `read_mnist_npz`, whole; without `option` the messages say --data."""
+    """Each refusal of `read_mnist_npz`, whole; without `option` the messages say path=."""
     path = _mnist_npz(tmp_path, **changes)
     with pytest.raises(UserError) as err:
         data.read_mnist_npz(path)
-    assert str(err.value) == message.format(p=f"--data {path!r}")
+    assert str(err.value) == message.format(p=f"path={path!r}")
 
 
 def test_a_damaged_npz_is_not_a_readable_npz(tmp_path):
@@ -365,8 +365,8 @@ def test_a_damaged_npz_is_not_a_readable_npz(tmp_path):
     whole = open(path, "rb").read()
     open(path, "wb").write(whole[:len(whole) // 2])
     with pytest.raises(UserError) as err:
-        data.load_mnist(path)  # load_mnist's own default option: --data
-    assert str(err.value) == (f"--data {path!r} is not a readable .npz (BadZipFile: File is "
+        data.load_mnist(path)  # load_mnist's own default option: path
+    assert str(err.value) == (f"path={path!r} is not a readable .npz (BadZipFile: File is "
                               f"not a zip file); expected an mnist.npz")
 
 
@@ -383,7 +383,7 @@ def test_a_long_reason_is_cut_to_160_characters_on_one_line(tmp_path):
             z.writestr(f"{key}.npy", member + bytes(24))
     with pytest.raises(UserError) as err:
         data.read_mnist_npz(str(path))
-    got = re.fullmatch(rf"--data {re.escape(repr(str(path)))} is not a readable \.npz "
+    got = re.fullmatch(rf"path={re.escape(repr(str(path)))} is not a readable \.npz "
                        r"\(ValueError: (.*)\); expected an mnist\.npz", str(err.value))
     assert got, str(err.value)
     reason = got.group(1)
@@ -395,7 +395,7 @@ def test_images_of_one_axis_are_refused_by_their_shape(tmp_path):
     path = _mnist_npz(tmp_path, x_train=np.zeros(3))
     with pytest.raises(UserError) as err:
         data.read_mnist_npz(path)
-    assert str(err.value) == (f"--data {path!r}: x_train has images of shape (); expected "
+    assert str(err.value) == (f"path={path!r}: x_train has images of shape (); expected "
                               f"28x28 (784 pixels)")
 
 
@@ -446,7 +446,7 @@ def test_mnist_offline_says_which_file_to_put_where(monkeypatch, tmp_path):
         data.load_dataset("mnist")
     assert str(err.value) == (
         f"MNIST is not available offline (OSError); put mnist.npz at "
-        f"{tmp_path / 'datasets' / 'mnist.npz'} or pass --data PATH/TO/mnist.npz")
+        f"{tmp_path / 'datasets' / 'mnist.npz'} or pass path=PATH/TO/mnist.npz")
 
     def online(*args, **kwargs):  # Keras's loader, when it works: (train, test) uint8 arrays
         x = np.full((2, 28, 28), 255, np.uint8)

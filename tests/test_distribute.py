@@ -168,9 +168,9 @@ def test_tf1_towers_and_clusters_refuse_stateful_layers_in_one_line(name, kind):
     from tfmodels.core.strategy import Plan
 
     spec = get_spec(name)
-    with pytest.raises(ValueError, match=rf"^--strategy mirrored in the TF1 track takes Dense, "
+    with pytest.raises(ValueError, match=rf"^strategy=mirrored in the TF1 track takes Dense, "
                                          rf".*; model '{name}' has {kind}: train it with "
-                                         rf"--strategy cpu, or in the Keras track$"):
+                                         rf"strategy=cpu, or in the Keras track$"):
         build_tf1(spec, None, Plan("mirrored", ["/device:CPU:0", "/device:CPU:1"]))
     config = {"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 0}}
     with pytest.raises(ValueError, match=rf"^a TF1 ps/worker cluster takes .* has {kind}:"):

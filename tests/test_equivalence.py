@@ -242,6 +242,19 @@ def test_a_model_fn_building_its_loss_from_labels_gets_a_labels_placeholder():
         verify(model_fn_with_its_training, estimator_port, (4,), model_fn=True, labels="int65")
 
 
+def test_a_model_fn_predicting_class_ids_only_is_one_line_not_a_bug():
+    """It once passed check 1 and then crashed in the TF1 optimizer's minimize ("No gradients
+    provided", exit 70): int64 class ids are no outputs to train through. Now one line."""
+    def class_ids_only(features, labels, mode):
+        spec = model_fn_with_its_training(features, labels, mode)
+        return EstimatorSpec(mode, {"class_ids": tf.argmax(spec.predictions["logits"], 1)},
+                             spec.loss, spec.train_op)
+
+    with pytest.raises(UserError, match=r"outputs of dtype int64, which the kit cannot train "
+                                        r"through .*predictions\['logits'\]"):
+        verify(class_ids_only, estimator_port, (4,), model_fn=True)
+
+
 def test_a_keras_model_with_one_named_output_is_compared_and_two_are_refused():
     def port(outputs):
         def make():

@@ -84,3 +84,17 @@ def test_a_lost_cluster_peer_is_named_in_one_line(monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "tfmodels: error: lost the cluster peer worker 1 at 127.0.0.1:2223: it stopped or "
         "cannot be reached, and the run cannot go on without it\n")
+
+
+def test_folded_is_one_line_cut_to_its_limit():
+    error = OSError("Unable to open file\n\t(truncated  file:   eof = 96)")
+    assert errors.folded(error) == "Unable to open file (truncated file: eof = 96)"
+    assert errors.folded(error, 11) == "Unable to o"
+    long = ValueError("x " * 200)
+    assert len(errors.folded(long)) == 160 and len(errors.folded(long, 200)) == 200
+    assert errors.folded(long, None) == ("x " * 200).strip()
+    # TensorFlow's C++ stack after a damaged file's message: the first line only, if asked
+    stack = tf.errors.DataLossError(None, None, "  not an sstable  (bad magic)\n\tat foo.cc:12")
+    assert errors.folded(stack, first_line=True) == "not an sstable (bad magic)"
+    assert errors.folded(stack) == "not an sstable (bad magic) at foo.cc:12"
+    assert errors.folded("", first_line=True) == ""

@@ -23,7 +23,7 @@ CONCEPT_CODE = {
     "03_losses.py": ["np.log(probs)", "from_logits=True", "keras.losses.",
                      "tf.nn.softmax_cross_entropy_with_logits("],
     "04_backprop.py": ["GradientTape(", "tf.gradients(", "hidden.T @"],
-    "05_sine_linear_vs_relu.py": ["keras.Sequential(", "LayerSpec(64, activation)",
+    "05_sine_linear_vs_relu.py": ["keras.Sequential(", "Dense(64, activation)",
                                   "build_model(", ".fit("],
     "06_scaling_and_init.py": ["* 255", "np.zeros_like(", "build_model(", "Model(spec, zeros)"],
     "07_learning_rate_and_batches.py": ["learning_rate", "batch_size=size", "iterations"],

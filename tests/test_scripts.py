@@ -37,7 +37,7 @@ from tests.helpers import (
 from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.registry import get_spec
-from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, LayerSpec, OptimizerSpec, initial_weights
+from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, Dense, OptimizerSpec, initial_weights
 
 # Over 20 s each on 2 shared cores (measured 21-35 s; the others 14-16 s, mostly imports).
 SLOW = {"05_sine_linear_vs_relu.py", "06_scaling_and_init.py", "07_learning_rate_and_batches.py",
@@ -148,7 +148,7 @@ def check_05(out, logdir):
     curves = {}
     for activation in ("linear", "relu"):
         spec = get_spec("sine", epochs=6, seed=0).replace(
-            layers=(LayerSpec(64, activation), LayerSpec(64, activation), LayerSpec(1)))
+            layers=(Dense(64, activation), Dense(64, activation), Dense(1)))
         history, _ = numpy_fit(spec, data.x_train, data.y_train, dtype=np.float64)
         first, last = match(out, rf"{activation} *: loss after epoch 1 ({NUMBER}), after "
                                  rf"epoch 6 ({NUMBER})")
@@ -185,7 +185,7 @@ def check_06(out, logdir):
         assert_printed(final[name], history["loss"][-1], 4, 1e-5)
     assert final["raw 0..255"] > 2 * final["scaled 0..1"]
     spec = get_spec("spiral", epochs=2, seed=0).replace(
-        layers=(LayerSpec(8, "sigmoid"), LayerSpec(3, "softmax")))
+        layers=(Dense(8, "sigmoid"), Dense(3, "softmax")))
     data = load_dataset("spiral", 0)
     zeros = [np.zeros_like(w) for w in initial_weights(spec)]
     _, weights = numpy_fit(spec, data.x_train, data.y_train, zeros, dtype=np.float64)

@@ -6,8 +6,8 @@ from tfmodels.core.spec import (
     LSTM,
     BatchNormalization,
     Conv2D,
+    Dense,
     Flatten,
-    LayerSpec,
     ModelSpec,
     OptimizerSpec,
     SimpleRNN,
@@ -16,7 +16,7 @@ from tfmodels.core.spec import (
 
 
 def _spec(**changes):
-    base = dict(name="m", layers=(LayerSpec(4, "relu"), LayerSpec(3, "softmax")),
+    base = dict(name="m", layers=(Dense(4, "relu"), Dense(3, "softmax")),
                 loss="categorical_crossentropy", optimizer=OptimizerSpec("sgd"),
                 dataset="spiral", input_dim=2)
     return ModelSpec(**{**base, **changes})
@@ -29,9 +29,9 @@ def test_optimizer_spec_fills_in_keras_defaults():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: LayerSpec(4, "relux"),
+    (lambda: Dense(4, "relux"),
      "unknown activation 'relux'; expected one of: leaky_relu, linear"),
-    (lambda: LayerSpec(0), "layer units must be a positive integer, got 0"),
+    (lambda: Dense(0), "layer units must be a positive integer, got 0"),
     (lambda: OptimizerSpec("adamw"),
      "unknown optimizer 'adamw'; expected one of: adagrad, adam, rmsprop, sgd"),
     (lambda: OptimizerSpec("sgd", {"momentum": 1.5}), "momentum must be in [0, 1), got 1.5"),
@@ -41,9 +41,9 @@ def test_optimizer_spec_fills_in_keras_defaults():
     (lambda: _spec(loss="hinge"), "unknown loss 'hinge'"),
     (lambda: _spec(metrics=("f1",)), "unknown metric 'f1'"),
     (lambda: _spec(batch_size=0), "batch_size must be a positive integer, got 0"),
-    (lambda: _spec(layers=(LayerSpec(3, "relu"),)), "expects a softmax output layer"),
+    (lambda: _spec(layers=(Dense(3, "relu"),)), "expects a softmax output layer"),
     (lambda: _spec(loss="binary_crossentropy"), "binary_crossentropy expects a sigmoid output"),
-    (lambda: _spec(loss="binary_crossentropy", layers=(LayerSpec(3, "sigmoid"),)),
+    (lambda: _spec(loss="binary_crossentropy", layers=(Dense(3, "sigmoid"),)),
      "binary_crossentropy expects a 1-unit output layer"),
 ])
 def test_bad_specs_say_what_is_wrong(make, message):
@@ -158,7 +158,7 @@ def test_model_spec_defaults_are_keras_fits():
 
 
 def test_sparse_categorical_needs_a_softmax_output():
-    layers = (LayerSpec(4, "relu"), LayerSpec(3, "sigmoid"))
+    layers = (Dense(4, "relu"), Dense(3, "sigmoid"))
     with pytest.raises(ValueError) as err:
         _spec(loss="sparse_categorical_crossentropy", layers=layers)
     assert str(err.value) == ("sparse_categorical_crossentropy expects a softmax output layer; "
@@ -170,7 +170,7 @@ def test_sparse_categorical_needs_a_softmax_output():
 
 def test_a_spec_without_input_shape_or_input_dim_is_refused():
     with pytest.raises(ValueError) as err:
-        ModelSpec(name="m", layers=(LayerSpec(3, "softmax"),),
+        ModelSpec(name="m", layers=(Dense(3, "softmax"),),
                   loss="categorical_crossentropy", optimizer=OptimizerSpec("sgd"),
                   dataset="spiral")
     assert str(err.value) == "model 'm' needs input_shape (or input_dim)"
@@ -214,33 +214,33 @@ def refused(make) -> str:
     (dict(seed=-1), "seed must be a non-negative integer, got -1"),
     (dict(seed=False), "seed must be a non-negative integer, got False"),
     (dict(seed=1.0), "seed must be a non-negative integer, got 1.0"),
-    (dict(layers=(LayerSpec(4, "relu"), "dense")), "layer 1 is not a layer spec: 'dense'"),
-    (dict(layers=(LayerSpec(4, "step"), LayerSpec(3, "softmax"))),
+    (dict(layers=(Dense(4, "relu"), "dense")), "layer 1 is not a layer spec: 'dense'"),
+    (dict(layers=(Dense(4, "step"), Dense(3, "softmax"))),
      "layer 0 (Dense) uses activation 'step', which has no gradient: nothing before or in it "
      "could train; use 'sigmoid' or 'relu'"),
-    (dict(layers=(LayerSpec(4, "relu"), LayerSpec(3, "relu"))),
+    (dict(layers=(Dense(4, "relu"), Dense(3, "relu"))),
      "categorical_crossentropy expects a softmax output layer; the output layer (Dense, output "
      "(3,)) has activation 'relu'"),
     (dict(from_logits=True),
      "categorical_crossentropy with from_logits expects a linear output layer; the output layer "
      "(Dense, output (3,)) has activation 'softmax'"),
-    (dict(loss="binary_crossentropy", layers=(LayerSpec(2, "sigmoid"),)),
+    (dict(loss="binary_crossentropy", layers=(Dense(2, "sigmoid"),)),
      "binary_crossentropy expects a 1-unit output layer; the output layer (Dense, output (2,))"),
-    (dict(loss="mean_squared_error", layers=(LayerSpec(3, "linear"),), from_logits=True),
+    (dict(loss="mean_squared_error", layers=(Dense(3, "linear"),), from_logits=True),
      "from_logits applies to cross-entropy losses, not mean_squared_error"),
-    (dict(input_dim=None, input_shape=(5, 2), layers=(LayerSpec(3, "softmax"),)),
+    (dict(input_dim=None, input_shape=(5, 2), layers=(Dense(3, "softmax"),)),
      "the output layer (Dense, output (5, 3)) must give one vector per sample; add a Flatten "
      "(or an LSTM without return_sequences) before it"),
-    (dict(loss="mean_squared_error", layers=(LayerSpec(3, "linear"),), metrics=("accuracy",)),
+    (dict(loss="mean_squared_error", layers=(Dense(3, "linear"),), metrics=("accuracy",)),
      "metric 'accuracy' needs categorical or binary cross-entropy, not mean_squared_error; use "
      "'sparse_categorical_accuracy' or 'mae'"),
     (dict(metrics=("sparse_categorical_accuracy",)),
      "metric 'sparse_categorical_accuracy' needs the loss sparse_categorical_crossentropy"),
     (dict(input_dim=None, input_shape=(6, 5, 1),
-          layers=(Conv2D(2, 3), Flatten(), Conv2D(2, 3), LayerSpec(3, "softmax"))),
+          layers=(Conv2D(2, 3), Flatten(), Conv2D(2, 3), Dense(3, "softmax"))),
      "layer 2 (Conv2D) does not fit what layer 1 (Flatten) gives: Conv2D needs inputs shaped "
      "(height, width, channels) per sample, got (24,)"),
-    (dict(layers=(Conv2D(2, 3), LayerSpec(3, "softmax"))),
+    (dict(layers=(Conv2D(2, 3), Dense(3, "softmax"))),
      "layer 0 (Conv2D) does not fit what the input gives: Conv2D needs inputs shaped "
      "(height, width, channels) per sample, got (2,)"),
 ])
@@ -249,26 +249,26 @@ def test_model_spec_mistakes_are_one_exact_line(changes, message):
 
 
 def test_layers_given_as_a_list_are_kept_as_a_tuple():
-    spec = _spec(layers=[LayerSpec(4, "relu"), LayerSpec(3, "softmax")])
-    assert spec.layers == (LayerSpec(4, "relu"), LayerSpec(3, "softmax"))
+    spec = _spec(layers=[Dense(4, "relu"), Dense(3, "softmax")])
+    assert spec.layers == (Dense(4, "relu"), Dense(3, "softmax"))
     assert type(spec.layers) is tuple  # frozen all the way down: a spec is a registry's value
 
 
 def test_accepted_metrics_and_logits():
     assert _spec(metrics=("accuracy", "mae")).metrics == ("accuracy", "mae")
-    logits = _spec(from_logits=True, layers=(LayerSpec(4, "relu"), LayerSpec(3, "linear")))
+    logits = _spec(from_logits=True, layers=(Dense(4, "relu"), Dense(3, "linear")))
     assert logits.from_logits is True and logits.output_dim == 3
     sparse = _spec(loss="sparse_categorical_crossentropy",
                    metrics=("sparse_categorical_accuracy",))
     assert sparse.metrics == ("sparse_categorical_accuracy",)
     binary = _spec(loss="binary_crossentropy", metrics=("accuracy",),
-                   layers=(LayerSpec(1, "sigmoid"),))
+                   layers=(Dense(1, "sigmoid"),))
     assert binary.output_dim == 1 and binary.label_shape == (1,)
 
 
 def test_shapes_sizes_and_names_follow_the_layers():
     spec = _spec(input_dim=None, input_shape=[6, 5, 1],
-                 layers=(Conv2D(2, 3), Flatten(), LayerSpec(7, "relu"), LayerSpec(3, "softmax")))
+                 layers=(Conv2D(2, 3), Flatten(), Dense(7, "relu"), Dense(3, "softmax")))
     assert spec.input_shape == (6, 5, 1) and spec.input_dim == 30
     assert spec.layer_shapes() == [(4, 3, 2), (24,), (7,), (3,)]
     assert spec.output_dim == 3
@@ -282,7 +282,7 @@ def test_replace_validates_and_input_dim_replaces_the_shape():
     wider = spec.replace(input_dim=5)
     assert (wider.input_shape, wider.input_dim) == ((5,), 5) and spec.input_shape == (2,)
     images = spec.replace(input_shape=(3, 3, 1), input_dim=9,
-                          layers=(Flatten(), LayerSpec(3, "softmax")))
+                          layers=(Flatten(), Dense(3, "softmax")))
     assert images.input_shape == (3, 3, 1)
     assert spec.replace(epochs=4).input_shape == (2,)  # other fields keep the shape
     with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
@@ -312,7 +312,7 @@ SPEC_DICT = {"name": "f", "input_shape": [3], "dataset": "spiral",
 def test_from_dict_fills_keras_defaults_and_converts_lists():
     spec = ModelSpec.from_dict({**SPEC_DICT, "metrics": ["accuracy"]})
     assert spec.optimizer == OptimizerSpec("rmsprop") and spec.metrics == ("accuracy",)
-    assert spec.input_shape == (3,) and spec.layers == (LayerSpec(2, "softmax"),)
+    assert spec.input_shape == (3,) and spec.layers == (Dense(2, "softmax"),)
     assert ModelSpec.from_dict({**SPEC_DICT, "optimizer": "sgd"}).optimizer.learning_rate == 0.01
     named = ModelSpec.from_dict({**SPEC_DICT, "optimizer": {"name": "adam", "beta_1": 0.5}})
     assert named.optimizer.params == {"learning_rate": 0.001, "beta_1": 0.5, "beta_2": 0.999,
@@ -357,15 +357,15 @@ def test_from_file_reads_json_and_names_the_file(tmp_path):
     assert ModelSpec.from_file(str(path)) == ModelSpec.from_dict(SPEC_DICT)
     path.write_text(json.dumps({**SPEC_DICT, "epochs": 0}))
     assert refused(lambda: ModelSpec.from_file(str(path))) == (
-        f"--spec {path}: epochs must be a positive integer, got 0")
+        f"spec file {path}: epochs must be a positive integer, got 0")
     path.write_text('{"name": "f",\n "layers": [}')
     assert refused(lambda: ModelSpec.from_file(str(path))) == (
-        f"--spec {path}: not valid JSON (Expecting value at line 2, column 13)")
+        f"spec file {path}: not valid JSON (Expecting value at line 2, column 13)")
     path.write_bytes(b"\xff\xfe\x00")
-    assert refused(lambda: ModelSpec.from_file(str(path))) == f"--spec {path}: not a text file"
+    assert refused(lambda: ModelSpec.from_file(str(path))) == f"spec file {path}: not a text file"
     missing = tmp_path / "nope.json"
     assert refused(lambda: ModelSpec.from_file(str(missing))) == (
-        f"--spec {missing}: cannot read it (No such file or directory)")
+        f"spec file {missing}: cannot read it (No such file or directory)")
 
 
 @pytest.mark.parametrize("name, params, message", [
@@ -390,7 +390,7 @@ def test_a_toml_spec_on_python_3_10_says_to_write_json(tmp_path, monkeypatch):
     path = tmp_path / "m.toml"
     path.write_text('name = "f"\n')
     assert refused(lambda: ModelSpec.from_file(str(path))) == (
-        f"--spec {path}: TOML needs Python 3.11 or newer; write the spec as JSON")
+        f"spec file {path}: TOML needs Python 3.11 or newer; write the spec as JSON")
 
 
 def test_from_file_reads_toml(tmp_path):
@@ -402,14 +402,14 @@ def test_from_file_reads_toml(tmp_path):
     assert ModelSpec.from_file(str(path)) == ModelSpec.from_dict(SPEC_DICT)
     path.write_text("name = \n")
     assert refused(lambda: ModelSpec.from_file(str(path))).startswith(
-        f"--spec {path}: not valid TOML (")
+        f"spec file {path}: not valid TOML (")
 
 
 def test_recurrent_and_batch_norm_initial_weights_are_keras_initializers():
     spec = _spec(input_dim=None, input_shape=(5, 3),
                  layers=(LSTM(4, return_sequences=True), BatchNormalization(), SimpleRNN(6),
-                         LayerSpec(3, "swish", beta=1.5, trainable_beta=True),
-                         LayerSpec(3, "softmax")))
+                         Dense(3, "swish", beta=1.5, trainable_beta=True),
+                         Dense(3, "softmax")))
     w = dict(zip(spec.weight_names(), initial_weights(spec)))
     lstm_rec = w["lstm_0/recurrent_kernel"]
     assert lstm_rec.shape == (4, 16)  # 4 gates side by side; fewer rows than columns: Q.T

@@ -79,15 +79,15 @@ def test_unknown_name_lists_the_options():
 
 
 def test_gpu_without_one_is_a_one_line_error():
-    with pytest.raises(ValueError, match=r"^--strategy gpu: TensorFlow sees no GPU .*1 CPU, "
-                                         r"0 GPU, 0 TPU"):
+    with pytest.raises(ValueError, match=r"^strategy=gpu: TensorFlow sees no GPU .*1 CPU, "
+                                         r"0 GPU, 0 TPU\); use strategy=cpu or auto$"):
         resolve("gpu", devices={"CPU": CPU})
 
 
 def test_tpu_without_one_fails_at_once_on_the_real_machine():
     with pytest.raises(ValueError) as err:
         without_hanging(lambda: resolve("tpu"))  # this machine's real device list: no TPU
-    assert "\n" not in str(err.value) and str(err.value).startswith("--strategy tpu: no TPU")
+    assert "\n" not in str(err.value) and str(err.value).startswith("strategy=tpu: no TPU")
 
 
 def test_unreachable_tpu_address_fails_within_seconds():
@@ -150,6 +150,6 @@ def test_tf1_pattern_defaults_per_kind_of_strategy(name, asked, chosen):
 @pytest.mark.parametrize("name, asked, expected", [
     ("mirrored", "async", "towers, strategy"), ("multiworker", "towers", "sync, async")])
 def test_tf1_pattern_that_does_not_apply_is_one_line(name, asked, expected):
-    with pytest.raises(ValueError, match=rf"^--tf1-pattern {asked} does not apply to "
-                                         rf"--strategy {name}; expected one of: {expected}$"):
+    with pytest.raises(ValueError, match=rf"^tf1_pattern={asked} does not apply to "
+                                         rf"strategy={name}; expected one of: {expected}$"):
         tf1_pattern_for(Plan(name, ["/device:CPU:0"]), asked)

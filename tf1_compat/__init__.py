@@ -16,6 +16,8 @@ in a notebook, `tf1_compat.enable()` makes `import tensorflow as tf` give the TF
 
 import os
 
+__all__ = ["build_model"]
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

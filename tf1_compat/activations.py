@@ -12,6 +12,11 @@ import tensorflow as tf
 
 from tfmodels.core.checks import check_slopes
 
+__all__ = [
+    "step", "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax", "randomized_relu",
+    "TF1_ACTIVATIONS",
+]
+
 v1 = tf.compat.v1
 
 
@@ -87,7 +92,7 @@ def randomized_relu(x, lower=1 / 8, upper=1 / 3, training=False, seed=None, *,
 
 
 # The same kernels Keras's TensorFlow backend calls for these activations.
-ACTIVATIONS = {
+TF1_ACTIVATIONS = {
     "linear": tf.identity,
     "relu": tf.nn.relu,
     "sigmoid": tf.nn.sigmoid,

@@ -16,9 +16,11 @@ import numpy as np
 import tensorflow as tf
 
 from tfmodels.core import checkpoint
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import UserError, folded
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import PREFIX, TrainingState, read_state
+
+__all__ = ["TRACK", "restore", "BackupAndRestore"]
 
 TRACK = "tf1"
 
@@ -33,9 +35,8 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
         with model.graph.as_default():  # Saver works in graph mode only
             model.saver.restore(model.session, prefix)
     except (tf.errors.OpError, ValueError) as e:
-        message = " ".join(str(e).split())[:200]
         raise UserError(f"corrupted checkpoint: {prefix} cannot be restored "
-                        f"({type(e).__name__}: {message})") from None
+                        f"({type(e).__name__}: {folded(e, 200)})") from None
     return state
 
 

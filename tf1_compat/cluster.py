@@ -41,6 +41,8 @@ from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
+__all__ = ["start_server", "build_graph", "train_between_graph"]
+
 v1 = tf.compat.v1
 
 
@@ -214,7 +216,7 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     if stateful:
         raise UserError(f"a TF1 ps/worker cluster takes Dense, Conv2D, pooling, Flatten and "
                         f"Reshape layers; model {spec.name!r} has {stateful[0]}: train it in the "
-                        f"Keras track under --strategy multiworker")
+                        f"Keras track under strategy=multiworker")
     server = start_server(config)
     kind, index = config["task"]["type"], config["task"]["index"]
     if kind == "ps":

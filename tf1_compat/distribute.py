@@ -28,6 +28,8 @@ from tf1_compat.model import Model, build_layers
 from tfmodels.core.errors import UserError
 from tfmodels.core.strategy import Plan, shard, tf1_pattern_for
 
+__all__ = ["TowerModel", "StrategyModel", "UNSUPPORTED", "build_model"]
+
 v1 = tf.compat.v1
 
 # Ops that hold a variable's storage: placed on the parameter device, not on a tower's.
@@ -152,11 +154,11 @@ def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
         return Model(spec, weights)
     stateful = [layer.kind for layer in spec.layers if layer.kind in UNSUPPORTED]
     if stateful:
-        raise UserError(f"--strategy {plan.name} in the TF1 track takes Dense, Conv2D, pooling, "
+        raise UserError(f"strategy={plan.name} in the TF1 track takes Dense, Conv2D, pooling, "
                         f"Flatten and Reshape layers; model {spec.name!r} has {stateful[0]}: "
-                        f"train it with --strategy cpu, or in the Keras track")
+                        f"train it with strategy=cpu, or in the Keras track")
     if plan.name in ("gpu", "mirrored"):
         model = TowerModel if pattern == "towers" else StrategyModel
         return model(spec, weights, devices=plan.devices)
-    raise UserError(f"--strategy {plan.name} is not available to the TF1 track here; it "
+    raise UserError(f"strategy={plan.name} is not available to the TF1 track here; it "
                     f"runs on cpu, gpu, mirrored or multiworker (ps/workers)")

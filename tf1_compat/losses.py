@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+__all__ = [
+    "EPSILON", "l1", "mean_absolute_error", "l2", "mean_squared_error", "binary_crossentropy",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "per_sample_loss", "mean_loss",
+    "metric_sum",
+]
+
 # Keras's `backend.epsilon()`: the clip of probabilities before a log.
 EPSILON = 1e-7
 

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_compat import activations, layers, losses, rnn
-from tf1_compat.activations import ACTIVATIONS
+from tf1_compat.activations import TF1_ACTIVATIONS
 from tf1_compat.layouts import CELLS, KERAS_CELLS, cell_from_keras, cell_to_keras
 from tf1_compat.optimizers import after_init, make_optimizer
 from tfmodels.core.checks import check_batch_size, check_x, check_y
@@ -25,17 +25,22 @@ from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
+__all__ = [
+    "keras_dense", "tf1_variable_names", "tf1_variable_shapes", "FORGET_BIAS", "to_keras",
+    "from_keras", "build_layers", "build_model", "Model",
+]
+
 v1 = tf.compat.v1
 
 
-def dense(inputs, units: int, activation="linear", name: str = "dense", seed=None):
+def keras_dense(inputs, units: int, activation="linear", name: str = "dense", seed=None):
     """`activation(inputs @ kernel + bias)`; returns `(outputs, logits)`.
 
     The kernel and bias come from `get_variable` inside `variable_scope(name)`, so they are named
     `<name>/kernel` and `<name>/bias` and can be shared with `reuse`. The bias is added the way
     Keras's TensorFlow backend adds it: `bias_add`, except for a single unit, where Keras falls
     back to a broadcasting `+`. The two ops round their gradients differently in the last bit.
-    `activation` is a name of `ACTIVATIONS` or a function.
+    `activation` is a name of `TF1_ACTIVATIONS` or a function.
     """
     with v1.variable_scope(name):
         kernel = v1.get_variable(
@@ -49,7 +54,7 @@ def dense(inputs, units: int, activation="linear", name: str = "dense", seed=Non
         )
         z = tf.matmul(inputs, kernel)
         logits = tf.nn.bias_add(z, bias) if units > 1 else z + bias
-        activate = ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        activate = TF1_ACTIVATIONS[activation] if isinstance(activation, str) else activation
         return activate(logits), logits
 
 
@@ -68,7 +73,7 @@ def _activation(layer, name: str, seed: int, training):
         return lambda z: activations.randomized_relu(
             z, layer.lower, layer.upper, training=training, keras_seed=seed,
             name="randomized_relu")
-    return ACTIVATIONS[layer.activation]
+    return TF1_ACTIVATIONS[layer.activation]
 
 
 def _cell(layer) -> str | None:
@@ -136,7 +141,7 @@ def build_layers(spec: ModelSpec, x, training=False):
         name, kind = layer.name(i), layer.kind
         seed = spec.seed + i if getattr(layer, "seed", None) is None else layer.seed
         if kind == "Dense":
-            outputs, logits = dense(outputs, layer.units,
+            outputs, logits = keras_dense(outputs, layer.units,
                                     _activation(layer, name, seed, training), name,
                                     seed=spec.seed + i)
         elif kind == "Conv2D":

@@ -21,6 +21,8 @@ import tensorflow as tf
 
 from tfmodels.core.spec import OptimizerSpec
 
+__all__ = ["AdamOptimizer", "AdagradOptimizer", "make_optimizer", "after_init"]
+
 train = tf.compat.v1.train
 
 

@@ -36,8 +36,10 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.histogram.summary_v2 import histogram_pb
 
-from tf1_compat.activations import ACTIVATIONS
+from tf1_compat.activations import TF1_ACTIVATIONS
 from tfmodels.core.logs import LogOptions, parse_profile_batches, weight_tag
+
+__all__ = ["TensorBoard", "activation_functions", "ImageWriter"]
 
 v1 = tf.compat.v1
 
@@ -153,7 +155,7 @@ def activation_functions():
     graph = tf.Graph()
     with graph.as_default():
         x = v1.placeholder(tf.float32, (None,), name="x")
-        outputs = {name: fn(x) for name, fn in ACTIVATIONS.items() if name != "softmax"}
+        outputs = {name: fn(x) for name, fn in TF1_ACTIVATIONS.items() if name != "softmax"}
     with v1.Session(graph=graph) as session:
         yield lambda name: (
             lambda values: session.run(outputs[name], {x: np.asarray(values, np.float32)}))

@@ -15,25 +15,93 @@ says it is one and prints its traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
+import re
 import sys
 import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.checks import int_option
+from tfmodels.core.checks import batch_size_for, check_batch_size, int_option
 from tfmodels.core.errors import (
     EXIT_BUG,
     EXIT_DISAGREE,
     UserError,
     exit_status,
+    folded,
     io_failure,
     lost_peer,
 )
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
-from tfmodels.core.spec import ModelSpec
+from tfmodels.core.spec import TRACKS, ModelSpec
 from tfmodels.core.table import table
+
+__all__ = [
+    "FLAGS", "as_flags", "POSITIVE_INT", "NON_NEGATIVE_INT", "build_parser", "layer_summary",
+    "cmd_list", "cmd_train", "cmd_convert", "cmd_compare", "cmd_sweep", "cmd_evaluate",
+    "cmd_predict", "cmd_bench", "cmd_verify", "cmd_run", "COMMANDS", "main",
+]
+
+# The library names what it refuses by its parameter (`batch_size=5000`, `strategy=gpu`); a CLI
+# user gave it as a flag. Every error line the CLI prints says the flag instead, translated by
+# this table and `as_flags` only. A key with `=value` is a switch's whole word.
+FLAGS = {
+    "batch_size": "--batch-size",
+    "epochs": "--epochs",
+    "strategy": "--strategy",
+    "tpu": "--tpu",
+    "cpu_replicas": "--cpu-replicas",
+    "tf1_pattern": "--tf1-pattern",
+    "track": "--track",
+    "log_root": "--logdir",
+    "checkpoint_dir": "--checkpoint-dir",
+    "steps_per_execution": "--steps-per-execution",
+    "jit_compile=True": "--jit-compile",
+    "fused_optimizer=False": "--no-fused-optimizer",
+    "spec file": "--spec",
+    "dataset": "--dataset",
+    "data": "--data",
+    "path": "--data",  # load_dataset's mnist.npz
+    "mnist_path": "--mnist",
+    "output": "--output",
+    # convert and verify (the migration kit)
+    "from_track": "--from",
+    "to_track": "--to",
+    "model": "--model",
+    "mapping": "--map",
+    "allow_missing": "--allow-missing",
+    "keras_model": "--keras-model",
+    "graph": "--tf1-graph",
+}
+
+
+def _flag_words() -> dict:
+    """The library's words -> the CLI's: `name=value` -> `--flag value` for every name; the name
+    alone too where it is nothing but a parameter's (a spec file's field, `batch_size must be
+    ...`, keeps its name: the user wrote it in the file)."""
+    fields = {f.name for f in dataclasses.fields(ModelSpec)}
+    words = {}
+    for name, flag in FLAGS.items():
+        if "=" in name:
+            words[name] = flag
+            continue
+        words[f"{name}="] = f"{flag} "
+        if ("_" in name or " " in name) and name not in fields:
+            words[name] = flag
+    return words
+
+
+_WORDS = _flag_words()
+_FLAG_WORDS = re.compile("|".join(
+    rf"(?<![\w.-]){re.escape(w)}" + ("" if w.endswith("=") else r"(?![\w-])")
+    for w in sorted(_WORDS, key=len, reverse=True)))
+
+
+def as_flags(message: str) -> str:
+    """A library message in the CLI's words: `batch_size=5000` as `--batch-size 5000`, ..."""
+    return _FLAG_WORDS.sub(lambda m: _WORDS[m[0]], message)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -197,7 +265,7 @@ def _log_options(args):
 def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train a model in one track")
     train.add_argument("model", nargs="?", help="a name from `tfmodels list` (or --spec FILE)")
-    train.add_argument("--track", choices=("keras", "tf1"), default="keras")
+    train.add_argument("--track", choices=TRACKS, default="keras")
     _checkpoint_options(train)
     _speed_options(train)
     _training_options(train, "auto")
@@ -210,8 +278,8 @@ def _add_convert(sub) -> None:
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
                                         "prefix, or a .keras / .weights.h5 file")
     convert.add_argument("target", help="a .keras or .weights.h5 file, or a TF1 checkpoint prefix")
-    convert.add_argument("--from", dest="from_track", choices=("keras", "tf1"), required=True)
-    convert.add_argument("--to", dest="to_track", choices=("keras", "tf1"), required=True)
+    convert.add_argument("--from", dest="from_track", choices=TRACKS, required=True)
+    convert.add_argument("--to", dest="to_track", choices=TRACKS, required=True)
     convert.add_argument("--model", help="the model, where the source does not name it")
     convert.add_argument("--dataset", help="the data set it was trained on (sets input size)")
     migrate = convert.add_argument_group(
@@ -257,7 +325,7 @@ def _add_sweep(sub) -> None:
                        help="learning rates, e.g. 0.001,0.01,0.1")
     sweep.add_argument("--batch-size", metavar="N,N,...",
                        help="batch sizes, e.g. 16,32 (default: the model's own)")
-    sweep.add_argument("--track", choices=("keras", "tf1"), default="keras")
+    sweep.add_argument("--track", choices=TRACKS, default="keras")
     _checkpoint_options(sweep)
     _speed_options(sweep)
     _training_options(sweep, 0, batch_size=False)
@@ -378,9 +446,11 @@ def _spec_and_data(args):
     check_logdir(args.logdir)
     _quiet_tf(args)
     data = for_spec(load_dataset(spec.dataset, spec.seed, args.data), spec)
-    if batch_size is not None and batch_size > len(data.x_train):
-        raise UserError(f"--batch-size {spec.batch_size} is larger than the "
-                        f"{len(data.x_train)} training samples of {spec.dataset}")
+    samples = len(data.x_train)
+    if batch_size is not None:  # given: refused where larger than the data
+        check_batch_size(batch_size, samples, spec.dataset)
+    # the spec's own: fitted to the data, as a run trains it, so the lines printed say so
+    spec = spec.replace(batch_size=batch_size_for(spec.batch_size, samples))
     return spec, data
 
 
@@ -464,6 +534,11 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def _print_as_flags(text: str) -> None:
+    """What the library prints for the user (the matching table), in the CLI's words."""
+    print(as_flags(text))
+
+
 def _migrate(args) -> int:
     """`convert` of a model that is not ours: the names matched by the kit's matching."""
     from tfmodels.migration.conversion import keras_to_tf1, tf1_to_keras
@@ -482,10 +557,11 @@ def _migrate(args) -> int:
             raise UserError(f"--tf1-graph {args.tf1_graph}: goes with --to tf1 (the checkpoint "
                             f"names its variables itself)")
         result = tf1_to_keras(args.source, args.keras_model, args.target, args.map,
-                              args.allow_missing, args.forget_bias)
+                              args.allow_missing, args.forget_bias, out=_print_as_flags)
     else:
         result = keras_to_tf1(args.source, args.target, args.tf1_graph, args.map,
-                              args.keras_model, args.allow_missing, args.forget_bias)
+                              args.keras_model, args.allow_missing, args.forget_bias,
+                              out=_print_as_flags)
     if args.to_track == "keras":
         count = f"{sum(len(slot.variables) for slot, _, _ in result.pairs)} Keras weights"
     else:
@@ -527,7 +603,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from tfmodels.sweep import parse_list, sweep, table
+    from tfmodels.sweep import parse_list, sweep, trials_table
 
     _refuse_checkpoints(args, "trains a new run per trial; to resume a trial, train it with "
                               "`tfmodels train --checkpoint-dir`")
@@ -537,9 +613,7 @@ def cmd_sweep(args) -> int:
     batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
                    else [spec.batch_size])
     for batch in batch_sizes:
-        if batch > len(data.x_train):
-            raise UserError(f"--batch-size {batch} is larger than the {len(data.x_train)} "
-                            f"training samples of {spec.dataset}")
+        check_batch_size(batch, len(data.x_train), spec.dataset)
     if args.strategy == "multiworker":
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
@@ -558,7 +632,7 @@ def cmd_sweep(args) -> int:
     trials = sweep(spec, data, learning_rates, batch_sizes, args.track, args.logdir,
                    args.verbose, on_trial=progress, options=options, **speed, **distribute)
     print()
-    print(table(trials))
+    print(trials_table(trials))
     print(f"Logs: {os.path.dirname(trials[0].log_dir)} (the HParams tab)")
     _next_step(args)
     return 0
@@ -688,7 +762,7 @@ def main(argv=None) -> int:
         return 130  # 128 + SIGINT, as the shell reports an interrupted command
     except Exception as e:  # noqa: BLE001 - every failure ends in its status of the table
         status = exit_status(e)
-        message = " ".join(str(e).split()) or type(e).__name__
+        message = folded(e, None) or type(e).__name__
         if status == EXIT_BUG:
             print(f"tfmodels: internal error, a bug in tfmodels (please report it with this "
                   f"traceback): {type(e).__name__}: {message}", file=sys.stderr)
@@ -696,7 +770,7 @@ def main(argv=None) -> int:
             return status
         if args.debug:
             raise
-        message = lost_peer(e) or message
+        message = lost_peer(e) or as_flags(message)
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
 

@@ -16,11 +16,16 @@ import numpy as np
 
 from tfmodels.core.checks import check_x, check_y
 from tfmodels.core.data import for_spec, load_dataset, one_hot
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import UserError, folded
 from tfmodels.core.registry import MODELS, get_spec
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import STATE_FILE, load_state, snapshot
 from tfmodels.training import build, resume
+
+__all__ = [
+    "INPUT_FORMATS", "OUTPUT_FORMATS", "load_checkpoint", "spec_of", "read_arrays", "evaluate",
+    "predict", "check_output", "write_predictions",
+]
 
 INPUT_FORMATS = (".npy", ".npz", ".csv")
 OUTPUT_FORMATS = (".npy", ".csv")
@@ -31,7 +36,7 @@ def load_checkpoint(checkpoint_dir: str):
     path = os.path.join(checkpoint_dir, STATE_FILE)
     if not os.path.isfile(path):
         raise UserError(f"{checkpoint_dir!r} is not a checkpoint folder of `tfmodels train` (it "
-                        f"has no {STATE_FILE}); give the --checkpoint-dir of a training run")
+                        f"has no {STATE_FILE}); give the checkpoint_dir of a training run")
     with snapshot(checkpoint_dir) as copy:  # a run may be saving into the folder meanwhile
         state = load_state(os.path.join(copy, STATE_FILE))
         spec = spec_of(state)
@@ -63,20 +68,20 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
     """Inputs (and labels) from a file: `.npz` with arrays `x` (and `y`), `.npy` or `.csv` of
     inputs, one sample per row (`.csv`: flat rows, reshaped to the model's input)."""
     if not path.endswith(INPUT_FORMATS):
-        raise UserError(f"--data {path!r}: expected a file ending in "
+        raise UserError(f"data={path!r}: expected a file ending in "
                         f"{', '.join(INPUT_FORMATS)}")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"--data {path!r}: no such file")
+        raise FileNotFoundError(f"data={path!r}: no such file")
     try:
         if path.endswith(".npz"):
             with np.load(path, allow_pickle=False) as f:
                 if "x" not in f or (need_labels and "y" not in f):
                     wanted = "arrays x and y" if need_labels else "an array x"
-                    raise UserError(f"--data {path!r} holds {sorted(f.files)}; expected "
+                    raise UserError(f"data={path!r} holds {sorted(f.files)}; expected "
                                     f"{wanted}")
                 return f["x"], (f["y"] if "y" in f else None)
         if need_labels:
-            raise UserError(f"--data {path!r}: evaluating needs labels too; give an .npz "
+            raise UserError(f"data={path!r}: evaluating needs labels too; give an .npz "
                             f"with arrays x and y")
         if path.endswith(".npy"):
             return np.load(path, allow_pickle=False), None
@@ -84,25 +89,25 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
     except (OSError, ValueError, EOFError) as e:  # a damaged or foreign file
         if isinstance(e, UserError):
             raise
-        raise UserError(f"--data {path!r} cannot be read ({type(e).__name__}: "
-                        f"{' '.join(str(e).split())[:160]})") from None
+        raise UserError(f"data={path!r} cannot be read ({type(e).__name__}: "
+                        f"{folded(e)})") from None
 
 
-def _inputs(x, spec: ModelSpec) -> np.ndarray:
+def _inputs(x, spec: ModelSpec, path: str) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim == 2 and len(spec.input_shape) > 1 and x.shape[1] == np.prod(spec.input_shape):
         x = x.reshape((len(x), *spec.input_shape))  # flat rows of a .csv
-    return check_x(x, spec.input_shape, what="--data x")
+    return check_x(x, spec.input_shape, what=f"data={path!r}: x")
 
 
-def _labels(y, x, spec: ModelSpec) -> np.ndarray:
+def _labels(y, x, spec: ModelSpec, path: str) -> np.ndarray:
     y = np.asarray(y)
     if spec.loss == "categorical_crossentropy" and y.ndim == 1 and y.dtype.kind in "iu":
         if y.size and (y.min() < 0 or y.max() >= spec.output_dim):
-            raise UserError(f"--data y: class numbers must be 0..{spec.output_dim - 1}, got "
-                            f"{y.min()}..{y.max()}")
+            raise UserError(f"data={path!r}: y: class numbers must be "
+                            f"0..{spec.output_dim - 1}, got {y.min()}..{y.max()}")
         y = one_hot(y, spec.output_dim)  # class numbers, as the data sets store them
-    return check_y(y, x, spec.output_dim, spec.loss, what="--data y")
+    return check_y(y, x, spec.output_dim, spec.loss, what=f"data={path!r}: y")
 
 
 def evaluate(checkpoint_dir: str, data: str | None = None, mnist_path: str | None = None):
@@ -111,14 +116,14 @@ def evaluate(checkpoint_dir: str, data: str | None = None, mnist_path: str | Non
     track, spec, model = load_checkpoint(checkpoint_dir)
     try:
         if mnist_path is not None and spec.dataset != "mnist":
-            raise UserError(f"--mnist is for a model trained on --dataset mnist, not "
-                            f"{spec.dataset!r}; give its own data with --data FILE")
+            raise UserError(f"mnist_path is for a model trained on dataset=mnist, not "
+                            f"{spec.dataset!r}; give its own data with data=FILE")
         if data:
             x, y = read_arrays(data, need_labels=True)
-            x = _inputs(x, spec)
-            y = _labels(y, x, spec)
+            x = _inputs(x, spec, data)
+            y = _labels(y, x, spec, data)
         else:
-            split = for_spec(load_dataset(spec.dataset, spec.seed, mnist_path, "--mnist"), spec)
+            split = for_spec(load_dataset(spec.dataset, spec.seed, mnist_path, "mnist_path"), spec)
             x, y = split.x_val, split.y_val
         results = model.evaluate(x, y, batch_size=spec.batch_size, verbose=0, return_dict=True)
         ordered = ["loss", *sorted(set(results) - {"loss"})]  # both tracks' in one order
@@ -133,7 +138,7 @@ def predict(checkpoint_dir: str, data: str) -> tuple[ModelSpec, np.ndarray]:
     x, _ = read_arrays(data, need_labels=False)
     track, spec, model = load_checkpoint(checkpoint_dir)
     try:
-        return spec, np.asarray(model.predict(_inputs(x, spec), batch_size=spec.batch_size,
+        return spec, np.asarray(model.predict(_inputs(x, spec, data), batch_size=spec.batch_size,
                                               verbose=0))
     finally:
         if track == "tf1":
@@ -143,11 +148,11 @@ def predict(checkpoint_dir: str, data: str) -> tuple[ModelSpec, np.ndarray]:
 def check_output(path: str) -> str:
     """`path` can take predictions: a .npy or .csv name in a folder that exists; its folder."""
     if not path.endswith(OUTPUT_FORMATS):
-        raise UserError(f"--output {path!r}: expected a file ending in "
+        raise UserError(f"output={path!r}: expected a file ending in "
                         f"{' or '.join(OUTPUT_FORMATS)}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"--output {path!r}: no such folder {folder!r}")
+        raise FileNotFoundError(f"output={path!r}: no such folder {folder!r}")
     return folder
 
 

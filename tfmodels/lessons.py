@@ -15,6 +15,8 @@ import numpy as np
 
 from tfmodels.core.logs import new_run_dir
 
+__all__ = ["lesson_args", "summary_writer", "write_curves", "sine_figure_png"]
+
 # --- what every lesson script shares -----------------------------------------------------------
 
 

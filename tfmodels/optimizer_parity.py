@@ -16,9 +16,14 @@ import numpy as np
 
 from tfmodels.core import reference
 from tfmodels.core.data import batch_indices, one_hot
-from tfmodels.core.spec import LayerSpec, ModelSpec, OptimizerSpec, initial_weights
+from tfmodels.core.spec import Dense, ModelSpec, OptimizerSpec, initial_weights
 
-INPUTS, LAYERS = 4, (LayerSpec(16, "relu"), LayerSpec(3, "softmax"))
+__all__ = [
+    "Pairing", "PAIRINGS", "rounded", "network", "problem", "keras_run", "tf1_run", "numpy_run",
+    "loss_at", "Row", "measure", "parity_table",
+]
+
+INPUTS, LAYERS = 4, (Dense(16, "relu"), Dense(3, "softmax"))
 SAMPLES, BATCH = 200, 20  # 10 steps an epoch
 
 
@@ -232,7 +237,8 @@ def measure(pairing: Pairing, dtype=np.float32, steps: int = 50, seed: int = 0) 
     return Row(pairing.label, np.dtype(dtype).name, loss_at(wk, x, y), loss_at(wt, x, y), diff)
 
 
-def table(rows) -> str:
+def parity_table(rows) -> str:
+    """The measured `Row`s as fixed-width text: docs/optimizers.md's table."""
     lines = [f"{'pairing':48s} {'dtype':8s} {'loss keras':>12s} {'loss rel.Δ':>11s} "
              f"{'max |ΔW|':>9s}"]
     for r in rows:

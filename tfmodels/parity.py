@@ -21,6 +21,8 @@ from tfmodels.core.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpe
 from tfmodels.core.table import table
 from tfmodels.training import TrackResult, train
 
+__all__ = ["train_keras", "train_tf1", "ParityReport", "parity", "log_parity", "compare"]
+
 
 def train_keras(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0,
                 options: LogOptions | None = None, **distribute) -> TrackResult:

@@ -23,13 +23,16 @@ import math
 import os
 from dataclasses import dataclass
 
+from tfmodels.core.checks import check_batch_size
 from tfmodels.core.data import Data
 from tfmodels.core.errors import UserError
+from tfmodels.core.layers import one_of
 from tfmodels.core.logs import LogOptions, new_run_dir
-from tfmodels.core.spec import ModelSpec, OptimizerSpec, initial_weights
-from tfmodels.core.table import table as format_table
+from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec, initial_weights
+from tfmodels.core.table import table
 
-TRACKS = ("keras", "tf1")
+__all__ = ["SWEEP_LOGGING", "Trial", "parse_list", "with_hparams", "sweep", "trials_table"]
+
 # Trials log scalars only: the point is the comparison across trials, and it stays fast.
 SWEEP_LOGGING = LogOptions(histogram_freq=0, images=False, trace_graph=False)
 
@@ -77,19 +80,15 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     from tfmodels.parity import train_keras, train_tf1
     from tfmodels.training import SPEED_SWITCHES, check_switches
 
-    if track not in TRACKS:
-        raise UserError(f"unknown track {track!r}; expected one of: {', '.join(TRACKS)}")
+    one_of("track", track, TRACKS)
     learning_rates, batch_sizes = list(learning_rates), list(batch_sizes)
     if not learning_rates or not batch_sizes:
         raise UserError("a sweep needs at least one learning rate and one batch size")
     for lr in learning_rates:  # every value checked before the first trial trains
         for batch in batch_sizes:
             with_hparams(spec, lr, batch)
-    samples = len(data.x_train)
     for batch in batch_sizes:
-        if batch > samples:
-            raise UserError(f"batch size {batch} is larger than the {samples} training samples "
-                            f"of {spec.dataset}")
+        check_batch_size(batch, len(data.x_train), spec.dataset)
     check_switches(track, **{k: v for k, v in switches.items() if k in SPEED_SWITCHES})
     trainer = train_keras if track == "keras" else train_tf1
     run_dir = new_run_dir(logdir, spec.name)
@@ -112,7 +111,7 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
     return trials
 
 
-def table(trials: list[Trial]) -> str:
+def trials_table(trials: list[Trial]) -> str:
     """The sweep as text: one row per trial, final epoch's numbers."""
     keys = sorted(trials[0].history, key=lambda k: (k.startswith("val_"), k != "loss"
                                                     and k != "val_loss", k))
@@ -120,4 +119,4 @@ def table(trials: list[Trial]) -> str:
     for t in trials:
         rows.append([f"{t.learning_rate:g}", str(t.batch_size)]
                     + [f"{t.history[k][-1]:.4f}" for k in keys])
-    return format_table(rows)
+    return table(rows)

@@ -31,13 +31,20 @@ import tfmodels.keras_track.checkpoint
 import tfmodels.keras_track.distribute
 import tfmodels.keras_track.model
 import tfmodels.keras_track.tensorboard
-from tfmodels.core.checks import check_x, check_y
+from tfmodels.core.checks import batch_size_for, check_x, check_y
 from tfmodels.core.data import Data, for_spec, steps_per_epoch
 from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
+from tfmodels.core.layers import one_of
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
-from tfmodels.core.spec import ModelSpec, initial_weights
+from tfmodels.core.spec import TRACKS, ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
 from tfmodels.core.training_state import STATE_FILE, locked, read_state
+
+__all__ = [
+    "TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track", "SPEED_SWITCHES",
+    "check_switches", "build", "resume", "disk_failures", "check_resumed_logdir",
+    "check_resume_epochs", "run_log_dir", "attach", "run", "train", "logged_epochs",
+]
 
 
 @dataclass
@@ -92,7 +99,7 @@ class Track:
     tensorboard: object  # module with TensorBoard
 
 
-TRACKS = {
+TRACK_MODULES = {
     "keras": Track("keras", tfmodels.keras_track.model, tfmodels.keras_track.distribute,
                    tfmodels.keras_track.checkpoint, tfmodels.keras_track.tensorboard),
     "tf1": Track("tf1", tf1_compat.model, tf1_compat.distribute, tf1_compat.checkpoint,
@@ -101,9 +108,8 @@ TRACKS = {
 
 
 def get_track(name: str) -> Track:
-    if name not in TRACKS:
-        raise UserError(f"unknown track {name!r}; expected one of: {', '.join(TRACKS)}")
-    return TRACKS[name]
+    """The modules of track `name`, one of `tfmodels.core.spec.TRACKS`."""
+    return TRACK_MODULES[one_of("track", name, TRACKS)]
 
 
 SPEED_SWITCHES = ("jit_compile", "steps_per_execution", "fused_optimizer")
@@ -114,8 +120,8 @@ def check_switches(track: str, jit_compile: bool = False, steps_per_execution: i
     """The Keras track's speed switches are refused, with the reason, for the TF1 track."""
     if track != "keras" and (jit_compile or steps_per_execution not in (None, 1)
                              or not fused_optimizer):
-        raise UserError("--jit-compile, --steps-per-execution and --no-fused-optimizer are "
-                        "options of the Keras track (--track keras)")
+        raise UserError("jit_compile=True, steps_per_execution and fused_optimizer=False are "
+                        "options of the Keras track (track=keras)")
 
 
 def build(track: str, spec: ModelSpec, weights=None, *, plan: Plan | None = None,
@@ -177,16 +183,18 @@ def check_resumed_logdir(state, checkpoint_dir: str, log_root: str) -> None:
     """A resumed run logs on into its own run's folder: a `log_root` elsewhere is a mistake."""
     run_dir, root = state.log_dir, os.path.abspath(log_root)
     if run_dir and os.path.commonpath([os.path.abspath(run_dir), root]) != root:
-        raise UserError(f"--logdir {log_root}: the checkpoint in {checkpoint_dir!r} logs to "
-                        f"its run's folder {run_dir!r}, which is not under it; leave --logdir "
-                        f"out to go on there, or give another --checkpoint-dir")
+        raise UserError(f"log_root={log_root}: the checkpoint in {checkpoint_dir!r} logs to "
+                        f"its run's folder {run_dir!r}, which is not under it; leave log_root "
+                        f"out to go on there, or give another checkpoint_dir")
 
 
-def check_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
+def check_resume_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> None:
+    """A resumed run must have epochs left: `spec.epochs` at least those its checkpoint
+    `state` trained. (`tfmodels.core.checks.check_epochs` is `fit`'s rule for its argument.)"""
     if state and state.epoch > spec.epochs:
-        raise UserError(f"--epochs {spec.epochs}: the checkpoint in {checkpoint_dir!r} "
-                        f"has trained {state.epoch} epochs already; give --epochs "
-                        f"{state.epoch} or more to go on, or another --checkpoint-dir")
+        raise UserError(f"epochs={spec.epochs}: the checkpoint in {checkpoint_dir!r} "
+                        f"has trained {state.epoch} epochs already; give epochs="
+                        f"{state.epoch} or more to go on, or another checkpoint_dir")
 
 
 def run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief: bool,
@@ -224,9 +232,11 @@ def attach(track: str, spec: ModelSpec, data: Data, *, log_dir: str | None = Non
 
 
 def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
-        checkpoint_dir: str | None = None, verbose="auto", log_dir: str | None = None
-        ) -> TrackResult:
-    """`fit` the rest of the run (all of it without `state`), then the result.
+        checkpoint_dir: str | None = None, verbose="auto", log_dir: str | None = None,
+        log=None) -> TrackResult:
+    """`fit` the rest of the run (all of it without `state`), then the result. A spec's batch
+    size above the training samples trains one batch of them per epoch, said to `log`
+    (`tfmodels.core.checks.batch_size_for`).
 
     Raises `Diverged` where `callbacks[0]` (a `TerminateOnNaN`) stopped it.
     """
@@ -235,9 +245,8 @@ def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
     history = {}
     if not state or state.epoch < spec.epochs:
         history = model.fit(
-            # The model's batch size, at most the data (a small mnist.npz under mnist_mlp's
-            # 128): the same single batch per epoch, which `fit` refuses to be asked for.
-            data.x_train, data.y_train, batch_size=min(spec.batch_size, len(data.x_train)),
+            data.x_train, data.y_train,
+            batch_size=batch_size_for(spec.batch_size, len(data.x_train), log),
             epochs=spec.epochs,
             initial_epoch=state.epoch if state else 0, initial_step=state.step if state else 0,
             validation_data=(data.x_val, data.y_val), callbacks=callbacks, verbose=verbose,
@@ -310,7 +319,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                 model.check_same_on_every_worker(seen.iterations if seen else 0,
                                                  "the step to resume at")
             state = resume(track, model, checkpoint_dir, spec, log)
-            check_epochs(state, spec, checkpoint_dir)
+            check_resume_epochs(state, spec, checkpoint_dir)
             log_dir = run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief,
                                   check_log_root)
             if log_dir and strategy is not None and not (state and state.log_dir):
@@ -319,7 +328,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                                checkpoint_dir=checkpoint_dir, save_every=save_every,
                                state=state, writer=chief)
             return run(model, spec, data, callbacks, state=state,
-                       checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir)
+                       checkpoint_dir=checkpoint_dir, verbose=verbose, log_dir=log_dir,
+                       log=log)
     finally:
         if hasattr(model, "close"):
             model.close()
@@ -345,7 +355,7 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, sy
             if state and log:
                 log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
                     f"step {state.step} ({state.iterations} steps trained)")
-        check_epochs(state, spec, checkpoint_dir)
+        check_resume_epochs(state, spec, checkpoint_dir)
         log_dir = run_log_dir("tf1", spec, state, checkpoint_dir, log_root, log_dir, chief,
                               check_log_root)
         if log_dir and not (state and state.log_dir):

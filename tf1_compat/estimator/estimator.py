@@ -26,7 +26,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from tf1_compat.estimator import _calls
+from tf1_compat.estimator import calls
 from tf1_compat.estimator.spec import ModeKeys, RunConfig
 from tf1_compat.notprovided import NotProvided
 from tfmodels.core.errors import UserError
@@ -81,7 +81,7 @@ class Estimator:
         if model_dir is None:
             model_dir = tempfile.mkdtemp()
             v1.logging.warning("Using temporary folder as model directory: %s", model_dir)
-        _calls.check_model_fn(model_fn, params)
+        calls.check_model_fn(model_fn, params)
         self._config = config.replace(model_dir=str(model_dir))
         self._model_fn = model_fn
         self._params = copy.deepcopy(params or {})
@@ -126,11 +126,11 @@ class Estimator:
             if self._config.tf_random_seed is not None:
                 v1.set_random_seed(self._config.tf_random_seed)
             global_step = v1.train.get_or_create_global_step()
-            features, labels, hooks = _calls.call_input_fn(input_fn, mode, self.params,
+            features, labels, hooks = calls.call_input_fn(input_fn, mode, self.params,
                                                            self.config)
             if mode == ModeKeys.PREDICT:
                 labels = None
-            spec = _calls.call_model_fn(self._model_fn, features, labels, mode, self.params,
+            spec = calls.call_model_fn(self._model_fn, features, labels, mode, self.params,
                                         self.config)
             yield graph, global_step, spec, hooks
 
@@ -183,7 +183,7 @@ class Estimator:
                 save_steps=config.save_checkpoints_steps, scaffold=spec.scaffold)]
             chief = savers + chief
         savers[0]._listeners.extend(listeners)
-        _calls.check_checkpoint(self.latest_checkpoint(), graph, self.model_dir)
+        calls.check_checkpoint(self.latest_checkpoint(), graph, self.model_dir)
         loss = None
         with v1.train.MonitoredTrainingSession(
                 checkpoint_dir=self.model_dir, scaffold=spec.scaffold, hooks=hooks,
@@ -209,7 +209,7 @@ class Estimator:
             update = tf.group(*[pair[1] for pair in metrics.values()])
             final = {key: pair[0] for key, pair in metrics.items()}
             final[v1.GraphKeys.GLOBAL_STEP] = global_step
-            _calls.check_checkpoint(checkpoint, graph, self.model_dir)
+            calls.check_checkpoint(checkpoint, graph, self.model_dir)
             all_hooks = list(input_hooks) + list(spec.evaluation_hooks) + list(hooks or ())
             results = self._run_eval(spec.scaffold, checkpoint, update, final, all_hooks, steps)
             folder = os.path.join(self.model_dir, "eval" if not name else f"eval_{name}")
@@ -239,7 +239,7 @@ class Estimator:
         checkpoint = self._checkpoint(checkpoint_path)
         with self._build(input_fn, ModeKeys.PREDICT) as (graph, _, spec, input_hooks):
             predictions = _keys(spec.predictions, predict_keys)
-            _calls.check_checkpoint(checkpoint, graph, self.model_dir)
+            calls.check_checkpoint(checkpoint, graph, self.model_dir)
             creator = v1.train.ChiefSessionCreator(
                 scaffold=spec.scaffold, config=self._config.session_config,
                 checkpoint_filename_with_path=checkpoint)

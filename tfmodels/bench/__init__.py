@@ -32,7 +32,7 @@ import argparse
 import os
 
 from tfmodels.bench.floors import MatmulFloor, matmul_rate
-from tfmodels.bench.report import table, write_docs, write_results
+from tfmodels.bench.report import bench_table, write_docs, write_results
 from tfmodels.bench.timing import run, run_batch_size, serve
 from tfmodels.bench.variants import CLASSES, KerasTrack, TF1Track, missing
 from tfmodels.bench.workload import (
@@ -100,7 +100,7 @@ def command(args) -> int:
                          [v for v in args.variants.split(",") if v], args.device,
                          model=args.model)
     print()
-    print(table(records, facts))
+    print(bench_table(records, facts))
     print(f"\nResults: {write_results(records, facts, args.out)}")
     if args.record:
         docs = os.path.join("docs", "benchmarks.md" if args.model == "mlp"

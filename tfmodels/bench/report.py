@@ -7,12 +7,12 @@ import json
 import os
 
 from tfmodels.bench.workload import FLOOR, FLOPS_PER_SAMPLE
-from tfmodels.core.table import table as format_table
+from tfmodels.core.table import table
 
-__all__ = ["table", "write_docs", "write_results"]
+__all__ = ["bench_table", "write_docs", "write_results"]
 
 
-def table(records: list, facts: dict) -> str:
+def bench_table(records: list, facts: dict) -> str:
     """The Markdown table: samples/s, x default Keras fit, x the TF1 track (tf.data), fractions
     of both floors, each variant's own peak memory, and why a row has no figure."""
     def rate(variant, batch):
@@ -37,7 +37,7 @@ def table(records: list, facts: dict) -> str:
                      r.get("note", "")])
     rows.append(["strict floor", "–", f"{strict:,.0f}" if strict else "–", "–", "–", "1.00",
                  "–", "–", f"{facts.get('flops_per_sample', FLOPS_PER_SAMPLE):,} FLOPs a sample"])
-    return format_table(rows, align="lrrrrrrrl", markdown=True)
+    return table(rows, align="lrrrrrrrl", markdown=True)
 
 
 def write_results(records, facts, out_dir: str) -> str:
@@ -72,7 +72,7 @@ round); each figure is the median of its rounds.
 Machine: {facts['cpu_count']} cores ({facts['processor']}), {facts['device']}; best float32
 matmul {f"{gflops:.0f} GFLOP/s" if gflops else "not measured"}; measured {facts['date']}.
 
-{table(records, facts)}
+{bench_table(records, facts)}
 
 The strict floor is that matmul rate over the {facts["flops_per_sample"]:,} FLOPs one training
 sample strictly costs (the forward pass, the weight gradients, the input gradients of all but the

@@ -5,3 +5,8 @@ The model description (`spec`, `registry`), the data and its batches (`data`), i
 the shared checkpoint callback (`training_state`, `checkpoint`), log folders and options (`logs`),
 TensorBoard's pictures (`plots`) and where a model runs (`strategy`). It imports neither track.
 """
+
+__all__ = [
+    "checkpoint", "checks", "data", "errors", "layers", "logs", "loop", "plots", "reference",
+    "registry", "spec", "strategy", "training_state",
+]

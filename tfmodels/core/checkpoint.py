@@ -26,6 +26,8 @@ from tfmodels.core.training_state import (
     fingerprint,
 )
 
+__all__ = ["BackupAndRestore"]
+
 
 class BackupAndRestore(keras.callbacks.Callback):
     """Save at every epoch end and, with an integer `save_freq`, every `save_freq` steps.

@@ -11,6 +11,11 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
+    "int_option", "check_slopes",
+]
+
 
 def _shape(a) -> tuple:
     return tuple(np.shape(a))
@@ -96,29 +101,50 @@ def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
     return y
 
 
-def check_batch_size(batch_size, samples: int | None = None) -> int:
-    """Keras's default: None means 32. With `samples` (training), a batch size given larger than
-    the training samples is refused: it would silently train one smaller batch per epoch."""
+def positive_int(name: str, value) -> int:
+    """The rule for a count such as `batch_size` or `epochs`: a positive integer (a NumPy one
+    too), returned as a Python int; anything else is one line naming `name` and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise UserError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_batch_size(batch_size, samples: int | None = None, of: str | None = None) -> int:
+    """The one batch-size rule: a positive integer; None means Keras's default, 32.
+
+    With `samples` (the training samples; `of` names their data set), a batch size given larger
+    than them is refused: it would silently train one smaller batch per epoch."""
     if batch_size is None:
         return 32
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise UserError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = positive_int("batch_size", batch_size)
     if samples is not None and batch_size > samples:
-        raise UserError(f"batch_size {batch_size} is larger than the {samples} training "
-                        f"samples; give at most {samples}")
-    return int(batch_size)
+        where = f" of {of}" if of else ""
+        raise UserError(f"batch_size={batch_size} is larger than the {samples} training "
+                        f"samples{where}; give at most {samples}")
+    return batch_size
+
+
+def batch_size_for(batch_size: int, samples: int, log=None) -> int:
+    """The batch size a run trains with: its spec's, or all `samples` as one batch per epoch
+    where the data are fewer (a small mnist.npz under mnist_mlp's 128), which `fit` would
+    refuse; `log` (e.g. `print`) is told so in one line. A batch size that a user *gives* is
+    refused instead, by `check_batch_size(batch_size, samples)`."""
+    if batch_size <= samples:
+        return batch_size
+    if log:
+        log(f"batch_size={batch_size} is larger than the {samples} training samples: "
+            f"training on one batch of {samples} per epoch")
+    return samples
 
 
 def check_epochs(epochs, initial_epoch=0) -> int:
     """`fit`'s epochs: a positive integer (Keras would quietly train nothing for 0 or -1);
     `initial_epoch` an integer >= 0."""
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise UserError(f"epochs must be a positive integer, got {epochs!r}")
+    epochs = positive_int("epochs", epochs)
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
             or initial_epoch < 0:
         raise UserError(f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
-    return int(epochs)
+    return epochs
 
 
 def int_option(least: int):

@@ -14,7 +14,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import UserError, folded
+
+__all__ = [
+    "LAYOUTS", "Data", "one_hot", "spiral_data", "sine_data", "load_digits", "mnist_cache_path",
+    "load_mnist", "MNIST_KEYS", "read_mnist_npz", "load_spiral", "load_sine", "load_binary4",
+    "DATASETS", "load_dataset", "for_spec", "steps_per_epoch", "batch_indices", "untuned",
+    "split_validation",
+]
 
 # The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
 LAYOUTS = {
@@ -88,12 +95,12 @@ def mnist_cache_path() -> str:
     return os.path.join(home, "datasets", "mnist.npz")
 
 
-def load_mnist(path: str | None = None, option: str = "--data") -> Data:
+def load_mnist(path: str | None = None, option: str = "path") -> Data:
     """Real MNIST, 28x28 flattened to 784 and scaled to 0..1; the 10,000 test images validate.
 
     `path` is an `mnist.npz` (keys x_train, y_train, x_test, y_test); without it, Keras's own
-    loader is used, which reads its cache or downloads. `option` is what the user gave the path
-    with, for the messages.
+    loader is used, which reads its cache or downloads. `option` is the name the caller gave
+    the path under (`path`, or e.g. `mnist_path`), for the messages: `path=...`.
     """
     if path is not None:
         (x_tr, y_tr), (x_te, y_te) = read_mnist_npz(path, option)
@@ -105,7 +112,7 @@ def load_mnist(path: str | None = None, option: str = "--data") -> Data:
         except Exception as e:  # no network, no cache: say what to do instead
             raise FileNotFoundError(
                 f"MNIST is not available offline ({type(e).__name__}); put mnist.npz at "
-                f"{mnist_cache_path()} or pass {option} PATH/TO/mnist.npz"
+                f"{mnist_cache_path()} or pass {option}=PATH/TO/mnist.npz"
             ) from e
 
     def prep(x, y):
@@ -117,25 +124,25 @@ def load_mnist(path: str | None = None, option: str = "--data") -> Data:
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
-def read_mnist_npz(path: str, option: str = "--data"):
+def read_mnist_npz(path: str, option: str = "path"):
     """`((x_train, y_train), (x_test, y_test))` of an mnist.npz, checked: 28x28 images of
     finite numbers, as many digit labels 0..9; else one line naming the file and what is wrong."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{option} {path!r}: no such file; expected an mnist.npz")
+        raise FileNotFoundError(f"{option}={path!r}: no such file; expected an mnist.npz")
     try:
         with np.load(path, allow_pickle=False) as f:
             if not set(MNIST_KEYS) <= set(f.files):
-                raise UserError(f"{option} {path!r} holds {sorted(f.files)}; expected "
+                raise UserError(f"{option}={path!r} holds {sorted(f.files)}; expected "
                                 f"{', '.join(MNIST_KEYS)} (keras.datasets.mnist's mnist.npz)")
             arrays = {k: f[k] for k in MNIST_KEYS}
     except UserError:
         raise
     except Exception as e:  # noqa: BLE001 - zipfile, pickle, EOF, ...: a damaged or foreign file
-        raise UserError(f"{option} {path!r} is not a readable .npz ({type(e).__name__}: "
-                        f"{' '.join(str(e).split())[:160]}); expected an mnist.npz") from None
+        raise UserError(f"{option}={path!r} is not a readable .npz ({type(e).__name__}: "
+                        f"{folded(e)}); expected an mnist.npz") from None
     for part in ("train", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
-        where = f"{option} {path!r}: x_{part}"
+        where = f"{option}={path!r}: x_{part}"
         if x.ndim < 1 or len(x) == 0:
             raise UserError(f"{where} is empty (shape {x.shape}); expected 28x28 images")
         if x.shape[1:] not in ((28, 28), (784,)):
@@ -147,7 +154,7 @@ def read_mnist_npz(path: str, option: str = "--data"):
         if bad.any():
             raise UserError(f"{where} holds {int((~np.isfinite(x)).sum())} NaN or infinite "
                             f"value(s), the first in image {int(np.flatnonzero(bad)[0])}")
-        label = f"{option} {path!r}: y_{part}"
+        label = f"{option}={path!r}: y_{part}"
         if y.ndim != 1 or len(y) != len(x):
             raise UserError(f"{where} has {len(x)} images but y_{part} has "
                             f"{len(y) if y.ndim else 0} labels (shape {y.shape}); expected one "
@@ -190,7 +197,7 @@ def load_binary4(seed: int = 0) -> Data:
 # name -> (input features, loader(seed, path))
 DATASETS = {
     "digits": (64, lambda seed, path: load_digits()),
-    "mnist": (784, lambda seed, path, option="--data": load_mnist(path, option)),
+    "mnist": (784, lambda seed, path, option="path": load_mnist(path, option)),
     "spiral": (2, lambda seed, path: load_spiral(seed)),
     "sine": (1, lambda seed, path: load_sine(seed)),
     "binary4": (4, lambda seed, path: load_binary4(seed)),
@@ -198,14 +205,14 @@ DATASETS = {
 
 
 def load_dataset(name: str, seed: int = 0, path: str | None = None,
-                 option: str = "--data") -> Data:
-    """Data set `name`; `path`, given with `option` on the command line, is an mnist.npz."""
+                 option: str = "path") -> Data:
+    """Data set `name`; `path` (named `option` in the messages) is an mnist.npz."""
     if name not in DATASETS:
         raise UserError(
             f"unknown dataset {name!r}; expected one of: {', '.join(sorted(DATASETS))}"
         )
     if path is not None and name != "mnist":
-        raise UserError(f"{option} is for --dataset mnist, not {name!r}")
+        raise UserError(f"{option}={path!r} is for dataset=mnist, not {name!r}")
     if path is not None:
         return DATASETS[name][1](seed, path, option)
     return DATASETS[name][1](seed, path)

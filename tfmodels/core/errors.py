@@ -25,6 +25,12 @@ import os
 import re
 import sys
 
+__all__ = [
+    "EXIT_OK", "EXIT_DISAGREE", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_ENVIRONMENT", "EXIT_BUG",
+    "UserError", "folded", "Diverged", "EnvironmentFailure", "exit_status", "io_failure",
+    "lost_peer",
+]
+
 EXIT_OK = 0
 EXIT_DISAGREE = 1
 EXIT_USAGE = 2
@@ -47,6 +53,17 @@ _IO_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS)
 
 class UserError(ValueError):
     """A mistake in what the user gave (an argument, a file, a spec): exit status 2."""
+
+
+def folded(error, limit: int | None = 160, *, first_line: bool = False) -> str:
+    """An error's words (or a message's) as one line for a one-line refusal: whitespace runs
+    folded to single spaces, cut to `limit` characters (None: whole). `first_line=True` keeps
+    only the first line, where TensorFlow's C++ stack follows a damaged file's message."""
+    text = str(error)
+    if first_line:
+        text = (text.strip().splitlines() or [""])[0]
+    text = " ".join(text.split())
+    return text if limit is None else text[:limit]
 
 
 class Diverged(FloatingPointError):
@@ -102,13 +119,3 @@ def _is_tf_environment_error(error: BaseException) -> bool:
     if tf is None:
         return False
     return any(isinstance(error, getattr(tf.errors, name)) for name in _TF_ENVIRONMENT_ERRORS)
-
-
-def folded(error: BaseException | str, limit: int = 160, first_line: bool = False) -> str:
-    """An error's message as one line of at most `limit` characters, for a one-line refusal that
-    quotes what a library said. `first_line`: only its first line (TensorFlow's messages of a
-    damaged file carry a C++ stack after it)."""
-    text = str(error).strip()
-    if first_line:
-        text = (text.splitlines() or [""])[0]
-    return " ".join(text.split())[:limit]

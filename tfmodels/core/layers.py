@@ -16,6 +16,12 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "ACTIVATIONS", "one_of", "Weight", "Layer", "Dense", "Conv2D", "MaxPooling2D",
+    "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
+    "LAYER_KINDS", "layer_from_dict",
+]
+
 ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
                "swish", "softmax")
 
@@ -27,6 +33,8 @@ def one_of(kind: str, value: str, valid) -> str:
 
 
 def _positive_int(layer: str, name: str, value) -> int:
+    """A layer's count: a plain positive int (a spec's values are written to JSON as they are;
+    `tfmodels.core.checks.positive_int` also takes NumPy's, for `fit`'s arguments)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{layer} {name} must be a positive integer, got {value!r}")
     return value
@@ -73,7 +81,7 @@ class Weight:
     owner: str = ""  # where Keras keeps it, after the layer's name: "_swish" for swish's beta
 
 
-class _Layer:
+class Layer:
     """What every layer kind of a spec can say: its output shape for an input shape (a one-line
     error where it does not fit) and its weights. Shapes leave out the batch axis."""
 
@@ -102,7 +110,7 @@ class _Layer:
 
 
 @dataclass(frozen=True)
-class Dense(_Layer):
+class Dense(Layer):
     """`activation(x @ kernel + bias)` with `units` outputs, on the last axis.
 
     `alpha` is leaky ReLU's slope below 0 (Keras 3's `negative_slope`); `beta` swish's
@@ -124,8 +132,7 @@ class Dense(_Layer):
     prefix = "dense"
 
     def __post_init__(self):
-        if isinstance(self.units, bool) or not isinstance(self.units, int) or self.units < 1:
-            raise UserError(f"layer units must be a positive integer, got {self.units!r}")
+        _positive_int("layer", "units", self.units)
         one_of("activation", self.activation, ACTIVATIONS)
         if not 0.0 <= self.alpha < 1.0:
             raise UserError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "
@@ -162,11 +169,10 @@ class Dense(_Layer):
         return d
 
 
-LayerSpec = Dense  # the name of a dense layer's spec before there were other kinds
 
 
 @dataclass(frozen=True)
-class Conv2D(_Layer):
+class Conv2D(Layer):
     """A 2-D convolution over `(height, width, channels)` (channels last), as `keras.layers.
     Conv2D`: `filters` kernels of `kernel_size`, moved by `strides`, `padding` valid or same."""
 
@@ -198,7 +204,7 @@ class Conv2D(_Layer):
 
 
 @dataclass(frozen=True)
-class _Pooling2D(_Layer):
+class _Pooling2D(Layer):
     pool_size: tuple = (2, 2)
     strides: tuple | None = None  # None: the pool size, as in Keras
     padding: str = "valid"
@@ -231,7 +237,7 @@ class AveragePooling2D(_Pooling2D):
 
 
 @dataclass(frozen=True)
-class Flatten(_Layer):
+class Flatten(Layer):
     """All of a sample's axes as one."""
 
     kind = "Flatten"
@@ -242,7 +248,7 @@ class Flatten(_Layer):
 
 
 @dataclass(frozen=True)
-class Reshape(_Layer):
+class Reshape(Layer):
     """A sample's numbers in another shape of the same size."""
 
     target_shape: tuple = ()
@@ -267,7 +273,7 @@ class Reshape(_Layer):
 
 
 @dataclass(frozen=True)
-class Dropout(_Layer):
+class Dropout(Layer):
     """While training, each input is zeroed with probability `rate` and the rest scaled by
     1 / (1 - rate); at inference it passes unchanged. Masks are drawn from `seed` (default: the
     spec's seed plus the layer's index), the same in both tracks."""
@@ -286,7 +292,7 @@ class Dropout(_Layer):
 
 
 @dataclass(frozen=True)
-class BatchNormalization(_Layer):
+class BatchNormalization(Layer):
     """Normalises each feature (the last axis) by the batch's mean and variance while training,
     by the moving ones at inference; `gamma` scales and `beta` shifts. Keras's defaults."""
 
@@ -312,7 +318,7 @@ class BatchNormalization(_Layer):
 
 
 @dataclass(frozen=True)
-class SimpleRNN(_Layer):
+class SimpleRNN(Layer):
     """`h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)` over `(steps, features)`;
     the last `h` (or every step's, with `return_sequences`)."""
 

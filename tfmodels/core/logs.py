@@ -16,7 +16,11 @@ import numpy as np
 from tfmodels.core.errors import UserError
 from tfmodels.core.training_state import check_dir
 
-TRACKS = ("keras", "tf1")
+__all__ = [
+    "check_logdir", "new_run_dir", "event_sizes", "cut_back", "TRACE_TAG", "LogOptions",
+    "parse_profile_batches", "weight_tag",
+]
+
 # What may stand at the top of a log folder besides run folders.
 _OURS = ("README.md", ".gitignore")
 

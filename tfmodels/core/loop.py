@@ -25,6 +25,8 @@ import numpy as np
 from tfmodels.core.checks import check_batch_size, check_epochs
 from tfmodels.core.data import batch_indices, split_validation, steps_per_epoch
 
+__all__ = ["Means", "fit_loop", "evaluate_loop"]
+
 
 class Means:
     """Keras's epoch averages, kept as Keras keeps them: float32 `total` and `count` per name.

@@ -17,8 +17,14 @@ import numpy as np
 
 from tfmodels.core import reference
 
+__all__ = [
+    "PLOTTED_ACTIVATIONS", "TAGS", "png", "activations_figure", "best_line", "sine_figure",
+    "decision_regions_figure", "class_of", "confusion_counts", "confusion_figure",
+    "misclassified_figure", "filters_figure", "feature_maps_figure", "log_pictures",
+]
+
 # The activations of the notes (C06) that map a number to a number; softmax maps a vector.
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
+PLOTTED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
 TAGS = {
     "activations": "activation_functions",
@@ -190,7 +196,7 @@ def log_pictures(writer, spec, data, predict, activation, step: int,
         written.append(TAGS[key])
 
     log("train", "activations",
-        activations_figure({name: activation(name) for name in ACTIVATIONS}))
+        activations_figure({name: activation(name) for name in PLOTTED_ACTIVATIONS}))
     if spec.loss in ("mean_squared_error", "mean_absolute_error") and spec.input_dim == 1:
         log("validation", "sine", sine_figure(data.x_val, data.y_val, predict_quietly,
                                               best_line(data.x_train, data.y_train)))

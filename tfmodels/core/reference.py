@@ -15,6 +15,23 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
+__all__ = [
+    "EPSILON", "dense_forward", "dense_backward", "step", "sigmoid", "sigmoid_grad", "tanh",
+    "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "randomized_relu", "swish",
+    "swish_grad", "swish_grad_beta", "softmax", "softmax_grad", "l1", "l1_grad",
+    "mean_absolute_error", "mean_absolute_error_grad", "l2", "l2_grad", "mean_squared_error",
+    "mean_squared_error_grad", "binary_crossentropy", "binary_crossentropy_grad",
+    "categorical_crossentropy", "categorical_crossentropy_grad", "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy_grad", "one_hot", "Optimizer", "SGD", "MomentumTF1",
+    "Adagrad", "RMSprop", "Adam", "OPTIMIZERS", "make_optimizer", "linear", "linear_grad",
+    "ACTIVATION_FUNCTIONS", "ACTIVATION_GRADS", "LOSS_FUNCTIONS", "FUSED", "mlp_forward",
+    "mlp_loss_and_grads", "conv2d_forward", "conv2d_backward", "max_pool2d_forward",
+    "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward", "flatten",
+    "flatten_backward", "dropout_forward", "dropout_backward", "batch_norm_forward",
+    "batch_norm_backward", "lstm_forward", "lstm_backward", "simple_rnn_forward",
+    "simple_rnn_backward",
+]
+
 # Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
 EPSILON = 1e-7
 
@@ -370,16 +387,17 @@ def linear_grad(z, dout):
 
 # name -> the function, and the gradient of `sum(dout * f(z))` with respect to `z`. `step` is
 # forward-only: its derivative is 0 wherever it exists, so nothing could be learnt through it.
-ACTIVATIONS = {"linear": linear, "step": step, "relu": relu, "sigmoid": sigmoid, "tanh": tanh,
-               "leaky_relu": leaky_relu, "swish": swish, "softmax": softmax}
+ACTIVATION_FUNCTIONS = {"linear": linear, "step": step, "relu": relu, "sigmoid": sigmoid,
+                        "tanh": tanh, "leaky_relu": leaky_relu, "swish": swish,
+                        "softmax": softmax}
 ACTIVATION_GRADS = {"linear": linear_grad, "relu": relu_grad, "sigmoid": sigmoid_grad,
                     "tanh": tanh_grad, "leaky_relu": leaky_relu_grad,
                     "swish": lambda z, dout: swish_grad(z, dout)[0], "softmax": softmax_grad}
 
 # name -> per-sample loss and its gradient with respect to the predictions
-LOSSES = {name: (globals()[name], globals()[f"{name}_grad"])
-          for name in ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
-                       "categorical_crossentropy", "sparse_categorical_crossentropy")}
+LOSS_FUNCTIONS = {name: (globals()[name], globals()[f"{name}_grad"])
+                  for name in ("mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+                               "categorical_crossentropy", "sparse_categorical_crossentropy")}
 
 # Output activations whose logits Keras hands to the loss in place of the probabilities when
 # the loss asks for probabilities (`_keras_logits` in a compiled model): the same maths, without
@@ -393,7 +411,7 @@ def mlp_forward(weights, activations, x):
     zs, out = [], x
     for kernel, bias, activation in zip(weights[::2], weights[1::2], activations):
         zs.append(dense_forward(out, kernel, bias))
-        out = ACTIVATIONS[activation](zs[-1])
+        out = ACTIVATION_FUNCTIONS[activation](zs[-1])
     return out, zs
 
 
@@ -401,18 +419,20 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
                        from_logits=False):
     """The mean over the samples of a loss of the outputs, and its gradient for every weight.
 
-    Any activation of `ACTIVATIONS` but `step` may sit in any layer, under any loss of `LOSSES`;
-    `from_logits` is the cross-entropies' (the outputs, whatever the last activation, are then
-    taken as logits). As in Keras's `fit`, a softmax output under a categorical cross-entropy
-    and a sigmoid output under the binary one are scored on their logits. Backpropagation by
-    hand (C13): `dL/dp = loss_grad / n`, then per layer `dz = act_grad(z, dp)` and the dense
-    layer's chain rule `(dx, dW, db)`, `dx` being the previous layer's `dp`.
+    Any activation of `ACTIVATION_FUNCTIONS` but `step` may sit in any layer, under any loss of
+    `LOSS_FUNCTIONS`; `from_logits` is the cross-entropies' (the outputs, whatever the last
+    activation, are then taken as logits). As in Keras's `fit`, a softmax output under a
+    categorical cross-entropy and a sigmoid output under the binary one are scored on their
+    logits.
+    Backpropagation by hand (C13): `dL/dp = loss_grad / n`, then per layer
+    `dz = act_grad(z, dp)` and the dense layer's chain rule `(dx, dW, db)`, `dx` being the
+    previous layer's `dp`.
     """
     if "step" in activations:
         raise UserError("'step' is forward-only: its gradient is 0 wherever it exists")
     if from_logits and not loss.endswith("crossentropy"):
         raise UserError(f"from_logits is for the cross-entropies, not {loss!r}")
-    loss_fn, loss_grad = LOSSES[loss]
+    loss_fn, loss_grad = LOSS_FUNCTIONS[loss]
     kw = {"from_logits": from_logits} if loss.endswith("crossentropy") else {}
     out, zs = mlp_forward(weights, activations, x)
     n = len(x)
@@ -424,7 +444,7 @@ def mlp_loss_and_grads(weights, activations, x, y, loss="categorical_crossentrop
         dz = ACTIVATION_GRADS[activations[-1]](zs[-1], loss_grad(y, out, **kw) / n)
     grads = [None] * len(weights)
     for i in reversed(range(len(zs))):
-        inputs = x if i == 0 else ACTIVATIONS[activations[i - 1]](zs[i - 1])
+        inputs = x if i == 0 else ACTIVATION_FUNCTIONS[activations[i - 1]](zs[i - 1])
         dx, grads[2 * i], grads[2 * i + 1] = dense_backward(inputs, weights[2 * i], dz)
         if i > 0:
             dz = ACTIVATION_GRADS[activations[i - 1]](zs[i - 1], dx)

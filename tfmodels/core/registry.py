@@ -11,11 +11,12 @@ from tfmodels.core.spec import (
     Dense,
     Dropout,
     Flatten,
-    LayerSpec,
     MaxPooling2D,
     ModelSpec,
     OptimizerSpec,
 )
+
+__all__ = ["MODELS", "DEFAULT_MODEL", "get_spec", "override"]
 
 MODELS = {
     spec.name: spec
@@ -23,7 +24,7 @@ MODELS = {
         ModelSpec(
             name="mnist_mlp",
             description="Chollet: Dense(512, relu) -> Dense(10, softmax), rmsprop",
-            layers=(LayerSpec(512, "relu"), LayerSpec(10, "softmax")),
+            layers=(Dense(512, "relu"), Dense(10, "softmax")),
             loss="categorical_crossentropy",
             optimizer=OptimizerSpec("rmsprop"),
             metrics=("accuracy",),
@@ -35,7 +36,7 @@ MODELS = {
         ModelSpec(
             name="spiral",
             description="NNFS: 3-class spiral, Dense(64, relu) -> Dense(3, softmax), adam",
-            layers=(LayerSpec(64, "relu"), LayerSpec(3, "softmax")),
+            layers=(Dense(64, "relu"), Dense(3, "softmax")),
             loss="categorical_crossentropy",
             optimizer=OptimizerSpec("adam", {"learning_rate": 0.02}),
             metrics=("accuracy",),
@@ -47,7 +48,7 @@ MODELS = {
         ModelSpec(
             name="sine",
             description="NNFS: sine regression, 2 x Dense(64, relu) -> Dense(1), mse",
-            layers=(LayerSpec(64, "relu"), LayerSpec(64, "relu"), LayerSpec(1, "linear")),
+            layers=(Dense(64, "relu"), Dense(64, "relu"), Dense(1, "linear")),
             loss="mean_squared_error",
             optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
             metrics=("mae",),
@@ -59,7 +60,7 @@ MODELS = {
         ModelSpec(
             name="binary4",
             description="Dense(5, input_dim=4) -> Dense(3, relu) -> Dense(1, sigmoid), adam",
-            layers=(LayerSpec(5, "linear"), LayerSpec(3, "relu"), LayerSpec(1, "sigmoid")),
+            layers=(Dense(5, "linear"), Dense(3, "relu"), Dense(1, "sigmoid")),
             loss="binary_crossentropy",
             optimizer=OptimizerSpec("adam"),
             metrics=("accuracy",),
@@ -150,7 +151,7 @@ MODELS = {
         ModelSpec(
             name="sine_l1",
             description="the sine model trained with L1 (mean absolute error) instead of L2",
-            layers=(LayerSpec(64, "relu"), LayerSpec(64, "relu"), LayerSpec(1, "linear")),
+            layers=(Dense(64, "relu"), Dense(64, "relu"), Dense(1, "linear")),
             loss="mean_absolute_error",
             optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
             metrics=("mse",),

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tfmodels.core.checks import positive_int
 from tfmodels.core.errors import UserError
-from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of the spec's API
+from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
     ACTIVATIONS,
     LAYER_KINDS,
     LSTM,
@@ -27,16 +28,25 @@ from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of t
     Dense,
     Dropout,
     Flatten,
-    LayerSpec,
+    Layer,
     MaxPooling2D,
     Reshape,
     SimpleRNN,
     Weight,
-    _Layer,
     layer_from_dict,
     one_of,
 )
 
+__all__ = [
+    "ACTIVATIONS", "LAYER_KINDS", "Layer", "Weight", "Dense", "Conv2D", "MaxPooling2D",
+    "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
+    "layer_from_dict", "one_of", "TRACKS", "LOSSES", "METRICS", "CLASSIFIER_OUTPUTS",
+    "OPTIMIZER_DEFAULTS", "LOSS_RTOL", "WEIGHT_ATOL", "PREDICTION_ATOL", "OptimizerSpec",
+    "ModelSpec", "initial_weights",
+]
+
+# The two tracks that build a spec: `tfmodels.keras_track` and `tf1_compat`.
+TRACKS = ("keras", "tf1")
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
           "mean_squared_error", "mean_absolute_error")
 METRICS = ("accuracy", "sparse_categorical_accuracy", "mae", "mse")
@@ -157,13 +167,12 @@ class ModelSpec:
         one_of("loss", self.loss, LOSSES)
         for m in self.metrics:
             one_of("metric", m, METRICS)
-        for label, value in (("batch_size", self.batch_size), ("epochs", self.epochs)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UserError(f"{label} must be a positive integer, got {value!r}")
+        object.__setattr__(self, "batch_size", positive_int("batch_size", self.batch_size))
+        object.__setattr__(self, "epochs", positive_int("epochs", self.epochs))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise UserError(f"seed must be a non-negative integer, got {self.seed!r}")
         for i, layer in enumerate(self.layers):
-            if not isinstance(layer, _Layer):
+            if not isinstance(layer, Layer):
                 raise UserError(f"layer {i} is not a layer spec: {layer!r}")
             if getattr(layer, "activation", None) == "step":
                 raise UserError(f"layer {i} ({layer.kind}) uses activation 'step', which has "
@@ -318,26 +327,26 @@ class ModelSpec:
             with open(path, "rb") as f:
                 raw = f.read()
         except OSError as e:
-            raise UserError(f"--spec {path}: cannot read it ({e.strerror or e})") from None
+            raise UserError(f"spec file {path}: cannot read it ({e.strerror or e})") from None
         if path.endswith(".toml"):
             try:
                 import tomllib
             except ImportError:  # Python 3.10
-                raise UserError(f"--spec {path}: TOML needs Python 3.11 or newer; write the "
+                raise UserError(f"spec file {path}: TOML needs Python 3.11 or newer; write the "
                                 f"spec as JSON") from None
             try:
                 data = tomllib.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-                raise UserError(f"--spec {path}: not valid TOML ({e})") from None
+                raise UserError(f"spec file {path}: not valid TOML ({e})") from None
         else:
             try:
                 data = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
-                raise UserError(f"--spec {path}: not a text file") from None
+                raise UserError(f"spec file {path}: not a text file") from None
             except json.JSONDecodeError as e:
-                raise UserError(f"--spec {path}: not valid JSON ({e.msg} at line {e.lineno}, "
+                raise UserError(f"spec file {path}: not valid JSON ({e.msg} at line {e.lineno}, "
                                 f"column {e.colno})") from None
-        return cls.from_dict(data, where=f"--spec {path}")
+        return cls.from_dict(data, where=f"spec file {path}")
 
     @classmethod
     def from_keras(cls, model, *, dataset: str, name: str | None = None, batch_size: int = 32,

@@ -24,7 +24,14 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from tfmodels.core.checks import positive_int
 from tfmodels.core.errors import UserError
+
+__all__ = [
+    "STRATEGIES", "DEVICE_TYPES", "TPU_CONNECT_TIMEOUT", "configure_cpu_replicas", "shard",
+    "list_devices", "Plan", "check_tpu_address", "read_tf_config", "resolve", "log_text",
+    "TF1_PATTERNS", "tf1_pattern_for",
+]
 
 STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "tpu", "multiworker")
 DEVICE_TYPES = ("CPU", "GPU", "TPU")
@@ -38,8 +45,7 @@ def configure_cpu_replicas(n: int) -> None:
     `list_logical_devices`); the command line does it before anything else. Asking again for the
     split already in place is fine; asking for another one afterwards is a one-line error.
     """
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise UserError(f"--cpu-replicas must be a positive integer, got {n!r}")
+    n = positive_int("cpu_replicas", n)
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -49,7 +55,7 @@ def configure_cpu_replicas(n: int) -> None:
     except RuntimeError as e:  # "Virtual devices cannot be modified after being initialized"
         have = len(tf.config.list_logical_devices("CPU"))
         if have != n:
-            raise UserError(f"--cpu-replicas {n}: TensorFlow has already initialised its "
+            raise UserError(f"cpu_replicas={n}: TensorFlow has already initialised its "
                             f"devices with {have} logical CPU(s); set it before any "
                             f"TensorFlow op runs") from e
 
@@ -172,12 +178,12 @@ def check_tpu_address(address: str, timeout: float = TPU_CONNECT_TIMEOUT) -> Non
     target = address.split("://", 1)[-1]
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
-        raise UserError(f"--tpu {address!r}: expected grpc://HOST:PORT or a TPU name")
+        raise UserError(f"tpu={address!r}: expected grpc://HOST:PORT or a TPU name")
     try:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
     except OSError as e:
-        raise UserError(f"--tpu {address!r}: cannot reach the TPU within {timeout:g} s "
+        raise UserError(f"tpu={address!r}: cannot reach the TPU within {timeout:g} s "
                         f"({e.strerror or type(e).__name__}); check the address and that the "
                         f"TPU is running") from e
 
@@ -187,7 +193,7 @@ def read_tf_config(environ=None) -> dict:
     environ = os.environ if environ is None else environ
     text = environ.get("TF_CONFIG")
     if not text:
-        raise UserError("--strategy multiworker needs TF_CONFIG (cluster and task) in the "
+        raise UserError("strategy=multiworker needs TF_CONFIG (cluster and task) in the "
                         "environment; scripts/launch_local_cluster.py sets it for local runs")
     try:
         config = json.loads(text)
@@ -206,7 +212,7 @@ def read_tf_config(environ=None) -> dict:
 
 def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None = None,
             environ=None) -> Plan:
-    """The `Plan` for `--strategy name` on this machine (or on `devices`, a faked machine)."""
+    """The `Plan` for strategy `name` on this machine (or on `devices`, a faked machine)."""
     if name not in STRATEGIES:
         raise UserError(f"unknown strategy {name!r}; expected one of: {', '.join(STRATEGIES)}")
     if name == "multiworker":
@@ -234,8 +240,8 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
         return Plan("cpu", cpus[:1])
     if name == "gpu":
         if not gpus:
-            raise UserError(f"--strategy gpu: TensorFlow sees no GPU on this machine "
-                            f"({_devices_line(devices)}); use --strategy cpu or auto")
+            raise UserError(f"strategy=gpu: TensorFlow sees no GPU on this machine "
+                            f"({_devices_line(devices)}); use strategy=cpu or auto")
         return Plan("gpu", gpus[:1])
     if name == "mirrored":
         return Plan("mirrored", gpus if gpus else cpus)
@@ -244,9 +250,8 @@ def resolve(name: str = "auto", *, devices: dict | None = None, tpu: str | None 
             check_tpu_address(tpu)
             return Plan("tpu", [tpu], tpu=tpu)
         if not tpus:
-            raise UserError(f"--strategy tpu: no TPU is attached ({_devices_line(devices)}); "
-                            f"pass --tpu grpc://HOST:PORT for a remote one, or use --strategy "
-                            f"auto")
+            raise UserError(f"strategy=tpu: no TPU is attached ({_devices_line(devices)}); "
+                            f"pass tpu=grpc://HOST:PORT for a remote one, or use strategy=auto")
         return Plan("tpu", tpus)
     raise AssertionError(name)  # every name is handled above
 
@@ -271,6 +276,6 @@ def tf1_pattern_for(plan: Plan, tf1_pattern: str | None) -> str:
     if tf1_pattern is None:
         return TF1_PATTERNS[kind][0]
     if tf1_pattern not in TF1_PATTERNS[kind]:
-        raise UserError(f"--tf1-pattern {tf1_pattern} does not apply to --strategy {plan.name}; "
+        raise UserError(f"tf1_pattern={tf1_pattern} does not apply to strategy={plan.name}; "
                         f"expected one of: {', '.join(TF1_PATTERNS[kind])}")
     return tf1_pattern

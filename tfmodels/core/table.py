@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+__all__ = ["table"]
+
 
 def table(rows, *, align: str = "r", markdown: bool = False) -> str:
     """`rows` (the header first, then lists of strings) as aligned columns.

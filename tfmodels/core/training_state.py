@@ -20,8 +20,14 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 
-from tfmodels.core.errors import EnvironmentFailure, UserError
-from tfmodels.core.spec import ModelSpec
+from tfmodels.core.errors import EnvironmentFailure, UserError, folded
+from tfmodels.core.spec import TRACKS, ModelSpec
+
+__all__ = [
+    "FORMAT", "STATE_FILE", "LOCK_FILE", "PREFIX", "TrainingState", "fingerprint", "check_dir",
+    "locked", "load_state", "read_state", "snapshot", "commit_state", "discard_uncommitted",
+    "all_finite",
+]
 
 FORMAT = "tfmodels-checkpoint/1"
 STATE_FILE = "checkpoint.json"
@@ -105,7 +111,7 @@ def locked(directory: str):
                     raise UserError(
                         f"checkpoint folder {directory!r} is in use by process {owner['pid']} "
                         f"on {owner['host']} (its {LOCK_FILE}); wait for it to end, or give "
-                        f"another --checkpoint-dir") from None
+                        f"another checkpoint_dir") from None
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(path)  # its owner is gone
         else:
@@ -157,7 +163,7 @@ def _file_name(v) -> bool:
 # Each field of a checkpoint.json: (check, what it must be).
 _FIELDS = {
     "model": (lambda v: isinstance(v, str) and v != "", "a name"),
-    "track": (lambda v: v in ("keras", "tf1"), "keras or tf1"),
+    "track": (lambda v: v in TRACKS, " or ".join(TRACKS)),
     "spec": (lambda v: isinstance(v, dict), "an object"),
     "epoch": (_count, "an integer >= 0"),
     "step": (_count, "an integer >= 0"),
@@ -185,7 +191,7 @@ def load_state(path: str) -> TrainingState:
             raw = json.load(f)
     except (OSError, ValueError) as e:
         raise UserError(f"corrupted checkpoint: {path} cannot be read "
-                        f"({' '.join(str(e).split())}); delete the folder to start afresh") \
+                        f"({folded(e, None)}); delete the folder to start afresh") \
             from None
     if not isinstance(raw, dict):
         raise corrupted(f"expected an object of fields, got {type(raw).__name__}")
@@ -228,10 +234,10 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
         changed = sorted(k for k in state.spec if state.spec.get(k) != fingerprint(spec).get(k))
         raise UserError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
                         f"other settings ({', '.join(changed) or 'model'}); it cannot resume "
-                        f"{spec.name!r} as configured: use another --checkpoint-dir")
+                        f"{spec.name!r} as configured: use another checkpoint_dir")
     if state.track != track:
         raise UserError(f"the checkpoint in {directory!r} was written by the {state.track} "
-                        f"track; resume it with --track {state.track}, or convert it with "
+                        f"track; resume it with track={state.track}, or convert it with "
                         f"`tfmodels convert`")
     return state
 

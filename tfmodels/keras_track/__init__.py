@@ -5,3 +5,8 @@ Twin of `tf1_compat`, module for module (`model`, `optimizers`, `activations`, `
 functions, `scripts/10_tf1_session_basics.py`). It imports only the shared core
 (`tfmodels.core`), never the TF1 track.
 """
+
+__all__ = [
+    "activations", "basics", "checkpoint", "distribute", "losses", "model", "optimizers",
+    "tensorboard",
+]

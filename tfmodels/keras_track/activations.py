@@ -11,6 +11,10 @@ from keras import ops
 
 from tfmodels.core.checks import check_slopes
 
+__all__ = [
+    "step", "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax", "RandomizedReLU", "Swish",
+]
+
 
 def step(x):
     """1 where `x > 0`, else 0: the first neuron of the notes. It has no useful gradient."""

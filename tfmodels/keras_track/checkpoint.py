@@ -16,9 +16,11 @@ import keras
 import numpy as np
 
 from tfmodels.core import checkpoint
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import UserError, folded
 from tfmodels.core.spec import ModelSpec
 from tfmodels.core.training_state import PREFIX, TrainingState, read_state
+
+__all__ = ["TRACK", "seed_generators", "restore", "BackupAndRestore"]
 
 TRACK = "keras"
 
@@ -45,7 +47,7 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
         model.load_weights(path)
     except Exception as e:  # h5py/OS errors of a truncated or missing file
         raise UserError(f"corrupted checkpoint: {path} cannot be loaded "
-                        f"({type(e).__name__}: {' '.join(str(e).split())[:200]})") from None
+                        f"({type(e).__name__}: {folded(e, 200)})") from None
     for name, value in state.random.items():  # dropout's counters: the masks that come next
         seed_generators(model)[name].assign(value)
     return state

@@ -38,6 +38,8 @@ from tfmodels.core.strategy import Plan, shard
 from tfmodels.keras_track.losses import metric_sum, spec_loss
 from tfmodels.keras_track.model import build_model as build_model_in_scope
 
+__all__ = ["MultiWorkerModel", "build_model"]
+
 
 class MultiWorkerModel:
     """A Keras model built in `strategy.scope()`, trained by a custom step; Keras's API."""
@@ -174,7 +176,7 @@ def build_model(spec: ModelSpec, weights, plan: Plan, pattern: str | None = None
     `tfmodels.keras_track.model.build_model`. Twin of `tf1_compat.distribute.build_model`
     (`pattern` is the TF1 track's; the Keras track has one way per strategy)."""
     if pattern is not None:
-        raise UserError(f"--tf1-pattern {pattern} is an option of the TF1 track (--track tf1)")
+        raise UserError(f"tf1_pattern={pattern} is an option of the TF1 track (track=tf1)")
     if plan.name == "multiworker":
         return MultiWorkerModel(spec, weights, plan.strategy())
     with plan.strategy().scope():

@@ -15,6 +15,11 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+__all__ = [
+    "l1", "mean_absolute_error", "l2", "mean_squared_error", "binary_crossentropy",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "metric_sum", "spec_loss",
+]
+
 
 def l1(y_true, y_pred):
     """`sum |y - p|` over the last axis."""

@@ -24,6 +24,11 @@ from tfmodels.keras_track.activations import RandomizedReLU, Swish
 from tfmodels.keras_track.losses import spec_loss
 from tfmodels.keras_track.optimizers import make_optimizer
 
+__all__ = [
+    "STEPS_PER_EXECUTION", "EpochBatches", "TrainingRows", "ROWS", "SpecSequential",
+    "build_layers", "build_model",
+]
+
 # Training steps per call from Python (Keras's `steps_per_execution`), the Keras track's default.
 STEPS_PER_EXECUTION = 32
 

@@ -13,6 +13,8 @@ import tensorflow as tf
 
 from tfmodels.core.spec import OptimizerSpec
 
+__all__ = ["TF1_DEFAULTS", "FusedRMSprop", "make_optimizer", "tf1_defaults", "start_like_tf1"]
+
 _CLASSES = {"sgd": keras.optimizers.SGD, "adagrad": keras.optimizers.Adagrad,
             "rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}
 

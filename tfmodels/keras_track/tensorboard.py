@@ -34,6 +34,8 @@ import tensorflow as tf
 from tfmodels.core.logs import TRACE_TAG, LogOptions, parse_profile_batches, weight_tag
 from tfmodels.core.spec import ModelSpec
 
+__all__ = ["keras_model_summary", "TensorBoard", "activation_functions", "ImageWriter"]
+
 
 def keras_model_summary(name: str, model, step: int = 0) -> None:
     """The model's JSON config under the `graph_keras_model` plugin: the conceptual graph.

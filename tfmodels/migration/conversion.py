@@ -27,6 +27,7 @@ import os
 import numpy as np
 
 from tfmodels.core.errors import UserError, folded
+from tfmodels.core.spec import TRACKS
 from tfmodels.migration.checkpoints import (
     KERAS_FORMATS,
     keras_target,
@@ -48,10 +49,8 @@ from tfmodels.migration.matching import (
 )
 from tfmodels.migration.user_code import graph_variables
 
-__all__ = ["TRACKS", "convert", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
+__all__ = ["convert", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
            "write_keras", "write_tf1"]
-
-TRACKS = ("keras", "tf1")
 
 
 def _allowed(allow_missing, names: set, side: str) -> set:
@@ -61,7 +60,7 @@ def _allowed(allow_missing, names: set, side: str) -> set:
         allowed |= {a for a in item.split(",") if a}
     unknown = sorted(a for a in allowed if a not in names)
     if unknown:
-        raise UserError(f"--allow-missing {unknown[0]}: not a {side} of the model")
+        raise UserError(f"allow_missing={unknown[0]}: not a {side} of the model")
     return allowed
 
 
@@ -69,8 +68,8 @@ def _nothing_written(count: int, what: str, other: str, names: list) -> UserErro
     """The refusal when `count` of one side's weights found nothing on the other side."""
     many = count > 1
     return UserError(f"{count} {what}{'s' * many} found no {other} ({', '.join(names)}; see the "
-                     f"table); nothing written. Map {'them' if many else 'it'} with --map FILE, "
-                     f"or keep {'their' if many else 'its'} initial value with --allow-missing "
+                     f"table); nothing written. Map {'them' if many else 'it'} with mapping=FILE, "
+                     f"or keep {'their' if many else 'its'} initial value with allow_missing="
                      f"{names[0]}")
 
 
@@ -130,10 +129,10 @@ def _keras_source(source, keras_model):
             return source
         if not source.endswith(".keras"):
             raise UserError(f"{source!r}: a Keras source is a .keras file, or a .weights.h5 "
-                            f"file with --keras-model module:factory")
+                            f"file with keras_model=module:factory")
         return load_keras_model(source)
     if not source.endswith(".weights.h5"):
-        raise UserError(f"{source!r}: with --keras-model the source is a .weights.h5 file")
+        raise UserError(f"{source!r}: with keras_model the source is a .weights.h5 file")
     if not os.path.exists(source):
         raise FileNotFoundError(f"{source!r}: no such file")
     model = load_keras_model(keras_model) if isinstance(keras_model, str) else keras_model
@@ -205,8 +204,8 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     from tf1_compat.layouts import cell_from_keras
 
     if graph is None and not mapping:
-        raise UserError("the TF1 names come from a TF1 graph (--tf1-graph module:build) or a map "
-                        "file (--map FILE); give one")
+        raise UserError("the TF1 names come from a TF1 graph (graph=module:build) or a map "
+                        "file (mapping=FILE); give one")
     model = _keras_source(source, keras_model)
     target_folder(target)
     if isinstance(mapping, str):
@@ -257,7 +256,7 @@ def _spec_from_folder(folder: str, track: str, model: str | None):
     if model and model != spec.name:
         raise UserError(f"{folder} holds a checkpoint of {spec.name!r}, not {model!r}")
     if state.track != track:
-        raise UserError(f"{folder} holds a {state.track} checkpoint; use --from {state.track}")
+        raise UserError(f"{folder} holds a {state.track} checkpoint; use from_track={state.track}")
     return spec, os.path.join(folder, state.weights)
 
 
@@ -299,7 +298,7 @@ def _keras_weights(source: str, spec):
         raise UserError(f"{source!r} is not a Keras file; expected a name ending in "
                         f"{' or '.join(KERAS_FORMATS)}")
     if spec is None:
-        raise UserError(f"{source} does not name its model; pass --model")
+        raise UserError(f"{source} does not name its model; pass model=NAME")
     model = build_model(spec)
     model.load_weights(source)
     return spec, model.get_weights()
@@ -348,7 +347,7 @@ def _read(source: str, spec, track: str):
         raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
     if track == "tf1":
         if spec is None:
-            raise UserError(f"{source} does not name its model; pass --model")
+            raise UserError(f"{source} does not name its model; pass model=NAME")
         return spec, read_tf1(source, spec)
     return read_keras(source, spec)
 
@@ -360,13 +359,13 @@ def convert(source: str, target: str, from_track: str, to_track: str,
     from tfmodels.core.registry import get_spec
     from tfmodels.core.training_state import STATE_FILE, snapshot
 
-    for label, track in (("--from", from_track), ("--to", to_track)):
+    for label, track in (("from_track", from_track), ("to_track", to_track)):
         if track not in TRACKS:
-            raise UserError(f"{label} {track!r}: expected keras or tf1")
+            raise UserError(f"{label}={track!r}: expected keras or tf1")
     if from_track == to_track:
-        raise UserError(f"--from and --to are both {from_track}; nothing to convert")
+        raise UserError(f"from_track and to_track are both {from_track}; nothing to convert")
     if dataset is not None and model is None:
-        raise UserError(f"--dataset {dataset}: goes with --model (it sets that model's input "
+        raise UserError(f"dataset={dataset}: goes with model=NAME (it sets that model's input "
                         f"size); a checkpoint folder or a .keras file names both itself")
     spec = get_spec(model, dataset=dataset) if model else None
     if os.path.isdir(source) and os.path.exists(os.path.join(source, STATE_FILE)):
@@ -374,8 +373,8 @@ def convert(source: str, target: str, from_track: str, to_track: str,
         with snapshot(source) as copy:
             spec, path = _spec_from_folder(copy, from_track, model)
             if dataset is not None and dataset != spec.dataset:
-                raise UserError(f"--dataset {dataset}: the checkpoint in {copy!r} was trained "
-                                f"on {spec.dataset!r}; leave --dataset out")
+                raise UserError(f"dataset={dataset}: the checkpoint in {copy!r} was trained "
+                                f"on {spec.dataset!r}; leave it out")
             spec, weights = _read(path, spec, from_track)
     else:
         spec, weights = _read(source, spec, from_track)

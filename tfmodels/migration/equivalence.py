@@ -150,6 +150,11 @@ def _outputs(result, what: str):
     if not tf.is_tensor(result):
         raise UserError(f"{what} returned {type(result).__name__}, expected the outputs (a "
                         f"tensor, or a tuple whose first item is one)")
+    if not result.dtype.is_floating:  # class ids, say: no gradient reaches the variables
+        raise UserError(f"{what} returned outputs of dtype {result.dtype.name}, which the kit "
+                        f"cannot train through (no gradient reaches a variable): return the "
+                        f"floating-point outputs (the logits; a model_fn's "
+                        f"predictions['logits'])")
     return result
 
 
@@ -372,7 +377,12 @@ class _TF1Side:
                 raise UserError("the TF1 function made no trainable variables: nothing to train")
             self.optimizer = make_optimizer(spec)
             with tf.control_dependencies(self.updates):
-                self.train_op = self.optimizer.minimize(self.loss, var_list=trainable)
+                try:
+                    self.train_op = self.optimizer.minimize(self.loss, var_list=trainable)
+                except ValueError as e:  # "No gradients provided for any variable"
+                    raise UserError(f"the loss on the TF1 outputs has no gradient with respect "
+                                    f"to the TF1 variables ({folded(e, 120)}): do the outputs "
+                                    f"depend on them through differentiable ops?") from None
             start = [v1.global_variables_initializer(), after_init(self.optimizer, trainable)]
         self.session = v1.Session(graph=self.graph)
         for op in start:
@@ -511,7 +521,7 @@ def _names(model, tf1: _TF1Side, mapping):
     problems += [f"TF1 {' + '.join(s.names)} has no Keras weight ({why})"
                  for s, why in result.unused]
     if problems:
-        raise Unmatched(f"{name}: {'; '.join(problems)} (see the table; a map file, --map, "
+        raise Unmatched(f"{name}: {'; '.join(problems)} (see the table; a map file, mapping=FILE, "
                         f"pairs names that differ)", result.table())
     n_keras = sum(len(s.variables) for s, _, _ in result.pairs)
     n_tf1 = sum(len(s.names) for _, s, _ in result.pairs)

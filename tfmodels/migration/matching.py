@@ -173,12 +173,12 @@ class Match:
                 rows.append([slot.key, arrow, source.key, _shape(source.shapes[0]), how])
         for slot, why in self.missing:
             if {slot.key, *slot.keys} & allowed:
-                why += "; --allow-missing: keeps its initial value"
+                why += "; allow_missing: keeps its initial value"
             rows.append([slot.label, arrow, "(nothing)",
                          " + ".join(_shape(s) for s in slot.tf1_shapes), why])
         for source, why in self.unused:
             if set(source.names) <= allowed:
-                why += "; --allow-missing: keeps its initial value"
+                why += "; allow_missing: keeps its initial value"
             rows.append(["(nothing)", arrow, " + ".join(source.names),
                          " + ".join(_shape(s) for s in source.shapes), why])
         for name, shape, why in self.skipped:
@@ -307,7 +307,7 @@ def _ambiguous(groups: list) -> str:
                         zip((s.keys[0] for s in slots[:2]), (s.names[0] for s in sources[:2])))
     return (f"{'; '.join(_ambiguity(*g) for g in groups)}; neither name nor order tells which: "
             f"write a map file {{{example}, ...}} (Keras weight path: TF1 variable name) and "
-            f"pass it with --map FILE")
+            f"pass it with mapping=FILE")
 
 
 def read_map(path: str) -> dict:
@@ -316,13 +316,13 @@ def read_map(path: str) -> dict:
         with open(path, encoding="utf-8") as f:
             given = json.load(f)
     except FileNotFoundError:
-        raise UserError(f"--map {path!r}: no such file") from None
+        raise UserError(f"mapping={path!r}: no such file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"--map {path!r} is not a JSON file ({type(e).__name__}: "
+        raise UserError(f"mapping={path!r} is not a JSON file ({type(e).__name__}: "
                         f"{folded(e, 120)})") from None
     if not isinstance(given, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in given.items()):
-        raise UserError(f"--map {path!r}: expected one JSON object of strings, "
+        raise UserError(f"mapping={path!r}: expected one JSON object of strings, "
                         f'{{"keras weight path": "tf1 variable name", ...}}')
     return given
 

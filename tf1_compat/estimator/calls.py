@@ -19,6 +19,7 @@ from tfmodels.core.errors import UserError
 v1 = tf.compat.v1
 
 __all__ = ["DatasetInitializerHook", "call_input_fn", "call_model_fn", "check_checkpoint",
+           "check_model_fn",
            "fn_args"]
 
 
