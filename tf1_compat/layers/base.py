@@ -166,11 +166,12 @@ _NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> {bas
 
 
 def _unique_object_name(base: str) -> str:
-    """TF1's layer names, per graph: dense, dense_1, ... (`backend.unique_object_name`)."""
+    """TF1's names of unnamed layer objects, counted per graph and always numbered: dense_1,
+    dense_2, ... (`backend.unique_object_name(zero_based=False)`; the function `dense` makes
+    one too). Only the object's `name`: its variable scope is `dense`, `dense_1`, ..."""
     counts = _NAMES.setdefault(v1.get_default_graph(), {})
-    count = counts.get(base, 0)
-    counts[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
+    counts[base] = counts.get(base, 0) + 1
+    return f"{base}_{counts[base]}"
 
 
 class InputSpec:

@@ -92,13 +92,22 @@ class _Conv(Layer):
     def call(self, inputs):
         x = to_channels_last(inputs, self.rank) if self.channels_first else inputs
         outputs = self._convolve(x)
-        if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias)
         if self.channels_first:
             outputs = to_channels_first(outputs, self.rank)
+        if self.use_bias:
+            outputs = self._biased(outputs)
         if self.activation is not None:
             outputs = self.activation(outputs)
         return outputs
+
+    def _biased(self, outputs):
+        """TF1's bias: `bias_add` in the layout of the outputs (channels-first: NCHW's, whose
+        gradient sums in TF1's order), a reshaped `+` for 1-D channels-first."""
+        if not self.channels_first:
+            return tf.nn.bias_add(outputs, self.bias)
+        if self.rank == 1:
+            return outputs + tf.reshape(self.bias, (1, self.filters, 1))
+        return tf.nn.bias_add(outputs, self.bias, data_format="NCHW")
 
 
 class _KernelConv(_Conv):
@@ -240,16 +249,30 @@ class _SeparableConv(_Conv):
         self._add_bias()
         self.built = True
 
+    def call(self, inputs):
+        if self.rank == 2:
+            return super().call(inputs)
+        # 1-D as TF1: a row of height 1 (axis 2 channels-first, 1 channels-last), the kernels one
+        # row high, the bias added before the row is squeezed out again.
+        first = self.channels_first
+        x = tf.expand_dims(inputs, 2 if first else 1)
+        x = to_channels_last(x, 2) if first else x
+        outputs = self._separable(x, tf.expand_dims(self.depthwise_kernel, 0),
+                                  tf.expand_dims(self.pointwise_kernel, 0), self.strides * 2,
+                                  (1, *self.dilation_rate))
+        outputs = to_channels_first(outputs, 2) if first else outputs
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format="NCHW" if first else "NHWC")
+        outputs = tf.squeeze(outputs, [2 if first else 1])
+        return outputs if self.activation is None else self.activation(outputs)
+
     def _convolve(self, x):
-        depthwise, pointwise = self.depthwise_kernel, self.pointwise_kernel
-        strides, rate = self.strides, self.dilation_rate
-        if self.rank == 1:  # as TF1: a row of height 1, the kernels one row high
-            x = tf.expand_dims(x, 1)
-            depthwise, pointwise = tf.expand_dims(depthwise, 0), tf.expand_dims(pointwise, 0)
-            strides, rate = strides * 2, (1, *rate)
-        outputs = v1.nn.separable_conv2d(x, depthwise, pointwise, strides=(1, *strides, 1),
-                                         padding=self.padding, rate=rate, data_format="NHWC")
-        return tf.squeeze(outputs, [1]) if self.rank == 1 else outputs
+        return self._separable(x, self.depthwise_kernel, self.pointwise_kernel, self.strides,
+                               self.dilation_rate)
+
+    def _separable(self, x, depthwise, pointwise, strides, rate):
+        return v1.nn.separable_conv2d(x, depthwise, pointwise, strides=(1, *strides, 1),
+                                      padding=self.padding, rate=rate, data_format="NHWC")
 
 
 class SeparableConv1D(_SeparableConv):

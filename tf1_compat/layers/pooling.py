@@ -37,11 +37,11 @@ class _Pooling(Layer):
 
     def call(self, inputs):
         channels_first = self.data_format == "channels_first"
-        x = to_channels_last(inputs, self.rank) if channels_first else inputs
-        pool_size, strides = self.pool_size, self.strides
-        if self.rank == 1:  # as TF1: a column of width 1, pooled in 2-D
-            x = tf.expand_dims(x, 2)
-            pool_size, strides = pool_size + (1,), strides + (1,)
+        pool_size, strides, rank, x = self.pool_size, self.strides, self.rank, inputs
+        if rank == 1:  # as TF1: a column of width 1 (the last axis of its layout), pooled in 2-D
+            x = tf.expand_dims(x, 3 if channels_first else 2)
+            pool_size, strides, rank = pool_size + (1,), strides + (1,), 2
+        x = to_channels_last(x, rank) if channels_first else x
         if self.rank == 3:
             pool = tf.nn.max_pool3d if self.largest else tf.nn.avg_pool3d
             data_format = "NDHWC"
@@ -50,9 +50,8 @@ class _Pooling(Layer):
             data_format = "NHWC"
         outputs = pool(x, ksize=(1, *pool_size, 1), strides=(1, *strides, 1),
                        padding=self.padding, data_format=data_format)
-        if self.rank == 1:
-            outputs = tf.squeeze(outputs, [2])
-        return to_channels_first(outputs, self.rank) if channels_first else outputs
+        outputs = to_channels_first(outputs, rank) if channels_first else outputs
+        return tf.squeeze(outputs, [3 if channels_first else 2]) if self.rank == 1 else outputs
 
 
 class MaxPooling1D(_Pooling):
