@@ -193,8 +193,8 @@ def info(layer):
             "losses": len(layer.losses), "updates": len(layer.updates), "built": layer.built}
 
 
-def build_case(layers, name, graph):
-    shape, build = CASES[name]
+def build_case(layers, name, graph, cases=None):
+    shape, build = (cases or CASES)[name]
     with graph.as_default():
         v1.set_random_seed(GRAPH_SEED)
         x = v1.placeholder(tf.float32, shape, name="x")
@@ -221,16 +221,19 @@ def model_variables(graph):
     return [v for v in graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)]
 
 
-def run_case(layers, name, structure, arrays):
+def run_case(layers, name, structure, arrays, cases=None):
+    """One case of `cases` (default `CASES`): its structure and arrays, keyed by its name."""
+    cases = cases or CASES
     graph = tf.Graph()
-    x, training, outs, extra, loss, reg, updates, step, init = build_case(layers, name, graph)
+    x, training, outs, extra, loss, reg, updates, step, init = build_case(layers, name, graph,
+                                                                          cases)
     variables = model_variables(graph)
     structure[name] = {"variables": describe(graph, variables), "extra": extra,
                        "outputs": [o.name for o in outs],
                        "shapes": [o.shape.as_list() for o in outs],
                        "regularization_losses": len(reg), "update_ops": len(updates)}
     data = np.random.default_rng(zlib.crc32(name.encode())).normal(
-        size=CASES[name][0]).astype(np.float32)
+        size=cases[name][0]).astype(np.float32)
     feed = {x: data, training: True}
     with session_on(graph) as session:
         session.run(init)
@@ -242,8 +245,9 @@ def run_case(layers, name, structure, arrays):
         arrays.update({f"{name}/out{i}": o for i, o in enumerate(got)})
         arrays.update({f"{name}/regularization{i}": r for i, r in enumerate(regs)})
         losses = []
-        for _ in range(STEPS):  # the updates after the step: no run reads what it writes
-            losses.append(session.run([loss, step], feed)[0])
+        for _ in range(STEPS):  # one run each: no run reads a variable that it writes
+            losses.append(session.run(loss, feed))
+            session.run(step, feed)
             session.run(updates, feed)
         arrays[f"{name}/losses"] = np.array(losses)
         arrays.update({f"{name}/after/{v.op.name}": session.run(v) for v in variables})
@@ -266,13 +270,13 @@ def run_refusals(layers, structure):
     structure["refusals"] = got
 
 
-def initial_values_tf1_behaviour(layers, arrays):
+def initial_values_tf1_behaviour(layers, arrays, cases=None):
     """The initializers' own values under `disable_v2_behavior()` (TF1's semantics: graph seed
     and op-seed count), for every case. Call last: it changes the whole process."""
     v1.disable_v2_behavior()
-    for name in CASES:
+    for name in cases or CASES:
         graph = tf.Graph()
-        init = build_case(layers, name, graph)[-1]
+        init = build_case(layers, name, graph, cases)[-1]
         with session_on(graph) as session:
             session.run(init)
             for v in model_variables(graph):
