@@ -90,6 +90,12 @@ def test_the_cases_mean_something(oracle):
     assert "BatchNorm/gamma" not in names  # scale=False by default
     assert oracle[0]["conv2d"]["outputs"][0] == "Conv/Relu:0"
     assert oracle[0]["batch_norm"]["update_ops"] == 8
+    scoped = oracle[0]["arg_scope"]  # nested scopes: no biases, no activation, then ReLU given
+    assert [v["name"] for v in scoped["variables"]] == [
+        "fully_connected/weights", "fully_connected_1/weights", "fully_connected_1/biases",
+        "fully_connected_2/weights", "fully_connected_2/biases"]
+    assert [n.rsplit("/", 1)[-1] for n in scoped["outputs"]] == ["MatMul:0", "Relu:0", "Relu:0"]
+    assert scoped["regularization_losses"] == 2
     for case in CASES:
         for v in oracle[0][case]["variables"]:
             if case not in ("initializers", "regularizers"):

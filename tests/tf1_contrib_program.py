@@ -57,6 +57,16 @@ def regularizers(S, x):
     return [x * p for p in penalties]
 
 
+def arg_scoped(S, x):
+    """Defaults from nested `arg_scope`s; a keyword in the call still wins."""
+    with S.arg_scope([S.fully_connected, S.conv2d], activation_fn=None,
+                     weights_regularizer=S.l2_regularizer(0.1)):
+        with S.arg_scope([S.fully_connected], biases_initializer=None):
+            a = S.fully_connected(x, 3)
+        b = S.fully_connected(x, 2, activation_fn=tf.nn.relu)
+    return [a, b, S.fully_connected(x, 2)]
+
+
 CASES = {
     "fully_connected": ((BATCH, 5), lambda S, x, t: [
         S.fully_connected(x, 4),
@@ -94,6 +104,7 @@ CASES = {
         S.layer_norm(x, center=False, scope="ln"),
         S.layer_norm(x * 3.0, scope="ln", reuse=True, center=False),
         S.layer_norm(x[:, 0], scale=False)]),
+    "arg_scope": ((BATCH, 5), lambda S, x, t: arg_scoped(S, x)),
     "initializers": ((1,), lambda S, x, t: init_variables(S, x)),
     "regularizers": ((1,), lambda S, x, t: regularizers(S, x)),
 }

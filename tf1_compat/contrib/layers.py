@@ -15,6 +15,7 @@ TRAINABLE_VARIABLES unless `trainable=False`), named `<scope>/weights` and `<sco
 unless `scope=` names one; `variables_collections` adds them to more collections (a list, or a
 dict by variable name), `outputs_collections` the outputs (with their `aliases`). The weights
 start from Xavier (Glorot) uniform, computed as contrib's `variance_scaling_initializer` did.
+The layers take their defaults from `arg_scope` (here as in TF-Slim; `contrib.framework`'s).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import numbers
 import tensorflow as tf
 
 from tf1_compat import layers as tf1_layers
+from tf1_compat.contrib.framework import add_arg_scope, arg_scope
 from tfmodels.core.errors import UserError
 
 v1 = tf.compat.v1
 
-__all__ = ["apply_regularization", "batch_norm", "conv2d", "convolution2d", "flatten",
+__all__ = ["apply_regularization", "arg_scope", "batch_norm", "conv2d", "convolution2d", "flatten",
            "fully_connected", "l1_l2_regularizer", "l1_regularizer", "l2_regularizer",
            "layer_norm", "sum_regularizer", "variance_scaling_initializer",
            "xavier_initializer", "xavier_initializer_conv2d"]
@@ -223,6 +225,7 @@ def _finish(outputs, normalizer_fn, normalizer_params, activation_fn):
 # -- layers --------------------------------------------------------------------------------------
 
 
+@add_arg_scope
 def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn=None,
                     normalizer_params=None, weights_initializer=_XAVIER,
                     weights_regularizer=None, biases_initializer=_ZEROS,
@@ -251,6 +254,7 @@ def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn
         return _collect_outputs(outputs_collections, sc.name, outputs)
 
 
+@add_arg_scope
 def convolution2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None,
                   rate=1, activation_fn=tf.nn.relu, normalizer_fn=None, normalizer_params=None,
                   weights_initializer=_XAVIER, weights_regularizer=None,
@@ -285,6 +289,7 @@ def convolution2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", da
 conv2d = convolution2d
 
 
+@add_arg_scope
 def flatten(inputs, outputs_collections=None, scope=None):
     """`(batch, everything else)`: TF-Slim's `flatten`, in the name scope `Flatten`."""
     with tf.name_scope(scope or "Flatten") as sc:
@@ -292,6 +297,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
         return _collect_outputs(outputs_collections, sc, outputs)
 
 
+@add_arg_scope
 def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
                variables_collections=None, outputs_collections=None, trainable=True,
                begin_norm_axis=1, begin_params_axis=-1, scope=None):
@@ -338,6 +344,7 @@ def layer_norm(inputs, center=True, scale=True, activation_fn=None, reuse=None,
 # -- batch normalization -------------------------------------------------------------------------
 
 
+@add_arg_scope
 def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, activation_fn=None,
                param_initializers=None, param_regularizers=None,
                updates_collections=v1.GraphKeys.UPDATE_OPS, is_training=True, reuse=None,
