@@ -1,4 +1,4 @@
-"""The models of the README's `convert` examples and of tests/test_migrate.py: TF1 programs and
+"""The models of the README's `convert` examples and of tests/test_matching.py: TF1 programs and
 the Keras 3 models they become.
 
 The TF1 side is graph code as a user wrote it before Keras 3 (`tf1_compat.layers`, `tf1_compat.rnn`,

@@ -930,3 +930,68 @@ def test_plain_batch_norm_with_a_training_placeholder_has_tf1s_gradients_bit_for
         got_fed, got_fixed = s.run(grads, {p: x, training: True})
     for a, b in zip(got_fed, got_fixed):
         np.testing.assert_array_equal(a, b)
+
+
+# -- what TF1 accepted and refused, beyond the oracle's cases (tests/test_layers_all_oracle.py) --
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: layers.dropout(x, 0.5, training="False"),
+     "training must be a Python bool or a boolean tensor, got 'False'"),
+    (lambda x: layers.batch_normalization(x, training="True"),
+     "training must be a Python bool or a boolean tensor, got 'True'"),
+    (lambda x: layers.dense(x, 2, activation="rellu"),
+     r"activation must be a callable or one of \[.*'relu'.*\], got 'rellu'"),
+    (lambda x: layers.dropout(x, "0.5"), "rate must be in \\[0, 1\\], got '0.5'"),
+    (lambda x: layers.conv1d(x[:, 0], 2, (3, 3)),
+     r"kernel_size must be a positive int or a tuple of one, got \(3, 3\)"),
+    (lambda x: layers.conv3d(x, 2, 3),
+     r"conv3d needs inputs of rank 5, got shape \(None, 4, 4, 2\)"),
+    (lambda x: layers.max_pooling3d(x[..., None], (2, 2), 1),
+     r"pool_size must be a positive int or a triple of them, got \(2, 2\)"),
+    (lambda x: layers.separable_conv2d(x, 2, 3, depth_multiplier=0),
+     "depth_multiplier must be a positive integer, got 0"),
+    (lambda x: layers.Dense(2, kernel_size=3), "Dense got an unexpected keyword argument "
+                                               "'kernel_size'"),
+    (lambda x: layers.Dense(2).scope_name,
+     "layer 'dense_1' has no scope until it is first called"),
+])
+def test_more_mistakes_are_named_in_one_line(call, message):
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, (None, 4, 4, 2))
+        with pytest.raises(UserError) as raised:
+            call(x)
+    assert re.fullmatch(message, str(raised.value)), str(raised.value)
+
+
+def test_numpy_integers_and_activation_names_are_accepted_as_tf1_did(rng):
+    x = normal(rng, 3, 5)
+    with tf.Graph().as_default() as g:
+        out = layers.dense(x, np.int32(4), activation="relu")
+        conv = layers.conv2d(x.reshape(3, 5, 1, 1), np.int64(2), np.int64(1),
+                             strides=(np.int8(1), 1))
+        assert out.shape.as_list() == [3, 4] and conv.shape.as_list() == [3, 5, 1, 2]
+        kernel, bias = v1.trainable_variables()[:2]
+    with start(g) as s:
+        got, k, b = s.run([out, kernel, bias])
+    np.testing.assert_allclose(got, np.maximum(x @ k + b, 0), rtol=1e-6, atol=1e-6)
+    assert (got == 0).any() and (got > 0).any()
+
+
+def test_a_layer_object_builds_once_and_reuses_its_variables(rng):
+    """TF1's object semantics: the second call re-enters the first call's scope."""
+    x = normal(rng, 2, 3)
+    with tf.Graph().as_default() as g:
+        layer = layers.Dense(2, name="fc")
+        assert not layer.built and layer.variables == []
+        a, b = layer(x), layer(x)
+        other = layers.Dense(2, name="fc")
+        other(x)
+        assert names(layer.variables) == ["fc/kernel", "fc/bias"]
+        assert names(other.variables) == ["fc_1/kernel", "fc_1/bias"]
+        assert layer.built and layer.scope_name == "fc" and b.op.name == "fc/BiasAdd_1"
+        assert names(v1.global_variables()) == ["fc/kernel", "fc/bias", "fc_1/kernel",
+                                                "fc_1/bias"]
+    with start(g) as s:
+        got_a, got_b = s.run([a, b])
+    np.testing.assert_array_equal(got_a, got_b)

@@ -58,7 +58,7 @@ def test_convert_moves_each_checkpoint_into_its_keras_port_with_equal_prediction
                                                                                   capsys):
     """`tfmodels convert --keras-model` on each program's trained checkpoint (Adam's slots and
     counters skipped): the .keras file predicts what the TF1 program restored by its own Saver
-    predicts (float32, the same ops: 2e-6 at most, as tests/test_migrate.py)."""
+    predicts (float32, the same ops: 2e-6 at most, as tests/test_matching.py)."""
     import os
 
     import keras

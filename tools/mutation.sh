@@ -2,6 +2,7 @@
 # Mutation testing of the numerical modules, one module at a time (docs/testing.md).
 #
 #   tools/mutation.sh tfmodels/core/checks.py      # one module
+#   tools/mutation.sh tf1_compat/layers/           # one package (every module in it)
 #   tools/mutation.sh                              # every scoped module, in priority order
 #   mutmut results; mutmut show ID                 # the survivors, and what each one changed
 #
@@ -33,7 +34,8 @@ tests_for() {
             echo "tests/test_activations.py" ;;
         tfmodels/keras_track/optimizers.py|tf1_compat/optimizers.py)
             echo "tests/test_optimizers.py" ;;
-        tf1_compat/layers.py) echo "tests/test_layers.py" ;;
+        tf1_compat/layers|tf1_compat/layers/|tf1_compat/layers/*.py)  # a package since h-layers
+            echo "tests/test_layers.py" ;;
         tfmodels/parity.py) echo "tests/test_parity.py" ;;
         *) echo "tools/mutation.sh: no tests listed for $1" >&2; exit 2 ;;
     esac
@@ -42,7 +44,7 @@ tests_for() {
 MODULES="tfmodels/core/reference.py tfmodels/core/spec.py tfmodels/core/checks.py
 tfmodels/core/data.py tfmodels/keras_track/losses.py tf1_compat/losses.py
 tfmodels/keras_track/activations.py tf1_compat/activations.py
-tfmodels/keras_track/optimizers.py tf1_compat/optimizers.py tf1_compat/layers.py
+tfmodels/keras_track/optimizers.py tf1_compat/optimizers.py tf1_compat/layers/
 tfmodels/parity.py"
 [ $# -gt 0 ] && MODULES="$*"
 
