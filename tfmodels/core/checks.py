@@ -7,6 +7,9 @@ anything is trained or written, so a refused input changes nothing.
 
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 
 from tfmodels.core.errors import UserError
@@ -148,3 +151,22 @@ def check_slopes(lower, upper) -> tuple[float, float]:
             f"got lower={lower!r}, upper={upper!r}"
         )
     return float(lower), float(upper)
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def check_regular_file(path: str, what: str) -> None:
+    """`path`, where there is something, is a regular file (a link to one will do); a folder, a
+    named pipe, a device or a socket is one line naming `what` and the path, said from `stat`
+    alone: nothing is opened (reading a FIFO with no writer waits forever; a device may never
+    end). A path where there is nothing is left to the caller, who says it its own way."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # not there (or not reachable): the caller's open says so
+        return
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise UserError(f"{what} {path!r} is {kind}, not a file; give a regular file")
