@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -650,6 +651,17 @@ def main(argv=None) -> int:
     _quiet_disk_failures_in_threads()
     if hasattr(args, "logdir"):
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
+    # SIGTERM (`kill`, a scheduler's stop) ends a command as Ctrl-C does: the lock released,
+    # the last complete checkpoint kept, one line, status 128 + 15.
+    signals = []
+
+    def terminate(signum, frame):
+        if not signals:  # a second one waits for the first's clean-up
+            signals.append(signum)
+            raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if in_main else None
     try:
         if getattr(args, "cpu_replicas", None) is not None:
             from tfmodels.core.strategy import configure_cpu_replicas
@@ -658,7 +670,8 @@ def main(argv=None) -> int:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("tfmodels: interrupted", file=sys.stderr)
-        return 130  # 128 + SIGINT, as the shell reports an interrupted command
+        # 128 + the signal, as the shell reports an interrupted command
+        return 128 + (signals[0] if signals else signal.SIGINT)
     except Exception as e:  # noqa: BLE001 - every failure ends in its status of the table
         status = exit_status(e)
         message = " ".join(str(e).split()) or type(e).__name__
@@ -672,6 +685,9 @@ def main(argv=None) -> int:
         message = lost_peer(e) or message
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -170,3 +170,27 @@ def check_regular_file(path: str, what: str) -> None:
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         raise UserError(f"{what} {path!r} is {kind}, not a file; give a regular file")
+
+
+def check_path_name(name, what: str = "model name") -> str:
+    """`name` can stand as one folder's name (a model's name becomes `<logdir>/<name>/`): text,
+    not empty, not `.` or `..`, no path separator, only printable characters (no control
+    characters, no lone surrogates that cannot be encoded), at most 200 bytes in UTF-8. Else
+    one line naming it: refused before anything is written, so nothing lands outside the
+    folders the user named."""
+    why = None
+    if not isinstance(name, str):
+        why = "is not text"
+    elif name in ("", ".", ".."):
+        why = "is not a folder's name"
+    elif "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        why = "holds a path separator"
+    elif not name.isprintable():
+        bad = next(c for c in name if not c.isprintable())
+        why = f"holds the non-printable character {ascii(bad)}"
+    elif len(name.encode("utf-8")) > 200:
+        why = "is longer than 200 bytes"
+    if why:
+        raise UserError(f"{what} {name!r} {why}; it names a folder under --logdir: give a "
+                        f"name of letters, digits, '-', '_' or '.'")
+    return name

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tfmodels.core.checks import check_path_name, check_regular_file
 from tfmodels.core.errors import UserError
 from tfmodels.core.layers import (  # noqa: F401 - the layer kinds are part of the spec's API
     ACTIVATIONS,
@@ -140,6 +141,7 @@ class ModelSpec:
     from_logits: bool = False
 
     def __post_init__(self):
+        check_path_name(self.name)  # the name of its log folder
         if not self.layers:
             raise UserError(f"model {self.name!r} has no layers")
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -314,6 +316,7 @@ class ModelSpec:
         """
         import json
 
+        check_regular_file(path, "--spec")  # a FIFO would be waited on forever
         try:
             with open(path, "rb") as f:
                 raw = f.read()
