@@ -29,7 +29,8 @@ OUTPUT_FORMATS = (".npy", ".csv")
 def load_checkpoint(checkpoint_dir: str):
     """(track, spec, model): the model of a `train` checkpoint folder, its weights restored."""
     path = os.path.join(checkpoint_dir, STATE_FILE)
-    check_regular_file(path, "checkpoint file")
+    check_regular_file(path, f"corrupted checkpoint {checkpoint_dir}: file",
+                       then="give the --checkpoint-dir of a training run")
     if not os.path.isfile(path):
         raise UserError(f"{checkpoint_dir!r} is not a checkpoint folder of `tfmodels train` (it "
                         f"has no {STATE_FILE}); give the --checkpoint-dir of a training run")

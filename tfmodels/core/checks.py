@@ -158,18 +158,19 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
           (stat.S_ISSOCK, "a socket"))
 
 
-def check_regular_file(path: str, what: str) -> None:
+def check_regular_file(path: str, what: str, then: str = "give a regular file") -> None:
     """`path`, where there is something, is a regular file (a link to one will do); a folder, a
     named pipe, a device or a socket is one line naming `what` and the path, said from `stat`
     alone: nothing is opened (reading a FIFO with no writer waits forever; a device may never
-    end). A path where there is nothing is left to the caller, who says it its own way."""
+    end). A path where there is nothing is left to the caller, who says it its own way. `then`:
+    what to do instead, the line's end."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):  # not there (or not reachable): the caller's open says so
         return
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-        raise UserError(f"{what} {path!r} is {kind}, not a file; give a regular file")
+        raise UserError(f"{what} {path!r} is {kind}, not a file; {then}")
 
 
 def check_path_name(name, what: str = "model name") -> str:

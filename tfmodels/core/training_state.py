@@ -263,8 +263,14 @@ def _mismatch(folder: str, name: str, why: str = "does not match its digest") ->
     return UserError(f"corrupted checkpoint {folder}: file {name} {why}")
 
 
+def _check_file(path: str) -> None:
+    """One of a checkpoint's files is a regular file (a FIFO would be waited on forever)."""
+    check_regular_file(path, f"corrupted checkpoint {os.path.dirname(path)}: file",
+                       then="restore the folder from a backup, or delete it to start afresh")
+
+
 def _read_bytes(path: str) -> bytes:
-    check_regular_file(path, "checkpoint file")
+    _check_file(path)
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -358,7 +364,7 @@ def verify_checkpoint(directory: str, shown: str | None = None) -> TrainingState
             path = os.path.join(directory, name)
             if os.path.basename(name) != name or not os.path.lexists(path):
                 raise _mismatch(directory, name, "is missing")
-            check_regular_file(path, "checkpoint file")
+            _check_file(path)
             if _digest(path) != digest:
                 raise _mismatch(directory, name)
     except UserError as e:
@@ -425,12 +431,13 @@ def snapshot(directory: str, tries: int = 20):
             names = sorted(state.files) if state.files is not None else \
                 _weight_files(directory, state.weights)
             for name in names:
-                check_regular_file(os.path.join(directory, name), "checkpoint file")
+                _check_file(os.path.join(directory, name))
                 shutil.copyfile(os.path.join(directory, name), os.path.join(copy, name))
             if names:
                 with open(os.path.join(copy, STATE_FILE), "wb") as f:
                     f.write(raw)
                 verify_checkpoint(copy, shown=directory)
+                _warned.add(os.path.realpath(copy))  # said of `directory` already, if at all
                 break
         except (FileNotFoundError, UserError) as e:
             if _current_weights(directory) == before:  # nothing saved meanwhile: it is damaged
@@ -487,7 +494,7 @@ def discard_uncommitted(directory: str) -> None:
 def _current_weights(directory: str) -> str | None:
     path = os.path.join(directory, STATE_FILE)
     try:
-        check_regular_file(path, "checkpoint file")
+        _check_file(path)
         with open(path) as f:
             return json.load(f).get("weights")
     except (OSError, ValueError, AttributeError):  # UserError: not a regular file
