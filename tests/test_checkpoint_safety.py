@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from tfmodels.cli import main
@@ -244,3 +245,48 @@ def test_resuming_a_copy_leaves_the_original_runs_logs_alone(track, tmp_path):
     # the copy's checkpoint is its own now: resumed again, it goes on in its new run
     state = verify_checkpoint(copy)
     assert state.folder == os.path.realpath(copy) and state.log_dir == result.log_dir
+
+
+# --- the previous checkpoint, kept for a fallback ----------------------------------------------
+
+def test_a_damaged_checkpoint_resumes_from_the_previous_one_and_ends_as_an_unbroken_run(
+        tmp_path, capsys):
+    two = dataclasses.replace(SPEC, epochs=2)
+    kw = dict(save_every=5, verbose=0, log=None)
+    unbroken = train("keras", two, DATA, checkpoint_dir=str(tmp_path / "a"), **kw)
+    ckpt = tmp_path / "b"
+    train("keras", SPEC, DATA, checkpoint_dir=str(ckpt), **kw)  # saves at steps 5, 10, 15, 16
+    kept = json.loads((ckpt / "checkpoint.previous.json").read_text())
+    assert kept["iterations"] == 15 and (ckpt / kept["weights"]).exists()
+    current = ckpt / json.loads((ckpt / STATE_FILE).read_text())["weights"]
+    data = bytearray(current.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    current.write_bytes(data)
+    capsys.readouterr()
+    resumed = train("keras", two, DATA, checkpoint_dir=str(ckpt), **kw)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        f"tfmodels: warning: corrupted checkpoint {ckpt}: file {current.name} does not match "
+        f"its digest; resuming from the previous checkpoint instead (epoch 1, step 15, 15 "
+        f"steps trained)"), err
+    for a, b in zip(resumed.weights, unbroken.weights):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.history == unbroken.history
+    # the damaged files went with the saves that followed; what is left is whole
+    assert verify_checkpoint(str(ckpt)).iterations == 32
+    assert not current.exists()
+
+
+def test_with_the_previous_checkpoint_damaged_too_the_resume_is_refused(tmp_path):
+    ckpt = tmp_path / "ckpt"
+    train("tf1", SPEC, DATA, checkpoint_dir=str(ckpt), save_every=5, verbose=0, log=None)
+    for state_file in (STATE_FILE, "checkpoint.previous.json"):
+        weights = json.loads((ckpt / state_file).read_text())["weights"]
+        index = ckpt / f"{weights}.index"
+        data = bytearray(index.read_bytes())
+        data[7] ^= 0x80
+        index.write_bytes(data)
+    with pytest.raises(UserError, match="does not match its digest; no earlier checkpoint is "
+                                        "kept to resume from instead"):
+        train("tf1", dataclasses.replace(SPEC, epochs=2), DATA, checkpoint_dir=str(ckpt),
+              save_every=5, verbose=0, log=None)

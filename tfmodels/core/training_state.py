@@ -15,6 +15,11 @@ commit: a separate manifest would need a second rename, and a kill between the t
 sound checkpoint look damaged. A checkpoint written before digests existed (format
 `tfmodels-checkpoint/1`) still loads, with a one-line warning: refusing it would throw away the
 training it holds over a check it could not have had, and its next save adds the digests.
+
+A save keeps the checkpoint it replaces (if whole) as `checkpoint.previous.json` and its weight
+files: a resume that finds the current checkpoint damaged goes on from the previous one, and
+says so in one line; `evaluate`, `predict` and `convert` refuse a damaged one instead (they
+would answer for weights other than the ones asked for).
 """
 
 from __future__ import annotations
@@ -38,15 +43,16 @@ from tfmodels.core.errors import EnvironmentFailure, UserError
 from tfmodels.core.spec import ModelSpec
 
 __all__ = [
-    "FORMAT", "LOCK_FILE", "PREFIX", "STATE_FILE", "TrainingState", "all_finite", "check_dir",
-    "commit_state", "discard_uncommitted", "fingerprint", "load_state", "locked", "read_state",
-    "seal", "snapshot", "verify_checkpoint",
+    "FORMAT", "LOCK_FILE", "PREFIX", "PREVIOUS_FILE", "STATE_FILE", "TrainingState",
+    "all_finite", "check_dir", "commit_state", "discard_uncommitted", "fingerprint",
+    "load_state", "locked", "read_state", "seal", "snapshot", "verify_checkpoint",
 ]
 
 FORMAT = "tfmodels-checkpoint/2"  # sealed: digests of every file, checkpoint.json's own included
 UNSEALED_FORMAT = "tfmodels-checkpoint/1"  # written before checkpoints carried digests
 STATE_FILE = "checkpoint.json"
 LOCK_FILE = "checkpoint.lock"
+PREVIOUS_FILE = "checkpoint.previous.json"  # the checkpoint before, kept whole for a fallback
 PREFIX = "ckpt-"
 
 
@@ -103,7 +109,7 @@ def check_dir(path: str, what: str) -> None:
 
 
 def _ours(name: str) -> bool:
-    return name in (STATE_FILE, LOCK_FILE) or name.startswith((PREFIX, ".tmp-"))
+    return name in (STATE_FILE, LOCK_FILE, PREVIOUS_FILE) or name.startswith((PREFIX, ".tmp-"))
 
 
 @contextlib.contextmanager
@@ -349,43 +355,66 @@ def verify_checkpoint(directory: str, shown: str | None = None) -> TrainingState
     digests it was saved with: `checkpoint.json` against its seal, each weight file against its
     sha256. A mismatch is one line, `corrupted checkpoint DIR: file NAME does not match its
     digest`. Call it before anything loads a checkpoint folder's files. `shown`: the folder to
-    name in messages (a private copy's original)."""
+    name in messages (a private copy's original). One saved before digests existed loads with
+    a one-line warning."""
     shown = directory if shown is None else shown
     try:
-        state = load_state(os.path.join(directory, STATE_FILE))
-        if state.files is None:
-            _warn_unsealed(shown)
-            return state
-        if not any(n == state.weights or n.startswith(state.weights + ".")
-                   for n in state.files):
-            raise _mismatch(directory, STATE_FILE, f"has no digest of its weights "
-                                                   f"{state.weights!r}")
-        for name, digest in sorted(state.files.items()):
-            path = os.path.join(directory, name)
-            if os.path.basename(name) != name or not os.path.lexists(path):
-                raise _mismatch(directory, name, "is missing")
-            _check_file(path)
-            if _digest(path) != digest:
-                raise _mismatch(directory, name)
+        state = _verified(directory, STATE_FILE)
     except UserError as e:
         raise UserError(str(e).replace(directory, shown)) from None
+    if state.files is None:
+        _warn_once(_unsealed(shown))
     return state
 
 
-def _warn_unsealed(directory: str) -> None:
-    key = os.path.realpath(directory)
-    if key not in _warned:
-        _warned.add(key)
-        print(f"tfmodels: warning: the checkpoint in {directory} was saved before checkpoints "
-              f"carried digests: damage to its files cannot be detected (its next save adds "
-              f"them)", file=sys.stderr)
+def _unsealed(directory: str) -> str:
+    return (f"the checkpoint in {directory} was saved before checkpoints carried digests: "
+            f"damage to its files cannot be detected (its next save adds them)")
+
+
+def _verified(directory: str, name: str) -> TrainingState:
+    """The state in `directory`/`name`, its seal and its files' digests checked (an unsealed
+    one's files cannot be: it is returned as it is, `files` None)."""
+    state = load_state(os.path.join(directory, name))
+    if state.files is None:
+        return state
+    if not any(n == state.weights or n.startswith(state.weights + ".") for n in state.files):
+        raise _mismatch(directory, name, f"has no digest of its weights {state.weights!r}")
+    for file, digest in sorted(state.files.items()):
+        path = os.path.join(directory, file)
+        if os.path.basename(file) != file or not os.path.lexists(path):
+            raise _mismatch(directory, file, "is missing")
+        _check_file(path)
+        if _digest(path) != digest:
+            raise _mismatch(directory, file)
+    return state
+
+
+def _previous(directory: str) -> TrainingState | None:
+    """The checkpoint kept from before the current one, if it is there and whole."""
+    if not os.path.lexists(os.path.join(directory, PREVIOUS_FILE)):
+        return None
+    try:
+        state = _verified(directory, PREVIOUS_FILE)
+    except UserError:
+        return None
+    return state if state.files is not None else None
+
+
+def _warn_once(line: str) -> None:
+    """One line on stderr, once per process (`train` reads a checkpoint twice: to check it
+    before anything is printed, then to load it)."""
+    if line not in _warned:
+        _warned.add(line)
+        print(f"tfmodels: warning: {line}", file=sys.stderr)
 
 
 def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | None:
     """The checkpoint in `directory`, checked against `spec` and `track`; None if there is none.
 
     Refuses a folder with files that are not ours (we would delete them later), a checkpoint of
-    another model or track, and a damaged `checkpoint.json`, each in one line.
+    another model or track, and a damaged checkpoint, each in one line. A damaged checkpoint
+    where the one before it is kept whole gives that one instead, said in a one-line warning.
     """
     check_dir(directory, "checkpoint folder")
     if not os.path.isdir(directory):
@@ -396,11 +425,14 @@ def read_state(directory: str, spec: ModelSpec, track: str) -> TrainingState | N
         return None  # only leftovers of a first save that never committed
     try:
         state = verify_checkpoint(directory)
-    except UserError as e:
-        if "does not match its digest" not in str(e) and "is missing" not in str(e):
-            raise
-        raise UserError(f"{e}; no earlier checkpoint is kept to resume from instead: restore "
-                        f"the folder from a backup, or delete it to start afresh") from None
+    except UserError as e:  # damaged: resume from the checkpoint before it, if it is whole
+        state = _previous(directory)
+        if state is None:
+            raise UserError(f"{e}; no earlier checkpoint is kept to resume from instead: "
+                            f"restore the folder from a backup, or delete it to start "
+                            f"afresh") from None
+        _warn_once(f"{e}; resuming from the previous checkpoint instead (epoch "
+                   f"{state.epoch + 1}, step {state.step}, {state.iterations} steps trained)")
     if state.model != spec.name or state.spec != fingerprint(spec):
         changed = sorted(k for k in state.spec if state.spec.get(k) != fingerprint(spec).get(k))
         raise UserError(f"the checkpoint in {directory!r} is of model {state.model!r} with "
@@ -437,7 +469,7 @@ def snapshot(directory: str, tries: int = 20):
                 with open(os.path.join(copy, STATE_FILE), "wb") as f:
                     f.write(raw)
                 verify_checkpoint(copy, shown=directory)
-                _warned.add(os.path.realpath(copy))  # said of `directory` already, if at all
+                _warned.add(_unsealed(copy))  # said of `directory` already, if at all
                 break
         except (FileNotFoundError, UserError) as e:
             if _current_weights(directory) == before:  # nothing saved meanwhile: it is damaged
@@ -469,30 +501,46 @@ def commit_state(directory: str, state: TrainingState) -> None:
     """Make `state` the current checkpoint (atomically), then drop older weight files.
 
     `checkpoint.json` is written sealed, with the digest of each of its weight files and the
-    folder it is saved in (the real path: a copy of the folder is told from it)."""
+    folder it is saved in (the real path: a copy of the folder is told from it). The checkpoint
+    it replaces, if whole, is kept as `checkpoint.previous.json` with its weight files: a resume
+    that finds the current one damaged goes on from it (one save's worth of training lost, not
+    all of it)."""
     path = os.path.join(directory, STATE_FILE)
     tmp = os.path.join(directory, f".tmp-{STATE_FILE}")
     state = dataclasses.replace(
         state, folder=os.path.realpath(directory),
         files={n: _digest(os.path.join(directory, n))
                for n in _weight_files(directory, state.weights)})
+    current = _current_weights(directory)
+    if current is not None and current != state.weights and _whole(directory):
+        previous = os.path.join(directory, f".tmp-{PREVIOUS_FILE}")
+        shutil.copyfile(path, previous)
+        os.replace(previous, os.path.join(directory, PREVIOUS_FILE))
     with open(tmp, "wb") as f:
         f.write(seal({"format": FORMAT, **dataclasses.asdict(state)}))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _remove_stale(directory, state.weights)
+    _remove_stale(directory)
+
+
+def _whole(directory: str) -> bool:
+    """The current checkpoint is sealed and every file matches its digest."""
+    try:
+        return _verified(directory, STATE_FILE).files is not None
+    except UserError:
+        return False
 
 
 def discard_uncommitted(directory: str) -> None:
-    """Remove what a save that failed (or was cut short) left: every weight file that the
-    current `checkpoint.json` does not name, and temporary files."""
+    """Remove what a save that failed (or was cut short) left: every weight file that neither
+    the current `checkpoint.json` nor the previous one kept names, and temporary files."""
     with contextlib.suppress(OSError):
-        _remove_stale(directory, _current_weights(directory))
+        _remove_stale(directory)
 
 
-def _current_weights(directory: str) -> str | None:
-    path = os.path.join(directory, STATE_FILE)
+def _current_weights(directory: str, name: str = STATE_FILE) -> str | None:
+    path = os.path.join(directory, name)
     try:
         _check_file(path)
         with open(path) as f:
@@ -501,10 +549,13 @@ def _current_weights(directory: str) -> str | None:
         return None
 
 
-def _remove_stale(directory: str, weights: str | None) -> None:
-    """Older checkpoints, and what a save cut short by a crash left behind."""
+def _remove_stale(directory: str) -> None:
+    """Older checkpoints, and what a save cut short by a crash left behind: every weight file
+    but the current checkpoint's and the previous one's, and temporary files."""
+    kept = [w for w in (_current_weights(directory), _current_weights(directory, PREVIOUS_FILE))
+            if isinstance(w, str)]
     for name in os.listdir(directory):
-        current = weights is not None and (name == weights or name.startswith(weights + "."))
+        current = any(name == w or name.startswith(w + ".") for w in kept)
         if name.startswith(PREFIX) and not current or name.startswith(".tmp-"):
             stale = os.path.join(directory, name)
             shutil.rmtree(stale) if os.path.isdir(stale) else os.remove(stale)
