@@ -290,3 +290,27 @@ def test_with_the_previous_checkpoint_damaged_too_the_resume_is_refused(tmp_path
                                         "kept to resume from instead"):
         train("tf1", dataclasses.replace(SPEC, epochs=2), DATA, checkpoint_dir=str(ckpt),
               save_every=5, verbose=0, log=None)
+
+
+def test_a_damaged_checkpoint_is_never_kept_as_the_previous_one(checkpoints, tmp_path):
+    """A save keeps the checkpoint it replaces only if it is whole: a damaged one kept as the
+    'previous' would be resumed from when the next one is damaged too."""
+    from tfmodels.core.training_state import PREVIOUS_FILE, commit_state
+
+    folder = copy_of(checkpoints["keras"], tmp_path)
+    state = verify_checkpoint(str(folder))
+    good = (folder / state.weights).read_bytes()
+    (folder / "ckpt-00000020.weights.h5").write_bytes(good)  # the next save's weights
+    newer = dataclasses.replace(state, weights="ckpt-00000020.weights.h5", iterations=20)
+    commit_state(str(folder), newer)  # the one it replaces is whole: kept
+    assert load_state(str(folder / PREVIOUS_FILE)).weights == state.weights
+    damaged = bytearray(good)
+    damaged[len(damaged) // 3] ^= 0x02
+    (folder / "ckpt-00000020.weights.h5").write_bytes(damaged)
+    (folder / "ckpt-00000024.weights.h5").write_bytes(good)
+    commit_state(str(folder), dataclasses.replace(newer, weights="ckpt-00000024.weights.h5",
+                                                  iterations=24))
+    # the damaged one (20) is not kept: the previous is still the whole one before it
+    assert load_state(str(folder / PREVIOUS_FILE)).weights == state.weights
+    assert not (folder / "ckpt-00000020.weights.h5").exists()
+    assert verify_checkpoint(str(folder)).iterations == 24
