@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import threading
 import traceback
@@ -653,6 +652,8 @@ def main(argv=None) -> int:
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
     # SIGTERM (`kill`, a scheduler's stop) ends a command as Ctrl-C does: the lock released,
     # the last complete checkpoint kept, one line, status 128 + 15.
+    import signal
+
     signals = []
 
     def terminate(signum, frame):
