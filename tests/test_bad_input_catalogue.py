@@ -15,25 +15,26 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 111
+- CLI train: 129
 - CLI compare: 13
 - CLI sweep: 20
-- CLI convert: 24
-- CLI evaluate: 18
-- CLI predict: 19
+- CLI convert: 27
+- CLI evaluate: 24
+- CLI predict: 23
 - CLI bench: 8
 - CLI verify: 20
 - CLI list: 1
 - CLI (no command): 2
-- Python API: core: 28 (get_spec, load_dataset, ModelSpec.from_dict, OptimizerSpec, sweep,
-  train)
+- Python API: core: 35 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
+  OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 332
+- total: 370
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ import pytest
 from tests.helpers import EXAMPLES
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
+from tfmodels.core.training_state import seal
 
 # --- the shared fixture files ------------------------------------------------------------------
 
@@ -87,6 +89,12 @@ SPEC_FILES = {
     "conv_flat.json": _spec(layers=[{"kind": "Conv2D", "filters": 2, "kernel_size": 3},
                                     {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
     "wrong_input.json": _spec(input_shape=[3]),
+    # a model's name becomes a folder under --logdir
+    "name_escape.json": _spec(name="../../escaped"),
+    "name_sep.json": _spec(name="a/b"),
+    "name_ctrl.json": _spec(name="bell\u0007name"),
+    "name_surrogate.json": _spec(name="\ud800"),
+    "name_dots.json": _spec(name=".."),
 }
 
 
@@ -186,13 +194,17 @@ def _make_files(root):
                      path(f"ck_{track}"), "--logdir", path("train_logs"), "--verbose", "0",
                      "--no-images", "--histogram-freq", "0"]) == 0
     state = json.load(open(path("ck_keras/checkpoint.json")))
+    del state["seal"]
     for name, content in _checkpoint_damage(state).items():
         shutil.copytree(path("ck_keras"), path(name))
-        open(path(f"{name}/checkpoint.json"), "w").write(json.dumps(content))
+        # sealed again (a dict): the seal is sound, the field is wrong; a list cannot be
+        raw = seal(content) if isinstance(content, dict) else json.dumps(content).encode()
+        open(path(f"{name}/checkpoint.json"), "wb").write(raw)
     shutil.copytree(path("ck_keras"), path("ck_empty_state"))
     open(path("ck_empty_state/checkpoint.json"), "w").close()
     os.mkdir(path("foreign"))
     open(path("foreign/notes.txt"), "w").write("mine")
+    _damaged_checkpoints(path)
 
     # weight files to convert
     tf1_state = json.load(open(path("ck_tf1/checkpoint.json")))
@@ -210,7 +222,34 @@ def _make_files(root):
             open(path(f"tf1_{part}/{name}"), "wb").write(data)
     open(path("fake.keras"), "w").write("not a zip")
     open(path("fake.weights.h5"), "w").write("not hdf5")
+    # files of the wrong kind where a file is read: named pipes (reading one waits forever)
+    for name in ("fifo.json", "fifo.npz", "fifo.npy"):
+        os.mkfifo(path(name))
     return f
+
+
+# One flipped bit in each kind of checkpoint file: (copy of, file, where in it, its new name).
+FLIPS = [("ck_keras", "ckpt-00000016.weights.h5", 0.5, "ck_keras_flip_h5"),
+         ("ck_keras", "checkpoint.json", 0.3, "ck_keras_flip_json"),
+         ("ck_tf1", "ckpt-00000016.index", 0.5, "ck_tf1_flip_index"),
+         ("ck_tf1", "ckpt-00000016.data-00000-of-00001", 0.5, "ck_tf1_flip_data"),
+         ("ck_tf1", "checkpoint.json", 0.7, "ck_tf1_flip_json")]
+
+
+def _damaged_checkpoints(path):
+    """Copies of the good checkpoints with one bit flipped, or a file of the wrong kind."""
+    for source, name, where, copy in FLIPS:
+        shutil.copytree(path(source), path(copy))
+        data = bytearray(open(path(f"{copy}/{name}"), "rb").read())
+        data[int(len(data) * where)] ^= 0x04
+        open(path(f"{copy}/{name}"), "wb").write(data)
+    for source, name, copy in (("ck_keras", "checkpoint.json", "ck_keras_fifo_state"),
+                               ("ck_tf1", "ckpt-00000016.data-00000-of-00001",
+                                "ck_tf1_fifo_data"),
+                               ("ck_keras", "checkpoint.json", "ck_dir_state")):
+        shutil.copytree(path(source), path(copy))
+        os.remove(path(f"{copy}/{name}"))
+        (os.mkdir if copy == "ck_dir_state" else os.mkfifo)(path(f"{copy}/{name}"))
 
 
 @pytest.fixture(scope="module")
@@ -313,9 +352,31 @@ CLI = [
      "ckpt-999.weights.h5"),
     ("train binary4 --checkpoint-dir {f}/ck_model", 2, "model is ['binary4']; expected a name"),
     ("train binary4 --checkpoint-dir {f}/ck_missing", 2, "missing field(s) epoch"),
-    ("train binary4 --checkpoint-dir {f}/ck_list", 2, "expected an object of fields"),
+    ("train binary4 --checkpoint-dir {f}/ck_list", 2,
+     "corrupted checkpoint {f}/ck_list: file checkpoint.json does not match its digest"),
     ("train binary4 --checkpoint-dir {f}/ck_empty_state", 2,
-     "corrupted checkpoint: {f}/ck_empty_state/checkpoint.json"),
+     "corrupted checkpoint {f}/ck_empty_state: file checkpoint.json does not match its digest"),
+    # train: a checkpoint damaged by one flipped bit, or with a file of the wrong kind
+    ("train binary4 --checkpoint-dir {f}/ck_keras_flip_h5", 2,
+     "corrupted checkpoint {f}/ck_keras_flip_h5: file ckpt-00000016.weights.h5 does not match "
+     "its digest; no earlier checkpoint is kept"),
+    ("train binary4 --checkpoint-dir {f}/ck_keras_flip_json", 2,
+     "corrupted checkpoint {f}/ck_keras_flip_json: file checkpoint.json does not match its "
+     "digest"),
+    ("train binary4 --track tf1 --checkpoint-dir {f}/ck_tf1_flip_index", 2,
+     "corrupted checkpoint {f}/ck_tf1_flip_index: file ckpt-00000016.index does not match its "
+     "digest"),
+    ("train binary4 --track tf1 --checkpoint-dir {f}/ck_tf1_flip_data", 2,
+     "corrupted checkpoint {f}/ck_tf1_flip_data: file ckpt-00000016.data-00000-of-00001 does "
+     "not match its digest"),
+    ("train binary4 --track tf1 --checkpoint-dir {f}/ck_tf1_flip_json", 2,
+     "file checkpoint.json does not match its digest"),
+    ("train binary4 --checkpoint-dir {f}/ck_keras_fifo_state", 2,
+     "file '{f}/ck_keras_fifo_state/checkpoint.json' is a named pipe (FIFO), not a file"),
+    ("train binary4 --track tf1 --checkpoint-dir {f}/ck_tf1_fifo_data", 2,
+     "file '{f}/ck_tf1_fifo_data/ckpt-00000016.data-00000-of-00001' is a named pipe (FIFO)"),
+    ("train binary4 --checkpoint-dir {f}/ck_dir_state", 2,
+     "file '{f}/ck_dir_state/checkpoint.json' is a folder, not a file"),
     # train: TensorBoard options
     ("train binary4 --update-freq 0", 2,
      "--update-freq: expected epoch, batch or a positive integer, got '0'"),
@@ -345,7 +406,7 @@ CLI = [
     # train: --spec FILE
     ("train binary4 --spec {f}/ok.json", 2, "give a model name or --spec, not both"),
     ("train --spec {f}/none.json", 2, "--spec {f}/none.json: cannot read it"),
-    ("train --spec {f}/folder", 2, "--spec {f}/folder: cannot read it"),
+    ("train --spec {f}/folder", 2, "--spec '{f}/folder' is a folder, not a file"),
     ("train --spec {f}/broken.json", 2, "--spec {f}/broken.json: not valid JSON"),
     ("train --spec {f}/binary.json", 2, "--spec {f}/binary.json: not a text file"),
     ("train --spec {f}/broken.toml", 2, "--spec {f}/broken.toml: not valid TOML"),
@@ -373,6 +434,22 @@ CLI = [
     ("train --spec {f}/metric.json", 2, "unknown metric 'f1'"),
     ("train --spec {f}/conv_flat.json", 2, "layer 0 (Conv2D) does not fit what the input gives"),
     ("train --spec {f}/wrong_input.json", 2, "model 'mine' takes input_shape (3,)"),
+    # train: --spec whose name cannot be a folder's, or a file of the wrong kind
+    ("train --spec {f}/name_escape.json", 2,
+     "model name '../../escaped' holds a path separator; it names a folder under --logdir"),
+    ("train --spec {f}/name_escape.json --track tf1", 2,
+     "model name '../../escaped' holds a path separator"),
+    ("train --spec {f}/name_sep.json --track tf1", 2, "model name 'a/b' holds a path separator"),
+    ("train --spec {f}/name_ctrl.json", 2,
+     "model name 'bell\\x07name' holds the non-printable character '\\x07'"),
+    ("train --spec {f}/name_surrogate.json --track tf1", 2,
+     "model name '\\ud800' holds the non-printable character '\\ud800'"),
+    ("train --spec {f}/name_dots.json", 2, "model name '..' is not a folder's name"),
+    ("train --spec {f}/fifo.json", 2, "--spec '{f}/fifo.json' is a named pipe (FIFO), not a file"),
+    ("train --spec {f}/fifo.json --track tf1", 2, "--spec '{f}/fifo.json' is a named pipe"),
+    ("train --spec /dev/null", 2, "--spec '/dev/null' is a character device, not a file"),
+    ("train mnist_mlp --dataset mnist --data {f}/fifo.npz", 2,
+     "--data '{f}/fifo.npz' is a named pipe (FIFO), not a file"),
     ("train --spec {f}/ok.json --epochs 0", 2, "argument --epochs: expected a positive integer"),
     ("train binary4 --update-freq=-3", 2, "got '-3'"),
     ("train --spec {f}/ok.json --dataset spiral", 2, "data set 'spiral' has labels of shape (3,)"),
@@ -476,6 +553,14 @@ CLI = [
      "cannot read TF1 checkpoint '{f}/folder'"),
     ("convert {f}/tf1/model {tmp}/out.keras --from tf1 --to keras --model digits_lstm", 2,
      "TF1 checkpoint '{f}/tf1/model' has no variable lstm_0/"),
+    ("convert {f}/ck_keras_flip_h5 {tmp}/out --from keras --to tf1", 2,
+     "corrupted checkpoint {f}/ck_keras_flip_h5: file ckpt-00000016.weights.h5 does not match "
+     "its digest"),
+    ("convert {f}/ck_tf1_flip_data {tmp}/out.keras --from tf1 --to keras", 2,
+     "corrupted checkpoint {f}/ck_tf1_flip_data: file ckpt-00000016.data-00000-of-00001 does "
+     "not match its digest"),
+    ("convert {f}/ck_keras_fifo_state {tmp}/out --from keras --to tf1", 2,
+     "file '{f}/ck_keras_fifo_state/checkpoint.json' is a named pipe (FIFO), not a file"),
     # evaluate
     ("evaluate {tmp}/none", 2, "'{tmp}/none' is not a checkpoint folder of `tfmodels train`"),
     ("evaluate {f}/ck_track_name", 2, "track is 'tf2'; expected keras or tf1"),
@@ -505,6 +590,19 @@ CLI = [
     ("evaluate {f}/text.txt", 2, "'{f}/text.txt' is not a checkpoint folder"),
     ("evaluate {f}/ck_keras --data {f}/mnist_ok.npz", 2,
      "holds ['x_test', 'x_train', 'y_test', 'y_train']; expected arrays x and y"),
+    ("evaluate {f}/ck_keras_flip_h5", 2,
+     "corrupted checkpoint {f}/ck_keras_flip_h5: file ckpt-00000016.weights.h5 does not match "
+     "its digest"),
+    ("evaluate {f}/ck_tf1_flip_data", 2,
+     "corrupted checkpoint {f}/ck_tf1_flip_data: file ckpt-00000016.data-00000-of-00001 does "
+     "not match its digest"),
+    ("evaluate {f}/ck_tf1_flip_json", 2,
+     "corrupted checkpoint {f}/ck_tf1_flip_json: file checkpoint.json does not match its digest"),
+    ("evaluate {f}/ck_keras_fifo_state", 2,
+     "file '{f}/ck_keras_fifo_state/checkpoint.json' is a named pipe (FIFO), not a file"),
+    ("evaluate {f}/ck_dir_state", 2, "file '{f}/ck_dir_state/checkpoint.json' is a folder"),
+    ("evaluate {f}/ck_keras --data {f}/fifo.npz", 2,
+     "--data '{f}/fifo.npz' is a named pipe (FIFO), not a file"),
     # predict
     ("predict {f}/ck_keras", 2, "the following arguments are required: --data"),
     ("predict {f}/ck_keras --data {f}/none.npy", 2, "--data '{f}/none.npy': no such file"),
@@ -527,7 +625,18 @@ CLI = [
     ("predict {f}/ck_keras --data {f}/x.npy --output {tmp}/p.json", 2,
      "--output '{tmp}/p.json': expected a file ending in .npy or .csv"),
     ("predict {tmp} --data {f}/x.npy", 2, "is not a checkpoint folder of `tfmodels train`"),
-    ("predict {f}/ck_list --data {f}/x.npy", 2, "expected an object of fields"),
+    ("predict {f}/ck_list --data {f}/x.npy", 2,
+     "corrupted checkpoint {f}/ck_list: file checkpoint.json does not match its digest"),
+    ("predict {f}/ck_tf1_flip_index --data {f}/x.npy", 2,
+     "corrupted checkpoint {f}/ck_tf1_flip_index: file ckpt-00000016.index does not match its "
+     "digest"),
+    ("predict {f}/ck_keras_flip_json --data {f}/x.npy", 2,
+     "corrupted checkpoint {f}/ck_keras_flip_json: file checkpoint.json does not match its "
+     "digest"),
+    ("predict {f}/ck_tf1_fifo_data --data {f}/x.npy", 2,
+     "file '{f}/ck_tf1_fifo_data/ckpt-00000016.data-00000-of-00001' is a named pipe (FIFO)"),
+    ("predict {f}/ck_keras --data {f}/fifo.npy", 2,
+     "--data '{f}/fifo.npy' is a named pipe (FIFO), not a file"),
     ("predict {f}/ck_keras --data {f}/mnist_ok.npz", 2,
      "holds ['x_test', 'x_train', 'y_test', 'y_train']; expected an array x"),
     ("predict {f}/ck_keras --data {f}/empty.npz", 2, "--data '{f}/empty.npz' cannot be read"),
@@ -667,7 +776,36 @@ API = [
     ("core", "sweep no learning rates", lambda m, f: _sweep([], [32]),
      "a sweep needs at least one learning rate and one batch size"),
     ("core", "train unknown track", lambda m, f: _train("keras3"), "unknown track 'keras3'"),
+    ("core", "verify_checkpoint flipped index",
+     lambda m, f: _verify(f"{f}/ck_tf1_flip_index"),
+     "corrupted checkpoint {f}/ck_tf1_flip_index: file ckpt-00000016.index does not match its "
+     "digest"),
+    ("core", "verify_checkpoint flipped h5", lambda m, f: _verify(f"{f}/ck_keras_flip_h5"),
+     "file ckpt-00000016.weights.h5 does not match its digest"),
+    ("core", "from_dict name escapes", lambda m, f: _spec_cls().from_dict(_spec(
+        name="../../escaped")), "model name '../../escaped' holds a path separator"),
+    ("core", "from_dict name not text", lambda m, f: _spec_cls().from_dict(_spec(name=7)),
+     "model name 7 is not text"),
+    ("core", "new_run_dir name escapes", lambda m, f: _new_run_dir("logs", "../up"),
+     "model name '../up' holds a path separator"),
+    ("core", "from_file fifo", lambda m, f: _spec_cls().from_file(f"{f}/fifo.json"),
+     "--spec '{f}/fifo.json' is a named pipe (FIFO), not a file"),
+    ("core", "load_dataset mnist fifo",
+     lambda m, f: __import__("tfmodels").load_dataset("mnist", path=f"{f}/fifo.npz"),
+     "--data '{f}/fifo.npz' is a named pipe (FIFO), not a file"),
 ]
+
+
+def _verify(folder):
+    from tfmodels.core.training_state import verify_checkpoint
+
+    return verify_checkpoint(folder)
+
+
+def _new_run_dir(logdir, name):
+    from tfmodels.core.logs import new_run_dir
+
+    return new_run_dir(logdir, name)
 
 
 def _spec_cls():
@@ -816,16 +954,53 @@ def counts() -> dict:
 # --- running a case --------------------------------------------------------------------------
 
 def snapshot(*roots) -> dict:
-    """Every file's bytes and every folder under `roots` (relative names, sorted)."""
+    """Every file's bytes and every folder under `roots` (relative names, sorted); a named pipe
+    as its kind (never read: that would wait forever)."""
+    import stat
+
     seen = {}
     for root in roots:
         for folder, _, names in os.walk(root):
             seen[os.path.relpath(folder, root) + "/"] = None
             for name in names:
                 path = os.path.join(folder, name)
+                if stat.S_ISFIFO(os.lstat(path).st_mode):
+                    seen[os.path.relpath(path, root)] = "fifo"
+                    continue
                 with open(path, "rb") as f:
                     seen[os.path.relpath(path, root)] = f.read()
     return seen
+
+
+@contextlib.contextmanager
+def no_fifo_read(root):
+    """Fails a case that opens one of the named pipes under `root` to read it, instead of
+    hanging on it: a watcher opens each pipe's writing end whenever a reader waits on it (which
+    only then succeeds), records it, and closes it (the reader sees an empty file and goes on)."""
+    import stat
+    import threading
+
+    fifos = [os.path.join(d, n) for d, _, names in os.walk(root) for n in names
+             if stat.S_ISFIFO(os.lstat(os.path.join(d, n)).st_mode)]
+    read, stop = set(), threading.Event()
+
+    def watch():
+        while not stop.wait(0.05):
+            for fifo in fifos:
+                try:
+                    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                    read.add(fifo)
+                except OSError:  # ENXIO: nobody is reading it
+                    pass
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    assert not read, f"named pipes opened for reading: {sorted(read)}"
 
 
 def _one_line(message: str) -> None:
@@ -841,18 +1016,19 @@ def test_cli_mistake(files, tmp_path, monkeypatch, capsys, argv, status, expecte
     monkeypatch.delenv("TF_CONFIG", raising=False)
     fill = {"f": files, "tmp": str(work)}
     args = [a.format(**fill) for a in argv.split()]
-    before = snapshot(files, work)
-    try:
-        code = main(args)
-    except SystemExit as e:  # argparse's own exit would be a gap: main returns the status
-        code = ("SystemExit", e.code)
+    before = snapshot(files, tmp_path)  # around the working folder: nothing lands beside it
+    with no_fifo_read(files):
+        try:
+            code = main(args)
+        except SystemExit as e:  # argparse's own exit would be a gap: main returns the status
+            code = ("SystemExit", e.code)
     out, err = capsys.readouterr()
     assert code == status, f"status {code}: {err[-600:]!r}"
     assert out == "", f"printed before refusing: {out[-300:]!r}"
     _one_line(err)
     assert err.startswith(("tfmodels: error: ", "tfmodels ")), repr(err)
     assert expected.format(**fill) in err, repr(err)
-    assert snapshot(files, work) == before, "files changed"
+    assert snapshot(files, tmp_path) == before, "files changed"
 
 
 @pytest.fixture(scope="module")
@@ -882,7 +1058,7 @@ def test_api_mistake(files, models, tmp_path, monkeypatch, kind, what, call, exp
     model = models[key] if key else None
     weights = model.get_weights() if model is not None else None
     before = snapshot(files, tmp_path)
-    with pytest.raises(UserError) as err:
+    with pytest.raises(UserError) as err, no_fifo_read(files):
         call(model, files)
     message = str(err.value)
     _one_line(message)

@@ -87,3 +87,71 @@ def test_every_field_of_the_state_has_its_check_and_no_other():
 
     fields = {f.name for f in dataclasses.fields(training_state.TrainingState)}
     assert set(training_state._FIELDS) == fields
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def race(folder, workers: int, trials: int) -> list:
+    """The winners of each trial of `workers` processes taking over a dead owner's lock at once
+    (tests/lock_race.py)."""
+    done = subprocess.run([sys.executable, os.path.join(HERE, "lock_race.py"), str(folder),
+                           str(workers), str(trials)],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_of_processes_taking_over_a_dead_owners_lock_at_once_exactly_one_wins(tmp_path):
+    # Measured with the lock before flock (remove the dead owner's file, then link a new one):
+    # 4 of 200 trials had two winners; the chance that 250 trials show none is below 1%.
+    winners = race(tmp_path / "ckpt", 8, 250)
+    assert len(winners) == 250
+    assert [n for n in winners if n != 1] == []
+
+
+@pytest.mark.slow  # 5000 trials of 8 processes, 25 s
+def test_of_processes_taking_over_a_dead_owners_lock_at_once_exactly_one_wins_5000(tmp_path):
+    winners = race(tmp_path / "ckpt", 8, 5000)
+    assert len(winners) == 5000
+    assert [n for n in winners if n != 1] == []
+
+
+def test_a_lock_left_by_a_killed_owner_is_taken_over(tmp_path):
+    """`kill -9` leaves the file (naming a pid now gone); the kernel has dropped its flock."""
+    folder = tmp_path / "ckpt"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from tfmodels.core.training_state import locked\n"
+         f"with locked({str(folder)!r}):\n"
+         "    print('held', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(UserError, match=f"in use by process {holder.pid} on"):
+            with locked(str(folder)):
+                pytest.fail("taken from a live owner")
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+    assert json.loads((folder / LOCK_FILE).read_text())["pid"] == holder.pid  # left behind
+    with locked(str(folder)):
+        assert json.loads((folder / LOCK_FILE).read_text())["pid"] == os.getpid()
+    assert not (folder / LOCK_FILE).exists()
+
+
+def test_a_flocked_lock_whose_name_is_unreadable_is_still_refused(tmp_path):
+    """The kernel's lock decides, not the file's words: a holder whose file says nothing
+    readable (an empty file, as just created) still keeps the folder."""
+    import fcntl
+
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(UserError, match="is in use by another process"):
+            with locked(str(folder)):
+                pytest.fail("a second writer got in")
+    finally:
+        os.close(fd)

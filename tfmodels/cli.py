@@ -751,6 +751,19 @@ def main(argv=None) -> int:
     _quiet_disk_failures_in_threads()
     if hasattr(args, "logdir"):
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
+    # SIGTERM (`kill`, a scheduler's stop) ends a command as Ctrl-C does: the lock released,
+    # the last complete checkpoint kept, one line, status 128 + 15.
+    import signal
+
+    signals = []
+
+    def terminate(signum, frame):
+        if not signals:  # a second one waits for the first's clean-up
+            signals.append(signum)
+            raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if in_main else None
     try:
         if getattr(args, "cpu_replicas", None) is not None:
             from tfmodels.core.strategy import configure_cpu_replicas
@@ -759,7 +772,8 @@ def main(argv=None) -> int:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("tfmodels: interrupted", file=sys.stderr)
-        return 130  # 128 + SIGINT, as the shell reports an interrupted command
+        # 128 + the signal, as the shell reports an interrupted command
+        return 128 + (signals[0] if signals else signal.SIGINT)
     except Exception as e:  # noqa: BLE001 - every failure ends in its status of the table
         status = exit_status(e)
         message = folded(e, None) or type(e).__name__
@@ -773,6 +787,9 @@ def main(argv=None) -> int:
         message = lost_peer(e) or as_flags(message)
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from tfmodels.core.checks import check_x, check_y
+from tfmodels.core.checks import check_regular_file, check_x, check_y
 from tfmodels.core.data import for_spec, load_dataset, one_hot
 from tfmodels.core.errors import UserError, folded
 from tfmodels.core.registry import MODELS, get_spec
@@ -34,6 +34,8 @@ OUTPUT_FORMATS = (".npy", ".csv")
 def load_checkpoint(checkpoint_dir: str):
     """(track, spec, model): the model of a `train` checkpoint folder, its weights restored."""
     path = os.path.join(checkpoint_dir, STATE_FILE)
+    check_regular_file(path, f"corrupted checkpoint {checkpoint_dir}: file",
+                       then="give the checkpoint_dir of a training run")
     if not os.path.isfile(path):
         raise UserError(f"{checkpoint_dir!r} is not a checkpoint folder of `tfmodels train` (it "
                         f"has no {STATE_FILE}); give the checkpoint_dir of a training run")
@@ -70,6 +72,7 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
     if not path.endswith(INPUT_FORMATS):
         raise UserError(f"data={path!r}: expected a file ending in "
                         f"{', '.join(INPUT_FORMATS)}")
+    check_regular_file(path, "data")  # a FIFO or a device is refused unread
     if not os.path.isfile(path):
         raise FileNotFoundError(f"data={path!r}: no such file")
     try:

@@ -15,6 +15,7 @@ ones the interrupted run would have trained on.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -156,7 +157,21 @@ def resume(track: str, model, checkpoint_dir: str | None, spec: ModelSpec, log=p
     if state and log:
         log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
             f"step {state.step} ({state.iterations} steps trained)")
-    return state
+    return state and own_run(state, checkpoint_dir, log)
+
+
+def own_run(state, checkpoint_dir: str, log=print):
+    """`state`, or where `checkpoint_dir` is a copy of the folder that saved it (copied
+    elsewhere, the original run going on), `state` without its run's logs: the TensorBoard run
+    belongs to the original folder, whose resumption cuts its event files back; the copy logs to
+    a run folder of its own (said in one line)."""
+    here = os.path.realpath(checkpoint_dir)
+    if state.folder is None or state.folder == here or not state.log_dir:
+        return state
+    if log:
+        log(f"The checkpoint in {checkpoint_dir} is a copy of {state.folder}: that run's logs "
+            f"({state.log_dir}) are left as they are; this run logs to a new run folder")
+    return dataclasses.replace(state, log_dir=None, events=None, folder=here)
 
 
 @contextlib.contextmanager
@@ -355,6 +370,7 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, sy
             if state and log:
                 log(f"Resuming from {checkpoint_dir}: epoch {state.epoch + 1}, "
                     f"step {state.step} ({state.iterations} steps trained)")
+            state = state and own_run(state, checkpoint_dir, log if chief else None)
         check_resume_epochs(state, spec, checkpoint_dir)
         log_dir = run_log_dir("tf1", spec, state, checkpoint_dir, log_root, log_dir, chief,
                               check_log_root)

@@ -46,7 +46,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise UserError(f"save_freq must be 'epoch' or a positive integer, got {save_freq!r}")
         self.backup_dir, self.spec, self.save_freq = backup_dir, spec, save_freq
-        self.log_dir = state.log_dir if state else log_dir
+        # A resumed run's own folder; else the one given (a first run, or a copy's new run).
+        self.log_dir = state.log_dir if state and state.log_dir else log_dir
         self.history = {k: list(v) for k, v in state.history.items()} if state else {}
         # Resuming part-way through an epoch: the batches before `_skip` are already trained,
         # and their running averages are to be put back when that epoch begins.

@@ -7,6 +7,9 @@ anything is trained or written, so a refused input changes nothing.
 
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 
 from tfmodels.core.errors import UserError
@@ -174,3 +177,49 @@ def check_slopes(lower, upper) -> tuple[float, float]:
             f"got lower={lower!r}, upper={upper!r}"
         )
     return float(lower), float(upper)
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def check_regular_file(path: str, what: str, then: str = "give a regular file") -> None:
+    """`path`, where there is something, is a regular file (a link to one will do); a folder, a
+    named pipe, a device or a socket is one line naming `what` and the path, said from `stat`
+    alone: nothing is opened (reading a FIFO with no writer waits forever; a device may never
+    end). A path where there is nothing is left to the caller, who says it its own way. `what`:
+    the parameter's name (`data`: said `data='x.npy'`) or words (`spec file`). `then`: what to
+    do instead, the line's end."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # not there (or not reachable): the caller's open says so
+        return
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        named = f"{what}={path!r}" if what.isidentifier() else f"{what} {path!r}"
+        raise UserError(f"{named} is {kind}, not a file; {then}")
+
+
+def check_path_name(name, what: str = "model name") -> str:
+    """`name` can stand as one folder's name (a model's name becomes `<logdir>/<name>/`): text,
+    not empty, not `.` or `..`, no path separator, only printable characters (no control
+    characters, no lone surrogates that cannot be encoded), at most 200 bytes in UTF-8. Else
+    one line naming it: refused before anything is written, so nothing lands outside the
+    folders the user named."""
+    why = None
+    if not isinstance(name, str):
+        why = "is not text"
+    elif name in ("", ".", ".."):
+        why = "is not a folder's name"
+    elif "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        why = "holds a path separator"
+    elif not name.isprintable():
+        bad = next(c for c in name if not c.isprintable())
+        why = f"holds the non-printable character {ascii(bad)}"
+    elif len(name.encode("utf-8")) > 200:
+        why = "is longer than 200 bytes"
+    if why:
+        raise UserError(f"{what} {name!r} {why}; it names a folder under --logdir: give a "
+                        f"name of letters, digits, '-', '_' or '.'")
+    return name

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
 
 __all__ = [
@@ -127,6 +128,7 @@ MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 def read_mnist_npz(path: str, option: str = "path"):
     """`((x_train, y_train), (x_test, y_test))` of an mnist.npz, checked: 28x28 images of
     finite numbers, as many digit labels 0..9; else one line naming the file and what is wrong."""
+    check_regular_file(path, option)  # a FIFO or a device is refused unread
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{option}={path!r}: no such file; expected an mnist.npz")
     try:

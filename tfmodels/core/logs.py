@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfmodels.core.checks import check_path_name
 from tfmodels.core.errors import UserError
 from tfmodels.core.training_state import check_dir
 
@@ -43,6 +44,7 @@ def check_logdir(logdir: str) -> None:
 
 def new_run_dir(logdir: str, model_name: str) -> str:
     """A new, empty folder for one run; never one that exists, so no run overwrites another."""
+    check_path_name(model_name)  # never a folder outside `logdir`
     stamp = time.strftime("%Y%m%d-%H%M%S")
     while True:
         run_dir = os.path.join(logdir, model_name, f"{stamp}-{secrets.token_hex(3)}")

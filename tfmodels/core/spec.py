@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tfmodels.core.checks import positive_int
+from tfmodels.core.checks import check_path_name, check_regular_file, positive_int
 from tfmodels.core.errors import UserError
 from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
     ACTIVATIONS,
@@ -150,6 +150,7 @@ class ModelSpec:
     from_logits: bool = False
 
     def __post_init__(self):
+        check_path_name(self.name)  # the name of its log folder
         if not self.layers:
             raise UserError(f"model {self.name!r} has no layers")
         object.__setattr__(self, "layers", tuple(self.layers))
@@ -323,6 +324,7 @@ class ModelSpec:
         """
         import json
 
+        check_regular_file(path, "spec file")  # a FIFO would be waited on forever
         try:
             with open(path, "rb") as f:
                 raw = f.read()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import zipfile
 
+from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
 
 __all__ = ["KERAS_FORMATS", "keras_target", "load_keras_file", "load_keras_model",
@@ -35,6 +36,9 @@ def read_checkpoint(source: str):
 
     if not os.path.exists(source) and not os.path.exists(source + ".index"):
         raise FileNotFoundError(f"{source!r}: no such checkpoint or file")
+    if not os.path.isdir(source):  # a named pipe or a device is refused unread
+        check_regular_file(source, "TF1 checkpoint")
+        check_regular_file(source + ".index", "TF1 checkpoint index")
     try:
         reader = tf.train.load_checkpoint(source)
         shapes = reader.get_variable_to_shape_map()
@@ -67,6 +71,7 @@ def load_keras_file(source: str, instead: str):
 
     if not os.path.exists(source):
         raise FileNotFoundError(f"{source!r}: no such file")
+    check_regular_file(source, "Keras file")
     if not zipfile.is_zipfile(source):
         raise UserError(f"{source!r} is not a .keras file (a .keras model is a zip archive "
                         f"saved by model.save); is it whole?")

@@ -46,6 +46,7 @@ import re
 from dataclasses import dataclass, field
 
 from tf1_compat.layouts import CELLS
+from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
 from tfmodels.core.table import table
 
@@ -312,6 +313,7 @@ def _ambiguous(groups: list) -> str:
 
 def read_map(path: str) -> dict:
     """A map file: `{"keras weight path": "tf1 variable name"}`, checked."""
+    check_regular_file(path, "mapping")  # a named pipe would be waited on forever
     try:
         with open(path, encoding="utf-8") as f:
             given = json.load(f)
