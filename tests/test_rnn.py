@@ -218,7 +218,7 @@ def test_time_major_and_concatenated_state_give_the_same_numbers(rng):
 def test_mistakes_are_named_in_one_line():
     with tf.Graph().as_default():
         x = v1.placeholder(tf.float32, (None, None, DEPTH))
-        with pytest.raises(ValueError, match="num_units must be a positive integer, got 0"):
+        with pytest.raises(ValueError, match="num_units must be a positive integer. Received: num_units=0"):
             rnn.LSTMCell(0)
         with pytest.raises(ValueError, match="needs a dtype when there is no initial_state"):
             rnn.dynamic_rnn(rnn.GRUCell(2), x)
