@@ -6,8 +6,10 @@ imported, so in a process of its own, and TensorFlow's own `tf.compat.v1.nn.stat
     python tests/rnn_program.py OUT_DIR     # with TF_USE_LEGACY_KERAS=1: the oracle's side
 
 writes `OUT_DIR/structure.json` and `OUT_DIR/arrays.npz`, which `run_all(tf1_compat.rnn)`
-returns in the test process (tests/test_rnn_oracle.py compares the two). Nothing here imports
-tf1_compat: the same code runs against whichever API it is handed.
+returns in the test process (tests/test_rnn_oracle.py compares the two). The same code runs
+against whichever API it is handed (`legacy_api()`, `dropin_api()`); contrib is gone from the
+oracle, so its stacked RNNs are composed there from the real bidirectional functions as
+contrib's source did (`contrib_stack`).
 
 Each case builds one graph: its inputs `x` (batch, time, depth; the batch unknown), `lengths`
 (one per example, a 0 among them), the cells and the function under test, a loss over every
@@ -203,11 +205,26 @@ def scopes(rnn, x, lengths):
     return outs, (), first
 
 
+def stacked(rnn, x, lengths):
+    cells_fw, cells_bw = [rnn.LSTMCell(3), rnn.GRUCell(2)], [rnn.GRUCell(3), rnn.LSTMCell(2)]
+    outputs, states_fw, states_bw = rnn.stack_bidirectional_dynamic_rnn(
+        cells_fw, cells_bw, x, dtype=tf.float32, sequence_length=lengths)
+    return outputs, (states_fw, states_bw), cells_fw[1]
+
+
+def stacked_static(rnn, x, lengths):
+    cells_fw = [rnn.BasicRNNCell(3), rnn.GRUCell(2)]
+    cells_bw = [rnn.GRUCell(3), rnn.BasicRNNCell(2)]
+    outputs, states_fw, states_bw = rnn.stack_bidirectional_rnn(
+        cells_fw, cells_bw, steps(x), dtype=tf.float32, sequence_length=lengths)
+    return outputs, (states_fw, states_bw), cells_bw[0]
+
+
 CASES = {f.__name__: f for f in (
     lstm, lstm_options, lstm_flat_time_major, lstm_shards, lstm_float64, basic_lstm,
     basic_lstm_flat_static, gru, gru_initial_state, basic_rnn, multi, multi_flat_static, dropout,
     dropout_variational, dropout_over_multi, residual_and_device, static, static_bidirectional,
-    bidirectional, bidirectional_time_major, scopes)}
+    bidirectional, bidirectional_time_major, scopes, stacked, stacked_static)}
 
 
 # -- running a case ------------------------------------------------------------------------------
@@ -260,11 +277,49 @@ def run_all(rnn):
     return structure, arrays
 
 
+def contrib_stack(bidirectional, dynamic):
+    """`tf.contrib.rnn.stack_bidirectional_(dynamic_)rnn` as contrib's source composed them (the
+    oracle keeps no contrib): `bidirectional` per layer in `stack_bidirectional_rnn/cell_<i>`,
+    the static one scoped exactly there, the dynamic one in its own `bidirectional_rnn` below;
+    each layer's outputs concatenated into the next one's inputs."""
+    def stack(cells_fw, cells_bw, inputs, dtype=None, sequence_length=None):
+        states_fw, states_bw, layer = [], [], inputs
+        with v1.variable_scope("stack_bidirectional_rnn"):
+            for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
+                with v1.variable_scope(f"cell_{i}") as cell_scope:
+                    if dynamic:
+                        outputs, (state_fw, state_bw) = bidirectional(
+                            cell_fw, cell_bw, layer, sequence_length=sequence_length,
+                            dtype=dtype)
+                        layer = tf.concat(outputs, 2)
+                    else:
+                        layer, state_fw, state_bw = bidirectional(
+                            cell_fw, cell_bw, layer, sequence_length=sequence_length,
+                            dtype=dtype, scope=cell_scope)
+                states_fw.append(state_fw)
+                states_bw.append(state_bw)
+        return layer, tuple(states_fw), tuple(states_bw)
+    return stack
+
+
 def legacy_api():
     """The real API: the legacy cells and TensorFlow's own functions, under our names."""
     cells, nn = v1.nn.rnn_cell, v1.nn
-    return types.SimpleNamespace(**{n: getattr(cells, n) for n in CELLS},
-                                 **{n: getattr(nn, n) for n in FUNCTIONS})
+    return types.SimpleNamespace(
+        **{n: getattr(cells, n) for n in CELLS}, **{n: getattr(nn, n) for n in FUNCTIONS},
+        stack_bidirectional_dynamic_rnn=contrib_stack(nn.bidirectional_dynamic_rnn, True),
+        stack_bidirectional_rnn=contrib_stack(nn.static_bidirectional_rnn, False))
+
+
+def dropin_api():
+    """tf1_compat's: `tf1_compat.rnn`, and the stacked RNNs of `tf1_compat.contrib.rnn`."""
+    from tf1_compat import rnn
+    from tf1_compat.contrib import rnn as contrib_rnn
+
+    return types.SimpleNamespace(
+        **{n: getattr(rnn, n) for n in CELLS + FUNCTIONS},
+        **{n: getattr(contrib_rnn, n) for n in ("stack_bidirectional_dynamic_rnn",
+                                                "stack_bidirectional_rnn")})
 
 
 def main(out_dir):

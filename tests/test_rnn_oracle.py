@@ -32,9 +32,8 @@ import pytest
 import tensorflow as tf
 
 from tests import rnn_program
-from tf1_compat import rnn
 
-pytestmark = pytest.mark.slow  # two processes building 21 graphs with gradients: ~60 s
+pytestmark = pytest.mark.slow  # two processes building 23 graphs with gradients: ~60 s
 
 PROGRAM = Path(__file__).with_name("rnn_program.py")
 CASES = list(rnn_program.CASES)
@@ -56,8 +55,8 @@ def oracle(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dropin():
-    """The same, against tf1_compat.rnn, in this process."""
-    return rnn_program.run_all(rnn)
+    """The same, against tf1_compat.rnn (and tf1_compat.contrib.rnn), in this process."""
+    return rnn_program.run_all(rnn_program.dropin_api())
 
 
 def same_arrays(oracle_arrays, dropin_arrays, prefix):
@@ -116,6 +115,8 @@ def test_outputs_and_states_bit_equal(case, oracle, dropin):
 @pytest.mark.parametrize("case", CASES)
 def test_training_steps_bit_equal(case, oracle, dropin):
     losses = oracle[1][f"{case}/losses"]
-    assert losses.shape == (rnn_program.STEPS,) and losses[-1] < losses[0], losses
+    assert losses.shape == (rnn_program.STEPS,) and np.all(np.isfinite(losses))
+    if "dropout" not in case:  # new masks every run: a dropout case's loss need not fall
+        assert losses[-1] < losses[0], losses
     np.testing.assert_array_equal(dropin[1][f"{case}/losses"], losses)
     same_arrays(oracle[1], dropin[1], f"{case}/trained/")
