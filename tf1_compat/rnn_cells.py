@@ -76,10 +76,19 @@ def _snake(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+class _Shown:
+    """A state part as an error message shows it: `<float32 (2, 5)>`."""
+
+    def __init__(self, part):
+        self.text = (f"<{part.dtype.name} {part.shape}>" if hasattr(part, "shape")
+                     else repr(part))
+
+    def __repr__(self):
+        return self.text
+
+
 def _state_text(state) -> str:
-    def one(t):
-        return f"<{t.dtype.name} {t.shape}>" if hasattr(t, "shape") else repr(t)
-    return str(tf.nest.map_structure(one, state))
+    return repr(tf.nest.map_structure(_Shown, state))
 
 
 def check_state(cell, state, what="state"):
@@ -88,7 +97,7 @@ def check_state(cell, state, what="state"):
     try:
         tf.nest.assert_same_structure(sizes, state, check_types=False)
     except (ValueError, TypeError):
-        raise UserError(f"{type(cell).__name__} needs a {what} structured as its state_size "
+        raise UserError(f"{type(cell).__name__} needs its {what} structured as its state_size "
                         f"{sizes}. Received: {what}={_state_text(state)}") from None
     for size, part in zip(tf.nest.flatten(sizes), tf.nest.flatten(state)):
         want = tf.TensorShape(size).as_list()
