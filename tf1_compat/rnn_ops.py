@@ -31,10 +31,15 @@ __all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_bidirectional_rnn
 
 
 def _cache_reads(varscope):
-    """TF1's: outside any while loop (and not eagerly), read variables where they are used."""
+    """TF1's: outside any while loop (and not eagerly), read variables where they are used.
+
+    Not inside a `tf.function` either (TF1 did it there too): a TF1StyleLayer's variable store
+    (tfmodels/tf1_style.py) refuses a caching device, and the numbers do not depend on it."""
     if tf.executing_eagerly():
         return
     graph = v1.get_default_graph()
+    if graph.building_function:
+        return
     in_loop = type(graph).__name__ in ("WhileCondFuncGraph", "WhileBodyFuncGraph")
     context = graph._get_control_flow_context()  # TF1's own test of a v1 while loop
     while context is not None and not in_loop:
