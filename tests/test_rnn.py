@@ -218,7 +218,8 @@ def test_time_major_and_concatenated_state_give_the_same_numbers(rng):
 def test_mistakes_are_named_in_one_line():
     with tf.Graph().as_default():
         x = v1.placeholder(tf.float32, (None, None, DEPTH))
-        with pytest.raises(ValueError, match="num_units must be a positive integer, got 0"):
+        with pytest.raises(ValueError, match=r"num_units must be a positive integer\. Received: "
+                                             r"num_units=0$"):
             rnn.LSTMCell(0)
         with pytest.raises(ValueError, match="needs a dtype when there is no initial_state"):
             rnn.dynamic_rnn(rnn.GRUCell(2), x)
@@ -226,3 +227,141 @@ def test_mistakes_are_named_in_one_line():
             rnn.dynamic_rnn(rnn.GRUCell(2), x[0], dtype=tf.float32)
         with pytest.raises(ValueError, match=r"bias must be 1-D \(a GRU with reset_after"):
             rnn.gru_from_keras(np.zeros((3, 6)), np.zeros((2, 6)), np.zeros((2, 6)))
+
+
+# -- the rest of TF1's API: what the oracle (tests/test_rnn_oracle.py) cannot see ----------------
+
+
+def test_num_units_takes_numpy_integers_and_names_a_bad_value():
+    with tf.Graph().as_default():
+        cell = rnn.GRUCell(np.int64(3))
+        assert cell.state_size == 3 and type(cell.state_size) is int
+        assert rnn.LSTMCell(4, num_proj=np.int32(2)).state_size == rnn.LSTMStateTuple(4, 2)
+        for bad in (0, -2, 2.5, True, "8", None):
+            with pytest.raises(ValueError, match=rf"num_units must be a positive integer\. "
+                                                 rf"Received: num_units={bad!r}$"):
+                rnn.BasicRNNCell(bad)
+        with pytest.raises(ValueError, match=r"Received: num_proj=0$"):
+            rnn.LSTMCell(3, num_proj=0)
+
+
+def test_a_wrong_state_structure_is_named_in_one_line():
+    with tf.Graph().as_default():
+        x = tf.zeros((2, DEPTH))
+        lstm = rnn.LSTMCell(UNITS)
+        with pytest.raises(ValueError, match=r"LSTMCell needs its state structured as its "
+                                             r"state_size LSTMStateTuple\(c=5, h=5\)\. Received: "
+                                             r"state=<float32 \(2, 5\)>$"):
+            lstm(x, tf.zeros((2, UNITS)))
+        with pytest.raises(ValueError, match=r"each part of its state of shape \(batch, \*\[5\]\)"
+                                             r"\. Received: state=\(<float32 \(2, 4\)>"):
+            lstm(x, (tf.zeros((2, 4)), tf.zeros((2, 4))))
+        multi = rnn.MultiRNNCell([rnn.GRUCell(2), rnn.GRUCell(3)])
+        with pytest.raises(ValueError, match=r"MultiRNNCell needs its state structured as its "
+                                             r"state_size \(2, 3\)"):
+            multi(x, tf.zeros((2, 2)))
+        with pytest.raises(ValueError, match=r"GRUCell needs its initial_state structured as its "
+                                             r"state_size 2\. Received: initial_state=\(<"):
+            rnn.dynamic_rnn(rnn.GRUCell(2), tf.zeros((2, 3, DEPTH)),
+                            initial_state=(tf.zeros((2, 2)), tf.zeros((2, 2))))
+        assert v1.global_variables() == []  # nothing was made before the checks
+
+
+def test_inputs_of_unknown_depth_or_wrong_kind_are_named():
+    with tf.Graph().as_default():
+        unknown = v1.placeholder(tf.float32, (None, None))
+        with pytest.raises(ValueError, match=r"GRUCell needs inputs whose last dimension is "
+                                             r"known\. Received: inputs.shape=\(None, None\)$"):
+            rnn.GRUCell(2)(unknown, tf.zeros((1, 2)))
+        with pytest.raises(ValueError, match=r"dynamic_rnn needs inputs whose depth is known\. "
+                                             r"Received: inputs.shape=\(None, None, None\)$"):
+            rnn.dynamic_rnn(rnn.GRUCell(2), v1.placeholder(tf.float32, (None, None, None)),
+                            dtype=tf.float32)
+        with pytest.raises(ValueError, match=r"static_rnn needs inputs whose depth is known"):
+            rnn.static_rnn(rnn.GRUCell(2), [unknown], dtype=tf.float32)
+        with pytest.raises(ValueError, match=r"static_rnn needs its inputs as a non-empty list"):
+            rnn.static_rnn(rnn.GRUCell(2), [], dtype=tf.float32)
+        with pytest.raises(ValueError, match=r"BasicRNNCell needs floating inputs\. Received: "
+                                             r"inputs.dtype=int32$"):
+            rnn.BasicRNNCell(2)(tf.zeros((1, 3), tf.int32), tf.zeros((1, 2), tf.int32))
+        with pytest.raises(ValueError, match=r"cell must be an RNNCell \(it lacks output_size, "
+                                             r"state_size, zero_state, __call__\)"):
+            rnn.dynamic_rnn(object(), tf.zeros((1, 2, 3)), dtype=tf.float32)
+        with pytest.raises(ValueError, match=r"activation must be a callable or one of"):
+            rnn.GRUCell(2, activation="swishy")
+
+
+def test_wrapper_and_stack_mistakes_are_named():
+    from tf1_compat.contrib import rnn as contrib_rnn
+
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match=r"input_keep_prob must be between 0 and 1\. "
+                                             r"Received: input_keep_prob=1.5$"):
+            rnn.DropoutWrapper(rnn.GRUCell(2), input_keep_prob=1.5)
+        with pytest.raises(ValueError, match=r"variational_recurrent=True\) needs a dtype"):
+            rnn.DropoutWrapper(rnn.GRUCell(2), variational_recurrent=True)
+        with pytest.raises(ValueError, match=r"input_keep_prob < 1 needs input_size"):
+            rnn.DropoutWrapper(rnn.GRUCell(2), input_keep_prob=0.5, variational_recurrent=True,
+                               dtype=tf.float32)
+        with pytest.raises(ValueError, match=r"ResidualWrapper needs the cell's output of its "
+                                             r"inputs' shape\. Received: inputs.shape=\(1, 3\), "
+                                             r"output.shape=\(1, 2\)$"):
+            rnn.ResidualWrapper(rnn.GRUCell(2))(tf.zeros((1, 3)), tf.zeros((1, 2)))
+        with pytest.raises(ValueError, match=r"MultiRNNCell needs a non-empty list of cells"):
+            rnn.MultiRNNCell([])
+        with pytest.raises(ValueError, match=r"state_is_tuple=False\) needs cells whose states"):
+            rnn.MultiRNNCell([rnn.LSTMCell(2)], state_is_tuple=False)
+        with pytest.raises(ValueError, match=r"cells_fw and cells_bw must have as many layers"):
+            contrib_rnn.stack_bidirectional_dynamic_rnn([rnn.GRUCell(2)], [rnn.GRUCell(2)] * 2,
+                                                        tf.zeros((1, 2, 3)))
+
+
+def test_a_subclass_of_rnncell_runs_as_in_tf1(rng):
+    """TF1's way to write a cell: `state_size`, `output_size`, `call` with `get_variable`."""
+    class Scaled(rnn.RNNCell):
+        @property
+        def state_size(self):
+            return 2
+
+        @property
+        def output_size(self):
+            return 2
+
+        def call(self, inputs, state):
+            w = v1.get_variable("w", (inputs.shape[-1], 2))
+            new = tf.tanh(tf.matmul(inputs, w) + state)
+            return new, new
+
+    x = sequences(rng)
+    g = tf.Graph()
+    with g.as_default():
+        cell = Scaled()
+        outputs, state = rnn.dynamic_rnn(cell, x, dtype=tf.float32)
+        assert names(v1.global_variables()) == ["rnn/scaled/w"] == names(cell.trainable_weights)
+        init = v1.global_variables_initializer()
+    with v1.Session(graph=g) as s:
+        s.run(init)
+        (w,) = s.run(cell.variables)
+        out, last = s.run([outputs, state])
+    h = np.zeros((BATCH, 2), np.float32)
+    for t in range(STEPS):
+        h = np.tanh(x[:, t] @ w + h)
+        np.testing.assert_allclose(out[:, t], h, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(last, out[:, -1])
+
+
+def test_cells_and_dynamic_rnn_run_eagerly(rng):
+    """Outside a graph (inside a TF1StyleLayer, say) the same calls compute the same numbers."""
+    x = sequences(rng)
+    weights = random_weights(rng, [(DEPTH + UNITS, 4 * UNITS), (4 * UNITS,)])
+    lengths = np.array([12, 5, 1, 8])
+    want, want_state, _ = run_tf1(lambda: rnn.LSTMCell(UNITS), x, weights,
+                                  sequence_length=lengths)
+    cell = rnn.LSTMCell(UNITS)
+    cell(tf.constant(x[:, 0]), cell.zero_state(BATCH, tf.float32))  # builds it
+    for variable, value in zip(cell.variables, weights):
+        variable.assign(value)
+    out, state = rnn.dynamic_rnn(cell, tf.constant(x), sequence_length=lengths,
+                                 dtype=tf.float32)
+    np.testing.assert_allclose(out.numpy(), want, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(state.h.numpy(), want_state.h, rtol=0, atol=1e-6)
