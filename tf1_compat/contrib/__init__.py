@@ -2,7 +2,7 @@
 
     from tf1_compat.contrib import layers as contrib_layers   # was: tf.contrib.layers (slim)
     from tf1_compat.contrib import training                   # HParams
-    from tf1_compat import contrib; contrib.rnn.LSTMBlockCell  # the submodules load on first use
+    from tf1_compat import contrib; contrib.rnn.LSTMCell       # the submodules load on first use
 
 The submodules `layers`, `training`, `rnn` and `framework` are imported on first access, so that
 importing the package starts nothing.
