@@ -47,6 +47,7 @@ from tfmodels.migration.matching import (
     read_map,
     tf1_sources,
 )
+from tfmodels.migration.transforms import Transform, invert
 from tfmodels.migration.user_code import graph_variables
 
 __all__ = ["convert", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
@@ -112,6 +113,8 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
         values = read_tensors(reader, src.names, source)
         if slot.cell is not None:
             values = cell_to_keras(slot.cell, values, forget_bias)
+        elif src.transform is not None:
+            values = [src.transform.apply(values)]
         for variable, value in zip(slot.variables, values):
             variable.assign(np.asarray(value))
     save_keras(model, target)
@@ -151,6 +154,10 @@ def _named_by_map(slots, mapping: dict):
 
     shapes, dtypes = {}, {}
     given = {normalized(k): v for k, v in mapping.items()}
+    for k, entry in mapping.items():
+        if not Transform.parse(k, entry).plain:
+            raise UserError(f"map file: {k!r} has a transform; without the TF1 graph "
+                            f"(graph=module:build) the TF1 shape it comes back to is unknown")
     for slot in slots:
         for k in slot.keys:
             if normalized(k) not in given:
@@ -227,12 +234,17 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     if missing:
         raise _nothing_written(len(missing), "TF1 variable", "Keras weight",
                                [n for s in missing for n in s.names])
-    values = {}
+    values, transformed = {}, {}
     for slot, src, _ in result.pairs:
         arrays = [np.asarray(v.numpy()) for v in slot.variables]
+        if src.transform is not None:  # a split's parts go back together: grouped first
+            transformed.setdefault(tuple(src.names), []).append((src.transform, arrays[0]))
+            continue
         if slot.cell is not None:
             arrays = cell_from_keras(slot.cell, arrays, forget_bias)
         values.update(zip(src.names, arrays))
+    for names, group in transformed.items():
+        values.update(invert(group, [shapes[n] for n in names]))
     _write_variables(g, variables, values, shapes, dtypes, target)
     return result
 

@@ -543,6 +543,8 @@ def _keras_values(result, tf1: _TF1Side, forget_bias):
         arrays = [values[n] for n in source.names]
         if slot.cell is not None:
             arrays = cell_to_keras(slot.cell, arrays, forget_bias)
+        elif source.transform is not None:
+            arrays = [source.transform.apply(arrays)]
         out.append((slot, source, arrays))
     return out
 

@@ -45,10 +45,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from tf1_compat.layouts import CELLS
 from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
 from tfmodels.core.table import table
+from tfmodels.migration.transforms import Misfit, Transform, regroups, shape_text
 
 __all__ = ["Ambiguous", "Match", "Slot", "Source", "keras_slots", "match", "normalized",
            "read_map", "skipped_reason", "tf1_sources"]
@@ -148,6 +151,7 @@ class Source:
     shapes: tuple
     dtype: str
     cell: str | None = None  # a key of CELLS
+    transform: Transform | None = None  # how the variables become the weight (None: as is)
 
     @property
     def leaf(self) -> str:
@@ -170,6 +174,10 @@ class Match:
                 rows.append([slot.label, arrow, " + ".join(source.names),
                              " + ".join(_shape(s) for s in source.shapes),
                              f"{how}; {CELLS[slot.cell].note}"])
+            elif source.transform is not None:
+                rows.append([slot.key, arrow, " + ".join(source.names),
+                             " + ".join(_shape(s) for s in source.shapes),
+                             f"{how}; {source.transform.describe()}"])
             else:
                 rows.append([slot.key, arrow, source.key, _shape(source.shapes[0]), how])
         for slot, why in self.missing:
@@ -264,6 +272,9 @@ def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Sou
 
 
 def _fits(slot: Slot, source: Source) -> bool:
+    if source.transform is not None:
+        return (slot.cell is None and source.cell is None and slot.dtype == source.dtype
+                and source.transform.shape(source.shapes) == slot.tf1_shapes[0])
     return (slot.cell == source.cell and slot.tf1_shapes == source.shapes
             and slot.dtype == source.dtype)
 
@@ -312,7 +323,8 @@ def _ambiguous(groups: list) -> str:
 
 
 def read_map(path: str) -> dict:
-    """A map file: `{"keras weight path": "tf1 variable name"}`, checked."""
+    """A map file: `{"keras weight path": "tf1 variable name" or a transform}`, checked
+    (`tfmodels.migration.transforms`)."""
     check_regular_file(path, "mapping")  # a named pipe would be waited on forever
     try:
         with open(path, encoding="utf-8") as f:
@@ -322,10 +334,12 @@ def read_map(path: str) -> dict:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise UserError(f"mapping={path!r} is not a JSON file ({type(e).__name__}: "
                         f"{folded(e, 120)})") from None
-    if not isinstance(given, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                              for k, v in given.items()):
-        raise UserError(f"mapping={path!r}: expected one JSON object of strings, "
+    if not isinstance(given, dict) or not all(isinstance(k, str) for k in given):
+        raise UserError(f"mapping={path!r}: expected one JSON object of strings (or "
+                        f"transforms, tfmodels.migration.transforms), "
                         f'{{"keras weight path": "tf1 variable name", ...}}')
+    for k, v in given.items():
+        Transform.parse(k, v)  # a mistake in an entry is one line here
     return given
 
 
@@ -362,8 +376,11 @@ def _mapped_names(slot, given: dict, shapes: dict) -> list:
 def _by_map(state: _Pairing, slots, sources, mapping: dict, shapes: dict, dtypes: dict):
     """Step 1: what the map file says, each pair checked."""
     by_key = {normalized(k): slot for slot in slots for k in slot.keys}
+    parsed = {k: Transform.parse(k, v) for k, v in mapping.items()}
+    _by_map_transforms(state, {k: t for k, t in parsed.items() if not t.plain}, by_key,
+                       shapes, dtypes)
     wanted = {}
-    for k, name in mapping.items():
+    for k, name in ((k, t.sources[0]) for k, t in parsed.items() if t.plain):
         slot = by_key.get(normalized(k))
         if slot is None:
             raise UserError(f"map file: {k!r} is not a weight of the Keras model (its weights: "
@@ -387,6 +404,47 @@ def _by_map(state: _Pairing, slots, sources, mapping: dict, shapes: dict, dtypes
         if taken:
             raise UserError(f"map file: {' + '.join(names)} is given to both {taken} and "
                             f"{slot.key}; one TF1 variable fills one Keras weight")
+        state.pair(slot, source, "map file")
+        for s in [s for s in state.sources_left if set(s.names) & set(names)]:
+            state.sources_left.remove(s)
+
+
+def _both_split(a: Source, b: Source) -> bool:
+    """Whether two sources reading one TF1 variable each take a part of it (a split)."""
+    return all(s.transform is not None and s.transform.split is not None for s in (a, b))
+
+
+def _by_map_transforms(state: _Pairing, given: dict, by_key, shapes, dtypes):
+    """Step 1 for the map's transform entries: each checked to fit, one line where not."""
+    for k, transform in given.items():
+        slot = by_key.get(normalized(k))
+        if slot is None or slot.cell is not None:
+            why = "is a recurrent layer's" if slot else "is not a"
+            raise UserError(f"map file: {k!r} {why} weight of the Keras model; a transform "
+                            f"fills one weight")
+        names = transform.sources
+        unknown = [n for n in names if n not in (shapes or {})]
+        if unknown:
+            raise UserError(f"map file: {k!r} <- {unknown[0]!r}, which is not a TF1 variable "
+                            f"here")
+        source = Source(names[0], names, tuple(tuple(shapes[n]) for n in names),
+                        dtypes[names[0]], transform=transform)
+        tf1 = " + ".join(f"{n} {_shape(s)}" for n, s in zip(names, source.shapes))
+        try:
+            shape = transform.shape(source.shapes)
+        except Misfit as e:
+            raise UserError(f"map file: Keras {slot.key} {_shape(slot.tf1_shapes[0])} <- TF1 "
+                            f"{tf1}: {e}") from None
+        if shape != slot.tf1_shapes[0] or source.dtype != slot.dtype:
+            raise UserError(f"map file: Keras {slot.key} needs {_shape(slot.tf1_shapes[0])} "
+                            f"{slot.dtype}; TF1 {tf1} through {transform.describe()} gives "
+                            f"{_shape(shape)} {source.dtype}")
+        taken = next((s.key for s, src, _ in state.result.pairs
+                      if set(src.names) & set(names) and not _both_split(src, source)), None)
+        if taken:
+            raise UserError(f"map file: {' + '.join(names)} is given to both {taken} and "
+                            f"{slot.key}; one TF1 variable fills several Keras weights only "
+                            f"through a split")
         state.pair(slot, source, "map file")
         for s in [s for s in state.sources_left if set(s.names) & set(names)]:
             state.sources_left.remove(s)
@@ -432,6 +490,139 @@ def _by_order(state: _Pairing) -> list:
     return ambiguous
 
 
+# -- step 5: transforms the shapes leave one reading of (`tfmodels.migration.transforms`) --------
+
+
+def _squeezed(shape: tuple, target: tuple) -> tuple:
+    """(steps, shape): the TF1 shape's leading size-1 axes squeezed, unless `target` keeps them."""
+    steps = []
+    while len(shape) > 1 and shape[0] == 1 and target[:1] != (1,):
+        steps.append(("squeeze", 0))
+        shape = shape[1:]
+    return steps, shape
+
+
+def _reshape_to(source: Source, shape: tuple) -> Transform | None:
+    """The transform from one TF1 variable to a weight of `shape` by squeeze and a reshape that
+    only merges or splits adjacent axes; None where there is none."""
+    steps, squeezed = _squeezed(source.shapes[0], shape)
+    if squeezed != shape:
+        if not regroups(squeezed, shape):
+            return None
+        steps.append(("reshape", list(shape)))
+    return Transform(source.names, steps) if steps else None
+
+
+def _tail(name: str) -> str:
+    return "/".join(normalized(name).split("/")[-2:])
+
+
+def _plain(state: _Pairing):
+    return ([s for s in state.slots_left if s.cell is None],
+            [s for s in state.sources_left if s.cell is None and len(s.names) == 1])
+
+
+def _by_reshape(state: _Pairing) -> list:
+    """A TF1 variable whose values fit one weight by squeeze/reshape: by the last two parts of
+    the name (`query/kernel`), else the only one of its size; returns what stays ambiguous."""
+    slots, sources = _plain(state)
+    options = {id(slot): [(src, t) for src in sources if src.dtype == slot.dtype
+                          for t in [_reshape_to(src, slot.tf1_shapes[0])] if t]
+               for slot in slots}
+    takers = {}
+    for slot in slots:
+        for src, _ in options[id(slot)]:
+            takers.setdefault(id(src), []).append(slot)
+    ambiguous = []
+    for slot in slots:
+        named = [(s, t) for s, t in options[id(slot)] if _tail(s.key) == _tail(slot.key)]
+        chosen = named if len(named) == 1 else options[id(slot)]
+        if len(chosen) == 1 and (named or len(takers[id(chosen[0][0])]) == 1):
+            src, t = chosen[0]
+            if src in state.sources_left:
+                state.pair(slot, Source(src.key, src.names, src.shapes, src.dtype,
+                                        transform=t), "name" if named else "only one of its size")
+                state.sources_left.remove(src)
+        elif len(chosen) > 1:
+            ambiguous.append(f"Keras weight {slot.key} {_shape(slot.tf1_shapes[0])} could take "
+                             f"TF1 {' or '.join(s.key for s, _ in chosen)} "
+                             f"({' or '.join(shape_text(s.shapes[0]) for s, _ in chosen)})")
+    return ambiguous
+
+
+def _split_axes(shape: tuple, parts: int, target: tuple) -> list:
+    """The axes along which `shape` splits into `parts` that each reshape to `target`."""
+    axes = []
+    for axis, size in enumerate(shape):
+        if size % parts == 0:
+            part = shape[:axis] + (size // parts,) + shape[axis + 1:]
+            if part == target or regroups(part, target):
+                axes.append(axis - len(shape))
+    return axes
+
+
+def _split_groups(slots) -> dict:
+    """The weights that one fused TF1 variable could fill: of one layer, one leaf and shape."""
+    groups = {}
+    for slot in slots:
+        layer = slot.key.rsplit("/", 2)[0]
+        groups.setdefault((layer, slot.leaf, slot.tf1_shapes[0], slot.dtype), []).append(slot)
+    return {k: sorted(g, key=lambda s: s.index) for k, g in groups.items() if len(g) > 1}
+
+
+def _split_options(slots, sources):
+    """({source id: [(source, group, squeeze steps, axis)]}, what has two readings)."""
+    found, ambiguous = {}, []
+    for src in sources:
+        for group in _split_groups(slots).values():
+            shape = group[0].tf1_shapes[0]
+            steps, squeezed = _squeezed(src.shapes[0], shape)
+            if (src.dtype != group[0].dtype
+                    or int(np.prod(squeezed)) != len(group) * int(np.prod(shape))):
+                continue
+            axes = _split_axes(squeezed, len(group), shape)
+            if len(axes) > 1:
+                ambiguous.append(f"TF1 {src.key} {_shape(src.shapes[0])} could fill Keras "
+                                 f"{', '.join(s.key for s in group)} split along axis "
+                                 f"{' or axis '.join(map(str, axes))}")
+            elif axes:
+                found.setdefault(id(src), []).append((src, group, steps, axes[0]))
+    return found, ambiguous
+
+
+def _by_split(state: _Pairing) -> list:
+    """A TF1 variable holding several weights side by side (GPT-2's `c_attn/w`, query, key and
+    value): squeezed, split in the weights' model order, each part reshaped."""
+    found, ambiguous = _split_options(*_plain(state))
+    for options in found.values():
+        src, group, steps, axis = options[0]
+        rivals = [o for f in found.values() for o in f if o[1] is group]
+        if len(options) > 1 or len(rivals) > 1:
+            ambiguous.append(f"TF1 {' or '.join(o[0].key for o in rivals)} could fill Keras "
+                             f"{' or '.join(', '.join(s.key for s in o[1]) for o in options)}")
+            continue
+        squeezed = _squeezed(src.shapes[0], group[0].tf1_shapes[0])[1]
+        part = squeezed[:axis] + (squeezed[axis] // len(group),) + squeezed[axis + 1:]
+        for index, slot in enumerate(group):
+            t = Transform(src.names, steps + [("split", {"axis": axis, "parts": len(group),
+                                                         "index": index})])
+            if part != slot.tf1_shapes[0]:
+                t.steps.append(("reshape", list(slot.tf1_shapes[0])))
+            state.pair(slot, Source(src.key, src.names, src.shapes, src.dtype, transform=t),
+                       "split in model order")
+        state.sources_left.remove(src)
+    return ambiguous
+
+
+def _by_transform(state: _Pairing) -> list:
+    """Step 5: reshape and split, again while either pairs something; what stays ambiguous."""
+    while True:
+        before = len(state.slots_left)
+        ambiguous = _by_reshape(state) + _by_split(state)
+        if len(state.slots_left) == before or not state.slots_left:
+            return ambiguous
+
+
 def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | None = None,
           shapes: dict | None = None, dtypes: dict | None = None) -> Match:
     """Which source fills which slot: the map, then names, then order and shape (module doc).
@@ -440,7 +631,12 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
     if mapping:
         _by_map(state, slots, sources, mapping, shapes, dtypes)
     _by_name(state)
-    ambiguous = _by_order(state)
+    while True:  # a transform that pairs some leaves fewer for order and shape, and again
+        before = len(state.slots_left)
+        ambiguous = _by_order(state)
+        transforms_ambiguous = _by_transform(state)
+        if len(state.slots_left) == before:
+            break
     result = state.result
     for slot in state.slots_left:
         result.missing.append((slot, _why_missing(slot, state.sources_left, sources)))
@@ -448,6 +644,10 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
         result.unused.append((source, _why_unused(source, slots)))
     if ambiguous:
         raise Ambiguous(_ambiguous(ambiguous), result)
+    if transforms_ambiguous:
+        raise Ambiguous(f"{'; '.join(transforms_ambiguous)}; the shapes leave more than one "
+                        f"reading: write a map file (Keras weight path: TF1 variable name or "
+                        f"transform) and pass it with mapping=FILE", result)
     result.pairs.sort(key=lambda p: p[0].index)
     return result
 
