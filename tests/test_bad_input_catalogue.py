@@ -18,7 +18,7 @@ case also bumps its line here):
 - CLI train: 129
 - CLI compare: 13
 - CLI sweep: 20
-- CLI convert: 27
+- CLI convert: 30
 - CLI evaluate: 24
 - CLI predict: 23
 - CLI bench: 8
@@ -29,7 +29,7 @@ case also bumps its line here):
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 370
+- total: 373
 """
 
 from __future__ import annotations
@@ -152,6 +152,13 @@ def _make_files(root):
     open(path("text.txt"), "w").write("hello\n")
     open(path("empty.npz"), "wb").close()
     os.mkdir(path("folder"))
+
+    # map files of transforms (tfmodels.migration.transforms) for binary4's TF1 checkpoint
+    for name, entry in (("map_reshape.json", {"reshape": [4, 3]}),
+                        ("map_step.json", {"rotate": 1}),
+                        ("map_transpose.json", {"transpose": [1, 0]})):
+        open(path(name), "w").write(json.dumps({"dense/kernel": {"from": "dense_0/kernel",
+                                                                 **entry}}))
 
     # --spec files
     for name, content in SPEC_FILES.items():
@@ -561,6 +568,17 @@ CLI = [
      "not match its digest"),
     ("convert {f}/ck_keras_fifo_state {tmp}/out --from keras --to tf1", 2,
      "file '{f}/ck_keras_fifo_state/checkpoint.json' is a named pipe (FIFO), not a file"),
+    (f"convert {{f}}/tf1/model {{tmp}}/out.keras --from tf1 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one --map {{f}}/map_reshape.json", 2,
+     "map file: Keras dense/kernel (4, 3) <- TF1 dense_0/kernel (4, 5): reshape (4, 3) does "
+     "not fit (4, 5) (20 values)"),
+    (f"convert {{f}}/tf1/model {{tmp}}/out.keras --from tf1 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one --map {{f}}/map_step.json", 2,
+     "map file: 'dense/kernel': unknown step 'rotate'; expected one of concat, squeeze"),
+    (f"convert {{f}}/tf1/model {{tmp}}/out.keras --from tf1 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one --map {{f}}/map_transpose.json", 2,
+     "map file: Keras dense/kernel needs (4, 3) float32; TF1 dense_0/kernel (4, 5) through "
+     "transpose (1, 0) gives (5, 4) float32"),
     # evaluate
     ("evaluate {tmp}/none", 2, "'{tmp}/none' is not a checkpoint folder of `tfmodels train`"),
     ("evaluate {f}/ck_track_name", 2, "track is 'tf2'; expected keras or tf1"),
