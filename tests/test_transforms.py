@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tf1_compat.layouts import CELLS, cell_from_keras, cell_to_keras
 from tfmodels.core.errors import UserError
 from tfmodels.migration.conversion import keras_to_tf1, tf1_to_keras
 from tfmodels.migration.matching import Ambiguous, Slot, Source, match
-from tfmodels.migration.transforms import Transform, invert, regroups
+from tfmodels.migration.transforms import Transform, cell_transforms, invert, regroups
 
 v1 = tf.compat.v1
 ATOL = 1e-5
@@ -102,6 +103,24 @@ def test_a_map_entry_mistake_is_one_line(entry, said):
     with pytest.raises(UserError, match=None) as e:
         Transform.parse("k/kernel", entry)
     assert said in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_the_recurrent_cells_rules_are_transforms_of_the_same_mechanism(cell):
+    depth, units = 3, 4
+    shapes = CELLS[cell].shapes(depth, units)
+    names = CELLS[cell].members("rnn/c")
+    tf1 = [_values(s, i) for i, s in enumerate(shapes)]
+    transforms = cell_transforms(cell, "rnn/c", depth, units, forget_bias=0.75)
+    keras_side = [t.apply([tf1[names.index(n)] for n in t.sources]) for t in transforms]
+    for got, want in zip(keras_side, cell_to_keras(cell, tf1, forget_bias=0.75)):
+        np.testing.assert_array_equal(got, want)
+    back = {}
+    for t in {tuple(t.sources): t for t in transforms}:
+        group = [(u, v) for u, v in zip(transforms, keras_side) if tuple(u.sources) == t]
+        back.update(invert(group, [shapes[names.index(n)] for n in t]))
+    for name, want in zip(names, cell_from_keras(cell, keras_side, forget_bias=0.75)):
+        np.testing.assert_array_equal(back[name], want)
 
 
 # -- two attention programs and their Keras port ------------------------------------------------

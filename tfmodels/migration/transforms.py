@@ -42,7 +42,8 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
-__all__ = ["KINDS", "Misfit", "Transform", "invert", "regroups", "shape_text"]
+__all__ = ["KINDS", "Misfit", "Transform", "cell_transforms", "invert", "regroups",
+           "shape_text"]
 
 KINDS = ("concat", "squeeze", "expand", "reshape", "transpose", "split", "gates", "add")
 
@@ -378,3 +379,32 @@ def regroups(a, b) -> bool:
             return False
         prev = end
     return True
+
+
+def cell_transforms(cell: str, scope: str, depth: int, units: int,
+                    forget_bias: float = 1.0) -> list:
+    """A TF1 recurrent cell's variables under `scope` as Transforms of its Keras layer's
+    (kernel, recurrent_kernel, bias): the layout table's rules (`tf1_compat.layouts`) in this
+    module's terms. TF1's kernel over `[x, h]` is split into its input and state rows; LSTM's
+    gates i, j, f, o go to Keras's i, f, c, o and its forget bias (not stored by TF1) is added;
+    GRU's r, u gates and candidate go to Keras's z (= u), r, candidate."""
+    def rows(index):
+        return ("split", {"axis": 0, "sizes": [depth, units], "index": index})
+
+    if cell == "lstm_cell":
+        gates = ("gates", {"axis": -1, "from": "ijfo", "to": "ifjo"})
+        forget = ("add", {"value": forget_bias, "axis": -1, "parts": 4, "index": 1})
+        return [Transform(f"{scope}/kernel", [gates, rows(0)]),
+                Transform(f"{scope}/kernel", [gates, rows(1)]),
+                Transform(f"{scope}/bias", [gates, forget])]
+    if cell == "gru_cell":
+        kernels = [f"{scope}/gates/kernel", f"{scope}/candidate/kernel"]
+        gates = ("gates", {"axis": -1, "from": "ruc", "to": "urc"})
+        return [Transform(kernels, [("concat", 1), gates, rows(0)]),
+                Transform(kernels, [("concat", 1), gates, rows(1)]),
+                Transform([f"{scope}/gates/bias", f"{scope}/candidate/bias"],
+                          [("concat", 0), gates])]
+    if cell == "basic_rnn_cell":
+        return [Transform(f"{scope}/kernel", [rows(0)]), Transform(f"{scope}/kernel", [rows(1)]),
+                Transform(f"{scope}/bias")]
+    raise UserError(f"cell={cell!r}: expected lstm_cell, gru_cell or basic_rnn_cell")
