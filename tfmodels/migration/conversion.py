@@ -42,12 +42,14 @@ from tfmodels.migration.checkpoints import (
 from tfmodels.migration.matching import (
     Ambiguous,
     keras_slots,
+    keras_values,
     match,
     normalized,
     read_map,
     tf1_sources,
+    tf1_values,
 )
-from tfmodels.migration.transforms import Transform, invert
+from tfmodels.migration.transforms import Transform
 from tfmodels.migration.user_code import graph_variables
 
 __all__ = ["convert", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
@@ -95,8 +97,6 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     `source` and write it to `target` (`.keras` or `.weights.h5`); returns the `Match`. The table
     goes to `out` before anything is written; a Keras weight without a source is refused unless
     `allow_missing` names it (it keeps its initial value)."""
-    from tf1_compat.layouts import cell_to_keras
-
     keras_target(target)
     reader, shapes, dtypes = read_checkpoint(source)
     model = load_keras_model(keras_model) if isinstance(keras_model, str) else keras_model
@@ -110,11 +110,7 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
         raise _nothing_written(len(missing), "Keras weight", "TF1 variable",
                                [k for s in missing for k in s.keys])
     for slot, src, _ in result.pairs:
-        values = read_tensors(reader, src.names, source)
-        if slot.cell is not None:
-            values = cell_to_keras(slot.cell, values, forget_bias)
-        elif src.transform is not None:
-            values = [src.transform.apply(values)]
+        values = keras_values(slot, src, read_tensors(reader, src.names, source), forget_bias)
         for variable, value in zip(slot.variables, values):
             variable.assign(np.asarray(value))
     save_keras(model, target)
@@ -208,8 +204,6 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     names them: each Keras weight it names is saved under its TF1 name, nothing else."""
     import tensorflow as tf
 
-    from tf1_compat.layouts import cell_from_keras
-
     if graph is None and not mapping:
         raise UserError("the TF1 names come from a TF1 graph (graph=module:build) or a map "
                         "file (mapping=FILE); give one")
@@ -234,17 +228,7 @@ def keras_to_tf1(source: str, target: str, graph=None, mapping: str | dict | Non
     if missing:
         raise _nothing_written(len(missing), "TF1 variable", "Keras weight",
                                [n for s in missing for n in s.names])
-    values, transformed = {}, {}
-    for slot, src, _ in result.pairs:
-        arrays = [np.asarray(v.numpy()) for v in slot.variables]
-        if src.transform is not None:  # a split's parts go back together: grouped first
-            transformed.setdefault(tuple(src.names), []).append((src.transform, arrays[0]))
-            continue
-        if slot.cell is not None:
-            arrays = cell_from_keras(slot.cell, arrays, forget_bias)
-        values.update(zip(src.names, arrays))
-    for names, group in transformed.items():
-        values.update(invert(group, [shapes[n] for n in names]))
+    values = tf1_values(result.pairs, shapes, forget_bias)
     _write_variables(g, variables, values, shapes, dtypes, target)
     return result
 

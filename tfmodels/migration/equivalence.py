@@ -534,17 +534,13 @@ def _names(model, tf1: _TF1Side, mapping):
 
 def _keras_values(result, tf1: _TF1Side, forget_bias):
     """[(slot, [TF1's values in the Keras weights' layout])] for every pair."""
-    from tf1_compat.layouts import cell_to_keras
+    from tfmodels.migration.matching import keras_values
 
     names = [n for _, source, _ in result.pairs for n in source.names]
     values = tf1.values(names)
     out = []
     for slot, source, _ in result.pairs:
-        arrays = [values[n] for n in source.names]
-        if slot.cell is not None:
-            arrays = cell_to_keras(slot.cell, arrays, forget_bias)
-        elif source.transform is not None:
-            arrays = [source.transform.apply(arrays)]
+        arrays = keras_values(slot, source, [values[n] for n in source.names], forget_bias)
         out.append((slot, source, arrays))
     return out
 

@@ -51,10 +51,18 @@ from tf1_compat.layouts import CELLS
 from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
 from tfmodels.core.table import table
-from tfmodels.migration.transforms import Misfit, Transform, regroups, shape_text
+from tfmodels.migration.transforms import (
+    Misfit,
+    Transform,
+    cell_transforms,
+    invert,
+    regroups,
+    shape_text,
+)
 
-__all__ = ["Ambiguous", "Match", "Slot", "Source", "keras_slots", "match", "normalized",
-           "read_map", "skipped_reason", "tf1_sources"]
+__all__ = ["Ambiguous", "Match", "Slot", "Source", "keras_slots", "keras_values", "match",
+           "normalized", "pair_transforms", "read_map", "skipped_reason", "tf1_sources",
+           "tf1_values"]
 
 # TF1 optimizers' slot variables (`<var>/Adam`, `<var>/Adam_1`, ...) and their counters.
 _SLOT = re.compile(r"/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|Adadelta|Adadelta_\d+|"
@@ -660,3 +668,39 @@ class Ambiguous(UserError):
         self.result = result
 
 
+
+
+# -- moving the values of a pair, either way -----------------------------------------------------
+
+
+def pair_transforms(slot: Slot, source: Source, forget_bias: float = 1.0) -> list:
+    """One Transform per Keras variable of `slot`: a recurrent cell's layout rules
+    (`transforms.cell_transforms`), the pair's own transform, or the TF1 variable as it is."""
+    if slot.cell is not None:
+        kernel = slot.variables[0]
+        units = int(slot.variables[1].shape[0])
+        return cell_transforms(slot.cell, CELLS[slot.cell].scope_of(source.names[0]),
+                               int(kernel.shape[0]), units, forget_bias)
+    return [source.transform or Transform(source.names[0])]
+
+
+def keras_values(slot: Slot, source: Source, arrays, forget_bias: float = 1.0) -> list:
+    """The values of `slot`'s Keras variables from the TF1 `arrays` of `source.names`."""
+    named = dict(zip(source.names, arrays))
+    return [t.apply([named[n] for n in t.sources])
+            for t in pair_transforms(slot, source, forget_bias)]
+
+
+def tf1_values(pairs, shapes: dict, forget_bias: float = 1.0) -> dict:
+    """`{TF1 name: value}` from the Keras variables of `pairs` (a `Match`'s), every transform
+    inverted; a split's parts joined (`transforms.invert`)."""
+    import numpy as np
+
+    groups = {}
+    for slot, source, _ in pairs:
+        for t, v in zip(pair_transforms(slot, source, forget_bias), slot.variables):
+            groups.setdefault(tuple(t.sources), []).append((t, np.asarray(v.numpy())))
+    values = {}
+    for names, group in groups.items():
+        values.update(invert(group, [tuple(shapes[n]) for n in names]))
+    return values
