@@ -18,12 +18,22 @@ the order of layers and variables, and the shapes:
    and shape, in order: the Keras model's layer order, TF1's numbering (`dense`, `dense_1`,
    `dense_2`, ...; names are compared with their numbers as numbers). A single candidate needs no
    order; several need names that differ only in their numbers, and as many on either side;
-4. the same by shape alone, for TF1 variables named freely (`W1`, `b1`, `W2`, ...).
+4. the same by shape alone, for TF1 variables named freely (`W1`, `b1`, `W2`, ...);
+5. transforms (`tfmodels.migration.transforms`) where the shapes leave one reading: a TF1
+   variable of another shape whose leading size-1 axes squeezed and adjacent axes merged or split
+   give the weight's (BERT's `(hidden, hidden)` query kernel for `MultiHeadAttention`'s
+   `(hidden, heads, head_dim)`), by the last two parts of the name, else the only one of its
+   size; one TF1 variable split into the weights of one layer, leaf and shape, in model order
+   (GPT-2's `c_attn/w` into query, key and value). Two readings are refused naming both; steps
+   3 to 5 run again while either pairs something. A map file entry may give a transform
+   itself: `{"keras/path": {"from": "tf1/name", "reshape": [32, 4, 8]}}`.
 
 A Keras `LSTM` takes a TF1 `LSTMCell`'s two variables (`<scope>/lstm_cell/kernel` over `[x, h]`
 and `bias`) as one: the kernel is split into Keras's `kernel` and `recurrent_kernel`, the gates go
 from TF1's order i, c, f, o to Keras's i, f, c, o and the cell's `forget_bias` (not stored by TF1;
-1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`). Likewise a `GRU` built
+1.0 unless given) moves into the bias (`tf1_compat.rnn.lstm_to_keras`; the values move through
+the same transforms as any other pair, `transforms.cell_transforms`, `keras_values`,
+`tf1_values`). Likewise a `GRU` built
 with `reset_after=False` takes a `GRUCell`'s four (`gates/kernel`, `gates/bias`,
 `candidate/kernel`, `candidate/bias`; gates r, u to Keras's z, r), a `SimpleRNN` a
 `BasicRNNCell`'s two, and a `Bidirectional` layer's forward and backward layers the cells of
