@@ -323,6 +323,14 @@ def _query_of_c_attn():
         "split": {"axis": -1, "parts": 3, "index": 0}, "reshape": [HIDDEN, HEADS, HEAD]}}
 
 
+def test_one_tf1_variable_that_could_fill_two_weights_is_refused_naming_both():
+    slots = _slots((8, 2, 4), (8, 2, 4))[:2]
+    sources = [Source("proj/w", ["proj/w"], ((8, 8),), "float32")]
+    with pytest.raises(Ambiguous) as e:
+        match(slots, sources)
+    assert "TF1 proj/w (8, 8) could fill Keras mha/query/kernel or mha/key/kernel" in str(e.value)
+
+
 def test_the_reverse_needs_every_part_of_a_split(tmp_path, gpt2):
     model, _, _ = _converted(gpt2[0], tmp_path)
     back = tmp_path / "back" / "model.ckpt"

@@ -565,6 +565,12 @@ def _by_reshape(state: _Pairing) -> list:
             ambiguous.append(f"Keras weight {slot.key} {_shape(slot.tf1_shapes[0])} could take "
                              f"TF1 {' or '.join(s.key for s, _ in chosen)} "
                              f"({' or '.join(shape_text(s.shapes[0]) for s, _ in chosen)})")
+    for src in [s for s in sources if s in state.sources_left]:
+        left = [t for t in takers.get(id(src), ()) if t in state.slots_left
+                and len(options[id(t)]) == 1]
+        if len(left) > 1:
+            ambiguous.append(f"TF1 {src.key} {_shape(src.shapes[0])} could fill Keras "
+                             f"{' or '.join(t.key for t in left)}")
     return ambiguous
 
 
