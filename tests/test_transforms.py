@@ -21,6 +21,7 @@ import tensorflow as tf
 from tf1_compat.layouts import CELLS, cell_from_keras, cell_to_keras
 from tfmodels.core.errors import UserError
 from tfmodels.migration.conversion import keras_to_tf1, tf1_to_keras
+from tfmodels.migration.equivalence import verify
 from tfmodels.migration.matching import Ambiguous, Slot, Source, match
 from tfmodels.migration.transforms import Transform, cell_transforms, invert, regroups
 
@@ -277,6 +278,15 @@ def test_a_map_file_of_transforms_fills_the_same_model(tmp_path, gpt2):
     np.testing.assert_allclose(np.asarray(model(x)), want, atol=ATOL, rtol=0)
     assert {how for _, _, how in result.pairs} == {"map file"}
     assert "reshape (3, 2, 4), split 3 along 0 #1, squeeze 0" in table
+
+
+def test_verify_pairs_and_compares_through_the_same_transforms():
+    def build(x, training=False):
+        return gpt2_attention(x)
+
+    report = verify(build, mha_model(), (T, HIDDEN), steps=0, out=lambda *_: None)
+    assert report.ok, str(report)
+    assert "all matched (split in model order: 6, only one of its size: 1" in str(report)
 
 
 # -- the refusals -----------------------------------------------------------------------------
