@@ -18,8 +18,9 @@ from tfmodels.lessons import lesson_args
 CONCEPT_CODE = {
     "01_neuron_and_batches.py": ["np.dot(weights, inputs)", "batch @ layer_weights.T",
                                  "one_hot("],
-    "02_activations.py": ["1 / (1 + np.exp(-z))", "np.maximum(z, 0)", "keras_act.", "tf1_act.",
-                          "RandomizedReLU("],
+    "02_activations.py": ["1 / (1 + np.exp(-z))", "np.maximum(z, 0)", "tf.nn.sigmoid(",
+                          "tf.nn.leaky_relu(", "keras.activations.sigmoid", "Session(",
+                          "RandomizedReLU(", "randomized_relu(", "keras_seed=0"],
     "03_losses.py": ["np.log(probs)", "from_logits=True", "keras.losses.",
                      "tf.nn.softmax_cross_entropy_with_logits("],
     "04_backprop.py": ["GradientTape(", "tf.gradients(", "hidden.T @"],
