@@ -185,25 +185,31 @@ def check_06(out, logdir):
     spec = get_spec("mnist_mlp", epochs=3, seed=0, batch_size=32).replace(
         optimizer=OptimizerSpec("sgd", {"learning_rate": 0.05}))
     data = load_dataset("digits")
+    shuffled = np.random.default_rng(0).permutation(len(data.x_train))  # once, then in order
+    x, y = data.x_train[shuffled], data.y_train[shuffled]
     final = {}
-    for name, x in (("scaled 0..1", data.x_train), ("raw 0..255", data.x_train * 255)):
+    for name, pixels in (("scaled 0..1", x), ("raw 0..255", x * 255)):
         final[name] = float(line(out, f"digits, SGD 0.05, 3 epochs, inputs {name}: final loss "))
-        history, _ = numpy_fit(spec, x, data.y_train, dtype=np.float64)
+        history, _ = numpy_fit(spec, pixels, y, dtype=np.float64, shuffle=False)
         assert_printed(final[name], history["loss"][-1], 4, 1e-5)
     assert final["raw 0..255"] > 2 * final["scaled 0..1"]
     spec = get_spec("spiral", epochs=2, seed=0).replace(
-        layers=(Dense(8, "sigmoid"), Dense(3, "softmax")))
+        layers=(Dense(8, "sigmoid"), Dense(3, "softmax")),
+        optimizer=OptimizerSpec("sgd", {"learning_rate": 0.5}))
     data = load_dataset("spiral", 0)
+    shuffled = np.random.default_rng(0).permutation(len(data.x_train))
     zeros = [np.zeros_like(w) for w in initial_weights(spec)]
-    _, weights = numpy_fit(spec, data.x_train, data.y_train, zeros, dtype=np.float64)
+    _, weights = numpy_fit(spec, data.x_train[shuffled], data.y_train[shuffled], zeros,
+                           dtype=np.float64, shuffle=False)
     assert np.ptp(weights[0], axis=1).max() == 0  # in NumPy, exactly equal columns
+    assert np.abs(weights[0]).min() > 1e-4  # and trained away from zero
     for track in ("keras", "tf1"):
         identical, spread, first_row = match(
             out, rf"{track}: all-zero start, 8 hidden units after training: columns identical "
                  rf"= (\w+) \(largest relative spread ({NUMBER})\); first input's weights "
                  rf"\[(.*)\]")
         assert flag(identical) and float(spread) < 1e-6  # float32: an ulp or so (1.2e-7)
-        assert_printed(numbers(first_row), weights[0][0], 4, 1e-6)
+        assert_printed(numbers(first_row), weights[0][0], 6, 1e-6)
 
 
 def check_07(out, logdir):
