@@ -88,7 +88,7 @@ with tf.Graph().as_default():  # the same network as a TF1 graph
     train = v1.train.GradientDescentOptimizer(0.5).minimize(loss)
     with v1.Session() as sess:
         sess.run(v1.global_variables_initializer())
-        for epoch in range(epochs):
+        for _ in range(epochs):
             for start in range(0, len(x_train), 32):
                 sess.run(train, {x: x_train[start:start + 32], y: y_train[start:start + 32]})
         kernels["tf1"] = sess.run(w1)

@@ -109,7 +109,7 @@ with tf.Graph().as_default():  # the same logistic regression as a TF1 graph
     train = v1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=global_step)
     with v1.Session() as sess:
         sess.run(v1.global_variables_initializer())
-        for epoch in range(3):
+        for _ in range(3):
             for start in range(0, len(x), 16):
                 sess.run(train, {inputs: x[start:start + 16], labels: y[start:start + 16]})
         tf1_iterations = sess.run(global_step)

@@ -16,8 +16,8 @@ import numpy as np
 
 from tfmodels.core.logs import new_run_dir
 
-__all__ = ["QUICK_ENV", "lesson_args", "seeded_glorot", "summary_writer", "write_curves", "log_figure",
-           "sine_figure_png"]
+__all__ = ["QUICK_ENV", "lesson_args", "seeded_glorot", "summary_writer", "write_curves",
+           "log_figure", "sine_figure_png"]
 
 # Set to 1, the lessons run their small (`--quick`) settings: how a notebook is told.
 QUICK_ENV = "TFMODELS_LESSON_QUICK"
