@@ -340,6 +340,8 @@ def check_11(out, logdir):
 
 
 def check_12(out, logdir):
+    # Conv2D(8, 3x3) over 1 channel: 3*3*1*8 + 8; Dense(10) on 4x4x8 pooled: 128*10 + 10
+    assert int(line(out, "convnet: ").split()[0]) == 3 * 3 * 1 * 8 + 8 + 4 * 4 * 8 * 10 + 10
     keras_loss, tf1_loss, weight_diff = map(float, match(
         out, rf"convnet, dropout on: final loss keras ({NUMBER}) tf1 ({NUMBER}); largest weight "
              rf"difference ({NUMBER})"))
