@@ -96,6 +96,7 @@ with writer.as_default():
                     f"-> {outputs.shape}", step=0)
 writer.flush()
 print(f"Logs: {args.logdir}/01_neuron_and_batches")
+print("Next: lesson 2, activations (scripts/02_activations.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

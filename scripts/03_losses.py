@@ -80,6 +80,7 @@ with writer.as_default():
         tf.summary.scalar("cross_entropy_of_true_class", -np.log(p), step=step)
 writer.flush()
 print(f"Logs: {args.logdir}/03_losses")
+print("Next: lesson 4, backpropagation (scripts/04_backprop.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

@@ -104,6 +104,7 @@ with writer.as_default():
         tf.summary.histogram(f"gradients/{name}", g, step=0)
 writer.flush()
 print(f"Logs: {args.logdir}/04_backprop")
+print("Next: lesson 5, why non-linearity (scripts/05_sine_linear_vs_relu.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

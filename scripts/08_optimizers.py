@@ -18,10 +18,12 @@
 
 # %%
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.util import deprecation
 
-from tfmodels.lessons import lesson_args, summary_writer
+from tfmodels.lessons import lesson_args, log_figure, summary_writer
 from tfmodels.optimizer_parity import PAIRINGS, measure, parity_table
 
 args = lesson_args("Lesson 8: optimizers")
@@ -52,16 +54,34 @@ pairs = {  # name: (Keras optimizer, TF1 optimizer), each made fresh for its ste
     "Adam": (lambda: keras.optimizers.Adam(lr, epsilon=1e-8),
              lambda: v1.train.AdamOptimizer(lr)),
 }
+one_step = {}
 for name, (make_keras, make_tf1) in pairs.items():
     w = keras.Variable([1.0])
     make_keras().apply_gradients([(np.ones(1, np.float32), w)])
     with tf.Graph().as_default(), v1.Session() as sess:
         tf1_w = v1.get_variable("w", initializer=[1.0])
-        step = make_tf1().apply_gradients([(tf.ones(1), tf1_w)])
+        with deprecation.silence():  # TF1's own slot code calls an initializer TF deprecated
+            step = make_tf1().apply_gradients([(tf.ones(1), tf1_w)])
         sess.run(v1.global_variables_initializer())
         sess.run(step)
         tf1_value = sess.run(tf1_w)[0]
-    print(f"{name:17s} one step from w = 1: Keras {float(w.numpy()[0]):.6f}, TF1 {tf1_value:.6f}")
+    one_step[name] = float(w.numpy()[0]), float(tf1_value)
+    print(f"{name:17s} one step from w = 1: Keras {one_step[name][0]:.6f}, TF1 {tf1_value:.6f}")
+
+# %% [markdown]
+# Drawn: how far each first step moves the weight. Only RMSProp's bars differ.
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.5), dpi=80)
+where = np.arange(len(one_step))
+ax.bar(where - 0.2, [1 - k for k, _ in one_step.values()], 0.4, label="Keras")
+ax.bar(where + 0.2, [1 - t for _, t in one_step.values()], 0.4, label="TF1")
+ax.set_xticks(where, list(one_step), rotation=20)
+ax.set(title="first step from w = 1, gradient 1, learning rate 0.1", ylabel="1 - w")
+ax.legend()
+writer = summary_writer(args.logdir, "08_optimizers")
+log_figure(writer, "first_steps", fig)
+plt.show()
 
 # %% [markdown]
 # ## 50 steps, every pairing, float32 and float64
@@ -76,11 +96,11 @@ pairings = PAIRINGS[:3] + PAIRINGS[-3:] if args.quick else PAIRINGS
 rows = [measure(p, dtype) for p in pairings for dtype in (np.float32, np.float64)]
 print(parity_table(rows))
 
-writer = summary_writer(args.logdir, "08_optimizers")
 with writer.as_default():
     tf.summary.text("mapping", parity_table(rows).replace("\n", "  \n"), step=0)
 writer.flush()
 print(f"Logs: {args.logdir}/08_optimizers")
+print("Next: lesson 9, overfitting (scripts/09_overfitting.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

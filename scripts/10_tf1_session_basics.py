@@ -24,6 +24,7 @@
 
 # %%
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 from keras import ops
@@ -331,11 +332,25 @@ if SHOW:
     labels = np.eye(2, dtype=np.float32)[(features.sum(axis=1) > 0).astype(int)]
     start = [rng.normal(0, 0.5, (2, 2)).astype(np.float32), np.zeros(2, np.float32)]
     steps = 20 if args.quick else 100
+    curves = {}
     for name in ("gradient_descent", "adam"):  # the same start for both
         losses = train_logits_layer(features, labels, start, name, steps)
         print(f"{name:16s} minimize: loss {losses[0]:.3f} -> {losses[-1]:.3f} in {steps} steps")
         twin = keras_train_logits_layer(features, labels, start, name, steps)
         print(f"  in Keras 3, train_on_batch: loss {twin[0]:.3f} -> {twin[-1]:.3f}")
+        curves[f"TF1 {name}"], curves[f"Keras {name}"] = losses, twin
+
+# %% [markdown]
+# Drawn: each TF1 Session's losses, and the Keras twin's on top of them (dashed).
+
+# %%
+if SHOW:
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=80)
+    for label, losses in curves.items():
+        ax.plot(losses, "--" if label.startswith("Keras") else "-", label=label)
+    ax.set(title="one logits layer, 100 samples", xlabel="step", ylabel="loss")
+    ax.legend()
+    plt.show()
 
 # %% [markdown]
 # ## C22: the graph in TensorBoard
@@ -357,6 +372,7 @@ if SHOW:
             writer.close()
     print(f"Logs: {run_dir} (Graphs tab)")
     print(f"tensorboard --logdir={args.logdir} --port=6006")
+    print("Next: lesson 11, Keras's Sequential (scripts/11_keras_sequential.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

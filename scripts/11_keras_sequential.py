@@ -17,6 +17,7 @@
 
 # %%
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
@@ -88,6 +89,22 @@ print(f"NumPy on the same weights: loss {numpy_loss:.4f}, accuracy {numpy_accura
       f"probabilities {np.abs(numpy_probabilities - probabilities).max():.1e}")
 
 # %% [markdown]
+# Drawn: the History `fit` returned, and the validation samples' predicted probabilities by
+# their true label (a good classifier pushes the two groups apart).
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), dpi=80)
+for key, values in history.history.items():
+    left.plot(np.array(history.epoch) + 1, values, marker="o", label=key)
+left.set(title="History", xlabel="epoch")
+left.legend()
+right.hist([probabilities[data.y_val[:, 0] == label, 0] for label in (0, 1)], bins=20,
+           label=["label 0", "label 1"])
+right.set(title="predict() on the validation set", xlabel="probability of 1")
+right.legend()
+plt.show()
+
+# %% [markdown]
 # ## C27: the notes' models in both tracks
 #
 # Each registered model is built twice from one description (a Keras `Sequential`, and a TF1
@@ -125,6 +142,7 @@ difference = max(float(np.max(np.abs(a - b)))
                  for a, b in zip(plain.get_weights(), scoped.get_weights()))
 print(f"under OneDeviceStrategy: largest weight difference {difference}")
 print(f"Logs: {args.logdir}/11_keras_sequential_*")
+print("Next: lesson 12, beyond Dense: convnets, batch norm, LSTMs (scripts/12_beyond_dense.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

@@ -21,34 +21,83 @@
 import os
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.util import deprecation
 
 from tf1_compat import layers, rnn
 from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.logs import new_run_dir
 from tfmodels.core.registry import get_spec
-from tfmodels.lessons import lesson_args
+from tfmodels.lessons import lesson_args, log_figure
 from tfmodels.parity import compare
 
 args = lesson_args("Lesson 12: beyond Dense")
 v1 = tf.compat.v1
 
 # %% [markdown]
-# ## 1. A convnet, in both tracks
+# ## 1. A convnet
 #
-# C16: images are `(samples, height, width, channels)`. `digits_cnn` is Conv2D, max
-# pooling, Flatten, Dropout and a Dense softmax; `compare` builds it as a Keras `Sequential`
-# and as a TF1 graph, trains both from the same weights on the same batches, and compares them
-# number by number (the lesson is about this tool). Dropout draws Keras's own masks in TF1.
-# The weights agree to the last bit, or within 1e-7 where TensorFlow's oneDNN rewrite gives
-# the two graphs different convolution-gradient kernels (some CPUs; README: layer parity).
+# C16: images are `(samples, height, width, channels)`. A 3x3 convolution slides 8 small
+# filters over the 8x8 digit, max pooling keeps the largest of each 2x2 patch, `Flatten` lays
+# the 4x4x8 result out as 128 numbers for the softmax layer, and `Dropout` zeroes a quarter of
+# them at random while training, so that no single one can be relied on.
 
 # %%
-spec = get_spec("digits_cnn", epochs=1 if args.quick else 4)
+data = load_dataset("digits")
+images, val_images = data.x_train.reshape(-1, 8, 8, 1), data.x_val.reshape(-1, 8, 8, 1)
+epochs = 1 if args.quick else 4
+model = keras.Sequential([
+    keras.Input((8, 8, 1)),
+    keras.layers.Conv2D(8, 3, padding="same", activation="relu"),  # 8 filters, 3x3 each
+    keras.layers.MaxPooling2D(2),  # 8x8 -> 4x4
+    keras.layers.Flatten(),  # 4 x 4 x 8 = 128 numbers
+    keras.layers.Dropout(0.25, seed=0),
+    keras.layers.Dense(10, activation="softmax"),
+])
+model.summary()
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.005),
+              loss="categorical_crossentropy", metrics=["accuracy"])
+history = model.fit(images, data.y_train, batch_size=64, epochs=epochs,
+                    validation_data=(val_images, data.y_val), verbose=0)
+print(f"convnet: {model.count_params()} weights")
+
+# %% [markdown]
+# What it learned: the 8 filters, and which digits it mistakes for which (rows: the true
+# digit, columns: the prediction) on the validation images.
+
+# %%
+filters = model.layers[0].get_weights()[0]  # (3, 3, 1 channel in, 8 filters out)
+predicted = np.argmax(model(val_images), axis=1)
+confusion = np.zeros((10, 10), int)
+np.add.at(confusion, (np.argmax(data.y_val, axis=1), predicted), 1)
+fig, axes = plt.subplots(1, 9, figsize=(13, 2.2), dpi=80,
+                         gridspec_kw={"width_ratios": [1] * 8 + [3]})
+for i, ax in enumerate(axes[:8]):
+    ax.imshow(filters[:, :, 0, i], cmap="gray")
+    ax.set_title(f"filter {i}")
+    ax.axis("off")
+axes[8].imshow(confusion, cmap="Blues")
+axes[8].set(title="confusion", xlabel="predicted", ylabel="true")
 run_dir = new_run_dir(args.logdir, "12_beyond_dense")
-report = compare(spec, load_dataset(spec.dataset), run_dir)
+writer = tf.summary.create_file_writer(os.path.join(run_dir, "lesson"))
+log_figure(writer, "convnet_filters_and_confusion", fig)
+plt.show()
+
+# %% [markdown]
+# ## The same convnet in both tracks, compared
+#
+# `compare` (the project's parity check) builds `digits_cnn`, the network above, as a Keras
+# `Sequential` and as a TF1 graph, trains both from the same weights on the same batches, and
+# compares them number by number; TF1's dropout draws Keras's own masks. The weights agree to
+# the last bit, or within 1e-7 where TensorFlow's oneDNN rewrite gives the two graphs
+# different convolution-gradient kernels (some CPUs; README: layer parity).
+
+# %%
+spec = get_spec("digits_cnn", epochs=epochs)
+report = compare(spec, data, run_dir)
 print("digits_cnn:", " -> ".join(layer.kind for layer in spec.layers))
 print(f"convnet, dropout on: final loss keras {report.keras.history['loss'][-1]:.6f} "
       f"tf1 {report.tf1.history['loss'][-1]:.6f}; largest weight difference "
@@ -108,7 +157,8 @@ sequences = rng.normal(size=(5, 8, 3)).astype(np.float32)
 with tf.Graph().as_default() as graph:
     xs = v1.placeholder(tf.float32, (None, 8, 3))
     cell = rnn.LSTMCell(6)
-    _, state = rnn.dynamic_rnn(cell, xs, dtype=tf.float32)
+    with deprecation.silence():  # the cell's zero state uses an initializer TF deprecated
+        _, state = rnn.dynamic_rnn(cell, xs, dtype=tf.float32)
     with v1.Session(graph=graph) as sess:
         sess.run(v1.global_variables_initializer())
         kernel, bias = sess.run(cell.variables)
@@ -138,6 +188,7 @@ for name in ("spiral_leaky", "spiral_rrelu", "spiral_swish", "sine", "sine_l1"):
           f"{report.keras.history['loss'][-1]:.6f} (tf1 {report.tf1.history['loss'][-1]:.6f}), "
           f"weights apart {report.weight_diff:.1e}")
 print(f"tensorboard --logdir={args.logdir}")
+print("Next: lesson 13, migrating a TF1 program to Keras 3 (scripts/13_migrating_tf1.py)")
 
 # %% [markdown]
 # In Jupyter, TensorBoard opens inside the notebook (jupytext turns these comments into the

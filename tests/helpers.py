@@ -166,7 +166,7 @@ def check_10(out, logdir):
 # --- NumPy alone: the third witness of the lessons' training runs -------------------------------
 
 
-def numpy_fit(spec, x, y, weights=None, validation=None, dtype=np.float32):
+def numpy_fit(spec, x, y, weights=None, validation=None, dtype=np.float32, shuffle=True):
     """Train `spec` (Dense layers only) on `(x, y)`; returns `(history, weights)`.
 
     `validation`, a pair `(x_val, y_val)`, adds `val_loss`. `dtype` is the arithmetic's:
@@ -184,7 +184,8 @@ def numpy_fit(spec, x, y, weights=None, validation=None, dtype=np.float32):
     history = {"loss": []} | ({"val_loss": []} if validation is not None else {})
     for epoch in range(spec.epochs):
         total = 0.0
-        for idx in batch_indices(len(x), spec.batch_size, epoch=epoch, seed=spec.seed):
+        for idx in batch_indices(len(x), spec.batch_size, epoch=epoch, seed=spec.seed,
+                                 shuffle=shuffle):
             loss, grads = ref.mlp_loss_and_grads(weights, activations, x[idx], y[idx],
                                                  spec.loss, spec.from_logits)
             total += float(loss) * len(idx)

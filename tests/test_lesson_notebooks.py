@@ -12,32 +12,48 @@ import sys
 import pytest
 
 from tests.helpers import ROOT, SCRIPTS, check_10
-from tfmodels.lessons import lesson_args
+from tfmodels.lessons import QUICK_ENV, lesson_args
 
 # The code of each lesson's concept, which must be on its page (not behind a library call).
 CONCEPT_CODE = {
     "01_neuron_and_batches.py": ["np.dot(weights, inputs)", "batch @ layer_weights.T",
                                  "one_hot("],
-    "02_activations.py": ["1 / (1 + np.exp(-z))", "np.maximum(z, 0)", "keras_act.", "tf1_act.",
-                          "RandomizedReLU("],
+    "02_activations.py": ["1 / (1 + np.exp(-z))", "np.maximum(z, 0)", "tf.nn.sigmoid(",
+                          "tf.nn.leaky_relu(", "keras.activations.sigmoid", "Session(",
+                          "RandomizedReLU(", "randomized_relu(", "keras_seed=0"],
     "03_losses.py": ["np.log(probs)", "from_logits=True", "keras.losses.",
                      "tf.nn.softmax_cross_entropy_with_logits("],
     "04_backprop.py": ["GradientTape(", "tf.gradients(", "hidden.T @"],
-    "05_sine_linear_vs_relu.py": ["keras.Sequential(", "Dense(64, activation)",
-                                  "build_model(", ".fit("],
-    "06_scaling_and_init.py": ["* 255", "np.zeros_like(", "build_model(", "Model(spec, zeros)"],
-    "07_learning_rate_and_batches.py": ["learning_rate", "batch_size=size", "iterations"],
-    "08_optimizers.py": ["keras.optimizers.", "v1.train.", "apply_gradients("],
-    "09_overfitting.py": ["validation_data=", "build_model(", ".fit("],
+    "05_sine_linear_vs_relu.py": ["keras.Sequential(", "Dense(64, activation)", ".summary(",
+                                  ".compile(", ".fit("],
+    "06_scaling_and_init.py": ["* 255", "keras.Sequential(", ".compile(", ".fit(",
+                               'kernel_initializer="zeros"', "placeholder(", "get_variable(",
+                               "zeros_initializer(", "Session(", ".minimize("],
+    "07_learning_rate_and_batches.py": ["learning_rate", "batch_size=size", "iterations",
+                                        "keras.Sequential(", ".compile(", ".fit(",
+                                        "placeholder(", "global_step", "Session("],
+    "08_optimizers.py": ["keras.optimizers.", "v1.train.", "apply_gradients(", "Session("],
+    "09_overfitting.py": ["validation_data=", "keras.Sequential(", ".summary(", ".compile(",
+                          ".fit("],
     "10_tf1_session_basics.py": ["placeholder(", "get_variable(", "Session(", "feed_dict",
                                  "global_variables_initializer(", ".minimize(", "FileWriter("],
     "11_keras_sequential.py": ["Sequential(", ".add(", ".compile(", ".fit(", ".evaluate(",
                                ".predict(", "strategy.scope()"],
-    "12_beyond_dense.py": ["batch_normalization(", "UPDATE_OPS", "keras.layers.LSTM(",
-                           "compare("],
+    "12_beyond_dense.py": ["keras.Sequential(", "Conv2D(", "MaxPooling2D(", "Dropout(",
+                           ".summary(", ".compile(", ".fit(", "batch_normalization(",
+                           "UPDATE_OPS", "Session(", "keras.layers.LSTM(", "compare("],
     "13_migrating_tf1.py": ["placeholder(", "layers.conv2d(", "UPDATE_OPS", "Saver(",
                             "FileWriter(", "TF1StyleLayer(", "tf1_to_keras(", "verify("],
 }
+
+
+# Lessons whose model and training are the lesson: built on the page, not by the project's
+# `build_model` (which a learner never sees).
+OWN_MODEL = ["05_sine_linear_vs_relu.py", "06_scaling_and_init.py",
+             "07_learning_rate_and_batches.py", "08_optimizers.py", "09_overfitting.py",
+             "12_beyond_dense.py"]
+# Lessons that draw a picture inline (matplotlib) as well as logging to TensorBoard.
+DRAWN = [s for s in sorted(CONCEPT_CODE) if 5 <= int(s[:2]) <= 12]
 
 
 def source(script):
@@ -61,6 +77,36 @@ def test_lesson_shows_its_concepts_code(script):
     missing = [name for name in CONCEPT_CODE[script]
                if not re.search(("" if name[0] == "." else r"(?<!\w)") + re.escape(name), code)]
     assert missing == [], f"{script} does not show {missing}"
+
+
+@pytest.mark.parametrize("script", OWN_MODEL)
+def test_lesson_builds_its_model_on_the_page(script):
+    code = code_only(source(script))
+    assert "build_model(" not in code and "tf1_compat.model" not in code
+
+
+@pytest.mark.parametrize("script", DRAWN)
+def test_lesson_draws_inline(script):
+    code = code_only(source(script))
+    assert "import matplotlib.pyplot as plt" in code and "plt.show()" in code
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_lesson_ends_pointing_to_the_next(script):
+    nexts = re.findall(r'print\("Next: (.*)', code_only(source(script)))
+    assert len(nexts) == 1, script
+    number = int(script[:2])
+    if number < len(SCRIPTS):
+        assert nexts[0].startswith(f"lesson {number + 1},"), nexts
+        assert f"scripts/{SCRIPTS[number]}" in nexts[0], nexts
+
+
+def test_quick_settings_by_environment(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # in a kernel: argv is the kernel's
+    monkeypatch.delenv(QUICK_ENV, raising=False)
+    assert not lesson_args("a lesson", ["-f", "/tmp/kernel-1.json"]).quick
+    monkeypatch.setenv(QUICK_ENV, "1")
+    assert lesson_args("a lesson", ["-f", "/tmp/kernel-1.json"]).quick
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -110,25 +156,48 @@ def kernel_name(tmp_path_factory):
         yield "python3"
 
 
-@pytest.mark.slow  # a kernel and TensorFlow's import: about 15 s
-def test_lesson_10_runs_as_a_notebook(kernel_name, tmp_path):
+def run_notebook(script, kernel_name, logdir):
+    """The lesson as a notebook, run by nbclient in quick mode (`QUICK_ENV`), logging to
+    `logdir`; its TensorBoard magics left out (the test needs no server)."""
     import jupytext
     import nbclient
     import nbformat
 
-    notebook = jupytext.read(os.path.join(ROOT, "scripts", "10_tf1_session_basics.py"))
+    notebook = jupytext.read(os.path.join(ROOT, "scripts", script))
     magics = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("%")]
     assert magics, "the TensorBoard magics are in the notebook"
-    # the test needs no TensorBoard server; it runs the lesson's quick settings into tmp_path
     notebook.cells = [c for c in notebook.cells if c not in magics]
-    logdir = str(tmp_path / "logs")
     notebook.cells.insert(0, nbformat.v4.new_code_cell(
-        f"import sys\nsys.argv += ['--quick', '--logdir', {logdir!r}]"))
+        f"import os, sys\nos.environ[{QUICK_ENV!r}] = '1'\nsys.argv += ['--logdir', {logdir!r}]"))
     nbclient.NotebookClient(notebook, timeout=300, kernel_name=kernel_name,
                             resources={"metadata": {"path": ROOT}}).execute()
-    printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                      for out in cell.outputs if out.output_type == "stream"
-                      and out.name == "stdout")
-    check_10(printed, logdir)  # the numbers the script prints, from the notebook's cells
-    assert glob.glob(os.path.join(logdir, "10_tf1_session_basics", "*", "events.out.*"))
+    return notebook
 
+
+def outputs(notebook):
+    return [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+
+
+def printed(notebook):
+    return "".join(out.get("text", "") for out in outputs(notebook)
+                   if out.output_type == "stream" and out.name == "stdout")
+
+
+def pictures(notebook):
+    return [out for out in outputs(notebook) if "image/png" in out.get("data", {})]
+
+
+# a kernel and TensorFlow's import: 10-60 s each on 2 shared cores; lesson 1 stays quick
+@pytest.mark.parametrize("script", [s if s.startswith("01") else
+                                    pytest.param(s, marks=pytest.mark.slow) for s in SCRIPTS])
+def test_lesson_runs_as_a_notebook(script, kernel_name, tmp_path):
+    logdir = str(tmp_path / "logs")
+    notebook = run_notebook(script, kernel_name, logdir)  # raises on a cell's error
+    text = printed(notebook)
+    assert "Next: " in text
+    if script in DRAWN:
+        assert pictures(notebook), f"{script} draws nothing inline"
+    assert glob.glob(os.path.join(logdir, f"{script[:-3]}*", "**", "events.out.*"),
+                     recursive=True)
+    if script == "10_tf1_session_basics.py":
+        check_10(text, logdir)  # the numbers the script prints, from the notebook's cells

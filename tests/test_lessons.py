@@ -7,6 +7,7 @@ against NumPy) and tests/test_lesson_notebooks.py (its code, and the lesson as a
 import numpy as np
 import tensorflow as tf
 
+from tests.helpers import images
 from tfmodels import lessons
 
 
@@ -42,3 +43,36 @@ def test_concepts_doc_names_an_existing_test_and_script_for_all_30_concepts():
         for script in re.findall(r"`(\d\d_\w+\.py)`", scripts):
             assert os.path.exists(os.path.join(root, "scripts", script)), script
         assert re.search(r"\d\d_\w+\.py", scripts), f"{row[:5]} names no script"
+
+
+def test_seeded_glorot_is_the_projects_starting_point():
+    """The lessons' on-page models start where `initial_weights` (which the NumPy retraining in
+    test_scripts.py uses) starts: Glorot-uniform kernels drawn in layer order, zero biases."""
+    import keras
+
+    from tfmodels.core.registry import get_spec
+    from tfmodels.core.spec import Dense, initial_weights
+
+    spec = get_spec("sine", seed=3).replace(layers=(Dense(7, "relu"), Dense(5, "relu"), Dense(1)))
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(7), keras.layers.Dense(5),
+                              keras.layers.Dense(1)])
+    drawn = lessons.seeded_glorot(model, seed=3)
+    for ours, theirs in zip(drawn, initial_weights(spec), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert np.abs(drawn[2]).max() <= np.sqrt(6 / (7 + 5)) and np.ptp(drawn[2]) > 0
+
+
+def test_quick_lessons_draw_off_screen_and_log_their_figures(tmp_path):
+    import matplotlib
+    from matplotlib import pyplot as plt
+
+    lessons.lesson_args("a lesson", ["--quick"])
+    assert matplotlib.get_backend().lower() == "agg"  # plt.show() waits for no window
+    fig, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    ax.plot([0, 1], [1, 0])
+    writer = lessons.summary_writer(str(tmp_path), "lesson")
+    png = lessons.log_figure(writer, "a_figure", fig)
+    plt.close(fig)
+    assert tf.io.decode_png(png).shape[:2] == (50, 100)
+    (run,) = (tmp_path / "lesson").iterdir()
+    assert "a_figure" in images(str(run))

@@ -153,6 +153,7 @@ def _stock_tf1(spec: OptimizerSpec, learning_rate):
 def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
     """The final weights after training a TF1 graph in a Session, one `feed_dict` a step."""
     import tensorflow as tf
+    from tensorflow.python.util import deprecation
 
     from tf1_compat import losses
     from tf1_compat.model import build_layers
@@ -176,7 +177,10 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
             optimizer = _stock_tf1(pairing.spec, lr)
         else:
             optimizer = make_optimizer(pairing.spec, learning_rate=lr)
-        train_op = optimizer.minimize(loss, global_step=step, var_list=variables)
+        # TF1's Adagrad and RMSProp make their slots with an initializer argument TF itself
+        # deprecated: a warning about TF's code, not this one's
+        with deprecation.silence():
+            train_op = optimizer.minimize(loss, global_step=step, var_list=variables)
         init = [v1.global_variables_initializer()]
         if pairing.tf1 != "stock":
             init.append(after_init(optimizer, variables))
