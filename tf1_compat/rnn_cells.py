@@ -28,7 +28,8 @@ from tfmodels.core.errors import UserError
 v1 = tf.compat.v1
 
 __all__ = ["BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple",
-           "MultiRNNCell", "RNNCell"]
+           "MultiRNNCell", "RNNCell", "assert_like_rnncell", "check_state", "concat_shape",
+           "zeros_for"]
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):

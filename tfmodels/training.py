@@ -41,11 +41,10 @@ from tfmodels.core.spec import TRACKS, ModelSpec, initial_weights
 from tfmodels.core.strategy import Plan, log_text, tf1_pattern_for
 from tfmodels.core.training_state import STATE_FILE, locked, read_state
 
-__all__ = [
-    "TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track", "SPEED_SWITCHES",
-    "check_switches", "build", "resume", "disk_failures", "check_resumed_logdir",
-    "check_resume_epochs", "run_log_dir", "attach", "run", "train", "logged_epochs",
-]
+__all__ = ["TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track",
+           "SPEED_SWITCHES", "check_switches", "build", "resume", "disk_failures",
+           "check_resumed_logdir", "check_resume_epochs", "run_log_dir", "attach", "run",
+           "train", "logged_epochs", "own_run"]
 
 
 @dataclass

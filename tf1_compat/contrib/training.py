@@ -21,7 +21,7 @@ import re
 
 from tfmodels.core.errors import UserError
 
-__all__ = ["HParams", "parse_values"]
+__all__ = ["HParams", "parse_values", "UnknownHParam"]
 
 
 class UnknownHParam(UserError, KeyError):

@@ -35,7 +35,9 @@ v1 = tf.compat.v1
 ZEROS = v1.zeros_initializer()
 ONES = v1.ones_initializer()
 
-__all__ = ["InputSpec", "Layer"]
+__all__ = ["InputSpec", "Layer", "activation_of", "activity_loss", "check_rank",
+           "check_training", "data_format_of", "int_tuple", "padding_of", "positive_int",
+           "smart_cond", "static_bool"]
 
 
 # -- arguments -----------------------------------------------------------------------------------

@@ -30,11 +30,11 @@ from tf1_compat.layers.base import (
 
 v1 = tf.compat.v1
 
-__all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
-           "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Convolution3D",
+__all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D",
+           "Convolution2D", "Convolution2DTranspose", "Convolution3D",
            "Convolution3DTranspose", "SeparableConv1D", "SeparableConv2D", "conv1d", "conv2d",
            "conv2d_transpose", "conv3d", "conv3d_transpose", "separable_conv1d",
-           "separable_conv2d"]
+           "separable_conv2d", "to_channels_first", "to_channels_last"]
 
 _LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 

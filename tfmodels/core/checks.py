@@ -14,10 +14,9 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
-__all__ = [
-    "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
-    "int_option", "check_slopes",
-]
+__all__ = ["check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for",
+           "check_epochs", "int_option", "check_slopes", "check_path_name",
+           "check_regular_file"]
 
 
 def _shape(a) -> tuple:
