@@ -807,10 +807,10 @@ API = [
     ("core", "new_run_dir name escapes", lambda m, f: _new_run_dir("logs", "../up"),
      "model name '../up' holds a path separator"),
     ("core", "from_file fifo", lambda m, f: _spec_cls().from_file(f"{f}/fifo.json"),
-     "--spec '{f}/fifo.json' is a named pipe (FIFO), not a file"),
+     "spec file '{f}/fifo.json' is a named pipe (FIFO), not a file"),
     ("core", "load_dataset mnist fifo",
      lambda m, f: __import__("tfmodels").load_dataset("mnist", path=f"{f}/fifo.npz"),
-     "--data '{f}/fifo.npz' is a named pipe (FIFO), not a file"),
+     "path='{f}/fifo.npz' is a named pipe (FIFO), not a file"),
 ]
 
 

@@ -61,8 +61,9 @@ def test_the_migration_sections_commands_run_verbatim(tmp_path):
     repository's examples/ (the programs they name), succeed; both `verify`s say Equivalent; the
     wrong port's FAIL line is what `verify` prints (its numbers to the digits that do not depend
     on the CPU's kernels)."""
-    [commands] = re.findall(r"^```bash\n(.*?)^```", section("Migrating your TF1 code"),
-                            flags=re.S | re.M)
+    # every bash block of the section, in order, as one script
+    commands = "\n".join(re.findall(r"^```bash\n(.*?)^```", section("Migrating your TF1 code"),
+                                    flags=re.S | re.M))
     os.symlink(os.path.join(ROOT, "examples"), tmp_path / "examples")
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
            + os.environ["PATH"]}
@@ -70,6 +71,7 @@ def test_the_migration_sections_commands_run_verbatim(tmp_path):
                           text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("\nEquivalent.\n") == 2, done.stdout
+    assert "final loss" in done.stdout  # the unmodified TF 1.x program, through `tfmodels run`
     assert (tmp_path / "convnet.keras").is_file()
 
     wrong = subprocess.run(

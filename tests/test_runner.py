@@ -1,6 +1,6 @@
 """`python -m tf1_compat prog.py args`: unmodified TF 1.x programs on TensorFlow 2.21.
 
-The programs of tests/tf1_programs/ are written as TF 1.x tutorials wrote them. Each runs as a
+The programs of examples/tf1_programs/ are written as TF 1.x tutorials wrote them. Each runs as a
 subprocess from a folder of its own (all at once, in one module-scoped fixture); its printed
 final loss is compared with the same computation done here with tf1_compat directly, and its
 folder is listed afterwards. The TF1 namespace and the import hook are also checked in this
@@ -26,7 +26,7 @@ from tf1_compat.shim import tf1
 
 v1 = tf.compat.v1
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGRAMS = os.path.join(HERE, "tf1_programs")
+PROGRAMS = os.path.join(os.path.dirname(HERE), "examples", "tf1_programs")
 # what TensorFlow's native library prints on stderr as it loads, before any Python runs
 NATIVE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|[IWE]\d{4} |"
                     r"To enable the following instructions)")
@@ -245,7 +245,7 @@ def test_the_namespace_maps_tf1_names_to_tf1_compat_and_the_rest_to_compat_v1():
     ("contrib.seq2seq", "tf.contrib.seq2seq is not provided by tf1_compat (tf.contrib was "
                         "removed in TensorFlow 2.0; tf1_compat provides tf.contrib."),
     ("layers.separable_conv3d", "tf.layers.separable_conv3d is not provided by tf1_compat "
-                                "(tf1_compat.layers provides average_pooling2d, "),
+                                "(tf1_compat.layers provides AveragePooling1D, "),
     ("layers.ZEROS", "tf.layers.ZEROS is not provided"),  # ours, but not a TF1 name
     ("nn.rnn_cell.dynamic_rnn", "tf.nn.rnn_cell.dynamic_rnn is not provided"),
     ("estimator.DNNClassifier", "tf.estimator.DNNClassifier is not provided by tf1_compat "
