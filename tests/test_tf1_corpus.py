@@ -210,3 +210,41 @@ def test_estimator_program_follows_gradient_descent_computed_with_numpy(corpus):
     # float32 in TensorFlow against float64 here over 8 steps: rounding only
     np.testing.assert_allclose([x for _, x in steps], _estimator_reference(8), rtol=1e-5)
     assert "checkpoint" in result["out_files"] and result["cwd_files"] == []
+
+
+UNKNOWN_BATCH = """
+import json
+import tensorflow as tf
+v1 = tf.compat.v1
+v1.disable_v2_behavior()  # as the runner does: shapes of TF1 Dimensions, Dimension(None)
+from tf1_compat import layers, rnn
+x3 = lambda *shape: v1.placeholder(tf.float32, shape)
+builds = {
+    "static_rnn": lambda: rnn.static_rnn(rnn.BasicLSTMCell(3), tf.unstack(x3(None, 4, 2), axis=1),
+                                         dtype=tf.float32)[0][-1],
+    "dynamic_rnn": lambda: rnn.dynamic_rnn(rnn.GRUCell(3), x3(None, 4, 2), dtype=tf.float32)[0],
+    "dynamic_rnn_time_major": lambda: rnn.dynamic_rnn(rnn.GRUCell(3), x3(4, None, 2),
+                                                      dtype=tf.float32, time_major=True)[0],
+    "conv2d_transpose": lambda: layers.conv2d_transpose(x3(None, 3, 5, 2), 3, 3, strides=2),
+}
+found = {}
+for name, build in builds.items():
+    with tf.Graph().as_default():
+        try:
+            found[name] = build().shape.as_list()
+        except Exception as error:
+            found[name] = repr(error)
+print(json.dumps(found))
+"""
+
+
+def test_drop_ins_take_tf1s_unknown_batch_dimension():
+    # Under disable_v2_behavior a shape's entries are Dimensions, Dimension(None) for an unknown
+    # batch, which is not None: static_rnn, dynamic_rnn and conv2d_transpose once took it for a
+    # known batch size (a TypeError in every program feeding a [None, ...] placeholder).
+    done = subprocess.run([sys.executable, "-c", UNKNOWN_BATCH], capture_output=True, text=True,
+                          env=_env(), timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "static_rnn": [None, 3], "dynamic_rnn": [None, 4, 3],
+        "dynamic_rnn_time_major": [4, None, 3], "conv2d_transpose": [None, 7, 11, 3]}

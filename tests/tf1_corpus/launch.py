@@ -47,7 +47,12 @@ def _legacy_namespace():
     except ImportError:
         pass  # a program using tf.contrib.layers fails in the oracle: the test skips it
     else:
-        contrib.layers = tf_slim.layers
+        # tf.contrib.layers held the layers and the regularizers/initializers tf_slim keeps
+        # at its top level
+        contrib.layers = types.ModuleType("tf.contrib.layers")
+        for source in (tf_slim, tf_slim.layers):
+            contrib.layers.__dict__.update(
+                {k: v for k, v in vars(source).items() if not k.startswith("_")})
         contrib.framework = tf_slim
     root = types.ModuleType("tensorflow")
     root.__dict__.update({k: getattr(v1, k) for k in dir(v1) if not k.startswith("__")})
