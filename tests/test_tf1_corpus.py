@@ -156,7 +156,7 @@ def test_two_programs_run_unmodified_under_tfmodels_run(quick):
     for name, result in quick.items():
         assert result["code"] == 0, (name, result["err"])
         steps = losses(result["out"])
-        assert [n for n, _ in steps] == list(range(5)), name
+        assert len(steps) >= 5 and [n for n, _ in steps] == list(range(len(steps))), name
         assert all(np.isfinite(x) for _, x in steps) and steps[-1][1] < steps[0][1], name
         assert result["cwd_files"] == [], name
 
