@@ -60,7 +60,7 @@ def _legacy_namespace():
     return root
 
 
-def _record(session, graph, initializer_hits) -> None:
+def _record(session, graph) -> None:
     import numpy as np
     import tensorflow as tf
 
@@ -86,7 +86,7 @@ def _record(session, graph, initializer_hits) -> None:
                 missing.append(name)
     with open(os.path.join(folder, "variables.json"), "w") as file:
         json.dump({"variables": [[n, v.shape.as_list()] for n, v in zip(names, variables)],
-                   "not_loaded": missing, "initializer_runs": initializer_hits}, file)
+                   "not_loaded": missing}, file)
 
 
 def _hook_initializer() -> None:
@@ -108,7 +108,7 @@ def _hook_initializer() -> None:
         listed = fetches if isinstance(fetches, (list, tuple)) else [fetches]
         if not state["done"] and any(f in made for f in listed if hasattr(f, "type")):
             state["done"] = True
-            _record(self, self.graph, 1)
+            _record(self, self.graph)
         return result
 
     v1.global_variables_initializer = global_variables_initializer
