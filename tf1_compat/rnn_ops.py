@@ -171,7 +171,7 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
     with v1.variable_scope(scope or "rnn") as varscope:
         _cache_reads(varscope)
         first = _static_inputs(inputs, "static_rnn")
-        static_batch = tf.compat.dimension_value(first.shape[0])
+        static_batch = tf.compat.dimension_value(first.shape[0])  # a Dimension under TF1
         batch_size = static_batch if static_batch is not None else tf.shape(first)[0]
         state = _start_state(cell, initial_state, batch_size, dtype, "static_rnn")
         if sequence_length is not None:
@@ -251,7 +251,7 @@ def _to_time_major(x):
 
 
 def _batch_of(flat_inputs):
-    for x in flat_inputs:  # dimension_value: a TF1 `Dimension` under disable_v2_tensorshape
+    for x in flat_inputs:  # an int, not TF1's Dimension (after disable_v2_behavior)
         if x.shape.rank is not None and tf.compat.dimension_value(x.shape[1]) is not None:
             return tf.compat.dimension_value(x.shape[1])
     return tf.shape(flat_inputs[0])[1]

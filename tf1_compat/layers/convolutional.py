@@ -183,7 +183,8 @@ class _ConvTranspose(_KernelConv):
         dynamic = tf.shape(x)
         sizes = []
         for i, (kernel, stride) in enumerate(zip(self.kernel_size, self.strides)):
-            size = x.shape[i + 1] if x.shape[i + 1] is not None else dynamic[i + 1]
+            size = tf.compat.dimension_value(x.shape[i + 1])  # an int, not TF1's Dimension
+            size = dynamic[i + 1] if size is None else size
             extra = max(kernel - stride, 0) if self.padding == "VALID" else 0
             sizes.append(size * stride + extra)
         output_shape = tf.stack([dynamic[0], *sizes, self.filters])
