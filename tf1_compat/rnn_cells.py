@@ -332,6 +332,15 @@ class _LayerCell(RNNCell):
     def _zeros(self):
         return v1.zeros_initializer(dtype=self._dtype)
 
+    @property
+    def state_size(self):
+        """`num_units` (an LSTM's cells override: a state of two parts)."""
+        return self._num_units
+
+    @property
+    def output_size(self):
+        return self._num_units
+
 
 class BasicRNNCell(_LayerCell):
     """TF1's `BasicRNNCell`: `h = activation([x, h] @ kernel + bias)` (tanh by default).
@@ -339,14 +348,6 @@ class BasicRNNCell(_LayerCell):
     Variables `<scope>/basic_rnn_cell/kernel` (depth + units, units) and `.../bias` (units,),
     zeros.
     """
-
-    @property
-    def state_size(self):
-        return self._num_units
-
-    @property
-    def output_size(self):
-        return self._num_units
 
     def _make_variables(self, depth):
         units = self._num_units
@@ -376,14 +377,6 @@ class GRUCell(_LayerCell):
         super().__init__(num_units, activation, reuse, name, dtype, trainable)
         self._kernel_initializer = kernel_initializer
         self._bias_initializer = bias_initializer
-
-    @property
-    def state_size(self):
-        return self._num_units
-
-    @property
-    def output_size(self):
-        return self._num_units
 
     def _make_variables(self, depth):
         units, kernel_init, bias_init = (self._num_units, self._kernel_initializer,

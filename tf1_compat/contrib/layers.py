@@ -91,30 +91,28 @@ def _scale(scale, what):
     return scale
 
 
-def l1_regularizer(scale, scope=None):
-    """`scale * sum(|weights|)` (a scale of 0 gives a regularizer returning None, as TF1's)."""
-    if _scale(scale, "l1_regularizer") == 0:
+def _penalty(kind: str, scale, scope, penalty):
+    """A TF1 regularizer: `scale * penalty(weights)` in a name scope of `kind` (a scale of 0:
+    a regularizer returning None, as TF1's)."""
+    if _scale(scale, kind) == 0:
         return lambda _: None
 
-    def l1(weights):
-        with tf.name_scope(scope or "l1_regularizer") as name:
+    def regularizer(weights):
+        with tf.name_scope(scope or kind) as name:
             my_scale = tf.convert_to_tensor(scale, weights.dtype.base_dtype, name="scale")
-            return tf.multiply(my_scale, tf.reduce_sum(tf.abs(weights)), name=name)
+            return tf.multiply(my_scale, penalty(weights), name=name)
 
-    return l1
+    return regularizer
+
+
+def l1_regularizer(scale, scope=None):
+    """`scale * sum(|weights|)` (a scale of 0 gives a regularizer returning None, as TF1's)."""
+    return _penalty("l1_regularizer", scale, scope, lambda w: tf.reduce_sum(tf.abs(w)))
 
 
 def l2_regularizer(scale, scope=None):
     """`scale * sum(weights ** 2) / 2` (`tf.nn.l2_loss`; a scale of 0: None, as TF1's)."""
-    if _scale(scale, "l2_regularizer") == 0:
-        return lambda _: None
-
-    def l2(weights):
-        with tf.name_scope(scope or "l2_regularizer") as name:
-            my_scale = tf.convert_to_tensor(scale, weights.dtype.base_dtype, name="scale")
-            return tf.multiply(my_scale, tf.nn.l2_loss(weights), name=name)
-
-    return l2
+    return _penalty("l2_regularizer", scale, scope, tf.nn.l2_loss)
 
 
 def sum_regularizer(regularizer_list, scope=None):
@@ -225,6 +223,18 @@ def _finish(outputs, normalizer_fn, normalizer_params, activation_fn):
 # -- layers --------------------------------------------------------------------------------------
 
 
+def _apply(layer, inputs, sc, normalizer_fn, normalizer_params, activation_fn,
+           variables_collections, outputs_collections):
+    """What slim's fully_connected and conv2d do after making their layer: call it, file its
+    `weights` and `biases` in the collections asked for, normalize, activate, collect."""
+    outputs = layer(inputs)
+    _add_to_collections(layer.kernel, variables_collections, "weights")
+    if layer.bias is not None:
+        _add_to_collections(layer.bias, variables_collections, "biases")
+    outputs = _finish(outputs, normalizer_fn, normalizer_params, activation_fn)
+    return _collect_outputs(outputs_collections, sc.name, outputs)
+
+
 @add_arg_scope
 def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn=None,
                     normalizer_params=None, weights_initializer=_XAVIER,
@@ -246,12 +256,8 @@ def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn
             weights_initializer, biases_initializer, weights_regularizer, biases_regularizer,
             trainable=trainable, name=sc.name, dtype=inputs.dtype.base_dtype, _scope=sc,
             _reuse=reuse)
-        outputs = layer(inputs)
-        _add_to_collections(layer.kernel, variables_collections, "weights")
-        if layer.bias is not None:
-            _add_to_collections(layer.bias, variables_collections, "biases")
-        outputs = _finish(outputs, normalizer_fn, normalizer_params, activation_fn)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return _apply(layer, inputs, sc, normalizer_fn, normalizer_params, activation_fn,
+                      variables_collections, outputs_collections)
 
 
 @add_arg_scope
@@ -278,12 +284,8 @@ def convolution2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", da
             not normalizer_fn and biases_initializer is not None, weights_initializer,
             biases_initializer, weights_regularizer, biases_regularizer, trainable=trainable,
             name=sc.name, dtype=inputs.dtype.base_dtype, _scope=sc, _reuse=reuse)
-        outputs = layer(inputs)
-        _add_to_collections(layer.kernel, variables_collections, "weights")
-        if layer.bias is not None:
-            _add_to_collections(layer.bias, variables_collections, "biases")
-        outputs = _finish(outputs, normalizer_fn, normalizer_params, activation_fn)
-        return _collect_outputs(outputs_collections, sc.name, outputs)
+        return _apply(layer, inputs, sc, normalizer_fn, normalizer_params, activation_fn,
+                      variables_collections, outputs_collections)
 
 
 conv2d = convolution2d
