@@ -14,7 +14,9 @@ from tfmodels.core.data import load_dataset
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import (
     LAYER_KINDS,
+    LOSSES,
     LSTM,
+    OPTIMIZER_DEFAULTS,
     PREDICTION_ATOL,
     AveragePooling2D,
     BatchNormalization,
@@ -142,7 +144,7 @@ def test_a_users_keras_sequential_becomes_a_spec_and_its_tf1_twin_agrees():
     assert spec.layers[1] == Dense(16, "leaky_relu", alpha=0.1)
     assert spec.from_logits and spec.loss == "sparse_categorical_crossentropy"
     assert spec.optimizer.learning_rate == pytest.approx(0.01)
-    report = compare(spec, load_dataset("digits"), weights=model.get_weights())
+    report = compare(spec, load_dataset("digits"), user_model=model)
     assert report.ok, report.table()
 
 
@@ -413,3 +415,138 @@ def test_from_keras_carries_or_refuses_each_layer_argument(kind, arg):
         ModelSpec.from_keras(model, dataset="binary4")
     assert str(e.value).startswith(f"layer 'it' ({kind}): ")
     assert f"{arg}=" in str(e.value) and "\n" not in str(e.value)
+
+
+_LOSSES = {"CategoricalCrossentropy": (3, "softmax"), "SparseCategoricalCrossentropy":
+           (3, "softmax"), "BinaryCrossentropy": (1, "sigmoid"), "MeanSquaredError": (1, None),
+           "MeanAbsoluteError": (1, None)}
+_LOSS_ANY = {"from_logits": True, "label_smoothing": 0.25, "axis": 0, "reduction": "sum",
+             "name": "mine", "dtype": "float64", "ignore_class": 0}
+_OPTIMIZERS = ("SGD", "Adam", "RMSprop", "Adagrad")
+_OPTIMIZER_ANY = {"learning_rate": 0.25, "momentum": 0.5, "nesterov": True, "beta_1": 0.5,
+                  "beta_2": 0.75, "epsilon": 0.0625, "amsgrad": True, "rho": 0.5,
+                  "centered": True, "initial_accumulator_value": 0.5, "weight_decay": 0.01,
+                  "clipnorm": 1.0, "clipvalue": 1.0, "global_clipnorm": 1.0, "use_ema": True,
+                  "ema_momentum": 0.5, "ema_overwrite_frequency": 3, "loss_scale_factor": 2.0,
+                  "gradient_accumulation_steps": 2, "name": "mine"}
+_LOSS_ROWS = [(c, a) for c in _LOSSES for a in inspect.signature(getattr(keras.losses, c))
+              .parameters if a not in ("args", "kwargs")]
+_OPTIMIZER_ROWS = [(c, a) for c in _OPTIMIZERS
+                   for a in inspect.signature(getattr(keras.optimizers, c)).parameters
+                   if a not in ("args", "kwargs")]
+
+
+@pytest.mark.from_keras
+def test_the_table_names_every_argument_of_every_loss_and_optimizer():
+    assert [a for _, a in _LOSS_ROWS if a not in _LOSS_ANY] == []
+    assert [a for _, a in _OPTIMIZER_ROWS if a not in _OPTIMIZER_ANY] == []
+    assert len(_LOSSES) == len(LOSSES) and len(_OPTIMIZERS) == len(OPTIMIZER_DEFAULTS)
+
+
+@pytest.mark.from_keras
+@pytest.mark.parametrize("cls, arg", _LOSS_ROWS, ids=[f"{c}-{a}" for c, a in _LOSS_ROWS])
+def test_from_keras_carries_or_refuses_each_loss_argument(cls, arg):
+    units, activation = _LOSSES[cls]
+    value = _LOSS_ANY[arg]
+    if arg == "from_logits":
+        activation = None
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(units, activation=activation),
+                      loss=getattr(keras.losses, cls)(**{arg: value}))
+    if arg in ("from_logits", "name"):  # carried; a loss's own name is not its maths
+        spec = ModelSpec.from_keras(model, dataset="binary4")
+        assert spec.from_logits is (arg == "from_logits")
+        assert spec.loss == getattr(keras.losses, cls)().name
+        return
+    with pytest.raises(UserError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value).startswith(f"loss ({cls}): {arg}=") and "\n" not in str(e.value)
+
+
+@pytest.mark.from_keras
+@pytest.mark.parametrize("cls, arg", _OPTIMIZER_ROWS,
+                         ids=[f"{c}-{a}" for c, a in _OPTIMIZER_ROWS])
+def test_from_keras_carries_or_refuses_each_optimizer_argument(cls, arg):
+    value = _OPTIMIZER_ANY[arg]
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1),
+                      optimizer=getattr(keras.optimizers, cls)(**{arg: value}))
+    name = cls.lower()
+    if arg in OPTIMIZER_DEFAULTS[name] or arg == "name":
+        spec = ModelSpec.from_keras(model, dataset="binary4")
+        assert spec.optimizer.name == name
+        if arg != "name":
+            assert spec.optimizer.params[arg] == pytest.approx(value)
+        return
+    with pytest.raises(UserError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value).startswith(f"optimizer ({cls}): {arg}=") and "\n" not in str(e.value)
+
+
+@pytest.mark.from_keras
+def test_from_keras_refuses_a_schedule_loss_weights_a_subclass_and_a_functional_model():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1),
+                      optimizer=keras.optimizers.SGD(schedule))
+    with pytest.raises(UserError, match=r"^optimizer \(SGD\): learning_rate=ExponentialDecay\("):
+        ModelSpec.from_keras(model, dataset="binary4")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mean_squared_error", loss_weights=[2.0])
+    with pytest.raises(UserError, match=r"^loss_weights=\[2.0\] is not carried by the spec"):
+        ModelSpec.from_keras(model, dataset="binary4")
+
+    class Dense(keras.layers.Dense):  # the same name and config, other maths
+        def call(self, inputs):
+            return 2.0 * super().call(inputs)
+
+    model = _compiled(keras.Input((4,)), Dense(1, name="d"))
+    with pytest.raises(UserError, match=r"^layer 'd' \(Dense\): .*Dense is not "
+                                        r"keras\.layers\.Dense itself"):
+        ModelSpec.from_keras(model, dataset="binary4")
+    inputs = keras.Input((4,))
+    functional = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    functional.compile("sgd", "mean_squared_error")
+    with pytest.raises(UserError, match=r"^Functional is not keras\.Sequential itself"):
+        ModelSpec.from_keras(functional, dataset="binary4")
+
+
+@pytest.mark.from_keras
+def test_prove_same_model_names_the_largest_difference_of_a_planted_mismatch():
+    model = _compiled(keras.Input((6,)), keras.layers.Dense(4, activation="tanh"),
+                      keras.layers.Dense(2))
+    rng = np.random.default_rng(3)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    x = rng.normal(size=(5, 6)).astype(np.float32)
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert prove_same_model(model, spec, x) <= PREDICTION_ATOL
+    planted = spec.replace(layers=(Dense(4, "relu"), Dense(2)))  # a reading that went wrong
+    expected = np.abs(np.asarray(model(x)) -
+                      (np.maximum(x @ model.get_weights()[0] + model.get_weights()[1], 0)
+                       @ model.get_weights()[2] + model.get_weights()[3])).max()
+    with pytest.raises(UserError) as e:
+        prove_same_model(model, planted, x)
+    assert str(e.value).startswith(f"the spec's model is not the Keras model: their "
+                                   f"predictions differ by up to {expected:.3g} (at ")
+    with pytest.raises(UserError, match=r"^the spec's model has weights of shapes"):
+        prove_same_model(model, spec.replace(layers=(Dense(3, "tanh"), Dense(2))), x)
+
+
+def test_compare_with_the_users_model_proves_it_first_and_starts_from_its_weights(monkeypatch):
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1, activation="tanh"))
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    planted = spec.replace(layers=(Dense(1, "relu"),))
+    with pytest.raises(UserError, match=r"^the spec's model is not the Keras model"):
+        compare(planted, load_dataset("binary4"), user_model=model)
+    seen = {}
+
+    def train_keras(spec, data, weights, *args, **kwargs):  # stop before any training
+        seen["weights"] = weights
+        raise _Stop
+
+    monkeypatch.setattr("tfmodels.parity.train_keras", train_keras)
+    with pytest.raises(_Stop):
+        compare(spec, load_dataset("binary4"), user_model=model)
+    assert all(np.array_equal(a, b) for a, b in zip(seen["weights"], model.get_weights()))
+
+
+class _Stop(Exception):
+    """Raised where the training would begin."""

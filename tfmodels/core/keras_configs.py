@@ -93,8 +93,13 @@ def check_loss(loss) -> tuple[str, bool]:
     check_exact_type(loss, keras.losses, where)
     config = loss.get_config()
     carried = {k: config[k] for k in ("from_logits",) if k in config}
-    reference = type(loss)(**carried).get_config()
+    built = type(loss)(**carried)
+    reference = built.get_config()
     refuse_uncarried(where, config, reference, carried)
+    # What some configs leave out (SparseCategoricalCrossentropy's axis, every loss's dtype):
+    # the arguments the loss function is called with, and the dtype it computes in.
+    refuse_uncarried(where, {**getattr(loss, "_fn_kwargs", {}), "dtype": loss.dtype},
+                     {**getattr(built, "_fn_kwargs", {}), "dtype": built.dtype}, carried)
     return reference["name"], bool(carried.get("from_logits", False))
 
 
