@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tfmodels.core.checks import check_path_name, check_regular_file, positive_int
+from tfmodels.core.checks import (
+    check_float32,
+    check_path_name,
+    check_regular_file,
+    check_seed,
+    check_weight_count,
+    no_duplicate_keys,
+    positive_int,
+)
 from tfmodels.core.errors import UserError
 from tfmodels.core.keras_configs import check_layer_config, check_loss, check_optimizer
 from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
@@ -111,6 +119,7 @@ class OptimizerSpec:
         lr = self.params["learning_rate"]
         if not (np.isfinite(lr) and lr > 0):  # inf or NaN would train to NaN at the first step
             raise UserError(f"learning_rate must be > 0 and finite, got {lr!r}")
+        check_float32("learning_rate", lr)  # 1e-50 is 0 in float32: nothing would train
         for name in ("momentum", "rho", "beta_1", "beta_2"):
             value = self.params.get(name, 0.0)
             if not 0.0 <= value < 1.0:
@@ -121,6 +130,7 @@ class OptimizerSpec:
                 raise UserError(f"{name} must be >= 0, got {value!r}")
             if not np.isfinite(value):
                 raise UserError(f"{name} must be finite, got {value!r}")
+            check_float32(name, value)
 
     @property
     def learning_rate(self) -> float:
@@ -171,8 +181,7 @@ class ModelSpec:
             one_of("metric", m, METRICS)
         object.__setattr__(self, "batch_size", positive_int("batch_size", self.batch_size))
         object.__setattr__(self, "epochs", positive_int("epochs", self.epochs))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise UserError(f"seed must be a non-negative integer, got {self.seed!r}")
+        check_seed("seed", self.seed)
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise UserError(f"layer {i} is not a layer spec: {layer!r}")
@@ -182,6 +191,9 @@ class ModelSpec:
                                 f"'sigmoid' or 'relu'")
         shapes = self.layer_shapes()  # one line where a layer does not fit its input
         self._check_output(shapes[-1])
+        for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights())):
+            for w in ws:  # each must be allocatable: units=10**12 is refused here, not in NumPy
+                check_weight_count(f"layer {i} ({layer.kind})", w.name, w.shape)
 
     def _check_output(self, out: tuple) -> None:
         last = self.layers[-1]
@@ -343,7 +355,8 @@ class ModelSpec:
                 raise UserError(f"spec file {path}: not valid TOML ({e})") from None
         else:
             try:
-                data = json.loads(raw.decode("utf-8"))
+                data = json.loads(raw.decode("utf-8"),
+                                  object_pairs_hook=no_duplicate_keys(f"spec file {path}"))
             except UnicodeDecodeError:
                 raise UserError(f"spec file {path}: not a text file") from None
             except json.JSONDecodeError as e:
