@@ -289,8 +289,8 @@ def no_duplicate_keys(where: str):
 
 
 def check_npy_header(path: str, what: str, limit: int = WEIGHT_LIMIT) -> None:
-    """An .npy file's header, read before its data: a real-number array of at most `limit`
-    values (a header may claim 4e12 values; loading it would try to allocate them)."""
+    """An .npy file's header, read before its data: at most `limit` values (a header may claim
+    4e12 values; loading it would try to allocate them)."""
     import numpy.lib.format as fmt
 
     try:
@@ -298,18 +298,18 @@ def check_npy_header(path: str, what: str, limit: int = WEIGHT_LIMIT) -> None:
             version = fmt.read_magic(f)
             shape, _, dtype = (fmt.read_array_header_1_0(f) if version == (1, 0)
                                else fmt.read_array_header_2_0(f))
-    except (OSError, ValueError, EOFError):
+    except (OSError, ValueError, EOFError, SyntaxError):
         return  # not an .npy, or unreadable: the loader says so its own way
     count = int(np.prod(shape, dtype=object)) if shape else 1
     if count > limit:
-        raise UserError(f"{what}={path!r} claims shape {shape}: {count} values, more than "
-                        f"{limit} could be loaded")
-    check_real_numbers(dtype, what, path)
+        raise UserError(f"{what}={path!r} claims shape {shape} of {dtype}: {count} values, "
+                        f"more than 2**31 = {limit} that could be loaded")
 
 
-def check_real_numbers(dtype, what: str, path: str | None = None) -> None:
-    """Inputs of a model are real numbers: refuse complex, date and time, text, objects."""
+def check_real_numbers(dtype, what: str) -> None:
+    """Inputs of a model are real numbers: complex ones (NumPy would drop the imaginary part
+    with a warning), dates and times, text (even "1.5") and objects are refused."""
     dtype = np.dtype(dtype)
     if dtype.kind not in "biuf":
-        named = f"{what}={path!r}" if path else what
-        raise UserError(f"{named} holds {dtype} values; a model takes real numbers only")
+        raise UserError(f"{what} must hold numbers; got {dtype} values (a model takes real "
+                        f"numbers only)")
