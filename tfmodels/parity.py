@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfmodels.core.data import Data
+from tfmodels.core.data import Data, for_spec
 from tfmodels.core.errors import UserError
 from tfmodels.core.logs import LogOptions
 from tfmodels.core.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
@@ -174,7 +174,7 @@ def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=Non
     validation samples) and both tracks start from its weights unless `weights` are given.
     """
     if user_model is not None:
-        prove_same_model(user_model, spec, data.x_val[:64])
+        prove_same_model(user_model, spec, for_spec(data, spec).x_val[:64])
         weights = user_model.get_weights() if weights is None else weights
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
