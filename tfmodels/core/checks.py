@@ -247,6 +247,11 @@ def check_seed(name: str, value) -> int:
 def check_float32(name: str, value) -> float:
     """A positive hyper-parameter that the tracks hold as float32 must stay a positive, finite
     float32: 1e-50 would be 0 (nothing trains), 1e308 would be inf (NaN at the first step)."""
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond any float
+        raise UserError(f"{name}={value!r} is infinite in float32; give at most "
+                        f"{float(np.finfo(np.float32).max):.3g}") from None
     as32 = np.float32(value) if np.isfinite(value) and abs(value) < 3.5e38 else np.float32(np.inf)
     if value > 0 and as32 == 0:
         raise UserError(f"{name}={value!r} rounds to 0 in float32; give at least "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfmodels.core.checks import check_bool, check_float32, check_seed
+from tfmodels.core.checks import WEIGHT_LIMIT, check_bool, check_float32, check_seed
 from tfmodels.core.errors import UserError
 
 __all__ = [
@@ -38,6 +38,8 @@ def _positive_int(layer: str, name: str, value) -> int:
     `tfmodels.core.checks.positive_int` also takes NumPy's, for `fit`'s arguments)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{layer} {name} must be a positive integer, got {value!r}")
+    if value > WEIGHT_LIMIT:  # no weight could have that many
+        raise UserError(f"{layer} {name} must be at most 2**31 = {WEIGHT_LIMIT}, got {value!r}")
     return value
 
 

@@ -116,6 +116,9 @@ class OptimizerSpec:
                     raise UserError(f"{name} must be true or false, got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise UserError(f"{name} must be a number, got {value!r}")
+        for name, value in self.params.items():  # a huge int as the float it is (or inf)
+            if not isinstance(value, bool) and isinstance(value, int):
+                self.params[name] = float(value) if abs(value) < 2**1023 else float("inf")
         lr = self.params["learning_rate"]
         if not (np.isfinite(lr) and lr > 0):  # inf or NaN would train to NaN at the first step
             raise UserError(f"learning_rate must be > 0 and finite, got {lr!r}")
@@ -313,6 +316,9 @@ class ModelSpec:
         except ValueError as e:
             raise UserError(f"{where}: optimizer: {e}") from None
         if "metrics" in fields:
+            if not isinstance(fields["metrics"], (list, tuple)):
+                raise UserError(f"{where}: metrics must be a list of names, got "
+                                f"{fields['metrics']!r}")
             fields["metrics"] = tuple(fields["metrics"])
         if "input_shape" in fields and isinstance(fields["input_shape"], list):
             fields["input_shape"] = tuple(fields["input_shape"])
