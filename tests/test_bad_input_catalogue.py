@@ -96,7 +96,7 @@ SPEC_FILES = {
     "name_surrogate.json": _spec(name="\ud800"),
     "name_dots.json": _spec(name=".."),
     # sizes and numbers the machine cannot hold, refused before anything is allocated
-    "units_huge.json": _spec(layers=[{"kind": "Dense", "units": 10**12, "activation": "relu"},
+    "units_huge.json": _spec(layers=[{"kind": "Dense", "units": 10**9, "activation": "relu"},
                                      {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
     "dropout_seed.json": _spec(layers=[{"kind": "Dropout", "rate": 0.5, "seed": 2**70},
                                        {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
@@ -388,7 +388,7 @@ CLI = [
      "seed must be below 2**32 = 4294967296 (Keras's set_random_seed takes no more), got "
      "18446744073709551616"),
     ("train --spec {f}/units_huge.json", 2,
-     "layer 0 (Dense): its kernel of shape (4, 1000000000000) would hold 4000000000000 values, "
+     "layer 0 (Dense): its kernel of shape (4, 1000000000) would hold 4000000000 values, "
      "more than 2**31"),
     ("train --spec {f}/dropout_seed.json", 2,
      "Dropout seed must be below 2**32 = 4294967296 (Keras's set_random_seed takes no more), "
@@ -855,7 +855,7 @@ API = [
     ("core", "from_dict units 10**12", lambda m, f: _spec_cls().from_dict(_spec(layers=[
         {"kind": "Dense", "units": 10**12}, {"kind": "Dense", "units": 1,
                                              "activation": "sigmoid"}])),
-     "its kernel of shape (4, 1000000000000) would hold 4000000000000 values"),
+     "layer units must be at most 2**31 = 2147483648, got 1000000000000"),
     ("core", "from_dict seed 2**64", lambda m, f: _spec_cls().from_dict(_spec(seed=2**64)),
      "seed must be below 2**32 = 4294967296"),
     ("core", "sweep no learning rates", lambda m, f: _sweep([], [32]),

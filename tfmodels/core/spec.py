@@ -117,7 +117,7 @@ class OptimizerSpec:
             elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise UserError(f"{name} must be a number, got {value!r}")
         for name, value in self.params.items():  # a huge int as the float it is (or inf)
-            if not isinstance(value, bool) and isinstance(value, int):
+            if not isinstance(value, bool) and isinstance(value, int) and abs(value) >= 2**63:
                 self.params[name] = float(value) if abs(value) < 2**1023 else float("inf")
         lr = self.params["learning_rate"]
         if not (np.isfinite(lr) and lr > 0):  # inf or NaN would train to NaN at the first step
