@@ -15,21 +15,21 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 129
+- CLI train: 144
 - CLI compare: 13
-- CLI sweep: 20
+- CLI sweep: 21
 - CLI convert: 30
-- CLI evaluate: 24
-- CLI predict: 23
+- CLI evaluate: 26
+- CLI predict: 27
 - CLI bench: 8
-- CLI verify: 20
+- CLI verify: 21
 - CLI list: 1
 - CLI (no command): 2
-- Python API: core: 35 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
+- Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 373
+- total: 401
 """
 
 from __future__ import annotations
@@ -95,6 +95,19 @@ SPEC_FILES = {
     "name_ctrl.json": _spec(name="bell\u0007name"),
     "name_surrogate.json": _spec(name="\ud800"),
     "name_dots.json": _spec(name=".."),
+    # sizes and numbers the machine cannot hold, refused before anything is allocated
+    "units_huge.json": _spec(layers=[{"kind": "Dense", "units": 10**9, "activation": "relu"},
+                                     {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
+    "dropout_seed.json": _spec(layers=[{"kind": "Dropout", "rate": 0.5, "seed": 2**70},
+                                       {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
+    "lr_tiny.json": _spec(optimizer={"name": "adam", "learning_rate": 1e-50}),
+    "bn_epsilon.json": _spec(layers=[{"kind": "BatchNormalization", "epsilon": 1e308},
+                                     {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
+    "beta_no.json": _spec(layers=[{"kind": "Dense", "units": 3, "activation": "swish",
+                                   "trainable_beta": "no"},
+                                  {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
+    "seed_huge.json": _spec(seed=2**64),
+    "batch_beyond.json": _spec(batch_size=100000),
 }
 
 
@@ -117,6 +130,11 @@ def _checkpoint_damage(state: dict) -> dict:
         "ck_model": changed(model=["binary4"]),
         "ck_missing": missing,
         "ck_list": [state],
+        "ck_history_epochs": changed(history={k: v * 2 for k, v in state["history"].items()}),
+        "ck_history_text": changed(history={"loss": ["low"]}),
+        "ck_metrics_text": changed(metrics={"loss": "low"}),
+        "ck_random_text": changed(random={"dropout": "seed"}),
+        "ck_random_other": changed(random={"dropout_7": [0, 3]}),
     }
 
 
@@ -165,10 +183,11 @@ def _make_files(root):
         open(path(name), "w").write(json.dumps(content))
     open(path("broken.json"), "w").write('{"name": "mine", "layers": [')
     open(path("binary.json"), "wb").write(b"\xff\xfe\x00\x01")
-    open(path("lr_inf.json"), "w").write(json.dumps(_spec())[:-1] +
+    open(path("lr_inf.json"), "w").write(json.dumps(_spec(optimizer=None))[:-1] +
                                          ', "optimizer": {"name": "adam", '
                                          '"learning_rate": Infinity}}')
     open(path("broken.toml"), "w").write("name = [\n")
+    open(path("twice.json"), "w").write(json.dumps(_spec())[:-1] + ', "epochs": 2}')
 
     # evaluate / predict inputs for binary4 (4 features, 0/1 labels)
     good = load_dataset("binary4").x_val[:4]
@@ -180,6 +199,13 @@ def _make_files(root):
     np.save(path("x_nan.npy"), bad)
     np.save(path("x_object.npy"), np.array([{"a": 1}] * 4, dtype=object), allow_pickle=True)
     np.save(path("x_empty.npy"), np.zeros((0, 4), np.float32))
+    np.save(path("x_complex.npy"), good.astype(np.complex64))
+    np.save(path("x_dates.npy"), np.full((4, 4), np.datetime64("2020-01-01")))
+    np.save(path("x_strings.npy"), good.astype(str))
+    np.savez(path("xy_complex.npz"), x=good.astype(np.complex64), y=np.zeros((4, 1)))
+    with open(path("x_huge.npy"), "wb") as out:  # a header that claims 4e12 values, no data
+        np.lib.format.write_array_header_1_0(
+            out, {"descr": "<f4", "fortran_order": False, "shape": (10**6, 4 * 10**6)})
     open(path("garbage.npy"), "wb").write(b"not numpy")
     open(path("x.csv"), "w").write("1,2,3,4\n5,6,7,8\n")
     open(path("x_text.csv"), "w").write("1,2,3,4\n5,six,7,8\n")
@@ -353,6 +379,38 @@ CLI = [
      "track is 'tf2'; expected keras or tf1"),
     ("train binary4 --checkpoint-dir {f}/ck_history", 2, "history is [1, 2]; expected an object"),
     ("train binary4 --checkpoint-dir {f}/ck_spec", 2, "spec is 'binary4'; expected an object"),
+    ("train binary4 --checkpoint-dir {f}/ck_history_epochs", 2,
+     "history holds [2] epoch(s) where epoch is 1; expected one value per complete epoch"),
+    ("train binary4 --checkpoint-dir {f}/ck_history_text", 2,
+     "history is {{'loss': ['low']}}; expected an object of lists of numbers"),
+    ("train binary4 --checkpoint-dir {f}/ck_metrics_text", 2,
+     "metrics is {{'loss': 'low'}}; expected an object of numbers"),
+    ("train binary4 --checkpoint-dir {f}/ck_random_text", 2,
+     "random is {{'dropout': 'seed'}}; expected an object of generator states"),
+    ("evaluate {f}/ck_random_other", 2,
+     "random holds the generators ['dropout_7']; this model has []"),
+    ("train binary4 --seed 99999999999 --deterministic", 2,
+     "seed must be below 2**32 = 4294967296"),
+    ("train binary4 --seed 18446744073709551616", 2,
+     "seed must be below 2**32 = 4294967296 (Keras's set_random_seed takes no more), got "
+     "18446744073709551616"),
+    ("train --spec {f}/units_huge.json", 2,
+     "layer 0 (Dense): its kernel of shape (4, 1000000000) would hold 4000000000 values, "
+     "more than 2**31"),
+    ("train --spec {f}/dropout_seed.json", 2,
+     "Dropout seed must be below 2**32 = 4294967296 (Keras's set_random_seed takes no more), "
+     "got 1180591620717411303424"),
+    ("train --spec {f}/lr_tiny.json", 2, "learning_rate=1e-50 rounds to 0 in float32"),
+    ("train --spec {f}/bn_epsilon.json", 2,
+     "BatchNormalization epsilon=1e+308 is infinite in float32"),
+    ("train --spec {f}/beta_no.json", 2, "Dense trainable_beta must be true or false, got 'no'"),
+    ("train --spec {f}/seed_huge.json", 2, "seed must be below 2**32"),
+    ("train --spec {f}/twice.json", 2,
+     "--spec {f}/twice.json: the key 'epochs' is given twice in one object"),
+    ("train --spec {f}/batch_beyond.json", 2,
+     "--spec {f}/batch_beyond.json: its batch_size 100000 is larger than the 500 training "
+     "samples of binary4; give at most 500"),
+    ("train binary4 --checkpoint-dir {empty}", 2, "--checkpoint-dir '' is empty; give a folder"),
     ("train binary4 --checkpoint-dir {f}/ck_weights", 2,
      "weights is 3; expected the name of a file in the folder"),
     ("train binary4 --checkpoint-dir {f}/ck_weights_gone", 2,
@@ -509,6 +567,7 @@ CLI = [
     ("sweep binary4 --lr 0.1 --histogram-freq often", 2, "got 'often'"),
     ("sweep binary4 --lr 0.1 --batch-size ,", 2, "got ','"),
     ("sweep binary4 --lr 1e400", 2, "got '1e400'"),
+    ("sweep binary4 --lr 1e-50", 2, "learning_rate=1e-50 rounds to 0 in float32"),
     ("sweep binary4 --lr 0.1 --track tf1 --no-fused-optimizer", 2, "options of the Keras track"),
     ("sweep binary4 --lr 0.1 --logdir {f}/text.txt", 2,
      "log folder '{f}/text.txt' is a file, not a folder"),
@@ -632,6 +691,17 @@ CLI = [
     ("predict {f}/ck_tf1 --data {f}/x_nan.npy", 2,
      "--data '{f}/x_nan.npy': x holds 1 NaN or infinite value(s)"),
     ("predict {f}/ck_keras --data {f}/x_object.npy", 2, "--data '{f}/x_object.npy' cannot be read"),
+    ("predict {f}/ck_keras --data {f}/x_huge.npy", 2,
+     "--data '{f}/x_huge.npy' claims shape (1000000, 4000000) of float32: 4000000000000 "
+     "values"),
+    ("predict {f}/ck_keras --data {f}/x_complex.npy", 2,
+     "--data '{f}/x_complex.npy': x must hold numbers; got complex64 values"),
+    ("predict {f}/ck_tf1 --data {f}/x_dates.npy", 2,
+     "--data '{f}/x_dates.npy': x must hold numbers; got datetime64[D] values"),
+    ("predict {f}/ck_keras --data {f}/x_strings.npy", 2,
+     "--data '{f}/x_strings.npy': x must hold numbers; got <U"),
+    ("evaluate {f}/ck_keras --data {f}/xy_complex.npz", 2,
+     "--data '{f}/xy_complex.npz': x must hold numbers; got complex64 values"),
     ("predict {f}/ck_keras --data {f}/x_empty.npy", 2,
      "--data '{f}/x_empty.npy': x is empty: shape (0, 4)"),
     ("predict {f}/ck_keras --data {f}/x_text.csv", 2, "--data '{f}/x_text.csv' cannot be read"),
@@ -694,6 +764,9 @@ CLI += [
     (f"verify {_CNN} --input-shape 12,12,1 --steps -1", 2, "steps must be an integer >= 0"),
     (f"verify {_CNN} --input-shape 12,12,1 --batch-size 0", 2,
      "batch_size must be an integer >= 1, got 0"),
+    (f"verify {_CNN} --input-shape 12,12,1 --batch-size 1000000000", 2,
+     "--batch-size 1000000000 with inputs of shape (12, 12, 1) would need 144000000000 input "
+     "values"),
     (f"verify {_CNN} --input-shape 12,12,1 --rtol nan", 2,
      "rtol must be a finite number >= 0, got nan"),
     (f"verify {_CNN} --input-shape 12,12,1 --atol -1", 2,
@@ -791,6 +864,18 @@ API = [
      "nesterov must be true or false, got 'yes'"),
     ("core", "optimizer epsilon inf", lambda m, f: _opt("adam", epsilon=float("inf")),
      "epsilon must be finite, got inf"),
+    ("core", "optimizer lr 1e-50", lambda m, f: _opt("sgd", learning_rate=1e-50),
+     "learning_rate=1e-50 rounds to 0 in float32"),
+    ("core", "optimizer epsilon 1e308", lambda m, f: _opt("adam", epsilon=1e308),
+     "epsilon=1e+308 is infinite in float32"),
+    ("core", "sweep lr 1e-50", lambda m, f: _sweep([1e-50], [32]),
+     "learning_rate=1e-50 rounds to 0 in float32"),
+    ("core", "from_dict units 10**12", lambda m, f: _spec_cls().from_dict(_spec(layers=[
+        {"kind": "Dense", "units": 10**12}, {"kind": "Dense", "units": 1,
+                                             "activation": "sigmoid"}])),
+     "layer units must be at most 2**31 = 2147483648, got 1000000000000"),
+    ("core", "from_dict seed 2**64", lambda m, f: _spec_cls().from_dict(_spec(seed=2**64)),
+     "seed must be below 2**32 = 4294967296"),
     ("core", "sweep no learning rates", lambda m, f: _sweep([], [32]),
      "a sweep needs at least one learning rate and one batch size"),
     ("core", "train unknown track", lambda m, f: _train("keras3"), "unknown track 'keras3'"),
@@ -1032,7 +1117,7 @@ def test_cli_mistake(files, tmp_path, monkeypatch, capsys, argv, status, expecte
     work.mkdir()
     monkeypatch.chdir(work)  # the default --logdir logs would land here
     monkeypatch.delenv("TF_CONFIG", raising=False)
-    fill = {"f": files, "tmp": str(work)}
+    fill = {"f": files, "tmp": str(work), "empty": ""}
     args = [a.format(**fill) for a in argv.split()]
     before = snapshot(files, tmp_path)  # around the working folder: nothing lands beside it
     with no_fifo_read(files):

@@ -1,6 +1,7 @@
 """Models a user writes without editing the project: `--spec FILE` and `ModelSpec.from_keras`."""
 
 import dataclasses
+import inspect
 import json
 import os
 
@@ -10,8 +11,13 @@ import pytest
 
 from tfmodels.cli import main
 from tfmodels.core.data import load_dataset
+from tfmodels.core.errors import UserError
 from tfmodels.core.spec import (
+    LAYER_KINDS,
+    LOSSES,
     LSTM,
+    OPTIMIZER_DEFAULTS,
+    PREDICTION_ATOL,
     AveragePooling2D,
     BatchNormalization,
     Conv2D,
@@ -26,7 +32,7 @@ from tfmodels.core.spec import (
 )
 from tfmodels.keras_track.activations import RandomizedReLU, Swish
 from tfmodels.keras_track.optimizers import FusedRMSprop
-from tfmodels.parity import compare
+from tfmodels.parity import compare, prove_same_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "scripts", "my_model.json")
@@ -138,7 +144,7 @@ def test_a_users_keras_sequential_becomes_a_spec_and_its_tf1_twin_agrees():
     assert spec.layers[1] == Dense(16, "leaky_relu", alpha=0.1)
     assert spec.from_logits and spec.loss == "sparse_categorical_crossentropy"
     assert spec.optimizer.learning_rate == pytest.approx(0.01)
-    report = compare(spec, load_dataset("digits"), weights=model.get_weights())
+    report = compare(spec, load_dataset("digits"), user_model=model)
     assert report.ok, report.table()
 
 
@@ -195,17 +201,18 @@ def test_from_keras_merges_each_activation_layer_into_the_linear_layer_before_it
               keras.layers.Dense(1)),
      "layer 'a' (Swish) has no spec kind"),
     (lambda: (keras.layers.Dense(3, use_bias=False, name="a"), keras.layers.Dense(1)),
-     "layer 'a' (Dense): use_bias=False has no spec field; keep the bias"),
+     "layer 'a' (Dense): use_bias=False is not carried by the spec (only True)"),
     (lambda: (keras.layers.Reshape((3, 2)), keras.layers.SimpleRNN(2, "relu", name="a"),
               keras.layers.Dense(1)),
-     "layer 'a' (SimpleRNN): only Keras's default activations (tanh, sigmoid)"),
+     "layer 'a' (SimpleRNN): activation='relu' is not carried by the spec (only 'tanh')"),
     (lambda: (keras.layers.Reshape((3, 2)), keras.layers.LSTM(2, "relu", name="a"),
               keras.layers.Dense(1)),
-     "layer 'a' (LSTM): only Keras's default activations (tanh, sigmoid)"),
+     "layer 'a' (LSTM): activation='relu' is not carried by the spec (only 'tanh')"),
     (lambda: (keras.layers.Reshape((3, 2)),
               keras.layers.LSTM(2, recurrent_activation="hard_sigmoid", name="a"),
               keras.layers.Dense(1)),
-     "layer 'a' (LSTM): only Keras's default activations (tanh, sigmoid)"),
+     "layer 'a' (LSTM): recurrent_activation='hard_sigmoid' is not carried by the spec "
+     "(only 'sigmoid')"),
 ], ids=["activation-first", "after-relu", "after-flatten", "no-bias", "rnn-relu", "lstm-relu",
         "lstm-hard-sigmoid"])
 def test_from_keras_refuses_what_a_spec_cannot_say_in_one_line(layers, message):
@@ -297,3 +304,249 @@ def test_from_keras_refuses_an_uncompiled_model_and_an_unknown_optimizer():
     with pytest.raises(ValueError) as e:
         ModelSpec.from_keras(model, dataset="binary4")
     assert str(e.value) == "unknown optimizer 'adamw'; expected one of: adagrad, adam, rmsprop, sgd"
+
+
+# Every constructor argument of every Keras class `from_keras` reads, set to a value other than
+# Keras's default: either the spec carries it (and the spec's own model, given the user's
+# weights, predicts what the user's model predicts; a loss's or optimizer's setting is read into
+# the spec), or it is refused by layer and argument name. The arguments come from
+# `inspect.signature`, so an argument a new Keras adds fails `test_the_table_names_every_...`
+# until it is given a row.
+L = keras.layers
+_LAYER_CONTEXT = {  # (input shape, required arguments, layers after it)
+    "Dense": ((6,), {"units": 3}, ()),
+    "Conv2D": ((5, 5, 4), {"filters": 2, "kernel_size": 3}, (L.Flatten(), L.Dense(1))),
+    "MaxPooling2D": ((5, 5, 2), {"pool_size": 2}, (L.Flatten(), L.Dense(1))),
+    "AveragePooling2D": ((5, 5, 2), {"pool_size": 2}, (L.Flatten(), L.Dense(1))),
+    "Flatten": ((3, 2, 2), {}, (L.Dense(1),)),
+    "Reshape": ((6,), {"target_shape": (3, 2)}, (L.Flatten(), L.Dense(1))),
+    "Dropout": ((6,), {"rate": 0.5}, (L.Dense(1),)),
+    "BatchNormalization": ((6,), {}, (L.Dense(1),)),
+    "LSTM": ((3, 2), {"units": 2}, (L.Flatten(), L.Dense(1))),
+    "SimpleRNN": ((3, 2), {"units": 2}, (L.Flatten(), L.Dense(1))),
+    "LeakyReLU": ((6,), {}, (L.Dense(1),)),  # after a linear Dense(3)
+    "Activation": ((6,), {"activation": "relu"}, (L.Dense(1),)),  # after a linear Dense(3)
+}
+_ANY = {  # a value other than the default, by argument name
+    "units": 4, "activation": "relu", "use_bias": False, "kernel_initializer": "he_normal",
+    "bias_initializer": "ones", "recurrent_initializer": "glorot_uniform",
+    "kernel_regularizer": "l2", "bias_regularizer": "l2", "recurrent_regularizer": "l2",
+    "activity_regularizer": "l2", "kernel_constraint": "non_neg", "bias_constraint": "non_neg",
+    "recurrent_constraint": "non_neg", "lora_rank": 2, "lora_alpha": 4.0,
+    "filters": 3, "kernel_size": 2, "strides": 2, "padding": "same",
+    "data_format": "channels_first", "dilation_rate": 2, "groups": 2, "pool_size": 3,
+    "target_shape": (2, 3), "rate": 0.25, "noise_shape": (None, 1), "seed": 5, "axis": 1,
+    "momentum": 0.5, "epsilon": 0.0625, "center": False, "scale": False,
+    "beta_initializer": "ones", "gamma_initializer": "zeros",
+    "moving_mean_initializer": "ones", "moving_variance_initializer": "zeros",
+    "beta_regularizer": "l2", "gamma_regularizer": "l2", "beta_constraint": "non_neg",
+    "gamma_constraint": "non_neg", "renorm": True, "renorm_clipping": {"rmax": 2.0},
+    "renorm_momentum": 0.5, "synchronized": True, "recurrent_activation": "hard_sigmoid",
+    "unit_forget_bias": False, "dropout": 0.25, "recurrent_dropout": 0.25,
+    "return_sequences": True, "return_state": True, "go_backwards": True, "stateful": True,
+    "unroll": True, "use_cudnn": False, "negative_slope": 0.125,
+    # Layer's own keyword arguments
+    "dtype": "float64", "trainable": False,
+}
+_BY_CLASS = {("Activation", "activation"): "tanh", ("Dense", "activation"): "relu",
+             ("MaxPooling2D", "strides"): 1, ("AveragePooling2D", "strides"): 1,
+             ("BatchNormalization", "momentum"): 0.5, ("SimpleRNN", "activation"): "relu"}
+# What Keras itself cannot build in a Sequential (refused before from_keras sees it).
+_KERAS_CANNOT = {("LSTM", "return_state"), ("SimpleRNN", "return_state"),
+                 ("Dense", "quantization_config")}
+_CARRIED = {("Dense", "units"), ("Dense", "activation"), ("Conv2D", "filters"),
+            ("Conv2D", "kernel_size"), ("Conv2D", "strides"), ("Conv2D", "padding"),
+            ("Conv2D", "activation"), ("MaxPooling2D", "pool_size"),
+            ("MaxPooling2D", "strides"), ("MaxPooling2D", "padding"),
+            ("AveragePooling2D", "pool_size"), ("AveragePooling2D", "strides"),
+            ("AveragePooling2D", "padding"), ("Reshape", "target_shape"), ("Dropout", "rate"),
+            ("Dropout", "seed"), ("BatchNormalization", "momentum"),
+            ("BatchNormalization", "epsilon"), ("LSTM", "units"), ("LSTM", "return_sequences"),
+            ("SimpleRNN", "units"), ("SimpleRNN", "return_sequences"),
+            ("LeakyReLU", "negative_slope"), ("Activation", "activation"),
+            ("LSTM", "use_cudnn"),  # the same maths on cuDNN's kernel or not
+            ("Dense", "lora_alpha"),  # without lora_rank, no LoRA at all
+            ("SimpleRNN", "activity_regularizer")}  # Keras's SimpleRNN drops it: not its maths
+
+
+def _arguments(cls):
+    return [p.name for p in inspect.signature(cls).parameters.values()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "name"] + \
+        ["dtype", "trainable"]
+
+
+_LAYER_ROWS = [(kind, arg) for kind in _LAYER_CONTEXT for arg in _arguments(getattr(L, kind))
+               if (kind, arg) not in _KERAS_CANNOT]
+
+
+@pytest.mark.from_keras
+def test_the_table_names_every_argument_of_every_class_from_keras_reads():
+    missing = [(kind, arg) for kind in _LAYER_CONTEXT for arg in _arguments(getattr(L, kind))
+               if (kind, arg) not in _BY_CLASS and arg not in _ANY
+               and (kind, arg) not in _KERAS_CANNOT]
+    assert missing == []
+    assert set(_LAYER_CONTEXT) == set(LAYER_KINDS) | {"LeakyReLU", "Activation"}
+
+
+def _user_model(kind, arg, value):
+    shape, required, after = _LAYER_CONTEXT[kind]
+    kwargs = {**required, arg: value}
+    before = (L.Dense(3),) if kind in ("LeakyReLU", "Activation") else ()
+    after = tuple(type(a).from_config(a.get_config()) for a in after)
+    layer = getattr(L, kind)(**kwargs, name="it")
+    model = keras.Sequential([keras.Input(shape, batch_size=4), *before, layer, *after])
+    model.compile("sgd", "mean_squared_error")
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32) ** 2 + 0.5
+                       for w in model.get_weights()])  # positive variances, distinct weights
+    return model, rng.normal(size=(4, *shape)).astype(np.float32)
+
+
+@pytest.mark.from_keras
+@pytest.mark.parametrize("kind, arg", _LAYER_ROWS, ids=[f"{k}-{a}" for k, a in _LAYER_ROWS])
+def test_from_keras_carries_or_refuses_each_layer_argument(kind, arg):
+    value = _BY_CLASS.get((kind, arg), _ANY.get(arg))
+    model, x = _user_model(kind, arg, value)
+    if (kind, arg) in _CARRIED:
+        spec = ModelSpec.from_keras(model, dataset="binary4")
+        assert prove_same_model(model, spec, x) <= PREDICTION_ATOL
+        return
+    with pytest.raises(UserError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value).startswith(f"layer 'it' ({kind}): ")
+    assert f"{arg}=" in str(e.value) and "\n" not in str(e.value)
+
+
+_LOSSES = {"CategoricalCrossentropy": (3, "softmax"), "SparseCategoricalCrossentropy":
+           (3, "softmax"), "BinaryCrossentropy": (1, "sigmoid"), "MeanSquaredError": (1, None),
+           "MeanAbsoluteError": (1, None)}
+_LOSS_ANY = {"from_logits": True, "label_smoothing": 0.25, "axis": 0, "reduction": "sum",
+             "name": "mine", "dtype": "float64", "ignore_class": 0}
+_OPTIMIZERS = ("SGD", "Adam", "RMSprop", "Adagrad")
+_OPTIMIZER_ANY = {"learning_rate": 0.25, "momentum": 0.5, "nesterov": True, "beta_1": 0.5,
+                  "beta_2": 0.75, "epsilon": 0.0625, "amsgrad": True, "rho": 0.5,
+                  "centered": True, "initial_accumulator_value": 0.5, "weight_decay": 0.01,
+                  "clipnorm": 1.0, "clipvalue": 1.0, "global_clipnorm": 1.0, "use_ema": True,
+                  "ema_momentum": 0.5, "ema_overwrite_frequency": 3, "loss_scale_factor": 2.0,
+                  "gradient_accumulation_steps": 2, "name": "mine"}
+_LOSS_ROWS = [(c, a) for c in _LOSSES for a in inspect.signature(getattr(keras.losses, c))
+              .parameters if a not in ("args", "kwargs")]
+_OPTIMIZER_ROWS = [(c, a) for c in _OPTIMIZERS
+                   for a in inspect.signature(getattr(keras.optimizers, c)).parameters
+                   if a not in ("args", "kwargs")]
+
+
+@pytest.mark.from_keras
+def test_the_table_names_every_argument_of_every_loss_and_optimizer():
+    assert [a for _, a in _LOSS_ROWS if a not in _LOSS_ANY] == []
+    assert [a for _, a in _OPTIMIZER_ROWS if a not in _OPTIMIZER_ANY] == []
+    assert len(_LOSSES) == len(LOSSES) and len(_OPTIMIZERS) == len(OPTIMIZER_DEFAULTS)
+
+
+@pytest.mark.from_keras
+@pytest.mark.parametrize("cls, arg", _LOSS_ROWS, ids=[f"{c}-{a}" for c, a in _LOSS_ROWS])
+def test_from_keras_carries_or_refuses_each_loss_argument(cls, arg):
+    units, activation = _LOSSES[cls]
+    value = _LOSS_ANY[arg]
+    if arg == "from_logits":
+        activation = None
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(units, activation=activation),
+                      loss=getattr(keras.losses, cls)(**{arg: value}))
+    if arg in ("from_logits", "name"):  # carried; a loss's own name is not its maths
+        spec = ModelSpec.from_keras(model, dataset="binary4")
+        assert spec.from_logits is (arg == "from_logits")
+        assert spec.loss == getattr(keras.losses, cls)().name
+        return
+    with pytest.raises(UserError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value).startswith(f"loss ({cls}): {arg}=") and "\n" not in str(e.value)
+
+
+@pytest.mark.from_keras
+@pytest.mark.parametrize("cls, arg", _OPTIMIZER_ROWS,
+                         ids=[f"{c}-{a}" for c, a in _OPTIMIZER_ROWS])
+def test_from_keras_carries_or_refuses_each_optimizer_argument(cls, arg):
+    value = _OPTIMIZER_ANY[arg]
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1),
+                      optimizer=getattr(keras.optimizers, cls)(**{arg: value}))
+    name = cls.lower()
+    if arg in OPTIMIZER_DEFAULTS[name] or arg == "name":
+        spec = ModelSpec.from_keras(model, dataset="binary4")
+        assert spec.optimizer.name == name
+        if arg != "name":
+            assert spec.optimizer.params[arg] == pytest.approx(value)
+        return
+    with pytest.raises(UserError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value).startswith(f"optimizer ({cls}): {arg}=") and "\n" not in str(e.value)
+
+
+@pytest.mark.from_keras
+def test_from_keras_refuses_a_schedule_loss_weights_a_subclass_and_a_functional_model():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1),
+                      optimizer=keras.optimizers.SGD(schedule))
+    with pytest.raises(UserError, match=r"^optimizer \(SGD\): learning_rate=ExponentialDecay\("):
+        ModelSpec.from_keras(model, dataset="binary4")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mean_squared_error", loss_weights=[2.0])
+    with pytest.raises(UserError, match=r"^loss_weights=\[2.0\] is not carried by the spec"):
+        ModelSpec.from_keras(model, dataset="binary4")
+
+    class Dense(keras.layers.Dense):  # the same name and config, other maths
+        def call(self, inputs):
+            return 2.0 * super().call(inputs)
+
+    model = _compiled(keras.Input((4,)), Dense(1, name="d"))
+    with pytest.raises(UserError, match=r"^layer 'd' \(Dense\): .*Dense is not "
+                                        r"keras\.layers\.Dense itself"):
+        ModelSpec.from_keras(model, dataset="binary4")
+    inputs = keras.Input((4,))
+    functional = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    functional.compile("sgd", "mean_squared_error")
+    with pytest.raises(UserError, match=r"^Functional is not keras\.Sequential itself"):
+        ModelSpec.from_keras(functional, dataset="binary4")
+
+
+@pytest.mark.from_keras
+def test_prove_same_model_names_the_largest_difference_of_a_planted_mismatch():
+    model = _compiled(keras.Input((6,)), keras.layers.Dense(4, activation="tanh"),
+                      keras.layers.Dense(2))
+    rng = np.random.default_rng(3)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    x = rng.normal(size=(5, 6)).astype(np.float32)
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert prove_same_model(model, spec, x) <= PREDICTION_ATOL
+    planted = spec.replace(layers=(Dense(4, "relu"), Dense(2)))  # a reading that went wrong
+    expected = np.abs(np.asarray(model(x)) -
+                      (np.maximum(x @ model.get_weights()[0] + model.get_weights()[1], 0)
+                       @ model.get_weights()[2] + model.get_weights()[3])).max()
+    with pytest.raises(UserError) as e:
+        prove_same_model(model, planted, x)
+    assert str(e.value).startswith(f"the spec's model is not the Keras model: their "
+                                   f"predictions differ by up to {expected:.3g} (at ")
+    with pytest.raises(UserError, match=r"^the spec's model has weights of shapes"):
+        prove_same_model(model, spec.replace(layers=(Dense(3, "tanh"), Dense(2))), x)
+
+
+def test_compare_with_the_users_model_proves_it_first_and_starts_from_its_weights(monkeypatch):
+    model = _compiled(keras.Input((4,)), keras.layers.Dense(1, activation="tanh"))
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    planted = spec.replace(layers=(Dense(1, "relu"),))
+    with pytest.raises(UserError, match=r"^the spec's model is not the Keras model"):
+        compare(planted, load_dataset("binary4"), user_model=model)
+    seen = {}
+
+    def train_keras(spec, data, weights, *args, **kwargs):  # stop before any training
+        seen["weights"] = weights
+        raise _Stop
+
+    monkeypatch.setattr("tfmodels.parity.train_keras", train_keras)
+    with pytest.raises(_Stop):
+        compare(spec, load_dataset("binary4"), user_model=model)
+    assert all(np.array_equal(a, b) for a, b in zip(seen["weights"], model.get_weights()))
+
+
+class _Stop(Exception):
+    """Raised where the training would begin."""

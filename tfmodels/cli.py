@@ -24,7 +24,7 @@ import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.checks import batch_size_for, check_batch_size, int_option
+from tfmodels.core.checks import WEIGHT_LIMIT, batch_size_for, check_batch_size, int_option
 from tfmodels.core.errors import (
     EXIT_BUG,
     EXIT_DISAGREE,
@@ -35,7 +35,7 @@ from tfmodels.core.errors import (
     lost_peer,
 )
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
-from tfmodels.core.spec import TRACKS, ModelSpec
+from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec
 from tfmodels.core.table import table
 
 __all__ = [
@@ -449,6 +449,10 @@ def _spec_and_data(args):
     samples = len(data.x_train)
     if batch_size is not None:  # given: refused where larger than the data
         check_batch_size(batch_size, samples, spec.dataset)
+    elif args.spec and args.command != "sweep" and spec.batch_size > samples:
+        raise UserError(f"--spec {args.spec}: its batch_size {spec.batch_size} is larger than "
+                        f"the {samples} training samples of {spec.dataset}; give at most "
+                        f"{samples}")
     # the spec's own: fitted to the data, as a run trains it, so the lines printed say so
     spec = spec.replace(batch_size=batch_size_for(spec.batch_size, samples))
     return spec, data
@@ -494,6 +498,8 @@ def cmd_train(args) -> int:
     if args.save_every is not None and (args.save_every < 1 or not args.checkpoint_dir):
         raise UserError(f"--save-every {args.save_every}: needs a positive number of steps "
                         "and --checkpoint-dir")
+    if args.checkpoint_dir == "":  # would be no checkpoint at all, silently
+        raise UserError("checkpoint_dir='' is empty; give a folder (or leave the option out)")
     options = _log_options(args)
     spec, data = _spec_and_data(args)
     _check_switches(args)
@@ -614,6 +620,9 @@ def cmd_sweep(args) -> int:
                    else [spec.batch_size])
     for batch in batch_sizes:
         check_batch_size(batch, len(data.x_train), spec.dataset)
+    for lr in learning_rates:  # each trial's optimizer, made before the first line is printed
+        spec.replace(optimizer=OptimizerSpec(spec.optimizer.name,
+                                             {**spec.optimizer.params, "learning_rate": lr}))
     if args.strategy == "multiworker":
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
@@ -673,12 +682,30 @@ def cmd_bench(args) -> int:
     return command(args)
 
 
+def _check_verify_batch(batch_size, input_shape: str) -> None:
+    """`verify`'s inputs, (batch_size, *input_shape) float32 values, must be a batch that can
+    be allocated (at most 2**31 values) before either model is built; a shape that is not
+    numbers is left to `verify` to refuse in its words."""
+    try:
+        dims = [int(d) for d in str(input_shape).split(",")]
+    except ValueError:
+        return
+    count = int(batch_size) if isinstance(batch_size, int) else 0
+    for d in dims:
+        count *= max(d, 0)
+    if count > WEIGHT_LIMIT:
+        raise UserError(f"batch_size={batch_size} with inputs of shape {tuple(dims)} would need "
+                        f"{count} input values ({count * 4 / 2**30:.0f} GiB of float32), more "
+                        f"than 2**31 = {WEIGHT_LIMIT}; give a smaller batch")
+
+
 def cmd_verify(args) -> int:
     from dataclasses import fields
 
     from tfmodels.migration.equivalence import Options, Unmatched, verify
 
     _quiet_tf(args)
+    _check_verify_batch(args.batch_size, args.input_shape)
     ref = args.tf1 or args.model_fn
     shape = ", ".join(args.input_shape.split(","))
     heading = (f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "

@@ -14,7 +14,13 @@ import os
 
 import numpy as np
 
-from tfmodels.core.checks import check_regular_file, check_x, check_y
+from tfmodels.core.checks import (
+    check_npy_header,
+    check_real_numbers,
+    check_regular_file,
+    check_x,
+    check_y,
+)
 from tfmodels.core.data import for_spec, load_dataset, one_hot
 from tfmodels.core.errors import UserError, folded
 from tfmodels.core.registry import MODELS, get_spec
@@ -87,6 +93,7 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
             raise UserError(f"data={path!r}: evaluating needs labels too; give an .npz "
                             f"with arrays x and y")
         if path.endswith(".npy"):
+            check_npy_header(path, "data")  # its claimed size, before a byte is allocated
             return np.load(path, allow_pickle=False), None
         return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2), None
     except (OSError, ValueError, EOFError) as e:  # a damaged or foreign file
@@ -98,6 +105,7 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
 
 def _inputs(x, spec: ModelSpec, path: str) -> np.ndarray:
     x = np.asarray(x)
+    check_real_numbers(x.dtype, f"data={path!r}: x")
     if x.ndim == 2 and len(spec.input_shape) > 1 and x.shape[1] == np.prod(spec.input_shape):
         x = x.reshape((len(x), *spec.input_shape))  # flat rows of a .csv
     return check_x(x, spec.input_shape, what=f"data={path!r}: x")

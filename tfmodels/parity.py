@@ -15,13 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfmodels.core.data import Data
+from tfmodels.core.data import Data, for_spec
+from tfmodels.core.errors import UserError
 from tfmodels.core.logs import LogOptions
 from tfmodels.core.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
 from tfmodels.core.table import table
 from tfmodels.training import TrackResult, train
 
-__all__ = ["train_keras", "train_tf1", "ParityReport", "parity", "log_parity", "compare"]
+__all__ = ["train_keras", "train_tf1", "ParityReport", "parity", "log_parity", "compare",
+           "prove_same_model"]
 
 
 def train_keras(spec: ModelSpec, data: Data, weights, log_dir=None, verbose=0,
@@ -125,16 +127,55 @@ def log_parity(report: ParityReport, log_dir: str) -> dict:
     return {**series, **{tag: [value] for tag, value in last.items()}}
 
 
+def prove_same_model(user_model, spec: ModelSpec, x) -> float:
+    """The spec's own Keras model, given the user's weights, predicts what the user's model
+    predicts on `x` (inference: Dropout off, batch norm on its moving averages); returns the
+    largest difference, or refuses in one line naming it.
+
+    `ModelSpec.from_keras` reads what a spec carries; this checks the reading by the numbers,
+    before any training, so a setting it missed cannot be proven in the user's name.
+    """
+    from tfmodels.keras_track.model import build_model
+
+    user_weights = [np.asarray(w) for w in user_model.get_weights()]
+    if [w.shape for w in user_weights] != [tuple(s) for s in spec.weight_shapes()]:
+        raise UserError(f"the spec's model has weights of shapes {spec.weight_shapes()}, the "
+                        f"Keras model {[w.shape for w in user_weights]}: not the same model")
+    ours = build_model(spec, user_weights)
+    x = np.asarray(x, dtype=np.float32)
+    theirs_out = np.asarray(user_model(x, training=False), dtype=np.float64)
+    ours_out = np.asarray(ours(x, training=False), dtype=np.float64)
+    if theirs_out.shape != ours_out.shape:
+        raise UserError(f"the spec's model predicts shape {ours_out.shape}, the Keras model "
+                        f"{theirs_out.shape}: not the same model")
+    diff = np.abs(theirs_out - ours_out)
+    largest = float(np.max(diff)) if diff.size else 0.0
+    if not largest <= PREDICTION_ATOL:  # NaN is a difference too
+        at = np.unravel_index(int(np.nanargmax(diff)) if np.isfinite(diff).any() else 0,
+                              diff.shape)
+        raise UserError(f"the spec's model is not the Keras model: their predictions differ "
+                        f"by up to {largest:.3g} (at {tuple(int(i) for i in at)}: "
+                        f"{theirs_out[at]:.6g} against {ours_out[at]:.6g}; tolerance "
+                        f"{PREDICTION_ATOL:.0e})")
+    return largest
+
+
 def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=None,
             verbose=0, options: LogOptions | None = None, keras_options: dict | None = None,
-            **distribute) -> ParityReport:
+            user_model=None, **distribute) -> ParityReport:
     """Train both tracks from `weights` (default: the spec's seeded start) and compare them.
 
     With `run_dir`, each track writes TensorBoard logs to `<run_dir>/<track>` as `options` say
     (default: `LogOptions()`), and the differences go to `<run_dir>/parity` (`log_parity`).
     `distribute` (`strategy=`, `tf1_pattern=`) is passed on to `train`; `keras_options` (its
     `jit_compile=`, `steps_per_execution=`, `fused_optimizer=`) to the Keras track's only.
+    With `user_model` (the Keras model `ModelSpec.from_keras` read `spec` from), the spec's
+    model is first checked to predict what it predicts (`prove_same_model`, on the first
+    validation samples) and both tracks start from its weights unless `weights` are given.
     """
+    if user_model is not None:
+        prove_same_model(user_model, spec, for_spec(data, spec).x_val[:64])
+        weights = user_model.get_weights() if weights is None else weights
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
     if verbose:

@@ -14,9 +14,19 @@ import numpy as np
 
 from tfmodels.core.errors import UserError
 
-__all__ = ["check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for",
-           "check_epochs", "int_option", "check_slopes", "check_path_name",
-           "check_regular_file"]
+__all__ = [
+    "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
+    "int_option", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed", "check_float32",
+    "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
+    "check_real_numbers", "check_path_name", "check_regular_file",
+]
+
+# Keras's `set_random_seed` (and so `--deterministic`) takes seeds below 2**32; TF's op seeds are
+# int64. One bound for every seed, so a seed that works in one place works in all.
+SEED_LIMIT = 2**32
+# The most elements one weight may have: TF's kernels index a tensor's elements with int32 in
+# places, and 2**31 float32 values are 8 GiB already.
+WEIGHT_LIMIT = 2**31
 
 
 def _shape(a) -> tuple:
@@ -222,3 +232,89 @@ def check_path_name(name, what: str = "model name") -> str:
         raise UserError(f"{what} {name!r} {why}; it names a folder under --logdir: give a "
                         f"name of letters, digits, '-', '_' or '.'")
     return name
+
+
+def check_seed(name: str, value) -> int:
+    """A seed: an integer in [0, 2**32); a Python or NumPy int, never a bool."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise UserError(f"{name} must be a non-negative integer, got {value!r}")
+    if value >= SEED_LIMIT:
+        raise UserError(f"{name} must be below 2**32 = {SEED_LIMIT} (Keras's "
+                        f"set_random_seed takes no more), got {value!r}")
+    return int(value)
+
+
+def check_float32(name: str, value) -> float:
+    """A positive hyper-parameter that the tracks hold as float32 must stay a positive, finite
+    float32: 1e-50 would be 0 (nothing trains), 1e308 would be inf (NaN at the first step)."""
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond any float
+        raise UserError(f"{name}={value!r} is infinite in float32; give at most "
+                        f"{float(np.finfo(np.float32).max):.3g}") from None
+    as32 = np.float32(value) if np.isfinite(value) and abs(value) < 3.5e38 else np.float32(np.inf)
+    if value > 0 and as32 == 0:
+        raise UserError(f"{name}={value!r} rounds to 0 in float32; give at least "
+                        f"{float(np.finfo(np.float32).smallest_subnormal):.3g}")
+    if np.isfinite(value) and not np.isfinite(as32):
+        raise UserError(f"{name}={value!r} is infinite in float32; give at most "
+                        f"{float(np.finfo(np.float32).max):.3g}")
+    return float(value)
+
+
+def check_weight_count(where: str, name: str, shape) -> None:
+    """A weight of `shape` must be one that can be allocated: at most 2**31 elements."""
+    count = 1
+    for d in shape:
+        count *= int(d)
+    if count > WEIGHT_LIMIT:
+        raise UserError(f"{where}: its {name} of shape {tuple(shape)} would hold {count} "
+                        f"values, more than 2**31 = {WEIGHT_LIMIT}; give a smaller layer")
+
+
+def check_bool(name: str, value) -> bool:
+    """A switch: true or false (JSON's), not "no" or 0."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise UserError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
+
+
+def no_duplicate_keys(where: str):
+    """A `json.loads(object_pairs_hook=...)` that refuses a key given twice in one object
+    (JSON would keep the last one silently)."""
+    def hook(pairs):
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise UserError(f"{where}: the key {key!r} is given twice in one object; "
+                                f"give it once")
+            seen[key] = value
+        return seen
+    return hook
+
+
+def check_npy_header(path: str, what: str, limit: int = WEIGHT_LIMIT) -> None:
+    """An .npy file's header, read before its data: at most `limit` values (a header may claim
+    4e12 values; loading it would try to allocate them)."""
+    import numpy.lib.format as fmt
+
+    try:
+        with open(path, "rb") as f:
+            version = fmt.read_magic(f)
+            shape, _, dtype = (fmt.read_array_header_1_0(f) if version == (1, 0)
+                               else fmt.read_array_header_2_0(f))
+    except (OSError, ValueError, EOFError, SyntaxError):
+        return  # not an .npy, or unreadable: the loader says so its own way
+    count = int(np.prod(shape, dtype=object)) if shape else 1
+    if count > limit:
+        raise UserError(f"{what}={path!r} claims shape {shape} of {dtype}: {count} values, "
+                        f"more than 2**31 = {limit} that could be loaded")
+
+
+def check_real_numbers(dtype, what: str) -> None:
+    """Inputs of a model are real numbers: complex ones (NumPy would drop the imaginary part
+    with a warning), dates and times, text (even "1.5") and objects are refused."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise UserError(f"{what} must hold numbers; got {dtype} values (a model takes real "
+                        f"numbers only)")

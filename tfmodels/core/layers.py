@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tfmodels.core.checks import WEIGHT_LIMIT, check_bool, check_float32, check_seed
 from tfmodels.core.errors import UserError
 
 __all__ = [
@@ -37,6 +38,8 @@ def _positive_int(layer: str, name: str, value) -> int:
     `tfmodels.core.checks.positive_int` also takes NumPy's, for `fit`'s arguments)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{layer} {name} must be a positive integer, got {value!r}")
+    if value > WEIGHT_LIMIT:  # no weight could have that many
+        raise UserError(f"{layer} {name} must be at most 2**31 = {WEIGHT_LIMIT}, got {value!r}")
     return value
 
 
@@ -142,8 +145,10 @@ class Dense(Layer):
         if not 0.0 <= self.lower <= self.upper <= 1.0:
             raise UserError(f"Dense lower, upper (randomized ReLU) must satisfy 0 <= lower <= "
                             f"upper <= 1, got {self.lower!r}, {self.upper!r}")
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise UserError(f"Dense seed must be a non-negative integer, got {self.seed!r}")
+        if self.seed is not None:
+            check_seed("Dense seed", self.seed)
+        check_bool("Dense trainable_beta", self.trainable_beta)
+        check_float32("Dense beta", self.beta)
 
     def output_shape(self, shape):
         if not shape:
@@ -287,8 +292,8 @@ class Dropout(Layer):
         if isinstance(self.rate, bool) or not isinstance(self.rate, (int, float)) \
                 or not 0.0 <= self.rate < 1.0:
             raise UserError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise UserError(f"Dropout seed must be a non-negative integer, got {self.seed!r}")
+        if self.seed is not None:
+            check_seed("Dropout seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -307,6 +312,7 @@ class BatchNormalization(Layer):
                              f"{self.momentum!r}")
         if not self.epsilon > 0:
             raise UserError(f"BatchNormalization epsilon must be > 0, got {self.epsilon!r}")
+        check_float32("BatchNormalization epsilon", self.epsilon)
 
     def weights(self, shape):
         if not shape:

@@ -16,8 +16,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tfmodels.core.checks import check_path_name, check_regular_file, positive_int
+from tfmodels.core.checks import (
+    check_float32,
+    check_path_name,
+    check_regular_file,
+    check_seed,
+    check_weight_count,
+    no_duplicate_keys,
+    positive_int,
+)
 from tfmodels.core.errors import UserError
+from tfmodels.core.keras_configs import check_layer_config, check_loss, check_optimizer
 from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
     ACTIVATIONS,
     LAYER_KINDS,
@@ -42,7 +51,7 @@ __all__ = [
     "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
     "layer_from_dict", "one_of", "TRACKS", "LOSSES", "METRICS", "CLASSIFIER_OUTPUTS",
     "OPTIMIZER_DEFAULTS", "LOSS_RTOL", "WEIGHT_ATOL", "PREDICTION_ATOL", "OptimizerSpec",
-    "ModelSpec", "initial_weights",
+    "ModelSpec", "initial_weights", "ACTIVATION_LAYERS",
 ]
 
 # The two tracks that build a spec: `tfmodels.keras_track` and `tf1_compat`.
@@ -107,9 +116,13 @@ class OptimizerSpec:
                     raise UserError(f"{name} must be true or false, got {value!r}")
             elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise UserError(f"{name} must be a number, got {value!r}")
+        for name, value in self.params.items():  # a huge int as the float it is (or inf)
+            if not isinstance(value, bool) and isinstance(value, int) and abs(value) >= 2**63:
+                self.params[name] = float(value) if abs(value) < 2**1023 else float("inf")
         lr = self.params["learning_rate"]
         if not (np.isfinite(lr) and lr > 0):  # inf or NaN would train to NaN at the first step
             raise UserError(f"learning_rate must be > 0 and finite, got {lr!r}")
+        check_float32("learning_rate", lr)  # 1e-50 is 0 in float32: nothing would train
         for name in ("momentum", "rho", "beta_1", "beta_2"):
             value = self.params.get(name, 0.0)
             if not 0.0 <= value < 1.0:
@@ -120,6 +133,7 @@ class OptimizerSpec:
                 raise UserError(f"{name} must be >= 0, got {value!r}")
             if not np.isfinite(value):
                 raise UserError(f"{name} must be finite, got {value!r}")
+            check_float32(name, value)
 
     @property
     def learning_rate(self) -> float:
@@ -170,8 +184,7 @@ class ModelSpec:
             one_of("metric", m, METRICS)
         object.__setattr__(self, "batch_size", positive_int("batch_size", self.batch_size))
         object.__setattr__(self, "epochs", positive_int("epochs", self.epochs))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise UserError(f"seed must be a non-negative integer, got {self.seed!r}")
+        check_seed("seed", self.seed)
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise UserError(f"layer {i} is not a layer spec: {layer!r}")
@@ -181,6 +194,9 @@ class ModelSpec:
                                 f"'sigmoid' or 'relu'")
         shapes = self.layer_shapes()  # one line where a layer does not fit its input
         self._check_output(shapes[-1])
+        for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights())):
+            for w in ws:  # each must be allocatable: units=10**12 is refused here, not in NumPy
+                check_weight_count(f"layer {i} ({layer.kind})", w.name, w.shape)
 
     def _check_output(self, out: tuple) -> None:
         last = self.layers[-1]
@@ -300,6 +316,9 @@ class ModelSpec:
         except ValueError as e:
             raise UserError(f"{where}: optimizer: {e}") from None
         if "metrics" in fields:
+            if not isinstance(fields["metrics"], (list, tuple)):
+                raise UserError(f"{where}: metrics must be a list of names, got "
+                                f"{fields['metrics']!r}")
             fields["metrics"] = tuple(fields["metrics"])
         if "input_shape" in fields and isinstance(fields["input_shape"], list):
             fields["input_shape"] = tuple(fields["input_shape"])
@@ -342,7 +361,8 @@ class ModelSpec:
                 raise UserError(f"spec file {path}: not valid TOML ({e})") from None
         else:
             try:
-                data = json.loads(raw.decode("utf-8"))
+                data = json.loads(raw.decode("utf-8"),
+                                  object_pairs_hook=no_duplicate_keys(f"spec file {path}"))
             except UnicodeDecodeError:
                 raise UserError(f"spec file {path}: not a text file") from None
             except json.JSONDecodeError as e:
@@ -356,39 +376,34 @@ class ModelSpec:
         """The spec of a user's own compiled `keras.Sequential` of the spec's layer kinds, so
         that `compare` can build its TF1 twin (anything else is refused by name).
 
-        Reads the layers' configs and `get_compile_config()` (loss, optimizer, metrics); takes
-        no Keras import of its own. An activation layer (`LeakyReLU`, `Activation`) right after
-        a linear Dense or Conv2D becomes that layer's activation.
+        Reads the layers' configs and `get_compile_config()` (loss, optimizer, metrics). An
+        activation layer (`LeakyReLU`, `Activation`) right after a linear Dense or Conv2D becomes
+        that layer's activation. Every constructor argument the spec does not carry must be
+        Keras's default, and every object exactly Keras's class (`tfmodels.core.keras_configs`):
+        anything else is a different model, refused by layer and argument name.
         """
+        import keras
+
+        if type(model) is not keras.Sequential:
+            raise UserError(f"{type(model).__qualname__} is not keras.Sequential itself: only a "
+                            f"Sequential's maths is carried by the spec")
         layers = []
         for layer in model.layers:
             kind, config = type(layer).__name__, layer.get_config()
             where = f"layer {layer.name!r} ({kind})"
-            if kind in ("LeakyReLU", "Activation", "Swish", "RandomizedReLU") and layers and \
+            if kind in ACTIVATION_LAYERS and layers and \
                     getattr(layers[-1], "activation", None) == "linear":
-                act = {"LeakyReLU": "leaky_relu", "Swish": "swish",
-                       "RandomizedReLU": "randomized_relu"}.get(kind, config.get("activation"))
-                extra = ({"alpha": float(config.get("negative_slope", 0.2))}
-                         if kind == "LeakyReLU" else
-                         {"beta": float(config.get("beta", 1.0)),
-                          "trainable_beta": bool(config.get("trainable_beta", False))}
-                         if kind == "Swish" else
-                         {"lower": config["lower"], "upper": config["upper"],
-                          "seed": config.get("seed")} if kind == "RandomizedReLU" else {})
-                layers[-1] = dataclasses.replace(layers[-1], activation=act, **extra)
+                check_layer_config(layer, {k: config[k] for k in ACTIVATION_LAYERS[kind]
+                                           if k in config}, where)
+                layers[-1] = dataclasses.replace(layers[-1], **_activation_fields(kind, config))
                 continue
             if kind not in LAYER_KINDS:
                 raise UserError(f"{where} has no spec kind; expected one of: "
                                 f"{', '.join(LAYER_KINDS)}")
-            if config.get("use_bias") is False:
-                raise UserError(f"{where}: use_bias=False has no spec field; keep the bias")
             fields = {f.name for f in dataclasses.fields(LAYER_KINDS[kind])}
+            check_layer_config(layer, {k: v for k, v in config.items() if k in fields}, where)
             values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()
                       if k in fields}
-            if kind in ("LSTM", "SimpleRNN") and (
-                    config.get("activation") != "tanh" or
-                    config.get("recurrent_activation", "sigmoid") != "sigmoid"):
-                raise UserError(f"{where}: only Keras's default activations (tanh, sigmoid)")
             if "activation" in values and values["activation"] == "silu":
                 values["activation"] = "swish"
             if kind == "Dropout" and values.get("seed") is None:
@@ -398,27 +413,44 @@ class ModelSpec:
         if not compiled:
             raise UserError("the Keras model is not compiled: compile it with its loss and "
                             "optimizer first")
+        if compiled.get("loss_weights") is not None:
+            raise UserError(f"loss_weights={compiled['loss_weights']!r} is not carried by the "
+                            f"spec (only None)")
         loss, from_logits = compiled.get("loss"), False
-        if isinstance(loss, dict):  # a serialized Loss object
-            from_logits = bool(loss.get("config", {}).get("from_logits", False))
-            loss = loss.get("config", {}).get("name", loss.get("class_name"))
-        optimizer = compiled.get("optimizer")
-        if isinstance(optimizer, dict):
-            config = optimizer.get("config", {})
-            opt_name = str(optimizer.get("class_name") or config.get("name", "")).lower()
-            opt_name = {"fusedrmsprop": "rmsprop"}.get(opt_name, opt_name)
-            params = {k: v for k, v in config.items()
-                      if k in OPTIMIZER_DEFAULTS.get(opt_name, {})
-                      and isinstance(v, (int, float, bool))}
-            optimizer = OptimizerSpec(opt_name, params)
+        if isinstance(loss, dict):  # a serialized Loss object: the object itself is checked
+            loss, from_logits = check_loss(model.loss)
+        if isinstance(compiled.get("optimizer"), dict):
+            optimizer = OptimizerSpec(*check_optimizer(model.optimizer, OPTIMIZER_DEFAULTS))
         else:
-            optimizer = OptimizerSpec(str(optimizer).lower())
+            optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
         metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
                         for m in (compiled.get("metrics") or ()))
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
                    dataset=dataset, input_shape=tuple(model.input_shape[1:]),
                    batch_size=batch_size, epochs=epochs, seed=seed)
+
+
+# Keras's activation layers that become the activation of the linear layer before them, with the
+# constructor arguments the spec carries of each.
+ACTIVATION_LAYERS = {"LeakyReLU": ("negative_slope",), "Activation": ("activation",),
+                     "Swish": ("beta", "trainable_beta"),
+                     "RandomizedReLU": ("lower", "upper", "seed")}
+
+
+def _activation_fields(kind: str, config: dict) -> dict:
+    """The spec fields of an activation layer merged into the linear layer before it."""
+    act = {"LeakyReLU": "leaky_relu", "Swish": "swish",
+           "RandomizedReLU": "randomized_relu"}.get(kind, config.get("activation"))
+    if kind == "LeakyReLU":
+        return {"activation": act, "alpha": float(config.get("negative_slope", 0.2))}
+    if kind == "Swish":
+        return {"activation": act, "beta": float(config.get("beta", 1.0)),
+                "trainable_beta": bool(config.get("trainable_beta", False))}
+    if kind == "RandomizedReLU":
+        return {"activation": act, "lower": config["lower"], "upper": config["upper"],
+                "seed": config.get("seed")}
+    return {"activation": act}
 
 
 def _orthogonal(rng, shape) -> np.ndarray:

@@ -28,7 +28,8 @@ from tfmodels.core.checks import positive_int
 from tfmodels.core.errors import UserError
 
 __all__ = [
-    "STRATEGIES", "DEVICE_TYPES", "TPU_CONNECT_TIMEOUT", "configure_cpu_replicas", "shard",
+    "STRATEGIES", "DEVICE_TYPES", "TPU_CONNECT_TIMEOUT", "CPU_REPLICA_LIMIT",
+    "configure_cpu_replicas", "shard",
     "list_devices", "Plan", "check_tpu_address", "read_tf_config", "resolve", "log_text",
     "TF1_PATTERNS", "tf1_pattern_for",
 ]
@@ -36,6 +37,10 @@ __all__ = [
 STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "tpu", "multiworker")
 DEVICE_TYPES = ("CPU", "GPU", "TPU")
 TPU_CONNECT_TIMEOUT = 3.0  # seconds to reach a TPU's gRPC port before giving up
+
+
+# The most logical CPUs one process is split into (each is a device with its own threads).
+CPU_REPLICA_LIMIT = 1024
 
 
 def configure_cpu_replicas(n: int) -> None:
@@ -46,6 +51,8 @@ def configure_cpu_replicas(n: int) -> None:
     split already in place is fine; asking for another one afterwards is a one-line error.
     """
     n = positive_int("cpu_replicas", n)
+    if n > CPU_REPLICA_LIMIT:  # a list of 2**31 device configurations would exhaust memory
+        raise UserError(f"cpu_replicas={n}: at most {CPU_REPLICA_LIMIT} logical CPUs")
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]

@@ -222,6 +222,10 @@ def _count(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _file_name(v) -> bool:
     return isinstance(v, str) and v.startswith(PREFIX) and os.path.basename(v) == v
 
@@ -235,10 +239,16 @@ _FIELDS = {
     "step": (_count, "an integer >= 0"),
     "iterations": (_count, "an integer >= 0"),
     "weights": (_file_name, f"the name of a file in the folder ({PREFIX}...)"),
-    "history": (lambda v: isinstance(v, dict), "an object"),
-    "metrics": (lambda v: isinstance(v, dict), "an object"),
+    "history": (lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(h, list) and all(_number(x) for x in h)
+        for k, h in v.items()), "an object of lists of numbers, one per epoch"),
+    "metrics": (lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and (_number(m) or isinstance(m, list) and all(map(_number, m)))
+        for k, m in v.items()), "an object of numbers"),
     "log_dir": (lambda v: v is None or isinstance(v, str), "a folder or null"),
-    "random": (lambda v: isinstance(v, dict), "an object"),
+    "random": (lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(r, list) for k, r in v.items()),
+        "an object of generator states (lists)"),
     "events": (lambda v: v is None or isinstance(v, dict) and all(
         isinstance(k, str) and _count(n) for k, n in v.items()),
         "null or an object of event files and sizes"),
@@ -336,6 +346,11 @@ def _checked(raw: dict, path: str, corrupted) -> TrainingState:
         ok, expected = _FIELDS[name]
         if not ok(value):
             raise corrupted(f"{name} is {value!r}; expected {expected}")
+    epochs = {len(h) for h in raw["history"].values()} if isinstance(raw, dict) and \
+        raw.get("history") else set()
+    if epochs and epochs != {raw["epoch"]}:
+        raise corrupted(f"history holds {sorted(epochs)} epoch(s) where epoch is "
+                        f"{raw['epoch']}; expected one value per complete epoch")
     folder = os.path.dirname(path)
     if not any(os.path.exists(os.path.join(folder, raw["weights"] + end))
                for end in ("", ".index")):  # Keras's weights file, or TF1's checkpoint prefix

@@ -42,6 +42,7 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
     state = read_state(backup_dir, spec, TRACK)
     if state is None:
         return None
+    _check_random(state.random, seed_generators(model), backup_dir)
     path = os.path.join(backup_dir, state.weights)
     try:
         model.load_weights(path)
@@ -51,6 +52,29 @@ def restore(model, backup_dir: str, spec: ModelSpec) -> TrainingState | None:
     for name, value in state.random.items():  # dropout's counters: the masks that come next
         seed_generators(model)[name].assign(value)
     return state
+
+
+def _check_random(saved: dict, generators: dict, backup_dir: str) -> None:
+    """The checkpoint's dropout counters are this model's: one per Dropout layer, by name, each
+    of its generator's shape and integers; else one line, before anything is loaded."""
+    where = f"corrupted checkpoint: {os.path.join(backup_dir, 'checkpoint.json')}: random"
+    if set(saved) != set(generators):
+        raise UserError(f"{where} holds the generators {sorted(saved)}; this model has "
+                        f"{sorted(generators)}; delete the folder to start afresh")
+    for name, value in saved.items():
+        shape = tuple(generators[name].shape)
+        array = np.asarray(value, dtype=object)
+        if array.shape != shape or not all(isinstance(v, int) and not isinstance(v, bool)
+                                           for v in array.reshape(-1)):
+            raise UserError(f"{where}: {name} is {value!r}; expected {int(np.prod(shape))} "
+                            f"integers; delete the folder to start afresh")
+
+
+def _check_metrics(saved: dict, names) -> None:
+    """The checkpoint's running metrics are this model's, by name."""
+    if set(saved) != set(names):
+        raise UserError(f"corrupted checkpoint: checkpoint.json: metrics holds {sorted(saved)}; "
+                        f"this model keeps {sorted(names)}; delete the folder to start afresh")
 
 
 class BackupAndRestore(checkpoint.BackupAndRestore):
@@ -70,10 +94,12 @@ class BackupAndRestore(checkpoint.BackupAndRestore):
     def _add_metric_state(self, state: dict) -> None:
         means = getattr(self.model, "loop_means", None)
         if means is not None:  # added in float32, as Keras's metrics add
+            _check_metrics(state, means.total)
             for k, (total, count) in state.items():
                 means.total[k] += np.float32(total)
                 means.count[k] += np.float32(count)
             return
+        _check_metrics(state, [v.path for v in self.model.metrics_variables])
         for v in self.model.metrics_variables:
             v.assign_add(state[v.path])
 
