@@ -328,6 +328,7 @@ def test_weights_that_cannot_be_paired_are_refused_with_the_table():
     ({"input_shape": "12,x,1"}, r"input shape '12,x,1': expected positive integers"),
     ({"steps": -1}, r"steps must be an integer >= 0, got -1"),
     ({"rtol": float("nan")}, r"rtol must be a finite number >= 0, got nan"),
+    ({"learning_rate": 1e-50}, r"learning_rate=1e-50 rounds to 0 in float32"),
     ({"loss": "hinge"}, r"loss 'hinge': expected one of mse, sparse_categorical_crossentropy"),
     ({"optimizer": "lion"}, r"optimizer"),
     ({"checkpoint": os.path.join(EXAMPLES, "unseen", "deep_mnist.py")},

@@ -60,6 +60,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from tfmodels.core.checks import check_float32
 from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.user_code import takes_argument
 
@@ -630,6 +631,8 @@ class Options:
         for label in ("rtol", "atol"):
             _number(label, getattr(self, label), 0)
         _number("forget_bias", self.forget_bias)
+        if self.learning_rate is not None:  # 1e-50 is 0 in float32: nothing would train
+            check_float32("learning_rate", _number("learning_rate", self.learning_rate, 0))
 
 
 def _options(options: dict) -> Options:
