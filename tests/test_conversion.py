@@ -130,3 +130,26 @@ def test_convert_reads_a_whole_checkpoint_while_training_goes_on(track, tmp_path
         run.kill()
         run.wait(timeout=60)
     assert converted == 8, "training ended before eight converts"
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path):
+    """A write that fails half way (a full disk) leaves nothing in the target's folder: once, a
+    `.tmp-*` file stayed behind a failed convert."""
+    import errno
+
+    from tfmodels.migration.checkpoints import save_keras, save_tf1
+
+    class Full:  # writes part of its file(s), then the disk is full
+        def __init__(self, suffixes):
+            self.suffixes = suffixes
+
+        def save(self, path, *args, **kwargs):
+            for suffix in self.suffixes:
+                open(str(path) + suffix, "w").write("half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError):
+        save_keras(Full([""]), str(tmp_path / "model.keras"))
+    with pytest.raises(OSError):  # a Saver: the prefix's .data then its .index
+        save_tf1(Full([".data-00000-of-00001", ".index"]), None, str(tmp_path / "model.ckpt"))
+    assert os.listdir(tmp_path) == []

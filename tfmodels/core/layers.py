@@ -137,6 +137,10 @@ class Dense(Layer):
     def __post_init__(self):
         _positive_int("layer", "units", self.units)
         one_of("activation", self.activation, ACTIVATIONS)
+        for name in ("alpha", "beta", "lower", "upper"):  # compared below: numbers first
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise UserError(f"Dense {name} must be a number, got {value!r}")
         if not 0.0 <= self.alpha < 1.0:
             raise UserError(f"Dense alpha (leaky ReLU slope) must be in [0, 1), got "
                              f"{self.alpha!r}")

@@ -130,8 +130,12 @@ def save_keras(model, target: str) -> None:
     folder, name = keras_target(target), os.path.basename(target)
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
-    (model.save if target.endswith(".keras") else model.save_weights)(tmp)
-    os.replace(tmp, target)
+    try:
+        (model.save if target.endswith(".keras") else model.save_weights)(tmp)
+        os.replace(tmp, target)
+    finally:  # a failed write (a full disk) leaves nothing behind
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def save_tf1(saver, session, target: str) -> None:
@@ -139,7 +143,14 @@ def save_tf1(saver, session, target: str) -> None:
     folder, name = target_folder(target), os.path.basename(target)
     os.makedirs(folder, exist_ok=True)
     tmp = f".tmp-{name}"
-    saver.save(session, os.path.join(folder, tmp), write_meta_graph=False, write_state=False)
-    for file in sorted(os.listdir(folder), key=lambda f: f.endswith(".index")):  # .index last
-        if file.startswith(tmp + "."):
-            os.replace(os.path.join(folder, file), os.path.join(folder, name + file[len(tmp):]))
+    try:
+        saver.save(session, os.path.join(folder, tmp), write_meta_graph=False,
+                   write_state=False)
+        for file in sorted(os.listdir(folder), key=lambda f: f.endswith(".index")):  # .index last
+            if file.startswith(tmp + "."):
+                os.replace(os.path.join(folder, file),
+                           os.path.join(folder, name + file[len(tmp):]))
+    finally:  # a failed write (a full disk) leaves nothing behind
+        for file in os.listdir(folder):
+            if file.startswith(tmp + "."):
+                os.remove(os.path.join(folder, file))
