@@ -353,3 +353,22 @@ def style_data(n=64, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 4)).astype(np.float32)
     return x, (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0).astype(np.int64)
+
+
+# -- the legacy oracle (tf_keras's TF1 API, in a process of its own) -----------------------------
+
+
+def run_legacy_program(program, out, timeout=600):
+    """`(structure, arrays)` that `program` (a script taking an output folder) wrote after
+    running in a process with `TF_USE_LEGACY_KERAS=1`, where `tf.compat.v1.layers` and
+    `tf.compat.v1.nn.rnn_cell` are TF1's own: `structure.json` and `arrays.npz` in `out`."""
+    import subprocess
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, str(program), str(out)],
+                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"},
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    structure = json.loads((Path(out) / "structure.json").read_text())
+    with np.load(Path(out) / "arrays.npz") as arrays:
+        return structure, dict(arrays)

@@ -16,16 +16,13 @@ descent (the update ops after each). The loss the test adds up only to 1e-6 (Gra
 tests/test_layers_all_oracle.py).
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests import tf1_contrib_program as program
+from tests.helpers import run_legacy_program
 from tf1_compat.contrib import layers as contrib_layers
 
 pytestmark = pytest.mark.slow  # two processes: ~30 s on 2 busy cores
@@ -36,14 +33,7 @@ CASES = list(program.CASES)
 
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
-    out = tmp_path_factory.mktemp("slim")
-    done = subprocess.run([sys.executable, str(PROGRAM), str(out)],
-                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"},
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    structure = json.loads((out / "structure.json").read_text())
-    with np.load(out / "arrays.npz") as arrays:
-        return structure, dict(arrays)
+    return run_legacy_program(PROGRAM, tmp_path_factory.mktemp("slim"), timeout=600)
 
 
 @pytest.fixture(scope="module")

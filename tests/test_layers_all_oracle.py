@@ -24,10 +24,6 @@ What must agree (float32):
   UserError.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +31,7 @@ import pytest
 import tensorflow as tf
 
 from tests import tf1_layers_program as program
+from tests.helpers import run_legacy_program
 from tf1_compat import layers
 
 pytestmark = pytest.mark.slow  # two processes, ~25 cases each: 45-60 s on 2 busy cores
@@ -46,14 +43,7 @@ CASES = list(program.CASES)
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
     """`(structure, arrays)` of every case run against the real `tf.compat.v1.layers`."""
-    out = tmp_path_factory.mktemp("oracle")
-    done = subprocess.run([sys.executable, str(PROGRAM), str(out)],
-                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"},
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    structure = json.loads((out / "structure.json").read_text())
-    with np.load(out / "arrays.npz") as arrays:
-        return structure, dict(arrays)
+    return run_legacy_program(PROGRAM, tmp_path_factory.mktemp("oracle"), timeout=600)
 
 
 @pytest.fixture(scope="module")

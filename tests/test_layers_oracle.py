@@ -30,10 +30,6 @@ What must agree, and how closely (float32):
   rate 1 - rate within 0.01 over 100,000 elements, 7 standard deviations).
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +37,7 @@ import pytest
 import tensorflow as tf
 
 from tests import tf1_program
+from tests.helpers import run_legacy_program
 from tf1_compat import layers
 
 pytestmark = pytest.mark.slow  # two processes building and training the program: ~30 s
@@ -52,14 +49,7 @@ FORWARD = ("infer", "train", "train_again", "infer_after_updates")
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
     """`(structure, arrays)` of the program run against the real `tf.compat.v1.layers`."""
-    out = tmp_path_factory.mktemp("oracle")
-    done = subprocess.run([sys.executable, str(PROGRAM), str(out)],
-                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"},
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    structure = json.loads((out / "structure.json").read_text())
-    with np.load(out / "arrays.npz") as arrays:
-        return structure, dict(arrays)
+    return run_legacy_program(PROGRAM, tmp_path_factory.mktemp("oracle"), timeout=600)
 
 
 @pytest.fixture(scope="module")

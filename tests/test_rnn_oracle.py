@@ -21,10 +21,6 @@ What must agree, and how closely:
   masks are the same too.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +28,7 @@ import pytest
 import tensorflow as tf
 
 from tests import rnn_program
+from tests.helpers import run_legacy_program
 
 pytestmark = pytest.mark.slow  # two processes building 23 graphs with gradients: ~60 s
 
@@ -43,14 +40,7 @@ WRAPPED = {"dropout", "dropout_variational", "dropout_over_multi", "residual_and
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
     """`(structure, arrays)` of every case run against the real TF1 API."""
-    out = tmp_path_factory.mktemp("rnn_oracle")
-    done = subprocess.run([sys.executable, str(PROGRAM), str(out)],
-                          env={**os.environ, "TF_USE_LEGACY_KERAS": "1"},
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    structure = json.loads((out / "structure.json").read_text())
-    with np.load(out / "arrays.npz") as arrays:
-        return structure, dict(arrays)
+    return run_legacy_program(PROGRAM, tmp_path_factory.mktemp("rnn_oracle"), timeout=900)
 
 
 @pytest.fixture(scope="module")
