@@ -24,7 +24,7 @@ import threading
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
-from tfmodels.core.checks import WEIGHT_LIMIT, batch_size_for, check_batch_size, int_option
+from tfmodels.core.checks import batch_size_for, check_batch_size, int_option
 from tfmodels.core.errors import (
     EXIT_BUG,
     EXIT_DISAGREE,
@@ -682,30 +682,12 @@ def cmd_bench(args) -> int:
     return command(args)
 
 
-def _check_verify_batch(batch_size, input_shape: str) -> None:
-    """`verify`'s inputs, (batch_size, *input_shape) float32 values, must be a batch that can
-    be allocated (at most 2**31 values) before either model is built; a shape that is not
-    numbers is left to `verify` to refuse in its words."""
-    try:
-        dims = [int(d) for d in str(input_shape).split(",")]
-    except ValueError:
-        return
-    count = int(batch_size) if isinstance(batch_size, int) else 0
-    for d in dims:
-        count *= max(d, 0)
-    if count > WEIGHT_LIMIT:
-        raise UserError(f"batch_size={batch_size} with inputs of shape {tuple(dims)} would need "
-                        f"{count} input values ({count * 4 / 2**30:.0f} GiB of float32), more "
-                        f"than 2**31 = {WEIGHT_LIMIT}; give a smaller batch")
-
-
 def cmd_verify(args) -> int:
     from dataclasses import fields
 
     from tfmodels.migration.equivalence import Options, Unmatched, verify
 
     _quiet_tf(args)
-    _check_verify_batch(args.batch_size, args.input_shape)
     ref = args.tf1 or args.model_fn
     shape = ", ".join(args.input_shape.split(","))
     heading = (f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from tfmodels.core.checks import check_float32
+from tfmodels.core.checks import WEIGHT_LIMIT, check_float32
 from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.user_code import takes_argument
 
@@ -280,6 +280,16 @@ def _shape(input_shape) -> tuple:
         raise UserError(f"input shape {input_shape!r}: expected positive integers, one sample's "
                         f"shape without the batch, e.g. (28, 28, 1)")
     return tuple(int(d) for d in input_shape)
+
+
+def _check_batch_values(batch_size: int, input_shape: tuple) -> None:
+    """The inputs, (batch_size, *input_shape) float32 values, must be a batch that can be
+    allocated (at most 2**31 values), said before either model is built."""
+    count = int(batch_size) * int(np.prod(input_shape, dtype=object))
+    if count > WEIGHT_LIMIT:
+        raise UserError(f"batch_size={batch_size} with inputs of shape {input_shape} would need "
+                        f"{count} input values ({count * 4 / 2**30:.0f} GiB of float32), more "
+                        f"than 2**31 = {WEIGHT_LIMIT}; give a smaller batch")
 
 
 def _optimizer_spec(optimizer, learning_rate):
@@ -807,6 +817,7 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
     called with each check as it finishes."""
     o = _options(options)
     input_shape = _shape(input_shape)
+    _check_batch_values(o.batch_size, input_shape)
     optimizer = _optimizer_spec(o.optimizer, o.learning_rate)
     loss_fn, target_kind = _loss_function(o.loss)
     build = _tf1_function(tf1, o.model_fn, o.labels)
