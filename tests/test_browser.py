@@ -177,15 +177,18 @@ def test_graphs_render_each_tracks_run_graph(browser, board, track, label):
     run = track_run(runs, track)
     # The run menu opens on the first run; picking another reloads the graph a moment later,
     # so the page is judged from the next look on (`picked` is the state before this look).
+    # Another run is picked only once the first run's graph is drawn: a pick while it is still
+    # being laid out lets that first graph, finishing last, replace the picked one (seen on a
+    # busy CI machine: the tf1 run picked, the Keras graph shown for 90 s).
     pick = """
     const item = deep(document).find(el => el.tagName === 'PAPER-ITEM'
                                      && el.textContent.trim() === arguments[0]);
     const picked = !!item && item.classList.contains('iron-selected');
-    if (item && !picked) item.click();
+    const labels = deep(document).filter(el => el.matches('text.nodelabel > title'))
+                                 .map(el => el.textContent.trim());  // the full names
+    if (item && !picked && labels.length) item.click();
     const text = seen(document), at = text.search(/Graph visualization failed|Malformed/);
-    return {picked: picked, error: at < 0 ? '' : text.slice(at, at + 500),
-            labels: deep(document).filter(el => el.matches('text.nodelabel > title'))
-                                  .map(el => el.textContent.trim())};  // the full names
+    return {picked: picked, error: at < 0 ? '' : text.slice(at, at + 500), labels: labels};
     """
     with screenshot_on_failure(browser, f"graphs-{track}"):
         shown = show(browser, f"{base}/#graphs", pick,
