@@ -127,3 +127,28 @@ def test_cli_under_the_launcher_only_the_chief_writes_logs(tmp_path):
     files = [p for p in runs[0].rglob("*") if p.is_file()]
     pids = {p.name.split(".")[4] for p in files}  # events.out.tfevents.<time>.<host>.<pid>...
     assert len(files) >= 2 and len(pids) == 1
+
+
+@pytest.mark.slow
+def test_cli_tf1_cluster_ends_without_an_error_block_and_with_the_same_validation(tmp_path):
+    """A TF1 parameter-server run under the launcher: no `ERROR:tensorflow` block at the end (an
+    op only the other workers run was reported "never used" on the chief), and each worker
+    prints the validation metrics of the cluster's final weights, equal on every worker."""
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "launch_local_cluster.py"),
+         "--workers", "2", "--ps", "1", "--time-limit", str(TIME_LIMIT), "--", sys.executable,
+         "-m", "tfmodels.cli", "train", "binary4", "--track", "tf1", "--strategy", "multiworker",
+         "--epochs", "2", "--verbose", "0", "--logdir", str(tmp_path / "logs")],
+        capture_output=True, text=True, timeout=TIME_LIMIT + 30, cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    # TensorFlow's Python logger's block (the C++ "E0000 ... cuInit" line of a machine without
+    # CUDA is TensorFlow's own, printed as it starts)
+    assert "ERROR:tensorflow" not in proc.stdout + proc.stderr, proc.stdout[-4000:]
+    said = {}
+    for line in proc.stdout.splitlines():
+        if "Validation of the cluster's final weights" in line:
+            worker, _, numbers = line.partition("] ")
+            said[worker] = numbers.split(": ", 1)[1]
+    assert len(said) == 2, proc.stdout[-4000:]  # each worker says it
+    assert len(set(said.values())) == 1 and "val_loss" in next(iter(said.values())), said

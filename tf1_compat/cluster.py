@@ -136,6 +136,7 @@ def build_graph(spec: ModelSpec, cluster, index: int, workers: int, synchronous:
                 v1.global_variables() + v1.local_variables() + [started_at])
             chief_pending = v1.report_uninitialized_variables(v1.global_variables()
                                                               + [started_at])
+            chief_pending.mark_used()  # run by the other workers only: no "never used" ERROR
         with v1.device(f"/job:worker/task:{index}"):  # this worker writes the files
             saver = v1.train.Saver([v for v in v1.global_variables() if v is not done],
                                    max_to_keep=None, save_relative_paths=True)

@@ -516,7 +516,12 @@ def cmd_train(args) -> int:
                    options=options, verbose=args.verbose, strategy=plan,
                    tf1_pattern=args.tf1_pattern, check_log_root=args.logdir_given, **speed)
     final = ", ".join(f"{k} {v[-1]:.4f}" for k, v in result.history.items())
-    print(f"Final epoch: {final}")
+    if result.final_validation is None:
+        print(f"Final epoch: {final}")
+    else:  # a TF1 cluster's worker: its own batches, then the weights every worker shares
+        print(f"Final epoch, this worker's own batches: {final}")
+        print("Validation of the cluster's final weights (the same on every worker): "
+              + ", ".join(f"{k} {v:.4f}" for k, v in result.final_validation.items()))
     if args.checkpoint_dir:
         print(f"Checkpoint: {args.checkpoint_dir}")
     print(f"Logs: {result.log_dir or 'none from this task (the chief writes them)'}")

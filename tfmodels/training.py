@@ -55,6 +55,9 @@ class TrackResult:
     weights: list
     predictions: np.ndarray  # on the validation inputs
     log_dir: str | None = None  # where its TensorBoard logs went
+    # A TF1 cluster's worker: its history is its own shard's (no validation per epoch); these
+    # are the validation metrics of the cluster's final weights, the same on every worker.
+    final_validation: dict | None = None
 
 
 class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
@@ -407,7 +410,10 @@ def _train_tf1_cluster(spec, data, plan, weights, log_root, log_dir, verbose, sy
                     if backup:
                         backup.cover_logs()
             predictions = model.predict(data.x_val, batch_size=spec.batch_size, verbose=0)
-    return TrackResult(merged, final, predictions, log_dir)
+            validation = {f"val_{k}": v for k, v in model.evaluate(
+                data.x_val, data.y_val, batch_size=spec.batch_size, verbose=0,
+                return_dict=True).items()}
+    return TrackResult(merged, final, predictions, log_dir, final_validation=validation)
 
 
 class _AtStep:
