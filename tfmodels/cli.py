@@ -779,6 +779,10 @@ def main(argv=None) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, terminate) if in_main else None
     try:
+        if args.command != "list":  # its start-up lines as TF_CPP_MIN_LOG_LEVEL asks, once
+            from tfmodels.core.startup import import_tensorflow
+
+            import_tensorflow()
         if getattr(args, "cpu_replicas", None) is not None:
             from tfmodels.core.strategy import configure_cpu_replicas
 

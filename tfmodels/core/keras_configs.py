@@ -11,8 +11,6 @@ refused too: its maths is its own, whatever its config says.
 
 from __future__ import annotations
 
-import keras
-
 from tfmodels.core.errors import UserError
 
 __all__ = ["SHAPE_KEYS", "NEUTRAL_KEYS", "check_exact_type", "refuse_uncarried",
@@ -70,6 +68,8 @@ def refuse_uncarried(where: str, config: dict, reference: dict, carried) -> None
 
 def check_layer_config(layer, carried: dict, where: str) -> None:
     """The user's layer is exactly `type(layer)(**carried)`, up to its name."""
+    import keras  # here: reading a spec file or `tfmodels list` starts no Keras
+
     check_exact_type(layer, keras.layers, where)
     config = layer.get_config()
     if (type(layer).__module__, type(layer).__name__) in OWN_CLASSES:
@@ -90,6 +90,8 @@ def check_loss(loss) -> tuple[str, bool]:
     """The loss's spec name and `from_logits`, refusing any other setting (label smoothing, a
     reduction, an axis)."""
     where = f"loss ({type(loss).__name__})"
+    import keras  # here: reading a spec file or `tfmodels list` starts no Keras
+
     check_exact_type(loss, keras.losses, where)
     config = loss.get_config()
     carried = {k: config[k] for k in ("from_logits",) if k in config}
@@ -108,6 +110,8 @@ def check_optimizer(optimizer, defaults: dict) -> tuple[str, dict]:
     gradient clipping, EMA, a schedule, amsgrad, ...)."""
     cls = type(optimizer).__name__
     where = f"optimizer ({cls})"
+    import keras  # here: reading a spec file or `tfmodels list` starts no Keras
+
     check_exact_type(optimizer, keras.optimizers, where)
     if cls not in OPTIMIZER_CLASSES:
         raise UserError(f"unknown optimizer {cls.lower()!r}; expected one of: "
