@@ -33,6 +33,7 @@ from tfmodels.core.errors import (
     folded,
     io_failure,
     lost_peer,
+    one_line,
 )
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec
@@ -793,7 +794,7 @@ def main(argv=None) -> int:
             return status
         if args.debug:
             raise
-        message = lost_peer(e) or as_flags(message)
+        message = lost_peer(e) or one_line(as_flags(message))
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
     finally:
