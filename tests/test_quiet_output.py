@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import ROOT
 
 # Three Keras trainings in a fresh process (TensorFlow warns at most twice per function, for the
@@ -37,6 +39,114 @@ def test_training_several_keras_models_in_one_process_warns_of_no_retracing():
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("QUIET"), (last, done.stderr[-2000:])
     assert "triggered tf.function retracing" not in done.stderr
+
+
+# --- Ctrl-C: `tfmodels: interrupted`, status 130, at every moment ------------------------------
+
+def _tfmodels(*args, cwd):
+    import os
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "tfmodels", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(proc, ready, what, timeout=240):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, (what, proc.communicate()[1][-2000:])
+        assert time.monotonic() < deadline, f"never {what}"
+        time.sleep(0.02)
+
+
+def _interrupted(proc):
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert err.strip().splitlines()[-1] == "tfmodels: interrupted", err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+    return out
+
+
+def _loaded(pid, library):
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return library in f.read()
+    except OSError:
+        return False
+
+
+def test_ctrl_c_while_tensorflow_starts_is_one_line(tmp_path):
+    proc = _tfmodels("list", cwd=tmp_path)
+    # our code runs (NumPy is loaded on the way to TensorFlow), TensorFlow is not up yet
+    _wait_for(proc, lambda: _loaded(proc.pid, "_multiarray_umath"), "imported NumPy")
+    assert not _loaded(proc.pid, "libtensorflow_cc"), "too late: TensorFlow already loaded"
+    assert _interrupted(proc) == ""
+
+
+def test_ctrl_c_during_training_is_one_line(tmp_path):
+    ckpt = tmp_path / "ckpt"
+    proc = _tfmodels("train", "binary4", "--epochs", "500", "--checkpoint-dir", str(ckpt),
+                     "--verbose", "0", "--no-images", "--histogram-freq", "0", cwd=tmp_path)
+    _wait_for(proc, lambda: (ckpt / "checkpoint.json").exists(), "saved an epoch")
+    assert _interrupted(proc).startswith("Training binary4")
+    assert not (ckpt / "checkpoint.lock").exists()
+
+
+_AFTER_THE_COMMAND = """
+import os, signal, sys, time
+from tfmodels.__main__ import main
+status = main(["list"])
+os.kill(os.getpid(), signal.SIGINT)  # as a Ctrl-C while Python shuts down
+time.sleep(30)
+sys.exit(status)
+"""
+
+
+def test_ctrl_c_after_the_command_finished_is_one_line_and_keeps_its_output():
+    done = subprocess.run([sys.executable, "-c", _AFTER_THE_COMMAND], capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1] == "tfmodels: interrupted"
+    assert "Traceback" not in done.stderr
+    assert "binary4" in done.stdout  # the table `list` printed, flushed before the exit
+
+
+_TF1_PROGRAM = """
+import tensorflow as tf
+
+x = tf.placeholder(tf.float32, [])
+y = x * 2.0
+with tf.Session() as session:
+    print("started", flush=True)
+    while True:
+        session.run(y, {x: 1.0})
+"""
+_LONG_RUNS = {  # each runs for minutes; interrupted after its first line
+    "sweep": ["sweep", "binary4", "--lr", "0.01,0.1", "--epochs", "300", "--logdir", "logs"],
+    "compare": ["compare", "binary4", "--epochs", "500", "--verbose", "0", "--logdir", "logs"],
+    "bench": ["bench", "--samples", "256", "--batch-sizes", "128", "--epochs", "100",
+              "--variants", "keras_track", "--out", "out"],
+    "run": ["run", "program.py"],
+}
+
+
+@pytest.mark.slow  # four processes starting TensorFlow (bench: two more), ~20 s each on 2 cores
+@pytest.mark.parametrize("command", list(_LONG_RUNS))
+def test_ctrl_c_during_a_long_command_is_one_line(command, tmp_path):
+    (tmp_path / "program.py").write_text(_TF1_PROGRAM)
+    proc = _tfmodels(*_LONG_RUNS[command], cwd=tmp_path)
+    first = proc.stdout.readline()  # the command's heading: it is under way
+    assert first.strip(), proc.communicate()[1][-2000:]
+    out = first + _interrupted(proc)
+    assert out.split()[0] in ("Sweeping", "Comparing", "Timing", "started")
 
 
 # --- bench: what it will do, and how long it will take, said at its start ----------------------

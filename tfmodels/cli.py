@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import os
 import re
+import signal
 import sys
 import threading
 import traceback
@@ -754,6 +755,16 @@ def _quiet_disk_failures_in_threads() -> None:
 
 
 def main(argv=None) -> int:
+    """Run the command of `argv` (default: `sys.argv[1:]`); its exit status. A Ctrl-C at any
+    moment of it is one line, `tfmodels: interrupted`, and status 130."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # while parsing, or a second one during the first's clean-up
+        print("tfmodels: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _run(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # a mistake in the arguments (said in one line), or --help
@@ -763,8 +774,6 @@ def main(argv=None) -> int:
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
     # SIGTERM (`kill`, a scheduler's stop) ends a command as Ctrl-C does: the lock released,
     # the last complete checkpoint kept, one line, status 128 + 15.
-    import signal
-
     signals = []
 
     def terminate(signum, frame):
