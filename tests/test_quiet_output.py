@@ -197,3 +197,33 @@ def test_bench_says_what_it_will_do_and_estimates_its_time_before_the_rounds(mon
     assert lines[at - 1] == "  batch 64: matmul_floor ready"
     assert lines[at].startswith("Estimate: about 54 s in all, 54 s from now")
     assert sum(line.startswith("Estimate") for line in lines) == 1
+
+
+# --- sweep: a line per run, as each ends ------------------------------------------------------
+
+def test_sweep_prints_a_line_per_run_as_each_ends(monkeypatch, tmp_path, capsys):
+    import tfmodels.parity
+    from tfmodels.cli import main
+
+    printed_before = []  # what was on stdout when each run began
+    real = tfmodels.parity.train_keras
+
+    def train_keras(*args, **kwargs):
+        printed_before.append(capsys.readouterr().out)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tfmodels.parity, "train_keras", train_keras)
+    assert main(["sweep", "binary4", "--lr", "0.01,0.1", "--epochs", "1", "--logdir",
+                 str(tmp_path / "logs")]) == 0
+    rest = capsys.readouterr().out
+    assert printed_before[0].startswith("Sweeping binary4 in the keras track: learning rates "
+                                        "0.01, 0.1 x batch sizes 32, 1 epochs each: 2 runs")
+    # the first run's line came before the second run trained, the second's before the table
+    first = printed_before[1].strip().splitlines()
+    assert len(first) == 1 and first[0].startswith("run 1/2: lr 0.01, batch 32: loss ")
+    second = rest.strip().splitlines()[0]
+    assert second.startswith("run 2/2: lr 0.1, batch 32: loss ")
+    for line in (first[0], second):  # loss first, then the metrics, then the same on validation
+        words = line.split(": ", 2)[2].split(", ")
+        assert [w.split()[0] for w in words] == ["loss", "accuracy", "val_loss", "val_accuracy"]
+        assert line.endswith(" s)")

@@ -22,6 +22,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
@@ -632,13 +633,18 @@ def cmd_sweep(args) -> int:
     plan = _plan(args)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)
+    runs, last = len(learning_rates) * len(batch_sizes), {"ran": 0, "at": time.perf_counter()}
     print(f"Sweeping {spec.name} in the {args.track} track: learning rates "
           f"{', '.join(f'{lr:g}' for lr in learning_rates)} x batch sizes "
-          f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each")
+          f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each: {runs} runs")
 
-    def progress(trial):
-        loss = ", ".join(f"{k} {v[-1]:.4f}" for k, v in trial.history.items())
-        print(f"  lr {trial.learning_rate:g}, batch {trial.batch_size}: {loss}")
+    def progress(trial):  # a line per run as it ends: a sweep of minutes is never silent
+        now, last["ran"] = time.perf_counter(), last["ran"] + 1
+        keys = sorted(trial.history, key=lambda k: (k.startswith("val_"), k[-4:] != "loss", k))
+        loss = ", ".join(f"{k} {trial.history[k][-1]:.4f}" for k in keys)  # loss first
+        print(f"  run {last['ran']}/{runs}: lr {trial.learning_rate:g}, batch "
+              f"{trial.batch_size}: {loss} ({now - last['at']:.1f} s)", flush=True)
+        last["at"] = now
 
     trials = sweep(spec, data, learning_rates, batch_sizes, args.track, args.logdir,
                    args.verbose, on_trial=progress, options=options, **speed, **distribute)
