@@ -22,14 +22,14 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
-- CLI verify: 21
+- CLI verify: 22
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 401
+- total: 402
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import pytest
 
 from tests.helpers import EXAMPLES
 from tfmodels.cli import main
-from tfmodels.core.errors import UserError
+from tfmodels.core.errors import LINE_LIMIT, UserError
 from tfmodels.core.training_state import seal
 
 # --- the shared fixture files ------------------------------------------------------------------
@@ -188,6 +188,14 @@ def _make_files(root):
                                          '"learning_rate": Infinity}}')
     open(path("broken.toml"), "w").write("name = [\n")
     open(path("twice.json"), "w").write(json.dumps(_spec())[:-1] + ', "epochs": 2}')
+    # a user's module whose import fails as TensorFlow's does when its native runtime cannot
+    # load: an ImportError whose words hold a whole traceback (thousands of characters)
+    frames = '  File "/site-packages/tensorflow/python/pywrap_tensorflow.py", line 73, in ' \
+             '<module>\n    from tensorflow.python._pywrap_tensorflow_internal import *\n'
+    words = ("Traceback (most recent call last):\n" + frames * 30 + "ImportError: libcudart.so.12: "
+             "cannot open shared object file\n\nFailed to load the native TensorFlow runtime.")
+    open(path("native_fail.py"), "w").write(
+        f"raise ImportError({words!r}, name='_pywrap_tensorflow_internal')\n")
 
     # evaluate / predict inputs for binary4 (4 features, 0/1 labels)
     good = load_dataset("binary4").x_val[:4]
@@ -784,6 +792,10 @@ CLI += [
     (f"verify --tf1 {_UNSEEN}/deep_mnist.py:build --input-shape 12,12,1", 2,
      "variables made once (the migration guide's step 1) fails: tf1_style_layer: the function "
      "made a variable 'Variable' with tf.Variable"),
+    ("verify --tf1 {f}/native_fail.py:build --input-shape 12,12,1", 2,
+     "TF1 function '{f}/native_fail.py:build': importing it failed (ImportError: ImportError: "
+     "libcudart.so.12: cannot open shared object file Failed to load the native TensorFlow "
+     "runtime.)"),
     (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "
      f"--input-shape 12,12,1", 2, "Keras model '{f}/x.npy': expected module:function"),
 ]
@@ -1109,6 +1121,8 @@ def no_fifo_read(root):
 def _one_line(message: str) -> None:
     assert message and "\n" not in message.strip(), f"not one line: {message[-600:]!r}"
     assert "Traceback" not in message
+    # bounded: a long text is cut, saying where the whole of it is
+    assert len(message.strip()) <= len("tfmodels: error: ") + LINE_LIMIT, len(message)
 
 
 @pytest.mark.parametrize("argv, status, expected", CLI, ids=[c[0] or "(none)" for c in CLI])

@@ -98,3 +98,48 @@ def test_folded_is_one_line_cut_to_its_limit():
     assert errors.folded(stack, first_line=True) == "not an sstable (bad magic)"
     assert errors.folded(stack) == "not an sstable (bad magic) at foo.cc:12"
     assert errors.folded("", first_line=True) == ""
+
+
+def _runtime_error():
+    """A TensorFlow runtime error as a graph raises it: its message after the Python stack of
+    the op that failed (several frames deep, as inside `fit`)."""
+    def deeper(x, i):
+        return tf.gather(x, i)
+
+    def deep(x, i):
+        return deeper(x, i) * 2.0
+
+    @tf.function
+    def outer(x, i):
+        return deep(x, i) + 1.0
+
+    with pytest.raises(tf.errors.InvalidArgumentError) as err:
+        outer(tf.zeros([4]), tf.constant([7]))
+    return err.value
+
+
+def test_folded_drops_tensorflows_python_stack_and_keeps_what_went_wrong():
+    error = _runtime_error()
+    assert "(most recent call last)" in str(error) and "deeper" in str(error)  # the stack is there
+    words = errors.folded(error, None)
+    assert "indices[0] = 7 is not in [0, 4)" in words
+    assert "File " not in words and "most recent call" not in words and "deeper" not in words
+    # the first line is what went wrong, not TensorFlow's heading
+    assert errors.folded(error, 200, first_line=True).startswith("indices[0] = 7 is not in")
+    # TF1's Session errors: the message, then "Original stack trace for ..." and its frames
+    tf1 = "Incompatible shapes: [3] vs. [4]\n\t [[node add]]\n\nOriginal stack trace for 'add':" \
+          "\n  File \"prog.py\", line 3, in <module>\n    y = a + b\n"
+    assert errors.folded(tf1, None) == "Incompatible shapes: [3] vs. [4] [[node add]]"
+
+
+def test_an_error_line_is_bounded_and_says_where_the_whole_text_is(monkeypatch, capsys):
+    # a flattened stack in an environment failure's words (an OSError's text is the system's)
+    stack = "Traceback (most recent call last):\n" + '  File "x.py", line 1, in f\n' * 200
+    _failing_list(monkeypatch, OSError(errno.EIO, "Input/output error " + stack))
+    assert cli.main(["list"]) == errors.EXIT_ENVIRONMENT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) <= len("tfmodels: error: ") + errors.LINE_LIMIT + 1
+    assert err.startswith("tfmodels: error: [Errno 5] Input/output error Traceback")
+    assert err.rstrip().endswith("(cut; --debug shows the whole error)")
+    # a short line is left whole
+    assert errors.one_line("x " * 20) == ("x " * 20).strip()

@@ -19,8 +19,10 @@ import dataclasses
 import logging
 import os
 import re
+import signal
 import sys
 import threading
+import time
 import traceback
 
 from tfmodels.bench import add_arguments as add_bench_arguments
@@ -33,6 +35,7 @@ from tfmodels.core.errors import (
     folded,
     io_failure,
     lost_peer,
+    one_line,
 )
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec
@@ -635,13 +638,18 @@ def cmd_sweep(args) -> int:
     plan = _plan(args)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)
+    runs, last = len(learning_rates) * len(batch_sizes), {"ran": 0, "at": time.perf_counter()}
     print(f"Sweeping {spec.name} in the {args.track} track: learning rates "
           f"{', '.join(f'{lr:g}' for lr in learning_rates)} x batch sizes "
-          f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each")
+          f"{', '.join(map(str, batch_sizes))}, {spec.epochs} epochs each: {runs} runs")
 
-    def progress(trial):
-        loss = ", ".join(f"{k} {v[-1]:.4f}" for k, v in trial.history.items())
-        print(f"  lr {trial.learning_rate:g}, batch {trial.batch_size}: {loss}")
+    def progress(trial):  # a line per run as it ends: a sweep of minutes is never silent
+        now, last["ran"] = time.perf_counter(), last["ran"] + 1
+        keys = sorted(trial.history, key=lambda k: (k.startswith("val_"), k[-4:] != "loss", k))
+        loss = ", ".join(f"{k} {trial.history[k][-1]:.4f}" for k in keys)  # loss first
+        print(f"  run {last['ran']}/{runs}: lr {trial.learning_rate:g}, batch "
+              f"{trial.batch_size}: {loss} ({now - last['at']:.1f} s)", flush=True)
+        last["at"] = now
 
     trials = sweep(spec, data, learning_rates, batch_sizes, args.track, args.logdir,
                    args.verbose, on_trial=progress, options=options, **speed, **distribute)
@@ -758,6 +766,16 @@ def _quiet_disk_failures_in_threads() -> None:
 
 
 def main(argv=None) -> int:
+    """Run the command of `argv` (default: `sys.argv[1:]`); its exit status. A Ctrl-C at any
+    moment of it is one line, `tfmodels: interrupted`, and status 130."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # while parsing, or a second one during the first's clean-up
+        print("tfmodels: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _run(argv) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # a mistake in the arguments (said in one line), or --help
@@ -767,8 +785,6 @@ def main(argv=None) -> int:
         args.logdir_given, args.logdir = args.logdir is not None, args.logdir or "logs"
     # SIGTERM (`kill`, a scheduler's stop) ends a command as Ctrl-C does: the lock released,
     # the last complete checkpoint kept, one line, status 128 + 15.
-    import signal
-
     signals = []
 
     def terminate(signum, frame):
@@ -802,7 +818,7 @@ def main(argv=None) -> int:
             return status
         if args.debug:
             raise
-        message = lost_peer(e) or as_flags(message)
+        message = lost_peer(e) or one_line(as_flags(message))
         print(f"tfmodels: error: {message}", file=sys.stderr)
         return status
     finally:

@@ -69,7 +69,7 @@ def spec_of(state) -> ModelSpec:
         return ModelSpec.from_dict({"name": state.model, **fp}, where=STATE_FILE)
     except (KeyError, TypeError) as e:
         raise UserError(f"corrupted checkpoint: {STATE_FILE} names no usable model settings "
-                        f"({type(e).__name__}: {e})") from None
+                        f"({type(e).__name__}: {folded(e)})") from None
 
 
 def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | None]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -44,7 +45,29 @@ from tfmodels.core.training_state import STATE_FILE, locked, read_state
 __all__ = ["TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track",
            "SPEED_SWITCHES", "check_switches", "build", "resume", "disk_failures",
            "check_resumed_logdir", "check_resume_epochs", "run_log_dir", "attach", "run",
-           "train", "logged_epochs", "own_run"]
+           "train", "logged_epochs", "own_run", "PerModelTracing"]
+
+
+class PerModelTracing(logging.Filter):
+    """Drops TensorFlow's "N out of the last M calls to <function TensorFlowTrainer...>
+    triggered tf.function retracing" warning, which nothing here deserves.
+
+    Keras makes each model's train, test and predict functions anew (`tf.function`s of closures
+    in `TensorFlowTrainer`); each traces once, on its model's first call. TensorFlow counts the
+    traces of all functions with the same code together, so training several small models in one
+    process (`compare` in a loop, a sweep, the lessons) reads to it as one function retraced
+    on almost every call. Retracing of any other function (the user's own) is still reported.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not ("triggered tf.function retracing" in text and "TensorFlowTrainer." in text)
+
+
+def _quiet_per_model_tracing() -> None:
+    logger = logging.getLogger("tensorflow")  # where tf.get_logger() writes
+    if not any(isinstance(f, PerModelTracing) for f in logger.filters):
+        logger.addFilter(PerModelTracing())
 
 
 @dataclass
@@ -258,6 +281,7 @@ def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
     Raises `Diverged` where `callbacks[0]` (a `TerminateOnNaN`) stopped it.
     """
     nan = callbacks[0]
+    _quiet_per_model_tracing()
     past = state.history if state else {}
     history = {}
     if not state or state.epoch < spec.epochs:

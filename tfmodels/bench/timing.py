@@ -27,7 +27,8 @@ from tfmodels.bench.workload import (
 )
 from tfmodels.core.errors import UserError
 
-__all__ = ["PROTOCOL", "SERVE", "Worker", "run", "run_batch_size", "serve"]
+__all__ = ["PROTOCOL", "SERVE", "Worker", "run", "run_batch_size", "serve", "plan_line",
+           "estimate", "duration"]
 
 PROTOCOL = "@bench "  # the worker's lines to the parent; anything else it prints is ignored
 SERVE = ["-m", "tfmodels.bench", "--serve"]  # how a variant's process starts (after python)
@@ -128,10 +129,42 @@ def _death(code: int, stderr: list) -> str:
     return f"failed: exit status {code}" + (f" ({last[:120]})" if last else "")
 
 
+def plan_line(batch_sizes, samples: int, rounds: int, variants) -> str:
+    """What `run` will do, said before it starts (it takes minutes at the defaults)."""
+    sizes = ", ".join(map(str, batch_sizes))
+    return (f"Timing {len(variants)} variant(s) and the shape-aware floor at batch size(s) "
+            f"{sizes}: each in a process of its own, started and warmed up with one epoch, "
+            f"then {rounds} timed epoch(s) of {samples:,} samples; an estimate of the time it "
+            f"takes follows once the first batch size's processes are warm")
+
+
+def estimate(elapsed: float, warm_epochs: dict, batch: int, later_batches, rounds: int
+             ) -> float:
+    """Seconds the whole run takes, roughly, once the first batch size's processes are warm
+    (`elapsed` seconds in; `warm_epochs`: each one's warm-up epoch in seconds, an epoch with its
+    tracing, so on the high side): its `rounds` rounds of an epoch of each, then each later batch
+    size's start-up and warm-up (taken as long as the first's) and rounds, counted at the first's
+    time per step (steps scale as 1/batch)."""
+    per_round = sum(warm_epochs.values())
+    total = elapsed + rounds * per_round
+    for later in later_batches:
+        total += elapsed + rounds * per_round * batch / later
+    return total
+
+
+def duration(seconds: float) -> str:
+    """`45 s`, `4 min`, `1 h 20 min`: a duration as a person reads it."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
 def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
-                   log=print) -> list:
+                   log=print, on_warm=None) -> list:
     """Every variant (and the shape-aware floor) at one batch size, each in its own process,
-    warmed up, then timed in rounds: an epoch of each in turn per round."""
+    warmed up, then timed in rounds: an epoch of each in turn per round. `on_warm({variant:
+    warm-up epoch seconds})` is called once every process is warm, before the rounds."""
     records = {}
     workers = {}
     for name in [*variants, FLOOR]:
@@ -142,9 +175,14 @@ def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
         workers[name] = Worker(name, batch, samples, device, log)
     times = {name: [] for name in workers}
     try:
+        warm = {}
         for name, worker in workers.items():  # warming up together; not timed
-            if worker.receive():
+            ready = worker.receive()
+            if ready:
+                warm[name] = ready.get("ready", 0.0)
                 log(f"  batch {batch}: {name} ready")
+        if on_warm:
+            on_warm(warm)
         if FLOOR in workers:  # the big matmul's rate, while the others wait
             workers[FLOOR].send("rate")
             workers[FLOOR].reply = workers[FLOOR].receive() or {}
@@ -187,9 +225,20 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, rounds: int = 3,
                         f"{', '.join(VARIANTS)}")
     if device == "gpu":
         _check_gpu()
+    batch_sizes = list(batch_sizes)
+    log(plan_line(batch_sizes, samples, rounds, variants))
+    start = time.perf_counter()
+
+    def say_estimate(warm: dict) -> None:
+        elapsed = time.perf_counter() - start
+        total = estimate(elapsed, warm, batch_sizes[0], batch_sizes[1:], rounds)
+        log(f"Estimate: about {duration(total)} in all, {duration(total - elapsed)} from now "
+            f"(rough: from the warm-up epochs at batch {batch_sizes[0]})")
+
     records = []
-    for batch in batch_sizes:
-        records += run_batch_size(batch, samples, rounds, list(variants), device, log)
+    for i, batch in enumerate(batch_sizes):
+        records += run_batch_size(batch, samples, rounds, list(variants), device, log,
+                                  on_warm=say_estimate if i == 0 else None)
     floors = [r for r in records if r["variant"] == FLOOR and "matmul_flops" in r]
     rate = max((max(r["matmul_flops"].values()) for r in floors), default=None)
     if rate is None and "tf1_data" in variants:  # no floor process ran (the CNN): measure here

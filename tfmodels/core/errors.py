@@ -27,8 +27,8 @@ import sys
 
 __all__ = [
     "EXIT_OK", "EXIT_DISAGREE", "EXIT_USAGE", "EXIT_DIVERGED", "EXIT_ENVIRONMENT", "EXIT_BUG",
-    "UserError", "folded", "Diverged", "EnvironmentFailure", "exit_status", "io_failure",
-    "lost_peer",
+    "UserError", "LINE_LIMIT", "folded", "own_words", "one_line", "Diverged", "EnvironmentFailure",
+    "exit_status", "io_failure", "lost_peer",
 ]
 
 EXIT_OK = 0
@@ -55,11 +55,56 @@ class UserError(ValueError):
     """A mistake in what the user gave (an argument, a file, a spec): exit status 2."""
 
 
+# The longest error line a command prints: a longer one is cut there, saying so and where the
+# whole text is (`--debug`). Our own messages stay well below it; an exception's words that reach
+# one are the ones it would cut (a stack flattened into the line says nothing a person reads).
+LINE_LIMIT = 500
+_CUT = " ... (cut; --debug shows the whole error)"
+
+# TensorFlow's runtime errors carry the Python stack where the failing op was made:
+#   Graph execution error:\n\nDetected at node X defined at (most recent call last):\n
+#     File "...", line N, in f\n ... \n<the message>\n\t [[{{node X}}]] [Op:...]
+# and TF1's Session errors append "Original stack trace for 'X':" and its frames. A Python
+# traceback written into an error's words (TensorFlow's "Failed to load the native TensorFlow
+# runtime" ImportError) is frames too.
+_TF_HEADER = re.compile(r"^(Graph execution error:|Detected at node .* defined at \(most recent "
+                        r"call last\):|Traceback \(most recent call last\):)$")
+_TF_TAIL = re.compile(r"^Original stack trace for .*:$")
+
+
+def own_words(text: str) -> str:
+    """An error's text without the Python stack TensorFlow (or a traceback) writes into it (its
+    frames and their source lines): what it says went wrong, and at which node."""
+    kept, in_frames = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if _TF_TAIL.match(stripped):
+            break
+        if _TF_HEADER.match(stripped):
+            in_frames = not stripped.startswith("Graph")
+            continue
+        if in_frames and (not stripped or line.startswith("  ")):
+            continue  # a frame, its source line, or the blank line between frames
+        in_frames = False
+        kept.append(line)
+    return "\n".join(kept) if kept else text
+
+
+def one_line(message, limit: int | None = LINE_LIMIT) -> str:
+    """A command's error line: `folded` whole, or cut at `limit` characters saying it was cut
+    and where the whole text is."""
+    text = folded(message, None)
+    if limit is not None and len(text) > limit:
+        return text[:limit - len(_CUT)].rstrip() + _CUT
+    return text
+
+
 def folded(error, limit: int | None = 160, *, first_line: bool = False) -> str:
-    """An error's words (or a message's) as one line for a one-line refusal: whitespace runs
-    folded to single spaces, cut to `limit` characters (None: whole). `first_line=True` keeps
-    only the first line, where TensorFlow's C++ stack follows a damaged file's message."""
-    text = str(error)
+    """An error's words (or a message's) as one line for a one-line refusal: TensorFlow's
+    Python stack dropped (`own_words`), whitespace runs folded to single spaces, cut to `limit`
+    characters (None: whole). `first_line=True` keeps only the first line, where TensorFlow's
+    C++ stack follows a damaged file's message."""
+    text = own_words(str(error))
     if first_line:
         text = (text.strip().splitlines() or [""])[0]
     text = " ".join(text.split())

@@ -298,7 +298,7 @@ def _read_bytes(path: str) -> bytes:
             return f.read()
     except OSError as e:
         raise UserError(f"corrupted checkpoint: {path} cannot be read "
-                        f"({' '.join(str(e).split())}); delete the folder to start afresh") \
+                        f"({folded(e)}); delete the folder to start afresh") \
             from None
 
 

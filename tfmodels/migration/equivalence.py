@@ -490,9 +490,8 @@ def _made_once(model, x) -> Check:
     except VariablesNotMadeOnce as e:
         raise _not_once(e) from None
     except Exception as e:  # the user's model on inputs of the shape the user gave
-        first = (str(e).strip().splitlines() or [""])[0]
         raise UserError(f"the Keras model {model.name!r} called on inputs of shape {x.shape} "
-                        f"raised {type(e).__name__}: {' '.join(first.split())[:200]} (is the "
+                        f"raised {type(e).__name__}: {folded(e, 200, first_line=True)} (is the "
                         f"input shape right?)") from None
     new = [v.path for v in model.variables if id(v) not in before]
     for v, value in zip(list(model.variables)[:len(saved)], saved):

@@ -56,7 +56,8 @@ def load_callable(ref: str, what: str):
     except ImportError as e:
         if e.name and module_name.startswith(e.name):
             raise UserError(f"{what} {ref!r}: cannot import module {module_name!r}") from None
-        raise UserError(f"{what} {ref!r}: importing it failed ({type(e).__name__}: {e})") from None
+        raise UserError(f"{what} {ref!r}: importing it failed ({type(e).__name__}: "
+                        f"{folded(e)})") from None
     except Exception as e:  # the user's module: their mistake, said in one line
         raise UserError(f"{what} {ref!r}: importing it raised {type(e).__name__}: "
                         f"{folded(e)}") from None
