@@ -21,6 +21,7 @@ from tfmodels.core.data import batch_indices, split_validation, untuned
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.keras_track.activations import RandomizedReLU, Swish
+from tfmodels.keras_track.embedding import DenseGradientEmbedding
 from tfmodels.keras_track.losses import spec_loss
 from tfmodels.keras_track.optimizers import make_optimizer
 
@@ -398,8 +399,8 @@ def _newer_keras_layer(layer, name: str, dtype) -> list:
     if kind == "LayerNormalization":
         return [keras.layers.LayerNormalization(epsilon=layer.epsilon, center=layer.center,
                                                 scale=layer.scale, name=name, dtype=dtype)]
-    if kind == "Embedding":
-        return [keras.layers.Embedding(layer.input_dim, layer.output_dim, name=name,
+    if kind == "Embedding":  # Keras's, but a dense gradient for the optimizer: see its module
+        return [DenseGradientEmbedding(layer.input_dim, layer.output_dim, name=name,
                                        dtype=dtype)]
     return [keras.layers.GRU(layer.units, return_sequences=layer.return_sequences,
                              reset_after=layer.reset_after, name=name, dtype=dtype)]
