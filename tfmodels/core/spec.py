@@ -414,7 +414,10 @@ class ModelSpec:
                 raise UserError(f"{where} has no spec kind; expected one of: "
                                 f"{', '.join(LAYER_KINDS)}")
             fields = {f.name for f in dataclasses.fields(LAYER_KINDS[kind])}
-            check_layer_config(layer, {k: v for k, v in config.items() if k in fields}, where)
+            carried = {k: v for k, v in config.items() if k in fields}
+            if kind == "LayerNormalization" and config.get("axis") in (-1, [-1], (-1,)):
+                carried["axis"] = config["axis"]  # the last axis, as Keras keeps it once built
+            check_layer_config(layer, carried, where)
             values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()
                       if k in fields}
             if "activation" in values and values["activation"] == "silu":

@@ -38,5 +38,6 @@ class DenseGradientEmbedding(keras.layers.Embedding):
     def call(self, inputs):
         if inputs.dtype not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
-        outputs = tf.gather(_summed_gradient(self.embeddings), inputs)
+        table = tf.convert_to_tensor(self.embeddings)  # a read: the gradient reaches it
+        outputs = tf.gather(_summed_gradient(table), inputs)
         return ops.cast(outputs, self.compute_dtype)
