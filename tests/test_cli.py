@@ -16,8 +16,8 @@ def test_list_shows_every_model(capsys):
     for name in ("mnist_mlp", "spiral", "sine", "binary4"):
         assert name in out
     assert "64 -> 512 relu -> 10 softmax" in out
-    assert ("8x8x1 -> sepconv 16x3x3 relu -> depconv 3x3/2 linear -> batchnorm -> relu -> "
-            "sepconv 32x3x3 relu -> globalavg -> 10 softmax") in out
+    assert ("8x8x1 -> sepconv 16x3x3 linear -> batchnorm -> relu -> depconv 3x3/2 linear -> "
+            "batchnorm -> relu -> sepconv 32x3x3 relu -> globalavg -> 10 softmax") in out
     assert "10 -> embed 10x8 -> gru 16 -> 2 softmax" in out
 
 

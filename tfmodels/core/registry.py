@@ -168,13 +168,15 @@ MODELS = {
         ),
         ModelSpec(
             name="digits_separable",
-            description="MobileNet-style on the digits: SeparableConv2D(16, 3, same, relu) -> "
-                        "DepthwiseConv2D(3, stride 2, no bias) -> BatchNormalization -> "
-                        "Activation(relu) -> SeparableConv2D(32, 3, same, relu) -> "
-                        "GlobalAveragePooling2D -> Dense(10, softmax), adam",
-            layers=(SeparableConv2D(16, (3, 3), padding="same", activation="relu"),
+            description="MobileNet-style on the digits: SeparableConv2D(16, 3, same) -> "
+                        "BatchNormalization -> relu -> DepthwiseConv2D(3, stride 2) -> "
+                        "BatchNormalization -> relu -> SeparableConv2D(32, 3, same, relu) -> "
+                        "GlobalAveragePooling2D -> Dense(10, softmax), adam. Batch norm's "
+                        "momentum 0.9: its moving statistics must settle in 92 steps",
+            layers=(SeparableConv2D(16, (3, 3), padding="same", use_bias=False),
+                    BatchNormalization(momentum=0.9), Activation("relu"),
                     DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", use_bias=False),
-                    BatchNormalization(), Activation("relu"),
+                    BatchNormalization(momentum=0.9), Activation("relu"),
                     SeparableConv2D(32, (3, 3), padding="same", activation="relu"),
                     GlobalAveragePooling2D(), Dense(10, "softmax")),
             loss="categorical_crossentropy",
