@@ -15,7 +15,7 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 144
+- CLI train: 153
 - CLI compare: 13
 - CLI sweep: 21
 - CLI convert: 30
@@ -29,7 +29,7 @@ case also bumps its line here):
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 402
+- total: 411
 """
 
 from __future__ import annotations
@@ -107,6 +107,20 @@ SPEC_FILES = {
                                    "trainable_beta": "no"},
                                   {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
     "seed_huge.json": _spec(seed=2**64),
+    # issue 27's layer kinds: a parameter out of range (binary4's input: one line before any shape)
+    "dw_strides.json": _spec(layers=[{"kind": "DepthwiseConv2D", "strides": [1, 2]}]),
+    "sep_filters.json": _spec(layers=[{"kind": "SeparableConv2D", "filters": 0}]),
+    "gap_flat.json": _spec(layers=[{"kind": "GlobalAveragePooling2D"},
+                                   {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
+    "act_step.json": _spec(layers=[{"kind": "Activation", "activation": "step"}]),
+    "zeropad.json": _spec(layers=[{"kind": "ZeroPadding2D", "padding": -1}]),
+    "layernorm_eps.json": _spec(layers=[{"kind": "LayerNormalization", "epsilon": 0}]),
+    "embed_dim.json": _spec(layers=[{"kind": "Embedding", "input_dim": 0, "output_dim": 4}]),
+    "embed_second.json": _spec(layers=[{"kind": "Dense", "units": 3},
+                                       {"kind": "Embedding", "input_dim": 5, "output_dim": 2},
+                                       {"kind": "Flatten"},
+                                       {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
+    "gru_reset.json": _spec(layers=[{"kind": "GRU", "units": 2, "reset_after": "yes"}]),
     "batch_beyond.json": _spec(batch_size=100000),
 }
 
@@ -413,6 +427,23 @@ CLI = [
      "BatchNormalization epsilon=1e+308 is infinite in float32"),
     ("train --spec {f}/beta_no.json", 2, "Dense trainable_beta must be true or false, got 'no'"),
     ("train --spec {f}/seed_huge.json", 2, "seed must be below 2**32"),
+    ("train --spec {f}/dw_strides.json", 2, "DepthwiseConv2D strides must be equal along "
+     "height and width (TF1's tf.nn.depthwise_conv2d takes no other), got (1, 2)"),
+    ("train --spec {f}/sep_filters.json", 2,
+     "SeparableConv2D filters must be a positive integer, got 0"),
+    ("train --spec {f}/gap_flat.json", 2, "layer 0 (GlobalAveragePooling2D) does not fit what "
+     "the input gives: GlobalAveragePooling2D needs inputs shaped (height, width, channels) per "
+     "sample, got (4,)"),
+    ("train --spec {f}/act_step.json", 2, "Activation activation must be one of linear, "
+     "sigmoid, tanh, relu, leaky_relu, swish, softmax, got 'step'"),
+    ("train --spec {f}/zeropad.json", 2, "ZeroPadding2D padding must be an int >= 0, a pair of "
+     "them or ((top, bottom), (left, right)), got -1"),
+    ("train --spec {f}/layernorm_eps.json", 2, "LayerNormalization epsilon must be > 0, got 0"),
+    ("train --spec {f}/embed_dim.json", 2, "Embedding input_dim must be a positive integer, "
+     "got 0"),
+    ("train --spec {f}/embed_second.json", 2, "layer 1 (Embedding) must be the model's first "
+     "layer: it looks up the input token ids"),
+    ("train --spec {f}/gru_reset.json", 2, "GRU reset_after must be true or false, got 'yes'"),
     ("train --spec {f}/twice.json", 2,
      "--spec {f}/twice.json: the key 'epochs' is given twice in one object"),
     ("train --spec {f}/batch_beyond.json", 2,

@@ -16,14 +16,18 @@ def test_list_shows_every_model(capsys):
     for name in ("mnist_mlp", "spiral", "sine", "binary4"):
         assert name in out
     assert "64 -> 512 relu -> 10 softmax" in out
+    assert ("8x8x1 -> sepconv 16x3x3 linear -> batchnorm -> relu -> depconv 3x3/2 linear -> "
+            "batchnorm -> relu -> sepconv 32x3x3 relu -> globalavg -> 10 softmax") in out
+    assert "10 -> embed 10x8 -> gru 16 -> 2 softmax" in out
 
 
 def test_unknown_model_is_one_line_listing_the_valid_names(capsys):
     assert main(["train", "resnet"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == ("tfmodels: error: unknown model 'resnet'; expected one of: "
-                           "binary4, digits_bn_mlp, digits_cnn, digits_lstm, mnist_mlp, sine, "
-                           "sine_l1, spiral, spiral_leaky, spiral_rrelu, spiral_swish")
+                           "binary4, digits_bn_mlp, digits_cnn, digits_lstm, digits_separable, "
+                           "mnist_mlp, sine, sine_l1, spiral, spiral_leaky, spiral_rrelu, "
+                           "spiral_swish, tiny_text")
 
 
 def test_mnist_offline_tells_where_to_put_the_file(capsys, monkeypatch, tmp_path):

@@ -87,7 +87,7 @@ def test_missing_data_file_and_unknown_dataset():
     with pytest.raises(ValueError) as err:
         data.load_dataset("cifar")
     assert str(err.value) == ("unknown dataset 'cifar'; expected one of: binary4, digits, mnist, "
-                              "sine, spiral")
+                              "sine, spiral, tokens")
 
 
 def test_layouts_are_the_notes_example_shapes_samples_first():
@@ -466,3 +466,18 @@ def test_untuned_turns_tf_data_autotuning_off_and_keeps_the_elements():
     dataset = data.untuned(tf.data.Dataset.range(5).batch(2))
     assert dataset.options().autotune.enabled is False
     assert [b.tolist() for b in dataset.as_numpy_iterator()] == [[0, 1], [2, 3], [4]]
+
+
+def test_token_data_labels_say_which_marker_comes_first():
+    """Each sequence holds markers 1 and 2 once, filler from 3 up; the label is whether 1 comes
+    first, so the same tokens reversed get the other label. Both classes are common."""
+    ids, labels = data.token_data(400, np.random.default_rng(0))
+    assert ids.dtype == np.float32 and ids.shape == (400, data.TOKENS["steps"])
+    assert ((ids == 1).sum(axis=1) == 1).all() and ((ids == 2).sum(axis=1) == 1).all()
+    assert ids.min() >= 1 and ids.max() < data.TOKENS["vocabulary"]
+    first_one = np.argmax(ids == 1, axis=1) < np.argmax(ids == 2, axis=1)
+    np.testing.assert_array_equal(labels, first_one)
+    assert 0.4 < labels.mean() < 0.6
+    tokens = data.load_dataset("tokens")
+    np.testing.assert_array_equal(tokens.x_train, data.load_tokens(0).x_train)  # deterministic
+    assert tokens.y_train.shape == (1000, 2) and tokens.x_val.shape == (300, 10)

@@ -196,8 +196,9 @@ def test_from_keras_merges_each_activation_layer_into_the_linear_layer_before_it
 
 @pytest.mark.from_keras
 @pytest.mark.parametrize("layers, message", [
-    (lambda: (keras.layers.Activation("relu", name="a"), keras.layers.Dense(1)),
-     "layer 'a' (Activation) has no spec kind"),
+    (lambda: (keras.layers.Activation("gelu", name="a"), keras.layers.Dense(1)),
+     "layer 'a' (Activation): Activation activation must be one of linear, sigmoid, tanh, "
+     "relu, leaky_relu, swish, softmax, got 'gelu'"),
     (lambda: (keras.layers.Dense(3, activation="relu"), keras.layers.LeakyReLU(name="a"),
               keras.layers.Dense(1)),
      "layer 'a' (LeakyReLU) has no spec kind"),
@@ -217,12 +218,14 @@ def test_from_keras_merges_each_activation_layer_into_the_linear_layer_before_it
               keras.layers.Dense(1)),
      "layer 'a' (LSTM): recurrent_activation='hard_sigmoid' is not carried by the spec "
      "(only 'sigmoid')"),
-], ids=["activation-first", "after-relu", "after-flatten", "no-bias", "rnn-relu", "lstm-relu",
+], ids=["activation-gelu", "after-relu", "after-flatten", "no-bias", "rnn-relu", "lstm-relu",
         "lstm-hard-sigmoid"])
 def test_from_keras_refuses_what_a_spec_cannot_say_in_one_line(layers, message):
     model = _compiled(keras.Input((6,)), *layers())
     kinds = ("Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Reshape, Dropout, "
-             "BatchNormalization, SimpleRNN, LSTM")
+             "BatchNormalization, SimpleRNN, LSTM, DepthwiseConv2D, SeparableConv2D, "
+             "GlobalAveragePooling2D, Activation, ZeroPadding2D, LayerNormalization, Embedding, "
+             "GRU")
     full = f"{message}; expected one of: {kinds}" if message.endswith("spec kind") else message
     with pytest.raises(ValueError) as e:
         ModelSpec.from_keras(model, dataset="binary4")
@@ -330,6 +333,13 @@ _LAYER_CONTEXT = {  # (input shape, required arguments, layers after it)
     "SimpleRNN": ((3, 2), {"units": 2}, (L.Flatten(), L.Dense(1))),
     "LeakyReLU": ((6,), {}, (L.Dense(1),)),  # after a linear Dense(3)
     "Activation": ((6,), {"activation": "relu"}, (L.Dense(1),)),  # after a linear Dense(3)
+    "DepthwiseConv2D": ((6, 6, 3), {"kernel_size": 3}, (L.Flatten(), L.Dense(1))),
+    "SeparableConv2D": ((6, 6, 3), {"filters": 2, "kernel_size": 3}, (L.Flatten(), L.Dense(1))),
+    "GlobalAveragePooling2D": ((3, 3, 2), {}, (L.Dense(1),)),
+    "ZeroPadding2D": ((3, 3, 2), {}, (L.Flatten(), L.Dense(1))),
+    "LayerNormalization": ((6,), {}, (L.Dense(1),)),
+    "Embedding": ((5,), {"input_dim": 6, "output_dim": 2}, (L.Flatten(), L.Dense(1))),
+    "GRU": ((3, 2), {"units": 2}, (L.Flatten(), L.Dense(1))),
 }
 _ANY = {  # a value other than the default, by argument name
     "units": 4, "activation": "relu", "use_bias": False, "kernel_initializer": "he_normal",
@@ -349,15 +359,25 @@ _ANY = {  # a value other than the default, by argument name
     "unit_forget_bias": False, "dropout": 0.25, "recurrent_dropout": 0.25,
     "return_sequences": True, "return_state": True, "go_backwards": True, "stateful": True,
     "unroll": True, "use_cudnn": False, "negative_slope": 0.125,
+    "depth_multiplier": 2, "depthwise_initializer": "he_normal",
+    "pointwise_initializer": "he_normal", "depthwise_regularizer": "l2",
+    "pointwise_regularizer": "l2", "depthwise_constraint": "non_neg",
+    "pointwise_constraint": "non_neg", "keepdims": True, "rms_scaling": True,
+    "embeddings_initializer": "ones", "embeddings_regularizer": "l2",
+    "embeddings_constraint": "non_neg", "mask_zero": True, "input_dim": 7, "output_dim": 3,
+    "reset_after": False,
     # Layer's own keyword arguments
     "dtype": "float64", "trainable": False,
 }
 _BY_CLASS = {("Activation", "activation"): "tanh", ("Dense", "activation"): "relu",
              ("MaxPooling2D", "strides"): 1, ("AveragePooling2D", "strides"): 1,
-             ("BatchNormalization", "momentum"): 0.5, ("SimpleRNN", "activation"): "relu"}
+             ("BatchNormalization", "momentum"): 0.5, ("SimpleRNN", "activation"): "relu",
+             ("ZeroPadding2D", "padding"): ((2, 0), (1, 3)), ("GRU", "activation"): "relu",
+             ("Embedding", "weights"): np.linspace(-1, 1, 12).reshape(6, 2)}
 # What Keras itself cannot build in a Sequential (refused before from_keras sees it).
 _KERAS_CANNOT = {("LSTM", "return_state"), ("SimpleRNN", "return_state"),
-                 ("Dense", "quantization_config")}
+                 ("Dense", "quantization_config"), ("Embedding", "quantization_config"),
+                 ("GRU", "return_state")}
 _CARRIED = {("Dense", "units"), ("Dense", "activation"), ("Conv2D", "filters"),
             ("Conv2D", "kernel_size"), ("Conv2D", "strides"), ("Conv2D", "padding"),
             ("Conv2D", "activation"), ("MaxPooling2D", "pool_size"),
@@ -370,7 +390,17 @@ _CARRIED = {("Dense", "units"), ("Dense", "activation"), ("Conv2D", "filters"),
             ("LeakyReLU", "negative_slope"), ("Activation", "activation"),
             ("LSTM", "use_cudnn"),  # the same maths on cuDNN's kernel or not
             ("Dense", "lora_alpha"),  # without lora_rank, no LoRA at all
-            ("SimpleRNN", "activity_regularizer")}  # Keras's SimpleRNN drops it: not its maths
+            ("SimpleRNN", "activity_regularizer"),  # Keras's SimpleRNN drops it: not its maths
+            *((kind, arg) for kind in ("DepthwiseConv2D", "SeparableConv2D")
+              for arg in ("kernel_size", "strides", "padding", "depth_multiplier",
+                          "activation", "use_bias")),
+            ("SeparableConv2D", "filters"), ("ZeroPadding2D", "padding"),
+            ("LayerNormalization", "epsilon"), ("LayerNormalization", "center"),
+            ("LayerNormalization", "scale"), ("Embedding", "input_dim"),
+            ("Embedding", "output_dim"), ("GRU", "units"), ("GRU", "return_sequences"),
+            ("GRU", "reset_after"), ("GRU", "use_cudnn"),
+            ("Embedding", "weights"),  # initial values only: the weights come with the model
+            ("Embedding", "lora_alpha")}  # without lora_rank, no LoRA at all
 
 
 def _arguments(cls):
@@ -403,6 +433,8 @@ def _user_model(kind, arg, value):
     rng = np.random.default_rng(1)
     model.set_weights([rng.normal(size=w.shape).astype(np.float32) ** 2 + 0.5
                        for w in model.get_weights()])  # positive variances, distinct weights
+    if kind == "Embedding":  # token ids below the smallest input_dim of the table
+        return model, rng.integers(0, 6, (4, *shape)).astype(np.float32)
     return model, rng.normal(size=(4, *shape)).astype(np.float32)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tf1_compat import rnn
 
-__all__ = ["CELLS", "KERAS_CELLS", "Cell", "cell_from_keras", "cell_to_keras"]
+__all__ = ["CELLS", "KERAS_CELLS", "KEPT_LAYOUTS", "Cell", "cell_from_keras", "cell_to_keras"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,23 @@ def cell_from_keras(cell: str, arrays, forget_bias: float = 1.0) -> list:
         return list(rnn.lstm_from_keras(*arrays, forget_bias=forget_bias))
     return list({"gru_cell": rnn.gru_from_keras,
                  "basic_rnn_cell": rnn.rnn_from_keras}[cell](*arrays))
+
+
+# The layers of issue 27 whose TF1 variables keep Keras's names and shapes (the TF1 track,
+# `tf1_compat.spec_kinds`), and what TF1 itself had: why nothing moves between layouts.
+KEPT_LAYOUTS = {
+    "DepthwiseConv2D": "kernel (kh, kw, in, multiplier): tf.nn.depthwise_conv2d's filter as is",
+    "SeparableConv2D": "depthwise_kernel, pointwise_kernel (1, 1, in * multiplier, filters): "
+                       "tf.nn.separable_conv2d's two filters, tf.layers.separable_conv2d's names",
+    "LayerNormalization": "gamma, beta (features,): TF-Slim's layer_norm kept them as "
+                          "LayerNorm/beta, LayerNorm/gamma with epsilon fixed at 1e-12, so the "
+                          "track writes tf.nn.moments + tf.nn.batch_normalization itself",
+    "Embedding": "embeddings (input_dim, output_dim): the table tf.nn.embedding_lookup reads",
+    "GRU(reset_after=False)": "TF1's GRUCell: the gru_cell row of CELLS",
+    "GRU(reset_after=True)": "kernel (in, 3u), recurrent_kernel (u, 3u), bias (2, 3u), gates "
+                             "z, r, h: TF1's only reset-after cell, contrib's "
+                             "CudnnCompatibleGRUCell, keeps one bias per gate for r and u "
+                             "(Keras's two only act as their sum, and two biases train at "
+                             "twice one's rate), so it cannot train to Keras's numbers; the "
+                             "track keeps Keras's three variables and unrolls the steps",
+}

@@ -19,6 +19,7 @@ from tf1_compat import activations, layers, losses, rnn
 from tf1_compat.activations import TF1_ACTIVATIONS
 from tf1_compat.layouts import CELLS, KERAS_CELLS, cell_from_keras, cell_to_keras
 from tf1_compat.optimizers import after_init, make_optimizer
+from tf1_compat.spec_kinds import SPEC_KINDS, build_kind
 from tfmodels.core.checks import check_batch_size, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
 from tfmodels.core.errors import UserError
@@ -78,6 +79,8 @@ def _activation(layer, name: str, seed: int, training):
 
 def _cell(layer) -> str | None:
     """The TF1 cell (a key of `tf1_compat.layouts.CELLS`) of a recurrent layer, else None."""
+    if getattr(layer, "reset_after", False):  # no TF1 cell: Keras's layout (KEPT_LAYOUTS)
+        return None
     return KERAS_CELLS.get(layer.kind)
 
 
@@ -174,9 +177,13 @@ def build_layers(spec: ModelSpec, x, training=False):
                 sequence, state = rnn.dynamic_rnn(cell, outputs, dtype=outputs.dtype)
             outputs = sequence if layer.return_sequences else (
                 state.h if kind == "LSTM" else state)
+        elif kind in SPEC_KINDS:
+            activate = (_activation(layer, name, seed, training)
+                        if hasattr(layer, "activation") else None)
+            outputs, logits = build_kind(layer, name, outputs, activate)
         else:
             raise AssertionError(f"no TF1 layer for {kind}")  # every kind of the spec is above
-        if kind not in ("Dense", "Conv2D"):
+        if kind not in ("Dense", "Conv2D", *SPEC_KINDS):
             logits = outputs
     return outputs, logits
 

@@ -473,9 +473,19 @@ def layer_summary(layer) -> str:
         return f"{kind[:3].lower()}pool {layer.pool_size[0]}x{layer.pool_size[1]}"
     if kind == "Dropout":
         return f"dropout {layer.rate:g}"
-    if kind in ("LSTM", "SimpleRNN"):
+    if kind in ("LSTM", "SimpleRNN", "GRU"):
         return f"{kind.lower()} {layer.units}"
-    return {"BatchNormalization": "batchnorm"}.get(kind, kind.lower())
+    if kind in ("SeparableConv2D", "DepthwiseConv2D"):
+        size = f"{layer.kernel_size[0]}x{layer.kernel_size[1]}"
+        size = f"{layer.filters}x{size}" if kind == "SeparableConv2D" else size
+        stride = f"/{layer.strides[0]}" if layer.strides[0] > 1 else ""
+        return f"{kind[:3].lower()}conv {size}{stride} {layer.activation}"
+    if kind == "Activation":
+        return layer.activation
+    if kind == "Embedding":
+        return f"embed {layer.input_dim}x{layer.output_dim}"
+    return {"BatchNormalization": "batchnorm", "GlobalAveragePooling2D": "globalavg",
+            "LayerNormalization": "layernorm", "ZeroPadding2D": "zeropad"}.get(kind, kind.lower())
 
 
 def cmd_list(args) -> int:

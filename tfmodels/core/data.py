@@ -20,8 +20,8 @@ from tfmodels.core.errors import UserError, folded
 __all__ = [
     "LAYOUTS", "Data", "one_hot", "spiral_data", "sine_data", "load_digits", "mnist_cache_path",
     "load_mnist", "MNIST_KEYS", "read_mnist_npz", "load_spiral", "load_sine", "load_binary4",
-    "DATASETS", "load_dataset", "for_spec", "steps_per_epoch", "batch_indices", "untuned",
-    "split_validation",
+    "TOKENS", "token_data", "load_tokens", "DATASETS", "load_dataset", "for_spec",
+    "steps_per_epoch", "batch_indices", "untuned", "split_validation",
 ]
 
 # The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
@@ -196,6 +196,34 @@ def load_binary4(seed: int = 0) -> Data:
     return Data(x[:500], y[:500], x[500:], y[500:])
 
 
+# The token data set: sequences of `steps` token ids from a vocabulary of `vocabulary`; ids 1
+# and 2 are the two markers, 3 and up the filler (0 is never drawn: the id a padding would take).
+TOKENS = {"steps": 10, "vocabulary": 10}
+
+
+def token_data(samples: int, rng, steps: int = TOKENS["steps"],
+               vocabulary: int = TOKENS["vocabulary"]):
+    """`(ids, labels)`: each sequence holds markers 1 and 2 once each, at random places among
+    filler tokens; the label is 1 where 1 comes before 2. The same tokens in another order
+    change the label: a bag of words cannot tell, a recurrent layer can. Ids as float32 (exact
+    integers: the models' inputs are float32, an Embedding casts them back)."""
+    ids = rng.integers(3, vocabulary, (samples, steps))
+    places = np.argsort(rng.random((samples, steps)), axis=1)[:, :2]  # two distinct places
+    rows = np.arange(samples)
+    ids[rows, places[:, 0]] = 1
+    ids[rows, places[:, 1]] = 2
+    return ids.astype(np.float32), (places[:, 0] < places[:, 1]).astype(np.int64)
+
+
+def load_tokens(seed: int = 0) -> Data:
+    """Token sequences (`token_data`), 1,000 to train and 300 to validate, labels one-hot (two
+    classes: 2 before 1, 1 before 2)."""
+    rng = np.random.default_rng(seed)
+    x, y = token_data(1000, rng)
+    xv, yv = token_data(300, rng)
+    return Data(x, one_hot(y, 2), xv, one_hot(yv, 2))
+
+
 # name -> (input features, loader(seed, path))
 DATASETS = {
     "digits": (64, lambda seed, path: load_digits()),
@@ -203,6 +231,7 @@ DATASETS = {
     "spiral": (2, lambda seed, path: load_spiral(seed)),
     "sine": (1, lambda seed, path: load_sine(seed)),
     "binary4": (4, lambda seed, path: load_binary4(seed)),
+    "tokens": (TOKENS["steps"], lambda seed, path: load_tokens(seed)),
 }
 
 

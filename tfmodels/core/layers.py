@@ -20,7 +20,9 @@ from tfmodels.core.errors import UserError
 __all__ = [
     "ACTIVATIONS", "one_of", "Weight", "Layer", "Dense", "Conv2D", "MaxPooling2D",
     "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
-    "LAYER_KINDS", "layer_from_dict",
+    "LAYER_KINDS", "layer_from_dict", "PLAIN_ACTIVATIONS", "DepthwiseConv2D", "SeparableConv2D",
+    "GlobalAveragePooling2D", "Activation", "ZeroPadding2D", "LayerNormalization", "Embedding",
+    "GRU",
 ]
 
 ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
@@ -369,8 +371,242 @@ class LSTM(SimpleRNN):
                 Weight("bias", (4 * u,), "unit_forget_bias")]
 
 
+# Activations the newer kinds take: those without a draw of their own (randomized ReLU's) and
+# with a gradient (not step); leaky ReLU with Keras's slope 0.2, swish with beta 1 (Keras's silu).
+PLAIN_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "swish", "softmax")
+
+
+class _FixedActivation:
+    """The fixed parameters of `PLAIN_ACTIVATIONS` (Keras's defaults), read by the tracks'
+    activation builders as they read a Dense layer's fields."""
+
+    alpha = 0.2  # leaky ReLU's slope (keras.activations.leaky_relu's negative_slope)
+    beta = 1.0  # swish's beta (silu)
+    trainable_beta = False
+
+
+def _plain_activation(kind: str, value) -> str:
+    if value not in PLAIN_ACTIVATIONS:
+        raise UserError(f"{kind} activation must be one of {', '.join(PLAIN_ACTIVATIONS)}, got "
+                        f"{value!r}")
+    return value
+
+
+def _check_flag(kind: str, name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise UserError(f"{kind} {name} must be true or false, got {value!r}")
+
+
+def _equal_strides(kind: str, strides: tuple) -> None:
+    if strides[0] != strides[1]:
+        raise UserError(f"{kind} strides must be equal along height and width (TF1's "
+                        f"tf.nn.depthwise_conv2d takes no other), got {strides!r}")
+
+
+@dataclass(frozen=True)
+class DepthwiseConv2D(_FixedActivation, Layer):
+    """Each input channel convolved with its own `depth_multiplier` kernels of `kernel_size`
+    (no sum over channels), as `keras.layers.DepthwiseConv2D` and TF1's
+    `tf.nn.depthwise_conv2d`: `kernel` (kh, kw, channels, depth_multiplier), `bias`
+    (channels * depth_multiplier,) with `use_bias`."""
+
+    kernel_size: tuple = (3, 3)
+    strides: tuple = (1, 1)
+    padding: str = "valid"
+    depth_multiplier: int = 1
+    activation: str = "linear"
+    use_bias: bool = True
+    kind = "DepthwiseConv2D"
+    prefix = "depthwise_conv2d"
+
+    def __post_init__(self):
+        object.__setattr__(self, "kernel_size", _pair(self.kind, "kernel_size",
+                                                      self.kernel_size))
+        object.__setattr__(self, "strides", _pair(self.kind, "strides", self.strides))
+        _equal_strides(self.kind, self.strides)
+        _padding(self.kind, self.padding)
+        _positive_int(self.kind, "depth_multiplier", self.depth_multiplier)
+        _plain_activation(self.kind, self.activation)
+        _check_flag(self.kind, "use_bias", self.use_bias)
+
+    def output_shape(self, shape):
+        h, w = _windows(self, "kernel_size", self.kernel_size, self.strides, self.padding, shape)
+        return (h, w, shape[2] * self.depth_multiplier)
+
+    def weights(self, shape):
+        (kh, kw), c, m = self.kernel_size, shape[-1], self.depth_multiplier
+        weights = [Weight("kernel", (kh, kw, c, m), "glorot_uniform", (kh * kw * c, kh * kw * m))]
+        return weights + ([Weight("bias", (c * m,), "zeros")] if self.use_bias else [])
+
+
+@dataclass(frozen=True)
+class SeparableConv2D(_FixedActivation, Layer):
+    """A depthwise convolution (`depthwise_kernel` (kh, kw, channels, depth_multiplier)) then a
+    1x1 convolution to `filters` (`pointwise_kernel` (1, 1, channels * depth_multiplier,
+    filters)), then `bias`: `keras.layers.SeparableConv2D`, TF1's `tf.nn.separable_conv2d`."""
+
+    filters: int
+    kernel_size: tuple = (3, 3)
+    strides: tuple = (1, 1)
+    padding: str = "valid"
+    depth_multiplier: int = 1
+    activation: str = "linear"
+    use_bias: bool = True
+    kind = "SeparableConv2D"
+    prefix = "separable_conv2d"
+
+    def __post_init__(self):
+        _positive_int(self.kind, "filters", self.filters)
+        DepthwiseConv2D.__post_init__(self)
+
+    def output_shape(self, shape):
+        h, w = _windows(self, "kernel_size", self.kernel_size, self.strides, self.padding, shape)
+        return (h, w, self.filters)
+
+    def weights(self, shape):
+        (kh, kw), c, m, f = self.kernel_size, shape[-1], self.depth_multiplier, self.filters
+        weights = [Weight("depthwise_kernel", (kh, kw, c, m), "glorot_uniform",
+                          (kh * kw * c, kh * kw * m)),
+                   Weight("pointwise_kernel", (1, 1, c * m, f), "glorot_uniform", (c * m, f))]
+        return weights + ([Weight("bias", (f,), "zeros")] if self.use_bias else [])
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling2D(Layer):
+    """The mean of each channel over height and width: `(h, w, c)` -> `(c,)`."""
+
+    kind = "GlobalAveragePooling2D"
+    prefix = "global_average_pooling2d"
+
+    def output_shape(self, shape):
+        self._needs_rank(shape, 3, "(height, width, channels)")
+        return (shape[2],)
+
+
+@dataclass(frozen=True)
+class Activation(_FixedActivation, Layer):
+    """An activation on its own, as `keras.layers.Activation` (after a batch norm, say)."""
+
+    activation: str = "linear"
+    kind = "Activation"
+    prefix = "activation"
+
+    def __post_init__(self):
+        _plain_activation(self.kind, self.activation)
+
+
+@dataclass(frozen=True)
+class ZeroPadding2D(Layer):
+    """Zero rows above and below, zero columns left and right: `padding` an int, a pair
+    (rows, columns) or ((top, bottom), (left, right)), as `keras.layers.ZeroPadding2D`."""
+
+    padding: tuple = ((1, 1), (1, 1))
+    kind = "ZeroPadding2D"
+    prefix = "zero_padding2d"
+
+    def __post_init__(self):
+        p = self.padding
+        if isinstance(p, int) and not isinstance(p, bool):
+            p = (p, p)
+        if isinstance(p, (list, tuple)) and len(p) == 2 and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in p):
+            p = ((p[0], p[0]), (p[1], p[1]))
+        ok = isinstance(p, (list, tuple)) and len(p) == 2 and all(
+            isinstance(q, (list, tuple)) and len(q) == 2 and all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in q)
+            for q in p)
+        if not ok:
+            raise UserError(f"ZeroPadding2D padding must be an int >= 0, a pair of them or "
+                            f"((top, bottom), (left, right)), got {self.padding!r}")
+        object.__setattr__(self, "padding", tuple(tuple(q) for q in p))
+
+    def output_shape(self, shape):
+        self._needs_rank(shape, 3, "(height, width, channels)")
+        (t, b), (left, r) = self.padding
+        return (shape[0] + t + b, shape[1] + left + r, shape[2])
+
+
+@dataclass(frozen=True)
+class LayerNormalization(Layer):
+    """Each sample normalised over its last axis, `gamma (x - mean) / sqrt(var + epsilon) +
+    beta` (`gamma` with `scale`, `beta` with `center`), as `keras.layers.LayerNormalization`
+    (axis -1) and TF1's `tf.contrib.layers.layer_norm(begin_norm_axis=-1)`."""
+
+    epsilon: float = 1e-3
+    center: bool = True
+    scale: bool = True
+    kind = "LayerNormalization"
+    prefix = "layer_normalization"
+
+    def __post_init__(self):
+        if isinstance(self.epsilon, bool) or not isinstance(self.epsilon, (int, float)) \
+                or not self.epsilon > 0:
+            raise UserError(f"LayerNormalization epsilon must be > 0, got {self.epsilon!r}")
+        check_float32("LayerNormalization epsilon", self.epsilon)
+        _check_flag(self.kind, "center", self.center)
+        _check_flag(self.kind, "scale", self.scale)
+
+    def weights(self, shape):
+        if not shape:
+            raise UserError("LayerNormalization needs at least one feature axis")
+        n = (shape[-1],)
+        return ([Weight("gamma", n, "ones")] if self.scale else []) + \
+            ([Weight("beta", n, "zeros")] if self.center else [])
+
+
+@dataclass(frozen=True)
+class Embedding(Layer):
+    """Token ids 0..input_dim-1 -> rows of `embeddings` (input_dim, output_dim), drawn
+    uniform on +-0.05 as Keras does; TF1's `tf.nn.embedding_lookup`. The ids arrive as the
+    model's float32 inputs (exact up to 2**24) and are cast to int32 in both tracks, so an
+    Embedding is a model's first layer."""
+
+    input_dim: int
+    output_dim: int
+    kind = "Embedding"
+    prefix = "embedding"
+
+    def __post_init__(self):
+        _positive_int(self.kind, "input_dim", self.input_dim)
+        _positive_int(self.kind, "output_dim", self.output_dim)
+        if self.input_dim > 2**24:
+            raise UserError(f"Embedding input_dim must be at most 2**24 (token ids travel as "
+                            f"float32), got {self.input_dim!r}")
+
+    def output_shape(self, shape):
+        return (*shape, self.output_dim)
+
+    def weights(self, shape):
+        return [Weight("embeddings", (self.input_dim, self.output_dim), "random_uniform")]
+
+
+@dataclass(frozen=True)
+class GRU(SimpleRNN):
+    """Keras's GRU: gates z, r and the candidate h from one kernel (features, 3 units) and one
+    recurrent kernel (units, 3 units). `reset_after` (Keras 3's default, cuDNN's form) applies
+    the reset gate after the recurrent product and keeps two biases, (2, 3 units); without it,
+    TF1's `GRUCell` form, one bias (3 units,)."""
+
+    reset_after: bool = True
+    kind = "GRU"
+    prefix = "gru"
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check_flag(self.kind, "reset_after", self.reset_after)
+
+    def weights(self, shape):
+        u = self.units
+        return [Weight("kernel", (shape[-1], 3 * u), "glorot_uniform", (shape[-1], 3 * u)),
+                Weight("recurrent_kernel", (u, 3 * u), "orthogonal"),
+                Weight("bias", (2, 3 * u) if self.reset_after else (3 * u,), "zeros")]
+
+
 LAYER_KINDS = {cls.kind: cls for cls in (Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten,
-                                         Reshape, Dropout, BatchNormalization, SimpleRNN, LSTM)}
+                                         Reshape, Dropout, BatchNormalization, SimpleRNN, LSTM,
+                                         DepthwiseConv2D, SeparableConv2D,
+                                         GlobalAveragePooling2D, Activation, ZeroPadding2D,
+                                         LayerNormalization, Embedding, GRU)}
 
 
 def layer_from_dict(d: dict, where: str = "layer"):

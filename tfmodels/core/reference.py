@@ -6,7 +6,9 @@ carries its own derivative where a test needs one: `*_grad` returns the gradient
 outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13), and a
 layer's `*_backward` the gradients for its input and each of its weights. Beyond the dense
 layers of the notes: convolution, pooling, flatten, dropout, batch normalisation, LSTM and
-SimpleRNN, each in Keras's layout and with Keras's defaults.
+SimpleRNN, and issue 27's depthwise and separable convolutions, global average pooling, zero
+padding, layer normalisation, embedding and GRU, each in Keras's layout and with Keras's
+defaults.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ __all__ = [
     "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward", "flatten",
     "flatten_backward", "dropout_forward", "dropout_backward", "batch_norm_forward",
     "batch_norm_backward", "lstm_forward", "lstm_backward", "simple_rnn_forward",
-    "simple_rnn_backward",
+    "simple_rnn_backward", "depthwise_conv2d_forward", "depthwise_conv2d_backward",
+    "separable_conv2d_forward", "separable_conv2d_backward", "global_avg_pool2d_forward",
+    "global_avg_pool2d_backward", "zero_padding2d_forward", "zero_padding2d_backward",
+    "layer_norm_forward", "layer_norm_backward", "embedding_forward", "embedding_backward",
+    "gru_forward", "gru_backward",
 ]
 
 # Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
@@ -739,3 +745,184 @@ def simple_rnn_backward(x, kernel, recurrent_kernel, bias, dout, return_sequence
         dbias += dz.sum(axis=0)
         dh_next = dz @ recurrent_kernel.T
     return dx, dkernel, drecurrent, dbias
+
+
+# --- issue 27's kinds: depthwise and separable convolutions, global pooling, padding, layer
+# --- normalization, embedding, GRU (Keras's layouts and defaults) --------------------------
+
+
+def depthwise_conv2d_forward(x, kernel, bias=None, strides=(1, 1), padding="valid"):
+    """Keras's DepthwiseConv2D (TF1's `tf.nn.depthwise_conv2d`): each channel `c` convolved
+    with its own `m` kernels, `out[n, i, j, c m + k] = sum_{a, b} xp[n, i sh + a, j sw + b, c]
+    K[a, b, c, k] + bias` - no sum over channels; `kernel` (kh, kw, channels, m)."""
+    kh, kw, c, m = kernel.shape
+    cols, _ = _im2col(x, (kh, kw), _pair(strides), padding)
+    out = np.einsum("nijabc,abcm->nijcm", cols, kernel)
+    out = out.reshape(out.shape[:3] + (c * m,))
+    return out if bias is None else out + bias
+
+
+def depthwise_conv2d_backward(x, kernel, dout, strides=(1, 1), padding="valid"):
+    """`(dx, dkernel, dbias)`: per channel the convolution's chain rule, `dK[a, b, c, k] =
+    sum cols[..., a, b, c] dout[..., c, k]`, `dcols = dout K` back through col2im."""
+    kh, kw, c, m = kernel.shape
+    cols, pads = _im2col(x, (kh, kw), _pair(strides), padding)
+    d = dout.reshape(dout.shape[:3] + (c, m))
+    dkernel = np.einsum("nijabc,nijcm->abcm", cols, d)
+    dcols = np.einsum("nijcm,abcm->nijabc", d, kernel)
+    return _col2im(dcols, x.shape, _pair(strides), pads), dkernel, dout.sum(axis=(0, 1, 2))
+
+
+def separable_conv2d_forward(x, depthwise_kernel, pointwise_kernel, bias=None, strides=(1, 1),
+                             padding="valid"):
+    """Keras's SeparableConv2D (TF1's `tf.nn.separable_conv2d`): the depthwise convolution,
+    then a 1x1 convolution (a dense layer on each pixel's channels) by `pointwise_kernel`
+    (1, 1, channels m, filters), then the bias."""
+    mid = depthwise_conv2d_forward(x, depthwise_kernel, None, strides, padding)
+    out = mid @ pointwise_kernel[0, 0]
+    return out if bias is None else out + bias
+
+
+def separable_conv2d_backward(x, depthwise_kernel, pointwise_kernel, dout, strides=(1, 1),
+                              padding="valid"):
+    """`(dx, ddepthwise_kernel, dpointwise_kernel, dbias)`: the 1x1 convolution's dense chain
+    rule on every pixel, then the depthwise convolution's."""
+    mid = depthwise_conv2d_forward(x, depthwise_kernel, None, strides, padding)
+    dpoint = np.einsum("nijc,nijf->cf", mid, dout)[None, None]
+    dmid = dout @ pointwise_kernel[0, 0].T
+    dx, ddepth, _ = depthwise_conv2d_backward(x, depthwise_kernel, dmid, strides, padding)
+    return dx, ddepth, dpoint, dout.sum(axis=(0, 1, 2))
+
+
+def global_avg_pool2d_forward(x):
+    """Keras's GlobalAveragePooling2D: each channel's mean over height and width."""
+    return x.mean(axis=(1, 2))
+
+
+def global_avg_pool2d_backward(x, dout):
+    """Every pixel's share of its channel's mean: `dout / (h w)`."""
+    share = dout / x.dtype.type(x.shape[1] * x.shape[2])
+    return np.broadcast_to(share[:, None, None, :], x.shape).copy()
+
+
+def zero_padding2d_forward(x, padding):
+    """Keras's ZeroPadding2D: `padding` ((top, bottom), (left, right)) rows and columns of 0."""
+    return np.pad(x, ((0, 0), *padding, (0, 0)))
+
+
+def zero_padding2d_backward(x, dout, padding):
+    """The padding's zeros take no input: the gradient is `dout` cut back to `x`'s place."""
+    (top, _), (left, _) = padding
+    return dout[:, top:top + x.shape[1], left:left + x.shape[2]]
+
+
+def layer_norm_forward(x, gamma=None, beta=None, epsilon=1e-3):
+    """Keras's LayerNormalization (last axis): per sample `(x - mean) / sqrt(var + epsilon)`
+    over its features (the biased variance), times `gamma`, plus `beta` (each if given)."""
+    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+    out = (x - mean) / np.sqrt(var + x.dtype.type(epsilon))
+    out = out if gamma is None else out * gamma
+    return out if beta is None else out + beta
+
+
+def layer_norm_backward(x, gamma, dout, epsilon=1e-3):
+    """`(dx, dgamma, dbeta)`: batch normalization's training rule turned to the last axis,
+    `dx = (g - mean(g) - xhat mean(g xhat)) / sigma` with `g = dout gamma` and the means over
+    each sample's features; `dgamma = sum(dout xhat)`, `dbeta = sum(dout)` over the rest."""
+    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+    sigma = np.sqrt(var + x.dtype.type(epsilon))
+    xhat = (x - mean) / sigma
+    g = dout if gamma is None else dout * gamma
+    dx = (g - g.mean(axis=-1, keepdims=True)
+          - xhat * (g * xhat).mean(axis=-1, keepdims=True)) / sigma
+    axes = tuple(range(x.ndim - 1))
+    return dx, (dout * xhat).sum(axis=axes), dout.sum(axis=axes)
+
+
+def embedding_forward(ids, embeddings):
+    """Keras's Embedding: row `id` of the table for each token id (ids as integers)."""
+    return embeddings[np.asarray(ids).astype(np.int64)]
+
+
+def embedding_backward(ids, embeddings, dout):
+    """The table's gradient: each row gathers the upstream gradients of the tokens that read it
+    (a token used twice adds twice). Token ids have no gradient."""
+    dtable = np.zeros_like(embeddings)
+    np.add.at(dtable, np.asarray(ids).astype(np.int64), dout)
+    return dtable
+
+
+def _gru_steps(x, kernel, recurrent_kernel, bias, reset_after):
+    """Every step's `h` (the zero initial one first) and what the backward pass needs."""
+    units = recurrent_kernel.shape[0]
+    u_zr, u_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
+    b_x, b_h = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
+    h = np.zeros((len(x), units), x.dtype)
+    hs, saved = [h], []
+    for t in range(x.shape[1]):
+        ax = x[:, t] @ kernel + b_x
+        if reset_after:
+            ah = h @ recurrent_kernel + b_h
+        else:
+            ah = np.concatenate([h @ u_zr, np.zeros_like(h)], axis=1)
+        z = sigmoid(ax[:, :units] + ah[:, :units])
+        r = sigmoid(ax[:, units:2 * units] + ah[:, units:2 * units])
+        inner = ah[:, 2 * units:] if reset_after else (r * h) @ u_h
+        c = tanh(ax[:, 2 * units:] + r * inner if reset_after else ax[:, 2 * units:] + inner)
+        saved.append((z, r, c, inner))
+        h = z * h + (1 - z) * c
+        hs.append(h)
+    return hs, saved
+
+
+def gru_forward(x, kernel, recurrent_kernel, bias, return_sequences=False, reset_after=True):
+    """Keras's GRU, gates z, r then the candidate: `z, r = sigmoid(x W + b + h U)` (per gate),
+    `h = z h + (1 - z) c` from zeros. `reset_after` (cuDNN's form, `bias` (2, 3u): input and
+    recurrent biases): `c = tanh(x W_h + b_xh + r (h U_h + b_hh))`; without it (TF1's
+    `GRUCell`, `bias` (3u,)): `c = tanh(x W_h + b_h + (r h) U_h)`."""
+    hs = _gru_steps(x, kernel, recurrent_kernel, bias, reset_after)[0]
+    return np.stack(hs[1:], axis=1) if return_sequences else hs[-1]
+
+
+def gru_backward(x, kernel, recurrent_kernel, bias, dout, return_sequences=False,
+                 reset_after=True):
+    """Backpropagation through time: `(dx, dkernel, drecurrent_kernel, dbias)`.
+
+    From the last step back, `dh` = upstream + what the next step sent: `dz = dh (h_prev - c)`,
+    `dc = dh (1 - z)` through tanh to `da_c`; the reset gate gets `da_c inner` (reset_after:
+    `inner = h U_h + b_hh`, which gets `da_c r`) or, without, `(da_c U_h.T) h_prev` (and
+    `r h_prev` gets `da_c U_h.T`); z and r through their sigmoids. The input side gathers
+    `x_t.T da`, the recurrent side `h_prev.T da`, and `dh_prev = dh z + da U.T`.
+    """
+    units = recurrent_kernel.shape[0]
+    hs, saved = _gru_steps(x, kernel, recurrent_kernel, bias, reset_after)
+    upstream = _upstream(dout, x, return_sequences)
+    dx = np.zeros_like(x)
+    dkernel, drecurrent = np.zeros_like(kernel), np.zeros_like(recurrent_kernel)
+    db_x, db_h = np.zeros(3 * units, x.dtype), np.zeros(3 * units, x.dtype)
+    dh_next = np.zeros_like(hs[0])
+    for t in reversed(range(x.shape[1])):
+        (z, r, c, inner), h = saved[t], hs[t]
+        dh = upstream[:, t] + dh_next
+        dac = dh * (1 - z) * (1 - c**2)
+        dz = dh * (h - c) * z * (1 - z)
+        if reset_after:
+            dr = dac * inner * r * (1 - r)
+            dah = np.concatenate([dz, dr, dac * r], axis=1)
+            drecurrent += h.T @ dah
+            db_h += dah.sum(axis=0)
+            dh_prev = dah @ recurrent_kernel.T
+        else:
+            drh = dac @ recurrent_kernel[:, 2 * units:].T
+            dr = drh * h * r * (1 - r)
+            dzr = np.concatenate([dz, dr], axis=1)
+            drecurrent[:, :2 * units] += h.T @ dzr
+            drecurrent[:, 2 * units:] += (r * h).T @ dac
+            dh_prev = dzr @ recurrent_kernel[:, :2 * units].T + drh * r
+        dax = np.concatenate([dz, dr, dac], axis=1)
+        dx[:, t] = dax @ kernel.T
+        dkernel += x[:, t].T @ dax
+        db_x += dax.sum(axis=0)
+        dh_next = dh_prev + dh * z
+    dbias = np.stack([db_x, db_h]) if reset_after else db_x
+    return dx, dkernel, drecurrent, dbias.astype(x.dtype)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from tfmodels.core.data import DATASETS
+from tfmodels.core.data import DATASETS, TOKENS
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import (
+    GRU,
     LSTM,
+    Activation,
     BatchNormalization,
     Conv2D,
     Dense,
+    DepthwiseConv2D,
     Dropout,
+    Embedding,
     Flatten,
+    GlobalAveragePooling2D,
     MaxPooling2D,
     ModelSpec,
     OptimizerSpec,
+    SeparableConv2D,
 )
 
 __all__ = ["MODELS", "DEFAULT_MODEL", "get_spec", "override"]
@@ -159,6 +165,40 @@ MODELS = {
             epochs=20,
             dataset="sine",
             input_dim=DATASETS["sine"][0],
+        ),
+        ModelSpec(
+            name="digits_separable",
+            description="MobileNet-style on the digits: SeparableConv2D(16, 3, same) -> "
+                        "BatchNormalization -> relu -> DepthwiseConv2D(3, stride 2) -> "
+                        "BatchNormalization -> relu -> SeparableConv2D(32, 3, same, relu) -> "
+                        "GlobalAveragePooling2D -> Dense(10, softmax), adam. Batch norm's "
+                        "momentum 0.9: its moving statistics must settle in 92 steps",
+            layers=(SeparableConv2D(16, (3, 3), padding="same", use_bias=False),
+                    BatchNormalization(momentum=0.9), Activation("relu"),
+                    DepthwiseConv2D((3, 3), strides=(2, 2), padding="same", use_bias=False),
+                    BatchNormalization(momentum=0.9), Activation("relu"),
+                    SeparableConv2D(32, (3, 3), padding="same", activation="relu"),
+                    GlobalAveragePooling2D(), Dense(10, "softmax")),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.01}),
+            metrics=("accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits",
+            input_shape=(8, 8, 1),
+        ),
+        ModelSpec(
+            name="tiny_text",
+            description="which of two marker tokens comes first: Embedding(10, 8) -> GRU(16) "
+                        "-> Dense(2, softmax), sparse labels, adam",
+            layers=(Embedding(TOKENS["vocabulary"], 8), GRU(16), Dense(2, "softmax")),
+            loss="sparse_categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.01}),
+            metrics=("sparse_categorical_accuracy",),
+            batch_size=32,
+            epochs=4,
+            dataset="tokens",
+            input_shape=(TOKENS["steps"],),
         ),
     )
 }

@@ -29,19 +29,27 @@ from tfmodels.core.errors import UserError
 from tfmodels.core.keras_configs import check_layer_config, check_loss, check_optimizer
 from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
     ACTIVATIONS,
+    GRU,
     LAYER_KINDS,
     LSTM,
+    Activation,
     AveragePooling2D,
     BatchNormalization,
     Conv2D,
     Dense,
+    DepthwiseConv2D,
     Dropout,
+    Embedding,
     Flatten,
+    GlobalAveragePooling2D,
     Layer,
+    LayerNormalization,
     MaxPooling2D,
     Reshape,
+    SeparableConv2D,
     SimpleRNN,
     Weight,
+    ZeroPadding2D,
     layer_from_dict,
     one_of,
 )
@@ -51,7 +59,9 @@ __all__ = [
     "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
     "layer_from_dict", "one_of", "TRACKS", "LOSSES", "METRICS", "CLASSIFIER_OUTPUTS",
     "OPTIMIZER_DEFAULTS", "LOSS_RTOL", "WEIGHT_ATOL", "PREDICTION_ATOL", "OptimizerSpec",
-    "ModelSpec", "initial_weights", "ACTIVATION_LAYERS",
+    "ModelSpec", "initial_weights", "ACTIVATION_LAYERS", "DepthwiseConv2D", "SeparableConv2D",
+    "GlobalAveragePooling2D", "Activation", "ZeroPadding2D", "LayerNormalization", "Embedding",
+    "GRU",
 ]
 
 # The two tracks that build a spec: `tfmodels.keras_track` and `tf1_compat`.
@@ -188,6 +198,9 @@ class ModelSpec:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise UserError(f"layer {i} is not a layer spec: {layer!r}")
+            if layer.kind == "Embedding" and i:  # its ids are the model's inputs
+                raise UserError(f"layer {i} (Embedding) must be the model's first layer: it "
+                                f"looks up the input token ids")
             if getattr(layer, "activation", None) == "step":
                 raise UserError(f"layer {i} ({layer.kind}) uses activation 'step', which has "
                                 f"no gradient: nothing before or in it could train; use "
@@ -401,7 +414,10 @@ class ModelSpec:
                 raise UserError(f"{where} has no spec kind; expected one of: "
                                 f"{', '.join(LAYER_KINDS)}")
             fields = {f.name for f in dataclasses.fields(LAYER_KINDS[kind])}
-            check_layer_config(layer, {k: v for k, v in config.items() if k in fields}, where)
+            carried = {k: v for k, v in config.items() if k in fields}
+            if kind == "LayerNormalization" and config.get("axis") in (-1, [-1], (-1,)):
+                carried["axis"] = config["axis"]  # the last axis, as Keras keeps it once built
+            check_layer_config(layer, carried, where)
             values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in config.items()
                       if k in fields}
             if "activation" in values and values["activation"] == "silu":
@@ -483,6 +499,8 @@ def initial_weights(spec: ModelSpec) -> list[np.ndarray]:
             value = np.zeros(w.shape)
             units = w.shape[0] // 4
             value[units:2 * units] = 1.0  # Keras's gate order i, f, c, o
+        elif w.init == "random_uniform":  # Keras's Embedding: RandomUniform(-0.05, 0.05)
+            value = rng.uniform(-0.05, 0.05, w.shape)
         elif w.init == "constant":
             value = np.full(w.shape, w.value)
         else:

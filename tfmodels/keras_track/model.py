@@ -21,6 +21,7 @@ from tfmodels.core.data import batch_indices, split_validation, untuned
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.keras_track.activations import RandomizedReLU, Swish
+from tfmodels.keras_track.embedding import DenseGradientEmbedding
 from tfmodels.keras_track.losses import spec_loss
 from tfmodels.keras_track.optimizers import make_optimizer
 
@@ -359,7 +360,54 @@ def _keras_layer(spec: ModelSpec, layer, index: int, dtype) -> list:
         rnn = getattr(keras.layers, kind)
         return [rnn(layer.units, return_sequences=layer.return_sequences, name=name,
                     dtype=dtype)]
+    if kind in _NEWER_KINDS:
+        return _newer_keras_layer(layer, name, dtype)
     raise AssertionError(f"no Keras layer for {kind}")  # every kind of the spec is above
+
+
+def _with_activation(made, layer, name: str, dtype) -> list:
+    """A layer built linear (or with a Keras-named activation), then the activation layer of
+    the spec's `leaky_relu` or `swish` (its fixed parameters: `PLAIN_ACTIVATIONS`)."""
+    return [made, *_activation_layers(layer, name, 0, dtype)]
+
+
+def _newer_keras_layer(layer, name: str, dtype) -> list:
+    """The kinds of issue 27 (depthwise and separable convolutions, global average pooling, a
+    lone activation, zero padding, layer normalization, embedding, GRU)."""
+    kind = layer.kind
+    activation = getattr(layer, "activation", None)
+    named = activation if activation in _NAMED else None
+    if kind == "DepthwiseConv2D":
+        made = keras.layers.DepthwiseConv2D(
+            layer.kernel_size, strides=layer.strides, padding=layer.padding,
+            depth_multiplier=layer.depth_multiplier, activation=named, use_bias=layer.use_bias,
+            name=name, dtype=dtype)
+        return _with_activation(made, layer, name, dtype)
+    if kind == "SeparableConv2D":
+        made = keras.layers.SeparableConv2D(
+            layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+            depth_multiplier=layer.depth_multiplier, activation=named, use_bias=layer.use_bias,
+            name=name, dtype=dtype)
+        return _with_activation(made, layer, name, dtype)
+    if kind == "Activation":
+        made = keras.layers.Activation(named or "linear", name=name, dtype=dtype)
+        return [made] if named else _activation_layers(layer, name, 0, dtype)
+    if kind == "GlobalAveragePooling2D":
+        return [keras.layers.GlobalAveragePooling2D(name=name, dtype=dtype)]
+    if kind == "ZeroPadding2D":
+        return [keras.layers.ZeroPadding2D(layer.padding, name=name, dtype=dtype)]
+    if kind == "LayerNormalization":
+        return [keras.layers.LayerNormalization(epsilon=layer.epsilon, center=layer.center,
+                                                scale=layer.scale, name=name, dtype=dtype)]
+    if kind == "Embedding":  # Keras's, but a dense gradient for the optimizer: see its module
+        return [DenseGradientEmbedding(layer.input_dim, layer.output_dim, name=name,
+                                       dtype=dtype)]
+    return [keras.layers.GRU(layer.units, return_sequences=layer.return_sequences,
+                             reset_after=layer.reset_after, name=name, dtype=dtype)]
+
+
+_NEWER_KINDS = ("DepthwiseConv2D", "SeparableConv2D", "Activation", "GlobalAveragePooling2D",
+                "ZeroPadding2D", "LayerNormalization", "Embedding", "GRU")
 
 
 def build_layers(spec: ModelSpec, dtype=None) -> list:
