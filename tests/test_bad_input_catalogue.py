@@ -18,7 +18,7 @@ case also bumps its line here):
 - CLI train: 144
 - CLI compare: 13
 - CLI sweep: 21
-- CLI convert: 30
+- CLI convert: 36
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
@@ -29,7 +29,8 @@ case also bumps its line here):
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 401
+- Python API: migration: 2 (keras2_to_keras)
+- total: 409
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ def _make_files(root):
     np.savez(path("mnist_nan.npz"), x_train=nan, y_train=y, x_test=x, y_test=y)
     np.savez(path("mnist_fraction.npz"), x_train=x, y_train=y + 0.5, x_test=x, y_test=y)
     open(path("text.txt"), "w").write("hello\n")
+    open(path("text.h5"), "w").write("not hdf5\n")
     open(path("empty.npz"), "wb").close()
     os.mkdir(path("folder"))
 
@@ -253,12 +255,38 @@ def _make_files(root):
             if name.split(".")[1].startswith(part):
                 data = data[:len(data) // 2]
             open(path(f"tf1_{part}/{name}"), "wb").write(data)
+    _keras2_files(path)
     open(path("fake.keras"), "w").write("not a zip")
     open(path("fake.weights.h5"), "w").write("not hdf5")
     # files of the wrong kind where a file is read: named pipes (reading one waits forever)
     for name in ("fifo.json", "fifo.npz", "fifo.npy"):
         os.mkfifo(path(name))
     return f
+
+
+def _keras2_h5(file, layers: dict) -> None:
+    """An HDF5 file in tf_keras's `save_weights` layout (the layers in `layer_names`, each
+    layer's weights in `weight_names`, `<layer>/<layer>/kernel:0`) of `{layer: {weight: shape}}`."""
+    import h5py
+
+    rng = np.random.default_rng(0)
+    with h5py.File(file, "w") as f:
+        f.attrs["layer_names"] = [n.encode() for n in layers]
+        for layer, weights in layers.items():
+            group = f.create_group(layer)
+            group.attrs["weight_names"] = [f"{layer}/{w}:0".encode() for w in weights]
+            for w, shape in weights.items():
+                group.create_dataset(f"{layer}/{w}:0", data=rng.normal(size=shape).astype("f4"))
+
+
+def _keras2_files(path):
+    """Keras 2 files for `convert --from keras2` into migrate_models.py:mlp_of_one (4 -> 3)."""
+    import h5py
+
+    with h5py.File(path("plain.h5"), "w") as f:  # HDF5, but not Keras's
+        f.create_dataset("x", data=np.arange(4.0))
+    _keras2_h5(path("keras2_conv.h5"), {"conv2d": {"kernel": (3, 3, 1, 4), "bias": (4,)}})
+    _keras2_h5(path("keras2_wide.h5"), {"dense": {"kernel": (4, 5), "bias": (5,)}})
 
 
 # One flipped bit in each kind of checkpoint file: (copy of, file, where in it, its new name).
@@ -576,8 +604,26 @@ CLI = [
      "--from and --to are both keras"),
     ("convert {f}/ck_keras {tmp}/out --from keras", 2,
      "the following arguments are required: --to"),
+    ("convert {f}/ck_keras {tmp}/out --from keras3 --to tf1", 2,
+     "argument --from: invalid choice: 'keras3'"),
     ("convert {f}/ck_keras {tmp}/out --from keras2 --to tf1", 2,
-     "argument --from: invalid choice: 'keras2'"),
+     "--from keras2 --to tf1: a Keras 2 file goes into a Keras 3 model (--to keras)"),
+    ("convert {f}/keras2_wide.h5 {tmp}/out.keras --from keras2 --to keras", 2,
+     "--from keras2 fills one Keras 3 model: give --keras-model (a .keras file or "
+     "module:factory) or --model (one of ours), not both"),
+    (f"convert {{f}}/plain.h5 {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "'{f}/plain.h5' is an HDF5 file but not a Keras 2 model or weights file (no layer_names"),
+    (f"convert {{f}}/text.h5 {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "cannot read Keras 2 file '{f}/text.h5' (OSError"),
+    (f"convert {{f}}/tf1/model {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "'{f}/tf1/model' is a TF checkpoint without Keras 2 weights (no layer_with_weights-N/"
+     ".../.ATTRIBUTES/VARIABLE_VALUE keys); a TF1 Saver checkpoint goes with --from tf1"),
+    (f"convert {{f}}/fake.keras {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "'{f}/fake.keras' is a Keras 3 file (.keras), not a Keras 2 one"),
     ("convert {f}/none.keras {tmp}/out --from keras --to tf1", 2,
      "'{f}/none.keras': no such checkpoint or file"),
     ("convert {f}/fake.keras {tmp}/out --from keras --to tf1", 2,
@@ -792,6 +838,13 @@ CLI += [
 # (kind, what, a callable of the fixture folder and the models, what the message must say)
 
 
+def _keras2_to_mlp_of_one(source):
+    from tfmodels.migration.conversion import keras2_to_keras
+
+    keras2_to_keras(source, f"{EXAMPLES}/migrate_models.py:mlp_of_one", "out.keras",
+                    out=lambda _: None)
+
+
 def _binary4(n=8):
     from tfmodels.core.data import load_dataset
 
@@ -801,6 +854,14 @@ def _binary4(n=8):
 
 API = [
     # the registry, the spec, data sets
+    ("migration", "keras2 layers of another model",
+     lambda m, f: _keras2_to_mlp_of_one(f"{f}/keras2_conv.h5"),
+     "2 Keras weights found no Keras 2 weight (dense/kernel, dense/bias; see the table); "
+     "nothing written"),
+    ("migration", "keras2 shapes that do not fit",
+     lambda m, f: _keras2_to_mlp_of_one(f"{f}/keras2_wide.h5"),
+     "2 Keras weights found no Keras 2 weight (dense/kernel, dense/bias; see the table); "
+     "nothing written"),
     ("core", "get_spec unknown", lambda m, f: __import__("tfmodels").get_spec("mlp"),
      "unknown model 'mlp'"),
     ("core", "get_spec seed -1", lambda m, f: __import__("tfmodels").get_spec("sine", seed=-1),
