@@ -22,7 +22,7 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
-- CLI verify: 21
+- CLI verify: 25
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 2 (keras2_to_keras)
-- total: 409
+- total: 413
 """
 
 from __future__ import annotations
@@ -787,6 +787,7 @@ CLI = [
 ]
 # verify: examples/unseen's programs, named as a user names theirs
 _UNSEEN = os.path.join(EXAMPLES, "unseen")
+_VERIFY = os.path.join(EXAMPLES, "verify_models.py")
 _CNN = f"--tf1 {_UNSEEN}/layers_convnet.py:build --keras {_UNSEEN}/layers_convnet.py:keras_model"
 CLI += [
     ("verify --input-shape 12,12,1", 2,
@@ -830,6 +831,16 @@ CLI += [
     (f"verify --tf1 {_UNSEEN}/deep_mnist.py:build --input-shape 12,12,1", 2,
      "variables made once (the migration guide's step 1) fails: tf1_style_layer: the function "
      "made a variable 'Variable' with tf.Variable"),
+    (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded", 2,
+     "takes integer input 'ids' (int32) that no Embedding takes (which would say its range): "
+     "give --int-range N, ids drawn from [0, N)"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input-shape 3", 2,
+     "input shape (3,): the Keras model 'functional' takes 2 inputs (a, b); leave the input "
+     "shape out"),
+    (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
+     "--int-range must be an integer >= 1, got 0"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1", 2,
+     "input shape: needed where the TF1 function itself is the Keras model"),
     (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "
      f"--input-shape 12,12,1", 2, "Keras model '{f}/x.npy': expected module:function"),
 ]

@@ -74,6 +74,7 @@ FLAGS = {
     "allow_missing": "--allow-missing",
     "keras_model": "--keras-model",
     "graph": "--tf1-graph",
+    "int_range": "--int-range",
 }
 
 
@@ -378,8 +379,10 @@ def _add_verify(sub) -> None:
                         help="the Keras 3 model: module:factory (a function returning a built "
                              "model) or a .keras file; omitted, the TF1 function inside a "
                              "TF1StyleLayer")
-    verify.add_argument("--input-shape", required=True, metavar="D,D,...",
-                        help="one sample's shape, without the batch, e.g. 28,28,1")
+    verify.add_argument("--input-shape", metavar="D,D,...",
+                        help="one sample's shape, without the batch, e.g. 28,28,1 (one float32 "
+                             "input); omitted, each input of the --keras model as it declares "
+                             "it (several, integer ids: see --int-range)")
     _verify_options(verify)  # the library's Options, declared once there
     _debug_option(verify)
 
@@ -723,9 +726,10 @@ def cmd_verify(args) -> int:
 
     _quiet_tf(args)
     ref = args.tf1 or args.model_fn
-    shape = ", ".join(args.input_shape.split(","))
+    shape = (f"inputs ({args.batch_size}, {', '.join(args.input_shape.split(','))})"
+             if args.input_shape else "the Keras model's inputs")
     heading = (f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
-               f"{ref}: inputs ({args.batch_size}, {shape}), {args.steps} steps of "
+               f"{ref}: {shape}, {args.steps} steps of "
                f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}")
 
     def progress(check):  # the heading with the first check: a refusal prints nothing before it
