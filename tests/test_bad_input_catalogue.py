@@ -18,18 +18,19 @@ case also bumps its line here):
 - CLI train: 153
 - CLI compare: 13
 - CLI sweep: 21
-- CLI convert: 30
+- CLI convert: 36
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
-- CLI verify: 22
+- CLI verify: 26
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 411
+- Python API: migration: 2 (keras2_to_keras)
+- total: 423
 """
 
 from __future__ import annotations
@@ -182,6 +183,7 @@ def _make_files(root):
     np.savez(path("mnist_nan.npz"), x_train=nan, y_train=y, x_test=x, y_test=y)
     np.savez(path("mnist_fraction.npz"), x_train=x, y_train=y + 0.5, x_test=x, y_test=y)
     open(path("text.txt"), "w").write("hello\n")
+    open(path("text.h5"), "w").write("not hdf5\n")
     open(path("empty.npz"), "wb").close()
     os.mkdir(path("folder"))
 
@@ -275,12 +277,38 @@ def _make_files(root):
             if name.split(".")[1].startswith(part):
                 data = data[:len(data) // 2]
             open(path(f"tf1_{part}/{name}"), "wb").write(data)
+    _keras2_files(path)
     open(path("fake.keras"), "w").write("not a zip")
     open(path("fake.weights.h5"), "w").write("not hdf5")
     # files of the wrong kind where a file is read: named pipes (reading one waits forever)
     for name in ("fifo.json", "fifo.npz", "fifo.npy"):
         os.mkfifo(path(name))
     return f
+
+
+def _keras2_h5(file, layers: dict) -> None:
+    """An HDF5 file in tf_keras's `save_weights` layout (the layers in `layer_names`, each
+    layer's weights in `weight_names`, `<layer>/<layer>/kernel:0`) of `{layer: {weight: shape}}`."""
+    import h5py
+
+    rng = np.random.default_rng(0)
+    with h5py.File(file, "w") as f:
+        f.attrs["layer_names"] = [n.encode() for n in layers]
+        for layer, weights in layers.items():
+            group = f.create_group(layer)
+            group.attrs["weight_names"] = [f"{layer}/{w}:0".encode() for w in weights]
+            for w, shape in weights.items():
+                group.create_dataset(f"{layer}/{w}:0", data=rng.normal(size=shape).astype("f4"))
+
+
+def _keras2_files(path):
+    """Keras 2 files for `convert --from keras2` into migrate_models.py:mlp_of_one (4 -> 3)."""
+    import h5py
+
+    with h5py.File(path("plain.h5"), "w") as f:  # HDF5, but not Keras's
+        f.create_dataset("x", data=np.arange(4.0))
+    _keras2_h5(path("keras2_conv.h5"), {"conv2d": {"kernel": (3, 3, 1, 4), "bias": (4,)}})
+    _keras2_h5(path("keras2_wide.h5"), {"dense": {"kernel": (4, 5), "bias": (5,)}})
 
 
 # One flipped bit in each kind of checkpoint file: (copy of, file, where in it, its new name).
@@ -615,8 +643,26 @@ CLI = [
      "--from and --to are both keras"),
     ("convert {f}/ck_keras {tmp}/out --from keras", 2,
      "the following arguments are required: --to"),
+    ("convert {f}/ck_keras {tmp}/out --from keras3 --to tf1", 2,
+     "argument --from: invalid choice: 'keras3'"),
     ("convert {f}/ck_keras {tmp}/out --from keras2 --to tf1", 2,
-     "argument --from: invalid choice: 'keras2'"),
+     "--from keras2 --to tf1: a Keras 2 file goes into a Keras 3 model (--to keras)"),
+    ("convert {f}/keras2_wide.h5 {tmp}/out.keras --from keras2 --to keras", 2,
+     "--from keras2 fills one Keras 3 model: give --keras-model (a .keras file or "
+     "module:factory) or --model (one of ours), not both"),
+    (f"convert {{f}}/plain.h5 {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "'{f}/plain.h5' is an HDF5 file but not a Keras 2 model or weights file (no layer_names"),
+    (f"convert {{f}}/text.h5 {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "cannot read Keras 2 file '{f}/text.h5' (OSError"),
+    (f"convert {{f}}/tf1/model {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "'{f}/tf1/model' is a TF checkpoint without Keras 2 weights (no layer_with_weights-N/"
+     ".../.ATTRIBUTES/VARIABLE_VALUE keys); a TF1 Saver checkpoint goes with --from tf1"),
+    (f"convert {{f}}/fake.keras {{tmp}}/out.keras --from keras2 --to keras --keras-model "
+     f"{EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "'{f}/fake.keras' is a Keras 3 file (.keras), not a Keras 2 one"),
     ("convert {f}/none.keras {tmp}/out --from keras --to tf1", 2,
      "'{f}/none.keras': no such checkpoint or file"),
     ("convert {f}/fake.keras {tmp}/out --from keras --to tf1", 2,
@@ -780,6 +826,7 @@ CLI = [
 ]
 # verify: examples/unseen's programs, named as a user names theirs
 _UNSEEN = os.path.join(EXAMPLES, "unseen")
+_VERIFY = os.path.join(EXAMPLES, "verify_models.py")
 _CNN = f"--tf1 {_UNSEEN}/layers_convnet.py:build --keras {_UNSEEN}/layers_convnet.py:keras_model"
 CLI += [
     ("verify --input-shape 12,12,1", 2,
@@ -827,12 +874,29 @@ CLI += [
      "TF1 function '{f}/native_fail.py:build': importing it failed (ImportError: ImportError: "
      "libcudart.so.12: cannot open shared object file Failed to load the native TensorFlow "
      "runtime.)"),
+    (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded", 2,
+     "takes integer input 'ids' (int32) that no Embedding takes (which would say its range): "
+     "give --int-range N, ids drawn from [0, N)"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input-shape 3", 2,
+     "input shape (3,): the Keras model 'functional' takes 2 inputs (a, b); leave the input "
+     "shape out"),
+    (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
+     "--int-range must be an integer >= 1, got 0"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1", 2,
+     "input shape: needed where the TF1 function itself is the Keras model"),
     (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "
      f"--input-shape 12,12,1", 2, "Keras model '{f}/x.npy': expected module:function"),
 ]
 
 # --- the catalogue: the Python API -------------------------------------------------------------
 # (kind, what, a callable of the fixture folder and the models, what the message must say)
+
+
+def _keras2_to_mlp_of_one(source):
+    from tfmodels.migration.conversion import keras2_to_keras
+
+    keras2_to_keras(source, f"{EXAMPLES}/migrate_models.py:mlp_of_one", "out.keras",
+                    out=lambda _: None)
 
 
 def _binary4(n=8):
@@ -844,6 +908,14 @@ def _binary4(n=8):
 
 API = [
     # the registry, the spec, data sets
+    ("migration", "keras2 layers of another model",
+     lambda m, f: _keras2_to_mlp_of_one(f"{f}/keras2_conv.h5"),
+     "2 Keras weights found no Keras 2 weight (dense/kernel, dense/bias; see the table); "
+     "nothing written"),
+    ("migration", "keras2 shapes that do not fit",
+     lambda m, f: _keras2_to_mlp_of_one(f"{f}/keras2_wide.h5"),
+     "2 Keras weights found no Keras 2 weight (dense/kernel, dense/bias; see the table); "
+     "nothing written"),
     ("core", "get_spec unknown", lambda m, f: __import__("tfmodels").get_spec("mlp"),
      "unknown model 'mlp'"),
     ("core", "get_spec seed -1", lambda m, f: __import__("tfmodels").get_spec("sine", seed=-1),

@@ -255,7 +255,7 @@ def test_a_model_fn_predicting_class_ids_only_is_one_line_not_a_bug():
         verify(class_ids_only, estimator_port, (4,), model_fn=True)
 
 
-def test_a_keras_model_with_one_named_output_is_compared_and_two_are_refused():
+def test_a_keras_model_with_one_named_output_is_compared_and_two_against_one_refused():
     def port(outputs):
         def make():
             inputs = keras.Input((4,))
@@ -268,7 +268,9 @@ def test_a_keras_model_with_one_named_output_is_compared_and_two_are_refused():
         return model_fn(features, labels, mode, {"hidden": 16})
 
     assert_equivalent(fn, port(["logits"]), (4,), model_fn=True)
-    with pytest.raises(UserError, match=r"returns 2 outputs; the kit compares one tensor"):
+    with pytest.raises(UserError, match=r"the TF1 function returns one tensor; the Keras model "
+                                        r"'functional' returns 2 outputs \(again, logits\): "
+                                        r"the outputs are compared by name"):
         verify(fn, port(["logits", "again"]), (4,), model_fn=True)
 
 

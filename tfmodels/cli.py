@@ -77,6 +77,7 @@ FLAGS = {
     "allow_missing": "--allow-missing",
     "keras_model": "--keras-model",
     "graph": "--tf1-graph",
+    "int_range": "--int-range",
 }
 
 
@@ -281,7 +282,10 @@ def _add_convert(sub) -> None:
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
                                         "prefix, or a .keras / .weights.h5 file")
     convert.add_argument("target", help="a .keras or .weights.h5 file, or a TF1 checkpoint prefix")
-    convert.add_argument("--from", dest="from_track", choices=TRACKS, required=True)
+    convert.add_argument("--from", dest="from_track", choices=(*TRACKS, "keras2"), required=True,
+                         help="keras2: a tf_keras .h5 file (model.save or save_weights), its "
+                              "save_weights TF checkpoint or SavedModel folder, into the Keras 3 "
+                              "model --keras-model (or --model) gives")
     convert.add_argument("--to", dest="to_track", choices=TRACKS, required=True)
     convert.add_argument("--model", help="the model, where the source does not name it")
     convert.add_argument("--dataset", help="the data set it was trained on (sets input size)")
@@ -378,8 +382,10 @@ def _add_verify(sub) -> None:
                         help="the Keras 3 model: module:factory (a function returning a built "
                              "model) or a .keras file; omitted, the TF1 function inside a "
                              "TF1StyleLayer")
-    verify.add_argument("--input-shape", required=True, metavar="D,D,...",
-                        help="one sample's shape, without the batch, e.g. 28,28,1")
+    verify.add_argument("--input-shape", metavar="D,D,...",
+                        help="one sample's shape, without the batch, e.g. 28,28,1 (one float32 "
+                             "input); omitted, each input of the --keras model as it declares "
+                             "it (several, integer ids: see --int-range)")
     _verify_options(verify)  # the library's Options, declared once there
     _debug_option(verify)
 
@@ -546,6 +552,8 @@ def cmd_convert(args) -> int:
     from tfmodels.migration.conversion import convert
 
     _quiet_tf(args)
+    if args.from_track == "keras2":
+        return _from_keras2(args)
     if args.keras_model or args.tf1_graph or args.map or args.allow_missing:
         return _migrate(args)
     if args.forget_bias != 1.0:
@@ -561,6 +569,35 @@ def cmd_convert(args) -> int:
 def _print_as_flags(text: str) -> None:
     """What the library prints for the user (the matching table), in the CLI's words."""
     print(as_flags(text))
+
+
+def _from_keras2(args) -> int:
+    """`convert --from keras2`: a Keras 2 file into a Keras 3 model, yours (--keras-model) or
+    one of ours (--model)."""
+    from tfmodels.migration.conversion import keras2_to_keras
+
+    if args.to_track != "keras":
+        raise UserError(f"--from keras2 --to {args.to_track}: a Keras 2 file goes into a Keras 3 "
+                        f"model (--to keras)")
+    for option, value in (("--tf1-graph", args.tf1_graph), ("--forget-bias", args.forget_bias)):
+        if value not in (None, 1.0):
+            raise UserError(f"{option} {value}: goes with TF1 checkpoints, not --from keras2")
+    if (args.keras_model is None) == (args.model is None):
+        raise UserError("--from keras2 fills one Keras 3 model: give --keras-model (a .keras "
+                        "file or module:factory) or --model (one of ours), not both")
+    if args.dataset is not None and args.model is None:
+        raise UserError(f"--dataset {args.dataset}: goes with --model")
+    model = args.keras_model
+    if model is None:
+        from tfmodels.core.registry import get_spec
+        from tfmodels.keras_track.model import build_model
+
+        model = build_model(get_spec(args.model, dataset=args.dataset))
+    result = keras2_to_keras(args.source, model, args.target, args.map, args.allow_missing,
+                             out=_print_as_flags)
+    print(f"Wrote {sum(len(slot.variables) for slot, _, _ in result.pairs)} Keras weights from "
+          f"{args.source} (keras2) to {args.target} (keras)")
+    return 0
 
 
 def _migrate(args) -> int:
@@ -712,9 +749,10 @@ def cmd_verify(args) -> int:
 
     _quiet_tf(args)
     ref = args.tf1 or args.model_fn
-    shape = ", ".join(args.input_shape.split(","))
+    shape = (f"inputs ({args.batch_size}, {', '.join(args.input_shape.split(','))})"
+             if args.input_shape else "the Keras model's inputs")
     heading = (f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
-               f"{ref}: inputs ({args.batch_size}, {shape}), {args.steps} steps of "
+               f"{ref}: {shape}, {args.steps} steps of "
                f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}")
 
     def progress(check):  # the heading with the first check: a refusal prints nothing before it

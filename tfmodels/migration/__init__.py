@@ -9,8 +9,10 @@
 - **Checkpoints, both ways** (`conversion`): `tf1_to_keras` fills any Keras model from any TF1
   `Saver` checkpoint and `keras_to_tf1` writes one back, pairing the weights by name, order and
   shape (`matching`; a map file where they do not tell); `convert` moves the project's own
-  models' checkpoints, whose spec names every weight. One reader and one writer of each file kind
-  (`checkpoints`); the TF1 cells' layouts in one table (`tf1_compat.layouts`).
+  models' checkpoints, whose spec names every weight; `keras2_to_keras` fills a Keras 3 model
+  from a Keras 2 (tf_keras) `.h5` file, `save_weights` checkpoint or SavedModel folder. One
+  reader and one writer of each file kind (`checkpoints`); the TF1 cells' layouts in one table
+  (`tf1_compat.layouts`).
 - **Proof** (`equivalence`): `verify(build, keras_model, input_shape)` runs the migration guide's
   checks in order (variables made once, names and shapes, outputs, outputs with aligned dropout,
   training steps, outputs after training) and returns a `Report`; `assert_equivalent` raises
@@ -27,6 +29,7 @@ _PUBLIC = {
     "VariablesNotMadeOnce": "tfmodels.migration.tf1_style",
     "FusedBatchNormalization": "tfmodels.migration.keras_layers",
     "tf1_to_keras": "tfmodels.migration.conversion",
+    "keras2_to_keras": "tfmodels.migration.conversion",
     "keras_to_tf1": "tfmodels.migration.conversion",
     "convert": "tfmodels.migration.conversion",
     "match": "tfmodels.migration.matching",

@@ -34,6 +34,7 @@ from tfmodels.migration.checkpoints import (
     load_keras_file,
     load_keras_model,
     read_checkpoint,
+    read_keras2,
     read_tensors,
     save_keras,
     save_tf1,
@@ -46,13 +47,14 @@ from tfmodels.migration.matching import (
     match,
     normalized,
     read_map,
+    sourced,
     tf1_sources,
     tf1_values,
 )
 from tfmodels.migration.transforms import Transform
 from tfmodels.migration.user_code import graph_variables
 
-__all__ = ["convert", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
+__all__ = ["convert", "keras2_to_keras", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
            "write_keras", "write_tf1"]
 
 
@@ -76,19 +78,46 @@ def _nothing_written(count: int, what: str, other: str, names: list) -> UserErro
                      f"{names[0]}")
 
 
-def _matched(slots, shapes, dtypes, mapping, out, arrow):
-    """`match` of the slots and the TF1 variables; the table goes to `out` even when refused."""
-    sources, skipped = tf1_sources(shapes, dtypes, {normalized(s.key) for s in slots})
+def _matched(slots, shapes, dtypes, mapping, out, arrow, other="TF1 variable"):
+    """`match` of the slots and the TF1 variables (or a Keras 2 file's weights, `other`: each
+    its own, no cells); the table goes to `out` even when refused."""
+    cells = other == "TF1 variable"
+    sources, skipped = tf1_sources(shapes, dtypes, {normalized(s.key) for s in slots}, cells)
     if isinstance(mapping, str):
         mapping = read_map(mapping)
     try:
         return match(slots, sources, skipped, mapping, shapes, dtypes)
     except Ambiguous as e:
-        out(e.result.table(arrow=arrow))
-        raise
+        out(e.result.table(arrow=arrow, other=other))
+        if cells:
+            raise
+        raise Ambiguous(sourced(str(e), other), e.result) from None
 
 
-# -- any model: TF1 -> Keras ---------------------------------------------------------------------
+# -- any model: TF1 (or Keras 2) -> Keras ---------------------------------------------------------
+
+
+def _fill(read, source: str, keras_model, target: str, mapping, allow_missing, forget_bias,
+          out, other: str):
+    """The Keras model filled from what `read(source)` gives, written to `target`."""
+    keras_target(target)
+    reader, shapes, dtypes = read(source)
+    model = load_keras_model(keras_model) if isinstance(keras_model, str) else keras_model
+    slots = keras_slots(model, cells=other == "TF1 variable")
+    allowed = _allowed(allow_missing, {k for s in slots for k in s.keys} | {s.key for s in slots},
+                       "Keras weight")
+    result = _matched(slots, shapes, dtypes, mapping, out, "<-", other)
+    out(result.table(allowed=allowed, other=other))
+    missing = [s for s, _ in result.missing if not ({s.key, *s.keys} & allowed)]
+    if missing:
+        raise _nothing_written(len(missing), "Keras weight", other,
+                               [k for s in missing for k in s.keys])
+    for slot, src, _ in result.pairs:
+        values = keras_values(slot, src, read_tensors(reader, src.names, source), forget_bias)
+        for variable, value in zip(slot.variables, values):
+            variable.assign(np.asarray(value))
+    save_keras(model, target)
+    return result
 
 
 def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | None = None,
@@ -97,24 +126,21 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     `source` and write it to `target` (`.keras` or `.weights.h5`); returns the `Match`. The table
     goes to `out` before anything is written; a Keras weight without a source is refused unless
     `allow_missing` names it (it keeps its initial value)."""
-    keras_target(target)
-    reader, shapes, dtypes = read_checkpoint(source)
-    model = load_keras_model(keras_model) if isinstance(keras_model, str) else keras_model
-    slots = keras_slots(model)
-    allowed = _allowed(allow_missing, {k for s in slots for k in s.keys} | {s.key for s in slots},
-                       "Keras weight")
-    result = _matched(slots, shapes, dtypes, mapping, out, "<-")
-    out(result.table(allowed=allowed))
-    missing = [s for s, _ in result.missing if not ({s.key, *s.keys} & allowed)]
-    if missing:
-        raise _nothing_written(len(missing), "Keras weight", "TF1 variable",
-                               [k for s in missing for k in s.keys])
-    for slot, src, _ in result.pairs:
-        values = keras_values(slot, src, read_tensors(reader, src.names, source), forget_bias)
-        for variable, value in zip(slot.variables, values):
-            variable.assign(np.asarray(value))
-    save_keras(model, target)
-    return result
+    return _fill(read_checkpoint, source, keras_model, target, mapping, allow_missing,
+                 forget_bias, out, "TF1 variable")
+
+
+def keras2_to_keras(source: str, keras_model, target: str, mapping: str | dict | None = None,
+                    allow_missing=(), out=print):
+    """Fill the Keras 3 model (a model, `.keras` file or `module:factory`) from a Keras 2
+    (tf_keras) file `source` and write it to `target` (`.keras` or `.weights.h5`); returns the
+    `Match`. `source`: an `.h5` file of tf_keras's `model.save` or `save_weights`, the TF
+    checkpoint of `save_weights("prefix")`, or a SavedModel folder (`checkpoints.read_keras2`).
+    The weights pair as a TF1 checkpoint's do (names, order, shapes, a map file), each as it is:
+    Keras 2 and Keras 3 keep the same layouts (an LSTM's `kernel`, `recurrent_kernel`, `bias`;
+    a GRU's `reset_after` bias). Nothing runs tf_keras: the file is read as data."""
+    return _fill(read_keras2, source, keras_model, target, mapping, allow_missing, 1.0, out,
+                 "Keras 2 weight")
 
 
 # -- any model: Keras -> TF1 ---------------------------------------------------------------------

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from tfmodels.core.checks import WEIGHT_LIMIT, check_float32
+from tfmodels.core.checks import check_float32
 from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.user_code import takes_argument
 
@@ -144,13 +144,23 @@ def assert_equivalent(tf1, keras_model=None, input_shape=None, **options) -> Rep
 
 
 def _outputs(result, what: str):
+    """The outputs of a TF1 function: a tensor, or a dict of them (each compared by name), or
+    the first item of a tuple."""
     import tensorflow as tf
 
     if isinstance(result, (tuple, list)) and result:
         result = result[0]
+    if isinstance(result, dict) and result:
+        if not all(isinstance(k, str) and tf.is_tensor(v) for k, v in result.items()):
+            raise UserError(f"{what} returned a dict that is not of tensors by name: "
+                            f"{sorted(map(str, result))}")
+        if not any(v.dtype.is_floating for v in result.values()):
+            raise UserError(f"{what} returned outputs {', '.join(sorted(result))}, none of "
+                            f"them floating-point: the kit cannot train through them")
+        return result
     if not tf.is_tensor(result):
         raise UserError(f"{what} returned {type(result).__name__}, expected the outputs (a "
-                        f"tensor, or a tuple whose first item is one)")
+                        f"tensor, a dict of them, or a tuple whose first item is one)")
     if not result.dtype.is_floating:  # class ids, say: no gradient reaches the variables
         raise UserError(f"{what} returned outputs of dtype {result.dtype.name}, which the kit "
                         f"cannot train through (no gradient reaches a variable): return the "
@@ -282,16 +292,6 @@ def _shape(input_shape) -> tuple:
     return tuple(int(d) for d in input_shape)
 
 
-def _check_batch_values(batch_size: int, input_shape: tuple) -> None:
-    """The inputs, (batch_size, *input_shape) float32 values, must be a batch that can be
-    allocated (at most 2**31 values), said before either model is built."""
-    count = int(batch_size) * int(np.prod(input_shape, dtype=object))
-    if count > WEIGHT_LIMIT:
-        raise UserError(f"batch_size={batch_size} with inputs of shape {input_shape} would need "
-                        f"{count} input values ({count * 4 / 2**30:.0f} GiB of float32), more "
-                        f"than 2**31 = {WEIGHT_LIMIT}; give a smaller batch")
-
-
 def _optimizer_spec(optimizer, learning_rate):
     from tfmodels.core.spec import OptimizerSpec
 
@@ -304,17 +304,31 @@ def _optimizer_spec(optimizer, learning_rate):
 
 
 def _loss_function(loss):
+    """(loss(targets, outputs) of `{leaf: tensor}` dicts, the targets' kind). Several
+    outputs: the named loss summed over them in name order; a function of the user's gets
+    the dicts (one output: the tensors)."""
     import tensorflow as tf
 
     if callable(loss):
-        return loss, "float"
-    if loss == "mse":
-        return (lambda t, y: tf.reduce_mean(tf.square(tf.cast(y, tf.float32) - t))), "float"
-    if loss == "sparse_categorical_crossentropy":
-        return (lambda t, y: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        one, kind = loss, "float"
+    elif loss == "mse":
+        one, kind = (lambda t, y: tf.reduce_mean(tf.square(tf.cast(y, tf.float32) - t))), "float"
+    elif loss == "sparse_categorical_crossentropy":
+        one, kind = (lambda t, y: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=t, logits=tf.cast(y, tf.float32)))), "labels"
-    raise UserError(f"loss {loss!r}: expected one of {', '.join(LOSSES)} or a function "
-                    f"loss(targets, outputs)")
+    else:
+        raise UserError(f"loss {loss!r}: expected one of {', '.join(LOSSES)} or a function "
+                        f"loss(targets, outputs)")
+
+    def total(targets: dict, outputs: dict):
+        if len(targets) == 1:
+            (k, t), = targets.items()
+            return one(t, outputs[k])
+        if callable(loss):
+            return loss(targets, {k: outputs[k] for k in targets})
+        return tf.add_n([one(targets[k], outputs[k]) for k in sorted(targets)])
+
+    return total, kind
 
 
 # -- comparing -----------------------------------------------------------------------------------
@@ -340,6 +354,15 @@ def _difference(tf1, keras, rtol, atol):
             f"atol {atol:g}")
 
 
+def _leaf_difference(tf1: dict, keras: dict, rtol, atol):
+    """None or one line naming the first output leaf that differs (by name where several)."""
+    for name in tf1:
+        why = _difference(tf1[name], keras[name], rtol, atol)
+        if why:
+            return f"output {name!r}: {why}" if len(tf1) > 1 else why
+    return None
+
+
 def _max_difference(pairs) -> float:
     worst = 0.0
     for a, b in pairs:
@@ -356,27 +379,30 @@ class _TF1Side:
     """The training graph (outputs with training=True, loss, optimizer, UPDATE_OPS) and the
     inference graph (training=False), each in a Session of its own."""
 
-    def __init__(self, build, input_shape, spec, loss_fn, target_kind, seed):
+    def __init__(self, build, inputs, spec, loss_fn, target_kind, seed):
         import tensorflow as tf
 
         from tf1_compat.layers import keras_masks
         from tf1_compat.optimizers import after_init, make_optimizer
+        from tfmodels.migration.model_io import leaves
 
         v1 = tf.compat.v1
+        self.inputs = inputs
         self.graph = tf.Graph()
         with self.graph.as_default():
             v1.set_random_seed(seed)
-            self.x = v1.placeholder(tf.float32, (None, *input_shape), name="inputs")
+            self.x = inputs.placeholders(v1)
             self.step = v1.placeholder_with_default(tf.constant(0, tf.int64), (),
                                                     name="dropout_step")
             with keras_masks(DROPOUT_SEED, self.step):
-                self.outputs = _call_tf1(build, self.x, True, "TF1 function")
+                self.outputs = leaves(_call_tf1(build, self.x, True, "TF1 function"))
             self.model_variables = {v.op.name: v for v in v1.global_variables()}
             self.updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
             target_dtype = tf.int32 if target_kind == "labels" else tf.float32
-            target_shape = self.outputs.shape[:-1] if target_kind == "labels" else \
-                self.outputs.shape
-            self.targets = v1.placeholder(target_dtype, target_shape, name="targets")
+            self.targets = {  # the floating outputs are trained, each against its targets
+                k: v1.placeholder(target_dtype, y.shape[:-1] if target_kind == "labels"
+                                  else y.shape, name=f"targets_{i}")
+                for i, (k, y) in enumerate(sorted(self.outputs.items())) if y.dtype.is_floating}
             try:
                 self.loss = loss_fn(self.targets, self.outputs) + tf.cast(
                     v1.losses.get_regularization_loss(), tf.float32)
@@ -402,8 +428,8 @@ class _TF1Side:
         self.infer_graph = tf.Graph()
         with self.infer_graph.as_default():
             v1.set_random_seed(seed)
-            self.infer_x = v1.placeholder(tf.float32, (None, *input_shape), name="inputs")
-            self.infer_outputs = _call_tf1(build, self.infer_x, False, "TF1 function")
+            self.infer_x = inputs.placeholders(v1)
+            self.infer_outputs = leaves(_call_tf1(build, self.infer_x, False, "TF1 function"))
             self.infer_variables = {v.op.name: v for v in v1.global_variables()}
             self.loads = {n: v1.placeholder(v.dtype.base_dtype, v.shape)
                           for n, v in self.infer_variables.items()}
@@ -434,11 +460,22 @@ class _TF1Side:
     def values(self, names) -> dict:
         return self.session.run({n: self.model_variables[n] for n in names})
 
-    def infer(self, x):
-        """Inference outputs, the inference graph holding the training graph's variables."""
+    def feed(self, x, step: int | None = None, targets: dict | None = None) -> dict:
+        """The training graph's feed: inputs `x` (the models' structure), the dropout step, the
+        targets by output name."""
+        feed = self.inputs.feed(self.x, x)
+        if step is not None:
+            feed[self.step] = step
+        for k, t in (targets or {}).items():
+            feed[self.targets[k]] = t
+        return feed
+
+    def infer(self, x) -> dict:
+        """Inference outputs by name, the inference graph holding the training graph's
+        variables."""
         values = self.values(self.infer_variables)
         self.infer_session.run(self.assigns, {self.loads[n]: values[n] for n in values})
-        return self.infer_session.run(self.infer_outputs, {self.infer_x: x})
+        return self.infer_session.run(self.infer_outputs, self.inputs.feed(self.infer_x, x))
 
     def close(self):
         self.session.close()
@@ -453,20 +490,15 @@ def _align_dropout(model, step: int) -> None:
             generator.state.assign(np.array([DROPOUT_SEED, step], np.int64))
 
 
-def _keras_call(model, x, training: bool, step: int):
+def _keras_call(model, x, training: bool, step: int) -> dict:
+    """The Keras model's outputs by name (`model_io.leaves`)."""
     from tf1_compat.layers import keras_masks
+    from tfmodels.migration.model_io import leaves
 
     _align_dropout(model, step)
     with keras_masks(DROPOUT_SEED, step):  # TF1 code inside a TF1StyleLayer draws alike
         outputs = model(x, training=training)
-    if isinstance(outputs, dict) and len(outputs) == 1:
-        outputs = next(iter(outputs.values()))
-    elif isinstance(outputs, (list, tuple)) and len(outputs) == 1:
-        outputs = outputs[0]
-    if isinstance(outputs, (dict, list, tuple)):
-        raise UserError(f"the Keras model {model.name!r} returns {len(outputs)} outputs; the kit "
-                        f"compares one tensor with the TF1 function's outputs")
-    return outputs
+    return leaves(outputs, getattr(model, "output_names", None))
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -477,7 +509,7 @@ def _not_once(error) -> UserError:
                      f"{' '.join(str(error).split())}")
 
 
-def _made_once(model, x) -> Check:
+def _made_once(model, x, shape: str) -> Check:
     """The guide's step 1; its failure is not a difference of numbers but a program the kit
     cannot compare: a UserError."""
     from tfmodels.migration.tf1_style import VariablesNotMadeOnce
@@ -490,7 +522,7 @@ def _made_once(model, x) -> Check:
     except VariablesNotMadeOnce as e:
         raise _not_once(e) from None
     except Exception as e:  # the user's model on inputs of the shape the user gave
-        raise UserError(f"the Keras model {model.name!r} called on inputs of shape {x.shape} "
+        raise UserError(f"the Keras model {model.name!r} called on inputs {shape} "
                         f"raised {type(e).__name__}: {folded(e, 200, first_line=True)} (is the "
                         f"input shape right?)") from None
     new = [v.path for v in model.variables if id(v) not in before]
@@ -631,12 +663,17 @@ class Options:
     log_dir: str | None = field(default=None, metadata=_flag(
         "--logdir", help="TensorBoard logs of both sides' losses go to a new run folder under "
                          "LOGDIR/verify/ (default: logs)"))
+    int_range: int | None = field(default=None, metadata=_flag(
+        type=int, metavar="N", help="integer inputs that no Embedding takes: ids drawn from "
+                                    "[0, N) (default: an Embedding's input_dim)"))
     model_fn: bool = field(default=False, metadata={"flag": None, "cli": False})
 
     def __post_init__(self):
         _number("steps", self.steps, 0, integer=True)
         _number("batch_size", self.batch_size, 1, integer=True)
         _number("seed", self.seed, 0, integer=True)
+        if self.int_range is not None:
+            _number("int_range", self.int_range, 1, integer=True)
         for label in ("rtol", "atol"):
             _number(label, getattr(self, label), 0)
         _number("forget_bias", self.forget_bias)
@@ -663,23 +700,34 @@ class _Run:
     loss_fn: object
     target_kind: str
     optimizer: object
-    x0: np.ndarray
+    inputs: object  # model_io.Inputs
+    x0: object
     rng: object
     report: Report
     out: object
     result: object = None
-    outputs: np.ndarray = None
+    outputs: dict = None
+    leaf_names: list = None  # [(TF1 output name, Keras output name)]
 
     def done(self, check: Check) -> bool:
         return _record(self.report, self.out, check)
 
     def batch(self):
-        shape = (self.options.batch_size, *self.x0.shape[1:])
-        return self.rng.standard_normal(shape).astype(np.float32)
+        return self.inputs.draw(self.rng, self.options.batch_size)
 
-    def difference(self, a, b) -> tuple:
-        return (_difference(a, b, self.options.rtol, self.options.atol),
-                _max_difference([(a, b)]))
+    def keras(self, x, training: bool, step: int) -> dict:
+        """The Keras model's outputs under the TF1 side's names."""
+        outputs = _keras_call(self.model, x, training, step)
+        if self.leaf_names is None:
+            from tfmodels.migration.model_io import paired_leaves
+
+            self.leaf_names = [(t, k) for _, t, k in
+                               paired_leaves(self.tf1.outputs, outputs, self.model.name)]
+        return {t: outputs[k] for t, k in self.leaf_names}
+
+    def difference(self, a: dict, b: dict) -> tuple:
+        return (_leaf_difference(a, b, self.options.rtol, self.options.atol),
+                _max_difference([(a[k], b[k]) for k in a]))
 
     def variables(self) -> tuple:
         o = self.options
@@ -687,6 +735,11 @@ class _Run:
 
 
 def _check_input_shape(model, input_shape) -> None:
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) > 1:
+        raise UserError(f"input shape {input_shape}: the Keras model {model.name!r} takes "
+                        f"{len(inputs)} inputs ({', '.join(t.name for t in inputs)}); leave "
+                        f"the input shape out, each input's is taken from the model")
     try:
         expected = tuple(model.input_shape)
     except (AttributeError, ValueError, TypeError):  # a subclassed model: its call will say
@@ -714,7 +767,7 @@ def _check_names(run: _Run, start, mapping) -> bool:
 
 def _check_inference(run: _Run) -> bool:
     """3. inference, nothing random."""
-    why, worst = run.difference(run.tf1.infer(run.x0), _keras_call(run.model, run.x0, False, 0))
+    why, worst = run.difference(run.tf1.infer(run.x0), run.keras(run.x0, False, 0))
     return run.done(Check(
         "outputs, no randomness", why is None,
         f"outputs differ: {why} (the weights were paired as the table shows: a port whose "
@@ -725,8 +778,8 @@ def _check_inference(run: _Run) -> bool:
 def _check_training_mode(run: _Run) -> bool:
     """4. training mode, the same dropout masks; the updates (moving averages) run in both."""
     tf1 = run.tf1
-    a, _ = tf1.session.run([tf1.outputs, tf1.updates], {tf1.x: run.x0, tf1.step: 0})
-    run.outputs = b = _keras_call(run.model, run.x0, True, 0)
+    a, _ = tf1.session.run([tf1.outputs, tf1.updates], tf1.feed(run.x0, 0))
+    run.outputs = b = run.keras(run.x0, True, 0)
     why, worst = run.difference(a, b)
     name = "outputs, aligned randomness"
     if why:
@@ -738,12 +791,17 @@ def _check_training_mode(run: _Run) -> bool:
                           None if why else max(worst, worst_variables)))
 
 
-def _targets(run: _Run):
-    b, batch_size = run.outputs, run.options.batch_size
-    if run.target_kind == "labels":
-        return run.rng.integers(0, int(b.shape[-1]),
-                                (batch_size, *b.shape[1:-1])).astype(np.int32)
-    return run.rng.standard_normal((batch_size, *b.shape[1:])).astype(np.float32)
+def _targets(run: _Run) -> dict:
+    """Random targets of each trained output, in name order: labels or normal values."""
+    batch_size, targets = run.options.batch_size, {}
+    for k in sorted(run.tf1.targets):
+        b = run.outputs[k]
+        if run.target_kind == "labels":
+            targets[k] = run.rng.integers(0, int(b.shape[-1]),
+                                          (batch_size, *b.shape[1:-1])).astype(np.int32)
+        else:
+            targets[k] = run.rng.standard_normal((batch_size, *b.shape[1:])).astype(np.float32)
+    return targets
 
 
 def _step(run: _Run, keras_optimizer, step: int) -> tuple:
@@ -752,12 +810,11 @@ def _step(run: _Run, keras_optimizer, step: int) -> tuple:
 
     tf1, x = run.tf1, run.batch()
     t = _targets(run)
-    _, loss_tf1 = tf1.session.run([tf1.train_op, tf1.loss],
-                                  {tf1.x: x, tf1.targets: t, tf1.step: step})
+    _, loss_tf1 = tf1.session.run([tf1.train_op, tf1.loss], tf1.feed(x, step, t))
     trainable = run.model.trainable_variables
     with tf.GradientTape() as tape:
-        outputs = _keras_call(run.model, x, True, step)
-        loss_keras = run.loss_fn(tf.constant(t), outputs)
+        outputs = run.keras(x, True, step)
+        loss_keras = run.loss_fn({k: tf.constant(v) for k, v in t.items()}, outputs)
         if run.model.losses:
             loss_keras = loss_keras + tf.add_n([tf.cast(v, tf.float32)
                                                 for v in run.model.losses])
@@ -796,8 +853,7 @@ def _check_steps(run: _Run) -> bool:
 
 def _check_after_training(run: _Run) -> bool:
     """6. outputs after training, randomness removed."""
-    why, worst = run.difference(run.tf1.infer(run.x0),
-                                _keras_call(run.model, run.x0, False, 0))
+    why, worst = run.difference(run.tf1.infer(run.x0), run.keras(run.x0, False, 0))
     return run.done(Check("outputs after training", why is None,
                           f"inference outputs differ: {why}" if why else
                           f"equal, max |difference| {worst:.3g}", worst))
@@ -815,13 +871,11 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
     shape) of the labels placeholder it gets in training (`from_model_fn`). `out`, if given, is
     called with each check as it finishes."""
     o = _options(options)
-    input_shape = _shape(input_shape)
-    _check_batch_values(o.batch_size, input_shape)
+    inputs = _given_inputs(input_shape, o.batch_size)  # said before either model is built
     optimizer = _optimizer_spec(o.optimizer, o.learning_rate)
     loss_fn, target_kind = _loss_function(o.loss)
     build = _tf1_function(tf1, o.model_fn, o.labels)
-    model = _keras_model(keras_model, build, input_shape)
-    _check_input_shape(model, input_shape)
+    model, inputs = _model_and_inputs(build, keras_model, inputs, o)
     if o.log_dir is not None:
         from tfmodels.core.logs import check_logdir
 
@@ -839,11 +893,14 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
         mapping = o.mapping
 
     report, rng = Report(), np.random.default_rng(o.seed)
-    x0 = rng.standard_normal((o.batch_size, *input_shape)).astype(np.float32)
-    if not _record(report, out, _made_once(model, x0)):
+    x0 = inputs.draw(rng, o.batch_size)
+    shape = inputs.text(o.batch_size)
+    if not _record(report, out, _made_once(model, x0, "of shape " + shape
+                                           if shape.startswith("(") else shape)):
         return report
-    tf1_side = _TF1Side(build, input_shape, optimizer, loss_fn, target_kind, o.seed)
-    run = _Run(o, model, tf1_side, loss_fn, target_kind, optimizer, x0, rng, report, out)
+    tf1_side = _TF1Side(build, inputs, optimizer, loss_fn, target_kind, o.seed)
+    run = _Run(o, model, tf1_side, loss_fn, target_kind, optimizer, inputs, x0, rng, report,
+               out)
     try:
         checks = (lambda: _check_names(run, start, mapping), lambda: _check_inference(run),
                   lambda: _check_training_mode(run), lambda: _check_steps(run),
@@ -856,6 +913,36 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
     finally:
         tf1_side.close()
     return report
+
+
+def _given_inputs(input_shape, batch_size: int):
+    """One float32 input of the shape given, its batch checked; None where none is given."""
+    from tfmodels.migration.model_io import given_inputs
+
+    if input_shape is None:
+        return None
+    inputs = given_inputs(_shape(input_shape))
+    inputs.check_batch(batch_size)
+    return inputs
+
+
+def _model_and_inputs(build, keras_model, inputs, o: Options):
+    """(the Keras model, `model_io.Inputs`): the inputs given, or, without them, the Keras
+    model's own inputs."""
+    from tfmodels.migration.model_io import model_inputs
+
+    if inputs is not None:
+        shape = inputs.items[0].shape
+        model = _keras_model(keras_model, build, shape)
+        _check_input_shape(model, shape)
+        return model, inputs
+    if keras_model is None:
+        raise UserError("input shape: needed where the TF1 function itself is the Keras model "
+                        "(a TF1StyleLayer); give it, or a Keras model whose inputs say it")
+    model = _keras_model(keras_model, build, None)
+    inputs = model_inputs(model, o.int_range)
+    inputs.check_batch(o.batch_size)
+    return model, inputs
 
 
 def _record(report: Report, out, check: Check) -> bool:

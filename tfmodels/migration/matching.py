@@ -71,7 +71,7 @@ from tfmodels.migration.transforms import (
 )
 
 __all__ = ["Ambiguous", "Match", "Slot", "Source", "keras_slots", "keras_values", "match",
-           "normalized", "pair_transforms", "read_map", "skipped_reason", "tf1_sources",
+           "normalized", "pair_transforms", "read_map", "skipped_reason", "sourced", "tf1_sources",
            "tf1_values"]
 
 # TF1 optimizers' slot variables (`<var>/Adam`, `<var>/Adam_1`, ...) and their counters.
@@ -100,6 +100,12 @@ def skipped_reason(name: str) -> str | None:
     if name.endswith("/seed_counter"):
         return "dropout seed counter"
     return None
+
+
+def sourced(text: str, other: str) -> str:
+    """A message of the pairing about TF1 variables said of another source (`Keras 2 weight`):
+    the pairing is one, its sources differ."""
+    return text.replace("TF1 variable", other).replace("TF1 ", other.rpartition(" ")[0] + " ")
 
 
 def _natural(name: str):
@@ -185,8 +191,10 @@ class Match:
     unused: list = field(default_factory=list)     # (Source, why)
     skipped: list = field(default_factory=list)    # (name, shape, why)
 
-    def table(self, arrow: str = "<-", allowed=frozenset()) -> str:
-        rows = [["Keras weight", "", "TF1 variable", "shape", "how"]]
+    def table(self, arrow: str = "<-", allowed=frozenset(), other: str = "TF1 variable") -> str:
+        """The pairs, then what was left on either side and why; `other`: the source's kind."""
+        rows = [["Keras weight", "", other, "shape", "how"]]
+        said = (lambda why: why) if other == "TF1 variable" else (lambda why: sourced(why, other))
         for slot, source, how in self.pairs:
             if slot.cell is not None:
                 rows.append([slot.label, arrow, " + ".join(source.names),
@@ -199,11 +207,13 @@ class Match:
             else:
                 rows.append([slot.key, arrow, source.key, _shape(source.shapes[0]), how])
         for slot, why in self.missing:
+            why = said(why)
             if {slot.key, *slot.keys} & allowed:
                 why += "; allow_missing: keeps its initial value"
             rows.append([slot.label, arrow, "(nothing)",
                          " + ".join(_shape(s) for s in slot.tf1_shapes), why])
         for source, why in self.unused:
+            why = said(why)
             if set(source.names) <= allowed:
                 why += "; allow_missing: keeps its initial value"
             rows.append(["(nothing)", arrow, " + ".join(source.names),
@@ -228,7 +238,9 @@ def _layers(model):
             yield layer
 
 
-def keras_slots(model) -> list[Slot]:
+def keras_slots(model, cells: bool = True) -> list[Slot]:
+    """The Keras model's weights to fill, in model order; a recurrent layer's three as its TF1
+    cell's (`CELLS`), unless `cells=False` (a Keras 2 source holds them as Keras 3 does)."""
     import keras
 
     prefix = model.name + "/"
@@ -239,7 +251,7 @@ def keras_slots(model) -> list[Slot]:
     kinds = {getattr(keras.layers, c.keras): name for name, c in CELLS.items()}
     slots = []
     for layer in _layers(model):
-        cell = kinds.get(type(layer))
+        cell = kinds.get(type(layer)) if cells else None
         if cell is not None and layer.cell.use_bias:
             units, depth = layer.cell.units, layer.cell.kernel.shape[0]
             shapes = CELLS[cell].shapes(depth, units)
@@ -257,10 +269,11 @@ def keras_slots(model) -> list[Slot]:
     return slots
 
 
-def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Source], list]:
+def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset(),
+                cells: bool = True) -> tuple[list[Source], list]:
     """The TF1 variables `{name: shape}` as sources (an LSTM cell's two as one, unless `whole`,
-    the Keras weights' keys, names both: a TF1StyleLayer holds them as they are), and the
-    skipped."""
+    the Keras weights' keys, names both: a TF1StyleLayer holds them as they are; or `cells` is
+    False: a Keras 2 file's weights, each its own), and the skipped."""
     skipped, names = [], []
     for name in sorted(shapes, key=_natural):
         why = skipped_reason(name)
@@ -269,7 +282,7 @@ def tf1_sources(shapes: dict, dtypes: dict, whole=frozenset()) -> tuple[list[Sou
         else:
             names.append(name)
     sources, taken = [], set()
-    for name in names:
+    for name in names if cells else ():
         for cell_name, cell in CELLS.items():
             scope = cell.scope_of(name, first=True)
             if scope is None or scope.rpartition("/")[2] not in cell.scopes:

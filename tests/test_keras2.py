@@ -1,0 +1,133 @@
+"""A Keras 2 (tf_keras, tf.keras of TF <= 2.15) model into Keras 3 (`keras2_to_keras`,
+`tfmodels convert --from keras2`): three tutorial-era tf.keras models (tests/keras2_program.py:
+an MLP with dropout, a convnet with batch normalization, an embedding and two stacked LSTMs),
+trained a little and saved by real tf_keras in a process of its own (`TF_USE_LEGACY_KERAS=1`)
+as `.h5` models, `.h5` weights, `save_weights` TF checkpoints and a SavedModel folder, are
+converted into the Keras 3 ports of examples/keras2_models.py; each port must predict what
+tf_keras predicted in that process.
+
+Tolerance: `ATOL` = 1e-6 on outputs of size ~1 (float32; the same weights through the same ops:
+measured 0 for the MLP and the LSTMs, 3.7e-7 for the convnet, whose batch normalization Keras 3
+computes in another order of operations).
+"""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from tests.helpers import EXAMPLES, run_legacy_program
+from tfmodels.cli import main
+from tfmodels.core.errors import UserError
+from tfmodels.migration.checkpoints import load_keras_file, load_keras_model
+from tfmodels.migration.conversion import keras2_to_keras
+
+ATOL = 1e-6
+PROGRAM = os.path.join(os.path.dirname(__file__), "keras2_program.py")
+HELPER = os.path.join(EXAMPLES, "keras2_models.py")
+pytestmark = pytest.mark.slow  # the tf_keras process alone takes 15 to 35 s
+
+# (Keras 3 port, the Keras 2 file of it): every way tf.keras saved a model
+CASES = [("mlp", "mlp.h5"), ("mlp", "mlp_weights.h5"), ("mlp", "mlp_tf/ckpt"),
+         ("mlp", "mlp_savedmodel"), ("convnet", "convnet.h5"), ("convnet", "convnet_weights.h5"),
+         ("convnet", "convnet_tf"), ("lstm", "lstm.h5"), ("lstm", "lstm_tf/ckpt")]
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory):
+    """(folder of the Keras 2 files, their structure, {name_x, name_y}): one tf_keras process."""
+    out = tmp_path_factory.mktemp("keras2")
+    structure, arrays = run_legacy_program(PROGRAM, out)
+    return str(out), structure, arrays
+
+
+def predict(path, x):
+    return load_keras_file(path, "").predict(x, verbose=0)
+
+
+def test_the_reference_is_tf_keras(legacy):
+    _, structure, _ = legacy
+    assert structure["dense"].startswith("tf_keras."), structure["dense"]
+    assert "lstm/lstm_cell/recurrent_kernel:0" in structure["models"]["lstm"]
+
+
+@pytest.mark.parametrize("name, file", CASES)
+def test_converted_predicts_as_keras2(legacy, tmp_path, name, file):
+    folder, _, arrays = legacy
+    x, expected = arrays[f"{name}_x"], arrays[f"{name}_y"]
+    printed = []
+    result = keras2_to_keras(os.path.join(folder, file), f"{HELPER}:{name}",
+                             str(tmp_path / "port.keras"), out=printed.append)
+    assert result.pairs and not result.missing and not result.unused
+    got = predict(str(tmp_path / "port.keras"), x)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL)
+    assert "Keras 2 weight" in printed[0]
+
+
+def test_unconverted_port_differs(legacy, tmp_path):
+    """The ports' initial weights predict otherwise: the equality above is the conversion's."""
+    _, _, arrays = legacy
+    for name in ("mlp", "convnet", "lstm"):
+        got = load_keras_model(f"{HELPER}:{name}").predict(arrays[f"{name}_x"], verbose=0)
+        assert np.abs(got - arrays[f"{name}_y"]).max() > 1e-2, name
+
+
+def test_checkpoint_table_names_keras2_weights(legacy, tmp_path):
+    folder, _, _ = legacy
+    printed = []
+    keras2_to_keras(os.path.join(folder, "lstm_tf/ckpt"), f"{HELPER}:lstm",
+                    str(tmp_path / "port.weights.h5"), out=printed.append)
+    rows = printed[0].splitlines()
+    assert rows[0].split()[:5] == ["Keras", "weight", "Keras", "2", "weight"]
+    assert any(r.split()[:3] == ["lstm_1/lstm_cell/recurrent_kernel", "<-",
+                                 "layer_with_weights-2/cell/recurrent_kernel"] for r in rows)
+    assert not any("optimizer" in r or "save_counter" in r for r in rows)
+
+
+def test_cli_into_your_model(legacy, tmp_path, capsys):
+    folder, _, arrays = legacy
+    target = str(tmp_path / "convnet.keras")
+    assert main(["convert", os.path.join(folder, "convnet_weights.h5"), target, "--from",
+                 "keras2", "--to", "keras", "--keras-model", f"{HELPER}:convnet"]) == 0
+    out = capsys.readouterr().out
+    assert "Wrote 16 Keras weights from" in out
+    np.testing.assert_allclose(predict(target, arrays["convnet_x"]), arrays["convnet_y"],
+                               rtol=0, atol=ATOL)
+
+
+def test_cli_into_our_model(legacy, tmp_path, capsys):
+    """`--model binary4`: one of the project's models as the Keras 3 side (its layers are
+    `dense_0`, `dense_1`, `dense_2`; the Keras 2 file's `dense`, `dense_1`, `dense_2`)."""
+    folder, _, arrays = legacy
+    target = str(tmp_path / "binary4.keras")
+    assert main(["convert", os.path.join(folder, "binary4.h5"), target, "--from", "keras2",
+                 "--to", "keras", "--model", "binary4"]) == 0
+    np.testing.assert_allclose(predict(target, arrays["binary4_x"]), arrays["binary4_y"],
+                               rtol=0, atol=ATOL)
+
+
+def test_layers_that_do_not_match_are_named(legacy, tmp_path):
+    folder, _, _ = legacy
+    with pytest.raises(UserError, match=r"^\d+ Keras weights found no Keras 2 weight \(dense/"
+                                        r"kernel, .*nothing written"):
+        keras2_to_keras(os.path.join(folder, "convnet.h5"), f"{HELPER}:mlp",
+                        str(tmp_path / "x.keras"), out=lambda _: None)
+    assert not os.path.exists(tmp_path / "x.keras")
+
+
+def test_shapes_that_do_not_fit_are_named(legacy, tmp_path):
+    """The MLP file into an MLP whose second layer has 16 units: the weights without a source
+    are named, and the table says which shape differs."""
+    folder, _, _ = legacy
+    keras.backend.clear_session()  # dense, dense_1, ... as the Keras 2 file's
+    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(),
+                              keras.layers.Dense(32), keras.layers.Dense(16),
+                              keras.layers.Dense(32), keras.layers.Dense(10)])
+    printed = []
+    with pytest.raises(UserError, match=r"^3 Keras weights found no Keras 2 weight \(dense_1/"
+                                        r"kernel, dense_1/bias, dense_2/kernel;"):
+        keras2_to_keras(os.path.join(folder, "mlp.h5"), model, str(tmp_path / "x.keras"),
+                        out=printed.append)
+    assert "shape: Keras 2 dense_1/kernel is (32, 32), this weight needs (32, 16)" in printed[0]
+    assert not os.path.exists(tmp_path / "x.keras")
