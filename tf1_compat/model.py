@@ -310,6 +310,14 @@ class Model:
     # --- weights ---------------------------------------------------------------------------
 
     @property
+    def step_fetches(self) -> list:
+        """What one training step runs (`fit`'s `feed_dict` step): the optimizer's `train_op`,
+        the loss and the metric sums. Their part of the graph is the run graph TensorBoard
+        shows (`tf1_compat.tensorboard.step_graph_def`)."""
+        return [self.train_op, self._train_fetches["loss"],
+                *self._train_fetches["metric_sums"].values()]
+
+    @property
     def learning_rate(self) -> float:
         return self.spec.optimizer.learning_rate
 
