@@ -147,7 +147,8 @@ def build_layers(spec: ModelSpec, x, training=False):
         elif kind == "Conv2D":
             logits = layers.conv2d(outputs, layer.filters, layer.kernel_size,
                                    strides=layer.strides, padding=layer.padding, name=name)
-            outputs = _activation(layer, name, seed, training)(logits)
+            with tf.name_scope(logits.op.name.rsplit("/", 1)[0] + "/"):  # in the layer's box
+                outputs = _activation(layer, name, seed, training)(logits)
         elif kind == "MaxPooling2D":
             outputs = layers.max_pooling2d(outputs, layer.pool_size, layer.strides,
                                            padding=layer.padding, name=name)
