@@ -16,7 +16,6 @@ prints its path.
 
 import contextlib
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -170,33 +169,56 @@ def test_scalars_list_both_tracks_and_draw_epoch_loss(browser, board):
         assert shown["lines"] >= 4, shown
 
 
-@pytest.mark.parametrize("track, label", [("keras", "mnist_mlp"), ("tf1", "dense_0")])
-def test_graphs_render_each_tracks_run_graph(browser, board, track, label):
-    """The Graphs tab as it opens on a run: its default tag and "Op graph", no error."""
-    base, runs = board
-    run = track_run(runs, track)
+def graph_nodes(browser, base, run):
+    """The Graphs tab as it opens on `run` (its default tag, "Op graph"): the names of the
+    nodes drawn in the main graph and of those TensorBoard moved aside ("Auxiliary Nodes"),
+    and any error shown."""
     # The run menu opens on the first run; picking another reloads the graph a moment later,
     # so the page is judged from the next look on (`picked` is the state before this look).
     # Another run is picked only once the first run's graph is drawn: a pick while it is still
     # being laid out lets that first graph, finishing last, replace the picked one (seen on a
-    # busy CI machine: the tf1 run picked, the Keras graph shown for 90 s).
+    # busy CI machine: the tf1 run picked, the Keras graph shown for 90 s). Both tracks' graphs
+    # have the same node names, so the labels drawn before the pick are marked, and only those
+    # drawn since (the picked run's) are read.
     pick = """
     const item = deep(document).find(el => el.tagName === 'PAPER-ITEM'
                                      && el.textContent.trim() === arguments[0]);
     const picked = !!item && item.classList.contains('iron-selected');
-    const labels = deep(document).filter(el => el.matches('text.nodelabel > title'))
-                                 .map(el => el.textContent.trim());  // the full names
-    if (item && !picked && labels.length) item.click();
+    const drawn = deep(document).filter(el => el.matches('text.nodelabel > title'));
+    const titles = drawn.filter(el => !el.tfmodelsBeforePick);
+    const names = area => titles.filter(el => area(el.closest(
+        'g.core, g.in-extract, g.out-extract, g.function-library')))
+      .map(el => el.textContent.trim());  // the full names
+    const main = names(box => box && box.classList.contains('core'));
+    const aside = names(box => !box || !box.classList.contains('core'));
+    if (item && !picked && titles.length) {
+      drawn.forEach(el => { el.tfmodelsBeforePick = true; });
+      item.click();
+    }
     const text = seen(document), at = text.search(/Graph visualization failed|Malformed/);
-    return {picked: picked, error: at < 0 ? '' : text.slice(at, at + 500), labels: labels};
+    return {picked: picked, error: at < 0 ? '' : text.slice(at, at + 500), main: main,
+            aside: aside};
     """
-    with screenshot_on_failure(browser, f"graphs-{track}"):
-        shown = show(browser, f"{base}/#graphs", pick,
-                     lambda r: r["picked"] and (r["error"] or label in str(r["labels"])), run)
-        assert not shown["error"], shown["error"]
-        assert shown["picked"], f"no run {run} in the Graphs tab's run menu"
-        # the op graph's top-level nodes: Keras's model scope (mnist_mlp_1), TF1's dense_0
-        assert any(re.match(rf"{label}(_\d+)?$", name) for name in shown["labels"]), shown
+    return show(browser, f"{base}/#graphs", pick,
+                lambda r: r["picked"] and (r["error"] or "dense_1" in r["main"] + r["aside"]),
+                run)
+
+
+def test_graphs_show_both_tracks_layers_as_main_nodes_in_the_same_groups(browser, board):
+    """Each track's run graph draws the spec's layers, `dense_0` and `dense_1`, as nodes of the
+    main graph (not folded into a model box, not among the Auxiliary Nodes), and the two
+    tracks' graphs have the same top-level nodes: the pictures compare side by side."""
+    base, runs = board
+    top = {}
+    for track in ("keras", "tf1"):
+        with screenshot_on_failure(browser, f"graphs-{track}"):
+            shown = graph_nodes(browser, base, track_run(runs, track))
+            assert not shown["error"], shown["error"]
+            assert shown["picked"], f"no run {track_run(runs, track)} in the run menu"
+            assert {"dense_0", "dense_1"} <= set(shown["main"]), (track, shown)
+            top[track] = {name for name in shown["main"] + shown["aside"] if "/" not in name}
+    assert top["keras"] == top["tf1"], top
+    assert {"loss", "metrics", "train"} <= top["tf1"], top
 
 
 def test_images_show_both_tracks_pictures(browser, board):
@@ -227,3 +249,27 @@ def test_images_show_both_tracks_pictures(browser, board):
         cards = show(browser, f"{base}/#images&tagFilter=.", script,
                      lambda r: loaded(r) >= expected)
         assert loaded(cards) >= expected, (sorted(expected - loaded(cards)), cards)
+
+
+def test_histograms_show_each_weight_of_both_tracks_side_by_side(browser, board):
+    """TensorBoard draws one run per histogram card (it lays no two runs over each other); the
+    two tracks' cards of a weight, tagged alike (`dense_0/kernel`), stand next to each other
+    under the tag filter, both drawn."""
+    base, runs = board
+    script = """
+    const loaders = deep(document).filter(el => el.tagName === 'TF-HISTOGRAM-LOADER');
+    if (loaders.length) loaders[loaders.length - 1].scrollIntoView();  // a card draws once seen
+    return loaders.map(el => ({run: el.run, tag: el.tag,
+      steps: deep(el.shadowRoot).filter(e => e.matches('g.histogram')).length}));
+    """
+    wanted = [(track_run(runs, track), "dense_0/kernel") for track in ("keras", "tf1")]
+
+    def drawn(cards):  # (run, tag) of the cards with a histogram per epoch, in page order
+        return [(c["run"], c["tag"]) for c in cards if c["steps"] >= 2]
+
+    with screenshot_on_failure(browser, "histograms"):
+        cards = show(browser, f"{base}/#histograms&tagFilter=dense_0%2Fkernel", script,
+                     lambda r: set(drawn(r)) >= set(wanted))
+        assert set(drawn(cards)) >= set(wanted), cards
+        order = [(c["run"], c["tag"]) for c in cards]
+        assert abs(order.index(wanted[0]) - order.index(wanted[1])) == 1, order

@@ -16,7 +16,7 @@ import tensorflow as tf
 from tensorboard.compat.proto.config_pb2 import RunMetadata
 
 from tests.helpers import accumulate, images, read, tags_of
-from tfmodels.core.registry import get_spec
+from tfmodels.core.registry import MODELS, get_spec
 
 
 @pytest.mark.parametrize("name", ["mnist_mlp", "sine"])
@@ -72,6 +72,24 @@ def test_each_track_writes_one_run_graph_of_a_training_step_in_its_layers_scopes
         in_layer = {op for name, op in ops.items() if re.search(rf"(^|/){layer}(_\d+)?/", name)}
         assert {"MatMul", "BiasAdd"} <= in_layer, (layer, sorted(ops)[:20])
     assert {"Relu", "Softmax", "ReluGrad", "SoftmaxCrossEntropyWithLogits"} <= set(ops.values())
+
+
+def top_level_groups(graph):
+    """What TensorBoard draws as the main graph's nodes: each node name's first part."""
+    return {node.name.split("/")[0] for node in graph.node}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_both_tracks_run_graphs_have_the_same_top_level_groups_named_by_the_spec(compared,
+                                                                                  name):
+    _, run_dir = compared(name)
+    spec = get_spec(name)
+    groups = {track: top_level_groups(run_graphs(os.path.join(run_dir, track, "train"))[-1])
+              for track in ("keras", "tf1")}
+    layers = {layer.name(i) for i, layer in enumerate(spec.layers)}
+    # the spec's names, no model box (mnist_mlp_1), no `_1` copies, no loose ops (Shape, Cast)
+    assert groups["keras"] == layers | {"x", "y", "global_step", "loss", "metrics", "train"}
+    assert groups["tf1"] == groups["keras"]
 
 
 def test_keras_track_writes_its_conceptual_and_its_traced_op_graph(compared):

@@ -150,7 +150,8 @@ def build_layers(spec: ModelSpec, x, training=False):
         elif kind == "Conv2D":
             logits = layers.conv2d(outputs, layer.filters, layer.kernel_size,
                                    strides=layer.strides, padding=layer.padding, name=name)
-            outputs = _activation(layer, name, seed, training)(logits)
+            with tf.name_scope(logits.op.name.rsplit("/", 1)[0] + "/"):  # in the layer's box
+                outputs = _activation(layer, name, seed, training)(logits)
         elif kind == "MaxPooling2D":
             outputs = layers.max_pooling2d(outputs, layer.pool_size, layer.strides,
                                            padding=layer.padding, name=name)
@@ -315,6 +316,14 @@ class Model:
         }
 
     # --- weights ---------------------------------------------------------------------------
+
+    @property
+    def step_fetches(self) -> list:
+        """What one training step runs (`fit`'s `feed_dict` step): the optimizer's `train_op`,
+        the loss and the metric sums. Their part of the graph is the run graph TensorBoard
+        shows (`tf1_compat.tensorboard.step_graph_def`)."""
+        return [self.train_op, self._train_fetches["loss"],
+                *self._train_fetches["metric_sums"].values()]
 
     @property
     def learning_rate(self) -> float:

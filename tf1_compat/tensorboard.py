@@ -10,7 +10,13 @@ graph) and `<log_dir>/validation`, under the tags the Keras track uses
 - with `update_freq` "batch" (or N), `batch_loss`, ... at the step count after each batch
   (`global_step`, like the Keras track's optimizer `iterations`);
 - weight histograms per epoch tagged `dense_0/kernel`, ... (`tfmodels.core.logs.weight_tag`);
-- the op graph, from `FileWriter(logdir, graph)`;
+- the run graph (what the Graphs tab opens on): the part of the model's graph one training
+  step runs (`step_graph_def`): `x`, `y`, `global_step`, the layers' variable scopes (`dense_0`,
+  `dense_1`, ...), `loss`, `metrics`, `train` - the groups of the Keras track's run graph
+  (`tfmodels.keras_track.tensorboard.step_graph`). The rest of the `tf.Graph` (the inference
+  and `tf.data` copies of the step, `set_weights`, the `Saver`, the initializers) is the
+  project's plumbing: written too, it drew every layer's variables into so many groups that
+  TensorBoard moved the layers out of the main graph, to "Auxiliary Nodes";
 - with `profile_batches`, those steps run with `RunOptions(trace_level=FULL_TRACE)` and their
   `RunMetadata` goes to `add_run_metadata`: the Graphs tab's "Session runs" menu then colours
   the graph by each node's compute time and memory. (A FULL_TRACE run is itself a profiling
@@ -30,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import time
 
 import keras
 import numpy as np
@@ -39,12 +46,30 @@ from tensorboard.plugins.histogram.summary_v2 import histogram_pb
 from tf1_compat.activations import TF1_ACTIVATIONS
 from tfmodels.core.logs import LogOptions, parse_profile_batches, weight_tag
 
-__all__ = ["TensorBoard", "activation_functions", "ImageWriter"]
+__all__ = ["step_graph_def", "TensorBoard", "activation_functions", "ImageWriter"]
 
 v1 = tf.compat.v1
 
 
 _writer_count = itertools.count()
+
+
+def step_graph_def(graph: tf.Graph, fetches) -> tf.compat.v1.GraphDef:
+    """The part of `graph` that running `fetches` (tensors, operations) runs: their ops and,
+    transitively, every op a data or control input comes from, in the graph's order, with the
+    output shapes `FileWriter(logdir, graph)` records. (TF1's `graph_util.extract_sub_graph`
+    makes the same cut; it is deprecated.)"""
+    whole = graph.as_graph_def(add_shapes=True)
+    inputs = {node.name: node.input for node in whole.node}
+    keep, todo = set(), [getattr(f, "op", f).name for f in fetches]
+    while todo:
+        name = todo.pop()
+        if name not in keep:
+            keep.add(name)
+            todo += [i.lstrip("^").split(":")[0] for i in inputs[name]]
+    part = v1.GraphDef(versions=whole.versions, library=whole.library)
+    part.node.extend(node for node in whole.node if node.name in keep)
+    return part
 
 
 class TensorBoard(keras.callbacks.Callback):
@@ -63,17 +88,20 @@ class TensorBoard(keras.callbacks.Callback):
         self._last_epoch = 0
 
     def on_train_begin(self, logs=None):
-        graph = self.model.graph if self.write_graph else None
         # FileWriter names its file `events.out.tfevents.<seconds>.<host>`: a second fit in the
         # same second would write over the first one's file. The suffix keeps them apart, in
         # the order they were made (TensorBoard reads a folder's files in name order).
         suffix = f".{os.getpid()}.{next(_writer_count):06d}"
         # FileWriter is a graph-mode object: it refuses to be made while executing eagerly.
         with self.model.graph.as_default():
-            self._train = v1.summary.FileWriter(os.path.join(self.log_dir, "train"), graph,
+            self._train = v1.summary.FileWriter(os.path.join(self.log_dir, "train"),
                                                 filename_suffix=suffix)
             self._val = v1.summary.FileWriter(os.path.join(self.log_dir, "validation"),
                                               filename_suffix=suffix)
+        if self.write_graph:  # the event `FileWriter(logdir, graph)` writes, of the step's part
+            graph_def = step_graph_def(self.model.graph, self.model.step_fetches)
+            self._train.add_event(v1.Event(wall_time=time.time(),
+                                           graph_def=graph_def.SerializeToString()))
         self._step = self.model.iterations  # global_step: it goes on where the last fit ended
 
     # --- batches -----------------------------------------------------------------------------

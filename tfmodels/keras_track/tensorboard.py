@@ -9,16 +9,17 @@ the Keras run lines up with the TF1 run (`tf1_compat.tensorboard.TensorBoard`) t
 - **Graphs.** Keras writes its conceptual graph only for classes named exactly `Sequential` or
   `Functional` (not `SpecSequential`), and its op graph only when `train_function` is a bare
   `tf.function`, which Keras 3's is not: it wrote no graph at all. Ours writes three, once per
-  run: the **run graph**, a `GraphDef` event (`tf.summary.graph`) holding the op graph of one
-  training step, `model.train_step` traced as a `tf.function` on the data's shapes (what
-  TensorBoard's Graphs tab opens on, as it opens on the TF1 run's `FileWriter` graph; its nodes
-  are in the layers' name scopes, with the suffix Keras's scopes get: `mnist_mlp_1/dense_0_1/
-  MatMul`); the conceptual graph (tag `keras`, the model's config); and the first training
-  step traced with `tf.summary.trace_on(graph=True)` / `trace_export` (tag `train_step`),
-  every function TensorFlow really ran, the `tf.data` iterator and the step loop included.
+  run: the **run graph**, a `GraphDef` event (`tf.summary.graph`), what TensorBoard's Graphs tab
+  opens on (as it opens on the TF1 run's graph): one training step (`step_graph`) in the
+  TF1 track's top-level groups (`x`, `y`, `global_step`, each layer by its spec name -
+  `dense_0`, `dense_1`, ... - `loss`, `metrics`, `train`), so that the two runs' pictures can
+  be compared box by box; the conceptual graph (tag `keras`, the model's config); and the
+  first training step traced with `tf.summary.trace_on(graph=True)` / `trace_export` (tag
+  `train_step`), every function TensorFlow really ran, the `tf.data` iterator, the step loop
+  and Keras's own name scopes (`mnist_mlp_1/dense_0_1/MatMul`, `compile_loss`) included.
 - **Histograms.** Keras tags a weight by its path (`<model>/dense_0/kernel/histogram`); the TF1
   variable is `dense_0/kernel`. Both tracks use `weight_tag` (`dense_0/kernel`) and TensorBoard's
-  30-bucket histogram, so the two tracks' histograms can be laid over each other.
+  30-bucket histogram: the same tag in both runs, drawn on the same buckets.
 - **Pictures.** With `images=True`, the pictures of `tfmodels.core.plots` at the end of training.
 
 `LogOptions` (`tfmodels.core.logs`) carries the user's choices to both tracks.
@@ -34,7 +35,8 @@ import tensorflow as tf
 from tfmodels.core.logs import TRACE_TAG, LogOptions, parse_profile_batches, weight_tag
 from tfmodels.core.spec import ModelSpec
 
-__all__ = ["keras_model_summary", "TensorBoard", "activation_functions", "ImageWriter"]
+__all__ = ["keras_model_summary", "step_graph", "TensorBoard", "activation_functions",
+           "ImageWriter"]
 
 
 def keras_model_summary(name: str, model, step: int = 0) -> None:
@@ -46,6 +48,61 @@ def keras_model_summary(name: str, model, step: int = 0) -> None:
     metadata.plugin_data.plugin_name = "graph_keras_model"
     metadata.plugin_data.content = b"1"
     tf.summary.write(name, tf.constant(model.to_json()), step=step, metadata=metadata)
+
+
+def _layer_groups(model, spec: ModelSpec | None) -> list[tuple[str, list]]:
+    """`(spec name, Keras layers)` per spec layer: a layer with its activation layer
+    (`dense_0`, `dense_0_swish`) in one group, as the TF1 track keeps `dense_0/swish` inside
+    `dense_0`. Without a spec, each Keras layer is a group of its own."""
+    names = {layer.name(i) for i, layer in enumerate(spec.layers)} if spec else None
+    groups = []
+    for layer in model.layers:
+        if names is None or layer.name in names or not groups:
+            groups.append((layer.name, []))
+        groups[-1][1].append(layer)
+    return groups
+
+
+def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
+    """One training step of `model` (compiled, built) on batches shaped `batch` (two
+    `TensorSpec`s), as an op graph in the TF1 track's top-level groups.
+
+    The same computation as Keras's `train_step`, written out so that each part lands in a name
+    scope a person can point at: the inputs `x` and `y`; each spec layer in the scope of its
+    name (`dense_0/MatMul`: the layer's own Keras scope folded into it, where Keras's `fit`
+    nests it under the model's, `mnist_mlp_1/dense_0_1/MatMul`); `loss`; `metrics` (the running
+    loss and the compiled metrics' updates, Keras's `compute_metrics`); `train` (the gradients,
+    from `tf.gradients`, and the optimizer's update: the tape would put the gradients in a
+    top-level `gradient_tape/` scope); `global_step`, where the optimizer's step counter
+    `iterations` (TF1's `global_step`) enters the graph. Tracing runs nothing: no weight, metric
+    or counter changes.
+    """
+    strategy = model.distribute_strategy
+    optimizer = model.optimizer
+
+    def replica_step(x, y):
+        with tf.name_scope("global_step"):
+            tf.identity(optimizer.iterations)  # captured here, counted up in `train`
+        y_pred = x
+        for name, layers in _layer_groups(model, spec):
+            with keras.name_scope(name, caller=layers[0]):  # the layer's own scope, once
+                for layer in layers:
+                    y_pred = layer(y_pred, training=True)
+        with tf.name_scope("loss"):
+            loss = model._compute_loss(x=x, y=y, y_pred=y_pred, training=True)
+        with tf.name_scope("metrics"):
+            model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
+            model.compute_metrics(x, y, y_pred)
+        with tf.name_scope("train"):
+            weights = model.trainable_weights
+            gradients = tf.gradients(optimizer.scale_loss(loss), weights)
+            optimizer.apply_gradients(zip(gradients, weights))
+
+    def step(x, y):  # returns nothing: outputs would add top-level `Identity` nodes
+        strategy.run(replica_step, args=(x, y))
+
+    # autograph off, as Keras's own step functions
+    return tf.function(step, autograph=False).get_concrete_function(*batch).graph
 
 
 class TensorBoard(keras.callbacks.TensorBoard):
@@ -109,17 +166,9 @@ class TensorBoard(keras.callbacks.TensorBoard):
             self._run_graph_pending = False
 
     def _train_step_graph(self) -> tf.Graph:
-        """One training step as Keras's `fit` runs it (`strategy.run(train_step)`), traced on
-        batches shaped like the data; tracing runs nothing."""
-        strategy = self.model.distribute_strategy
         batch = tuple(tf.TensorSpec((None, *a.shape[1:]), a.dtype)
                       for a in (self.data.x_train, self.data.y_train))
-
-        def step(data):
-            return strategy.run(self.model.train_step, args=(data,))
-
-        # autograph off, as Keras's own step functions (a lambda's source it cannot parse)
-        return tf.function(step, autograph=False).get_concrete_function(batch).graph
+        return step_graph(self.model, batch, self.spec)
 
     def on_train_end(self, logs=None):
         if self._tracing_graph:
