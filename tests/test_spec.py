@@ -329,7 +329,7 @@ def test_from_dict_fills_keras_defaults_and_converts_lists():
     ({**SPEC_DICT, "epoch": 2, "lr": 1},
      "spec: unknown field(s) ['epoch', 'lr']; expected some of: batch_size, dataset, "
      "description, epochs, from_logits, input_shape, layers, loss, metrics, name, optimizer, "
-     "seed"),
+     "outputs, seed"),
     ({k: v for k, v in SPEC_DICT.items() if k != "name"}, "spec: missing field 'name'"),
     ({k: v for k, v in SPEC_DICT.items() if k != "layers"}, "spec: missing field 'layers'"),
     ({k: v for k, v in SPEC_DICT.items() if k != "loss"}, "spec: missing field 'loss'"),
