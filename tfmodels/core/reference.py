@@ -6,7 +6,8 @@ carries its own derivative where a test needs one: `*_grad` returns the gradient
 outputs weighted by an upstream gradient `dout`, as backpropagation passes it down (C13), and a
 layer's `*_backward` the gradients for its input and each of its weights. Beyond the dense
 layers of the notes: convolution, pooling, flatten, dropout, batch normalisation, LSTM and
-SimpleRNN, each in Keras's layout and with Keras's defaults.
+SimpleRNN, each in Keras's layout and with Keras's defaults; and a graph of layers (a residual
+connection's `x + f(x)`, a concatenation, a gate), forward and backward.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ __all__ = [
     "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward", "flatten",
     "flatten_backward", "dropout_forward", "dropout_backward", "batch_norm_forward",
     "batch_norm_backward", "lstm_forward", "lstm_backward", "simple_rnn_forward",
-    "simple_rnn_backward",
+    "simple_rnn_backward", "merge_forward", "merge_backward", "graph_forward",
+    "graph_backward",
 ]
 
 # Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
@@ -739,3 +741,58 @@ def simple_rnn_backward(x, kernel, recurrent_kernel, bias, dout, return_sequence
         dbias += dz.sum(axis=0)
         dh_next = dz @ recurrent_kernel.T
     return dx, dkernel, drecurrent, dbias
+
+
+# --- a graph of layers: merges, and backpropagation where a layer's output has several users ---
+
+
+def merge_forward(kind, inputs):
+    """Keras's merge layers: `Add` sums its inputs, `Multiply` multiplies them (element by
+    element, left to right), `Concatenate` puts them side by side on the last axis."""
+    if kind == "Concatenate":
+        return np.concatenate(inputs, axis=-1)
+    out = inputs[0]
+    for other in inputs[1:]:
+        out = out + other if kind == "Add" else out * other
+    return out
+
+
+def merge_backward(kind, inputs, dout):
+    """Each input's gradient: `Add` passes `dout` to every input unchanged; `Multiply` gives
+    each input `dout` times the product of the others; `Concatenate` cuts `dout` back into the
+    inputs' widths."""
+    if kind == "Add":
+        return [dout for _ in inputs]
+    if kind == "Multiply":
+        return [dout * merge_forward("Multiply", inputs[:k] + inputs[k + 1:])
+                if len(inputs) > 1 else dout for k in range(len(inputs))]
+    cuts = np.cumsum([x.shape[-1] for x in inputs])[:-1]
+    return np.split(dout, cuts, axis=-1)
+
+
+def graph_forward(forwards, sources, order, x):
+    """Every layer's output in a graph of layers: layer `i` is `forwards[i](inputs)`, its
+    inputs the outputs of `sources[i]` (-1: the model's input `x`), built in `order` (each
+    after its inputs). Returns `{i: output}`, with `x` at -1."""
+    values = {-1: x}
+    for i in order:
+        values[i] = forwards[i]([values[j] for j in sources[i]])
+    return values
+
+
+def graph_backward(backwards, sources, order, values, output, dout):
+    """Backpropagation through a graph (C13 on a DAG): from the output back, in reverse
+    `order`, `backwards[i](inputs, d)` returns each input's gradient and the layer's weights'
+    gradients. A layer's gradient is the *sum* of what each of its users sends back: the input
+    of a residual `x + f(x)` gets `dout` along the shortcut plus `f`'s chain rule.
+
+    Returns `(dx, {i: weight gradients of layer i})`.
+    """
+    grads, weight_grads = {output: dout}, {}
+    for i in reversed(order):
+        if i not in grads:  # nothing downstream of it reaches the output
+            continue
+        dinputs, weight_grads[i] = backwards[i]([values[j] for j in sources[i]], grads[i])
+        for j, d in zip(sources[i], dinputs):
+            grads[j] = grads[j] + d if j in grads else d
+    return grads.get(-1), weight_grads

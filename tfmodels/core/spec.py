@@ -297,8 +297,9 @@ class ModelSpec:
             try:
                 shape = layer.merged_shape(ins) if layer.merge else layer.output_shape(ins[0])
             except ValueError as e:
+                give = "gives" if len(ins) == 1 else "give"
                 raise UserError(f"layer {wiring.names[i]!r} ({layer.kind}) does not fit what "
-                                f"{wiring.describe(wiring.sources[i])} give(s): {e}") from None
+                                f"{wiring.describe(wiring.sources[i])} {give}: {e}") from None
             shapes[i] = tuple(shape)
         return shapes
 
