@@ -319,7 +319,18 @@ class SpecFunctional(_SpecTraining, keras.Model):
     `SpecSequential`'s `fit`. `get_weights`/`set_weights` keep the spec's order (its layers as
     listed, `ModelSpec.weight_names`), whatever order Keras walks the graph in."""
 
-    spec_weight_names = None  # set by `build_model`: the spec's weight names in its order
+    spec_weight_names = None  # set by `build_graph`: the spec's weight names in its order
+
+    def get_config(self):  # a saved `.keras` file keeps the spec's order too
+        return {**super().get_config(), "spec_weight_names": self.spec_weight_names}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        names = config.pop("spec_weight_names", None)
+        model = super().from_config(config, custom_objects=custom_objects)
+        model.spec_weight_names = None if names is None else list(names)
+        return model
 
     def _spec_variables(self) -> list:
         if self.spec_weight_names is None:  # loaded from a file: Keras's own order
