@@ -194,3 +194,35 @@ def test_convert_carries_a_graph_models_weights_between_the_tracks(tmp_path, cap
     back = read_tf1(str(tmp_path / "back" / "ckpt"), spec)
     for ours, theirs in zip(back, weights):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def _run_graph_ops(folder):
+    """{op name: op type} of the run-level GraphDef events in a run's event files (the graph
+    TensorBoard's Graphs tab opens on)."""
+    import glob
+    import os
+
+    import tensorflow as tf
+
+    events = (tf.compat.v1.Event.FromString(record.numpy())
+              for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents.*")))
+              for record in tf.data.TFRecordDataset(path))
+    return {node.name: node.op for e in events if e.HasField("graph_def")
+            for node in tf.compat.v1.GraphDef.FromString(e.graph_def).node}
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_tensorboard_graphs_show_the_branches_and_merges_by_the_specs_names(compared, track):
+    import os
+    import re
+
+    _, run_dir = compared("digits_resnet")
+    ops = _run_graph_ops(os.path.join(run_dir, track, "train"))
+
+    def in_layer(layer):  # Keras's scopes may add a suffix: add_4_1
+        return {op for name, op in ops.items() if re.search(rf"(^|/){layer}(_\d+)?/", name)}
+
+    for merge in ("add_4", "add_8"):
+        assert in_layer(merge) & {"Add", "AddV2"}, (merge, sorted(ops)[:30])
+    for conv in ("conv2d_0", "conv2d_2", "conv2d_5", "conv2d_7"):  # the 1x1 projection too
+        assert "Conv2D" in in_layer(conv), conv
