@@ -98,8 +98,9 @@ def _sources(layers, names: tuple, inputs_of) -> tuple:
 
 
 def _order(names: tuple, sources: tuple) -> tuple:
-    """Each layer after its inputs (Kahn's algorithm, listing order among the ready ones); one
-    line naming a cycle's layers where there is one."""
+    """Each layer after its inputs (Kahn's algorithm, taking the first listed of the ready
+    ones, so that a list already in order keeps it); one line naming a cycle's layers where
+    there is one."""
     waiting = {i: {j for j in srcs if j >= 0} for i, srcs in enumerate(sources)}
     order = []
     while waiting:
@@ -116,9 +117,8 @@ def _order(names: tuple, sources: tuple) -> tuple:
             loop = " <- ".join(repr(names[j]) for j in cycle)
             raise UserError(f"layer {names[cycle[0]]!r} takes its own output through a cycle "
                             f"({loop}); expected a graph without cycles")
-        order += ready
-        for i in ready:
-            del waiting[i]
+        order.append(ready[0])
+        del waiting[ready[0]]
     return tuple(order)
 
 
