@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.helpers import GRAPH_SPEC
 from tf1_compat.model import build_model as build_tf1
 from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
@@ -16,24 +17,7 @@ from tfmodels.core.spec import ModelSpec, initial_weights
 from tfmodels.keras_track.model import build_model
 from tfmodels.parity import compare
 
-# A residual MLP listed out of order: `proj` is listed after the Add that takes it.
-GRAPH = {
-    "name": "graph", "dataset": "spiral", "input_shape": [2], "epochs": 2,
-    "loss": "categorical_crossentropy", "metrics": ["accuracy"],
-    "optimizer": {"name": "adam", "learning_rate": 0.02},
-    "layers": [
-        {"kind": "Dense", "units": 8, "activation": "tanh", "name": "h"},
-        {"kind": "Dense", "units": 8, "activation": "relu"},
-        {"kind": "Add", "name": "skip", "inputs": ["dense_1", "proj"]},
-        {"kind": "Dense", "units": 8, "name": "proj", "inputs": ["input"]},
-        {"kind": "Concatenate", "inputs": ["skip", "h"]},
-        {"kind": "Dense", "units": 3, "activation": "sigmoid", "name": "gate",
-         "inputs": ["skip"]},
-        {"kind": "Dense", "units": 3, "inputs": ["concatenate_4"]},
-        {"kind": "Multiply", "inputs": ["dense_6", "gate"]},
-        {"kind": "Dense", "units": 3, "activation": "softmax"},
-    ],
-}
+GRAPH = GRAPH_SPEC
 
 
 def test_a_plain_list_is_the_chain_it_always_was():
