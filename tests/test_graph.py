@@ -210,3 +210,17 @@ def test_tensorboard_graphs_show_the_branches_and_merges_by_the_specs_names(comp
         assert in_layer(merge) & {"Add", "AddV2"}, (merge, sorted(ops)[:30])
     for conv in ("conv2d_0", "conv2d_2", "conv2d_5", "conv2d_7"):  # the 1x1 projection too
         assert "Conv2D" in in_layer(conv), conv
+
+
+def test_the_example_graph_spec_file_compares_from_the_command_line(tmp_path, capsys):
+    import os
+
+    from tests.helpers import ROOT
+    from tfmodels.cli import main
+
+    path = os.path.join(ROOT, "scripts", "my_resnet.json")
+    spec = ModelSpec.from_file(path)
+    assert spec.wiring.sources == ((-1,), (0,), (-1,), (1, 2), (3,), (4,))
+    assert main(["compare", "--spec", path, "--epochs", "1", "--logdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "parity: OK" in out and "a functional keras.Model" in out
