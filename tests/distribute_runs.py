@@ -14,12 +14,13 @@ configure_cpu_replicas(2)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from helpers import GRAPH_SPEC  # noqa: E402  (this script's folder, tests/, is on sys.path)
 
 from tf1_compat.distribute import StrategyModel, TowerModel  # noqa: E402
 from tf1_compat.model import Model  # noqa: E402
 from tfmodels.core.data import load_dataset  # noqa: E402
 from tfmodels.core.registry import get_spec  # noqa: E402
-from tfmodels.core.spec import initial_weights  # noqa: E402
+from tfmodels.core.spec import ModelSpec, initial_weights  # noqa: E402
 from tfmodels.keras_track.model import build_model  # noqa: E402
 
 tf.get_logger().setLevel("ERROR")
@@ -99,7 +100,8 @@ def main(cases):
                          "refused_spe": refused_steps_per_execution}[case]()
             continue
         track, name, epochs = case.split(":")
-        spec = get_spec(name, epochs=int(epochs))
+        spec = (ModelSpec.from_dict({**GRAPH_SPEC, "epochs": int(epochs)}) if name == "graph"
+                else get_spec(name, epochs=int(epochs)))
         data = load_dataset(spec.dataset, spec.seed)
         start = time.perf_counter()
         if track in ("keras", "keras_stock"):

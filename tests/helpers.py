@@ -31,6 +31,27 @@ SCRIPTS = sorted(os.path.basename(p)
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 
 
+# A graph spec (tests/test_graph.py, tests/distribute_runs.py): a residual MLP on the spiral,
+# with a concatenation and a gate, listed out of order (`proj` after the Add that takes it).
+GRAPH_SPEC = {
+    "name": "graph", "dataset": "spiral", "input_shape": [2], "epochs": 2,
+    "loss": "categorical_crossentropy", "metrics": ["accuracy"],
+    "optimizer": {"name": "adam", "learning_rate": 0.02},
+    "layers": [
+        {"kind": "Dense", "units": 8, "activation": "tanh", "name": "h"},
+        {"kind": "Dense", "units": 8, "activation": "relu"},
+        {"kind": "Add", "name": "skip", "inputs": ["dense_1", "proj"]},
+        {"kind": "Dense", "units": 8, "name": "proj", "inputs": ["input"]},
+        {"kind": "Concatenate", "inputs": ["skip", "h"]},
+        {"kind": "Dense", "units": 3, "activation": "sigmoid", "name": "gate",
+         "inputs": ["skip"]},
+        {"kind": "Dense", "units": 3, "inputs": ["concatenate_4"]},
+        {"kind": "Multiply", "inputs": ["dense_6", "gate"]},
+        {"kind": "Dense", "units": 3, "activation": "softmax"},
+    ],
+}
+
+
 # --- the example programs (examples/, not a package) --------------------------------------------
 
 

@@ -15,7 +15,7 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 153
+- CLI train: 160
 - CLI compare: 13
 - CLI sweep: 21
 - CLI convert: 36
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 2 (keras2_to_keras)
-- total: 423
+- total: 430
 """
 
 from __future__ import annotations
@@ -60,6 +60,31 @@ def _spec(**changes):
          "metrics": ["accuracy"], "epochs": 1}
     d.update(changes)
     return {k: v for k, v in d.items() if v is not None}
+
+
+def _graph_spec(mistake: str) -> dict:
+    """A residual graph spec (`a`, `b` from the input, summed, then the output) with one
+    mistake in its wiring."""
+    a = {"kind": "Dense", "units": 3, "activation": "relu", "name": "a"}
+    b = {"kind": "Dense", "units": 3, "activation": "relu", "name": "b", "inputs": ["input"]}
+    total = {"kind": "Add", "name": "sum", "inputs": ["a", "b"]}
+    out = {"kind": "Dense", "units": 1, "activation": "sigmoid"}
+    extra = {}
+    if mistake == "cycle":
+        a["inputs"] = ["sum"]
+    elif mistake == "dangling":
+        total["inputs"] = ["a", "c"]
+    elif mistake == "output":
+        extra["outputs"] = ["nowhere"]
+    elif mistake == "unused":
+        total["inputs"] = ["a", "a"]
+    elif mistake == "shapes":
+        b["units"] = 2
+    elif mistake == "two_inputs":
+        out["inputs"] = ["a", "b"]
+    elif mistake == "one_merged":
+        total["inputs"] = ["a"]
+    return _spec(layers=[a, b, total, out], **extra)
 
 
 SPEC_FILES = {
@@ -123,6 +148,9 @@ SPEC_FILES = {
                                        {"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
     "gru_reset.json": _spec(layers=[{"kind": "GRU", "units": 2, "reset_after": "yes"}]),
     "batch_beyond.json": _spec(batch_size=100000),
+    # a graph of layers (each layer naming its inputs) that is not one
+    **{f"graph_{mistake}.json": _graph_spec(mistake) for mistake in
+       ("cycle", "dangling", "output", "unused", "shapes", "two_inputs", "one_merged")},
 }
 
 
@@ -566,6 +594,19 @@ CLI = [
     ("train --spec {f}/metric.json", 2, "unknown metric 'f1'"),
     ("train --spec {f}/conv_flat.json", 2, "layer 0 (Conv2D) does not fit what the input gives"),
     ("train --spec {f}/wrong_input.json", 2, "model 'mine' takes input_shape (3,)"),
+    ("train --spec {f}/graph_cycle.json", 2,
+     "layer 'a' takes its own output through a cycle ('a' <- 'sum' <- 'a')"),
+    ("train --spec {f}/graph_dangling.json", 2,
+     "layer 'sum' (Add) takes 'c', which is no layer's name nor the input's"),
+    ("train --spec {f}/graph_output.json", 2, "output 'nowhere' is not produced by any layer"),
+    ("train --spec {f}/graph_unused.json", 2, "layer 'b' (Dense): its output is never used"),
+    ("train --spec {f}/graph_shapes.json", 2, "layer 'sum' (Add) does not fit what 'a', 'b' "
+                                              "give: Add needs inputs of one shape, got (3,) "
+                                              "and (2,)"),
+    ("train --spec {f}/graph_two_inputs.json", 2, "layer 'dense_3' (Dense) takes one input, got "
+                                                  "2: ['a', 'b']"),
+    ("train --spec {f}/graph_one_merged.json", 2, "layer 'sum' (Add) merges two or more inputs, "
+                                                  "got 1: ['a']"),
     # train: --spec whose name cannot be a folder's, or a file of the wrong kind
     ("train --spec {f}/name_escape.json", 2,
      "model name '../../escaped' holds a path separator; it names a folder under --logdir"),

@@ -31,7 +31,7 @@ WEIGHT_ATOL = 1e-6
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = ["keras:binary4:3", "keras:spiral:5", "keras:mnist_mlp:2", "keras_stock:mnist_mlp:2",
          "towers:mnist_mlp:3", "strategy:mnist_mlp:3", "towers:binary4:3", "strategy:binary4:3",
-         "upstream_spe", "refused_spe"]
+         "upstream_spe", "refused_spe", "keras:graph:2", "towers:graph:2", "strategy:graph:2"]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,8 @@ def runs():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["keras:binary4:3", "keras:spiral:5", "keras:mnist_mlp:2"])
+@pytest.mark.parametrize("case", ["keras:binary4:3", "keras:spiral:5", "keras:mnist_mlp:2",
+                                  "keras:graph:2"])
 def test_keras_mirrored_equals_one_device(runs, case):
     r = runs[case]
     assert r["replicas"] == 2 and r["devices"] == ["/device:CPU:0", "/device:CPU:1"]
@@ -61,13 +62,15 @@ def test_keras_mirrored_equals_one_device(runs, case):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["towers:mnist_mlp:3", "towers:binary4:3",
-                                  "strategy:mnist_mlp:3", "strategy:binary4:3"])
+                                  "strategy:mnist_mlp:3", "strategy:binary4:3",
+                                  "towers:graph:2", "strategy:graph:2"])
 def test_tf1_patterns_equal_one_device(runs, case):
     r = runs[case]
     assert r["weight_diff"] <= WEIGHT_ATOL and r["prediction_diff"] <= WEIGHT_ATOL
     assert r["loss_diff"] <= WEIGHT_ATOL
     # one update per global batch, not one per replica
-    steps = {"mnist_mlp": 12, "binary4": 16}[case.split(":")[1]] * int(case.split(":")[2])
+    steps = {"mnist_mlp": 12, "binary4": 16, "graph": 10}[case.split(":")[1]] \
+        * int(case.split(":")[2])
     assert r["iterations"] == steps
     if case.startswith("towers"):  # the second tower's matmuls really run on the second CPU
         assert r["placed"] == ["/device:CPU:1"]

@@ -25,12 +25,20 @@ def _activation(layer, weights):
 
 def numpy_forward(spec, weights, x):
     """The spec's layers in float64 NumPy, layer by layer, taking each layer's weights in
-    Keras's order."""
-    out, given = x.astype(np.float64), iter(weights)
-    for layer, ws in zip(spec.layers, spec.layer_weights()):
-        w = [np.asarray(next(given), np.float64) for _ in ws]
-        kind = layer.kind
-        if kind == "Dense":
+    Keras's order; a graph spec's each after its inputs (`ModelSpec.wiring`), a merge by
+    `reference.merge_forward`."""
+    given, wiring = iter(weights), spec.wiring
+    layer_weights = [[np.asarray(next(given), np.float64) for _ in ws]
+                     for ws in spec.layer_weights()]
+    values = {-1: x.astype(np.float64)}
+    for i in wiring.order:
+        layer, w = spec.layers[i], layer_weights[i]
+        ins = [values[j] for j in wiring.sources[i]]
+        out = ref.merge_forward(layer.kind, ins) if layer.merge else ins[0]
+        kind = "merged" if layer.merge else layer.kind
+        if kind == "merged":
+            pass
+        elif kind == "Dense":
             out = _activation(layer, w)(out @ w[0] + w[1])
         elif kind == "Conv2D":
             out = _activation(layer, w)(ref.conv2d_forward(out, *w, layer.strides,
@@ -53,7 +61,8 @@ def numpy_forward(spec, weights, x):
             out = ref.simple_rnn_forward(out, *w, return_sequences=layer.return_sequences)
         else:
             raise AssertionError(kind)
-    return out
+        values[i] = out
+    return values[wiring.output]
 
 
 def random_weights(spec, rng):

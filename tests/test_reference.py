@@ -889,3 +889,83 @@ def test_the_tests_importing_tensorflow_are_marked_and_only_they():
                                      [ast.alias(n.module or "")])}
             marks = {m.name for m in getattr(getattr(module, node.name), "pytestmark", [])}
             assert ("tensorflow" in marks) == bool(imports & {"tensorflow", "keras"}), node.name
+
+
+# --- a graph of layers: merges and the sum of gradients over a layer's users --------------------
+
+
+@pytest.mark.parametrize("kind", ["Add", "Multiply", "Concatenate"])
+def test_merge_backward_matches_finite_differences(kind, rng):
+    widths = (3, 3, 3) if kind != "Concatenate" else (2, 4, 1)
+    inputs = [rng.normal(size=(5, w)) for w in widths]
+    out = ref.merge_forward(kind, inputs)
+    dout = rng.normal(size=out.shape)
+    grads = ref.merge_backward(kind, inputs, dout)
+    for k in range(len(inputs)):
+        def f(v, k=k):
+            return dout * ref.merge_forward(kind, inputs[:k] + [v] + inputs[k + 1:])
+        np.testing.assert_allclose(grads[k], numeric_grad(f, inputs[k]), **FD, err_msg=str(k))
+
+
+def _dense_node(kernel, bias, activation):
+    """A Dense layer as a graph node: (forward, backward) over a one-element input list."""
+    act, act_grad = ref.ACTIVATION_FUNCTIONS[activation], ref.ACTIVATION_GRADS[activation]
+
+    def forward(ins):
+        return act(ref.dense_forward(ins[0], kernel, bias))
+
+    def backward(ins, d):
+        dz = act_grad(ref.dense_forward(ins[0], kernel, bias), d)
+        dx, dk, db = ref.dense_backward(ins[0], kernel, dz)
+        return [dx], [dk, db]
+    return forward, backward
+
+
+def _merge_node(kind):
+    return (lambda ins: ref.merge_forward(kind, ins),
+            lambda ins, d: (ref.merge_backward(kind, ins, d), []))
+
+
+def _graph_problem(rng, weights=None):
+    """x (6, 4) -> 0: Dense(4, tanh) -> 1: Dense(4) -> 2: Add(1, x) (a residual) ->
+    3: Concatenate(2, 0) -> 4: Dense(3); 5: Dense(3, sigmoid) of 2; 6: Multiply(4, 5)."""
+    shapes = [(4, 4), (4,), (4, 4), (4,), (8, 3), (3,), (4, 3), (3,)]
+    weights = weights or [rng.normal(size=s) * 0.7 for s in shapes]
+    nodes = [_dense_node(weights[0], weights[1], "tanh"),
+             _dense_node(weights[2], weights[3], "linear"), _merge_node("Add"),
+             _merge_node("Concatenate"), _dense_node(weights[4], weights[5], "linear"),
+             _dense_node(weights[6], weights[7], "sigmoid"), _merge_node("Multiply")]
+    sources = [(-1,), (0,), (1, -1), (2, 0), (3,), (2,), (4, 5)]
+    return nodes, sources, weights
+
+
+def test_graph_backward_matches_finite_differences_for_the_input_and_every_weight(rng):
+    nodes, sources, weights = _graph_problem(rng)
+    order = (0, 1, 2, 3, 5, 4, 6)  # any order with each layer after its inputs
+    x = rng.normal(size=(6, 4))
+    dout = rng.normal(size=(6, 3))
+
+    def run(x, weights):
+        ns, _, _ = _graph_problem(rng, weights)
+        return ref.graph_forward([f for f, _ in ns], sources, order, x)[6]
+
+    values = ref.graph_forward([f for f, _ in nodes], sources, order, x)
+    dx, wgrads = ref.graph_backward([b for _, b in nodes], sources, order, values, 6, dout)
+    np.testing.assert_allclose(dx, numeric_grad(lambda v: dout * run(v, weights), x), **FD)
+    owners = {0: 0, 1: 0, 2: 1, 3: 1, 4: 4, 5: 4, 6: 5, 7: 5}  # weight -> its layer
+    for k, w in enumerate(weights):
+        def f(v, k=k):
+            return dout * run(x, weights[:k] + [v] + weights[k + 1:])
+        grad = wgrads[owners[k]][k % 2]
+        np.testing.assert_allclose(grad, numeric_grad(f, w), **FD, err_msg=f"weight {k}")
+
+
+def test_a_residual_add_sends_its_input_the_sum_of_both_paths(rng):
+    """`y = x W + x`: dx = dout W.T (through the Dense) + dout (along the shortcut)."""
+    kernel, bias = rng.normal(size=(3, 3)), np.zeros(3)
+    nodes = [_dense_node(kernel, bias, "linear"), _merge_node("Add")]
+    sources, order = [(-1,), (0, -1)], (0, 1)
+    x, dout = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    values = ref.graph_forward([f for f, _ in nodes], sources, order, x)
+    dx, _ = ref.graph_backward([b for _, b in nodes], sources, order, values, 1, dout)
+    np.testing.assert_allclose(dx, dout @ kernel.T + dout, rtol=1e-12)

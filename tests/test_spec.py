@@ -68,7 +68,7 @@ def test_registry_holds_the_models_of_the_notes():
 def test_unknown_model_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown model 'mlp'; expected one of: binary4, "
                                          "digits_bn_mlp, digits_cnn, digits_lstm, "
-                                         "digits_separable, mnist_mlp"):
+                                         "digits_resnet, digits_separable, mnist_mlp"):
         get_spec("mlp")
 
 
@@ -330,7 +330,7 @@ def test_from_dict_fills_keras_defaults_and_converts_lists():
     ({**SPEC_DICT, "epoch": 2, "lr": 1},
      "spec: unknown field(s) ['epoch', 'lr']; expected some of: batch_size, dataset, "
      "description, epochs, from_logits, input_shape, layers, loss, metrics, name, optimizer, "
-     "seed"),
+     "outputs, seed"),
     ({k: v for k, v in SPEC_DICT.items() if k != "name"}, "spec: missing field 'name'"),
     ({k: v for k, v in SPEC_DICT.items() if k != "layers"}, "spec: missing field 'layers'"),
     ({k: v for k, v in SPEC_DICT.items() if k != "loss"}, "spec: missing field 'loss'"),

@@ -225,7 +225,7 @@ def test_from_keras_refuses_what_a_spec_cannot_say_in_one_line(layers, message):
     kinds = ("Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Reshape, Dropout, "
              "BatchNormalization, SimpleRNN, LSTM, DepthwiseConv2D, SeparableConv2D, "
              "GlobalAveragePooling2D, Activation, ZeroPadding2D, LayerNormalization, Embedding, "
-             "GRU")
+             "GRU, Add, Concatenate, Multiply")
     full = f"{message}; expected one of: {kinds}" if message.endswith("spec kind") else message
     with pytest.raises(ValueError) as e:
         ModelSpec.from_keras(model, dataset="binary4")
@@ -419,7 +419,10 @@ def test_the_table_names_every_argument_of_every_class_from_keras_reads():
                if (kind, arg) not in _BY_CLASS and arg not in _ANY
                and (kind, arg) not in _KERAS_CANNOT]
     assert missing == []
-    assert set(_LAYER_CONTEXT) == set(LAYER_KINDS) | {"LeakyReLU", "Activation"}
+    # the merge kinds cannot sit in a Sequential: tests/test_graph.py reads them from
+    # functional models
+    merges = {"Add", "Concatenate", "Multiply"}
+    assert set(_LAYER_CONTEXT) == set(LAYER_KINDS) - merges | {"LeakyReLU", "Activation"}
 
 
 def _user_model(kind, arg, value):
@@ -518,7 +521,7 @@ def test_from_keras_carries_or_refuses_each_optimizer_argument(cls, arg):
 
 
 @pytest.mark.from_keras
-def test_from_keras_refuses_a_schedule_loss_weights_a_subclass_and_a_functional_model():
+def test_from_keras_refuses_a_schedule_loss_weights_a_subclass_and_a_subclassed_model():
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
     model = _compiled(keras.Input((4,)), keras.layers.Dense(1),
                       optimizer=keras.optimizers.SGD(schedule))
@@ -537,11 +540,16 @@ def test_from_keras_refuses_a_schedule_loss_weights_a_subclass_and_a_functional_
     with pytest.raises(UserError, match=r"^layer 'd' \(Dense\): .*Dense is not "
                                         r"keras\.layers\.Dense itself"):
         ModelSpec.from_keras(model, dataset="binary4")
+    class Twice(keras.Model):  # a functional model whose call is its own
+        def call(self, inputs, training=None):
+            return 2.0 * super().call(inputs, training=training)
+
     inputs = keras.Input((4,))
-    functional = keras.Model(inputs, keras.layers.Dense(1)(inputs))
-    functional.compile("sgd", "mean_squared_error")
-    with pytest.raises(UserError, match=r"^Functional is not keras\.Sequential itself"):
-        ModelSpec.from_keras(functional, dataset="binary4")
+    subclassed = Twice(inputs, keras.layers.Dense(1)(inputs))
+    subclassed.compile("sgd", "mean_squared_error")
+    with pytest.raises(UserError, match=r"^\S*Twice is neither keras\.Sequential nor a functional "
+                                        r"keras\.Model itself"):
+        ModelSpec.from_keras(subclassed, dataset="binary4")
 
 
 @pytest.mark.from_keras

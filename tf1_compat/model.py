@@ -95,7 +95,7 @@ def tf1_variable_names(spec: ModelSpec) -> list[list[str]]:
             suffixes = CELLS[cell].members(f"rnn/{CELLS[cell].scopes[0]}")
         else:
             suffixes = [f"{w.owner.lstrip('_')}/{w.name}" if w.owner else w.name for w in ws]
-        names.append([f"{layer.name(i)}/{suffix}" for suffix in suffixes])
+        names.append([f"{spec.layer_name(i)}/{suffix}" for suffix in suffixes])
     return names
 
 
@@ -138,10 +138,19 @@ def build_layers(spec: ModelSpec, x, training=False):
     `tf.compat.v1.layers` drop-in (`tf1_compat.layers`) and TF1's cells (`tf1_compat.rnn`).
     `training` (a bool or a boolean tensor) switches dropout and batch normalization; a
     training batch norm adds its moving-average updates to `UPDATE_OPS`.
+
+    A graph spec's layers are built each after its inputs (`ModelSpec.wiring`), each taking
+    its inputs' outputs; a merge is its op under the layer's name (`_merge`).
     """
-    outputs, logits = x, None
-    for i, layer in enumerate(spec.layers):
-        name, kind = layer.name(i), layer.kind
+    made, wiring = {-1: (x, None)}, spec.wiring
+    for i in wiring.order:
+        layer = spec.layers[i]
+        ins = [made[j][0] for j in wiring.sources[i]]
+        outputs = ins[0]
+        name, kind = spec.layer_name(i), layer.kind
+        if layer.merge:
+            made[i] = (_merge(layer.kind, ins, name),) * 2
+            continue
         seed = spec.seed + i if getattr(layer, "seed", None) is None else layer.seed
         if kind == "Dense":
             outputs, logits = keras_dense(outputs, layer.units,
@@ -186,7 +195,22 @@ def build_layers(spec: ModelSpec, x, training=False):
             raise AssertionError(f"no TF1 layer for {kind}")  # every kind of the spec is above
         if kind not in ("Dense", "Conv2D", *SPEC_KINDS):
             logits = outputs
-    return outputs, logits
+        made[i] = (outputs, logits)
+    return made[wiring.output]
+
+
+def _merge(kind: str, inputs: list, name: str):
+    """A merge layer of a graph spec as TF1 wrote it: `tf.add` / `tf.multiply` left to right
+    (Keras's `Add` and `Multiply` sum and multiply in that order too), `tf.concat` on the last
+    axis, in a name scope of the layer's name."""
+    with tf.name_scope(name):
+        if kind == "Concatenate":
+            return tf.concat(inputs, axis=-1)
+        op = tf.add if kind == "Add" else tf.multiply
+        out = inputs[0]
+        for other in inputs[1:]:
+            out = op(out, other)
+        return out
 
 
 def build_model(spec: ModelSpec, weights=None) -> Model:

@@ -494,10 +494,19 @@ def layer_summary(layer) -> str:
             "LayerNormalization": "layernorm", "ZeroPadding2D": "zeropad"}.get(kind, kind.lower())
 
 
+def _wired_summary(spec, i: int) -> str:
+    """`layer_summary` of layer `i`, with the names of its inputs where it does not take the
+    layer before it (a graph spec's branches and merges): `add(batch_normalization_3,
+    batch_normalization_1)`."""
+    sources = spec.wiring.sources[i]
+    text = layer_summary(spec.layers[i])
+    return text if sources == (i - 1,) else f"{text}({spec.wiring.describe(sources)})"
+
+
 def cmd_list(args) -> int:
     rows = [("model", "layers", "loss", "optimizer", "data", "epochs", "batch")]
     for spec in MODELS.values():
-        layers = " -> ".join(layer_summary(ly) for ly in spec.layers)
+        layers = " -> ".join(_wired_summary(spec, i) for i in range(len(spec.layers)))
         opt = f"{spec.optimizer.name}(lr={spec.optimizer.learning_rate:g})"
         shape = "x".join(map(str, spec.input_shape))
         loss = spec.loss + (" (logits)" if spec.from_logits else "")

@@ -179,7 +179,8 @@ def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=Non
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)
     if verbose:
-        print("\n-- Keras track (keras.Sequential, compile/fit) --")
+        model = "keras.Sequential" if spec.wiring.chain else "a functional keras.Model"
+        print(f"\n-- Keras track ({model}, compile/fit) --")
     keras_result = train_keras(spec, data, weights, log("keras"), verbose, options,
                                **(keras_options or {}), **distribute)
     if verbose:

@@ -22,7 +22,7 @@ __all__ = [
     "AveragePooling2D", "Flatten", "Reshape", "Dropout", "BatchNormalization", "SimpleRNN", "LSTM",
     "LAYER_KINDS", "layer_from_dict", "PLAIN_ACTIVATIONS", "DepthwiseConv2D", "SeparableConv2D",
     "GlobalAveragePooling2D", "Activation", "ZeroPadding2D", "LayerNormalization", "Embedding",
-    "GRU",
+    "GRU", "Add", "Concatenate", "Multiply",
 ]
 
 ACTIVATIONS = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "randomized_relu",
@@ -92,6 +92,7 @@ class Layer:
 
     kind = ""
     prefix = ""  # Keras's (and TF1's) snake-case name of the kind: dense, conv2d, ...
+    merge = False  # takes two or more inputs (`merged_shape`), not one (`output_shape`)
 
     def name(self, index: int) -> str:
         """The layer's name in both tracks: `<prefix>_<index>` (`dense_0`, `conv2d_1`, ...), a
@@ -602,11 +603,67 @@ class GRU(SimpleRNN):
                 Weight("bias", (2, 3 * u) if self.reset_after else (3 * u,), "zeros")]
 
 
+@dataclass(frozen=True)
+class _Merge(Layer):
+    """A layer of a graph spec that takes the outputs of two or more layers (`tfmodels.core.
+    graph`) and has no weights. Keras: `keras.layers.Add()([a, b])`; TF1: the op itself."""
+
+    merge = True
+
+    def output_shape(self, shape):
+        raise UserError(f"{self.kind} merges two or more inputs, got one")
+
+    def merged_shape(self, shapes: list) -> tuple:
+        """The output shape for the inputs' shapes (one line where they do not fit)."""
+        first = tuple(shapes[0])
+        for shape in shapes[1:]:
+            if tuple(shape) != first:
+                raise UserError(f"{self.kind} needs inputs of one shape, got "
+                                f"{' and '.join(str(tuple(s)) for s in shapes)}")
+        return first
+
+
+@dataclass(frozen=True)
+class Add(_Merge):
+    """The sum of its inputs, element by element (a residual connection's `x + f(x)`):
+    Keras's `Add`, TF1's `tf.add`, left to right."""
+
+    kind = "Add"
+    prefix = "add"
+
+
+@dataclass(frozen=True)
+class Multiply(_Merge):
+    """The product of its inputs, element by element (a gate): Keras's `Multiply`, TF1's
+    `tf.multiply`, left to right."""
+
+    kind = "Multiply"
+    prefix = "multiply"
+
+
+@dataclass(frozen=True)
+class Concatenate(_Merge):
+    """Its inputs side by side on the last axis (Keras's default `axis=-1`, TF1's
+    `tf.concat(..., axis=-1)`): every other axis must agree."""
+
+    kind = "Concatenate"
+    prefix = "concatenate"
+
+    def merged_shape(self, shapes):
+        first = tuple(shapes[0])
+        for shape in shapes[1:]:
+            if len(shape) != len(first) or tuple(shape[:-1]) != first[:-1] or not first:
+                raise UserError(f"Concatenate (last axis) needs inputs alike but for their "
+                                f"last axis, got {' and '.join(str(tuple(s)) for s in shapes)}")
+        return (*first[:-1], sum(shape[-1] for shape in shapes))
+
+
 LAYER_KINDS = {cls.kind: cls for cls in (Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten,
                                          Reshape, Dropout, BatchNormalization, SimpleRNN, LSTM,
                                          DepthwiseConv2D, SeparableConv2D,
                                          GlobalAveragePooling2D, Activation, ZeroPadding2D,
-                                         LayerNormalization, Embedding, GRU)}
+                                         LayerNormalization, Embedding, GRU,
+                                         Add, Concatenate, Multiply)}
 
 
 def layer_from_dict(d: dict, where: str = "layer"):

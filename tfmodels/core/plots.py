@@ -201,7 +201,8 @@ def log_pictures(writer, spec, data, predict, activation, step: int,
         log("validation", "sine", sine_figure(data.x_val, data.y_val, predict_quietly,
                                               best_line(data.x_train, data.y_train)))
     first = spec.layers[0]
-    if weights is not None and first.kind == "Conv2D" and spec.input_shape[-1] == 1:
+    if weights is not None and first.kind == "Conv2D" and spec.input_shape[-1] == 1 \
+            and spec.wiring.sources[0] == (-1,):  # the filters that see the image itself
         kernel, bias = weights[0], weights[1]
         log("train", "filters", filters_figure(kernel))
         maps = reference.conv2d_forward(np.asarray(data.x_val[:1], np.float32), kernel, bias,

@@ -8,7 +8,8 @@ layer's `*_backward` the gradients for its input and each of its weights. Beyond
 layers of the notes: convolution, pooling, flatten, dropout, batch normalisation, LSTM and
 SimpleRNN, and issue 27's depthwise and separable convolutions, global average pooling, zero
 padding, layer normalisation, embedding and GRU, each in Keras's layout and with Keras's
-defaults.
+defaults; and a graph of layers (a residual
+connection's `x + f(x)`, a concatenation, a gate), forward and backward.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ __all__ = [
     "separable_conv2d_forward", "separable_conv2d_backward", "global_avg_pool2d_forward",
     "global_avg_pool2d_backward", "zero_padding2d_forward", "zero_padding2d_backward",
     "layer_norm_forward", "layer_norm_backward", "embedding_forward", "embedding_backward",
-    "gru_forward", "gru_backward",
+    "gru_forward", "gru_backward", "merge_forward", "merge_backward", "graph_forward",
+    "graph_backward",
 ]
 
 # Keras's fuzz factor (`keras.backend.epsilon()`), used to clip probabilities in the losses.
@@ -926,3 +928,58 @@ def gru_backward(x, kernel, recurrent_kernel, bias, dout, return_sequences=False
         dh_next = dh_prev + dh * z
     dbias = np.stack([db_x, db_h]) if reset_after else db_x
     return dx, dkernel, drecurrent, dbias.astype(x.dtype)
+
+
+# --- a graph of layers: merges, and backpropagation where a layer's output has several users ---
+
+
+def merge_forward(kind, inputs):
+    """Keras's merge layers: `Add` sums its inputs, `Multiply` multiplies them (element by
+    element, left to right), `Concatenate` puts them side by side on the last axis."""
+    if kind == "Concatenate":
+        return np.concatenate(inputs, axis=-1)
+    out = inputs[0]
+    for other in inputs[1:]:
+        out = out + other if kind == "Add" else out * other
+    return out
+
+
+def merge_backward(kind, inputs, dout):
+    """Each input's gradient: `Add` passes `dout` to every input unchanged; `Multiply` gives
+    each input `dout` times the product of the others; `Concatenate` cuts `dout` back into the
+    inputs' widths."""
+    if kind == "Add":
+        return [dout for _ in inputs]
+    if kind == "Multiply":
+        return [dout * merge_forward("Multiply", inputs[:k] + inputs[k + 1:])
+                if len(inputs) > 1 else dout for k in range(len(inputs))]
+    cuts = np.cumsum([x.shape[-1] for x in inputs])[:-1]
+    return np.split(dout, cuts, axis=-1)
+
+
+def graph_forward(forwards, sources, order, x):
+    """Every layer's output in a graph of layers: layer `i` is `forwards[i](inputs)`, its
+    inputs the outputs of `sources[i]` (-1: the model's input `x`), built in `order` (each
+    after its inputs). Returns `{i: output}`, with `x` at -1."""
+    values = {-1: x}
+    for i in order:
+        values[i] = forwards[i]([values[j] for j in sources[i]])
+    return values
+
+
+def graph_backward(backwards, sources, order, values, output, dout):
+    """Backpropagation through a graph (C13 on a DAG): from the output back, in reverse
+    `order`, `backwards[i](inputs, d)` returns each input's gradient and the layer's weights'
+    gradients. A layer's gradient is the *sum* of what each of its users sends back: the input
+    of a residual `x + f(x)` gets `dout` along the shortcut plus `f`'s chain rule.
+
+    Returns `(dx, {i: weight gradients of layer i})`.
+    """
+    grads, weight_grads = {output: dout}, {}
+    for i in reversed(order):
+        if i not in grads:  # nothing downstream of it reaches the output
+            continue
+        dinputs, weight_grads[i] = backwards[i]([values[j] for j in sources[i]], grads[i])
+        for j, d in zip(sources[i], dinputs):
+            grads[j] = grads[j] + d if j in grads else d
+    return grads.get(-1), weight_grads

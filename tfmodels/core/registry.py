@@ -8,6 +8,7 @@ from tfmodels.core.spec import (
     GRU,
     LSTM,
     Activation,
+    Add,
     BatchNormalization,
     Conv2D,
     Dense,
@@ -23,6 +24,15 @@ from tfmodels.core.spec import (
 )
 
 __all__ = ["MODELS", "DEFAULT_MODEL", "get_spec", "override"]
+
+
+def _graph(*entries) -> dict:
+    """A graph spec's `layers` and `inputs_of` from its entries: a layer (which takes the one
+    listed before it) or `(layer, [names of the layers it takes])`."""
+    pairs = [e if isinstance(e, tuple) else (e, None) for e in entries]
+    return {"layers": tuple(layer for layer, _ in pairs),
+            "inputs_of": tuple(None if ins is None else tuple(ins) for _, ins in pairs)}
+
 
 MODELS = {
     spec.name: spec
@@ -153,6 +163,34 @@ MODELS = {
             epochs=15,
             dataset="spiral",
             input_dim=DATASETS["spiral"][0],
+        ),
+        ModelSpec(
+            name="digits_resnet",
+            description="a small residual convnet on the 8x8 digits: Conv2D(8, relu) -> BN -> "
+                        "[Conv2D(8, relu) -> BN] + identity -> [Conv2D(16, stride 2, relu) -> "
+                        "BN] + Conv2D(16, 1x1, stride 2) projection -> Flatten -> "
+                        "Dense(10, softmax), adam; BN momentum 0.9, so that its moving "
+                        "statistics settle within the 92 steps of 4 epochs",
+            **_graph(
+                Conv2D(8, 3, padding="same", activation="relu"),            # conv2d_0
+                BatchNormalization(momentum=0.9),                            # ..._1
+                Conv2D(8, 3, padding="same", activation="relu"),            # conv2d_2
+                BatchNormalization(momentum=0.9),                            # ..._3
+                (Add(), ["batch_normalization_3", "batch_normalization_1"]),  # add_4: identity
+                Conv2D(16, 3, strides=2, padding="same", activation="relu"),  # conv2d_5
+                BatchNormalization(momentum=0.9),                            # ..._6
+                (Conv2D(16, 1, strides=2), ["add_4"]),                       # conv2d_7: 1x1
+                (Add(), ["batch_normalization_6", "conv2d_7"]),              # add_8
+                Flatten(),
+                Dense(10, "softmax"),
+            ),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
+            metrics=("accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits",
+            input_shape=(8, 8, 1),
         ),
         ModelSpec(
             name="sine_l1",

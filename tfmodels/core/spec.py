@@ -26,15 +26,19 @@ from tfmodels.core.checks import (
     positive_int,
 )
 from tfmodels.core.errors import UserError
+from tfmodels.core.graph import INPUT, Wiring, wire
 from tfmodels.core.keras_configs import check_layer_config, check_loss, check_optimizer
+from tfmodels.core.keras_graphs import read_graph
 from tfmodels.core.layers import (  # the layer kinds are part of the spec's API: __all__
     ACTIVATIONS,
     GRU,
     LAYER_KINDS,
     LSTM,
     Activation,
+    Add,
     AveragePooling2D,
     BatchNormalization,
+    Concatenate,
     Conv2D,
     Dense,
     DepthwiseConv2D,
@@ -45,6 +49,7 @@ from tfmodels.core.layers import (  # the layer kinds are part of the spec's API
     Layer,
     LayerNormalization,
     MaxPooling2D,
+    Multiply,
     Reshape,
     SeparableConv2D,
     SimpleRNN,
@@ -61,7 +66,7 @@ __all__ = [
     "OPTIMIZER_DEFAULTS", "LOSS_RTOL", "WEIGHT_ATOL", "PREDICTION_ATOL", "OptimizerSpec",
     "ModelSpec", "initial_weights", "ACTIVATION_LAYERS", "DepthwiseConv2D", "SeparableConv2D",
     "GlobalAveragePooling2D", "Activation", "ZeroPadding2D", "LayerNormalization", "Embedding",
-    "GRU",
+    "GRU", "Add", "Concatenate", "Multiply", "INPUT", "Wiring",
 ]
 
 # The two tracks that build a spec: `tfmodels.keras_track` and `tf1_compat`.
@@ -172,6 +177,11 @@ class ModelSpec:
     description: str = ""
     input_shape: tuple | None = None
     from_logits: bool = False
+    # A graph of layers (`tfmodels.core.graph`): each layer's own name and the names of the
+    # layers it takes (None: the default), the output layer's name. All None: a chain.
+    names: tuple | None = None
+    inputs_of: tuple | None = None
+    outputs: tuple | None = None
 
     def __post_init__(self):
         check_path_name(self.name)  # the name of its log folder
@@ -205,14 +215,31 @@ class ModelSpec:
                 raise UserError(f"layer {i} ({layer.kind}) uses activation 'step', which has "
                                 f"no gradient: nothing before or in it could train; use "
                                 f"'sigmoid' or 'relu'")
+        for name in ("names", "inputs_of", "outputs"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(
+                    tuple(v) if isinstance(v, list) else v for v in value))
+        object.__setattr__(self, "_wiring", wire(self.layers, self.names, self.inputs_of,
+                                                 self.outputs))
         shapes = self.layer_shapes()  # one line where a layer does not fit its input
-        self._check_output(shapes[-1])
+        self._check_output(shapes[self.wiring.output])
         for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights())):
             for w in ws:  # each must be allocatable: units=10**12 is refused here, not in NumPy
                 check_weight_count(f"layer {i} ({layer.kind})", w.name, w.shape)
 
+    @property
+    def wiring(self) -> Wiring:
+        """How the layers are connected: a chain, or the graph the spec names."""
+        return self._wiring
+
+    def layer_name(self, index: int) -> str:
+        """Layer `index`'s name in both tracks: its own in a graph spec, else `<prefix>_<index>`
+        (`dense_0`, `conv2d_1`, ...), a TF1 `variable_scope` and a Keras layer name alike."""
+        return self.wiring.names[index]
+
     def _check_output(self, out: tuple) -> None:
-        last = self.layers[-1]
+        last = self.layers[self.wiring.output]
         activation = getattr(last, "activation", None)
         where = f"the output layer ({last.kind}, output {out})"
         if self.loss in CLASSIFIER_OUTPUTS:
@@ -239,7 +266,7 @@ class ModelSpec:
 
     @property
     def output_dim(self) -> int:
-        return self.layer_shapes()[-1][-1]
+        return self.layer_shapes()[self.wiring.output][-1]
 
     @property
     def sparse_labels(self) -> bool:
@@ -260,6 +287,8 @@ class ModelSpec:
     def layer_shapes(self) -> list[tuple]:
         """Each layer's output shape (no batch axis); one line where a layer cannot take what
         the layer before gives it."""
+        if not self.wiring.chain:
+            return self._graph_shapes()
         shapes, shape = [], self.input_shape
         for i, layer in enumerate(self.layers):
             try:
@@ -271,16 +300,36 @@ class ModelSpec:
             shapes.append(tuple(shape))
         return shapes
 
+    def _graph_shapes(self) -> list[tuple]:
+        """`layer_shapes` of a graph spec: each layer after its inputs."""
+        wiring, shapes = self.wiring, [None] * len(self.layers)
+        for i in wiring.order:
+            layer = self.layers[i]
+            ins = [self.input_shape if j < 0 else shapes[j] for j in wiring.sources[i]]
+            try:
+                shape = layer.merged_shape(ins) if layer.merge else layer.output_shape(ins[0])
+            except ValueError as e:
+                give = "gives" if len(ins) == 1 else "give"
+                raise UserError(f"layer {wiring.names[i]!r} ({layer.kind}) does not fit what "
+                                f"{wiring.describe(wiring.sources[i])} {give}: {e}") from None
+            shapes[i] = tuple(shape)
+        return shapes
+
+    def input_shapes(self) -> list[tuple]:
+        """The shape each layer takes (its first input's: a merge's are alike)."""
+        shapes = self.layer_shapes()
+        return [self.input_shape if srcs[0] < 0 else shapes[srcs[0]]
+                for srcs in self.wiring.sources]
+
     def layer_weights(self) -> list[list[Weight]]:
         """Each layer's weights, in Keras's order."""
-        ins = [self.input_shape, *self.layer_shapes()[:-1]]
-        return [layer.weights(shape) for layer, shape in zip(self.layers, ins)]
+        return [layer.weights(shape) for layer, shape in zip(self.layers, self.input_shapes())]
 
     def weight_names(self) -> list[str]:
         """Each weight's name in Keras's `get_weights()` order: `dense_0/kernel`, ...,
         `batch_normalization_1/moving_mean`, `lstm_2/recurrent_kernel` (TF1's where it keeps
         the same array, e.g. `dense_0/kernel`)."""
-        return [f"{layer.name(i)}{w.owner}/{w.name}"
+        return [f"{self.layer_name(i)}{w.owner}/{w.name}"
                 for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights()))
                 for w in ws]
 
@@ -290,20 +339,57 @@ class ModelSpec:
 
     def to_dict(self) -> dict:
         """The spec as plain data, the vocabulary of a `--spec` file."""
+        graph = {} if self.outputs is None else {"outputs": list(self.outputs)}
         return {"name": self.name, "input_shape": list(self.input_shape),
-                "layers": [layer.to_dict() for layer in self.layers], "loss": self.loss,
+                "layers": self.layer_dicts(), **graph, "loss": self.loss,
                 "from_logits": self.from_logits,
                 "optimizer": {"name": self.optimizer.name, **self.optimizer.params},
                 "metrics": list(self.metrics), "dataset": self.dataset,
                 "batch_size": self.batch_size, "epochs": self.epochs, "seed": self.seed,
                 "description": self.description}
 
+    def layer_dicts(self) -> list[dict]:
+        """Each layer as plain data; in a graph spec with its own `name` and `inputs` where it
+        has them (`{"kind": "Add", "name": "skip", "inputs": ["conv2d_1", "input"]}`)."""
+        dicts = []
+        for i, layer in enumerate(self.layers):
+            d = layer.to_dict()
+            wiring = {}
+            if self.names is not None and self.names[i] is not None:
+                wiring["name"] = self.names[i]
+            if self.inputs_of is not None and self.inputs_of[i] is not None:
+                wiring["inputs"] = list(self.inputs_of[i])
+            dicts.append({"kind": d.pop("kind"), **wiring, **d})
+        return dicts
+
+    @classmethod
+    def _graph_fields(cls, layers: list, where: str) -> tuple[list, dict]:
+        """A spec file's layer objects without their `name` and `inputs`, and those as the
+        spec's `names` and `inputs_of` (left out where no layer has them: a chain)."""
+        plain, names, inputs = [], [], []
+        for layer in layers:
+            if isinstance(layer, dict):
+                layer = dict(layer)
+                names.append(layer.pop("name", None))
+                given = layer.pop("inputs", None)
+                inputs.append(tuple(given) if isinstance(given, list) else given)
+            else:
+                names.append(None)
+                inputs.append(None)
+            plain.append(layer)
+        fields = {}
+        if any(n is not None for n in names):
+            fields["names"] = tuple(names)
+        if any(g is not None for g in inputs):
+            fields["inputs_of"] = tuple(inputs)
+        return plain, fields
+
     @classmethod
     def from_dict(cls, d: dict, where: str = "spec") -> ModelSpec:
         """A spec from plain data (a JSON file's); one line naming the field that is wrong."""
         if not isinstance(d, dict):
             raise UserError(f"{where}: expected an object of fields, got {type(d).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = {f.name for f in dataclasses.fields(cls)} - {"names", "inputs_of"}
         unknown = sorted(set(d) - known)
         if unknown:
             raise UserError(f"{where}: unknown field(s) {unknown}; expected some of: "
@@ -314,8 +400,12 @@ class ModelSpec:
         if not isinstance(d["layers"], list) or not d["layers"]:
             raise UserError(f"{where}: 'layers' must be a non-empty list of layer objects")
         fields = dict(d)
+        plain, graph = cls._graph_fields(d["layers"], where)
+        fields.update(graph)
         fields["layers"] = tuple(layer_from_dict(layer, f"{where}: layers[{i}]")
-                                 for i, layer in enumerate(d["layers"]))
+                                 for i, layer in enumerate(plain))
+        if isinstance(fields.get("outputs"), list):
+            fields["outputs"] = tuple(fields["outputs"])
         optimizer = d.get("optimizer", {"name": "rmsprop"})
         if isinstance(optimizer, str):
             optimizer = {"name": optimizer}
@@ -394,21 +484,32 @@ class ModelSpec:
         that layer's activation. Every constructor argument the spec does not carry must be
         Keras's default, and every object exactly Keras's class (`tfmodels.core.keras_configs`):
         anything else is a different model, refused by layer and argument name.
+
+        A functional model (`keras.Model(inputs, outputs)`: one input, one output) becomes a
+        graph spec (`tfmodels.core.graph`) with its layers' names and wiring
+        (`tfmodels.core.keras_graphs`); an activation layer joins the layer before it only
+        where it alone takes that layer's output.
         """
         import keras
 
-        if type(model) is not keras.Sequential:
-            raise UserError(f"{type(model).__qualname__} is not keras.Sequential itself: only a "
-                            f"Sequential's maths is carried by the spec")
-        layers = []
+        graph = read_graph(model)
+        if type(model) is not keras.Sequential and graph is None:
+            raise UserError(f"{type(model).__qualname__} is neither keras.Sequential nor a "
+                            f"functional keras.Model itself: a subclass's maths is not carried "
+                            f"by the spec")
+        layers, names, joined = [], [], {}
         for layer in model.layers:
             kind, config = type(layer).__name__, layer.get_config()
             where = f"layer {layer.name!r} ({kind})"
+            if graph is not None and layer.name == graph.input:
+                continue
             if kind in ACTIVATION_LAYERS and layers and \
-                    getattr(layers[-1], "activation", None) == "linear":
+                    getattr(layers[-1], "activation", None) == "linear" and \
+                    (graph is None or graph.feeds_only(names[-1], layer.name)):
                 check_layer_config(layer, {k: config[k] for k in ACTIVATION_LAYERS[kind]
                                            if k in config}, where)
                 layers[-1] = dataclasses.replace(layers[-1], **_activation_fields(kind, config))
+                joined[layer.name] = names[-1]
                 continue
             if kind not in LAYER_KINDS:
                 raise UserError(f"{where} has no spec kind; expected one of: "
@@ -425,6 +526,7 @@ class ModelSpec:
             if kind == "Dropout" and values.get("seed") is None:
                 values.pop("seed", None)
             layers.append(layer_from_dict({"kind": kind, **values}, where))
+            names.append(layer.name)
         compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
         if not compiled:
             raise UserError("the Keras model is not compiled: compile it with its loss and "
@@ -441,10 +543,23 @@ class ModelSpec:
             optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
         metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
                         for m in (compiled.get("metrics") or ()))
+        wiring = {} if graph is None else _graph_fields(graph, names, joined)
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
                    dataset=dataset, input_shape=tuple(model.input_shape[1:]),
-                   batch_size=batch_size, epochs=epochs, seed=seed)
+                   batch_size=batch_size, epochs=epochs, seed=seed, **wiring)
+
+
+def _graph_fields(graph, names: list, joined: dict) -> dict:
+    """A functional model's wiring as a graph spec's `names`, `inputs_of` and `outputs`: a
+    layer joined into the one before it (an activation) answers by that layer's name, the
+    model's input by `INPUT`."""
+    def spec_name(keras_name):
+        return INPUT if keras_name == graph.input else joined.get(keras_name, keras_name)
+
+    return {"names": tuple(names),
+            "inputs_of": tuple(tuple(spec_name(s) for s in graph.sources[n]) for n in names),
+            "outputs": (spec_name(graph.output),)}
 
 
 # Keras's activation layers that become the activation of the linear layer before them, with the

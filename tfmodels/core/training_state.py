@@ -91,7 +91,8 @@ class TrainingState:
 def fingerprint(spec: ModelSpec) -> dict:
     """The parts of a spec a checkpoint is bound to (epochs may grow; nothing else may change)."""
     return json.loads(json.dumps({  # as JSON keeps it: tuples become lists
-        "layers": [layer.to_dict() for layer in spec.layers],
+        "layers": spec.layer_dicts(),  # a graph spec's with their names and inputs
+        **({} if spec.outputs is None else {"outputs": list(spec.outputs)}),
         "input_shape": list(spec.input_shape),
         "from_logits": spec.from_logits,
         "loss": spec.loss,

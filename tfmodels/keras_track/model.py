@@ -27,7 +27,7 @@ from tfmodels.keras_track.optimizers import make_optimizer
 
 __all__ = [
     "STEPS_PER_EXECUTION", "EpochBatches", "TrainingRows", "ROWS", "SpecSequential",
-    "build_layers", "build_model",
+    "SpecFunctional", "spec_ordered", "build_layers", "build_graph", "build_model",
 ]
 
 # Training steps per call from Python (Keras's `steps_per_execution`), the Keras track's default.
@@ -146,9 +146,9 @@ def _is_array(x) -> bool:
     return isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array__")
 
 
-@keras.saving.register_keras_serializable(package="tfmodels")
-class SpecSequential(keras.Sequential):
-    """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does.
+class _SpecTraining:
+    """What `SpecSequential` (a chain) and `SpecFunctional` (a graph of layers) add to Keras:
+    `fit` batches NumPy data like the TF1 track does.
 
     Outside `tf.distribute` strategies, `fit` of NumPy data hands `train_step` a batch of
     indices, `{ROWS: idx}`, whose rows it gathers from `TrainingRows`: a subclass that overrides
@@ -195,7 +195,7 @@ class SpecSequential(keras.Sequential):
             batches, dataset = self._pipeline(x, y, batch_size, shuffle, first_epoch, skip,
                                               rows_in_step)
             follow = [] if skip else [_FollowEpochs(batches)]
-            return super(SpecSequential, self).fit(
+            return super(_SpecTraining, self).fit(
                 dataset, epochs=last_epoch, verbose=verbose,
                 callbacks=follow + list(callbacks or []), validation_data=validation_data,
                 validation_batch_size=batch_size, shuffle=False, initial_epoch=first_epoch,
@@ -308,6 +308,64 @@ class SpecSequential(keras.Sequential):
             self.steps_per_execution = steps
 
 
+@keras.saving.register_keras_serializable(package="tfmodels")
+class SpecSequential(_SpecTraining, keras.Sequential):
+    """`keras.Sequential` whose `fit` batches NumPy data like the TF1 track does: a chain
+    spec's model."""
+
+
+@keras.saving.register_keras_serializable(package="tfmodels")
+class SpecFunctional(_SpecTraining, keras.Model):
+    """A graph spec's model: a functional `keras.Model` (`keras.Model(inputs, outputs)`) with
+    `SpecSequential`'s `fit`. `get_weights`/`set_weights` keep the spec's order (its layers as
+    listed, `ModelSpec.weight_names`), whatever order Keras walks the graph in."""
+
+    spec_weight_names = None  # set by `build_graph`: the spec's weight names in its order
+
+    def get_config(self):  # a saved `.keras` file keeps the spec's order too
+        return {**super().get_config(), "spec_weight_names": self.spec_weight_names}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        names = config.pop("spec_weight_names", None)
+        model = super().from_config(config, custom_objects=custom_objects)
+        model.spec_weight_names = None if names is None else list(names)
+        return model
+
+    def _spec_variables(self) -> list:
+        if self.spec_weight_names is None:  # loaded from a file: Keras's own order
+            return list(self.weights)
+        return spec_ordered(self, self.spec_weight_names)
+
+    def get_weights(self):
+        return [np.array(v) for v in self._spec_variables()]
+
+    def set_weights(self, weights):
+        variables, weights = self._spec_variables(), list(weights)
+        if len(weights) != len(variables):
+            raise UserError(f"expected {len(variables)} weight arrays, got {len(weights)}")
+        for variable, value in zip(variables, weights):
+            if tuple(variable.shape) != tuple(np.shape(value)):
+                raise UserError(f"weight {variable.path} has shape {tuple(variable.shape)}, "
+                                f"got {tuple(np.shape(value))}")
+            variable.assign(value)
+
+
+def spec_ordered(model, weight_names) -> list:
+    """A Keras model's variables in the order of a spec's `weight_names` (`dense_0/kernel`,
+    ...), found by their paths (`<layer>/<weight>`; a Sequential's `<model>/<layer>/<weight>`)."""
+    prefix = f"{model.name}/"
+    by_name = {v.path: v for v in model.weights}
+    by_name.update({v.path[len(prefix):]: v for v in model.weights
+                    if v.path.startswith(prefix) and v.path[len(prefix):] not in by_name})
+    missing = [name for name in weight_names if name not in by_name]
+    if missing:
+        raise UserError(f"the Keras model {model.name!r} has no weight {missing[0]}; expected "
+                        f"the spec's: {', '.join(weight_names)}")
+    return [by_name[name] for name in weight_names]
+
+
 # Activations Keras's layers take by name; the others follow the layer as a layer of their own.
 _NAMED = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
@@ -329,7 +387,7 @@ def _activation_layers(layer, name: str, seed: int, dtype) -> list:
 
 
 def _keras_layer(spec: ModelSpec, layer, index: int, dtype) -> list:
-    name = layer.name(index)
+    name = spec.layer_name(index)
     kind = layer.kind
     if kind in ("Dense", "Conv2D"):
         activation = layer.activation if layer.activation in _NAMED else None
@@ -414,11 +472,39 @@ def build_layers(spec: ModelSpec, dtype=None) -> list:
     """The spec's layers as Keras layers, its input first: the Keras track's one forward pass.
 
     Named like the TF1 track's variable scopes (`dense_0`, `conv2d_1`, ...), so a weight's name
-    says the same thing in both tracks. Twin of `tf1_compat.model.build_layers`.
+    says the same thing in both tracks. Twin of `tf1_compat.model.build_layers`. A chain's
+    only: a graph spec's model is `build_graph`'s.
     """
+    if not spec.wiring.chain:
+        raise UserError(f"model {spec.name!r} is a graph of layers, not a chain: build it with "
+                        f"build_graph (or build_model)")
     return [keras.Input(spec.input_shape, name="x", dtype=dtype)] + [
         made for i, layer in enumerate(spec.layers) for made in _keras_layer(spec, layer, i, dtype)
     ]
+
+
+_MERGES = {"Add": keras.layers.Add, "Concatenate": keras.layers.Concatenate,
+           "Multiply": keras.layers.Multiply}
+
+
+def build_graph(spec: ModelSpec, dtype=None) -> SpecFunctional:
+    """A graph spec as a functional Keras model: each layer (`_keras_layer`, or a merge:
+    `keras.layers.Add()([a, b])`) called on its inputs' outputs, in the spec's order
+    (`ModelSpec.wiring`). Twin of `tf1_compat.model.build_layers` on a graph spec."""
+    wiring = spec.wiring
+    tensors = {-1: keras.Input(spec.input_shape, name="x", dtype=dtype)}
+    for i in wiring.order:
+        layer, ins = spec.layers[i], [tensors[j] for j in wiring.sources[i]]
+        if layer.merge:
+            tensors[i] = _MERGES[layer.kind](name=spec.layer_name(i), dtype=dtype)(ins)
+            continue
+        out = ins[0]
+        for made in _keras_layer(spec, layer, i, dtype):
+            out = made(out)
+        tensors[i] = out
+    model = SpecFunctional(tensors[-1], tensors[wiring.output], name=spec.name)
+    model.spec_weight_names = spec.weight_names()
+    return model
 
 
 def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
@@ -449,7 +535,8 @@ def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
         raise UserError(f"steps_per_execution={steps_per_execution} with {replicas} replicas: "
                         f"Keras 3 cannot run several steps per call under a multi-replica "
                         f"strategy (keras-team/keras#19246); use 1")
-    model = SpecSequential(build_layers(spec), name=spec.name)
+    model = (SpecSequential(build_layers(spec), name=spec.name) if spec.wiring.chain
+             else build_graph(spec))
     model.shuffle_seed, model.loss_name = spec.seed, spec.loss
     if steps_per_execution > 1:  # else callbacks see every step's loss themselves
         for name, dtype in (("nonfinite_step", tf.int64), ("nonfinite_loss", tf.float32)):

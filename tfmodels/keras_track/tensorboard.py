@@ -54,7 +54,7 @@ def _layer_groups(model, spec: ModelSpec | None) -> list[tuple[str, list]]:
     """`(spec name, Keras layers)` per spec layer: a layer with its activation layer
     (`dense_0`, `dense_0_swish`) in one group, as the TF1 track keeps `dense_0/swish` inside
     `dense_0`. Without a spec, each Keras layer is a group of its own."""
-    names = {layer.name(i) for i, layer in enumerate(spec.layers)} if spec else None
+    names = {spec.layer_name(i) for i in range(len(spec.layers))} if spec else None
     groups = []
     for layer in model.layers:
         if names is None or layer.name in names or not groups:

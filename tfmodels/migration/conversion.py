@@ -309,12 +309,14 @@ def read_tf1(source: str, spec) -> list[np.ndarray]:
 def _keras_weights(source: str, spec):
     """(spec, weights) of a `.keras` model (safe mode) or a `.weights.h5` file of `spec`."""
     from tfmodels.core.registry import get_spec
-    from tfmodels.keras_track.model import build_model
+    from tfmodels.keras_track.model import build_model, spec_ordered
 
     if source.endswith(".keras"):
         loaded = load_keras_file(source, "convert only files of models you trust, saved "
                                          "without such layers")
         spec = spec or get_spec(loaded.name)
+        if not spec.wiring.chain:  # a graph's weights by name: Keras walks it in its own order
+            return spec, [np.asarray(v) for v in spec_ordered(loaded, spec.weight_names())]
         return spec, loaded.get_weights()
     if not source.endswith(".weights.h5"):
         raise UserError(f"{source!r} is not a Keras file; expected a name ending in "
