@@ -63,6 +63,35 @@ def _layer_groups(model, spec: ModelSpec | None) -> list[tuple[str, list]]:
     return groups
 
 
+# The activation layers that follow a spec layer in the Keras track, named after it
+# (`tfmodels.keras_track.model`): part of the spec layer's group.
+_ACTIVATION_SUFFIXES = ("_leaky_relu", "_swish", "_randomized_relu")
+
+
+def _forward(model, spec: ModelSpec | None, x):
+    """The model on `x`, each spec layer (with its activation layer) in the scope of its name:
+    a chain in order, a graph spec each layer after its inputs (`ModelSpec.wiring`)."""
+    if spec is None or spec.wiring.chain:
+        for name, layers in _layer_groups(model, spec):
+            with keras.name_scope(name, caller=layers[0]):  # the layer's own scope, once
+                for layer in layers:
+                    x = layer(x, training=True)
+        return x
+    made, wiring = {-1: x}, spec.wiring
+    for i in wiring.order:
+        name = spec.layer_name(i)
+        ins = [made[j] for j in wiring.sources[i]]
+        layers = [model.get_layer(name)] + [
+            layer for layer in model.layers if layer.name in {name + s for s in
+                                                              _ACTIVATION_SUFFIXES}]
+        with keras.name_scope(name, caller=layers[0]):
+            out = layers[0](ins if spec.layers[i].merge else ins[0], training=True)
+            for layer in layers[1:]:
+                out = layer(out, training=True)
+        made[i] = out
+    return made[wiring.output]
+
+
 def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
     """One training step of `model` (compiled, built) on batches shaped `batch` (two
     `TensorSpec`s), as an op graph in the TF1 track's top-level groups.
@@ -83,11 +112,7 @@ def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
     def replica_step(x, y):
         with tf.name_scope("global_step"):
             tf.identity(optimizer.iterations)  # captured here, counted up in `train`
-        y_pred = x
-        for name, layers in _layer_groups(model, spec):
-            with keras.name_scope(name, caller=layers[0]):  # the layer's own scope, once
-                for layer in layers:
-                    y_pred = layer(y_pred, training=True)
+        y_pred = _forward(model, spec, x)
         with tf.name_scope("loss"):
             loss = model._compute_loss(x=x, y=y, y_pred=y_pred, training=True)
         with tf.name_scope("metrics"):
