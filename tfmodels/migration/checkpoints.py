@@ -78,6 +78,10 @@ def load_keras_file(source: str, instead: str):
     try:
         return keras.saving.load_model(source, safe_mode=True, compile=False)
     except (OSError, KeyError, ValueError, TypeError) as e:  # what Keras and h5py say of a bad file
+        from tfmodels.migration.user_code import missing_hub
+
+        if missing_hub(e, f"Keras file {source!r}"):
+            raise missing_hub(e, f"Keras file {source!r}") from None
         if "safe_mode" in str(e):
             raise UserError(f"Keras file {source!r} carries Python code (e.g. a Lambda layer), "
                             f"which Keras's safe_mode refuses to run; {instead}") from None
@@ -89,7 +93,7 @@ def load_keras_model(ref: str):
     """A `.keras` file (safe mode) or `module:factory`, as a built Keras model."""
     import keras
 
-    from tfmodels.migration.user_code import load_callable
+    from tfmodels.migration.user_code import load_callable, missing_hub
 
     if ref.endswith(".keras"):
         return load_keras_file(ref, "give the model as module:factory instead")
@@ -98,6 +102,8 @@ def load_keras_model(ref: str):
     try:
         model = factory()
     except Exception as e:
+        if missing_hub(e, f"Keras model {ref!r}"):
+            raise missing_hub(e, f"Keras model {ref!r}") from None
         raise UserError(f"Keras model {ref!r} raised {type(e).__name__}: {folded(e)}") from None
     if not isinstance(model, keras.Model):
         raise UserError(f"Keras model {ref!r} returned {type(model).__name__}, not a Keras model")
