@@ -9,7 +9,10 @@ Every conversion and every check of the kit pairs weights here: `tfmodels conver
 nothing of the models: it *derives* which TF1 variable fills which Keras weight, from the names,
 the order of layers and variables, and the shapes:
 
-1. a map file (JSON `{"keras weight path": "tf1 variable name"}`) decides first;
+1. a map file (JSON `{"keras weight path": "tf1 variable name"}`) decides first; then a known
+   layout (`tfmodels.migration.known_layouts`: google-research/bert into KerasHub's
+   `BertBackbone`, openai/gpt-2 into `GPT2Backbone`) where it names every Keras weight left and
+   every TF1 variable it names is there, each pair's reshape or split derived as in step 5;
 2. names: a Keras weight `dense_1/kernel` (its `path`, the model's own name left off) takes the
    TF1 variable `dense_1/kernel` (lower case, `:0` left off; a scope around every TF1 variable,
    `model/dense_1/kernel`, left off too), if the shapes agree;
