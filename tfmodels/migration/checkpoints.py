@@ -13,6 +13,7 @@ import zipfile
 
 from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
+from tfmodels.migration.keras_archive import write_keras
 
 __all__ = ["KERAS_FORMATS", "keras_target", "load_keras_file", "load_keras_model",
            "read_checkpoint", "read_tensors",
@@ -137,7 +138,10 @@ def save_keras(model, target: str) -> None:
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
     try:
-        (model.save if target.endswith(".keras") else model.save_weights)(tmp)
+        if target.endswith(".keras"):  # its weights streamed from disk (keras_archive)
+            write_keras(model, tmp)
+        else:
+            model.save_weights(tmp)
         os.replace(tmp, target)
     finally:  # a failed write (a full disk) leaves nothing behind
         if os.path.exists(tmp):
