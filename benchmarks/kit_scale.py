@@ -167,13 +167,16 @@ def _run(args, workdir: str) -> int:
                                     / 2**20, 1),
              "convert_peak_over_checkpoint": round(conv / mb, 2),
              "convert_above_floor_over_checkpoint": round((conv - floor) / mb, 2),
+             "convert_seconds_above_floor": round(records[2]["seconds"] - records[1]["seconds"],
+                                                  1),
              "command": " ".join(sys.argv), "versions": _versions()}
     print(f"{'step':<8} {'seconds':>8} {'peak RSS MB':>12}  note")
     for r in records:
         note = {"write": f"checkpoint {mb:.0f} MB, {facts['params']:,} parameters",
                 "floor": "TF + KerasHub imported, backbone built",
-                "convert": f"peak {conv / mb:.2f}x the checkpoint; "
-                           f"{(conv - floor) / mb:.2f}x above the floor",
+                "convert": f"peak {conv / mb:.2f}x the checkpoint, {(conv - floor) / mb:.2f}x "
+                           f"above the floor; {facts['convert_seconds_above_floor']:.1f} s "
+                           f"above it",
                 "check": f"largest |TF1 - Keras| {r.get('max_abs_diff', 0):.2e}"}[r["step"]]
         print(f"{r['step']:<8} {r['seconds']:>8.1f} {r['peak_rss_mb']:>12.0f}  {note}")
     print("written:", _write_results(facts, records, args.out_dir))
