@@ -32,7 +32,7 @@ from tests.helpers import example, example_ref
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
 from tfmodels.migration.conversion import keras_to_tf1, tf1_to_keras
-from tfmodels.migration.matching import keras_slots, match, tf1_sources
+from tfmodels.migration.matching import Ambiguous, keras_slots, match, tf1_sources
 
 v1 = tf.compat.v1
 ATOL = 1e-5
@@ -206,3 +206,23 @@ def test_a_missing_keras_hub_is_one_line_saying_how_to_install_it(tmp_path, monk
         assert code == 2 and "\n" not in err, (what, err)
         assert err.endswith('needs KerasHub (keras_hub), which is not installed: pip install '
                             '-e ".[hub]"'), (what, err)
+
+
+def test_the_layout_is_used_only_where_it_names_every_weight(bert):
+    """A Keras weight the table does not name (a classifier head): no pairs from the layout, the
+    derived pairing alone, which refuses the look-alike vectors as before."""
+    prefix = bert[0]
+    shapes = tf.train.load_checkpoint(prefix).get_variable_to_shape_map()
+    dtypes = {n: "float32" for n in shapes}
+    keras.backend.clear_session()
+    inputs = keras.Input((None,), dtype="int32")
+    backbone = backbones.bert_tiny()
+    head = keras.layers.Dense(3, name="classifier")(backbone.token_embedding(inputs)[:, 0])
+    slots = keras_slots(backbone)
+    assert not [s for s, _, how in match(slots, *tf1_sources(shapes, dtypes)).pairs
+                if not how.startswith("known layout")]
+    slots += keras_slots(keras.Model(inputs, head))[-2:]  # classifier/kernel, classifier/bias
+    assert [s.key for s in slots[-2:]] == ["classifier/kernel", "classifier/bias"]
+    with pytest.raises(Ambiguous) as e:
+        match(slots, *tf1_sources(shapes, dtypes))
+    assert not [p for p in e.value.result.pairs if p[2].startswith("known layout")]
