@@ -5,7 +5,7 @@
         --vocab 500 --positions 64                      # a quick run of the same steps
 
 Each step runs in a process of its own, whose time and peak resident memory (`os.wait4`'s
-`ru_maxrss`, that process alone) are measured:
+`ru_maxrss`, that process alone, started from a small launcher) are measured:
 
 1. `write`: `examples/keras_hub/tf1_bert.py` (google-research/bert's variable names and maths)
    at the given sizes, its random weights saved by its own `Saver` (BERT-base: 110M parameters,
@@ -35,7 +35,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples", "keras_hub")
@@ -106,23 +105,38 @@ def _step_check(workdir: str, config: dict) -> dict:
 STEPS = {"write": _step_write, "floor": _step_floor, "check": _step_check}
 
 
+# Each step is started by this small launcher, which reports the step's own peak: a child's
+# ru_maxrss on Linux counts the memory of the process it was spawned from (vfork, then exec), so
+# a step spawned straight from a large process (a test run holding TensorFlow) would show that.
+_LAUNCH = """import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as f:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss,
+               "seconds": time.perf_counter() - start}, f)
+"""
+
+
 def _measured(argv: list, label: str) -> dict:
-    """Run `argv` as a child; its seconds, its own peak RSS (MB, `os.wait4`) and the JSON it
+    """Run `argv` as a step of its own; its seconds, its own peak RSS (MB) and the JSON it
     printed last."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        child.returncode = code = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
-        printed, said = out.read(), err.read()
-    if code:
-        raise SystemExit(f"{label} failed (exit {code}):\n{said[-3000:]}")
+    with tempfile.TemporaryDirectory() as folder:
+        report = os.path.join(folder, "report.json")
+        with open(os.path.join(folder, "out"), "w+") as out, \
+                open(os.path.join(folder, "err"), "w+") as err:
+            subprocess.run([sys.executable, "-c", _LAUNCH, report, *argv], stdout=out,
+                           stderr=err, check=False)
+            out.seek(0), err.seek(0)
+            printed, said = out.read(), err.read()
+        with open(report) as f:
+            measured = json.load(f)
+    if measured["code"]:
+        raise SystemExit(f"{label} failed (exit {measured['code']}):\n{said[-3000:]}")
     last = [line for line in printed.splitlines() if line.startswith("{")]
     extra = json.loads(last[-1]) if last else {}
-    return {"step": label, "seconds": round(seconds, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), **extra}
+    return {"step": label, "seconds": round(measured["seconds"], 2),
+            "peak_rss_mb": round(measured["maxrss_kb"] / 1024, 1), **extra}
 
 
 def _size(folder: str) -> int:
