@@ -21,6 +21,7 @@ import zipfile
 
 from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
+from tfmodels.migration.keras_archive import write_keras
 
 __all__ = ["KERAS2_SUFFIXES", "KERAS_FORMATS", "keras_target", "load_keras_file",
            "load_keras_model", "read_checkpoint", "read_keras2", "read_tensors",
@@ -190,6 +191,10 @@ def load_keras_file(source: str, instead: str):
     try:
         return keras.saving.load_model(source, safe_mode=True, compile=False)
     except (OSError, KeyError, ValueError, TypeError) as e:  # what Keras and h5py say of a bad file
+        from tfmodels.migration.user_code import missing_hub
+
+        if missing_hub(e, f"Keras file {source!r}"):
+            raise missing_hub(e, f"Keras file {source!r}") from None
         if "safe_mode" in str(e):
             raise UserError(f"Keras file {source!r} carries Python code (e.g. a Lambda layer), "
                             f"which Keras's safe_mode refuses to run; {instead}") from None
@@ -201,7 +206,7 @@ def load_keras_model(ref: str):
     """A `.keras` file (safe mode) or `module:factory`, as a built Keras model."""
     import keras
 
-    from tfmodels.migration.user_code import load_callable
+    from tfmodels.migration.user_code import load_callable, missing_hub
 
     if ref.endswith(".keras"):
         return load_keras_file(ref, "give the model as module:factory instead")
@@ -210,6 +215,8 @@ def load_keras_model(ref: str):
     try:
         model = factory()
     except Exception as e:
+        if missing_hub(e, f"Keras model {ref!r}"):
+            raise missing_hub(e, f"Keras model {ref!r}") from None
         raise UserError(f"Keras model {ref!r} raised {type(e).__name__}: {folded(e)}") from None
     if not isinstance(model, keras.Model):
         raise UserError(f"Keras model {ref!r} returned {type(model).__name__}, not a Keras model")
@@ -243,7 +250,10 @@ def save_keras(model, target: str) -> None:
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")  # written whole, then renamed into place
     try:
-        (model.save if target.endswith(".keras") else model.save_weights)(tmp)
+        if target.endswith(".keras"):  # its weights streamed from disk (keras_archive)
+            write_keras(model, tmp)
+        else:
+            model.save_weights(tmp)
         os.replace(tmp, target)
     finally:  # a failed write (a full disk) leaves nothing behind
         if os.path.exists(tmp):

@@ -9,7 +9,10 @@ Every conversion and every check of the kit pairs weights here: `tfmodels conver
 nothing of the models: it *derives* which TF1 variable fills which Keras weight, from the names,
 the order of layers and variables, and the shapes:
 
-1. a map file (JSON `{"keras weight path": "tf1 variable name"}`) decides first;
+1. a map file (JSON `{"keras weight path": "tf1 variable name"}`) decides first; then a known
+   layout (`tfmodels.migration.known_layouts`: google-research/bert into KerasHub's
+   `BertBackbone`, openai/gpt-2 into `GPT2Backbone`) where it names every Keras weight left and
+   every TF1 variable it names is there, each pair's reshape or split derived as in step 5;
 2. names: a Keras weight `dense_1/kernel` (its `path`, the model's own name left off) takes the
    TF1 variable `dense_1/kernel` (lower case, `:0` left off; a scope around every TF1 variable,
    `model/dense_1/kernel`, left off too), if the shapes agree;
@@ -61,6 +64,7 @@ from tf1_compat.layouts import CELLS
 from tfmodels.core.checks import check_regular_file
 from tfmodels.core.errors import UserError, folded
 from tfmodels.core.table import table
+from tfmodels.migration.known_layouts import layout_names
 from tfmodels.migration.transforms import (
     Misfit,
     Transform,
@@ -632,23 +636,82 @@ def _by_split(state: _Pairing) -> list:
     value): squeezed, split in the weights' model order, each part reshaped."""
     found, ambiguous = _split_options(*_plain(state))
     for options in found.values():
-        src, group, steps, axis = options[0]
+        src, group, _, axis = options[0]
         rivals = [o for f in found.values() for o in f if o[1] is group]
         if len(options) > 1 or len(rivals) > 1:
             ambiguous.append(f"TF1 {' or '.join(o[0].key for o in rivals)} could fill Keras "
                              f"{' or '.join(', '.join(s.key for s in o[1]) for o in options)}")
             continue
-        squeezed = _squeezed(src.shapes[0], group[0].tf1_shapes[0])[1]
-        part = squeezed[:axis] + (squeezed[axis] // len(group),) + squeezed[axis + 1:]
         for index, slot in enumerate(group):
-            t = Transform(src.names, steps + [("split", {"axis": axis, "parts": len(group),
-                                                         "index": index})])
-            if part != slot.tf1_shapes[0]:
-                t.steps.append(("reshape", list(slot.tf1_shapes[0])))
+            t = _split_transform(src, slot.tf1_shapes[0], axis, len(group), index)
             state.pair(slot, Source(src.key, src.names, src.shapes, src.dtype, transform=t),
                        "split in model order")
         state.sources_left.remove(src)
     return ambiguous
+
+
+def _split_transform(src: Source, shape: tuple, axis: int, parts: int, index: int) -> Transform:
+    """Part `index` of `parts` of `src` along `axis` (after its leading size-1 axes are squeezed),
+    reshaped to the weight's `shape` where the part has another."""
+    steps, squeezed = _squeezed(src.shapes[0], shape)
+    a = axis % len(squeezed)
+    part = squeezed[:a] + (squeezed[a] // parts,) + squeezed[a + 1:]
+    t = Transform(src.names, steps + [("split", {"axis": axis, "parts": parts, "index": index})])
+    if part != shape:
+        t.steps.append(("reshape", list(shape)))
+    return t
+
+
+# -- step 1b: a known layout (`tfmodels.migration.known_layouts`) --------------------------------
+
+
+def _layout_transform(slot: Slot, src: Source, split) -> Transform | None:
+    """How the TF1 variable the layout names becomes `slot`'s weight: as it is, squeezed and
+    reshaped, or part `split` = (index, parts) along its last axis; Misfit where none fits."""
+    shape = slot.tf1_shapes[0]
+    if src.dtype != slot.dtype:
+        raise Misfit(f"TF1 is {src.dtype}, the weight {slot.dtype}")
+    if split is None:
+        if src.shapes[0] == shape:
+            return None
+        t = _reshape_to(src, shape)
+    else:
+        index, parts = split
+        squeezed = _squeezed(src.shapes[0], shape)[1]
+        part = squeezed[:-1] + (squeezed[-1] // parts,)
+        fits = squeezed[-1] % parts == 0 and (part == shape or regroups(part, shape))
+        t = _split_transform(src, shape, -1, parts, index) if fits else None
+    if t is None:
+        what = f"part {split[0] + 1} of {split[1]} along the last axis" if split else "it"
+        raise Misfit(f"no squeeze or reshape of {what} gives {_shape(shape)}")
+    return t
+
+
+def _by_layout(state: _Pairing) -> None:
+    """Step 1b: a known layout that names every Keras weight left, with TF1 names all here."""
+    slots = [s for s in state.slots_left if s.cell is None]
+    sources = {normalized(s.key): s for s in state.sources_left
+               if s.cell is None and len(s.names) == 1}
+    if len(slots) != len(state.slots_left):
+        return
+    found = layout_names([normalized(s.key) for s in slots], sources)
+    if found is None:
+        return
+    label, named = found
+    how = f"known layout ({label.split()[1]})"
+    used = set()
+    for slot in slots:
+        name, split = named[normalized(slot.key)]
+        src = sources[name]
+        try:
+            t = _layout_transform(slot, src, split)
+        except Misfit as e:
+            raise UserError(f"{label}: Keras {slot.key} {_shape(slot.tf1_shapes[0])} <- TF1 "
+                            f"{src.key} {_shape(src.shapes[0])}: {e}") from None
+        state.pair(slot, Source(src.key, src.names, src.shapes, src.dtype, transform=t)
+                   if t else src, how)
+        used.add(name)
+    state.sources_left = [s for s in state.sources_left if normalized(s.key) not in used]
 
 
 def _by_transform(state: _Pairing) -> list:
@@ -667,6 +730,7 @@ def match(slots: list[Slot], sources: list[Source], skipped=(), mapping: dict | 
     state = _Pairing(slots, sources, skipped)
     if mapping:
         _by_map(state, slots, sources, mapping, shapes, dtypes)
+    _by_layout(state)
     _by_name(state)
     while True:  # a transform that pairs some leaves fewer for order and shape, and again
         before = len(state.slots_left)

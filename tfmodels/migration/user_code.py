@@ -15,7 +15,26 @@ import sys
 
 from tfmodels.core.errors import UserError, folded
 
-__all__ = ["graph_variables", "load_callable", "takes_argument"]
+__all__ = ["graph_variables", "load_callable", "missing_hub", "takes_argument"]
+
+# KerasHub is an extra: a model of it (`keras_hub.models.BertBackbone`, ...) named without it
+# installed is this line, not an ImportError's traceback.
+_HUB = 'needs KerasHub (keras_hub), which is not installed: pip install -e ".[hub]"'
+
+
+def missing_hub(e: BaseException, what: str) -> UserError | None:
+    """The one line for `e` when it is KerasHub missing, else None: an import of `keras_hub`
+    that failed, or an error naming keras_hub (Keras reading a `.keras` file of a KerasHub
+    model) where importing it fails."""
+    name = getattr(e, "name", None) or ""
+    if isinstance(e, ImportError) and name.partition(".")[0] == "keras_hub":
+        return UserError(f"{what} {_HUB}")
+    if "keras_hub" in str(e):
+        try:
+            import keras_hub  # noqa: F401
+        except ImportError:
+            return UserError(f"{what} {_HUB}")
+    return None
 
 
 def takes_argument(function, name: str) -> bool:
@@ -54,6 +73,8 @@ def load_callable(ref: str, what: str):
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
+        if missing_hub(e, f"{what} {ref!r}"):
+            raise missing_hub(e, f"{what} {ref!r}") from None
         if e.name and module_name.startswith(e.name):
             raise UserError(f"{what} {ref!r}: cannot import module {module_name!r}") from None
         raise UserError(f"{what} {ref!r}: importing it failed ({type(e).__name__}: "
