@@ -50,17 +50,37 @@ def keras_model_summary(name: str, model, step: int = 0) -> None:
     tf.summary.write(name, tf.constant(model.to_json()), step=step, metadata=metadata)
 
 
-def _layer_groups(model, spec: ModelSpec | None) -> list[tuple[str, list]]:
-    """`(spec name, Keras layers)` per spec layer: a layer with its activation layer
-    (`dense_0`, `dense_0_swish`) in one group, as the TF1 track keeps `dense_0/swish` inside
-    `dense_0`. Without a spec, each Keras layer is a group of its own."""
-    names = {layer.name(i) for i, layer in enumerate(spec.layers)} if spec else None
-    groups = []
-    for layer in model.layers:
-        if names is None or layer.name in names or not groups:
-            groups.append((layer.name, []))
-        groups[-1][1].append(layer)
-    return groups
+def _in_layer_boxes(model, x, names):
+    """The model's forward pass on `x` (training), each Keras layer inside the name scope of
+    its spec layer: a spec layer's own scope (`dense_0/MatMul`), where Keras's `fit` nests it
+    under the model's (`mnist_mlp_1/dense_0_1/MatMul`); a layer that is not a spec layer
+    (`names`: None, all are), e.g. the activation Keras needs as a layer of its own
+    (`dense_0_swish`), inside the box of the layer whose output it takes
+    (`dense_0/dense_0_swish/...`), as the TF1 track builds `dense_0/swish`. Walks Keras's own
+    graph of the layers (`Functional._run_through_graph`; a `Sequential` holds one), so a
+    chain and a graph of layers alike."""
+    functional = getattr(model, "_functional", None) or model
+    boxes, made_by = {}, {}  # box name -> its full scope; id(tensor) -> the box it came from
+
+    def in_box(layer):
+        def call(*args, **kwargs):
+            if "training" in getattr(layer, "_call_context_args", {}):
+                kwargs["training"] = True
+            first = id(tf.nest.flatten(args)[0])
+            own = names is None or layer.name in names or first not in made_by
+            box = layer.name if own else made_by[first]
+            # a box is opened once (a second `name_scope(box)` would be `box_1`), then re-entered
+            scope = (tf.name_scope(boxes[box] + "/") if box in boxes
+                     else keras.name_scope(box, caller=layer))  # the layer's own, folded in
+            with scope:
+                boxes.setdefault(box, tf.get_current_name_scope())
+                outputs = layer(*args, **kwargs)
+            made_by.update((id(t), box) for t in tf.nest.flatten(outputs))
+            return outputs
+        return call
+
+    (outputs,) = tf.nest.flatten(functional._run_through_graph(x, operation_fn=in_box))
+    return outputs
 
 
 def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
@@ -69,25 +89,21 @@ def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
 
     The same computation as Keras's `train_step`, written out so that each part lands in a name
     scope a person can point at: the inputs `x` and `y`; each spec layer in the scope of its
-    name (`dense_0/MatMul`: the layer's own Keras scope folded into it, where Keras's `fit`
-    nests it under the model's, `mnist_mlp_1/dense_0_1/MatMul`); `loss`; `metrics` (the running
-    loss and the compiled metrics' updates, Keras's `compute_metrics`); `train` (the gradients,
-    from `tf.gradients`, and the optimizer's update: the tape would put the gradients in a
-    top-level `gradient_tape/` scope); `global_step`, where the optimizer's step counter
-    `iterations` (TF1's `global_step`) enters the graph. Tracing runs nothing: no weight, metric
-    or counter changes.
+    name (`_in_layer_boxes`); `loss`; `metrics` (the running loss and the compiled metrics'
+    updates, Keras's `compute_metrics`); `train` (the gradients, from `tf.gradients`, and the
+    optimizer's update: the tape would put the gradients in a top-level `gradient_tape/`
+    scope); `global_step`, where the optimizer's step counter `iterations` (TF1's
+    `global_step`) enters the graph. Tracing runs nothing: no weight, metric or counter
+    changes. Keras's own trace of `fit`'s step is the `train_step` tag's graph.
     """
     strategy = model.distribute_strategy
     optimizer = model.optimizer
+    names = {layer.name(i) for i, layer in enumerate(spec.layers)} if spec else None
 
     def replica_step(x, y):
         with tf.name_scope("global_step"):
             tf.identity(optimizer.iterations)  # captured here, counted up in `train`
-        y_pred = x
-        for name, layers in _layer_groups(model, spec):
-            with keras.name_scope(name, caller=layers[0]):  # the layer's own scope, once
-                for layer in layers:
-                    y_pred = layer(y_pred, training=True)
+        y_pred = _in_layer_boxes(model, x, names)
         with tf.name_scope("loss"):
             loss = model._compute_loss(x=x, y=y, y_pred=y_pred, training=True)
         with tf.name_scope("metrics"):
