@@ -98,13 +98,12 @@ def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
 
     The same computation as Keras's `train_step`, written out so that each part lands in a name
     scope a person can point at: the inputs `x` and `y`; each spec layer in the scope of its
-    name (`dense_0/MatMul`: the layer's own Keras scope folded into it, where Keras's `fit`
-    nests it under the model's, `mnist_mlp_1/dense_0_1/MatMul`); `loss`; `metrics` (the running
-    loss and the compiled metrics' updates, Keras's `compute_metrics`); `train` (the gradients,
-    from `tf.gradients`, and the optimizer's update: the tape would put the gradients in a
-    top-level `gradient_tape/` scope); `global_step`, where the optimizer's step counter
-    `iterations` (TF1's `global_step`) enters the graph. Tracing runs nothing: no weight, metric
-    or counter changes.
+    name (`_in_layer_boxes`); `loss`; `metrics` (the running loss and the compiled metrics'
+    updates, Keras's `compute_metrics`); `train` (the gradients, from `tf.gradients`, and the
+    optimizer's update: the tape would put the gradients in a top-level `gradient_tape/`
+    scope); `global_step`, where the optimizer's step counter `iterations` (TF1's
+    `global_step`) enters the graph. Tracing runs nothing: no weight, metric or counter
+    changes. Keras's own trace of `fit`'s step is the `train_step` tag's graph.
     """
     strategy = model.distribute_strategy
     optimizer = model.optimizer
