@@ -143,9 +143,11 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path):
         def __init__(self, suffixes):
             self.suffixes = suffixes
 
-        def save(self, path, *args, **kwargs):
+        def save(self, *args, **kwargs):  # a Keras model's (path) or a Saver's (session, path)
+            path = args[-1]
+            assert isinstance(path, str) and os.path.isabs(path), path  # never the cwd
             for suffix in self.suffixes:
-                open(str(path) + suffix, "w").write("half")
+                open(path + suffix, "w").write("half")
             raise OSError(errno.ENOSPC, "No space left on device")
 
     with pytest.raises(OSError):
