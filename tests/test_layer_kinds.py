@@ -247,3 +247,26 @@ def test_a_spec_refuses_an_embedding_after_another_layer():
         ModelSpec(name="x", layers=(Dense(3), Embedding(4, 2), Flatten(), Dense(1, "sigmoid")),
                   loss="binary_crossentropy", optimizer=OptimizerSpec("adam"),
                   dataset="binary4", input_dim=4)
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_token_ids_outside_the_table_are_refused_in_one_line(track):
+    """A gather past the table is an error deep in TensorFlow on a CPU (zeros on a GPU): both
+    tracks refuse it, and a fractional id, before the data reaches the graph."""
+    spec = get_spec("tiny_text")
+    ids = np.random.default_rng(8).integers(0, 10, (6, 10)).astype(np.float32)
+    labels = np.zeros(6, np.float32)
+    model = build_model(spec) if track == "keras" else Model(spec)
+    for value, shown in ((10, "10.0"), (2.5, "2.5"), (-1, "-1.0")):
+        bad = ids.copy()
+        bad[4, 7] = value
+        for call in (lambda bad=bad: model.predict(bad, verbose=0),
+                     lambda bad=bad: model.fit(bad, labels, epochs=1, verbose=0),
+                     lambda bad=bad: model.evaluate(bad, labels, verbose=0),
+                     lambda bad=bad: model.fit(ids, labels, epochs=1, verbose=0,
+                                               validation_data=(bad, labels))):
+            with pytest.raises(ValueError) as e:
+                call()
+            assert str(e.value) == (f"x must hold token ids 0..9 for the model's Embedding; "
+                                    f"sample 4 holds {shown}")
+    assert model.predict(ids, verbose=0).shape == (6, 2)

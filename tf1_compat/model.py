@@ -20,7 +20,7 @@ from tf1_compat.activations import TF1_ACTIVATIONS
 from tf1_compat.layouts import CELLS, KERAS_CELLS, cell_from_keras, cell_to_keras
 from tf1_compat.optimizers import after_init, make_optimizer
 from tf1_compat.spec_kinds import SPEC_KINDS, build_kind
-from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.checks import check_batch_size, check_token_ids, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
 from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
@@ -355,8 +355,14 @@ class Model:
 
     # --- training and inference --------------------------------------------------------------
 
+    def _check_x(self, x):
+        """`check_x`, and token ids below the table's size where the first layer embeds them."""
+        first = self.spec.layers[0]
+        return check_token_ids(check_x(x, self.spec.input_shape),
+                               first.input_dim if first.kind == "Embedding" else None)
+
     def _check_xy(self, x, y):
-        x = check_x(x, self.spec.input_shape)
+        x = self._check_x(x)
         return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
 
     def reset_metrics(self) -> None:
@@ -450,7 +456,7 @@ class Model:
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """The model's outputs for `x`, as one NumPy array (class probabilities for softmax)."""
-        x = check_x(x, self.spec.input_shape)
+        x = self._check_x(x)
         batch_size = check_batch_size(batch_size)
         bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
                                   verbose=1 if verbose == "auto" else verbose)
