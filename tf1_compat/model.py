@@ -135,7 +135,8 @@ def build_layers(spec: ModelSpec, x, training=False):
     ps cluster, the optimizer measurements) builds its layers here, each in the `variable_scope`
     of its name (`dense_0`, `conv2d_1`, ...; C19: under `reuse`, a second call shares the first's
     variables). Dense layers are `dense` above (Keras's bias add); the others are the
-    `tf.compat.v1.layers` drop-in (`tf1_compat.layers`) and TF1's cells (`tf1_compat.rnn`).
+    `tf.compat.v1.layers` drop-in (`tf1_compat.layers`), TF1's cells (`tf1_compat.rnn`) and,
+    for issue 27's kinds, `get_variable` + `tf.nn` ops (`tf1_compat.spec_kinds`).
     `training` (a bool or a boolean tensor) switches dropout and batch normalization; a
     training batch norm adds its moving-average updates to `UPDATE_OPS`.
     """

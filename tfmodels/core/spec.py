@@ -2,7 +2,9 @@
 
 A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPooling2D`,
 `AveragePooling2D`, `Flatten`, `Reshape`, `Dropout`, `BatchNormalization`, `LSTM`, `SimpleRNN`,
-named and parametrised as in Keras: `tfmodels.core.layers`), its loss, its optimizer with every
+`DepthwiseConv2D`, `SeparableConv2D`, `GlobalAveragePooling2D`, `Activation`, `ZeroPadding2D`,
+`LayerNormalization`, `Embedding`, `GRU`, named and parametrised as in Keras:
+`tfmodels.core.layers`), its loss, its optimizer with every
 hyper-parameter spelled out, its metrics, how it is trained (batch size, epochs, seed) and on
 which data set.
 `tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential`;
