@@ -270,3 +270,29 @@ def test_token_ids_outside_the_table_are_refused_in_one_line(track):
             assert str(e.value) == (f"x must hold token ids 0..9 for the model's Embedding; "
                                     f"sample 4 holds {shown}")
     assert model.predict(ids, verbose=0).shape == (6, 2)
+
+
+@pytest.mark.parametrize("act, kind", [(L.LeakyReLU(0.2), "leaky_relu"),
+                                       (L.Activation("silu"), "swish"),
+                                       (L.Activation("leaky_relu"), "leaky_relu")])
+def test_from_keras_merges_an_activation_with_the_newer_kinds_fixed_parameters(act, kind):
+    from tfmodels.core.spec import PREDICTION_ATOL
+    from tfmodels.parity import prove_same_model
+
+    model = keras.Sequential([keras.Input((6, 6, 2)), L.SeparableConv2D(3, 3), act,
+                              L.Flatten(), L.Dense(1)])
+    model.compile("sgd", "mean_squared_error")
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert spec.layers[0] == SeparableConv2D(3, activation=kind)
+    x = np.random.default_rng(9).normal(size=(4, 6, 6, 2)).astype(np.float32)
+    assert prove_same_model(model, spec, x) <= PREDICTION_ATOL
+
+
+def test_from_keras_refuses_a_slope_the_newer_kinds_do_not_carry():
+    model = keras.Sequential([keras.Input((6, 6, 2)), L.DepthwiseConv2D(3),
+                              L.LeakyReLU(0.1, name="a"), L.Flatten(), L.Dense(1)])
+    model.compile("sgd", "mean_squared_error")
+    with pytest.raises(ValueError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value) == ("layer 'a' (LeakyReLU): negative_slope=0.1 is not carried by the "
+                            "spec after a DepthwiseConv2D (only 0.2)")

@@ -410,7 +410,7 @@ class ModelSpec:
                     getattr(layers[-1], "activation", None) == "linear":
                 check_layer_config(layer, {k: config[k] for k in ACTIVATION_LAYERS[kind]
                                            if k in config}, where)
-                layers[-1] = dataclasses.replace(layers[-1], **_activation_fields(kind, config))
+                layers[-1] = _merged_activation(layers[-1], kind, config, where)
                 continue
             if kind not in LAYER_KINDS:
                 raise UserError(f"{where} has no spec kind; expected one of: "
@@ -456,10 +456,27 @@ ACTIVATION_LAYERS = {"LeakyReLU": ("negative_slope",), "Activation": ("activatio
                      "RandomizedReLU": ("lower", "upper", "seed")}
 
 
+def _merged_activation(layer, kind: str, config: dict, where: str):
+    """`layer` with the activation of the Keras activation layer after it. A parameter `layer`
+    does not carry (the newer kinds' fixed leaky ReLU slope and swish beta) must be its value."""
+    values = _activation_fields(kind, config)
+    fields = {f.name for f in dataclasses.fields(layer)}
+    for name in [k for k in values if k not in fields]:
+        if getattr(layer, name, None) != values[name]:
+            fixed = getattr(layer, name, None)
+            only = f" (only {fixed!r})" if fixed is not None else ""
+            keras_name = "negative_slope" if name == "alpha" else name
+            raise UserError(f"{where}: {keras_name}={values[name]!r} is not carried by the spec "
+                            f"after a {layer.kind}{only}")
+        del values[name]
+    return dataclasses.replace(layer, **values)
+
+
 def _activation_fields(kind: str, config: dict) -> dict:
     """The spec fields of an activation layer merged into the linear layer before it."""
     act = {"LeakyReLU": "leaky_relu", "Swish": "swish",
            "RandomizedReLU": "randomized_relu"}.get(kind, config.get("activation"))
+    act = "swish" if act == "silu" else act  # Keras's name of swish with beta 1
     if kind == "LeakyReLU":
         return {"activation": act, "alpha": float(config.get("negative_slope", 0.2))}
     if kind == "Swish":
