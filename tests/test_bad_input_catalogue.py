@@ -492,8 +492,8 @@ CLI = [
      "sample, got (4,)"),
     ("train --spec {f}/act_step.json", 2, "Activation activation must be one of linear, "
      "sigmoid, tanh, relu, leaky_relu, swish, softmax, got 'step'"),
-    ("train --spec {f}/zeropad.json", 2, "ZeroPadding2D padding must be an int >= 0, a pair of "
-     "them or ((top, bottom), (left, right)), got -1"),
+    ("train --spec {f}/zeropad.json", 2, "ZeroPadding2D padding must be an int in [0, 2**31], "
+     "a pair of them or ((top, bottom), (left, right)), got -1"),
     ("train --spec {f}/layernorm_eps.json", 2, "LayerNormalization epsilon must be > 0, got 0"),
     ("train --spec {f}/embed_dim.json", 2, "Embedding input_dim must be a positive integer, "
      "got 0"),

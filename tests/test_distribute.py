@@ -161,7 +161,8 @@ def test_cpu_replicas_after_tensorflow_started_is_a_one_line_error(capsys):
 
 @pytest.mark.parametrize("name, kind", [("digits_cnn", "Dropout"),
                                         ("digits_bn_mlp", "BatchNormalization"),
-                                        ("digits_lstm", "LSTM")])
+                                        ("digits_lstm", "LSTM"),
+                                        ("tiny_text", "Embedding")])
 def test_tf1_towers_and_clusters_refuse_stateful_layers_in_one_line(name, kind):
     """The towers and the ps cluster would keep batch statistics and dropout counters per
     replica: refused by name (the Keras track trains these models under every strategy)."""

@@ -59,10 +59,41 @@ def numpy_forward(spec, weights, x):
             out = ref.lstm_forward(out, *w, return_sequences=layer.return_sequences)
         elif kind == "SimpleRNN":
             out = ref.simple_rnn_forward(out, *w, return_sequences=layer.return_sequences)
+        elif kind in NEWER:
+            out = NEWER[kind](layer, w, out)
         else:
             raise AssertionError(kind)
         values[i] = out
     return values[wiring.output]
+
+
+def _with_bias(w, use_bias):
+    return (*w, None) if not use_bias else tuple(w)
+
+
+def _layer_norm(layer, w, out):
+    given = iter(w)
+    gamma = next(given) if layer.scale else None
+    return ref.layer_norm_forward(out, gamma, next(given) if layer.center else None,
+                                  layer.epsilon)
+
+
+# issue 27's kinds: (layer, its weights in Keras's order, inputs) -> outputs
+NEWER = {
+    "DepthwiseConv2D": lambda layer, w, out: _activation(layer, w[:2])(
+        ref.depthwise_conv2d_forward(out, *_with_bias(w, layer.use_bias), layer.strides,
+                                     layer.padding)),
+    "SeparableConv2D": lambda layer, w, out: _activation(layer, w[:2])(
+        ref.separable_conv2d_forward(out, *_with_bias(w, layer.use_bias), layer.strides,
+                                     layer.padding)),
+    "Activation": lambda layer, w, out: _activation(layer, w)(out),
+    "GlobalAveragePooling2D": lambda layer, w, out: ref.global_avg_pool2d_forward(out),
+    "ZeroPadding2D": lambda layer, w, out: ref.zero_padding2d_forward(out, layer.padding),
+    "LayerNormalization": _layer_norm,
+    "Embedding": lambda layer, w, out: ref.embedding_forward(out, w[0]),
+    "GRU": lambda layer, w, out: ref.gru_forward(out, *w, layer.return_sequences,
+                                                 layer.reset_after),
+}
 
 
 def random_weights(spec, rng):
@@ -81,6 +112,8 @@ def test_both_tracks_compute_the_numpy_forward_pass(name):
     rng = np.random.default_rng(1)
     weights = random_weights(spec, rng)
     x = rng.normal(size=(7, *spec.input_shape)).astype(np.float32)
+    if spec.layers[0].kind == "Embedding":  # token ids
+        x = rng.integers(0, spec.layers[0].input_dim, x.shape).astype(np.float32)
     expected = numpy_forward(spec, weights, x)
     keras_out = build_model(spec, weights).predict(x, verbose=0)
     with Model(spec, weights) as model:

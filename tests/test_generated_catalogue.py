@@ -133,8 +133,21 @@ _HOSTS = {  # (input shape, the layers after the one under test)
     "SimpleRNN": ([3, 2], [{"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
     "LSTM": ([3, 2], [{"kind": "Dense", "units": 1, "activation": "sigmoid"}]),
 }
+_OUT = {"kind": "Dense", "units": 1, "activation": "sigmoid"}
+_HOSTS.update({  # issue 27's kinds
+    "DepthwiseConv2D": ([6, 6, 2], [{"kind": "Flatten"}, _OUT]),
+    "SeparableConv2D": ([6, 6, 2], [{"kind": "Flatten"}, _OUT]),
+    "GlobalAveragePooling2D": ([3, 3, 2], [_OUT]),
+    "Activation": ([4], [_OUT]),
+    "ZeroPadding2D": ([3, 3, 1], [{"kind": "Flatten"}, _OUT]),
+    "LayerNormalization": ([4], [_OUT]),
+    "Embedding": ([4], [{"kind": "Flatten"}, _OUT]),
+    "GRU": ([3, 2], [_OUT]),
+})
 _REQUIRED = {"Dense": {"units": 3}, "Conv2D": {"filters": 2}, "SimpleRNN": {"units": 2},
-             "LSTM": {"units": 2}, "Reshape": {"target_shape": [2, 2]}}
+             "LSTM": {"units": 2}, "Reshape": {"target_shape": [2, 2]},
+             "SeparableConv2D": {"filters": 2}, "GRU": {"units": 2},
+             "Embedding": {"input_dim": 5, "output_dim": 2}}
 
 
 def _numeric(f) -> bool:

@@ -114,15 +114,15 @@ TEXT_STACK = (Embedding(10, 4), GRU(6, return_sequences=True),
               GRU(5, reset_after=False), LayerNormalization(scale=False), Dense(2, "softmax"))
 
 
-def _text(n=192):
+def _text(n=192, steps=6):
     rng = np.random.default_rng(4)
-    x, y = token_data(n, rng)
-    xv, yv = token_data(64, rng)
+    x, y = token_data(n, rng, steps)
+    xv, yv = token_data(64, rng, steps)
     return Data(x, np.eye(2, dtype=np.float32)[y], xv, np.eye(2, dtype=np.float32)[yv])
 
 
 @pytest.mark.parametrize("layers, data, shape", [(CONV_STACK, _images, (8, 8, 1)),
-                                                 (TEXT_STACK, _text, (10,))],
+                                                 (TEXT_STACK, _text, (6,))],
                          ids=["conv", "text"])
 def test_both_tracks_train_every_kind_to_the_same_numbers(layers, data, shape):
     spec = ModelSpec(name="kinds", layers=layers, loss="categorical_crossentropy",
@@ -184,7 +184,7 @@ def test_convert_moves_the_new_kinds_between_the_tracks_checkpoints(name, tmp_pa
     from tfmodels.training import train
 
     spec = get_spec(name, epochs=1)
-    data = load_dataset(spec.dataset)
+    data = Data(*(a[:256] for a in load_dataset(spec.dataset)))  # a few steps are enough
     folder = tmp_path / "ckpt"
     result = train("tf1", spec, data, checkpoint_dir=str(folder), verbose=0, log=None)
     target = str(tmp_path / "m.weights.h5")
@@ -247,3 +247,52 @@ def test_a_spec_refuses_an_embedding_after_another_layer():
         ModelSpec(name="x", layers=(Dense(3), Embedding(4, 2), Flatten(), Dense(1, "sigmoid")),
                   loss="binary_crossentropy", optimizer=OptimizerSpec("adam"),
                   dataset="binary4", input_dim=4)
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_token_ids_outside_the_table_are_refused_in_one_line(track):
+    """A gather past the table is an error deep in TensorFlow on a CPU (zeros on a GPU): both
+    tracks refuse it, and a fractional id, before the data reaches the graph."""
+    spec = get_spec("tiny_text")
+    ids = np.random.default_rng(8).integers(0, 10, (6, 10)).astype(np.float32)
+    labels = np.zeros(6, np.float32)
+    model = build_model(spec) if track == "keras" else Model(spec)
+    for value, shown in ((10, "10.0"), (2.5, "2.5"), (-1, "-1.0")):
+        bad = ids.copy()
+        bad[4, 7] = value
+        for call in (lambda bad=bad: model.predict(bad, verbose=0),
+                     lambda bad=bad: model.fit(bad, labels, epochs=1, verbose=0),
+                     lambda bad=bad: model.evaluate(bad, labels, verbose=0),
+                     lambda bad=bad: model.fit(ids, labels, epochs=1, verbose=0,
+                                               validation_data=(bad, labels))):
+            with pytest.raises(ValueError) as e:
+                call()
+            assert str(e.value) == (f"x must hold token ids 0..9 for the model's Embedding; "
+                                    f"sample 4 holds {shown}")
+    assert model.predict(ids, verbose=0).shape == (6, 2)
+
+
+@pytest.mark.parametrize("act, kind", [(L.LeakyReLU(0.2), "leaky_relu"),
+                                       (L.Activation("silu"), "swish"),
+                                       (L.Activation("leaky_relu"), "leaky_relu")])
+def test_from_keras_merges_an_activation_with_the_newer_kinds_fixed_parameters(act, kind):
+    from tfmodels.core.spec import PREDICTION_ATOL
+    from tfmodels.parity import prove_same_model
+
+    model = keras.Sequential([keras.Input((6, 6, 2)), L.SeparableConv2D(3, 3), act,
+                              L.Flatten(), L.Dense(1)])
+    model.compile("sgd", "mean_squared_error")
+    spec = ModelSpec.from_keras(model, dataset="binary4")
+    assert spec.layers[0] == SeparableConv2D(3, activation=kind)
+    x = np.random.default_rng(9).normal(size=(4, 6, 6, 2)).astype(np.float32)
+    assert prove_same_model(model, spec, x) <= PREDICTION_ATOL
+
+
+def test_from_keras_refuses_a_slope_the_newer_kinds_do_not_carry():
+    model = keras.Sequential([keras.Input((6, 6, 2)), L.DepthwiseConv2D(3),
+                              L.LeakyReLU(0.1, name="a"), L.Flatten(), L.Dense(1)])
+    model.compile("sgd", "mean_squared_error")
+    with pytest.raises(ValueError) as e:
+        ModelSpec.from_keras(model, dataset="binary4")
+    assert str(e.value) == ("layer 'a' (LeakyReLU): negative_slope=0.1 is not carried by the "
+                            "spec after a DepthwiseConv2D (only 0.2)")

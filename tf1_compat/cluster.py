@@ -213,11 +213,13 @@ def train_between_graph(spec: ModelSpec, data, config: dict, *, weights=None, ve
     `tf1_compat.checkpoint.BackupAndRestore` among them saves the variables from the ps.
     """
     stateful = [layer.kind for layer in spec.layers
-                if layer.kind in ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")]
+                if layer.kind in ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN", "GRU",
+                                  "Embedding")]
     if stateful:
-        raise UserError(f"a TF1 ps/worker cluster takes Dense, Conv2D, pooling, Flatten and "
-                        f"Reshape layers; model {spec.name!r} has {stateful[0]}: train it in the "
-                        f"Keras track under strategy=multiworker")
+        raise UserError(f"a TF1 ps/worker cluster takes Dense, convolution, pooling, padding, "
+                        f"Flatten, Reshape, Activation and LayerNormalization layers; model "
+                        f"{spec.name!r} has {stateful[0]}: train it in the Keras track under "
+                        f"strategy=multiworker")
     server = start_server(config)
     kind, index = config["task"]["type"], config["task"]["index"]
     if kind == "ps":

@@ -138,9 +138,11 @@ class StrategyModel(Model):
 
 
 # Layers whose state or randomness the towers would each keep apart (batch statistics, dropout
-# counters) or that the towers' device functions do not place (recurrent loops): not built per
-# replica here (the ps cluster, tf1_compat.cluster, refuses the same).
-UNSUPPORTED = ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN")
+# counters) or that the towers' device functions do not place (recurrent loops), and an
+# Embedding, whose sparse gradient the v1 strategy's all-gather cannot join across replicas (its
+# slices differ in number): not built per replica here (the ps cluster, tf1_compat.cluster,
+# refuses the same).
+UNSUPPORTED = ("Dropout", "BatchNormalization", "LSTM", "SimpleRNN", "GRU", "Embedding")
 
 
 def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
@@ -154,8 +156,9 @@ def build_model(spec, weights, plan: Plan, pattern: str | None = None) -> Model:
         return Model(spec, weights)
     stateful = [layer.kind for layer in spec.layers if layer.kind in UNSUPPORTED]
     if stateful:
-        raise UserError(f"strategy={plan.name} in the TF1 track takes Dense, Conv2D, pooling, "
-                        f"Flatten and Reshape layers; model {spec.name!r} has {stateful[0]}: "
+        raise UserError(f"strategy={plan.name} in the TF1 track takes Dense, convolution, "
+                        f"pooling, padding, Flatten, Reshape, Activation and LayerNormalization "
+                        f"layers; model {spec.name!r} has {stateful[0]}: "
                         f"train it with strategy=cpu, or in the Keras track")
     if plan.name in ("gpu", "mirrored"):
         model = TowerModel if pattern == "towers" else StrategyModel

@@ -20,7 +20,7 @@ from tf1_compat.activations import TF1_ACTIVATIONS
 from tf1_compat.layouts import CELLS, KERAS_CELLS, cell_from_keras, cell_to_keras
 from tf1_compat.optimizers import after_init, make_optimizer
 from tf1_compat.spec_kinds import SPEC_KINDS, build_kind
-from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.checks import check_batch_size, check_token_ids, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
 from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
@@ -135,7 +135,8 @@ def build_layers(spec: ModelSpec, x, training=False):
     ps cluster, the optimizer measurements) builds its layers here, each in the `variable_scope`
     of its name (`dense_0`, `conv2d_1`, ...; C19: under `reuse`, a second call shares the first's
     variables). Dense layers are `dense` above (Keras's bias add); the others are the
-    `tf.compat.v1.layers` drop-in (`tf1_compat.layers`) and TF1's cells (`tf1_compat.rnn`).
+    `tf.compat.v1.layers` drop-in (`tf1_compat.layers`), TF1's cells (`tf1_compat.rnn`) and,
+    for issue 27's kinds, `get_variable` + `tf.nn` ops (`tf1_compat.spec_kinds`).
     `training` (a bool or a boolean tensor) switches dropout and batch normalization; a
     training batch norm adds its moving-average updates to `UPDATE_OPS`.
 
@@ -388,8 +389,14 @@ class Model:
 
     # --- training and inference --------------------------------------------------------------
 
+    def _check_x(self, x):
+        """`check_x`, and token ids below the table's size where the first layer embeds them."""
+        first = self.spec.layers[0]
+        return check_token_ids(check_x(x, self.spec.input_shape),
+                               first.input_dim if first.kind == "Embedding" else None)
+
     def _check_xy(self, x, y):
-        x = check_x(x, self.spec.input_shape)
+        x = self._check_x(x)
         return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
 
     def reset_metrics(self) -> None:
@@ -483,7 +490,7 @@ class Model:
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """The model's outputs for `x`, as one NumPy array (class probabilities for softmax)."""
-        x = check_x(x, self.spec.input_shape)
+        x = self._check_x(x)
         batch_size = check_batch_size(batch_size)
         bar = keras.utils.Progbar(steps_per_epoch(len(x), batch_size),
                                   verbose=1 if verbose == "auto" else verbose)

@@ -18,7 +18,7 @@ __all__ = [
     "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
     "int_option", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed", "check_float32",
     "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
-    "check_real_numbers", "check_path_name", "check_regular_file",
+    "check_real_numbers", "check_path_name", "check_regular_file", "check_token_ids",
 ]
 
 # Keras's `set_random_seed` (and so `--deterministic`) takes seeds below 2**32; TF's op seeds are
@@ -69,6 +69,22 @@ def check_x(x, input_shape, what: str = "x") -> np.ndarray:
     if shape[0] == 0:
         raise UserError(f"{what} is empty: shape {shape}; give at least one sample")
     return _numbers(x, what)
+
+
+def check_token_ids(x: np.ndarray, vocabulary: int | None, what: str = "x") -> np.ndarray:
+    """For a model whose first layer is an Embedding of `vocabulary` rows: `x` (float32, from
+    `check_x`) must hold whole token ids 0..vocabulary-1 (a gather past the table is an error
+    deep in TensorFlow on a CPU, and silently zeros on a GPU). `None`: not such a model."""
+    if vocabulary is None:
+        return x
+    bad = np.flatnonzero(((x != np.round(x)) | (x < 0) | (x >= vocabulary)).reshape(len(x), -1)
+                         .any(axis=1))
+    if bad.size:
+        row = x[bad[0]].reshape(-1)
+        value = row[(row != np.round(row)) | (row < 0) | (row >= vocabulary)][0]
+        raise UserError(f"{what} must hold token ids 0..{vocabulary - 1} for the model's "
+                        f"Embedding; sample {bad[0]} holds {float(value)!r}")
+    return x
 
 
 def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:

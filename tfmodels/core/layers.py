@@ -514,11 +514,12 @@ class ZeroPadding2D(Layer):
             p = ((p[0], p[0]), (p[1], p[1]))
         ok = isinstance(p, (list, tuple)) and len(p) == 2 and all(
             isinstance(q, (list, tuple)) and len(q) == 2 and all(
-                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in q)
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= WEIGHT_LIMIT
+                for v in q)
             for q in p)
         if not ok:
-            raise UserError(f"ZeroPadding2D padding must be an int >= 0, a pair of them or "
-                            f"((top, bottom), (left, right)), got {self.padding!r}")
+            raise UserError(f"ZeroPadding2D padding must be an int in [0, 2**31], a pair of "
+                            f"them or ((top, bottom), (left, right)), got {self.padding!r}")
         object.__setattr__(self, "padding", tuple(tuple(q) for q in p))
 
     def output_shape(self, shape):

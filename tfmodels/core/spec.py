@@ -2,7 +2,9 @@
 
 A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPooling2D`,
 `AveragePooling2D`, `Flatten`, `Reshape`, `Dropout`, `BatchNormalization`, `LSTM`, `SimpleRNN`,
-named and parametrised as in Keras: `tfmodels.core.layers`), its loss, its optimizer with every
+`DepthwiseConv2D`, `SeparableConv2D`, `GlobalAveragePooling2D`, `Activation`, `ZeroPadding2D`,
+`LayerNormalization`, `Embedding`, `GRU`, named and parametrised as in Keras:
+`tfmodels.core.layers`), its loss, its optimizer with every
 hyper-parameter spelled out, its metrics, how it is trained (batch size, epochs, seed) and on
 which data set.
 `tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential`;
@@ -508,7 +510,7 @@ class ModelSpec:
                     (graph is None or graph.feeds_only(names[-1], layer.name)):
                 check_layer_config(layer, {k: config[k] for k in ACTIVATION_LAYERS[kind]
                                            if k in config}, where)
-                layers[-1] = dataclasses.replace(layers[-1], **_activation_fields(kind, config))
+                layers[-1] = _merged_activation(layers[-1], kind, config, where)
                 joined[layer.name] = names[-1]
                 continue
             if kind not in LAYER_KINDS:
@@ -569,10 +571,27 @@ ACTIVATION_LAYERS = {"LeakyReLU": ("negative_slope",), "Activation": ("activatio
                      "RandomizedReLU": ("lower", "upper", "seed")}
 
 
+def _merged_activation(layer, kind: str, config: dict, where: str):
+    """`layer` with the activation of the Keras activation layer after it. A parameter `layer`
+    does not carry (the newer kinds' fixed leaky ReLU slope and swish beta) must be its value."""
+    values = _activation_fields(kind, config)
+    fields = {f.name for f in dataclasses.fields(layer)}
+    for name in [k for k in values if k not in fields]:
+        if getattr(layer, name, None) != values[name]:
+            fixed = getattr(layer, name, None)
+            only = f" (only {fixed!r})" if fixed is not None else ""
+            keras_name = "negative_slope" if name == "alpha" else name
+            raise UserError(f"{where}: {keras_name}={values[name]!r} is not carried by the spec "
+                            f"after a {layer.kind}{only}")
+        del values[name]
+    return dataclasses.replace(layer, **values)
+
+
 def _activation_fields(kind: str, config: dict) -> dict:
     """The spec fields of an activation layer merged into the linear layer before it."""
     act = {"LeakyReLU": "leaky_relu", "Swish": "swish",
            "RandomizedReLU": "randomized_relu"}.get(kind, config.get("activation"))
+    act = "swish" if act == "silu" else act  # Keras's name of swish with beta 1
     if kind == "LeakyReLU":
         return {"activation": act, "alpha": float(config.get("negative_slope", 0.2))}
     if kind == "Swish":

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.core.checks import check_batch_size, check_x, check_y
+from tfmodels.core.checks import check_batch_size, check_token_ids, check_x, check_y
 from tfmodels.core.data import batch_indices
 from tfmodels.core.errors import UserError
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
@@ -145,8 +145,13 @@ class MultiWorkerModel:
                         initial_epoch=initial_epoch, initial_step=initial_step,
                         means=self.loop_means)
 
+    def _check_x(self, x):
+        first = self.spec.layers[0]
+        return check_token_ids(check_x(x, self.spec.input_shape),
+                               first.input_dim if first.kind == "Embedding" else None)
+
     def _check_xy(self, x, y):
-        x = check_x(x, self.spec.input_shape)
+        x = self._check_x(x)
         return x, check_y(y, x, self.spec.output_dim, self.spec.loss)
 
     def _evaluate(self, x, y, batch_size, verbose=0) -> dict:
@@ -165,7 +170,7 @@ class MultiWorkerModel:
         return self._evaluate(*self._check_xy(x, y), batch_size, verbose)
 
     def predict(self, x, batch_size=None, verbose=0):
-        x = check_x(x, self.spec.input_shape)
+        x = self._check_x(x)
         batch_size = check_batch_size(batch_size)
         return np.concatenate([np.asarray(self.model(x[idx], training=False))
                                for idx in batch_indices(len(x), batch_size, shuffle=False)])

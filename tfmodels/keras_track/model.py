@@ -16,7 +16,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfmodels.core.checks import check_batch_size, check_epochs, check_x, check_y
+from tfmodels.core.checks import (
+    check_batch_size,
+    check_epochs,
+    check_token_ids,
+    check_x,
+    check_y,
+)
 from tfmodels.core.data import batch_indices, split_validation, untuned
 from tfmodels.core.errors import UserError
 from tfmodels.core.spec import ModelSpec, initial_weights
@@ -164,8 +170,14 @@ class _SpecTraining:
     _rows = None  # `TrainingRows`, made by the first `fit` of NumPy data outside strategies
     _kept_pipeline = (None, None, None)  # (key, EpochBatches, dataset): see `_pipeline`
 
+    def _vocabulary(self):
+        """The rows of the first layer's table where it is an Embedding (its inputs are token
+        ids), else None."""
+        first = self.layers[0] if self.layers else None
+        return first.input_dim if isinstance(first, keras.layers.Embedding) else None
+
     def _check_xy(self, x, y):
-        x = check_x(x, self.input_shape[1:])
+        x = check_token_ids(check_x(x, self.input_shape[1:]), self._vocabulary())
         return x, check_y(y, x, self.output_shape[-1], self.loss_name or self.loss)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -296,7 +308,7 @@ class _SpecTraining:
 
     def predict(self, x, batch_size=None, verbose="auto", **kwargs):
         if _is_array(x):
-            x = check_x(x, self.input_shape[1:])
+            x = check_token_ids(check_x(x, self.input_shape[1:]), self._vocabulary())
             batch_size = check_batch_size(batch_size)
         # One batch per call: Keras unrolls `steps_per_execution` predict steps into one graph,
         # and that graph rounds some outputs differently (1 ulp in binary4's, measured), while
