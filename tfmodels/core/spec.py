@@ -5,9 +5,11 @@ A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPoo
 named and parametrised as in Keras: `tfmodels.core.layers`), its loss, its optimizer with every
 hyper-parameter spelled out, its metrics, how it is trained (batch size, epochs, seed) and on
 which data set.
-`tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential`;
-`tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a number of its own:
-defaults live here, and they are Keras's defaults."""
+Its layers are a chain (a plain list, as `keras.Sequential`) or a graph: each layer may name
+the layers it takes, merged by `Add`, `Concatenate` or `Multiply` (`tfmodels.core.graph`).
+`tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential` (a chain) or a
+functional `keras.Model` (a graph); `tf1_compat.model.build_model` turns it into a TF1 graph.
+Neither track adds a number of its own: defaults live here, and they are Keras's defaults."""
 
 from __future__ import annotations
 
@@ -152,7 +154,10 @@ class ModelSpec:
 
     `input_shape` is one sample's shape (no batch axis); `input_dim=n` is short for
     `input_shape=(n,)`. `from_logits=True` puts a classifier's softmax or sigmoid into the loss
-    (the last layer is then linear), as Keras's losses take it.
+    (the last layer is then linear), as Keras's losses take it. `names`, `inputs_of` and
+    `outputs` make the layers a graph (`tfmodels.core.graph.wire`: each layer's own name and the
+    names of the layers it takes, None for the default; the output layer's name); all None, the
+    layers are a chain.
     """
 
     name: str
