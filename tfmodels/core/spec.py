@@ -533,14 +533,14 @@ class ModelSpec:
             optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
         metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
                         for m in (compiled.get("metrics") or ()))
-        wiring = {} if graph is None else _graph_fields(graph, names, joined)
+        wiring = {} if graph is None else _keras_wiring(graph, names, joined)
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
                    dataset=dataset, input_shape=tuple(model.input_shape[1:]),
                    batch_size=batch_size, epochs=epochs, seed=seed, **wiring)
 
 
-def _graph_fields(graph, names: list, joined: dict) -> dict:
+def _keras_wiring(graph, names: list, joined: dict) -> dict:
     """A functional model's wiring as a graph spec's `names`, `inputs_of` and `outputs`: a
     layer joined into the one before it (an activation) answers by that layer's name, the
     model's input by `INPUT`."""
