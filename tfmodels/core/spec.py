@@ -517,27 +517,34 @@ class ModelSpec:
                 values.pop("seed", None)
             layers.append(layer_from_dict({"kind": kind, **values}, where))
             names.append(layer.name)
-        compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
-        if not compiled:
-            raise UserError("the Keras model is not compiled: compile it with its loss and "
-                            "optimizer first")
-        if compiled.get("loss_weights") is not None:
-            raise UserError(f"loss_weights={compiled['loss_weights']!r} is not carried by the "
-                            f"spec (only None)")
-        loss, from_logits = compiled.get("loss"), False
-        if isinstance(loss, dict):  # a serialized Loss object: the object itself is checked
-            loss, from_logits = check_loss(model.loss)
-        if isinstance(compiled.get("optimizer"), dict):
-            optimizer = OptimizerSpec(*check_optimizer(model.optimizer, OPTIMIZER_DEFAULTS))
-        else:
-            optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
-        metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
-                        for m in (compiled.get("metrics") or ()))
+        loss, from_logits, optimizer, metrics = _compiled_settings(model)
         wiring = {} if graph is None else _keras_wiring(graph, names, joined)
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
                    dataset=dataset, input_shape=tuple(model.input_shape[1:]),
                    batch_size=batch_size, epochs=epochs, seed=seed, **wiring)
+
+
+def _compiled_settings(model) -> tuple:
+    """`(loss, from_logits, optimizer, metrics)` of a compiled Keras model, as the spec carries
+    them (`from_keras`); anything else refused by name."""
+    compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    if not compiled:
+        raise UserError("the Keras model is not compiled: compile it with its loss and "
+                        "optimizer first")
+    if compiled.get("loss_weights") is not None:
+        raise UserError(f"loss_weights={compiled['loss_weights']!r} is not carried by the "
+                        f"spec (only None)")
+    loss, from_logits = compiled.get("loss"), False
+    if isinstance(loss, dict):  # a serialized Loss object: the object itself is checked
+        loss, from_logits = check_loss(model.loss)
+    if isinstance(compiled.get("optimizer"), dict):
+        optimizer = OptimizerSpec(*check_optimizer(model.optimizer, OPTIMIZER_DEFAULTS))
+    else:
+        optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
+    metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
+                    for m in (compiled.get("metrics") or ()))
+    return loss, from_logits, optimizer, metrics
 
 
 def _keras_wiring(graph, names: list, joined: dict) -> dict:
