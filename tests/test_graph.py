@@ -224,3 +224,23 @@ def test_the_example_graph_spec_file_compares_from_the_command_line(tmp_path, ca
     assert main(["compare", "--spec", path, "--epochs", "1", "--logdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "parity: OK" in out and "a functional keras.Model" in out
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_a_graph_model_resumes_from_its_checkpoint_where_an_unbroken_run_goes(track, tmp_path):
+    """One epoch from weights of our own, checkpointed, then resumed to two: the weights of two
+    epochs in one run from those weights (a resume that ignored the checkpoint would start from
+    the spec's seeded weights instead)."""
+    from tfmodels.training import train
+
+    spec = ModelSpec.from_dict(GRAPH)
+    data = load_dataset("spiral", spec.seed)
+    start = [w * np.float32(0.5) + np.float32(0.01) for w in initial_weights(spec)]
+    folder = str(tmp_path / "ckpt")
+    train(track, spec.replace(epochs=1), data, weights=start, checkpoint_dir=folder, verbose=0,
+          log=None)
+    resumed = train(track, spec, data, checkpoint_dir=folder, verbose=0, log=None)
+    unbroken = train(track, spec, data, weights=start, verbose=0, log=None)
+    assert len(resumed.history["loss"]) == 2
+    for ours, theirs in zip(resumed.weights, unbroken.weights):
+        np.testing.assert_array_equal(ours, theirs)

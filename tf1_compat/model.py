@@ -138,17 +138,13 @@ def build_layers(spec: ModelSpec, x, training=False):
     `tf.compat.v1.layers` drop-in (`tf1_compat.layers`), TF1's cells (`tf1_compat.rnn`) and,
     for issue 27's kinds, `get_variable` + `tf.nn` ops (`tf1_compat.spec_kinds`).
     `training` (a bool or a boolean tensor) switches dropout and batch normalization; a
-    training batch norm adds its moving-average updates to `UPDATE_OPS`.
-
-    A graph spec's layers are built each after its inputs (`ModelSpec.wiring`), each taking
-    its inputs' outputs; a merge is its op under the layer's name (`_merge`).
+    training batch norm adds its moving-average updates to `UPDATE_OPS`. A graph spec's layers
+    come each after its inputs (`ModelSpec.wiring`); a merge is its op (`_merge`).
     """
     made, wiring = {-1: (x, None)}, spec.wiring
     for i in wiring.order:
-        layer = spec.layers[i]
-        ins = [made[j][0] for j in wiring.sources[i]]
-        outputs = ins[0]
-        name, kind = spec.layer_name(i), layer.kind
+        layer, ins = spec.layers[i], [made[j][0] for j in wiring.sources[i]]
+        outputs, name, kind = ins[0], spec.layer_name(i), layer.kind
         if layer.merge:
             made[i] = (_merge(layer.kind, ins, name),) * 2
             continue

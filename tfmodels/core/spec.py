@@ -7,9 +7,11 @@ A `ModelSpec` says everything a model is: its layers (`Dense`, `Conv2D`, `MaxPoo
 `tfmodels.core.layers`), its loss, its optimizer with every
 hyper-parameter spelled out, its metrics, how it is trained (batch size, epochs, seed) and on
 which data set.
-`tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential`;
-`tf1_compat.model.build_model` turns it into a TF1 graph. Neither track adds a number of its own:
-defaults live here, and they are Keras's defaults."""
+Its layers are a chain (a plain list, as `keras.Sequential`) or a graph: each layer may name
+the layers it takes, merged by `Add`, `Concatenate` or `Multiply` (`tfmodels.core.graph`).
+`tfmodels.keras_track.model.build_model` turns it into a Keras 3 `Sequential` (a chain) or a
+functional `keras.Model` (a graph); `tf1_compat.model.build_model` turns it into a TF1 graph.
+Neither track adds a number of its own: defaults live here, and they are Keras's defaults."""
 
 from __future__ import annotations
 
@@ -163,7 +165,10 @@ class ModelSpec:
 
     `input_shape` is one sample's shape (no batch axis); `input_dim=n` is short for
     `input_shape=(n,)`. `from_logits=True` puts a classifier's softmax or sigmoid into the loss
-    (the last layer is then linear), as Keras's losses take it.
+    (the last layer is then linear), as Keras's losses take it. `names`, `inputs_of` and
+    `outputs` make the layers a graph (`tfmodels.core.graph.wire`: each layer's own name and the
+    names of the layers it takes, None for the default; the output layer's name); all None, the
+    layers are a chain.
     """
 
     name: str
@@ -529,30 +534,37 @@ class ModelSpec:
                 values.pop("seed", None)
             layers.append(layer_from_dict({"kind": kind, **values}, where))
             names.append(layer.name)
-        compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
-        if not compiled:
-            raise UserError("the Keras model is not compiled: compile it with its loss and "
-                            "optimizer first")
-        if compiled.get("loss_weights") is not None:
-            raise UserError(f"loss_weights={compiled['loss_weights']!r} is not carried by the "
-                            f"spec (only None)")
-        loss, from_logits = compiled.get("loss"), False
-        if isinstance(loss, dict):  # a serialized Loss object: the object itself is checked
-            loss, from_logits = check_loss(model.loss)
-        if isinstance(compiled.get("optimizer"), dict):
-            optimizer = OptimizerSpec(*check_optimizer(model.optimizer, OPTIMIZER_DEFAULTS))
-        else:
-            optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
-        metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
-                        for m in (compiled.get("metrics") or ()))
-        wiring = {} if graph is None else _graph_fields(graph, names, joined)
+        loss, from_logits, optimizer, metrics = _compiled_settings(model)
+        wiring = {} if graph is None else _keras_wiring(graph, names, joined)
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
                    dataset=dataset, input_shape=tuple(model.input_shape[1:]),
                    batch_size=batch_size, epochs=epochs, seed=seed, **wiring)
 
 
-def _graph_fields(graph, names: list, joined: dict) -> dict:
+def _compiled_settings(model) -> tuple:
+    """`(loss, from_logits, optimizer, metrics)` of a compiled Keras model, as the spec carries
+    them (`from_keras`); anything else refused by name."""
+    compiled = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    if not compiled:
+        raise UserError("the Keras model is not compiled: compile it with its loss and "
+                        "optimizer first")
+    if compiled.get("loss_weights") is not None:
+        raise UserError(f"loss_weights={compiled['loss_weights']!r} is not carried by the "
+                        f"spec (only None)")
+    loss, from_logits = compiled.get("loss"), False
+    if isinstance(loss, dict):  # a serialized Loss object: the object itself is checked
+        loss, from_logits = check_loss(model.loss)
+    if isinstance(compiled.get("optimizer"), dict):
+        optimizer = OptimizerSpec(*check_optimizer(model.optimizer, OPTIMIZER_DEFAULTS))
+    else:
+        optimizer = OptimizerSpec(str(compiled.get("optimizer")).lower())
+    metrics = tuple(m if isinstance(m, str) else m.get("config", {}).get("name")
+                    for m in (compiled.get("metrics") or ()))
+    return loss, from_logits, optimizer, metrics
+
+
+def _keras_wiring(graph, names: list, joined: dict) -> dict:
     """A functional model's wiring as a graph spec's `names`, `inputs_of` and `outputs`: a
     layer joined into the one before it (an activation) answers by that layer's name, the
     model's input by `INPUT`."""

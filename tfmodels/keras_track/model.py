@@ -1,4 +1,5 @@
-"""A spec built as a Keras 3 `Sequential`, compiled and ready for `fit/evaluate/predict`.
+"""A spec built as a Keras 3 `Sequential` (a graph spec: a functional `keras.Model`), compiled
+and ready for `fit/evaluate/predict`.
 
     model = build_model(get_spec("mnist_mlp"))
     history = model.fit(x, y, batch_size=128, epochs=5, validation_data=(xv, yv))
@@ -521,7 +522,7 @@ def build_graph(spec: ModelSpec, dtype=None) -> SpecFunctional:
 
 def build_model(spec: ModelSpec, weights=None, *, jit_compile: bool = False,
                 steps_per_execution: int | None = None,
-                fused_optimizer: bool = True) -> SpecSequential:
+                fused_optimizer: bool = True) -> SpecSequential | SpecFunctional:
     """The Keras twin of `tf1_compat.model.build_model(spec)`: built, compiled, weights loaded.
 
     The defaults keep the Keras track's optimizer update equal to the TF1 track's bit for bit
