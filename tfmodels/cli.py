@@ -275,7 +275,8 @@ def _add_train(sub) -> None:
 
 
 def _add_convert(sub) -> None:
-    convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras")
+    convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras "
+                                             "(or from a Keras 2 file into Keras 3)")
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
                                         "prefix, or a .keras / .weights.h5 file")
     convert.add_argument("target", help="a .keras or .weights.h5 file, or a TF1 checkpoint prefix")
