@@ -22,7 +22,7 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
-- CLI verify: 25
+- CLI verify: 27
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 2 (keras2_to_keras)
-- total: 413
+- total: 415
 """
 
 from __future__ import annotations
@@ -839,6 +839,10 @@ CLI += [
      "shape out"),
     (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
      "--int-range must be an integer >= 1, got 0"),
+    ("verify --keras2 {f}/keras2_wide.h5", 2,
+     "--keras2 {f}/keras2_wide.h5: give the Keras 3 port with --keras"),
+    (f"verify --keras2 {{f}}/keras2_wide.h5 --keras {EXAMPLES}/migrate_models.py:mlp_of_one "
+     f"--input-shape 4", 2, "--input-shape 4: with --keras2 the inputs are the --keras model's"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1", 2,
      "input shape: needed where the TF1 function itself is the Keras model"),
     (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "

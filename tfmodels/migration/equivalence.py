@@ -70,7 +70,7 @@ LOSSES = ("mse", "sparse_categorical_crossentropy")
 MODES = {True: "train", False: "infer"}  # tf.estimator.ModeKeys.TRAIN and PREDICT
 
 __all__ = ["Check", "NotEquivalent", "Options", "Report", "Unmatched", "assert_equivalent",
-           "from_model_fn", "verify"]
+           "from_model_fn", "leaf_differences", "verify"]
 
 
 @dataclass
@@ -361,6 +361,13 @@ def _leaf_difference(tf1: dict, keras: dict, rtol, atol):
         if why:
             return f"output {name!r}: {why}" if len(tf1) > 1 else why
     return None
+
+
+def leaf_differences(reference: dict, keras: dict, rtol=RTOL, atol=ATOL) -> tuple:
+    """(None or one line naming the first output that differs, the largest |difference|) of two
+    `{output name: values}` with the same names; the reference side is called TF1's."""
+    return (_leaf_difference(reference, keras, rtol, atol),
+            _max_difference([(reference[k], keras[k]) for k in reference]))
 
 
 def _max_difference(pairs) -> float:
