@@ -153,10 +153,13 @@ def test_verify_keras2_passes_the_port_and_names_a_planted_difference(legacy):
     assert right.ok, right
     assert [c.name for c in right.checks] == ["names and shapes", "outputs, no randomness"]
     assert right.checks[1].detail.startswith("equal on 8 inputs")  # token ids in [0, 50)
+    assert "layer settings that differ" not in right.checks[1].detail
     wrong = verify_keras2(os.path.join(folder, "convnet.h5"), wrong_epsilon_convnet)
     assert wrong.failure.name == "outputs, no randomness"
     assert wrong.failure.detail.startswith("outputs differ: max |difference|")
     assert "(Keras 2 " in wrong.failure.detail
+    assert wrong.failure.detail.endswith("; layer settings that differ: batch_normalization: "
+                                         "epsilon 0.001 in Keras 2, 1e-05 in Keras 3")
 
 
 def test_verify_keras2_command(legacy, capsys):

@@ -15,7 +15,10 @@ folder: a file holding the architecture; tf_keras runs what the file describes, 
    with it;
 2. **outputs, no randomness**: on the same random inputs (`model_io`: each input of the Keras 3
    model, integer ids within its Embedding's `input_dim` or `int_range`), both models in
-   inference mode give the same outputs, compared output by output by name.
+   inference mode give the same outputs, compared output by output by name. The report names
+   the layer settings that differ between the two (`SETTINGS`: batch norm's `epsilon` and
+   `momentum`, a GRU's `reset_after`, activations, ...; layers of one class paired in order),
+   the usual causes when a port's outputs drift.
 
 Training steps, dropout masks and optimizers are not compared here (Keras 2 and Keras 3 draw
 dropout masks differently).
@@ -34,14 +37,66 @@ import numpy as np
 from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.equivalence import ATOL, RTOL, Check, Report, Unmatched, leaf_differences
 
-__all__ = ["keras2_predictions", "verify_keras2"]
+__all__ = ["SETTINGS", "keras2_predictions", "setting_differences", "verify_keras2"]
 
 TIMEOUT = 600  # seconds for the Keras 2 process
 
 
+# Layer settings whose defaults or meaning moved between Keras 2 and Keras 3, or that a port
+# gets wrong: compared layer by layer (same class, in model order) and named in the report.
+SETTINGS = ("activation", "recurrent_activation", "epsilon", "momentum", "center", "scale",
+            "reset_after", "unit_forget_bias", "use_bias", "padding", "strides",
+            "dilation_rate", "data_format", "return_sequences", "go_backwards", "rate",
+            "input_dim", "output_dim", "units", "filters", "kernel_size", "pool_size")
+
+
+def _flat_layers(model) -> list:
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:
+            found += _flat_layers(layer)
+        else:
+            found.append(layer)
+    return found
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return bool(np.isclose(a, b, rtol=1e-12, atol=0))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def setting_differences(keras2_layers: list, model) -> list:
+    """["batch_normalization: epsilon 0.001 in Keras 2, 1e-05 in Keras 3", ...]: the settings
+    (`SETTINGS`) that differ between the Keras 2 model's layers (`keras2_side`'s
+    `layers.json`) and the Keras 3 model's, layers of one class paired in model order."""
+    by_class = {}
+    for layer in keras2_layers:
+        by_class.setdefault(layer["class"], []).append(layer)
+    seen, found = {}, []
+    for layer in _flat_layers(model):
+        kind = type(layer).__name__
+        index = seen[kind] = seen.get(kind, -1) + 1
+        if index >= len(by_class.get(kind, ())):
+            continue
+        old = by_class[kind][index]["config"]
+        try:
+            new = layer.get_config()
+        except (NotImplementedError, TypeError, ValueError):
+            continue
+        for key in SETTINGS:
+            if key in old and key in new and not _same(old[key], new[key]):
+                found.append(f"{layer.name}: {key} {old[key]!r} in Keras 2, {new[key]!r} in "
+                             f"Keras 3")
+    return found
+
+
 def keras2_predictions(source: str, inputs, values, timeout: int = TIMEOUT) -> dict:
     """`{output name: array}` of the Keras 2 model in `source` on `values` (the structure
-    `inputs`, a `model_io.Inputs`, made), computed by tf_keras in a process of its own."""
+    `inputs`, a `model_io.Inputs`, made), computed by tf_keras in a process of its own, and
+    `{"layers": [...]}` under the key None: its layers' classes and settings."""
     with tempfile.TemporaryDirectory(prefix="tfmodels-keras2-") as folder:
         flat = inputs.flat(values)
         np.savez(os.path.join(folder, "inputs.npz"), **{f"x{i}": v for i, v in enumerate(flat)})
@@ -61,7 +116,10 @@ def keras2_predictions(source: str, inputs, values, timeout: int = TIMEOUT) -> d
             why = said[-1][len("keras2: "):] if said else folded(done.stderr[-300:])
             raise UserError(f"tf_keras cannot run the Keras 2 model {source!r}: {why}")
         with np.load(os.path.join(folder, "outputs.npz")) as outputs:
-            return {k: outputs[k] for k in outputs.files}
+            found = {k: outputs[k] for k in outputs.files}
+        with open(os.path.join(folder, "layers.json")) as f:
+            found[None] = json.load(f)
+        return found
 
 
 def _keras3(keras_model):
@@ -125,6 +183,7 @@ def verify_keras2(keras2: str, keras_model, *, batch_size: int = 8, seed: int = 
     inputs.check_batch(batch_size)
     x = inputs.draw(np.random.default_rng(seed), batch_size)
     reference = keras2_predictions(keras2, inputs, x)
+    settings = setting_differences(reference.pop(None), model)
     got = leaves(model(x, training=False), getattr(model, "output_names", None))
     if len(reference) == 1 and len(got) == 1:
         got = {next(iter(reference)): next(iter(got.values()))}
@@ -134,9 +193,10 @@ def verify_keras2(keras2: str, keras_model, *, batch_size: int = 8, seed: int = 
     why, worst = leaf_differences(reference, {k: np.asarray(v) for k, v in got.items()}, rtol,
                                   atol)
     why = why and why.replace("(TF1 ", "(Keras 2 ")
+    named = f"; layer settings that differ: {'; '.join(settings)}" if settings else ""
     check = Check("outputs, no randomness", why is None,
-                  f"outputs differ: {why}" if why else
-                  f"equal on {batch_size} inputs, max |difference| {worst:.3g}", worst)
+                  f"outputs differ: {why}{named}" if why else
+                  f"equal on {batch_size} inputs, max |difference| {worst:.3g}{named}", worst)
     report.checks.append(check)
     if out is not None:
         out(check)

@@ -2,7 +2,8 @@
 `python -m tfmodels.migration.keras2_side FOLDER` with `TF_USE_LEGACY_KERAS=1`, where
 `tf.keras` is tf_keras: loads the model named in `FOLDER/request.json`, predicts in inference
 mode on `FOLDER/inputs.npz` (its inputs by name where the names agree, else in order) and writes
-`FOLDER/outputs.npz` (`{output name: array}`). A model tf_keras cannot load or run is one line on
+`FOLDER/outputs.npz` (`{output name: array}`) and `FOLDER/layers.json` (each layer's class and
+`get_config()`). A model tf_keras cannot load or run is one line on
 stderr, `keras2: ...`, and exit status 2.
 """
 
@@ -37,6 +38,21 @@ def _leaves(model, outputs) -> dict:
     return {"output": np.asarray(outputs)}
 
 
+def _layers(model) -> list:
+    """[{"name", "class", "config"}] of the model's layers, nested models opened."""
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:
+            found += _layers(layer)
+            continue
+        try:
+            config = layer.get_config()
+        except (NotImplementedError, TypeError, ValueError):
+            config = {}
+        found.append({"name": layer.name, "class": type(layer).__name__, "config": config})
+    return found
+
+
 def main(folder: str) -> int:
     import tensorflow as tf
 
@@ -57,6 +73,8 @@ def main(folder: str) -> int:
         print(f"keras2: {type(e).__name__}: {' '.join(first.split())[:200]}", file=sys.stderr)
         return 2
     np.savez(os.path.join(folder, "outputs.npz"), **_leaves(model, outputs))
+    with open(os.path.join(folder, "layers.json"), "w") as f:
+        json.dump(_layers(model), f, default=str)
     return 0
 
 
