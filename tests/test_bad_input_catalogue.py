@@ -791,7 +791,7 @@ _VERIFY = os.path.join(EXAMPLES, "verify_models.py")
 _CNN = f"--tf1 {_UNSEEN}/layers_convnet.py:build --keras {_UNSEEN}/layers_convnet.py:keras_model"
 CLI += [
     ("verify --input-shape 12,12,1", 2,
-     "one of the arguments --tf1 --model-fn is required"),
+     "one of the arguments --tf1 --model-fn --keras2 is required"),
     (f"verify {_CNN} --model-fn {_UNSEEN}/layers_convnet.py:build --input-shape 12,12,1", 2,
      "argument --model-fn: not allowed with argument --tf1"),
     ("verify --tf1 no_such_module:build --input-shape 12,12,1", 2,
