@@ -22,7 +22,7 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
-- CLI verify: 26
+- CLI verify: 28
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 2 (keras2_to_keras)
-- total: 430
+- total: 432
 """
 
 from __future__ import annotations
@@ -871,7 +871,7 @@ _VERIFY = os.path.join(EXAMPLES, "verify_models.py")
 _CNN = f"--tf1 {_UNSEEN}/layers_convnet.py:build --keras {_UNSEEN}/layers_convnet.py:keras_model"
 CLI += [
     ("verify --input-shape 12,12,1", 2,
-     "one of the arguments --tf1 --model-fn is required"),
+     "one of the arguments --tf1 --model-fn --keras2 is required"),
     (f"verify {_CNN} --model-fn {_UNSEEN}/layers_convnet.py:build --input-shape 12,12,1", 2,
      "argument --model-fn: not allowed with argument --tf1"),
     ("verify --tf1 no_such_module:build --input-shape 12,12,1", 2,
@@ -923,6 +923,10 @@ CLI += [
      "shape out"),
     (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
      "--int-range must be an integer >= 1, got 0"),
+    ("verify --keras2 {f}/keras2_wide.h5", 2,
+     "--keras2 {f}/keras2_wide.h5: give the Keras 3 port with --keras"),
+    (f"verify --keras2 {{f}}/keras2_wide.h5 --keras {EXAMPLES}/migrate_models.py:mlp_of_one "
+     f"--input-shape 4", 2, "--input-shape 4: with --keras2 the inputs are the --keras model's"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1", 2,
      "input shape: needed where the TF1 function itself is the Keras model"),
     (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "

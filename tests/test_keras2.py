@@ -131,3 +131,52 @@ def test_shapes_that_do_not_fit_are_named(legacy, tmp_path):
                         out=printed.append)
     assert "shape: Keras 2 dense_1/kernel is (32, 32), this weight needs (32, 16)" in printed[0]
     assert not os.path.exists(tmp_path / "x.keras")
+
+
+# -- verify --keras2: the Keras 2 model, run by tf_keras, as the reference side ------------------
+
+
+def wrong_epsilon_convnet():
+    """The convnet port with the first batch norm's epsilon 1e-5 (PyTorch's) for Keras's 1e-3."""
+    return keras.Sequential([
+        keras.Input((12, 12, 3)), keras.layers.Conv2D(8, (3, 3), activation="relu"),
+        keras.layers.BatchNormalization(epsilon=1e-5), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(16, (3, 3), activation="relu"), keras.layers.BatchNormalization(),
+        keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10)])
+
+
+def test_verify_keras2_passes_the_port_and_names_a_planted_difference(legacy):
+    folder, _, _ = legacy
+    from tfmodels.migration.keras2_reference import verify_keras2
+
+    right = verify_keras2(os.path.join(folder, "lstm.h5"), f"{HELPER}:lstm")
+    assert right.ok, right
+    assert [c.name for c in right.checks] == ["names and shapes", "outputs, no randomness"]
+    assert right.checks[1].detail.startswith("equal on 8 inputs")  # token ids in [0, 50)
+    assert "layer settings that differ" not in right.checks[1].detail
+    wrong = verify_keras2(os.path.join(folder, "convnet.h5"), wrong_epsilon_convnet)
+    assert wrong.failure.name == "outputs, no randomness"
+    assert wrong.failure.detail.startswith("outputs differ: max |difference|")
+    assert "(Keras 2 " in wrong.failure.detail
+    assert wrong.failure.detail.endswith("; layer settings that differ: batch_normalization: "
+                                         "epsilon 0.001 in Keras 2, 1e-05 in Keras 3")
+
+
+def test_verify_keras2_command(legacy, capsys):
+    folder, _, _ = legacy
+    assert main(["verify", "--keras2", os.path.join(folder, "mlp_savedmodel"), "--keras",
+                 f"{HELPER}:mlp"]) == 0
+    out = capsys.readouterr().out
+    assert "ok    outputs, no randomness: equal on 8 inputs" in out and "Equivalent." in out
+
+
+def test_verify_keras2_of_a_weights_file_is_one_line(legacy):
+    """A weights-only .h5 holds no model for tf_keras to run: the refusal is tf_keras's, one
+    line."""
+    folder, _, _ = legacy
+    from tfmodels.migration.keras2_reference import verify_keras2
+
+    with pytest.raises(UserError, match=r"^tf_keras cannot run the Keras 2 model '.*"
+                                        r"mlp_weights\.h5': \w+Error: ") as e:
+        verify_keras2(os.path.join(folder, "mlp_weights.h5"), f"{HELPER}:mlp")
+    assert "\n" not in str(e.value)

@@ -26,8 +26,7 @@ so the two tracks agree to float32 rounding, not bit for bit (tests/test_rnn.py 
 
 from __future__ import annotations
 
-import numpy as np
-
+from tf1_compat.layouts import cell_from_keras, cell_to_keras
 from tf1_compat.rnn_cells import (
     BasicLSTMCell,
     BasicRNNCell,
@@ -44,7 +43,6 @@ from tf1_compat.rnn_ops import (
     static_rnn,
 )
 from tf1_compat.rnn_wrappers import DeviceWrapper, DropoutWrapper, ResidualWrapper
-from tfmodels.core.errors import UserError
 
 __all__ = ["BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "GRUCell",
            "LSTMCell", "LSTMStateTuple", "MultiRNNCell", "RNNCell", "ResidualWrapper",
@@ -56,29 +54,14 @@ __all__ = ["BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "
 # -- weights between TF1 and Keras 3 -------------------------------------------------------------
 
 
-def _rows(kernel, units):
-    """TF1's kernel over `[x, h]` as (rows for x, rows for h)."""
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 2 or kernel.shape[0] <= units:
-        raise UserError(f"kernel must have more than {units} rows (inputs, then state), got "
-                        f"shape {kernel.shape}")
-    return kernel[:-units], kernel[-units:]
-
-
 def rnn_to_keras(kernel, bias):
     """`BasicRNNCell`'s `(kernel, bias)` as `SimpleRNN`'s `(kernel, recurrent_kernel, bias)`."""
-    bias = np.asarray(bias)
-    return (*_rows(kernel, bias.shape[0]), bias.copy())
+    return tuple(cell_to_keras("basic_rnn_cell", [kernel, bias]))
 
 
 def rnn_from_keras(kernel, recurrent_kernel, bias):
     """`SimpleRNN`'s weights as `BasicRNNCell`'s `(kernel, bias)`."""
-    return np.concatenate([kernel, recurrent_kernel], axis=0), np.array(bias)
-
-
-def _lstm_gates(matrix, order_from, order_to):
-    parts = dict(zip(order_from, np.split(np.asarray(matrix), 4, axis=-1)))
-    return np.concatenate([parts[g] for g in order_to], axis=-1)
+    return tuple(cell_from_keras("basic_rnn_cell", [kernel, recurrent_kernel, bias]))
 
 
 def lstm_to_keras(kernel, bias, forget_bias=1.0):
@@ -86,46 +69,25 @@ def lstm_to_keras(kernel, bias, forget_bias=1.0):
 
     The gates go from TF1's order i, j, f, o to Keras's i, f, c, o, the kernel splits into its
     input and state rows, and `forget_bias` moves into the stored forget-gate bias (in the
-    bias's own precision).
+    bias's own precision): `tf1_compat.layouts`, where the layouts are said once.
     """
-    bias = np.asarray(bias)
-    if bias.ndim != 1 or bias.shape[0] % 4:
-        raise UserError(f"bias must have 4 * units entries, got shape {bias.shape}")
-    units = bias.shape[0] // 4
-    kernel = _lstm_gates(kernel, "ijfo", "ifjo")
-    keras_bias = _lstm_gates(bias, "ijfo", "ifjo")
-    keras_bias[units:2 * units] += np.asarray(forget_bias, bias.dtype)
-    return (*_rows(kernel, units), keras_bias)
+    return tuple(cell_to_keras("lstm_cell", [kernel, bias], forget_bias))
 
 
 def lstm_from_keras(kernel, recurrent_kernel, bias, forget_bias=1.0):
     """Keras `LSTM`'s weights as `LSTMCell`'s `(kernel, bias)`; the inverse of `lstm_to_keras`
     (the forget bias comes back to within one rounding of the subtraction)."""
-    bias = np.array(bias)
-    units = bias.shape[0] // 4
-    bias[units:2 * units] -= np.asarray(forget_bias, bias.dtype)
-    stacked = np.concatenate([kernel, recurrent_kernel], axis=0)
-    return _lstm_gates(stacked, "ifjo", "ijfo"), _lstm_gates(bias, "ifjo", "ijfo")
+    return tuple(cell_from_keras("lstm_cell", [kernel, recurrent_kernel, bias], forget_bias))
 
 
 def gru_to_keras(gate_kernel, gate_bias, candidate_kernel, candidate_bias):
     """`GRUCell`'s four variables as Keras `GRU(reset_after=False)`'s `(kernel,
     recurrent_kernel, bias)`: TF1's gates r, u become Keras's z (= u), r, then the candidate."""
-    units = np.asarray(candidate_bias).shape[0]
-    r, u = np.split(np.asarray(gate_kernel), 2, axis=1)
-    kernel = np.concatenate([u, r, np.asarray(candidate_kernel)], axis=1)
-    b_r, b_u = np.split(np.asarray(gate_bias), 2)
-    return (*_rows(kernel, units), np.concatenate([b_u, b_r, candidate_bias]))
+    return tuple(cell_to_keras("gru_cell", [gate_kernel, gate_bias, candidate_kernel,
+                                            candidate_bias]))
 
 
 def gru_from_keras(kernel, recurrent_kernel, bias):
     """Keras `GRU(reset_after=False)`'s weights as `GRUCell`'s `(gate_kernel, gate_bias,
     candidate_kernel, candidate_bias)`; the inverse of `gru_to_keras`."""
-    bias = np.asarray(bias)
-    if bias.ndim != 1:
-        raise UserError(f"bias must be 1-D (a GRU with reset_after=False), got shape "
-                        f"{bias.shape}")
-    stacked = np.concatenate([kernel, recurrent_kernel], axis=0)
-    z, r, h = np.split(stacked, 3, axis=1)
-    b_z, b_r, b_h = np.split(bias, 3)
-    return (np.concatenate([r, z], axis=1), np.concatenate([b_r, b_z]), h, b_h.copy())
+    return tuple(cell_from_keras("gru_cell", [kernel, recurrent_kernel, bias]))

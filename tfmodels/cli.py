@@ -278,7 +278,8 @@ def _add_train(sub) -> None:
 
 
 def _add_convert(sub) -> None:
-    convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras")
+    convert = sub.add_parser("convert", help="move weights between a TF1 checkpoint and Keras "
+                                             "(or from a Keras 2 file into Keras 3)")
     convert.add_argument("source", help="a checkpoint folder of `train`, a TF1 checkpoint "
                                         "prefix, or a .keras / .weights.h5 file")
     convert.add_argument("target", help="a .keras or .weights.h5 file, or a TF1 checkpoint prefix")
@@ -378,6 +379,10 @@ def _add_verify(sub) -> None:
                            "outputs (module:function or path/to/file.py:function)")
     side.add_argument("--model-fn", metavar="MODULE:MODEL_FN",
                       help="your TF1 Estimator model_fn(features, labels, mode) instead")
+    side.add_argument("--keras2", metavar="FILE",
+                      help="a Keras 2 (tf_keras) model saved as .h5 or a SavedModel folder "
+                           "instead, run by tf_keras in a process of its own: its weights fill "
+                           "--keras and the outputs are compared (no training steps)")
     verify.add_argument("--keras", metavar="MODEL",
                         help="the Keras 3 model: module:factory (a function returning a built "
                              "model) or a .keras file; omitted, the TF1 function inside a "
@@ -757,6 +762,8 @@ def cmd_verify(args) -> int:
     from tfmodels.migration.equivalence import Options, Unmatched, verify
 
     _quiet_tf(args)
+    if args.keras2:
+        return _verify_keras2(args)
     ref = args.tf1 or args.model_fn
     shape = (f"inputs ({args.batch_size}, {', '.join(args.input_shape.split(','))})"
              if args.input_shape else "the Keras model's inputs")
@@ -788,6 +795,34 @@ def cmd_verify(args) -> int:
           f"NOT equivalent: {report.failure.name}: {report.failure.detail}")
     if report.log_dir:
         print(f"Logs: {report.log_dir}")
+    return 0 if report.ok else EXIT_DISAGREE
+
+
+def _verify_keras2(args) -> int:
+    """`verify --keras2 FILE --keras MODEL`: the Keras 2 model as the reference side."""
+    from tfmodels.migration.equivalence import Unmatched
+    from tfmodels.migration.keras2_reference import verify_keras2
+
+    if not args.keras:
+        raise UserError(f"--keras2 {args.keras2}: give the Keras 3 port with --keras")
+    if args.input_shape:
+        raise UserError(f"--input-shape {args.input_shape}: with --keras2 the inputs are the "
+                        f"--keras model's own")
+    print(f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras model's "
+          f"inputs, rtol {args.rtol:g}, atol {args.atol:g}", flush=True)
+    try:
+        report = verify_keras2(args.keras2, args.keras, batch_size=args.batch_size,
+                               seed=args.seed, int_range=args.int_range, rtol=args.rtol,
+                               atol=args.atol, mapping=args.mapping,
+                               out=lambda check: print(check.line(), flush=True))
+    except Unmatched as e:
+        print(e.table, flush=True)
+        raise
+    print()
+    print(report.table)
+    print()
+    print("Equivalent." if report.ok else
+          f"NOT equivalent: {report.failure.name}: {report.failure.detail}")
     return 0 if report.ok else EXIT_DISAGREE
 
 

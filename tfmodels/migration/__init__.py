@@ -16,7 +16,8 @@
 - **Proof** (`equivalence`): `verify(build, keras_model, input_shape)` runs the migration guide's
   checks in order (variables made once, names and shapes, outputs, outputs with aligned dropout,
   training steps, outputs after training) and returns a `Report`; `assert_equivalent` raises
-  `NotEquivalent` for pytest; `from_model_fn` takes an Estimator `model_fn`.
+  `NotEquivalent` for pytest; `from_model_fn` takes an Estimator `model_fn`; `verify_keras2`
+  takes a Keras 2 (tf_keras) model, run in a process of its own, as the reference side.
 
 `tfmodels convert` and `tfmodels verify` are the same from the command line. Importing this
 package starts no TensorFlow: each name is loaded on first use.
@@ -37,6 +38,7 @@ _PUBLIC = {
     "verify": "tfmodels.migration.equivalence",
     "assert_equivalent": "tfmodels.migration.equivalence",
     "from_model_fn": "tfmodels.migration.equivalence",
+    "verify_keras2": "tfmodels.migration.keras2_reference",
     "Options": "tfmodels.migration.equivalence",
     "Report": "tfmodels.migration.equivalence",
     "Check": "tfmodels.migration.equivalence",

@@ -54,8 +54,8 @@ from tfmodels.migration.matching import (
 from tfmodels.migration.transforms import Transform
 from tfmodels.migration.user_code import graph_variables
 
-__all__ = ["convert", "keras2_to_keras", "keras_to_tf1", "read_keras", "read_tf1", "tf1_to_keras",
-           "write_keras", "write_tf1"]
+__all__ = ["convert", "keras2_matched", "keras2_to_keras", "keras_to_tf1", "read_keras",
+           "read_tf1", "tf1_to_keras", "write_keras", "write_tf1"]
 
 
 def _allowed(allow_missing, names: set, side: str) -> set:
@@ -128,6 +128,15 @@ def tf1_to_keras(source: str, keras_model, target: str, mapping: str | dict | No
     `allow_missing` names it (it keeps its initial value)."""
     return _fill(read_checkpoint, source, keras_model, target, mapping, allow_missing,
                  forget_bias, out, "TF1 variable")
+
+
+def keras2_matched(model, shapes: dict, dtypes: dict, mapping=None, out=print):
+    """The `Match` of a Keras 3 model's weights with a Keras 2 file's (`read_keras2`), each
+    weight as it is; the table goes to `out` where it is refused."""
+    if isinstance(mapping, str):
+        mapping = read_map(mapping)
+    return _matched(keras_slots(model, cells=False), shapes, dtypes, mapping, out, "<-",
+                    "Keras 2 weight")
 
 
 def keras2_to_keras(source: str, keras_model, target: str, mapping: str | dict | None = None,

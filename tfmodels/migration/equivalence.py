@@ -46,7 +46,12 @@ once with `training=True` in the training graph (with the loss, the optimizer an
 name. A TF1 Estimator `model_fn(features, labels, mode)` goes through `from_model_fn`. The Keras
 side is a model, a factory (a function returning a built model), `module:factory`, a `.keras`
 file (safe mode), or None: the TF1 function inside a `TF1StyleLayer` (the guide's first step).
-Inputs are float32 random normal of `(batch_size, *input_shape)`. The loss is "mse" against
+Inputs are float32 random normal of `(batch_size, *input_shape)`; without `input_shape`, each
+input of the Keras model as it declares it (several, by name or in order; integer ids within
+the Embedding's `input_dim` or `int_range`; `tfmodels.migration.model_io`), the TF1 function
+getting placeholders in the same structure. Outputs may be a tensor or a dict (TF1), a dict or
+a list (Keras): compared, and trained on the loss summed over the floating ones, output by
+output by name; a failure names the output. The loss is "mse" against
 random targets of the outputs' shape (default), "sparse_categorical_crossentropy" from logits
 against random labels, or a function `loss(targets, outputs)` of TensorFlow ops; the TF1 side's
 `get_regularization_loss()` and the Keras model's `losses` are added to it. The Keras model is
@@ -70,7 +75,7 @@ LOSSES = ("mse", "sparse_categorical_crossentropy")
 MODES = {True: "train", False: "infer"}  # tf.estimator.ModeKeys.TRAIN and PREDICT
 
 __all__ = ["Check", "NotEquivalent", "Options", "Report", "Unmatched", "assert_equivalent",
-           "from_model_fn", "verify"]
+           "from_model_fn", "leaf_differences", "verify"]
 
 
 @dataclass
@@ -361,6 +366,13 @@ def _leaf_difference(tf1: dict, keras: dict, rtol, atol):
         if why:
             return f"output {name!r}: {why}" if len(tf1) > 1 else why
     return None
+
+
+def leaf_differences(reference: dict, keras: dict, rtol=RTOL, atol=ATOL) -> tuple:
+    """(None or one line naming the first output that differs, the largest |difference|) of two
+    `{output name: values}` with the same names; the reference side is called TF1's."""
+    return (_leaf_difference(reference, keras, rtol, atol),
+            _max_difference([(reference[k], keras[k]) for k in reference]))
 
 
 def _max_difference(pairs) -> float:
@@ -863,7 +875,8 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
     """Run the checks of the module's docstring; return the `Report` (a difference of numbers
     is a failed check, `report.ok` False). `options` are the fields of `Options` (`steps`,
     `batch_size`, `optimizer`, `learning_rate`, `loss`, `mapping`, `checkpoint`, `forget_bias`,
-    `rtol`, `atol`, `seed`, `labels`, `log_dir`, `model_fn`). A program that cannot be compared
+    `rtol`, `atol`, `seed`, `labels`, `log_dir`, `int_range`, `model_fn`); `input_shape` None
+    takes the inputs from the Keras model. A program that cannot be compared
     raises `UserError`: variables made on every call (check 1), variables that cannot be paired
     (check 2, `Unmatched`, with the table). `checkpoint`, a TF1 `Saver` checkpoint of the TF1
     program, gives the starting values instead of the initializers' (the optimizer starts

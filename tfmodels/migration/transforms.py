@@ -384,27 +384,25 @@ def regroups(a, b) -> bool:
 def cell_transforms(cell: str, scope: str, depth: int, units: int,
                     forget_bias: float = 1.0) -> list:
     """A TF1 recurrent cell's variables under `scope` as Transforms of its Keras layer's
-    (kernel, recurrent_kernel, bias): the layout table's rules (`tf1_compat.layouts`) in this
-    module's terms. TF1's kernel over `[x, h]` is split into its input and state rows; LSTM's
-    gates i, j, f, o go to Keras's i, f, c, o and its forget bias (not stored by TF1) is added;
-    GRU's r, u gates and candidate go to Keras's z (= u), r, candidate."""
-    def rows(index):
-        return ("split", {"axis": 0, "sizes": [depth, units], "index": index})
+    (kernel, recurrent_kernel, bias), made from the layout table's fields (`tf1_compat.layouts`:
+    the fact lives there once): the cell's kernels (several: joined along their columns) become
+    Keras's gate order and are split into the input and state rows of TF1's kernel over
+    `[x, h]`; its biases take the same gate order and, for an LSTM, the forget bias (not stored
+    by TF1) is added to Keras's forget block."""
+    from tf1_compat.layouts import CELLS
 
-    if cell == "lstm_cell":
-        gates = ("gates", {"axis": -1, "from": "ijfo", "to": "ifjo"})
-        forget = ("add", {"value": forget_bias, "axis": -1, "parts": 4, "index": 1})
-        return [Transform(f"{scope}/kernel", [gates, rows(0)]),
-                Transform(f"{scope}/kernel", [gates, rows(1)]),
-                Transform(f"{scope}/bias", [gates, forget])]
-    if cell == "gru_cell":
-        kernels = [f"{scope}/gates/kernel", f"{scope}/candidate/kernel"]
-        gates = ("gates", {"axis": -1, "from": "ruc", "to": "urc"})
-        return [Transform(kernels, [("concat", 1), gates, rows(0)]),
-                Transform(kernels, [("concat", 1), gates, rows(1)]),
-                Transform([f"{scope}/gates/bias", f"{scope}/candidate/bias"],
-                          [("concat", 0), gates])]
-    if cell == "basic_rnn_cell":
-        return [Transform(f"{scope}/kernel", [rows(0)]), Transform(f"{scope}/kernel", [rows(1)]),
-                Transform(f"{scope}/bias")]
-    raise UserError(f"cell={cell!r}: expected lstm_cell, gru_cell or basic_rnn_cell")
+    if cell not in CELLS:
+        raise UserError(f"cell={cell!r}: expected {', '.join(CELLS)}")
+    layout = CELLS[cell]
+    kernels = [f"{scope}/{v}" for v in layout.variables[0::2]]
+    biases = [f"{scope}/{v}" for v in layout.variables[1::2]]
+    order = [("gates", {"axis": -1, "from": layout.gates[0], "to": layout.gates[1]})] \
+        if layout.gates[0] != layout.gates[1] else []
+    joined = [("concat", 1)] if len(kernels) > 1 else []
+    bias_steps = ([("concat", 0)] if len(biases) > 1 else []) + order
+    if layout.forget is not None:
+        bias_steps.append(("add", {"value": forget_bias, "axis": -1,
+                                   "parts": len(layout.gates[1]), "index": layout.forget}))
+    return [Transform(kernels, joined + order + [("split", {"axis": 0, "sizes": [depth, units],
+                                                            "index": index})])
+            for index in (0, 1)] + [Transform(biases, bias_steps)]
