@@ -12,7 +12,8 @@ from tfmodels.core.startup import keep_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INFO = b"I0000 00:00:1796541869.414917   18746 port.cc:153] oneDNN custom operations are on.\n"
-INFO_LATER = b"I0000 00:00:1796541874.201337   18746 port.cc:153] oneDNN custom operations are on.\n"
+INFO_LATER = (b"I0000 00:00:1796541874.201337   18746 port.cc:153] oneDNN custom operations are "
+              b"on.\n")
 ERROR = b"E0000 00:00:1796541851.385530   18163 cuda_platform.cc:52] failed call to cuInit\n"
 NOTICE = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
 
