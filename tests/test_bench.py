@@ -174,3 +174,21 @@ def test_the_residual_convnet_trains_in_each_tensorflow_variant(variant, monkeyp
     after = model.get_weights()
     assert len(after) == len(before) == 22  # 4 convs x 2, 3 batch norms x 4, Dense x 2
     assert all(np.any(a != b) for a, b in zip(after, before))
+
+
+@pytest.mark.slow  # three processes starting TensorFlow, a minute on 2 cores
+def test_the_residual_convnet_bench_runs(tmp_path, monkeypatch):
+    """`--model resnet` end to end, tiny: each variant's process reshapes the images for the
+    convnet and trains the graph spec; the page names the model. Not a timing."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--model", "resnet", "--samples", "64", "--epochs", "1",
+                 "--batch-sizes", "32", "--variants", "keras_default,tf1_feed", "--out", "r",
+                 "--record"]) == 0
+    (name,) = os.listdir("r")
+    saved = json.loads((tmp_path / "r" / name).read_text())
+    assert name.endswith("-resnet.json") and saved["facts"]["model"] == "resnet"
+    assert saved["facts"]["flops_per_sample"] == bench.flops_per_sample("resnet")
+    by = {r["variant"]: r for r in saved["records"]}
+    assert by["keras_default"]["samples_per_s"] > 0 and by["tf1_feed"]["samples_per_s"] > 0
+    page = (tmp_path / "docs" / "benchmarks-resnet.md").read_text()
+    assert "--model resnet" in page and "digits_resnet" in page
