@@ -182,8 +182,8 @@ ports = {"native Keras": native, "epsilon 1e-5": lambda: native(epsilon=1e-5),
 for label, port in ports.items():
     show(label, verify(build, port, (8, 8, 1), optimizer="adam", learning_rate=0.01,
                        batch_size=4, checkpoint=prefix, log_dir=run_dir))
-print("Next: the last lesson. scripts/README.md lists them all; scripts/tensorboard_tour.py "
-      "walks through the logs they wrote")
+print("Next: lesson 14, why deep networks train (scripts/14_why_deep_networks_train.py): "
+      "residual connections, batch norm, separable convolutions")
 
 # %% [markdown]
 # The TF1 program's loss and each `verify`'s two sides are in TensorBoard:

@@ -125,3 +125,70 @@ def test_bench_refuses_bad_options(capsys, tmp_path, monkeypatch, argv, message)
     monkeypatch.chdir(tmp_path)
     assert main(["bench", "--samples", "64", "--epochs", "1", "--batch-sizes", "32", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_residual_convnets_flop_count():
+    # digits_resnet on 28x28: multiply-adds of each convolution and of the Dense layer
+    stem = 28 * 28 * 3 * 3 * 1 * 8  # reads the image: forward and weight gradient only
+    body = 28 * 28 * 3 * 3 * 8 * 8  # the identity block's conv
+    down = 14 * 14 * 3 * 3 * 8 * 16  # stride 2
+    project = 14 * 14 * 1 * 1 * 8 * 16  # the 1x1 stride-2 shortcut
+    dense = 14 * 14 * 16 * 10
+    assert bench.flops_per_sample("resnet") == 2 * (2 * stem + 3 * (body + down + project
+                                                                     + dense))
+
+
+def test_every_model_has_its_words_in_the_recorded_page():
+    from tfmodels.bench.report import MODEL_WORDS
+
+    assert sorted(MODEL_WORDS) == sorted(bench.MODELS)
+
+
+@pytest.mark.parametrize("variant", ["keras_default", "keras_track", "tf1_feed", "tf1_data",
+                                     "tf2_function"])
+def test_the_residual_convnet_trains_in_each_tensorflow_variant(variant, monkeypatch):
+    """A tiny epoch of `--model resnet` in each TensorFlow variant (in this process; the bench
+    starts one process per variant): the graph spec's merges are there, and the weights move.
+    No timing."""
+    import numpy as np
+
+    from tfmodels.bench import workload
+    from tfmodels.bench.variants import CLASSES
+    from tfmodels.core.data import one_hot
+
+    monkeypatch.setattr(workload, "MODEL", "resnet")
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 28, 28, 1), dtype=np.float32)
+    runner = CLASSES[variant](x, one_hot(rng.integers(0, 10, 16), 10), 8)
+    model = runner.model
+    before = [w.copy() for w in model.get_weights()]
+    if variant == "keras_track":
+        assert type(model).__name__ == "SpecFunctional"
+    elif variant.startswith("tf1"):
+        assert model.spec.name == "digits_resnet" and not model.spec.wiring.chain
+    else:  # plain Keras, none of the Keras track's training machinery
+        assert type(model).__name__ == "Functional"
+    if not variant.startswith("tf1"):
+        assert sum(type(layer).__name__ == "Add" for layer in model.layers) == 2
+    runner.epoch()
+    after = model.get_weights()
+    assert len(after) == len(before) == 22  # 4 convs x 2, 3 batch norms x 4, Dense x 2
+    assert all(np.any(a != b) for a, b in zip(after, before))
+
+
+@pytest.mark.slow  # three processes starting TensorFlow, a minute on 2 cores
+def test_the_residual_convnet_bench_runs(tmp_path, monkeypatch):
+    """`--model resnet` end to end, tiny: each variant's process reshapes the images for the
+    convnet and trains the graph spec; the page names the model. Not a timing."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--model", "resnet", "--samples", "64", "--epochs", "1",
+                 "--batch-sizes", "32", "--variants", "keras_default,tf1_feed", "--out", "r",
+                 "--record"]) == 0
+    (name,) = os.listdir("r")
+    saved = json.loads((tmp_path / "r" / name).read_text())
+    assert name.endswith("-resnet.json") and saved["facts"]["model"] == "resnet"
+    assert saved["facts"]["flops_per_sample"] == bench.flops_per_sample("resnet")
+    by = {r["variant"]: r for r in saved["records"]}
+    assert by["keras_default"]["samples_per_s"] > 0 and by["tf1_feed"]["samples_per_s"] > 0
+    page = (tmp_path / "docs" / "benchmarks-resnet.md").read_text()
+    assert "--model resnet" in page and "digits_resnet" in page

@@ -44,6 +44,10 @@ CONCEPT_CODE = {
                            "UPDATE_OPS", "Session(", "keras.layers.LSTM(", "compare("],
     "13_migrating_tf1.py": ["placeholder(", "layers.conv2d(", "UPDATE_OPS", "Saver(",
                             "FileWriter(", "TF1StyleLayer(", "tf1_to_keras(", "verify("],
+    "14_why_deep_networks_train.py": ["keras.Model(", "keras.layers.Add(", "BatchNormalization(",
+                                      "ModelSpec.from_keras(", "GradientTape(", "tf.gradients(",
+                                      "graph_backward(", "tf.summary.histogram(",
+                                      "keras.layers.SeparableConv2D", ".fit("],
 }
 
 
@@ -53,7 +57,7 @@ OWN_MODEL = ["05_sine_linear_vs_relu.py", "06_scaling_and_init.py",
              "07_learning_rate_and_batches.py", "08_optimizers.py", "09_overfitting.py",
              "12_beyond_dense.py"]
 # Lessons that draw a picture inline (matplotlib) as well as logging to TensorBoard.
-DRAWN = [s for s in sorted(CONCEPT_CODE) if 5 <= int(s[:2]) <= 12]
+DRAWN = [s for s in sorted(CONCEPT_CODE) if 5 <= int(s[:2]) <= 12 or int(s[:2]) == 14]
 
 
 def source(script):

@@ -41,7 +41,8 @@ from tfmodels.core.spec import LOSS_RTOL, WEIGHT_ATOL, Dense, OptimizerSpec, ini
 
 # Over 20 s each on 2 shared cores (measured 21-35 s; the others 14-16 s, mostly imports).
 SLOW = {"05_sine_linear_vs_relu.py", "06_scaling_and_init.py", "07_learning_rate_and_batches.py",
-        "08_optimizers.py", "09_overfitting.py", "11_keras_sequential.py", "12_beyond_dense.py"}
+        "08_optimizers.py", "09_overfitting.py", "11_keras_sequential.py", "12_beyond_dense.py",
+        "14_why_deep_networks_train.py"}
 
 
 
@@ -429,13 +430,84 @@ def check_13(out, logdir):
     assert_printed(float(keras_accuracy), np.mean(predicted == np.argmax(data.y_val, 1)), 4)
 
 
+def check_14(out, logdir):
+    """Why deep networks train: the gradient norms at initialisation (the plain stack's
+    recomputed here in NumPy from the spec's seeded start; the three witnesses' agreement
+    recomputed from what they print), the loss curves' verdict, and the separable convnet's
+    parameters and multiply-adds by formula."""
+    from tests.helpers import accumulate, tags_of
+
+    labels, depth = ("plain", "residual", "batchnorm"), 16
+    table = block(out, "layer ", depth + 1).splitlines()
+    assert [row.split()[0] for row in table] == [f"dense_{i}" for i in range(depth)] + ["output"]
+    norms = {label: numbers(" ".join(row.split()[k + 1] for row in table))
+             for k, label in enumerate(labels)}
+    # the plain stack in NumPy, from the same seeded Glorot start, on the same 256 digits
+    spec = get_spec("mnist_mlp", seed=0).replace(
+        layers=(Dense(32, "sigmoid"),) * depth + (Dense(10, "softmax"),))
+    data = load_dataset("digits")
+    _, grads = ref.mlp_loss_and_grads([w.astype(np.float64) for w in initial_weights(spec)],
+                                      ["sigmoid"] * depth + ["softmax"],
+                                      data.x_train[:256].astype(np.float64), data.y_train[:256])
+    expected = np.array([np.linalg.norm(g) for g in grads[::2]])
+    np.testing.assert_allclose(norms["plain"], expected, rtol=6e-4)  # printed to 4 figures
+    # every track agrees with the others: float32 (Keras, TF1) against float64 NumPy
+    for label in labels:
+        tracks = {t: numbers(line(out, f"{label}: {t} norms ")) for t in ("tf1", "numpy")}
+        for track, values in tracks.items():
+            assert len(values) == depth + 1
+            np.testing.assert_allclose(norms[label], values, rtol=6e-4)  # Keras's 4 figures
+            apart = float(line(out, f"{label}: Keras - {track} largest relative difference "))
+            assert apart < 1e-5, (label, track, apart)  # the lesson's stated tolerance
+        np.testing.assert_allclose(tracks["tf1"], tracks["numpy"], rtol=1e-5)
+    # vanishing: each plain layer gets less than the one above it, the first ~1e-10 of the
+    # residual one's; batch norm and the shortcut keep every layer's gradient within 100x
+    assert np.all(np.diff(norms["plain"]) > 0)
+    assert norms["residual"][0] / norms["plain"][0] > 1e6
+    assert norms["batchnorm"][0] / norms["plain"][0] > 1e6
+    for label in ("residual", "batchnorm"):
+        assert norms[label].max() / norms[label].min() < 100, label
+    ratio = match(out, rf"first layer: residual / plain = ({NUMBER}), batchnorm / plain = "
+                       rf"({NUMBER})")
+    np.testing.assert_allclose(float(ratio[0]), norms["residual"][0] / norms["plain"][0],
+                               rtol=0.03)  # printed to 2 figures
+    np.testing.assert_allclose(float(ratio[1]), norms["batchnorm"][0] / norms["plain"][0],
+                               rtol=0.03)
+    finals = {}
+    for label in labels:
+        losses, accuracy = match(out, rf"{label}: loss ((?:{NUMBER} ?)+); val accuracy "
+                                      rf"({NUMBER})")
+        finals[label] = numbers(losses)[-1]
+        assert 0.0 <= float(accuracy) <= 1.0
+    assert abs(finals["plain"] - np.log(10)) < 0.02  # the plain stack learns nothing
+    assert finals["batchnorm"] < finals["residual"] < finals["plain"] - 0.3
+    # separable vs standard: parameters and multiply-adds by formula (3x3, same padding, 8x8)
+    def conv(c, f, separable):
+        weights = (9 * c + c * f if separable else 9 * c * f)
+        return weights + f, 64 * weights  # (parameters, multiply-adds)
+
+    for label, separable in (("standard", False), ("separable", True)):
+        layers = [conv(1, 16, separable), conv(16, 32, separable), conv(32, 32, separable),
+                  (32 * 10 + 10, 32 * 10)]
+        params, madds, accuracy = line(out, f"{label:10s} ").split()
+        assert int(params) == sum(p for p, _ in layers) and int(madds) == sum(m for _, m in layers)
+        assert 0.1 < float(accuracy) <= 1.0  # above chance after a few epochs
+    ratio_p, ratio_m = match(out, rf"separable / standard: parameters ({NUMBER}), "
+                                  rf"multiply-adds ({NUMBER})")
+    assert float(ratio_p) < 0.2 and float(ratio_m) < 0.2
+    run = next(d for d, _, _ in os.walk(os.path.join(logdir, "14_why_deep_networks_train"))
+               if os.path.basename(d) == "plain")
+    assert {f"gradients/dense_{i}" for i in range(depth)} <= tags_of(accumulate(run),
+                                                                      "histograms")
+
+
 CHECKS = {"01_neuron_and_batches.py": check_01, "02_activations.py": check_02,
           "03_losses.py": check_03, "04_backprop.py": check_04,
           "05_sine_linear_vs_relu.py": check_05, "06_scaling_and_init.py": check_06,
           "07_learning_rate_and_batches.py": check_07, "08_optimizers.py": check_08,
           "09_overfitting.py": check_09, "10_tf1_session_basics.py": check_10,
           "11_keras_sequential.py": check_11, "12_beyond_dense.py": check_12,
-          "13_migrating_tf1.py": check_13}
+          "13_migrating_tf1.py": check_13, "14_why_deep_networks_train.py": check_14}
 
 
 # --- running the scripts -----------------------------------------------------------------------

@@ -76,7 +76,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     p.add_argument("--model", choices=tuple(MODELS), default="mlp",
                    help="mlp: 784 -> 512 relu -> 10, RMSprop (default); cnn: the digits convnet "
-                        "(Conv2D 8 3x3, pooling, dropout, Dense 10, Adam) on 28x28 MNIST")
+                        "(Conv2D 8 3x3, pooling, dropout, Dense 10, Adam); resnet: the residual "
+                        "convnet (digits_resnet: batch norm, identity and 1x1 projection "
+                        "shortcuts, Adam); the convnets on 28x28 MNIST")
     p.add_argument("--out", default="benchmarks", help="folder for the JSON results")
     p.add_argument("--record", action="store_true", help="also write docs/benchmarks.md")
 

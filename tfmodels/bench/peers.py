@@ -7,7 +7,7 @@ import os
 
 from tfmodels.bench import workload
 
-__all__ = ["Torch", "TorchCompile"]
+__all__ = ["Torch", "TorchCompile", "residual_convnet"]
 
 
 class Torch:
@@ -33,7 +33,10 @@ class Torch:
             self.x = self.x.reshape(-1, 1, 28, 28)
             layers = [nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                       nn.Dropout(0.25), nn.Linear(8 * 14 * 14, 10)]
-        self.model = nn.Sequential(*layers).to(self.device)
+        if workload.MODEL == "resnet":
+            self.model = residual_convnet(torch).to(self.device)
+        else:
+            self.model = nn.Sequential(*layers).to(self.device)
         parameters = self.model.parameters()
         self.optimizer = (torch.optim.RMSprop(parameters, lr=1e-3, alpha=0.9, eps=1e-7)
                           if workload.MODEL == "mlp"
@@ -54,3 +57,29 @@ class TorchCompile(Torch):
     """The same, with `torch.compile` (its default Inductor backend)."""
 
     compile = True
+
+
+def residual_convnet(torch):
+    """`digits_resnet` in PyTorch, for timing: conv 8 -> BN -> [conv 8 -> BN] + identity ->
+    [conv 16 stride 2 -> BN] + 1x1 conv 16 stride 2 -> Flatten -> Linear 10 (relu after each
+    3x3 conv; BN as Keras's: momentum 0.9 is PyTorch's 0.1, epsilon 1e-3). Padding 1 stands for
+    TF's 'same' (at stride 2 TF pads one pixel after, PyTorch one each side: the same cost)."""
+    nn = torch.nn
+
+    def conv_bn(cin, cout, stride):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.ReLU(),
+                             nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1))
+
+    class Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem, self.body = conv_bn(1, 8, 1), conv_bn(8, 8, 1)
+            self.down, self.project = conv_bn(8, 16, 2), nn.Conv2d(8, 16, 1, stride=2)
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(16 * 14 * 14, 10))
+
+        def forward(self, x):
+            h = self.stem(x)
+            h = self.body(h) + h  # the identity shortcut
+            return self.head(self.down(h) + self.project(h))  # the projection shortcut
+
+    return Residual()

@@ -9,7 +9,7 @@ import os
 from tfmodels.bench.workload import FLOOR, FLOPS_PER_SAMPLE
 from tfmodels.core.table import table
 
-__all__ = ["bench_table", "write_docs", "write_results"]
+__all__ = ["MODEL_WORDS", "bench_table", "write_docs", "write_results"]
 
 
 def bench_table(records: list, facts: dict) -> str:
@@ -55,16 +55,26 @@ def write_results(records, facts, out_dir: str) -> str:
     return path
 
 
+# What each `--model` is, in the recorded page's first line.
+MODEL_WORDS = {
+    "mlp": "the MNIST MLP (784 → 512 relu → 10 softmax, RMSprop)",
+    "cnn": "the digits convnet on MNIST (Conv2D 8 3×3 relu, 2×2 max pooling, dropout 0.25, "
+           "Dense 10 softmax, Adam)",
+    "resnet": "the residual convnet `digits_resnet` on MNIST (Conv2D 8 3×3 relu → BN → "
+              "[Conv2D 8 → BN] + identity → [Conv2D 16 3×3 stride 2 → BN] + 1×1 stride-2 "
+              "projection → Dense 10 softmax, Adam)",
+}
+
+
 def write_docs(records, facts, path: str) -> None:
     gflops = facts.get("matmul_gflops")
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         f.write(f"""# Benchmarks
 
-The latest `tfmodels bench --record{"" if facts["model"] == "mlp" else " --model cnn"}`: {
-    "the MNIST MLP (784 → 512 relu → 10 softmax, RMSprop)" if facts["model"] == "mlp" else
-    "the digits convnet on MNIST (Conv2D 8 3×3 relu, 2×2 max pooling, dropout 0.25, Dense 10 "
-    "softmax, Adam)"},
+The latest `tfmodels bench --record{"" if facts["model"] == "mlp" else
+                                    f" --model {facts['model']}"}`: {
+    MODEL_WORDS[facts["model"]]},
 {facts['samples']:,} samples ({facts['data']} data), each variant in a process of its own,
 warmed up, then timed in {facts['rounds']} interleaved rounds (an epoch of every variant per
 round); each figure is the median of its rounds.
@@ -82,7 +92,7 @@ process's. See the README's "Speed" section for what the tracks do to reach thes
 
 Peers: PyTorch {facts.get("torch") or "(not installed)"} in its own process (no TensorFlow
 loaded), the same model, optimizer settings (Keras's RMSprop defaults: lr 1e-3, alpha 0.9,
-eps 1e-7; Adam for the convnet) and batches of the same size, at its best on this machine: all
+eps 1e-7; Adam for the convnets) and batches of the same size, at its best on this machine: all
 cores (`torch.set_num_threads`), denormals flushed (`torch.set_flush_denormal(True)`, without
 which RMSprop's tiny squares crawl), and `torch_compile`, the same under `torch.compile`'s
 default Inductor backend.

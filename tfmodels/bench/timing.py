@@ -46,7 +46,7 @@ def serve(variant: str, batch: int, samples: int, device: str, model: str = "mlp
 
     workload.MODEL = model
     x, y, _ = bench_data(samples)
-    if model == "cnn":
+    if model != "mlp":  # the convnets take images
         x = x.reshape(-1, 28, 28, 1)
     if device == "gpu" and variant in PEERS:
         Torch.device = "cuda"

@@ -10,19 +10,30 @@ from tfmodels.bench.peers import Torch, TorchCompile
 from tfmodels.bench.workload import FLOOR, PEERS
 
 __all__ = ["CLASSES", "KerasDefault", "KerasTrack", "KerasTrackXLA", "TF1Data", "TF1Track",
-           "TF2Function", "missing"]
+           "TF2Function", "missing", "plain_keras"]
+
+
+def plain_keras(spec):
+    """The spec's model in plain Keras, none of the Keras track's training machinery: a
+    `keras.Sequential` of its layers, or for a graph spec (the residual convnet) a plain
+    `keras.Model` over the functional graph's tensors."""
+    import keras
+
+    from tfmodels.keras_track.model import build_graph, build_layers
+
+    if spec.wiring.chain:
+        return keras.Sequential(build_layers(spec))
+    graph = build_graph(spec)
+    return keras.Model(graph.inputs, graph.outputs, name=spec.name)
 
 
 class KerasDefault:
     """What a Keras user writes first: Sequential, compile with strings, fit with defaults."""
 
     def __init__(self, x, y, batch):
-        import keras
-
-        from tfmodels.keras_track.model import build_layers
 
         self.x, self.y, self.batch = x, y, batch
-        self.model = keras.Sequential(build_layers(workload.spec(batch)))  # plain Keras layers
+        self.model = plain_keras(workload.spec(batch))
         self.model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
 
     def epoch(self):
@@ -77,9 +88,7 @@ class TF2Function:
         import keras
         import tensorflow as tf
 
-        from tfmodels.keras_track.model import build_layers
-
-        self.model = keras.Sequential(build_layers(workload.spec(batch)))  # plain Keras layers
+        self.model = plain_keras(workload.spec(batch))
         optimizer = (keras.optimizers.RMSprop() if workload.MODEL == "mlp"
                      else keras.optimizers.Adam(0.005))
         loss_fn = keras.losses.CategoricalCrossentropy()
