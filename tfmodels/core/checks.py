@@ -16,8 +16,8 @@ from tfmodels.core.errors import UserError
 
 __all__ = [
     "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
-    "int_option", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed", "check_float32",
-    "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
+    "int_option", "INT64_MAX", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed",
+    "check_float32", "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
     "check_real_numbers", "check_path_name", "check_regular_file",
 ]
 
@@ -159,9 +159,12 @@ def check_epochs(epochs, initial_epoch=0) -> int:
     return epochs
 
 
+INT64_MAX = 2**63 - 1
+
+
 def int_option(least: int):
-    """An argparse `type` for a command-line option: an integer >= `least`; anything else is
-    one line naming the option (argparse adds it) and the value given."""
+    """An argparse `type` for a command-line option: an integer >= `least` that int64 holds;
+    anything else is one line naming the option (argparse adds it) and the value given."""
     import argparse
 
     def parse(value: str) -> int:
@@ -169,9 +172,12 @@ def int_option(least: int):
             number = int(value)
         except ValueError:
             number = None
+        expected = "a positive integer" if least == 1 else f"an integer >= {least}"
         if number is None or number < least:
-            expected = "a positive integer" if least == 1 else f"an integer >= {least}"
             raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        if number > INT64_MAX:  # TensorFlow holds counts in int64: more would fail mid-run
+            raise argparse.ArgumentTypeError(f"expected {expected} of at most 2**63 - 1, got "
+                                             f"{value!r}")
         return number
 
     parse.__name__ = "integer"
