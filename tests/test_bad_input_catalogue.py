@@ -20,7 +20,7 @@ case also bumps its line here):
 - CLI sweep: 22
 - CLI convert: 30
 - CLI evaluate: 26
-- CLI predict: 27
+- CLI predict: 28
 - CLI bench: 8
 - CLI verify: 22
 - CLI list: 1
@@ -29,7 +29,7 @@ case also bumps its line here):
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- total: 410
+- total: 411
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ def _make_files(root):
     open(path("text.txt"), "w").write("hello\n")
     open(path("empty.npz"), "wb").close()
     os.mkdir(path("folder"))
+    os.mkdir(path("folder.npy"))  # a folder where predict --output would write a file
 
     # map files of transforms (tfmodels.migration.transforms) for binary4's TF1 checkpoint
     for name, entry in (("map_reshape.json", {"reshape": [4, 3]}),
@@ -742,6 +743,8 @@ CLI = [
     ("predict {f}/ck_keras --data {f}/xy_none.npz", 2, "holds ['inputs']; expected an array x"),
     ("predict {f}/ck_keras --data {f}/x.npy --output {tmp}/no/p.npy", 2,
      "--output '{tmp}/no/p.npy': no such folder"),
+    ("predict {f}/ck_keras --data {f}/x.npy --output {f}/folder.npy", 2,
+     "--output '{f}/folder.npy' is a folder; give a file name in it"),
     ("predict {f}/ck_keras --data {f}/x.npy --output {tmp}/p.json", 2,
      "--output '{tmp}/p.json': expected a file ending in .npy or .csv"),
     ("predict {tmp} --data {f}/x.npy", 2, "is not a checkpoint folder of `tfmodels train`"),
