@@ -117,7 +117,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 POSITIVE_INT = int_option(1)
-NON_NEGATIVE_INT = int_option(0)
+NON_NEGATIVE_INT = int_option(0, most=None)  # --seed: its bound (2**32) is said by check_seed
 
 
 def _verbose(value: str):

@@ -162,9 +162,10 @@ def check_epochs(epochs, initial_epoch=0) -> int:
 INT64_MAX = 2**63 - 1
 
 
-def int_option(least: int):
-    """An argparse `type` for a command-line option: an integer >= `least` that int64 holds;
-    anything else is one line naming the option (argparse adds it) and the value given."""
+def int_option(least: int, most: int | None = INT64_MAX):
+    """An argparse `type` for a command-line option: an integer >= `least` and <= `most` (None:
+    no bound here, where a check of its own says more); anything else is one line naming the
+    option (argparse adds it) and the value given."""
     import argparse
 
     def parse(value: str) -> int:
@@ -175,8 +176,9 @@ def int_option(least: int):
         expected = "a positive integer" if least == 1 else f"an integer >= {least}"
         if number is None or number < least:
             raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
-        if number > INT64_MAX:  # TensorFlow holds counts in int64: more would fail mid-run
-            raise argparse.ArgumentTypeError(f"expected {expected} of at most 2**63 - 1, got "
+        if most is not None and number > most:  # counts are int64s: more would fail mid-run
+            bound = "2**63 - 1" if most == INT64_MAX else most
+            raise argparse.ArgumentTypeError(f"expected {expected} of at most {bound}, got "
                                              f"{value!r}")
         return number
 
