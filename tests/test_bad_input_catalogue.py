@@ -15,12 +15,12 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 160
-- CLI compare: 13
-- CLI sweep: 21
+- CLI train: 166
+- CLI compare: 14
+- CLI sweep: 22
 - CLI convert: 36
 - CLI evaluate: 26
-- CLI predict: 27
+- CLI predict: 28
 - CLI bench: 8
 - CLI verify: 28
 - CLI list: 1
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 2 (keras2_to_keras)
-- total: 432
+- total: 441
 """
 
 from __future__ import annotations
@@ -214,6 +214,7 @@ def _make_files(root):
     open(path("text.h5"), "w").write("not hdf5\n")
     open(path("empty.npz"), "wb").close()
     os.mkdir(path("folder"))
+    os.mkdir(path("folder.npy"))  # a folder where predict --output would write a file
 
     # map files of transforms (tfmodels.migration.transforms) for binary4's TF1 checkpoint
     for name, entry in (("map_reshape.json", {"reshape": [4, 3]}),
@@ -278,6 +279,10 @@ def _make_files(root):
         assert main(["train", "binary4", "--track", track, "--epochs", "1", "--checkpoint-dir",
                      path(f"ck_{track}"), "--logdir", path("train_logs"), "--verbose", "0",
                      "--no-images", "--histogram-freq", "0"]) == 0
+    # two epochs: a run of fewer epochs has nothing left to resume
+    assert main(["train", "binary4", "--epochs", "2", "--checkpoint-dir", path("ck_keras_2"),
+                 "--logdir", path("train_logs"), "--verbose", "0", "--no-images",
+                 "--histogram-freq", "0"]) == 0
     state = json.load(open(path("ck_keras/checkpoint.json")))
     del state["seal"]
     for name, content in _checkpoint_damage(state).items():
@@ -508,6 +513,22 @@ CLI = [
     ("train binary4 --checkpoint-dir {empty}", 2, "--checkpoint-dir '' is empty; give a folder"),
     ("train binary4 --checkpoint-dir {f}/ck_weights", 2,
      "weights is 3; expected the name of a file in the folder"),
+    # train: resuming, refused before "Training ..." and "Resuming from ..." are said
+    ("train binary4 --checkpoint-dir {f}/ck_keras --logdir {tmp}/elsewhere", 2,
+     "--logdir {tmp}/elsewhere: the checkpoint in '{f}/ck_keras' logs to its run's folder"),
+    ("train binary4 --track tf1 --checkpoint-dir {f}/ck_tf1 --logdir {tmp}/elsewhere", 2,
+     "--logdir {tmp}/elsewhere: the checkpoint in '{f}/ck_tf1' logs to its run's folder"),
+    ("train binary4 --epochs 1 --checkpoint-dir {f}/ck_keras_2", 2,
+     "--epochs 1: the checkpoint in '{f}/ck_keras_2' has trained 2 epochs already"),
+    # train: counts TensorFlow holds in int64, refused before they fail mid-run
+    ("train binary4 --epochs 99999999999999999999", 2,
+     "argument --epochs: expected a positive integer of at most 2**63 - 1, got "
+     "'99999999999999999999'"),
+    ("train binary4 --steps-per-execution 99999999999999999999", 2,
+     "argument --steps-per-execution: expected a positive integer of at most 2**63 - 1"),
+    ("train binary4 --profile-batches 2,99999999999999999999", 2,
+     "--profile-batches: expected FIRST,LAST with 2 <= FIRST <= LAST (e.g. 2,4), got "
+     "'2,99999999999999999999'"),
     ("train binary4 --checkpoint-dir {f}/ck_weights_gone", 2,
      "ckpt-999.weights.h5"),
     ("train binary4 --checkpoint-dir {f}/ck_model", 2, "model is ['binary4']; expected a name"),
@@ -652,6 +673,8 @@ CLI = [
      "--tf1-pattern async does not apply to --strategy cpu; expected one of: towers, strategy"),
     ("compare --spec {f}/conv_flat.json", 2, "Conv2D needs inputs shaped (height, width, "
                                              "channels) per sample, got (4,)"),
+    ("compare binary4 --steps-per-execution 99999999999999999999", 2,
+     "argument --steps-per-execution: expected a positive integer of at most 2**63 - 1"),
     # sweep
     ("sweep binary4", 2, "the following arguments are required: --lr"),
     ("sweep --lr 0.1", 2, "sweep needs a model"),
@@ -679,6 +702,8 @@ CLI = [
     ("sweep binary4 --lr 0.1 --track tf1 --no-fused-optimizer", 2, "options of the Keras track"),
     ("sweep binary4 --lr 0.1 --logdir {f}/text.txt", 2,
      "log folder '{f}/text.txt' is a file, not a folder"),
+    ("sweep binary4 --lr 0.1 --steps-per-execution 99999999999999999999", 2,
+     "argument --steps-per-execution: expected a positive integer of at most 2**63 - 1"),
     # convert
     ("convert {f}/ck_keras {tmp}/out.keras --from keras --to keras", 2,
      "--from and --to are both keras"),
@@ -836,6 +861,8 @@ CLI = [
     ("predict {f}/ck_keras --data {f}/xy_none.npz", 2, "holds ['inputs']; expected an array x"),
     ("predict {f}/ck_keras --data {f}/x.npy --output {tmp}/no/p.npy", 2,
      "--output '{tmp}/no/p.npy': no such folder"),
+    ("predict {f}/ck_keras --data {f}/x.npy --output {f}/folder.npy", 2,
+     "--output '{f}/folder.npy' is a folder; give a file name in it"),
     ("predict {f}/ck_keras --data {f}/x.npy --output {tmp}/p.json", 2,
      "--output '{tmp}/p.json': expected a file ending in .npy or .csv"),
     ("predict {tmp} --data {f}/x.npy", 2, "is not a checkpoint folder of `tfmodels train`"),

@@ -227,3 +227,24 @@ def test_sweep_prints_a_line_per_run_as_each_ends(monkeypatch, tmp_path, capsys)
         words = line.split(": ", 2)[2].split(", ")
         assert [w.split()[0] for w in words] == ["loss", "accuracy", "val_loss", "val_accuracy"]
         assert line.endswith(" s)")
+
+
+# --- a refusal has nothing on stdout before it --------------------------------------------------
+
+def test_an_mnist_download_that_fails_leaves_stdout_empty(monkeypatch, tmp_path, capsys):
+    import keras
+
+    from tfmodels.cli import main
+
+    def offline():  # as Keras's get_file does before it finds there is no network
+        print("Downloading data from https://storage.googleapis.com/tensorflow/"
+              "tf-keras-datasets/mnist.npz")
+        raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "mnist_mlp", "--dataset", "mnist", "--epochs", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1].startswith("tfmodels: error: MNIST is not available offline")
+    assert "Downloading data from" in err  # progress, where progress goes

@@ -118,7 +118,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 POSITIVE_INT = int_option(1)
-NON_NEGATIVE_INT = int_option(0)
+NON_NEGATIVE_INT = int_option(0, most=None)  # --seed: its bound (2**32) is said by check_seed
 
 
 def _verbose(value: str):
@@ -536,10 +536,10 @@ def cmd_train(args) -> int:
     options = _log_options(args)
     spec, data = _spec_and_data(args)
     _check_switches(args)
-    if args.checkpoint_dir:  # a foreign or damaged folder is refused before a word is printed
-        from tfmodels.core.training_state import read_state
+    if args.checkpoint_dir:  # a folder that cannot be resumed is refused before a word is said
+        from tfmodels.training import check_resumable
 
-        read_state(args.checkpoint_dir, spec, args.track)
+        check_resumable(args.track, spec, args.checkpoint_dir, args.logdir, args.logdir_given)
     plan = _plan(args)
     speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "

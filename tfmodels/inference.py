@@ -164,6 +164,9 @@ def check_output(path: str) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"output={path!r}: no such folder {folder!r}")
+    if os.path.isdir(path):  # said before the model is loaded, not when the file is replaced
+        raise UserError(f"output={path!r} is a folder; give a file name in it (e.g. "
+                        f"{os.path.join(path, 'predictions.npy')!r})")
     return folder
 
 

@@ -45,7 +45,7 @@ from tfmodels.core.training_state import STATE_FILE, locked, read_state
 __all__ = ["TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track",
            "SPEED_SWITCHES", "check_switches", "build", "resume", "disk_failures",
            "check_resumed_logdir", "check_resume_epochs", "run_log_dir", "attach", "run",
-           "train", "logged_epochs", "own_run", "PerModelTracing"]
+           "train", "logged_epochs", "own_run", "PerModelTracing", "check_resumable"]
 
 
 class PerModelTracing(logging.Filter):
@@ -237,6 +237,22 @@ def check_resume_epochs(state, spec: ModelSpec, checkpoint_dir: str | None) -> N
                         f"{state.epoch} or more to go on, or another checkpoint_dir")
 
 
+def check_resumable(track: str, spec: ModelSpec, checkpoint_dir: str | None,
+                    log_root: str | None = None, check_log_root: bool = False):
+    """Every refusal of resuming from `checkpoint_dir`, before a word is said or a model built:
+    a foreign, damaged or other model's or track's checkpoint (`read_state`), no epochs left
+    (`check_resume_epochs`), a run folder outside the `log_root` the user named
+    (`check_resumed_logdir`; a copy of a folder logs to a new run, so never is). Its state, or
+    None."""
+    state = read_state(checkpoint_dir, spec, track) if checkpoint_dir else None
+    check_resume_epochs(state, spec, checkpoint_dir)
+    if state and check_log_root and log_root:
+        own = own_run(state, checkpoint_dir, log=None)
+        if own.log_dir:
+            check_resumed_logdir(own, checkpoint_dir, log_root)
+    return state
+
+
 def run_log_dir(track, spec, state, checkpoint_dir, log_root, log_dir, chief: bool,
                 check_log_root: bool) -> str | None:
     """Where the run logs: a resumed run's folder (cut back to its checkpoint), else `log_dir`,
@@ -343,6 +359,8 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
                                       synchronous, checkpoint_dir=checkpoint_dir,
                                       save_every=save_every, log=log,
                                       check_log_root=check_log_root)
+    if chief:  # a checkpoint that cannot be resumed: refused before "Resuming from ..."
+        check_resumable(track, spec, checkpoint_dir, log_root, check_log_root)
     # Refuse bad data before anything is built or written.
     data = for_spec(data, spec)
     x = check_x(data.x_train, spec.input_shape)

@@ -16,8 +16,8 @@ from tfmodels.core.errors import UserError
 
 __all__ = [
     "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
-    "int_option", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed", "check_float32",
-    "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
+    "int_option", "INT64_MAX", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed",
+    "check_float32", "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
     "check_real_numbers", "check_path_name", "check_regular_file", "check_token_ids",
 ]
 
@@ -175,9 +175,13 @@ def check_epochs(epochs, initial_epoch=0) -> int:
     return epochs
 
 
-def int_option(least: int):
-    """An argparse `type` for a command-line option: an integer >= `least`; anything else is
-    one line naming the option (argparse adds it) and the value given."""
+INT64_MAX = 2**63 - 1
+
+
+def int_option(least: int, most: int | None = INT64_MAX):
+    """An argparse `type` for a command-line option: an integer >= `least` and <= `most` (None:
+    no bound here, where a check of its own says more); anything else is one line naming the
+    option (argparse adds it) and the value given."""
     import argparse
 
     def parse(value: str) -> int:
@@ -185,9 +189,13 @@ def int_option(least: int):
             number = int(value)
         except ValueError:
             number = None
+        expected = "a positive integer" if least == 1 else f"an integer >= {least}"
         if number is None or number < least:
-            expected = "a positive integer" if least == 1 else f"an integer >= {least}"
             raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
+        if most is not None and number > most:  # counts are int64s: more would fail mid-run
+            bound = "2**63 - 1" if most == INT64_MAX else most
+            raise argparse.ArgumentTypeError(f"expected {expected} of at most {bound}, got "
+                                             f"{value!r}")
         return number
 
     parse.__name__ = "integer"

@@ -8,8 +8,10 @@ which file to put where.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -108,8 +110,10 @@ def load_mnist(path: str | None = None, option: str = "path") -> Data:
     else:
         import keras
 
-        try:
-            (x_tr, y_tr), (x_te, y_te) = keras.datasets.mnist.load_data()
+        try:  # its "Downloading data from ..." and progress bar are progress: not on stdout,
+            # where a refusal has nothing printed before it
+            with contextlib.redirect_stdout(sys.stderr):
+                (x_tr, y_tr), (x_te, y_te) = keras.datasets.mnist.load_data()
         except Exception as e:  # no network, no cache: say what to do instead
             raise FileNotFoundError(
                 f"MNIST is not available offline ({type(e).__name__}); put mnist.npz at "

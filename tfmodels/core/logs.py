@@ -132,7 +132,7 @@ def parse_profile_batches(value, name: str = "profile_batches") -> tuple[int, in
         numbers = []
     if len(numbers) == 1:
         numbers *= 2
-    if len(numbers) != 2 or not 2 <= numbers[0] <= numbers[1]:
+    if len(numbers) != 2 or not 2 <= numbers[0] <= numbers[1] < 2**63:  # steps are int64
         raise UserError(f"{name}: expected FIRST,LAST with 2 <= FIRST <= LAST (e.g. 2,4), "
                         f"got {text!r}")
     return numbers[0], numbers[1]
