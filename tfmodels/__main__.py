@@ -1,7 +1,7 @@
 """`tfmodels` (the installed command) and `python -m tfmodels`: `tfmodels.cli.main`, with Ctrl-C
 said in one line at every moment of the process, not only while a command runs.
 
-Importing `tfmodels.cli` starts TensorFlow (seconds); a Ctrl-C then would end in Python's
+A command starts TensorFlow (seconds) before it runs; a Ctrl-C then would end in Python's
 traceback of an import. And after the command, Python joins threads and runs exit handlers
 (TensorFlow's, TensorBoard's writers): a Ctrl-C there would end with status 130 and no word.
 Here the import happens inside the same `KeyboardInterrupt` handling as the command, and from
