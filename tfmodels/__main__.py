@@ -31,7 +31,7 @@ def _interrupted_at_exit(signum, frame) -> None:
 def main(argv=None) -> int:
     """Run a command (`argv`: the command line's words, default `sys.argv[1:]`); its status."""
     try:
-        from tfmodels.cli import main as run_command  # TensorFlow starts here
+        from tfmodels.cli import main as run_command
 
         status = run_command(argv)
     except KeyboardInterrupt:  # during the import (the command's own are said by cli.main)
