@@ -22,7 +22,7 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 27
 - CLI bench: 8
-- CLI verify: 28
+- CLI verify: 35
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 2 (keras2_to_keras)
-- total: 432
+- total: 439
 """
 
 from __future__ import annotations
@@ -923,6 +923,23 @@ CLI += [
      "shape out"),
     (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
      "--int-range must be an integer >= 1, got 0"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a", 2,
+     "input description 'a': expected NAME:SHAPE[:DTYPE] such as token_ids:12:int32"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3:str", 2,
+     "input description 'a:3:str': expected NAME:SHAPE[:DTYPE]"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input c:3", 2,
+     "input description: the Keras model 'functional' has no input 'c'; its inputs are a, b"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:4", 2,
+     "input description: the Keras model 'functional' takes input 'a' of shape (None, 3); "
+     "the shape given, (4,), does not fit it"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3 "
+     f"--input a:3", 2, "input 'a' described twice ('a:3')"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3 "
+     f"--input-shape 3", 2, "input shape and inputs: give one"),
+    (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:open_length", 2,
+     "takes input 'ids' of shape (None, None), which leaves a size other than the batch open: "
+     "give every size in keras.Input(shape=...) or describe the input, e.g. --input ids:12 (its "
+     "sequence length, say)"),
     ("verify --keras2 {f}/keras2_wide.h5", 2,
      "--keras2 {f}/keras2_wide.h5: give the Keras 3 port with --keras"),
     (f"verify --keras2 {{f}}/keras2_wide.h5 --keras {EXAMPLES}/migrate_models.py:mlp_of_one "
