@@ -29,8 +29,8 @@ case also bumps its line here):
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- Python API: migration: 2 (keras2_to_keras)
-- total: 439
+- Python API: migration: 5 (keras2_to_keras, verify_phases)
+- total: 442
 """
 
 from __future__ import annotations
@@ -968,6 +968,12 @@ def _binary4(n=8):
     return d.x_train[:n], d.y_train[:n]
 
 
+def _phases(port, inputs):
+    from tfmodels.migration import verify_phases
+
+    verify_phases(f"{EXAMPLES}/gan.py:gan_tf1", port, inputs)
+
+
 API = [
     # the registry, the spec, data sets
     ("migration", "keras2 layers of another model",
@@ -978,6 +984,16 @@ API = [
      lambda m, f: _keras2_to_mlp_of_one(f"{f}/keras2_wide.h5"),
      "2 Keras weights found no Keras 2 weight (dense/kernel, dense/bias; see the table); "
      "nothing written"),
+    ("migration", "verify_phases inputs one text",
+     lambda m, f: _phases(f"{EXAMPLES}/gan.py:gan", "x:4"),
+     "inputs: expected a list of NAME:SHAPE[:DTYPE] texts (e.g. ['x:4', 'z:2']), got 'x:4'"),
+    ("migration", "verify_phases the TF1 program as the port",
+     lambda m, f: _phases(f"{EXAMPLES}/gan.py:gan_tf1", ["x:4", "z:2"]),
+     f"Keras port '{EXAMPLES}/gan.py:gan_tf1' raised TypeError: gan_tf1() missing 1 required "
+     f"positional argument: 'inputs'"),
+    ("migration", "verify_phases int input without int_range",
+     lambda m, f: _phases(f"{EXAMPLES}/gan.py:gan", ["x:4", "z:2:int32"]),
+     "input 'z' is int32: give int_range=N, ids drawn from [0, N)"),
     ("core", "get_spec unknown", lambda m, f: __import__("tfmodels").get_spec("mlp"),
      "unknown model 'mlp'"),
     ("core", "get_spec seed -1", lambda m, f: __import__("tfmodels").get_spec("sine", seed=-1),
