@@ -138,3 +138,11 @@ def test_verify_bert_from_the_command_line(capsys, tmp_path):
     out = capsys.readouterr().out
     assert status == 0, out
     assert "Equivalent." in out
+
+
+def test_a_bert_port_with_another_dropout_is_caught_in_training_mode():
+    report = verify(bert.bert_tf1, bert.bert_tiny_dropout_02, None, steps=1, **BERT_INPUTS)
+    assert [c.ok for c in report.checks] == [True, True, True, False]
+    assert report.failure.name == "outputs, aligned randomness"
+    assert report.failure.detail.startswith("training-mode outputs differ: output "
+                                            "'sequence_output'")

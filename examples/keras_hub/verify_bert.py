@@ -14,7 +14,9 @@ differs by up to 4.7e-4 and which `verify` finds), and drops out at 0.1 in train
 Three wrong ports, each the right backbone with one planted mistake: `bert_tiny_swapped_qk`
 (the query projection used as the key and the key as the query), `bert_tiny_unscaled`
 (attention scores not scaled by 1/sqrt(head size)), `bert_tiny_epsilon` (layer norm epsilon
-1e-3 where BERT's is 1e-12). Each is caught at "outputs, no randomness".
+1e-3 where BERT's is 1e-12). Each is caught at "outputs, no randomness". A fourth,
+`bert_tiny_dropout_02` (dropout 0.2 where the program drops 0.1), computes the same in
+inference and is caught at "outputs, aligned randomness".
 """
 
 import os
@@ -25,8 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hub_backbones  # noqa: E402
 import tf1_bert  # noqa: E402
 
-__all__ = ["CONFIG", "bert_tf1", "bert_tf1_erf", "bert_tiny_epsilon", "bert_tiny_swapped_qk",
-           "bert_tiny_unscaled"]
+__all__ = ["CONFIG", "bert_tf1", "bert_tf1_erf", "bert_tiny_dropout_02", "bert_tiny_epsilon",
+           "bert_tiny_swapped_qk", "bert_tiny_unscaled"]
 
 CONFIG = dict(tf1_bert.TINY, gelu="tanh", hidden_dropout_prob=0.1,
               attention_probs_dropout_prob=0.1)
@@ -73,3 +75,15 @@ def bert_tiny_epsilon():
         if isinstance(layer, keras.layers.LayerNormalization):
             layer.epsilon = 1e-3
     return backbone
+
+
+def bert_tiny_dropout_02():
+    """The tiny backbone dropping out at 0.2 where the program drops 0.1."""
+    import keras_hub
+
+    t = tf1_bert.TINY
+    return keras_hub.models.BertBackbone(
+        vocabulary_size=t["vocab_size"], num_layers=t["num_hidden_layers"],
+        num_heads=t["num_attention_heads"], hidden_dim=t["hidden_size"],
+        intermediate_dim=t["intermediate_size"], max_sequence_length=t["max_position_embeddings"],
+        num_segments=t["type_vocab_size"], dropout=0.2)
