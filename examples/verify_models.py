@@ -15,7 +15,7 @@ v1 = tf.compat.v1
 VOCABULARY = 11
 
 __all__ = ["VOCABULARY", "ids_tf1", "ids_unbounded", "ids_wrong", "ids", "listed",
-           "listed_tf1", "two_heads", "two_heads_tf1", "two_heads_wrong"]
+           "listed_tf1", "open_length", "two_heads", "two_heads_tf1", "two_heads_wrong"]
 
 
 # -- two float inputs by name, two outputs by name -----------------------------------------------
@@ -72,6 +72,14 @@ def ids_wrong():
     """The embeddings scaled by 2 where the TF1 program does not scale them."""
     embedding = keras.layers.Embedding(VOCABULARY, 4)
     return _ids(lambda t: keras.layers.Rescaling(2.0)(embedding(t)))
+
+
+def open_length():
+    """Sequences of ids of any length (`Input((None,))`), averaged: `ids` must be described."""
+    ids, x = keras.Input((None,), dtype="int32", name="ids"), keras.Input((3,), name="x")
+    e = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(VOCABULARY, 4)(ids))
+    return keras.Model({"ids": ids, "x": x},
+                       keras.layers.Dense(2)(keras.layers.Concatenate()([e, x])))
 
 
 def ids_unbounded():

@@ -22,15 +22,15 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 28
 - CLI bench: 8
-- CLI verify: 28
+- CLI verify: 35
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
 - Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
-- Python API: migration: 2 (keras2_to_keras)
-- total: 441
+- Python API: migration: 5 (keras2_to_keras, verify_phases)
+- total: 451
 """
 
 from __future__ import annotations
@@ -950,6 +950,23 @@ CLI += [
      "shape out"),
     (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
      "--int-range must be an integer >= 1, got 0"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a", 2,
+     "input description 'a': expected NAME:SHAPE[:DTYPE] such as token_ids:12:int32"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3:str", 2,
+     "input description 'a:3:str': expected NAME:SHAPE[:DTYPE]"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input c:3", 2,
+     "input description: the Keras model 'functional' has no input 'c'; its inputs are a, b"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:4", 2,
+     "input description: the Keras model 'functional' takes input 'a' of shape (None, 3); "
+     "the shape given, (4,), does not fit it"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3 "
+     f"--input a:3", 2, "input 'a' described twice ('a:3')"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3 "
+     f"--input-shape 3", 2, "input shape and inputs: give one"),
+    (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:open_length", 2,
+     "takes input 'ids' of shape (None, None), which leaves a size other than the batch open: "
+     "give every size in keras.Input(shape=...) or describe the input, e.g. --input ids:12 (its "
+     "sequence length, say)"),
     ("verify --keras2 {f}/keras2_wide.h5", 2,
      "--keras2 {f}/keras2_wide.h5: give the Keras 3 port with --keras"),
     (f"verify --keras2 {{f}}/keras2_wide.h5 --keras {EXAMPLES}/migrate_models.py:mlp_of_one "
@@ -978,6 +995,12 @@ def _binary4(n=8):
     return d.x_train[:n], d.y_train[:n]
 
 
+def _phases(port, inputs):
+    from tfmodels.migration import verify_phases
+
+    verify_phases(f"{EXAMPLES}/gan.py:gan_tf1", port, inputs)
+
+
 API = [
     # the registry, the spec, data sets
     ("migration", "keras2 layers of another model",
@@ -988,6 +1011,16 @@ API = [
      lambda m, f: _keras2_to_mlp_of_one(f"{f}/keras2_wide.h5"),
      "2 Keras weights found no Keras 2 weight (dense/kernel, dense/bias; see the table); "
      "nothing written"),
+    ("migration", "verify_phases inputs one text",
+     lambda m, f: _phases(f"{EXAMPLES}/gan.py:gan", "x:4"),
+     "inputs: expected a list of NAME:SHAPE[:DTYPE] texts (e.g. ['x:4', 'z:2']), got 'x:4'"),
+    ("migration", "verify_phases the TF1 program as the port",
+     lambda m, f: _phases(f"{EXAMPLES}/gan.py:gan_tf1", ["x:4", "z:2"]),
+     f"Keras port '{EXAMPLES}/gan.py:gan_tf1' raised TypeError: gan_tf1() missing 1 required "
+     f"positional argument: 'inputs'"),
+    ("migration", "verify_phases int input without int_range",
+     lambda m, f: _phases(f"{EXAMPLES}/gan.py:gan", ["x:4", "z:2:int32"]),
+     "input 'z' is int32: give int_range=N, ids drawn from [0, N)"),
     ("core", "get_spec unknown", lambda m, f: __import__("tfmodels").get_spec("mlp"),
      "unknown model 'mlp'"),
     ("core", "get_spec seed -1", lambda m, f: __import__("tfmodels").get_spec("sine", seed=-1),

@@ -76,3 +76,73 @@ def test_the_command_takes_the_inputs_from_the_keras_model(tmp_path, capsys):
     assert main([*argv, "--keras", f"{HELPER}:two_heads_wrong"]) != 0
     assert "NOT equivalent: outputs, no randomness: outputs differ: output 'z'" in \
         capsys.readouterr().out
+
+
+# -- inputs described (a size the model leaves open) and the KerasHub BERT port ---------------
+
+
+def test_an_open_sequence_length_is_described():
+    model = models.open_length()
+    with pytest.raises(UserError, match="leaves a size other than the batch open"):
+        model_inputs(model)
+    inputs = model_inputs(model, inputs=["ids:7"])
+    assert [(i.name, i.shape, i.dtype, i.high) for i in inputs.items] == [
+        ("ids", (7,), "int32", models.VOCABULARY), ("x", (3,), "float32", None)]
+    as_int64 = model_inputs(model, inputs=["ids:7:int64"])
+    assert as_int64.items[0].dtype == "int64"
+    assert as_int64.draw(np.random.default_rng(0), 2)["ids"].dtype == np.int64
+
+
+bert = example("keras_hub/verify_bert.py")
+BERT_INPUTS = dict(inputs=["token_ids:12", "segment_ids:12", "padding_mask:12"], int_range=2)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    return example("keras_hub/hub_backbones.py")
+
+
+def test_the_bert_port_passes_with_its_dropout(hub):
+    """Three int inputs (ids in [0, vocabulary), segments in [0, 2), a random 0/1 mask), two
+    outputs by name; dropout 0.1 aligned in training; two SGD steps."""
+    report = assert_equivalent(bert.bert_tf1, hub.bert_tiny, None, steps=2, **BERT_INPUTS)
+    assert [c.name for c in report.checks][2:] == [
+        "outputs, no randomness", "outputs, aligned randomness",
+        "2 training steps (sgd, learning rate 0.01)", "outputs after training"]
+    assert "known layout (BertBackbone): 39" in report.checks[1].detail
+
+
+def test_bert_s_exact_gelu_is_found(hub):
+    """KerasHub's GELU is the tanh form: BERT's erf form differs by ~6e-4 in the outputs."""
+    report = verify(bert.bert_tf1_erf, hub.bert_tiny, None, steps=1, **BERT_INPUTS)
+    assert report.failure.name == "outputs, no randomness"
+    assert report.failure.detail.startswith("outputs differ: output 'sequence_output'")
+    assert 1e-4 < report.failure.difference < 2e-3
+
+
+@pytest.mark.parametrize("port", ["bert_tiny_swapped_qk", "bert_tiny_unscaled",
+                                  "bert_tiny_epsilon"])
+def test_a_wrong_bert_port_is_caught_at_its_outputs(port):
+    report = verify(bert.bert_tf1, getattr(bert, port), None, steps=1, **BERT_INPUTS)
+    assert [c.ok for c in report.checks] == [True, True, False]
+    assert report.failure.name == "outputs, no randomness"
+    assert report.failure.detail.startswith("outputs differ: output 'sequence_output'")
+
+
+def test_verify_bert_from_the_command_line(capsys, tmp_path):
+    path = os.path.join(EXAMPLES, "keras_hub")
+    status = main(["verify", "--tf1", f"{path}/verify_bert.py:bert_tf1", "--keras",
+                   f"{path}/hub_backbones.py:bert_tiny", "--input", "token_ids:12", "--input",
+                   "segment_ids:12", "--input", "padding_mask:12", "--int-range", "2",
+                   "--steps", "1", "--logdir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "Equivalent." in out
+
+
+def test_a_bert_port_with_another_dropout_is_caught_in_training_mode():
+    report = verify(bert.bert_tf1, bert.bert_tiny_dropout_02, None, steps=1, **BERT_INPUTS)
+    assert [c.ok for c in report.checks] == [True, True, True, False]
+    assert report.failure.name == "outputs, aligned randomness"
+    assert report.failure.detail.startswith("training-mode outputs differ: output "
+                                            "'sequence_output'")

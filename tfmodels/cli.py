@@ -78,6 +78,7 @@ FLAGS = {
     "keras_model": "--keras-model",
     "graph": "--tf1-graph",
     "int_range": "--int-range",
+    "inputs": "--input",
 }
 
 

@@ -63,30 +63,43 @@ def _heads(x, heads):
     return tf.transpose(tf.reshape(x, (b, t, heads, int(x.shape[-1]) // heads)), (0, 2, 1, 3))
 
 
-def attention(x, mask, heads):
-    """Self-attention: scores scaled by 1/sqrt(head size), -10000 added where mask is 0."""
+def _dropout(x, rate):
+    """BERT's dropout (`tf.nn.dropout`), where its config's probability is above 0."""
+    return tf.nn.dropout(x, rate=rate) if rate else x
+
+
+def attention(x, mask, heads, dropout=0.0):
+    """Self-attention: scores scaled by 1/sqrt(head size), -10000 added where mask is 0, the
+    probabilities dropped out at `attention_probs_dropout_prob` (training only)."""
     with v1.variable_scope("self"):
         q, k, v = (_heads(dense(x, n, int(x.shape[-1])), heads) for n in ("query", "key", "value"))
     size = int(x.shape[-1]) // heads
     scores = tf.matmul(q, k, transpose_b=True) / np.sqrt(size).astype(np.float32)
     scores += (1.0 - tf.cast(mask[:, None, None, :], tf.float32)) * -10000.0
-    context = tf.transpose(tf.matmul(tf.nn.softmax(scores), v), (0, 2, 1, 3))
+    probabilities = _dropout(tf.nn.softmax(scores), dropout)
+    context = tf.transpose(tf.matmul(probabilities, v), (0, 2, 1, 3))
     return tf.reshape(context, tf.shape(x))
 
 
-def encoder_layer(x, mask, config):
+def encoder_layer(x, mask, config, training=False):
+    hidden = config.get("hidden_dropout_prob", 0.0) if training else 0.0
+    probs = config.get("attention_probs_dropout_prob", 0.0) if training else 0.0
     with v1.variable_scope("attention"):
-        a = attention(x, mask, config["num_attention_heads"])
+        a = attention(x, mask, config["num_attention_heads"], probs)
         with v1.variable_scope("output"):
-            x = layer_norm(dense(a, "dense", int(x.shape[-1])) + x, "LayerNorm")
+            x = layer_norm(_dropout(dense(a, "dense", int(x.shape[-1])), hidden) + x,
+                           "LayerNorm")
     h = dense(x, "intermediate/dense", config["intermediate_size"],
               lambda t: gelu(t, config["gelu"]))
     with v1.variable_scope("output"):
-        return layer_norm(dense(h, "dense", int(x.shape[-1])) + x, "LayerNorm")
+        return layer_norm(_dropout(dense(h, "dense", int(x.shape[-1])), hidden) + x,
+                          "LayerNorm")
 
 
-def bert(input_ids, input_mask, token_type_ids, config=TINY):
-    """(sequence_output, pooled_output) of BERT's encoder for int32 inputs of shape (B, T)."""
+def bert(input_ids, input_mask, token_type_ids, config=TINY, training=False):
+    """(sequence_output, pooled_output) of BERT's encoder for int32 inputs of shape (B, T);
+    in training, dropout as the config's `hidden_dropout_prob` and
+    `attention_probs_dropout_prob` say (absent: none)."""
     width = config["hidden_size"]
     with v1.variable_scope("bert"):
         with v1.variable_scope("embeddings"):
@@ -97,10 +110,11 @@ def bert(input_ids, input_mask, token_type_ids, config=TINY):
             x = tf.gather(words, input_ids) + tf.gather(types, token_type_ids)
             x += positions[None, :tf.shape(input_ids)[1]]
             x = layer_norm(x, "LayerNorm")
+            x = _dropout(x, config.get("hidden_dropout_prob", 0.0) if training else 0.0)
         with v1.variable_scope("encoder"):
             for n in range(config["num_hidden_layers"]):
                 with v1.variable_scope(f"layer_{n}"):
-                    x = encoder_layer(x, input_mask, config)
+                    x = encoder_layer(x, input_mask, config, training)
         with v1.variable_scope("pooler"):
             pooled = dense(x[:, 0], "dense", width, tf.tanh)
     return x, pooled

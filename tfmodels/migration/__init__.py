@@ -17,7 +17,9 @@
   checks in order (variables made once, names and shapes, outputs, outputs with aligned dropout,
   training steps, outputs after training) and returns a `Report`; `assert_equivalent` raises
   `NotEquivalent` for pytest; `from_model_fn` takes an Estimator `model_fn`; `verify_keras2`
-  takes a Keras 2 (tf_keras) model, run in a process of its own, as the reference side.
+  takes a Keras 2 (tf_keras) model, run in a process of its own, as the reference side;
+  `verify_phases` a program trained in phases by several optimizers (a GAN's discriminator
+  then generator, each its own `var_list`) against a Keras `Port` of its networks and steps.
 
 `tfmodels convert` and `tfmodels verify` are the same from the command line. Importing this
 package starts no TensorFlow: each name is loaded on first use.
@@ -39,6 +41,8 @@ _PUBLIC = {
     "assert_equivalent": "tfmodels.migration.equivalence",
     "from_model_fn": "tfmodels.migration.equivalence",
     "verify_keras2": "tfmodels.migration.keras2_reference",
+    "verify_phases": "tfmodels.migration.phases",
+    "Port": "tfmodels.migration.phases",
     "Options": "tfmodels.migration.equivalence",
     "Report": "tfmodels.migration.equivalence",
     "Check": "tfmodels.migration.equivalence",

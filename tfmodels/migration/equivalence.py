@@ -678,6 +678,10 @@ class Options:
     int_range: int | None = field(default=None, metadata=_flag(
         type=int, metavar="N", help="integer inputs that no Embedding takes: ids drawn from "
                                     "[0, N) (default: an Embedding's input_dim)"))
+    inputs: tuple | None = field(default=None, metadata=_flag(
+        "--input", action="append", metavar="NAME:SHAPE[:DTYPE]",
+        help="an input of the Keras model described: its shape without the batch (a size the "
+             "model leaves open, e.g. token_ids:12) and dtype; repeat for several"))
     model_fn: bool = field(default=False, metadata={"flag": None, "cli": False})
 
     def __post_init__(self):
@@ -689,6 +693,13 @@ class Options:
         for label in ("rtol", "atol"):
             _number(label, getattr(self, label), 0)
         _number("forget_bias", self.forget_bias)
+        if self.inputs is not None:
+            from tfmodels.migration.model_io import described
+
+            if isinstance(self.inputs, str):
+                raise UserError(f"inputs must be a list of NAME:SHAPE[:DTYPE] texts, got "
+                                f"{self.inputs!r}")
+            described(self.inputs)
         if self.learning_rate is not None:  # 1e-50 is 0 in float32: nothing would train
             check_float32("learning_rate", _number("learning_rate", self.learning_rate, 0))
 
@@ -875,8 +886,9 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
     """Run the checks of the module's docstring; return the `Report` (a difference of numbers
     is a failed check, `report.ok` False). `options` are the fields of `Options` (`steps`,
     `batch_size`, `optimizer`, `learning_rate`, `loss`, `mapping`, `checkpoint`, `forget_bias`,
-    `rtol`, `atol`, `seed`, `labels`, `log_dir`, `int_range`, `model_fn`); `input_shape` None
-    takes the inputs from the Keras model. A program that cannot be compared
+    `rtol`, `atol`, `seed`, `labels`, `log_dir`, `int_range`, `inputs`, `model_fn`);
+    `input_shape` None takes the inputs from the Keras model (`inputs`: some described,
+    `NAME:SHAPE[:DTYPE]`). A program that cannot be compared
     raises `UserError`: variables made on every call (check 1), variables that cannot be paired
     (check 2, `Unmatched`, with the table). `checkpoint`, a TF1 `Saver` checkpoint of the TF1
     program, gives the starting values instead of the initializers' (the optimizer starts
@@ -945,6 +957,9 @@ def _model_and_inputs(build, keras_model, inputs, o: Options):
     from tfmodels.migration.model_io import model_inputs
 
     if inputs is not None:
+        if o.inputs:
+            raise UserError("input shape and inputs: give one (input_shape describes the one "
+                            "float32 input of a TF1 model function, inputs the Keras model's)")
         shape = inputs.items[0].shape
         model = _keras_model(keras_model, build, shape)
         _check_input_shape(model, shape)
@@ -953,7 +968,7 @@ def _model_and_inputs(build, keras_model, inputs, o: Options):
         raise UserError("input shape: needed where the TF1 function itself is the Keras model "
                         "(a TF1StyleLayer); give it, or a Keras model whose inputs say it")
     model = _keras_model(keras_model, build, None)
-    inputs = model_inputs(model, o.int_range)
+    inputs = model_inputs(model, o.int_range, o.inputs)
     inputs.check_batch(o.batch_size)
     return model, inputs
 

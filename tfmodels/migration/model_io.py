@@ -27,7 +27,10 @@ import numpy as np
 from tfmodels.core.checks import WEIGHT_LIMIT
 from tfmodels.core.errors import UserError
 
-__all__ = ["Input", "Inputs", "given_inputs", "leaves", "model_inputs", "paired_leaves"]
+__all__ = ["Input", "Inputs", "given_inputs", "leaves", "model_inputs", "paired_leaves",
+           "described"]
+
+DTYPES = ("float32", "float16", "float64", "int32", "int64", "bool")
 
 
 @dataclass(frozen=True)
@@ -129,15 +132,45 @@ def _embedding_bounds(model) -> dict:
     return bounds
 
 
-def _input(tensor, bounds: dict, int_range, model_name: str) -> Input:
+def described(texts) -> dict:
+    """`{name: (shape, dtype or None)}` of inputs described as `NAME:SHAPE[:DTYPE]` (the
+    `--input` flag), e.g. `token_ids:12:int32` or `image:28,28,1`."""
+    given = {}
+    for text in texts or ():
+        parts = str(text).split(":")
+        dims = parts[1].split(",") if len(parts) in (2, 3) else []
+        if (len(parts) not in (2, 3) or not parts[0] or not dims
+                or not all(d.strip().isdigit() and int(d) > 0 for d in dims)
+                or (len(parts) == 3 and parts[2] not in DTYPES)):
+            raise UserError(f"input description {text!r}: expected NAME:SHAPE[:DTYPE] such as "
+                            f"token_ids:12:int32 "
+                            f"(one sample's shape, without the batch; DTYPE one of "
+                            f"{', '.join(DTYPES)})")
+        if parts[0] in given:
+            raise UserError(f"input {parts[0]!r} described twice ({text!r})")
+        given[parts[0]] = (tuple(int(d) for d in dims), parts[2] if len(parts) == 3 else None)
+    return given
+
+
+def _input(tensor, bounds: dict, int_range, model_name: str, name: str,
+           given: dict) -> Input:
     import keras
 
-    name, dtype = tensor.name, keras.backend.standardize_dtype(tensor.dtype)
+    dtype = keras.backend.standardize_dtype(tensor.dtype)
     shape = tuple(tensor.shape[1:])
+    if name in given:
+        size, as_given = given[name]
+        if len(size) != len(shape) or any(d not in (None, g) for d, g in zip(shape, size)):
+            raise UserError(f"input description: the Keras model {model_name!r} takes input "
+                            f"{name!r} of shape {tuple(tensor.shape)}; the shape given, "
+                            f"{size}, does not fit it")
+        shape, dtype = size, as_given or dtype
     if not all(isinstance(d, int) for d in shape):
         raise UserError(f"the Keras model {model_name!r} takes input {name!r} of shape "
                         f"{tuple(tensor.shape)}, which leaves a size other than the batch open: "
-                        f"give every size in keras.Input(shape=...)")
+                        f"give every size in keras.Input(shape=...) or describe the input, e.g. "
+                        f"inputs={name}:{','.join('12' if d is None else str(d) for d in shape)}"
+                        f" (its sequence length, say)")
     high = None
     if dtype != "bool" and np.issubdtype(np.dtype(dtype), np.integer):
         high = bounds.get(id(tensor), int_range)
@@ -151,8 +184,11 @@ def _input(tensor, bounds: dict, int_range, model_name: str) -> Input:
     return Input(name, shape, dtype, high)
 
 
-def model_inputs(model, int_range: int | None = None) -> Inputs:
-    """The Keras model's own inputs (`model.inputs`), in the structure it was built with."""
+def model_inputs(model, int_range: int | None = None, inputs=()) -> Inputs:
+    """The Keras model's own inputs (`model.inputs`), in the structure it was built with; those
+    named in `inputs` (`NAME:SHAPE[:DTYPE]`, `described`) take the shape (a size the model
+    leaves open, such as a sequence length) and dtype given."""
+    given = described(inputs)
     try:
         structure = model.input
     except (AttributeError, ValueError):  # a Sequential: its inputs are a list of one
@@ -167,10 +203,14 @@ def model_inputs(model, int_range: int | None = None) -> Inputs:
         kind, tensors = ("one" if len(structure) == 1 else "list"), list(structure)
     else:
         kind, tensors = "one", [structure]
-    items = tuple(_input(t, bounds, int_range, model.name) for t in tensors)
-    if kind == "dict":  # a dict's keys name its inputs
-        items = tuple(Input(k, i.shape, i.dtype, i.high) for k, i in zip(structure, items))
-    return Inputs(items, kind)
+    names = list(structure) if kind == "dict" else [t.name for t in tensors]  # a dict's keys
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise UserError(f"input description: the Keras model {model.name!r} has no input "
+                        f"{unknown[0]!r}; "
+                        f"its inputs are {', '.join(names)}")
+    return Inputs(tuple(_input(t, bounds, int_range, model.name, n, given)
+                        for t, n in zip(tensors, names)), kind)
 
 
 def leaves(outputs, names=None) -> dict:
