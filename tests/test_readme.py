@@ -70,8 +70,8 @@ def test_the_migration_sections_commands_run_verbatim(tmp_path):
     done = subprocess.run(["bash", "-e", "-c", commands], cwd=tmp_path, capture_output=True,
                           text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    # the convnet's two verifies, then the several-inputs and the integer-ids models
-    assert done.stdout.count("\nEquivalent.\n") == 4, done.stdout
+    # the convnet's two verifies, the several-inputs and integer-ids models, the KerasHub BERT
+    assert done.stdout.count("\nEquivalent.\n") == 5, done.stdout
     assert "final loss" in done.stdout  # the unmodified TF 1.x program, through `tfmodels run`
     assert (tmp_path / "convnet.keras").is_file()
 
