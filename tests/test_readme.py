@@ -207,3 +207,16 @@ def test_every_command_the_readme_names_exists():
     choices = next(a for a in parser._actions if a.dest == "command").choices
     named = set(re.findall(r"^tfmodels (\w+)", "\n".join(blocks("README.md", "bash")), re.M))
     assert named and named - set(choices) == set()
+
+
+@pytest.mark.slow
+def test_the_quick_starts_shown_output_is_what_compare_prints(readme_run):
+    """Quick start's `tfmodels compare` output (run by the TensorBoard section's block): the
+    table's header, the parity verdict and the closing line as shown (the numbers depend on
+    the CPU's kernels in their last digits, so they are not compared)."""
+    _, done = readme_run
+    printed = output_of(done, "tfmodels compare  ").splitlines()
+    shown = re.search(r"^```\n(epoch .*?)^```", section("Quick start"), re.S | re.M)
+    lines = shown.group(1).splitlines()
+    wanted = [lines[0]] + [ln for ln in lines if ln.startswith(("parity:", "Next:"))]
+    assert len(wanted) == 3 and all(ln in printed for ln in wanted), (wanted, printed)
