@@ -7,7 +7,12 @@ as `examples/migrate_models.py:convnet`. Each `*_graph` function makes a TF1 pro
 the current graph, for `--tf1-graph`.
 """
 
+import json
+import os
+import sys
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tf1_compat import layers, rnn
@@ -163,7 +168,6 @@ def not_a_model():
     return "a string"
 
 
-
 def convnet_of_five():
     """`convnet` with 5 outputs where the TF1 program has 3: `dense_1/kernel` does not fit."""
     return convnet(outputs=5)
@@ -175,3 +179,50 @@ def lstm_in_tf1_style_layer():
     from tfmodels.migration import TF1StyleLayer
 
     return keras.Sequential([keras.Input((STEPS, FEATURES)), TF1StyleLayer(lstm_tf1)])
+
+
+# -- the README's checkpoints: python examples/migrate_models.py FOLDER ---------------------------
+
+# the programs whose checkpoints the README converts: folder name -> (program, input shape, kwargs)
+PROGRAMS = {"convnet": (convnet_tf1, IMAGE, {}), "mlp": (mlp_tf1, (4,), {"out_bias": False}),
+            "mid_top": (ambiguous_tf1, (4,), {})}
+# which TF1 variable fills which of mlp3's weights where the names and shapes leave two readings
+MID_TOP_MAP = {"dense/bias": "enc_b", "dense_1/kernel": "mid_w", "dense_1/bias": "mid_b",
+               "dense_2/kernel": "top_w", "dense_2/bias": "top_b"}
+
+
+def save_checkpoint(prefix, program, input_shape, steps=5, **kwargs):
+    """Train `program` `steps` Adam steps on random data, as its author would have, and save it
+    with a `Saver` at `prefix-<steps>` (its Adam slots and global step included)."""
+    rng = np.random.default_rng(0)
+    xs = rng.normal(size=(32, *input_shape)).astype(np.float32)
+    ys = rng.integers(0, 3, 32)
+    with tf.Graph().as_default() as graph:
+        v1.set_random_seed(1)
+        x = v1.placeholder(tf.float32, (None, *input_shape))
+        y = v1.placeholder(tf.int32, (None,))
+        logits = program(x, True, **kwargs)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
+                                                                              logits=logits))
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            step = v1.train.AdamOptimizer(0.05).minimize(
+                loss, global_step=v1.train.get_or_create_global_step())
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            for _ in range(steps):
+                session.run(step, {x: xs, y: ys})
+            return v1.train.Saver().save(session, prefix, global_step=steps)
+
+
+def main(folder):
+    """Write `FOLDER/<program>/model.ckpt-5` for each of PROGRAMS and `FOLDER/map.json`."""
+    for name, (program, input_shape, kwargs) in PROGRAMS.items():
+        print(save_checkpoint(os.path.join(folder, name, "model.ckpt"), program, input_shape,
+                              **kwargs))
+    with open(os.path.join(folder, "map.json"), "w", encoding="utf-8") as f:
+        json.dump(MID_TOP_MAP, f, indent=1)
+    print(os.path.join(folder, "map.json"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "runs")
