@@ -189,12 +189,17 @@ class ModelSpec:
     names: tuple | None = None
     inputs_of: tuple | None = None
     outputs: tuple | None = None
+    # Several named inputs, `{"image": (8, 8, 1), "extra": (1,)}` (kept as `(name, shape)`
+    # pairs); the layers take them by name. None: the one input `input_shape`, named "input".
+    inputs: tuple | None = None
 
     def __post_init__(self):
         check_path_name(self.name)  # the name of its log folder
         if not self.layers:
             raise UserError(f"model {self.name!r} has no layers")
         object.__setattr__(self, "layers", tuple(self.layers))
+        if self.inputs is not None:
+            self._named_inputs()
         if self.input_shape is None:
             if self.input_dim is None:
                 raise UserError(f"model {self.name!r} needs input_shape (or input_dim)")
@@ -227,13 +232,67 @@ class ModelSpec:
             if isinstance(value, list):
                 object.__setattr__(self, name, tuple(
                     tuple(v) if isinstance(v, list) else v for v in value))
-        object.__setattr__(self, "_wiring", wire(self.layers, self.names, self.inputs_of,
-                                                 self.outputs))
+        object.__setattr__(self, "_wiring", wire(
+            self.layers, self.names, self.inputs_of, self.outputs,
+            None if self.inputs is None else tuple(n for n, _ in self.inputs)))
         shapes = self.layer_shapes()  # one line where a layer does not fit its input
         self._check_output(shapes[self.wiring.output])
         for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights())):
             for w in ws:  # each must be allocatable: units=10**12 is refused here, not in NumPy
                 check_weight_count(f"layer {i} ({layer.kind})", w.name, w.shape)
+
+    def _named_inputs(self) -> None:
+        """Check `inputs` (name -> one sample's shape) and keep it as `(name, shape)` pairs;
+        `input_shape` becomes the first input's shape (what single-input readers see)."""
+        given = self.inputs
+        pairs = list(given.items()) if isinstance(given, dict) else given
+        if not isinstance(pairs, (list, tuple)) or len(pairs) < 2 or not all(
+                isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+            raise UserError(f"inputs must name two or more inputs with their shapes, "
+                            f'{{"image": [8, 8, 1], "extra": [1]}}, got {given!r}')
+        checked = []
+        for name, shape in pairs:
+            if not isinstance(name, str) or not name.strip() or "/" in name:
+                raise UserError(f"inputs: an input's name must be a non-empty string without "
+                                f"'/', got {name!r}")
+            shape = tuple(shape) if isinstance(shape, (list, tuple)) else ()
+            if not shape or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                    for v in shape):
+                raise UserError(f"inputs: input {name!r} shape must be a list of positive "
+                                f"integers, got {dict(pairs)[name]!r}")
+            checked.append((name, shape))
+        first = checked[0][1] if checked else None
+        if (self.input_shape is not None and tuple(self.input_shape) != first) or \
+                (self.input_dim is not None and self.input_dim != int(np.prod(first))):
+            raise UserError(f"model {self.name!r} gives both inputs and input_shape (or "
+                            f"input_dim); expected one of them")
+        if len({n for n, _ in checked}) != len(checked):
+            raise UserError(f"inputs: two inputs of one name in {[n for n, _ in checked]}")
+        if any(layer.kind == "Embedding" for layer in self.layers):
+            raise UserError(f"model {self.name!r}: an Embedding in a model of several inputs "
+                            f"is not supported; expected one input of token ids")
+        object.__setattr__(self, "inputs", tuple(checked))
+        object.__setattr__(self, "input_shape", checked[0][1])
+
+    @property
+    def input_names(self) -> tuple:
+        """The model's inputs by name: `("input",)` for one, else the keys of `inputs`."""
+        return self.wiring.input_names
+
+    @property
+    def input_shapes_by_name(self) -> dict:
+        """`{name: one sample's shape}` of every input (`{"input": input_shape}` for one)."""
+        return dict(self.inputs) if self.inputs else {INPUT: tuple(self.input_shape)}
+
+    @property
+    def several_inputs(self) -> bool:
+        return self.inputs is not None
+
+    def source_shape(self, j: int, shapes: list) -> tuple:
+        """The shape source `j` gives: layer j's output, or an input's (j < 0)."""
+        if j >= 0:
+            return shapes[j]
+        return self.input_shapes_by_name[self.wiring.input_names[-j - 1]]
 
     @property
     def wiring(self) -> Wiring:
@@ -312,7 +371,7 @@ class ModelSpec:
         wiring, shapes = self.wiring, [None] * len(self.layers)
         for i in wiring.order:
             layer = self.layers[i]
-            ins = [self.input_shape if j < 0 else shapes[j] for j in wiring.sources[i]]
+            ins = [self.source_shape(j, shapes) for j in wiring.sources[i]]
             try:
                 shape = layer.merged_shape(ins) if layer.merge else layer.output_shape(ins[0])
             except ValueError as e:
@@ -325,8 +384,7 @@ class ModelSpec:
     def input_shapes(self) -> list[tuple]:
         """The shape each layer takes (its first input's: a merge's are alike)."""
         shapes = self.layer_shapes()
-        return [self.input_shape if srcs[0] < 0 else shapes[srcs[0]]
-                for srcs in self.wiring.sources]
+        return [self.source_shape(srcs[0], shapes) for srcs in self.wiring.sources]
 
     def layer_weights(self) -> list[list[Weight]]:
         """Each layer's weights, in Keras's order."""
@@ -347,7 +405,9 @@ class ModelSpec:
     def to_dict(self) -> dict:
         """The spec as plain data, the vocabulary of a `--spec` file."""
         graph = {} if self.outputs is None else {"outputs": list(self.outputs)}
-        return {"name": self.name, "input_shape": list(self.input_shape),
+        given = ({"input_shape": list(self.input_shape)} if self.inputs is None else
+                 {"inputs": {name: list(shape) for name, shape in self.inputs}})
+        return {"name": self.name, **given,
                 "layers": self.layer_dicts(), **graph, "loss": self.loss,
                 "from_logits": self.from_logits,
                 "optimizer": {"name": self.optimizer.name, **self.optimizer.params},
@@ -432,6 +492,9 @@ class ModelSpec:
             fields["metrics"] = tuple(fields["metrics"])
         if "input_shape" in fields and isinstance(fields["input_shape"], list):
             fields["input_shape"] = tuple(fields["input_shape"])
+        if "inputs" in fields and not isinstance(fields["inputs"], dict):
+            raise UserError(f"{where}: inputs must be an object of input names and shapes, "
+                            f'{{"image": [8, 8, 1], "extra": [1]}}, got {fields["inputs"]!r}')
         try:
             return cls(**fields)
         except (TypeError, ValueError) as e:
