@@ -37,6 +37,7 @@ from tfmodels.core.errors import (
     lost_peer,
     one_line,
 )
+from tfmodels.core.inputs import num_samples
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec
 from tfmodels.core.table import table
@@ -460,7 +461,7 @@ def _spec_and_data(args):
     check_logdir(args.logdir)
     _quiet_tf(args)
     data = for_spec(load_dataset(spec.dataset, spec.seed, args.data), spec)
-    samples = len(data.x_train)
+    samples = num_samples(data.x_train)
     if batch_size is not None:  # given: refused where larger than the data
         check_batch_size(batch_size, samples, spec.dataset)
     elif args.spec and args.command != "sweep" and spec.batch_size > samples:
@@ -543,7 +544,7 @@ def cmd_train(args) -> int:
     plan = _plan(args)
     speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
-          f"{spec.epochs} epochs, batch {spec.batch_size}, {len(data.x_train)} samples")
+          f"{spec.epochs} epochs, batch {spec.batch_size}, {num_samples(data.x_train)} samples")
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
                    options=options, verbose=args.verbose, strategy=plan,
@@ -688,7 +689,7 @@ def cmd_sweep(args) -> int:
     batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
                    else [spec.batch_size])
     for batch in batch_sizes:
-        check_batch_size(batch, len(data.x_train), spec.dataset)
+        check_batch_size(batch, num_samples(data.x_train), spec.dataset)
     for lr in learning_rates:  # each trial's optimizer, made before the first line is printed
         spec.replace(optimizer=OptimizerSpec(spec.optimizer.name,
                                              {**spec.optimizer.params, "learning_rate": lr}))

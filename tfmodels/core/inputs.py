@@ -17,7 +17,7 @@ import numpy as np
 from tfmodels.core.checks import check_x
 from tfmodels.core.errors import UserError
 
-__all__ = ["NamedInputs", "check_inputs", "is_named", "as_arrays"]
+__all__ = ["NamedInputs", "check_inputs", "is_named", "as_arrays", "num_samples"]
 
 
 class NamedInputs:
@@ -77,3 +77,10 @@ def check_inputs(x, shapes: dict, what: str = "x") -> NamedInputs:
         raise UserError(f"{what}'s inputs hold different numbers of samples: {counts}; "
                         f"expected one sample count")
     return NamedInputs(arrays)
+
+
+def num_samples(x) -> int:
+    """The sample count of `x`: one array's length, or a dict of named inputs' (the first's)."""
+    if isinstance(x, Mapping):
+        return len(next(iter(x.values()))) if x else 0
+    return len(x)

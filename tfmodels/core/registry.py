@@ -10,6 +10,7 @@ from tfmodels.core.spec import (
     Activation,
     Add,
     BatchNormalization,
+    Concatenate,
     Conv2D,
     Dense,
     DepthwiseConv2D,
@@ -191,6 +192,26 @@ MODELS = {
             epochs=4,
             dataset="digits",
             input_shape=(8, 8, 1),
+        ),
+        ModelSpec(
+            name="digits_plus",
+            description="two inputs: the 8x8 digit image through Conv2D(8, relu) -> Flatten, "
+                        "and a noisy scalar that says whether the digit is 5 or more through "
+                        "Dense(8, relu); Concatenate -> Dense(10, softmax), adam",
+            inputs={"image": (8, 8, 1), "extra": (1,)},
+            **_graph(
+                (Conv2D(8, 3, activation="relu"), ["image"]),   # conv2d_0
+                Flatten(),                                      # flatten_1
+                (Dense(8, "relu"), ["extra"]),                  # dense_2
+                (Concatenate(), ["flatten_1", "dense_2"]),      # concatenate_3
+                Dense(10, "softmax"),                           # dense_4
+            ),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
+            metrics=("accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits_plus",
         ),
         ModelSpec(
             name="sine_l1",
