@@ -332,7 +332,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             options.batch_every > 0 or options.profile_batches is not None)
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
-    if spec.several_inputs and strategy is not None:
+    if spec.several_inputs and strategy is not None and strategy.distributed:
         raise UserError(f"model {spec.name!r} takes several named inputs "
                         f"({', '.join(spec.input_names)}), which distributed training "
                         f"({strategy.name}) does not take; train it on one device")

@@ -492,6 +492,9 @@ class ModelSpec:
             fields["metrics"] = tuple(fields["metrics"])
         if "input_shape" in fields and isinstance(fields["input_shape"], list):
             fields["input_shape"] = tuple(fields["input_shape"])
+        if "inputs" in fields and ("input_shape" in fields or "input_dim" in fields):
+            raise UserError(f"{where}: model {d['name']!r} gives both inputs and input_shape "
+                            f"(or input_dim); expected one of them")
         if "inputs" in fields and not isinstance(fields["inputs"], dict):
             raise UserError(f"{where}: inputs must be an object of input names and shapes, "
                             f'{{"image": [8, 8, 1], "extra": [1]}}, got {fields["inputs"]!r}')
