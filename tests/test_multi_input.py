@@ -118,11 +118,36 @@ def test_both_tracks_predict_what_the_numpy_witness_computes():
     assert {"x/a", "x/b"} <= names  # a placeholder per input, under x/
 
 
-def test_both_tracks_train_digits_plus_to_the_same_numbers():
+def _run_graph_nodes(folder):
+    """The nodes of the run-level GraphDefs in a run's event files (TensorBoard's Graphs tab)."""
+    import glob
+    import os
+
+    import tensorflow as tf
+
+    events = (tf.compat.v1.Event.FromString(record.numpy())
+              for path in sorted(glob.glob(os.path.join(folder, "events.out.tfevents.*")))
+              for record in tf.data.TFRecordDataset(path))
+    return [node for e in events if e.HasField("graph_def")
+            for node in tf.compat.v1.GraphDef.FromString(e.graph_def).node]
+
+
+def test_both_tracks_train_digits_plus_to_the_same_numbers(tmp_path):
     """The registry's two-input model, one epoch: equal within the parity tolerances (loss
-    1e-5 relative, weights and predictions 1e-5), and the scalar input was used."""
+    1e-5 relative, weights and predictions 1e-5), and the scalar input was used. Both run
+    graphs have the same top-level groups, the inputs as `x/image` and `x/extra`."""
+    import os
+
     spec = get_spec("digits_plus").replace(epochs=1)
-    report = compare(spec, load_dataset("digits_plus"))
+    report = compare(spec, load_dataset("digits_plus"), str(tmp_path))
+    groups = {}
+    for track in ("keras", "tf1"):
+        nodes = _run_graph_nodes(os.path.join(str(tmp_path), track, "train"))
+        groups[track] = {node.name.split("/")[0] for node in nodes}
+        inputs = {node.name for node in nodes if node.op == "Placeholder"}
+        assert {"x/image", "x/extra"} <= inputs, (track, sorted(inputs))
+    assert groups["keras"] == groups["tf1"]
+    assert {"x", "y", "conv2d_0", "dense_2", "concatenate_3", "dense_4"} <= groups["tf1"]
     assert report.max_loss_rdiff <= LOSS_RTOL and report.weight_diff <= WEIGHT_ATOL
     assert report.prediction_diff <= PREDICTION_ATOL and report.ok, report.table()
     start = initial_weights(spec)
@@ -212,4 +237,33 @@ def test_a_two_input_model_resumes_from_its_checkpoint(track, tmp_path):
     unbroken = train(track, spec, data, weights=start, verbose=0, log=None)
     assert len(resumed.history["loss"]) == 2
     for ours, theirs in zip(resumed.weights, unbroken.weights):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_convert_carries_a_two_input_models_weights_between_the_tracks(tmp_path, capsys):
+    """digits_plus's weights, every one distinct, TF1 -> .keras -> TF1 by `tfmodels convert`:
+    the same predictions from a dict of inputs in all three, the same weights back."""
+    import keras
+
+    from tfmodels.cli import main
+    from tfmodels.migration.conversion import read_tf1, write_tf1
+
+    spec = get_spec("digits_plus")
+    rng = np.random.default_rng(5)
+    weights = [(rng.uniform(0.5, 1.5, w.shape) * (1 + 0.1 * i)).astype(np.float32)
+               for i, w in enumerate(initial_weights(spec))]
+    write_tf1(str(tmp_path / "tf1" / "ckpt"), spec, weights)
+    keras_file = str(tmp_path / "m.keras")
+    assert main(["convert", "--from", "tf1", "--to", "keras", str(tmp_path / "tf1" / "ckpt"),
+                 keras_file, "--model", "digits_plus"]) == 0
+    assert main(["convert", "--from", "keras", "--to", "tf1", keras_file,
+                 str(tmp_path / "back" / "ckpt"), "--model", "digits_plus"]) == 0
+    x = {"image": rng.uniform(0, 1, (16, 8, 8, 1)).astype(np.float32),
+         "extra": rng.uniform(0, 1, (16, 1)).astype(np.float32)}
+    with build_tf1(spec, weights) as tf1:
+        expected = tf1.predict(x, verbose=0)
+    loaded = keras.saving.load_model(keras_file, safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5)
+    back = read_tf1(str(tmp_path / "back" / "ckpt"), spec)
+    for ours, theirs in zip(back, weights):
         np.testing.assert_array_equal(ours, theirs)

@@ -193,12 +193,12 @@ class TensorBoard(keras.callbacks.TensorBoard):
             self._run_graph_pending = False
 
     def _train_step_graph(self) -> tf.Graph:
-        def signature(a):
-            return tf.TensorSpec((None, *a.shape[1:]), a.dtype)
+        def signature(a, name=None):
+            return tf.TensorSpec((None, *a.shape[1:]), a.dtype, name=name)
 
-        x = self.data.x_train
-        batch = (({n: signature(a) for n, a in x.arrays.items()} if isinstance(x, NamedInputs)
-                  else signature(x)), signature(self.data.y_train))
+        x = self.data.x_train  # named inputs: `x/<name>`, as the TF1 track's placeholders
+        batch = (({n: signature(a, f"x/{n}") for n, a in x.arrays.items()}
+                  if isinstance(x, NamedInputs) else signature(x)), signature(self.data.y_train))
         return step_graph(self.model, batch, self.spec)
 
     def on_train_end(self, logs=None):
