@@ -67,7 +67,7 @@ def test_registry_holds_the_models_of_the_notes():
 
 def test_unknown_model_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown model 'mlp'; expected one of: binary4, "
-                                         "digits_bn_mlp, digits_cnn, digits_lstm, "
+                                         "digits_bn_mlp, digits_cnn, digits_lstm, digits_plus, "
                                          "digits_resnet, digits_separable, mnist_mlp"):
         get_spec("mlp")
 

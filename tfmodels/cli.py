@@ -506,7 +506,8 @@ def _wired_summary(spec, i: int) -> str:
     batch_normalization_1)`."""
     sources = spec.wiring.sources[i]
     text = layer_summary(spec.layers[i])
-    return text if sources == (i - 1,) else f"{text}({spec.wiring.describe(sources)})"
+    plain = sources == (i - 1,) and not (i == 0 and spec.several_inputs)
+    return text if plain else f"{text}({spec.wiring.describe(sources)})"
 
 
 def cmd_list(args) -> int:
@@ -514,7 +515,9 @@ def cmd_list(args) -> int:
     for spec in MODELS.values():
         layers = " -> ".join(_wired_summary(spec, i) for i in range(len(spec.layers)))
         opt = f"{spec.optimizer.name}(lr={spec.optimizer.learning_rate:g})"
-        shape = "x".join(map(str, spec.input_shape))
+        shape = ", ".join(f"{name} {'x'.join(map(str, shape))}"
+                          for name, shape in spec.inputs) if spec.several_inputs \
+            else "x".join(map(str, spec.input_shape))
         loss = spec.loss + (" (logits)" if spec.from_logits else "")
         rows.append((spec.name, f"{shape} -> {layers}", loss, opt, spec.dataset,
                      str(spec.epochs), str(spec.batch_size)))

@@ -58,8 +58,9 @@ def _names(layers, names, input_names=(INPUT,)) -> tuple:
                             f"'/', got {own!r}")
         name = layer.name(i) if own is None else own
         if name in input_names:
-            raise UserError(f"layer {i} ({layer.kind}) is named {name!r}, a model input's "
-                            f"name; expected another name")
+            whose = "the model input's" if len(input_names) == 1 else "a model input's"
+            raise UserError(f"layer {i} ({layer.kind}) is named {name!r}, {whose} name; "
+                            f"expected another name")
         if name in seen:
             raise UserError(f"layer {i} ({layer.kind}) is named {name!r}, as layer {seen[name]} "
                             f"is; expected a name of its own")
