@@ -214,7 +214,8 @@ def test_data_of_the_wrong_kind_and_distributed_training_are_refused():
         for_spec(load_dataset("digits_plus"), get_spec("digits_resnet", dataset="digits_plus"))
     plan = Plan("mirrored", ["/device:CPU:0", "/device:CPU:1"])
     with pytest.raises(UserError, match=r"^model 'digits_plus' takes several named inputs "
-                                        r"\(image, extra\), which distributed training"):
+                                        r"\(image, extra\), which distributed training "
+                                        r"\(strategy=mirrored\) does not take"):
         train("tf1", spec, load_dataset("digits_plus"), strategy=plan, verbose=0, log=None)
 
 

@@ -216,8 +216,9 @@ def _strategy_options(p: argparse.ArgumentParser) -> None:
                         "a ps/worker cluster (--strategy multiworker): sync (default) or async")
 
 
-def _plan(args):
-    """The resolved --strategy (printed), or None."""
+def _plan(args, spec=None):
+    """The resolved --strategy (printed), or None; refused for `spec` where it cannot take
+    it (several named inputs)."""
     if not getattr(args, "strategy", None):
         if getattr(args, "tpu", None):
             raise UserError("--tpu needs --strategy tpu or auto")
@@ -229,6 +230,10 @@ def _plan(args):
 
     plan = resolve(args.strategy, tpu=args.tpu)
     tf1_pattern_for(plan, args.tf1_pattern)  # checked before anything is said or written
+    if spec is not None:
+        from tfmodels.training import check_distributable
+
+        check_distributable(spec, plan)
     print(f"Devices: {plan.describe()}")
     return plan
 
@@ -544,7 +549,7 @@ def cmd_train(args) -> int:
         from tfmodels.core.training_state import read_state
 
         read_state(args.checkpoint_dir, spec, args.track)
-    plan = _plan(args)
+    plan = _plan(args, spec)
     speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
           f"{spec.epochs} epochs, batch {spec.batch_size}, {num_samples(data.x_train)} samples")
@@ -665,7 +670,7 @@ def cmd_compare(args) -> int:
     if args.strategy == "multiworker":
         raise UserError("compare runs in one process; train each track with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
-    plan = _plan(args)
+    plan = _plan(args, spec)
     speed = _speed(args, spec)
     run_dir = new_run_dir(args.logdir, spec.name)
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
@@ -700,7 +705,7 @@ def cmd_sweep(args) -> int:
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
     _check_switches(args)
-    plan = _plan(args)
+    plan = _plan(args, spec)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)
     runs, last = len(learning_rates) * len(batch_sizes), {"ran": 0, "at": time.perf_counter()}

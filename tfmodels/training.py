@@ -46,7 +46,7 @@ from tfmodels.core.training_state import STATE_FILE, locked, read_state
 __all__ = ["TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track",
            "SPEED_SWITCHES", "check_switches", "build", "resume", "disk_failures",
            "check_resumed_logdir", "check_resume_epochs", "run_log_dir", "attach", "run",
-           "train", "logged_epochs", "own_run", "PerModelTracing"]
+           "train", "logged_epochs", "own_run", "PerModelTracing", "check_distributable"]
 
 
 class PerModelTracing(logging.Filter):
@@ -304,6 +304,16 @@ def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
                        model.predict(data.x_val, batch_size=spec.batch_size, verbose=0), log_dir)
 
 
+def check_distributable(spec: ModelSpec, strategy: Plan | None) -> None:
+    """Refuse, in one line, a model of several named inputs under a distributed strategy
+    (Keras's MirroredStrategy, TF1 towers, the v1 strategy, a ps cluster): their pipelines
+    split one `x` between replicas."""
+    if spec.several_inputs and strategy is not None and strategy.distributed:
+        raise UserError(f"model {spec.name!r} takes several named inputs "
+                        f"({', '.join(spec.input_names)}), which distributed training "
+                        f"(strategy={strategy.name}) does not take; train it on one device")
+
+
 def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           log_root: str | None = None, log_dir: str | None = None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
@@ -332,10 +342,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             options.batch_every > 0 or options.profile_batches is not None)
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
-    if spec.several_inputs and strategy is not None and strategy.distributed:
-        raise UserError(f"model {spec.name!r} takes several named inputs "
-                        f"({', '.join(spec.input_names)}), which distributed training "
-                        f"({strategy.name}) does not take; train it on one device")
+    check_distributable(spec, strategy)
     # A cluster's chief writes the logs and the checkpoint, and holds the folder's lock; every
     # worker resumes from the folder (shared storage on a real cluster).
     chief = strategy is None or strategy.is_chief
