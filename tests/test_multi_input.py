@@ -239,6 +239,32 @@ def test_a_two_input_model_resumes_from_its_checkpoint(track, tmp_path):
     assert len(resumed.history["loss"]) == 2
     for ours, theirs in zip(resumed.weights, unbroken.weights):
         np.testing.assert_array_equal(ours, theirs)
+    # the checkpoint is bound to its inputs: another shape of `b` is refused, not resumed
+    other = ModelSpec.from_dict({**TWO, "epochs": 3, "inputs": {"a": [3], "b": [4]}})
+    data = data._replace(x_train={"a": x["a"], "b": np.tile(x["b"], 2)},
+                         x_val={"a": xv["a"], "b": np.tile(xv["b"], 2)})
+    with pytest.raises(UserError, match="inputs"):
+        train(track, other, data, checkpoint_dir=folder, verbose=0, log=None)
+
+
+@pytest.mark.parametrize("track", ["keras", "tf1"])
+def test_a_two_input_checkpoint_evaluates_on_its_data_set(track, tmp_path):
+    """`tfmodels evaluate CHECKPOINT_DIR` (`inference.evaluate`) of digits_plus: the numbers of
+    the run's final validation; a data file is refused in one line."""
+    from tfmodels.inference import evaluate
+    from tfmodels.training import train
+
+    spec = get_spec("digits_plus").replace(epochs=1)
+    folder = str(tmp_path / "ckpt")
+    result = train(track, spec, load_dataset("digits_plus"), checkpoint_dir=folder, verbose=0,
+                   log=None)
+    _, numbers = evaluate(folder)
+    np.testing.assert_allclose(numbers["loss"], result.history["val_loss"][-1], rtol=1e-6)
+    np.savez(tmp_path / "xy.npz", x=np.zeros((2, 64), np.float32),
+             y=np.eye(10, dtype=np.float32)[[1, 2]])
+    with pytest.raises(UserError, match=r"takes several named inputs \(image, extra\), which a "
+                                        r"data file does not carry"):
+        evaluate(folder, str(tmp_path / "xy.npz"))
 
 
 def test_convert_carries_a_two_input_models_weights_between_the_tracks(tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tfmodels.core.data import DATASETS, TOKENS
 from tfmodels.core.errors import UserError
+from tfmodels.core.layers import one_of
 from tfmodels.core.spec import (
     GRU,
     LSTM,
@@ -276,7 +277,9 @@ def override(spec: ModelSpec, **overrides) -> ModelSpec:
     """`spec` with some fields changed (None means keep). Another `dataset` brings its input
     size: a flat model takes its features, an image or sequence model its square side."""
     changes = {k: v for k, v in overrides.items() if v is not None}
-    if "dataset" in changes:
+    if "dataset" in changes and spec.several_inputs:  # its inputs stay; `for_spec` checks
+        one_of("dataset", changes["dataset"], DATASETS)
+    elif "dataset" in changes:
         ds = changes["dataset"]
         if ds not in DATASETS:
             raise UserError(
