@@ -294,3 +294,26 @@ def test_convert_carries_a_two_input_models_weights_between_the_tracks(tmp_path,
     back = read_tf1(str(tmp_path / "back" / "ckpt"), spec)
     for ours, theirs in zip(back, weights):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_from_keras_reads_a_two_input_functional_model_and_compare_proves_its_tf1_twin():
+    """A user's functional model of two named `keras.Input`s becomes a spec of those inputs
+    (its layer names, its wiring); `compare(user_model=...)` proves both tracks against it."""
+    import keras
+
+    image = keras.Input((8, 8, 1), name="image")
+    extra = keras.Input((1,), name="extra")
+    conv = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(image)
+    flat = keras.layers.Flatten(name="flat")(conv)
+    scalar = keras.layers.Dense(4, activation="relu", name="scalar")(extra)
+    joined = keras.layers.Concatenate(name="joined")([flat, scalar])
+    out = keras.layers.Dense(10, activation="softmax", name="out")(joined)
+    model = keras.Model({"image": image, "extra": extra}, out, name="user_two")
+    model.compile(keras.optimizers.Adam(0.005), "categorical_crossentropy", metrics=["accuracy"])
+    spec = ModelSpec.from_keras(model, dataset="digits_plus", batch_size=64)
+    assert spec.input_shapes_by_name == {"image": (8, 8, 1), "extra": (1,)} or \
+        spec.input_shapes_by_name == {"extra": (1,), "image": (8, 8, 1)}
+    assert spec.inputs_of[spec.wiring.names.index("conv")] == ("image",)
+    assert spec.inputs_of[spec.wiring.names.index("scalar")] == ("extra",)
+    report = compare(spec, load_dataset("digits_plus"), user_model=model)
+    assert report.ok, report.table()

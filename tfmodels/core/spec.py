@@ -558,10 +558,11 @@ class ModelSpec:
         Keras's default, and every object exactly Keras's class (`tfmodels.core.keras_configs`):
         anything else is a different model, refused by layer and argument name.
 
-        A functional model (`keras.Model(inputs, outputs)`: one input, one output) becomes a
-        graph spec (`tfmodels.core.graph`) with its layers' names and wiring
+        A functional model (`keras.Model(inputs, outputs)`: one output) becomes a graph spec
+        (`tfmodels.core.graph`) with its layers' names and wiring
         (`tfmodels.core.keras_graphs`); an activation layer joins the layer before it only
-        where it alone takes that layer's output.
+        where it alone takes that layer's output. Several `keras.Input`s become the spec's
+        named `inputs`, by their Keras names.
         """
         import keras
 
@@ -574,7 +575,7 @@ class ModelSpec:
         for layer in model.layers:
             kind, config = type(layer).__name__, layer.get_config()
             where = f"layer {layer.name!r} ({kind})"
-            if graph is not None and layer.name == graph.input:
+            if graph is not None and layer.name in graph.inputs:
                 continue
             if kind in ACTIVATION_LAYERS and layers and \
                     getattr(layers[-1], "activation", None) == "linear" and \
@@ -602,9 +603,14 @@ class ModelSpec:
             names.append(layer.name)
         loss, from_logits, optimizer, metrics = _compiled_settings(model)
         wiring = {} if graph is None else _keras_wiring(graph, names, joined)
+        if graph is not None and len(graph.inputs) > 1:  # several named inputs
+            shapes = {"inputs": {n: tuple(t.shape[1:]) for n, t in
+                                 zip(graph.inputs, model.inputs)}}
+        else:
+            shapes = {"input_shape": tuple(model.input_shape[1:])}
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
-                   dataset=dataset, input_shape=tuple(model.input_shape[1:]),
+                   dataset=dataset, **shapes,
                    batch_size=batch_size, epochs=epochs, seed=seed, **wiring)
 
 
@@ -634,8 +640,12 @@ def _keras_wiring(graph, names: list, joined: dict) -> dict:
     """A functional model's wiring as a graph spec's `names`, `inputs_of` and `outputs`: a
     layer joined into the one before it (an activation) answers by that layer's name, the
     model's input by `INPUT`."""
+    several = len(graph.inputs) > 1  # several inputs keep their Keras names
+
     def spec_name(keras_name):
-        return INPUT if keras_name == graph.input else joined.get(keras_name, keras_name)
+        if keras_name in graph.inputs:
+            return keras_name if several else INPUT
+        return joined.get(keras_name, keras_name)
 
     return {"names": tuple(names),
             "inputs_of": tuple(tuple(spec_name(s) for s in graph.sources[n]) for n in names),
