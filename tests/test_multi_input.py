@@ -317,3 +317,17 @@ def test_from_keras_reads_a_two_input_functional_model_and_compare_proves_its_tf
     assert spec.inputs_of[spec.wiring.names.index("scalar")] == ("extra",)
     report = compare(spec, load_dataset("digits_plus"), user_model=model)
     assert report.ok, report.table()
+
+
+def test_the_example_two_input_spec_file_compares_from_the_command_line(tmp_path, capsys):
+    import os
+
+    from tests.helpers import ROOT
+    from tfmodels.cli import main
+
+    path = os.path.join(ROOT, "scripts", "my_two_inputs.json")
+    spec = ModelSpec.from_file(path)
+    assert spec.input_names == ("image", "extra")
+    assert spec.wiring.sources == ((-1,), (0,), (-2,), (1, 2), (3,))
+    assert main(["compare", "--spec", path, "--epochs", "1", "--logdir", str(tmp_path)]) == 0
+    assert "parity: OK" in capsys.readouterr().out
