@@ -168,7 +168,9 @@ class ModelSpec:
     (the last layer is then linear), as Keras's losses take it. `names`, `inputs_of` and
     `outputs` make the layers a graph (`tfmodels.core.graph.wire`: each layer's own name and the
     names of the layers it takes, None for the default; the output layer's name); all None, the
-    layers are a chain.
+    layers are a chain. `inputs={"image": (8, 8, 1), "extra": (1,)}` instead of `input_shape`
+    gives a graph several named inputs, which its layers take by name; its data is then a dict
+    of arrays by those names (`tfmodels.core.inputs`).
     """
 
     name: str
