@@ -200,7 +200,9 @@ class _SpecTraining:
         """`{name: one sample's shape}` of a model of several named inputs, else None."""
         if len(self.inputs) < 2:
             return None
-        return {t.name: tuple(t.shape[1:]) for t in self.inputs}
+        shapes = {t.name: tuple(t.shape[1:]) for t in self.inputs}  # Keras sorts them by name
+        order = [n for n in getattr(self, "spec_input_names", None) or () if n in shapes]
+        return {n: shapes[n] for n in order or shapes}
 
     def _check_x(self, x):
         shapes = self._named_shapes()
@@ -365,6 +367,7 @@ class SpecFunctional(_SpecTraining, keras.Model):
     listed, `ModelSpec.weight_names`), whatever order Keras walks the graph in."""
 
     spec_weight_names = None  # set by `build_graph`: the spec's weight names in its order
+    spec_input_names = None  # and its inputs' names in its order (several named inputs)
 
     def get_config(self):  # a saved `.keras` file keeps the spec's order too
         return {**super().get_config(), "spec_weight_names": self.spec_weight_names}
@@ -554,6 +557,7 @@ def build_graph(spec: ModelSpec, dtype=None) -> SpecFunctional:
         tensors[i] = out
     model = SpecFunctional(inputs, tensors[wiring.output], name=spec.name)
     model.spec_weight_names = spec.weight_names()
+    model.spec_input_names = list(spec.input_names) if spec.several_inputs else None
     return model
 
 
