@@ -15,8 +15,8 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 166
-- CLI compare: 14
+- CLI train: 169
+- CLI compare: 15
 - CLI sweep: 22
 - CLI convert: 36
 - CLI evaluate: 26
@@ -27,10 +27,10 @@ case also bumps its line here):
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
-- Python API: keras: 34 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
-- Python API: tf1: 34 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
+- Python API: keras: 36 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
+- Python API: tf1: 36 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 5 (keras2_to_keras, verify_phases)
-- total: 451
+- total: 459
 """
 
 from __future__ import annotations
@@ -85,6 +85,21 @@ def _graph_spec(mistake: str) -> dict:
     elif mistake == "one_merged":
         total["inputs"] = ["a"]
     return _spec(layers=[a, b, total, out], **extra)
+
+
+def _two_input_spec(mistake: str) -> dict:
+    """A spec of two named inputs (`a` and `b`, each through a Dense, summed) with one
+    mistake."""
+    d = _spec(input_shape=None, inputs={"a": [4], "b": [2]}, layers=[
+        {"kind": "Dense", "units": 3, "name": "from_a", "inputs": ["a"]},
+        {"kind": "Dense", "units": 3, "name": "from_b", "inputs": ["b"]},
+        {"kind": "Add", "name": "sum", "inputs": ["from_a", "from_b"]},
+        {"kind": "Dense", "units": 1, "activation": "sigmoid"}])
+    if mistake == "untaken":
+        d["layers"][1]["inputs"] = ["a"]
+    elif mistake == "both":
+        d["input_shape"] = [4]
+    return d
 
 
 SPEC_FILES = {
@@ -151,6 +166,8 @@ SPEC_FILES = {
     # a graph of layers (each layer naming its inputs) that is not one
     **{f"graph_{mistake}.json": _graph_spec(mistake) for mistake in
        ("cycle", "dangling", "output", "unused", "shapes", "two_inputs", "one_merged")},
+    # several named inputs
+    **{f"inputs_{mistake}.json": _two_input_spec(mistake) for mistake in ("untaken", "both")},
 }
 
 
@@ -628,6 +645,12 @@ CLI = [
                                                   "2: ['a', 'b']"),
     ("train --spec {f}/graph_one_merged.json", 2, "layer 'sum' (Add) merges two or more inputs, "
                                                   "got 1: ['a']"),
+    ("train --spec {f}/inputs_untaken.json", 2, "input 'b' is taken by no layer; expected it in "
+                                                "the inputs of a layer"),
+    ("train --spec {f}/inputs_both.json", 2, "model 'mine' gives both inputs and input_shape"),
+    ("train digits_plus --strategy mirrored", 2, "model 'digits_plus' takes several named inputs "
+                                                 "(image, extra), which distributed training "
+                                                 "(--strategy mirrored) does not take"),
     # train: --spec whose name cannot be a folder's, or a file of the wrong kind
     ("train --spec {f}/name_escape.json", 2,
      "model name '../../escaped' holds a path separator; it names a folder under --logdir"),
@@ -663,6 +686,8 @@ CLI = [
     ("compare binary4 --checkpoint-dir {tmp}/ck", 2, "--checkpoint-dir: compare trains both"),
     ("compare binary4 --save-every 2", 2, "--save-every: compare trains both"),
     ("compare binary4 --strategy multiworker", 2, "compare runs in one process"),
+    ("compare digits_plus --dataset digits", 2, "data set 'digits' has one input; model "
+                                                "'digits_plus' takes inputs ['image', 'extra']"),
     ("compare binary4 --epochs 0", 2, "argument --epochs: expected a positive integer, got '0'"),
     ("compare binary4 --batch-size 600", 2, "--batch-size 600 is larger than the 500 training"),
     ("compare binary4 --dataset mnist --data {f}/mnist_keys.npz", 2, "holds ['images', 'labels']"),
@@ -1253,6 +1278,17 @@ API += [(track, what, call, message, f"{track}:binary4") for track in ("keras", 
         for what, call, message in TRACK_CASES]
 API += [(track, what, call, message, f"{track}:mnist_mlp") for track in ("keras", "tf1")
         for what, call, message in MLP_CASES]
+# a model of two named inputs (digits_plus: image, extra)
+TWO_INPUT_CASES = [
+    ("fit without an input", lambda m, f: m.fit({"image": np.zeros((4, 8, 8, 1))}, SPEC_Y,
+                                                verbose=0),
+     "x has inputs ['image']: input 'extra' is missing; expected the model's inputs"),
+    ("predict one array for two inputs", lambda m, f: m.predict(np.zeros((4, 8, 8, 1)),
+                                                                verbose=0),
+     "x must be a dict of the model's inputs (image, extra) to arrays, got ndarray"),
+]
+API += [(track, what, call, message, f"{track}:digits_plus") for track in ("keras", "tf1")
+        for what, call, message in TWO_INPUT_CASES]
 
 
 def _kind(argv: str) -> str:

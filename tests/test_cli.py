@@ -25,9 +25,9 @@ def test_unknown_model_is_one_line_listing_the_valid_names(capsys):
     assert main(["train", "resnet"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == ("tfmodels: error: unknown model 'resnet'; expected one of: "
-                           "binary4, digits_bn_mlp, digits_cnn, digits_lstm, digits_resnet, "
-                           "digits_separable, mnist_mlp, sine, sine_l1, spiral, spiral_leaky, "
-                           "spiral_rrelu, spiral_swish, tiny_text")
+                           "binary4, digits_bn_mlp, digits_cnn, digits_lstm, digits_plus, "
+                           "digits_resnet, digits_separable, mnist_mlp, sine, sine_l1, spiral, "
+                           "spiral_leaky, spiral_rrelu, spiral_swish, tiny_text")
 
 
 def test_mnist_offline_tells_where_to_put_the_file(capsys, monkeypatch, tmp_path):

@@ -86,8 +86,8 @@ def test_missing_data_file_and_unknown_dataset():
     assert str(err.value) == "path='nope.npz': no such file; expected an mnist.npz"
     with pytest.raises(ValueError) as err:
         data.load_dataset("cifar")
-    assert str(err.value) == ("unknown dataset 'cifar'; expected one of: binary4, digits, mnist, "
-                              "sine, spiral, tokens")
+    assert str(err.value) == ("unknown dataset 'cifar'; expected one of: binary4, digits, "
+                              "digits_plus, mnist, sine, spiral, tokens")
 
 
 def test_layouts_are_the_notes_example_shapes_samples_first():

@@ -30,7 +30,8 @@ def numpy_forward(spec, weights, x):
     given, wiring = iter(weights), spec.wiring
     layer_weights = [[np.asarray(next(given), np.float64) for _ in ws]
                      for ws in spec.layer_weights()]
-    values = {-1: x.astype(np.float64)}
+    xs = [x[name] for name in wiring.input_names] if isinstance(x, dict) else [x]
+    values = {-k - 1: v.astype(np.float64) for k, v in enumerate(xs)}  # input k: -(k + 1)
     for i in wiring.order:
         layer, w = spec.layers[i], layer_weights[i]
         ins = [values[j] for j in wiring.sources[i]]
@@ -112,7 +113,10 @@ def test_both_tracks_compute_the_numpy_forward_pass(name):
     rng = np.random.default_rng(1)
     weights = random_weights(spec, rng)
     x = rng.normal(size=(7, *spec.input_shape)).astype(np.float32)
-    if spec.layers[0].kind == "Embedding":  # token ids
+    if spec.several_inputs:  # a dict of named inputs
+        x = {name: rng.normal(size=(7, *shape)).astype(np.float32)
+             for name, shape in spec.input_shapes_by_name.items()}
+    elif spec.layers[0].kind == "Embedding":  # token ids
         x = rng.integers(0, spec.layers[0].input_dim, x.shape).astype(np.float32)
     expected = numpy_forward(spec, weights, x)
     keras_out = build_model(spec, weights).predict(x, verbose=0)

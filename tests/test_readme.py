@@ -161,8 +161,9 @@ def section(title: str) -> str:
 @pytest.mark.slow
 def test_the_migration_sections_commands_say_what_the_readme_says(readme_run):
     """"Migrating your TF1 code": both `verify`s of the convnet, the two of several inputs
-    and integer ids and the KerasHub BERT port's say Equivalent; the unmodified program trains; the wrong port's FAIL line is
-    what `verify` prints (to the digits that do not depend on the CPU's kernels)."""
+    and integer ids and the KerasHub BERT port's say Equivalent; the unmodified program
+    trains; the wrong port's FAIL line is what `verify` prints (to the digits that do not
+    depend on the CPU's kernels)."""
     copy, done = readme_run
     migration = "".join(output_of(done, words) for words in
                         ("examples/unseen/layers_convnet.py runs/", "verify_models.py:two_heads",

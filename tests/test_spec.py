@@ -67,7 +67,7 @@ def test_registry_holds_the_models_of_the_notes():
 
 def test_unknown_model_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown model 'mlp'; expected one of: binary4, "
-                                         "digits_bn_mlp, digits_cnn, digits_lstm, "
+                                         "digits_bn_mlp, digits_cnn, digits_lstm, digits_plus, "
                                          "digits_resnet, digits_separable, mnist_mlp"):
         get_spec("mlp")
 
@@ -329,8 +329,8 @@ def test_from_dict_fills_keras_defaults_and_converts_lists():
     ([1], "spec: expected an object of fields, got list"),
     ({**SPEC_DICT, "epoch": 2, "lr": 1},
      "spec: unknown field(s) ['epoch', 'lr']; expected some of: batch_size, dataset, "
-     "description, epochs, from_logits, input_shape, layers, loss, metrics, name, optimizer, "
-     "outputs, seed"),
+     "description, epochs, from_logits, input_shape, inputs, layers, loss, metrics, name, "
+     "optimizer, outputs, seed"),
     ({k: v for k, v in SPEC_DICT.items() if k != "name"}, "spec: missing field 'name'"),
     ({k: v for k, v in SPEC_DICT.items() if k != "layers"}, "spec: missing field 'layers'"),
     ({k: v for k, v in SPEC_DICT.items() if k != "loss"}, "spec: missing field 'loss'"),

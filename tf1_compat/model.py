@@ -23,6 +23,7 @@ from tf1_compat.spec_kinds import SPEC_KINDS, build_kind
 from tfmodels.core.checks import check_batch_size, check_token_ids, check_x, check_y
 from tfmodels.core.data import batch_indices, steps_per_epoch, untuned
 from tfmodels.core.errors import UserError
+from tfmodels.core.inputs import NamedInputs, check_inputs
 from tfmodels.core.loop import Means, evaluate_loop, fit_loop
 from tfmodels.core.spec import ModelSpec, initial_weights
 
@@ -139,9 +140,12 @@ def build_layers(spec: ModelSpec, x, training=False):
     for issue 27's kinds, `get_variable` + `tf.nn` ops (`tf1_compat.spec_kinds`).
     `training` (a bool or a boolean tensor) switches dropout and batch normalization; a
     training batch norm adds its moving-average updates to `UPDATE_OPS`. A graph spec's layers
-    come each after its inputs (`ModelSpec.wiring`); a merge is its op (`_merge`).
+    come each after its inputs (`ModelSpec.wiring`); a merge is its op (`_merge`). A spec of
+    several named inputs takes `x` as a dict of tensors by input name.
     """
-    made, wiring = {-1: (x, None)}, spec.wiring
+    wiring = spec.wiring
+    xs = [x[name] for name in wiring.input_names] if isinstance(x, dict) else [x]
+    made = {-k - 1: (tensor, None) for k, tensor in enumerate(xs)}
     for i in wiring.order:
         layer, ins = spec.layers[i], [made[j][0] for j in wiring.sources[i]]
         outputs, name, kind = ins[0], spec.layer_name(i), layer.kind
@@ -229,8 +233,10 @@ class Model:
         self.graph = tf.Graph()
         with self.graph.as_default():
             v1.set_random_seed(spec.seed)
-            # C18: a placeholder per input, `None` standing for the batch size.
-            self.x = v1.placeholder(tf.float32, (None, *spec.input_shape), name="x")
+            # C18: a placeholder per input, `None` standing for the batch size. Several named
+            # inputs: one placeholder each, by its name; `x` is then a dict of them.
+            self.x = self._placeholders("x") if spec.several_inputs else \
+                v1.placeholder(tf.float32, (None, *spec.input_shape), name="x")
             self.y = v1.placeholder(tf.float32, (None, *spec.label_shape), name="y")
             self.global_step = v1.train.get_or_create_global_step()
             optimizer = make_optimizer(spec.optimizer)
@@ -279,6 +285,22 @@ class Model:
             self.session.run(op)
         self.set_weights(initial_weights(spec) if weights is None else weights)
 
+    def _placeholders(self, prefix: str) -> dict:
+        """A float32 placeholder for each named input, `x/<name>` (`prefix/<name>`)."""
+        with tf.name_scope(prefix):
+            return {name: v1.placeholder(tf.float32, (None, *shape), name=name)
+                    for name, shape in self.spec.input_shapes_by_name.items()}
+
+    @property
+    def _x_tensors(self) -> list:
+        """The input placeholders, in the spec's order of inputs."""
+        return list(self.x.values()) if isinstance(self.x, dict) else [self.x]
+
+    @staticmethod
+    def _x_values(x) -> list:
+        """A batch's arrays, one per input placeholder (`_x_tensors`)."""
+        return list(x.arrays.values()) if isinstance(x, NamedInputs) else [x]
+
     def _build_outputs(self, x, y, training) -> dict:
         """Forward pass, loss and metric sums for inputs `x` and labels `y`."""
         spec = self.spec
@@ -315,25 +337,33 @@ class Model:
         tune: autotuning is off (`tfmodels.core.data.untuned`, which says what it cost when on).
         """
         spec, local = self.spec, [v1.GraphKeys.LOCAL_VARIABLES]
-        data_x = v1.Variable(tf.zeros((0, *spec.input_shape)), name="x", trainable=False,
-                             collections=local, validate_shape=False,
-                             shape=(None, *spec.input_shape))
-        data_y = v1.Variable(tf.zeros((0, *spec.label_shape)), name="y", trainable=False,
-                             collections=local, validate_shape=False,
-                             shape=(None, *spec.label_shape))
-        new_x = v1.placeholder(tf.float32, (None, *spec.input_shape), name="new_x")
+
+        def held(name, shape):
+            return v1.Variable(tf.zeros((0, *shape)), name=name, trainable=False,
+                               collections=local, validate_shape=False, shape=(None, *shape))
+
+        # One variable and one placeholder per input (`x`, or `x/<name>` for named inputs).
+        shapes = (spec.input_shapes_by_name if spec.several_inputs
+                  else {None: spec.input_shape})
+        data_x, new_x = {}, {}
+        for name, shape in shapes.items():
+            data_x[name] = held("x" if name is None else f"x_{name}", shape)
+            new_x[name] = v1.placeholder(tf.float32, (None, *shape),
+                                         name="new_x" if name is None else f"new_x_{name}")
+        data_y = held("y", spec.label_shape)
         new_y = v1.placeholder(tf.float32, (None, *spec.label_shape), name="new_y")
         order = v1.placeholder(tf.int64, (None,), name="order")
         batch_size = v1.placeholder(tf.int64, (), name="batch_size")
         batches = untuned(tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
         iterator = v1.data.make_initializable_iterator(batches)
         idx = iterator.get_next()
+        rows = {name: tf.gather(v, idx) for name, v in data_x.items()}
         return {
-            "load": (data_x.assign(new_x, read_value=False),
+            "load": (*(v.assign(new_x[name], read_value=False) for name, v in data_x.items()),
                      data_y.assign(new_y, read_value=False)),
-            "new": (new_x, new_y), "order": order, "batch_size": batch_size,
+            "new": (*new_x.values(), new_y), "order": order, "batch_size": batch_size,
             "iterator": iterator,
-            "next": (tf.gather(data_x, idx), tf.gather(data_y, idx)),
+            "next": (rows if spec.several_inputs else rows[None], tf.gather(data_y, idx)),
         }
 
     # --- weights ---------------------------------------------------------------------------
@@ -386,7 +416,10 @@ class Model:
     # --- training and inference --------------------------------------------------------------
 
     def _check_x(self, x):
-        """`check_x`, and token ids below the table's size where the first layer embeds them."""
+        """`check_x`, and token ids below the table's size where the first layer embeds them;
+        for several named inputs, `check_inputs` (a dict of arrays, as `NamedInputs`)."""
+        if self.spec.several_inputs:
+            return check_inputs(x, self.spec.input_shapes_by_name)
         first = self.spec.layers[0]
         return check_token_ids(check_x(x, self.spec.input_shape),
                                first.input_dim if first.kind == "Embedding" else None)
@@ -430,7 +463,7 @@ class Model:
             step = {**self._train_fetches, "train_op": self.train_op}
         names = ["loss", *step["metric_sums"]]
         fetches = [step["loss"], *step["metric_sums"].values(), step["train_op"]]
-        feeds = [self.x, self.y] if pipeline == "feed_dict" else []
+        feeds = [*self._x_tensors, self.y] if pipeline == "feed_dict" else []
         # Without feeds (the dataset pipeline), a callable made once runs the step on TF's fast
         # path, without re-reading the fetches every time. (Any feed_list, even an empty one,
         # sends `make_callable` back to `Session.run`.)
@@ -440,14 +473,15 @@ class Model:
         def begin_epoch(x, y, batches):
             if pipeline == "dataset":
                 if not loaded:  # once per fit, after the validation split
-                    self.session.run(data["load"], dict(zip(data["new"], (x, y))))
+                    self.session.run(data["load"],
+                                     dict(zip(data["new"], (*self._x_values(x), y))))
                     loaded.append(True)
                 self.session.run(data["iterator"].initializer, {
                     data["order"]: np.concatenate(batches),
                     data["batch_size"]: check_batch_size(batch_size)})
 
         def train_step(x, y, idx):
-            batch = (x[idx], y[idx]) if feeds else ()
+            batch = (*self._x_values(x[idx]), y[idx]) if feeds else ()
             if self.run_options is None:
                 values = run_step(*batch)
             else:  # a callback asked to trace this step
@@ -471,7 +505,8 @@ class Model:
         fetches = {"loss": self.loss, **self._metric_sums}
 
         def step(idx):
-            return self.session.run(fetches, {self.x: x[idx], self.y: y[idx]}), len(idx)
+            feed = dict(zip(self._x_tensors, self._x_values(x[idx])))
+            return self.session.run(fetches, {**feed, self.y: y[idx]}), len(idx)
 
         return evaluate_loop(step, len(x), names=list(fetches), batch_size=batch_size,
                              verbose=verbose)
@@ -492,7 +527,8 @@ class Model:
                                   verbose=1 if verbose == "auto" else verbose)
         outputs = []
         for step, idx in enumerate(batch_indices(len(x), batch_size, shuffle=False), 1):
-            outputs.append(self.session.run(self.outputs, {self.x: x[idx]}))
+            feed = dict(zip(self._x_tensors, self._x_values(x[idx])))
+            outputs.append(self.session.run(self.outputs, feed))
             bar.update(step)
         return np.concatenate(outputs)
 

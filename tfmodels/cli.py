@@ -37,6 +37,7 @@ from tfmodels.core.errors import (
     lost_peer,
     one_line,
 )
+from tfmodels.core.inputs import num_samples
 from tfmodels.core.registry import DEFAULT_MODEL, MODELS, get_spec, override
 from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec
 from tfmodels.core.table import table
@@ -216,8 +217,9 @@ def _strategy_options(p: argparse.ArgumentParser) -> None:
                         "a ps/worker cluster (--strategy multiworker): sync (default) or async")
 
 
-def _plan(args):
-    """The resolved --strategy (printed), or None."""
+def _plan(args, spec=None):
+    """The resolved --strategy (printed), or None; refused for `spec` where it cannot take
+    it (several named inputs)."""
     if not getattr(args, "strategy", None):
         if getattr(args, "tpu", None):
             raise UserError("--tpu needs --strategy tpu or auto")
@@ -229,6 +231,10 @@ def _plan(args):
 
     plan = resolve(args.strategy, tpu=args.tpu)
     tf1_pattern_for(plan, args.tf1_pattern)  # checked before anything is said or written
+    if spec is not None:
+        from tfmodels.training import check_distributable
+
+        check_distributable(spec, plan)
     print(f"Devices: {plan.describe()}")
     return plan
 
@@ -461,7 +467,7 @@ def _spec_and_data(args):
     check_logdir(args.logdir)
     _quiet_tf(args)
     data = for_spec(load_dataset(spec.dataset, spec.seed, args.data), spec)
-    samples = len(data.x_train)
+    samples = num_samples(data.x_train)
     if batch_size is not None:  # given: refused where larger than the data
         check_batch_size(batch_size, samples, spec.dataset)
     elif args.spec and args.command != "sweep" and spec.batch_size > samples:
@@ -506,7 +512,8 @@ def _wired_summary(spec, i: int) -> str:
     batch_normalization_1)`."""
     sources = spec.wiring.sources[i]
     text = layer_summary(spec.layers[i])
-    return text if sources == (i - 1,) else f"{text}({spec.wiring.describe(sources)})"
+    plain = sources == (i - 1,) and not (i == 0 and spec.several_inputs)
+    return text if plain else f"{text}({spec.wiring.describe(sources)})"
 
 
 def cmd_list(args) -> int:
@@ -514,7 +521,9 @@ def cmd_list(args) -> int:
     for spec in MODELS.values():
         layers = " -> ".join(_wired_summary(spec, i) for i in range(len(spec.layers)))
         opt = f"{spec.optimizer.name}(lr={spec.optimizer.learning_rate:g})"
-        shape = "x".join(map(str, spec.input_shape))
+        shape = ", ".join(f"{name} {'x'.join(map(str, shape))}"
+                          for name, shape in spec.inputs) if spec.several_inputs \
+            else "x".join(map(str, spec.input_shape))
         loss = spec.loss + (" (logits)" if spec.from_logits else "")
         rows.append((spec.name, f"{shape} -> {layers}", loss, opt, spec.dataset,
                      str(spec.epochs), str(spec.batch_size)))
@@ -541,10 +550,10 @@ def cmd_train(args) -> int:
         from tfmodels.training import check_resumable
 
         check_resumable(args.track, spec, args.checkpoint_dir, args.logdir, args.logdir_given)
-    plan = _plan(args)
+    plan = _plan(args, spec)
     speed = _speed(args, spec)
     print(f"Training {spec.name} ({spec.description}) in the {args.track} track: "
-          f"{spec.epochs} epochs, batch {spec.batch_size}, {len(data.x_train)} samples")
+          f"{spec.epochs} epochs, batch {spec.batch_size}, {num_samples(data.x_train)} samples")
     result = train(args.track, spec, data, log_root=args.logdir,
                    checkpoint_dir=args.checkpoint_dir, save_every=args.save_every,
                    options=options, verbose=args.verbose, strategy=plan,
@@ -662,7 +671,7 @@ def cmd_compare(args) -> int:
     if args.strategy == "multiworker":
         raise UserError("compare runs in one process; train each track with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
-    plan = _plan(args)
+    plan = _plan(args, spec)
     speed = _speed(args, spec)
     run_dir = new_run_dir(args.logdir, spec.name)
     print(f"Comparing the Keras and TF1 tracks on {spec.name} ({spec.description}), "
@@ -689,7 +698,7 @@ def cmd_sweep(args) -> int:
     batch_sizes = (parse_list(args.batch_size, int, "--batch-size") if args.batch_size
                    else [spec.batch_size])
     for batch in batch_sizes:
-        check_batch_size(batch, len(data.x_train), spec.dataset)
+        check_batch_size(batch, num_samples(data.x_train), spec.dataset)
     for lr in learning_rates:  # each trial's optimizer, made before the first line is printed
         spec.replace(optimizer=OptimizerSpec(spec.optimizer.name,
                                              {**spec.optimizer.params, "learning_rate": lr}))
@@ -697,7 +706,7 @@ def cmd_sweep(args) -> int:
         raise UserError("sweep runs in one process; train each trial with --strategy "
                         "multiworker under scripts/launch_local_cluster.py instead")
     _check_switches(args)
-    plan = _plan(args)
+    plan = _plan(args, spec)
     distribute = {"strategy": plan, "tf1_pattern": args.tf1_pattern} if plan else {}
     speed = _speed(args, spec)
     runs, last = len(learning_rates) * len(batch_sizes), {"ran": 0, "at": time.perf_counter()}

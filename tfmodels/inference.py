@@ -104,6 +104,11 @@ def read_arrays(path: str, need_labels: bool) -> tuple[np.ndarray, np.ndarray | 
 
 
 def _inputs(x, spec: ModelSpec, path: str) -> np.ndarray:
+    if spec.several_inputs:
+        raise UserError(f"data={path!r} holds one array x; model {spec.name!r} takes several "
+                        f"named inputs ({', '.join(spec.input_names)}), which a data file does "
+                        f"not carry: leave data out (its data set's validation split), or call "
+                        f"the model from Python with a dict of arrays")
     x = np.asarray(x)
     check_real_numbers(x.dtype, f"data={path!r}: x")
     if x.ndim == 2 and len(spec.input_shape) > 1 and x.shape[1] == np.prod(spec.input_shape):

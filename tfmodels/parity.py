@@ -17,6 +17,7 @@ import numpy as np
 
 from tfmodels.core.data import Data, for_spec
 from tfmodels.core.errors import UserError
+from tfmodels.core.inputs import NamedInputs, as_arrays, is_named
 from tfmodels.core.logs import LogOptions
 from tfmodels.core.spec import LOSS_RTOL, PREDICTION_ATOL, WEIGHT_ATOL, ModelSpec, initial_weights
 from tfmodels.core.table import table
@@ -142,7 +143,8 @@ def prove_same_model(user_model, spec: ModelSpec, x) -> float:
         raise UserError(f"the spec's model has weights of shapes {spec.weight_shapes()}, the "
                         f"Keras model {[w.shape for w in user_weights]}: not the same model")
     ours = build_model(spec, user_weights)
-    x = np.asarray(x, dtype=np.float32)
+    x = ({n: np.asarray(a, dtype=np.float32) for n, a in as_arrays(x).items()}
+         if is_named(x) else np.asarray(x, dtype=np.float32))
     theirs_out = np.asarray(user_model(x, training=False), dtype=np.float64)
     ours_out = np.asarray(ours(x, training=False), dtype=np.float64)
     if theirs_out.shape != ours_out.shape:
@@ -174,7 +176,9 @@ def compare(spec: ModelSpec, data: Data, run_dir: str | None = None, weights=Non
     validation samples) and both tracks start from its weights unless `weights` are given.
     """
     if user_model is not None:
-        prove_same_model(user_model, spec, for_spec(data, spec).x_val[:64])
+        x_val = for_spec(data, spec).x_val
+        prove_same_model(user_model, spec, (NamedInputs(x_val) if isinstance(x_val, dict)
+                                            else x_val)[:64])
         weights = user_model.get_weights() if weights is None else weights
     weights = initial_weights(spec) if weights is None else weights
     log = (lambda track: os.path.join(run_dir, track)) if run_dir else (lambda track: None)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from tfmodels.core.checks import check_batch_size
 from tfmodels.core.data import Data
 from tfmodels.core.errors import UserError
+from tfmodels.core.inputs import num_samples
 from tfmodels.core.layers import one_of
 from tfmodels.core.logs import LogOptions, new_run_dir
 from tfmodels.core.spec import TRACKS, ModelSpec, OptimizerSpec, initial_weights
@@ -88,7 +89,7 @@ def sweep(spec: ModelSpec, data: Data, learning_rates, batch_sizes, track: str =
         for batch in batch_sizes:
             with_hparams(spec, lr, batch)
     for batch in batch_sizes:
-        check_batch_size(batch, len(data.x_train), spec.dataset)
+        check_batch_size(batch, num_samples(data.x_train), spec.dataset)
     check_switches(track, **{k: v for k, v in switches.items() if k in SPEED_SWITCHES})
     trainer = train_keras if track == "keras" else train_tf1
     run_dir = new_run_dir(logdir, spec.name)

@@ -36,6 +36,7 @@ import tfmodels.keras_track.tensorboard
 from tfmodels.core.checks import batch_size_for, check_x, check_y
 from tfmodels.core.data import Data, for_spec, steps_per_epoch
 from tfmodels.core.errors import Diverged, EnvironmentFailure, UserError, io_failure
+from tfmodels.core.inputs import check_inputs
 from tfmodels.core.layers import one_of
 from tfmodels.core.logs import LogOptions, cut_back, new_run_dir
 from tfmodels.core.spec import TRACKS, ModelSpec, initial_weights
@@ -45,7 +46,8 @@ from tfmodels.core.training_state import STATE_FILE, locked, read_state
 __all__ = ["TrackResult", "TerminateOnNaN", "Track", "TRACK_MODULES", "get_track",
            "SPEED_SWITCHES", "check_switches", "build", "resume", "disk_failures",
            "check_resumed_logdir", "check_resume_epochs", "run_log_dir", "attach", "run",
-           "train", "logged_epochs", "own_run", "PerModelTracing", "check_resumable"]
+           "train", "logged_epochs", "own_run", "PerModelTracing", "check_resumable",
+           "check_distributable"]
 
 
 class PerModelTracing(logging.Filter):
@@ -319,6 +321,16 @@ def run(model, spec: ModelSpec, data: Data, callbacks: list, *, state=None,
                        model.predict(data.x_val, batch_size=spec.batch_size, verbose=0), log_dir)
 
 
+def check_distributable(spec: ModelSpec, strategy: Plan | None) -> None:
+    """Refuse, in one line, a model of several named inputs under a distributed strategy
+    (Keras's MirroredStrategy, TF1 towers, the v1 strategy, a ps cluster): their pipelines
+    split one `x` between replicas."""
+    if spec.several_inputs and strategy is not None and strategy.distributed:
+        raise UserError(f"model {spec.name!r} takes several named inputs "
+                        f"({', '.join(spec.input_names)}), which distributed training "
+                        f"(strategy={strategy.name}) does not take; train it on one device")
+
+
 def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
           log_root: str | None = None, log_dir: str | None = None,
           checkpoint_dir: str | None = None, save_every: int | None = None,
@@ -347,6 +359,7 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
             options.batch_every > 0 or options.profile_batches is not None)
         if steps_per_execution is None and (save_every or logs_batches):
             steps_per_execution = 1
+    check_distributable(spec, strategy)
     # A cluster's chief writes the logs and the checkpoint, and holds the folder's lock; every
     # worker resumes from the folder (shared storage on a real cluster).
     chief = strategy is None or strategy.is_chief
@@ -363,7 +376,13 @@ def train(track: str, spec: ModelSpec, data: Data, *, weights=None,
         check_resumable(track, spec, checkpoint_dir, log_root, check_log_root)
     # Refuse bad data before anything is built or written.
     data = for_spec(data, spec)
-    x = check_x(data.x_train, spec.input_shape)
+    if spec.several_inputs:  # `NamedInputs`: indexed like one array by the loops
+        shapes = spec.input_shapes_by_name
+        data = data._replace(x_train=check_inputs(data.x_train, shapes, "x_train"),
+                             x_val=check_inputs(data.x_val, shapes, "x_val"))
+        x = data.x_train
+    else:
+        x = check_x(data.x_train, spec.input_shape)
     check_y(data.y_train, x, spec.output_dim, spec.loss)
     model = build(track, spec, weights, plan=strategy, tf1_pattern=tf1_pattern,
                   jit_compile=jit_compile, steps_per_execution=steps_per_execution,

@@ -23,7 +23,7 @@ __all__ = [
     "LAYOUTS", "Data", "one_hot", "spiral_data", "sine_data", "load_digits", "mnist_cache_path",
     "load_mnist", "MNIST_KEYS", "read_mnist_npz", "load_spiral", "load_sine", "load_binary4",
     "TOKENS", "token_data", "load_tokens", "DATASETS", "load_dataset", "for_spec",
-    "steps_per_epoch", "batch_indices", "untuned", "split_validation",
+    "steps_per_epoch", "batch_indices", "untuned", "split_validation", "load_digits_plus",
 ]
 
 # The layouts of the notes, as example shapes: the batch (samples) axis always first (C03).
@@ -38,7 +38,8 @@ LAYOUTS = {
 
 
 class Data(NamedTuple):
-    """Training and validation arrays, float32, labels shaped like the model's output."""
+    """Training and validation arrays, float32, labels shaped like the model's output. For a
+    model of several named inputs, `x_train` and `x_val` are dicts: input name -> array."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -228,6 +229,25 @@ def load_tokens(seed: int = 0) -> Data:
     return Data(x, one_hot(y, 2), xv, one_hot(yv, 2))
 
 
+def load_digits_plus(seed: int = 0) -> Data:
+    """The digits (`load_digits`) as two inputs: `image`, the 8x8 picture, and `extra`, one
+    number that says whether the digit is 5 or more (0.25 or 0.75), blurred by noise of
+    standard deviation 0.15 drawn from a fixed seed (17), the same for every `seed`: a second
+    input that carries part of the label, as a model of an image and a scalar feature has."""
+    digits = load_digits()
+    rng = np.random.default_rng(17)
+
+    def extra(y):
+        big = (np.argmax(y, axis=1) >= 5).astype(np.float64)
+        return (0.25 + 0.5 * big + 0.15 * rng.standard_normal(len(y))).astype(
+            np.float32).reshape(-1, 1)
+
+    return Data({"image": digits.x_train.reshape(-1, 8, 8, 1), "extra": extra(digits.y_train)},
+                digits.y_train,
+                {"image": digits.x_val.reshape(-1, 8, 8, 1), "extra": extra(digits.y_val)},
+                digits.y_val)
+
+
 # name -> (input features, loader(seed, path))
 DATASETS = {
     "digits": (64, lambda seed, path: load_digits()),
@@ -236,6 +256,7 @@ DATASETS = {
     "sine": (1, lambda seed, path: load_sine(seed)),
     "binary4": (4, lambda seed, path: load_binary4(seed)),
     "tokens": (TOKENS["steps"], lambda seed, path: load_tokens(seed)),
+    "digits_plus": (65, lambda seed, path: load_digits_plus(seed)),
 }
 
 
@@ -256,8 +277,12 @@ def load_dataset(name: str, seed: int = 0, path: str | None = None,
 def for_spec(data: Data, spec) -> Data:
     """`data` as `spec` takes it: each sample reshaped to `spec.input_shape` (the 8x8 digits as
     images `(8, 8, 1)` or as 8 rows of 8 `(8, 8)`), and one-hot labels as class numbers for a
-    sparse loss. One line where the sizes do not fit."""
+    sparse loss. One line where the sizes do not fit. A model of several named inputs takes
+    a dict of arrays, each input's reshaped to its shape (`_named_for_spec`)."""
     x_train, y_train, x_val, y_val = data
+    if isinstance(x_train, dict) or getattr(spec, "inputs", None):
+        x_train, x_val = _named_for_spec(x_train, x_val, spec)
+        return _labels_for_spec(Data(x_train, y_train, x_val, y_val), spec)
     shape = tuple(spec.input_shape)
     if tuple(np.shape(x_train)[1:]) != shape:
         size = int(np.prod(np.shape(x_train)[1:]))
@@ -267,6 +292,39 @@ def for_spec(data: Data, spec) -> Data:
                             f"{spec.name!r} takes input_shape {shape}")
         x_train = np.reshape(x_train, (-1, *shape))
         x_val = np.reshape(x_val, (-1, *shape))
+    return _labels_for_spec(Data(x_train, y_train, x_val, y_val), spec)
+
+
+def _named_for_spec(x_train, x_val, spec) -> tuple:
+    """A data set of named inputs (dicts) for a spec of named inputs: the same names, each
+    input reshaped to its shape; one line where the two do not fit."""
+    shapes = spec.input_shapes_by_name if getattr(spec, "inputs", None) else None
+    if shapes is None or not isinstance(x_train, dict):
+        have = (f"inputs {list(x_train)}" if isinstance(x_train, dict)
+                else "one input")
+        want = f"inputs {list(shapes)}" if shapes else f"one input of shape {spec.input_shape}"
+        raise UserError(f"data set {spec.dataset!r} has {have}; model {spec.name!r} takes "
+                        f"{want}: choose a data set of its kind")
+    if set(x_train) != set(shapes):
+        raise UserError(f"data set {spec.dataset!r} has inputs {list(x_train)}; model "
+                        f"{spec.name!r} takes inputs {list(shapes)}")
+    out = []
+    for x in (x_train, x_val):
+        reshaped = {}
+        for name, shape in shapes.items():
+            sample = tuple(np.shape(x[name])[1:])
+            if int(np.prod(sample)) != int(np.prod(shape)):
+                raise UserError(f"data set {spec.dataset!r} has {name!r} samples of shape "
+                                f"{sample}; model {spec.name!r} takes {name!r} of shape {shape}")
+            reshaped[name] = np.reshape(x[name], (-1, *shape))
+        out.append(reshaped)
+    return tuple(out)
+
+
+def _labels_for_spec(data: Data, spec) -> Data:
+    """`data`'s one-hot labels as class numbers for a sparse loss; one line where the labels
+    do not fit the model's output."""
+    x_train, y_train, x_val, y_val = data
     if spec.sparse_labels and np.ndim(y_train) == 2 and np.shape(y_train)[1] > 1:
         y_train = np.argmax(y_train, axis=1).astype(np.float32)
         y_val = np.argmax(y_val, axis=1).astype(np.float32)

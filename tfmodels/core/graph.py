@@ -35,13 +35,18 @@ class Wiring:
     order: tuple
     output: int
     chain: bool  # a plain list: each layer takes the one before it
+    input_names: tuple = (INPUT,)  # the model's inputs: input k is source -(k + 1)
+
+    def source_name(self, j: int) -> str:
+        """A predecessor's name: a layer's, or an input's (negative: input -(j + 1))."""
+        return self.input_names[-j - 1] if j < 0 else self.names[j]
 
     def describe(self, sources: tuple) -> str:
         """Predecessors by name, as a spec file writes them."""
-        return ", ".join(repr(INPUT if j < 0 else self.names[j]) for j in sources)
+        return ", ".join(repr(self.source_name(j)) for j in sources)
 
 
-def _names(layers, names) -> tuple:
+def _names(layers, names, input_names=(INPUT,)) -> tuple:
     """Each layer's name: its own, else `<prefix>_<index>`; unique, and not `input`."""
     if names is not None and len(names) != len(layers):
         raise UserError(f"names lists {len(names)} layer names for {len(layers)} layers")
@@ -52,9 +57,10 @@ def _names(layers, names) -> tuple:
             raise UserError(f"layer {i} ({layer.kind}) name must be a non-empty string without "
                             f"'/', got {own!r}")
         name = layer.name(i) if own is None else own
-        if name == INPUT:
-            raise UserError(f"layer {i} ({layer.kind}) is named {INPUT!r}, the model input's "
-                            f"name; expected another name")
+        if name in input_names:
+            whose = "the model input's" if len(input_names) == 1 else "a model input's"
+            raise UserError(f"layer {i} ({layer.kind}) is named {name!r}, {whose} name; "
+                            f"expected another name")
         if name in seen:
             raise UserError(f"layer {i} ({layer.kind}) is named {name!r}, as layer {seen[name]} "
                             f"is; expected a name of its own")
@@ -63,12 +69,12 @@ def _names(layers, names) -> tuple:
     return tuple(resolved)
 
 
-def _sources(layers, names: tuple, inputs_of) -> tuple:
+def _sources(layers, names: tuple, inputs_of, input_names=(INPUT,)) -> tuple:
     """Each layer's predecessors as indices (-1: the model's input)."""
     if inputs_of is not None and len(inputs_of) != len(layers):
         raise UserError(f"inputs_of lists {len(inputs_of)} entries for {len(layers)} layers")
     index = {name: i for i, name in enumerate(names)}
-    index[INPUT] = -1
+    index.update({name: -k - 1 for k, name in enumerate(input_names)})
     sources = []
     for i, layer in enumerate(layers):
         given = None if inputs_of is None else inputs_of[i]
@@ -122,12 +128,15 @@ def _order(names: tuple, sources: tuple) -> tuple:
     return tuple(order)
 
 
-def wire(layers, names=None, inputs_of=None, outputs=None) -> Wiring:
-    """The wiring of `layers`: a chain when `names`, `inputs_of` and `outputs` are all None,
-    else the graph they describe (`names[i]`, `inputs_of[i]`: layer i's name and predecessors,
-    None for the default; `outputs`: the output layer's name, in a one-element list)."""
-    resolved = _names(layers, names)
-    sources = _sources(layers, resolved, inputs_of)
+def wire(layers, names=None, inputs_of=None, outputs=None, input_names=None) -> Wiring:
+    """The wiring of `layers`: a chain when `names`, `inputs_of`, `outputs` and `input_names`
+    are all None, else the graph they describe (`names[i]`, `inputs_of[i]`: layer i's name and
+    predecessors, None for the default; `outputs`: the output layer's name, in a one-element
+    list; `input_names`: the model's named inputs, default the one `"input"`)."""
+    several = input_names is not None
+    input_names = tuple(input_names) if several else (INPUT,)
+    resolved = _names(layers, names, input_names)
+    sources = _sources(layers, resolved, inputs_of, input_names)
     order = _order(resolved, sources)
     output = len(layers) - 1
     if outputs is not None:
@@ -145,5 +154,11 @@ def wire(layers, names=None, inputs_of=None, outputs=None) -> Wiring:
             raise UserError(f"layer {name!r} ({layers[i].kind}): its output is never used; "
                             f"expected it to be an input of a later layer or the output "
                             f"({resolved[output]!r})")
-    chain = names is None and inputs_of is None and outputs is None
-    return Wiring(resolved, sources, order, output, chain)
+    if several:
+        taken = {j for srcs in sources for j in srcs if j < 0}
+        for k, name in enumerate(input_names):
+            if -k - 1 not in taken:
+                raise UserError(f"input {name!r} is taken by no layer; expected it in the "
+                                f"inputs of a layer")
+    chain = names is None and inputs_of is None and outputs is None and not several
+    return Wiring(resolved, sources, order, output, chain, input_names)

@@ -1,6 +1,7 @@
 """What `ModelSpec.from_keras` reads of a functional Keras model's wiring: which layers each
-layer takes, its one input and its one output. Anything a spec's graph cannot say (several
-inputs or outputs, a layer called twice, a nested model) is refused by name in one line.
+layer takes, its inputs (one, or several named ones) and its one output. Anything a spec's graph
+cannot say (several outputs, a layer called twice, a nested model) is refused by name in one
+line.
 
 TF1 had no such record: a graph was the ops a program made. Keras's functional API keeps it on
 each layer's nodes (`keras.Model(inputs, outputs)`).
@@ -24,6 +25,7 @@ class KerasGraph:
     output: str
     sources: dict
     users: dict
+    inputs: tuple = ()  # every input's name, in the model's order (several named inputs)
 
     def feeds_only(self, before: str, layer: str) -> bool:
         """`layer` takes `before` alone, and nothing else takes `before`: an activation layer
@@ -43,9 +45,9 @@ def read_graph(model) -> KerasGraph | None:
     other model (a `Sequential` is read as a chain)."""
     if not _functional(model):
         return None
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
+    if len(model.outputs) != 1:
         raise UserError(f"the Keras model {model.name!r} has {len(model.inputs)} inputs and "
-                        f"{len(model.outputs)} outputs; a spec's graph has one of each")
+                        f"{len(model.outputs)} outputs; a spec's graph has one output")
     sources, users = {}, {}
     for layer in model.layers:
         nodes = layer._inbound_nodes
@@ -58,6 +60,6 @@ def read_graph(model) -> KerasGraph | None:
         sources[layer.name] = names
         for name in names:
             users.setdefault(name, []).append(layer.name)
-    return KerasGraph(input=model.inputs[0]._keras_history.operation.name,
-                      output=model.outputs[0]._keras_history.operation.name,
-                      sources=sources, users=users)
+    inputs = tuple(t._keras_history.operation.name for t in model.inputs)
+    return KerasGraph(input=inputs[0], output=model.outputs[0]._keras_history.operation.name,
+                      sources=sources, users=users, inputs=inputs)

@@ -202,7 +202,8 @@ def log_pictures(writer, spec, data, predict, activation, step: int,
                                               best_line(data.x_train, data.y_train)))
     first = spec.layers[0]
     if weights is not None and first.kind == "Conv2D" and spec.input_shape[-1] == 1 \
-            and spec.wiring.sources[0] == (-1,):  # the filters that see the image itself
+            and spec.wiring.sources[0] == (-1,) and not getattr(spec, "inputs", None):
+        # the filters that see the image itself (of a model of one input)
         kernel, bias = weights[0], weights[1]
         log("train", "filters", filters_figure(kernel))
         maps = reference.conv2d_forward(np.asarray(data.x_val[:1], np.float32), kernel, bias,
@@ -213,7 +214,7 @@ def log_pictures(writer, spec, data, predict, activation, step: int,
         labels = (np.asarray(data.y_val).astype(np.int64).ravel() if spec.sparse_labels
                   else class_of(data.y_val))
         predicted = class_of(predict_quietly(data.x_val))
-        if spec.input_dim == 2:
+        if spec.input_dim == 2 and not getattr(spec, "inputs", None):
             log("validation", "regions",
                 decision_regions_figure(data.x_val, labels, predict_quietly))
         classes = max(spec.output_dim, 2)

@@ -960,8 +960,10 @@ def merge_backward(kind, inputs, dout):
 def graph_forward(forwards, sources, order, x):
     """Every layer's output in a graph of layers: layer `i` is `forwards[i](inputs)`, its
     inputs the outputs of `sources[i]` (-1: the model's input `x`), built in `order` (each
-    after its inputs). Returns `{i: output}`, with `x` at -1."""
-    values = {-1: x}
+    after its inputs). Returns `{i: output}`, with `x` at -1. A model of several inputs takes
+    `x` as a list of them: input k is source -(k + 1)."""
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    values = {-k - 1: value for k, value in enumerate(xs)}
     for i in order:
         values[i] = forwards[i]([values[j] for j in sources[i]])
     return values

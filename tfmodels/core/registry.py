@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from tfmodels.core.data import DATASETS, TOKENS
 from tfmodels.core.errors import UserError
+from tfmodels.core.layers import one_of
 from tfmodels.core.spec import (
     GRU,
     LSTM,
     Activation,
     Add,
     BatchNormalization,
+    Concatenate,
     Conv2D,
     Dense,
     DepthwiseConv2D,
@@ -193,6 +195,26 @@ MODELS = {
             input_shape=(8, 8, 1),
         ),
         ModelSpec(
+            name="digits_plus",
+            description="two inputs: the 8x8 digit image through Conv2D(8, relu) -> Flatten, "
+                        "and a noisy scalar that says whether the digit is 5 or more through "
+                        "Dense(8, relu); Concatenate -> Dense(10, softmax), adam",
+            inputs={"image": (8, 8, 1), "extra": (1,)},
+            **_graph(
+                (Conv2D(8, 3, activation="relu"), ["image"]),   # conv2d_0
+                Flatten(),                                      # flatten_1
+                (Dense(8, "relu"), ["extra"]),                  # dense_2
+                (Concatenate(), ["flatten_1", "dense_2"]),      # concatenate_3
+                Dense(10, "softmax"),                           # dense_4
+            ),
+            loss="categorical_crossentropy",
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.005}),
+            metrics=("accuracy",),
+            batch_size=64,
+            epochs=4,
+            dataset="digits_plus",
+        ),
+        ModelSpec(
             name="sine_l1",
             description="the sine model trained with L1 (mean absolute error) instead of L2",
             layers=(Dense(64, "relu"), Dense(64, "relu"), Dense(1, "linear")),
@@ -255,7 +277,9 @@ def override(spec: ModelSpec, **overrides) -> ModelSpec:
     """`spec` with some fields changed (None means keep). Another `dataset` brings its input
     size: a flat model takes its features, an image or sequence model its square side."""
     changes = {k: v for k, v in overrides.items() if v is not None}
-    if "dataset" in changes:
+    if "dataset" in changes and spec.several_inputs:  # its inputs stay; `for_spec` checks
+        one_of("dataset", changes["dataset"], DATASETS)
+    elif "dataset" in changes:
         ds = changes["dataset"]
         if ds not in DATASETS:
             raise UserError(

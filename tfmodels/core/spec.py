@@ -168,7 +168,9 @@ class ModelSpec:
     (the last layer is then linear), as Keras's losses take it. `names`, `inputs_of` and
     `outputs` make the layers a graph (`tfmodels.core.graph.wire`: each layer's own name and the
     names of the layers it takes, None for the default; the output layer's name); all None, the
-    layers are a chain.
+    layers are a chain. `inputs={"image": (8, 8, 1), "extra": (1,)}` instead of `input_shape`
+    gives a graph several named inputs, which its layers take by name; its data is then a dict
+    of arrays by those names (`tfmodels.core.inputs`).
     """
 
     name: str
@@ -189,12 +191,17 @@ class ModelSpec:
     names: tuple | None = None
     inputs_of: tuple | None = None
     outputs: tuple | None = None
+    # Several named inputs, `{"image": (8, 8, 1), "extra": (1,)}` (kept as `(name, shape)`
+    # pairs); the layers take them by name. None: the one input `input_shape`, named "input".
+    inputs: tuple | None = None
 
     def __post_init__(self):
         check_path_name(self.name)  # the name of its log folder
         if not self.layers:
             raise UserError(f"model {self.name!r} has no layers")
         object.__setattr__(self, "layers", tuple(self.layers))
+        if self.inputs is not None:
+            self._named_inputs()
         if self.input_shape is None:
             if self.input_dim is None:
                 raise UserError(f"model {self.name!r} needs input_shape (or input_dim)")
@@ -227,13 +234,67 @@ class ModelSpec:
             if isinstance(value, list):
                 object.__setattr__(self, name, tuple(
                     tuple(v) if isinstance(v, list) else v for v in value))
-        object.__setattr__(self, "_wiring", wire(self.layers, self.names, self.inputs_of,
-                                                 self.outputs))
+        object.__setattr__(self, "_wiring", wire(
+            self.layers, self.names, self.inputs_of, self.outputs,
+            None if self.inputs is None else tuple(n for n, _ in self.inputs)))
         shapes = self.layer_shapes()  # one line where a layer does not fit its input
         self._check_output(shapes[self.wiring.output])
         for i, (layer, ws) in enumerate(zip(self.layers, self.layer_weights())):
             for w in ws:  # each must be allocatable: units=10**12 is refused here, not in NumPy
                 check_weight_count(f"layer {i} ({layer.kind})", w.name, w.shape)
+
+    def _named_inputs(self) -> None:
+        """Check `inputs` (name -> one sample's shape) and keep it as `(name, shape)` pairs;
+        `input_shape` becomes the first input's shape (what single-input readers see)."""
+        given = self.inputs
+        pairs = list(given.items()) if isinstance(given, dict) else given
+        if not isinstance(pairs, (list, tuple)) or len(pairs) < 2 or not all(
+                isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+            raise UserError(f"inputs must name two or more inputs with their shapes, "
+                            f'{{"image": [8, 8, 1], "extra": [1]}}, got {given!r}')
+        checked = []
+        for name, shape in pairs:
+            if not isinstance(name, str) or not name.strip() or "/" in name:
+                raise UserError(f"inputs: an input's name must be a non-empty string without "
+                                f"'/', got {name!r}")
+            shape = tuple(shape) if isinstance(shape, (list, tuple)) else ()
+            if not shape or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                    for v in shape):
+                raise UserError(f"inputs: input {name!r} shape must be a list of positive "
+                                f"integers, got {dict(pairs)[name]!r}")
+            checked.append((name, shape))
+        first = checked[0][1] if checked else None
+        if (self.input_shape is not None and tuple(self.input_shape) != first) or \
+                (self.input_dim is not None and self.input_dim != int(np.prod(first))):
+            raise UserError(f"model {self.name!r} gives both inputs and input_shape (or "
+                            f"input_dim); expected one of them")
+        if len({n for n, _ in checked}) != len(checked):
+            raise UserError(f"inputs: two inputs of one name in {[n for n, _ in checked]}")
+        if any(layer.kind == "Embedding" for layer in self.layers):
+            raise UserError(f"model {self.name!r}: an Embedding in a model of several inputs "
+                            f"is not supported; expected one input of token ids")
+        object.__setattr__(self, "inputs", tuple(checked))
+        object.__setattr__(self, "input_shape", checked[0][1])
+
+    @property
+    def input_names(self) -> tuple:
+        """The model's inputs by name: `("input",)` for one, else the keys of `inputs`."""
+        return self.wiring.input_names
+
+    @property
+    def input_shapes_by_name(self) -> dict:
+        """`{name: one sample's shape}` of every input (`{"input": input_shape}` for one)."""
+        return dict(self.inputs) if self.inputs else {INPUT: tuple(self.input_shape)}
+
+    @property
+    def several_inputs(self) -> bool:
+        return self.inputs is not None
+
+    def source_shape(self, j: int, shapes: list) -> tuple:
+        """The shape source `j` gives: layer j's output, or an input's (j < 0)."""
+        if j >= 0:
+            return shapes[j]
+        return self.input_shapes_by_name[self.wiring.input_names[-j - 1]]
 
     @property
     def wiring(self) -> Wiring:
@@ -312,7 +373,7 @@ class ModelSpec:
         wiring, shapes = self.wiring, [None] * len(self.layers)
         for i in wiring.order:
             layer = self.layers[i]
-            ins = [self.input_shape if j < 0 else shapes[j] for j in wiring.sources[i]]
+            ins = [self.source_shape(j, shapes) for j in wiring.sources[i]]
             try:
                 shape = layer.merged_shape(ins) if layer.merge else layer.output_shape(ins[0])
             except ValueError as e:
@@ -325,8 +386,7 @@ class ModelSpec:
     def input_shapes(self) -> list[tuple]:
         """The shape each layer takes (its first input's: a merge's are alike)."""
         shapes = self.layer_shapes()
-        return [self.input_shape if srcs[0] < 0 else shapes[srcs[0]]
-                for srcs in self.wiring.sources]
+        return [self.source_shape(srcs[0], shapes) for srcs in self.wiring.sources]
 
     def layer_weights(self) -> list[list[Weight]]:
         """Each layer's weights, in Keras's order."""
@@ -347,7 +407,9 @@ class ModelSpec:
     def to_dict(self) -> dict:
         """The spec as plain data, the vocabulary of a `--spec` file."""
         graph = {} if self.outputs is None else {"outputs": list(self.outputs)}
-        return {"name": self.name, "input_shape": list(self.input_shape),
+        given = ({"input_shape": list(self.input_shape)} if self.inputs is None else
+                 {"inputs": {name: list(shape) for name, shape in self.inputs}})
+        return {"name": self.name, **given,
                 "layers": self.layer_dicts(), **graph, "loss": self.loss,
                 "from_logits": self.from_logits,
                 "optimizer": {"name": self.optimizer.name, **self.optimizer.params},
@@ -432,6 +494,12 @@ class ModelSpec:
             fields["metrics"] = tuple(fields["metrics"])
         if "input_shape" in fields and isinstance(fields["input_shape"], list):
             fields["input_shape"] = tuple(fields["input_shape"])
+        if "inputs" in fields and ("input_shape" in fields or "input_dim" in fields):
+            raise UserError(f"{where}: model {d['name']!r} gives both inputs and input_shape "
+                            f"(or input_dim); expected one of them")
+        if "inputs" in fields and not isinstance(fields["inputs"], dict):
+            raise UserError(f"{where}: inputs must be an object of input names and shapes, "
+                            f'{{"image": [8, 8, 1], "extra": [1]}}, got {fields["inputs"]!r}')
         try:
             return cls(**fields)
         except (TypeError, ValueError) as e:
@@ -492,10 +560,11 @@ class ModelSpec:
         Keras's default, and every object exactly Keras's class (`tfmodels.core.keras_configs`):
         anything else is a different model, refused by layer and argument name.
 
-        A functional model (`keras.Model(inputs, outputs)`: one input, one output) becomes a
-        graph spec (`tfmodels.core.graph`) with its layers' names and wiring
+        A functional model (`keras.Model(inputs, outputs)`: one output) becomes a graph spec
+        (`tfmodels.core.graph`) with its layers' names and wiring
         (`tfmodels.core.keras_graphs`); an activation layer joins the layer before it only
-        where it alone takes that layer's output.
+        where it alone takes that layer's output. Several `keras.Input`s become the spec's
+        named `inputs`, by their Keras names.
         """
         import keras
 
@@ -508,7 +577,7 @@ class ModelSpec:
         for layer in model.layers:
             kind, config = type(layer).__name__, layer.get_config()
             where = f"layer {layer.name!r} ({kind})"
-            if graph is not None and layer.name == graph.input:
+            if graph is not None and layer.name in graph.inputs:
                 continue
             if kind in ACTIVATION_LAYERS and layers and \
                     getattr(layers[-1], "activation", None) == "linear" and \
@@ -536,9 +605,14 @@ class ModelSpec:
             names.append(layer.name)
         loss, from_logits, optimizer, metrics = _compiled_settings(model)
         wiring = {} if graph is None else _keras_wiring(graph, names, joined)
+        if graph is not None and len(graph.inputs) > 1:  # several named inputs
+            shapes = {"inputs": {n: tuple(t.shape[1:]) for n, t in
+                                 zip(graph.inputs, model.inputs)}}
+        else:
+            shapes = {"input_shape": tuple(model.input_shape[1:])}
         return cls(name=name or model.name, layers=tuple(layers), loss=loss,
                    from_logits=from_logits, optimizer=optimizer, metrics=metrics,
-                   dataset=dataset, input_shape=tuple(model.input_shape[1:]),
+                   dataset=dataset, **shapes,
                    batch_size=batch_size, epochs=epochs, seed=seed, **wiring)
 
 
@@ -568,8 +642,12 @@ def _keras_wiring(graph, names: list, joined: dict) -> dict:
     """A functional model's wiring as a graph spec's `names`, `inputs_of` and `outputs`: a
     layer joined into the one before it (an activation) answers by that layer's name, the
     model's input by `INPUT`."""
+    several = len(graph.inputs) > 1  # several inputs keep their Keras names
+
     def spec_name(keras_name):
-        return INPUT if keras_name == graph.input else joined.get(keras_name, keras_name)
+        if keras_name in graph.inputs:
+            return keras_name if several else INPUT
+        return joined.get(keras_name, keras_name)
 
     return {"names": tuple(names),
             "inputs_of": tuple(tuple(spec_name(s) for s in graph.sources[n]) for n in names),

@@ -93,7 +93,9 @@ def fingerprint(spec: ModelSpec) -> dict:
     return json.loads(json.dumps({  # as JSON keeps it: tuples become lists
         "layers": spec.layer_dicts(),  # a graph spec's with their names and inputs
         **({} if spec.outputs is None else {"outputs": list(spec.outputs)}),
-        "input_shape": list(spec.input_shape),
+        # several named inputs: their names and shapes, as a spec file writes them
+        **({"input_shape": list(spec.input_shape)} if spec.inputs is None else
+           {"inputs": {name: list(shape) for name, shape in spec.inputs}}),
         "from_logits": spec.from_logits,
         "loss": spec.loss,
         "optimizer": {"name": spec.optimizer.name, **spec.optimizer.params},

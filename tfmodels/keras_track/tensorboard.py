@@ -32,6 +32,7 @@ import contextlib
 import keras
 import tensorflow as tf
 
+from tfmodels.core.inputs import NamedInputs
 from tfmodels.core.logs import TRACE_TAG, LogOptions, parse_profile_batches, weight_tag
 from tfmodels.core.spec import ModelSpec
 
@@ -77,7 +78,9 @@ def _forward(model, spec: ModelSpec | None, x):
                 for layer in layers:
                     x = layer(x, training=True)
         return x
-    made, wiring = {-1: x}, spec.wiring
+    wiring = spec.wiring
+    xs = [x[name] for name in wiring.input_names] if isinstance(x, dict) else [x]
+    made = {-k - 1: tensor for k, tensor in enumerate(xs)}
     for i in wiring.order:
         name = spec.layer_name(i)
         ins = [made[j] for j in wiring.sources[i]]
@@ -115,7 +118,7 @@ def step_graph(model, batch, spec: ModelSpec | None = None) -> tf.Graph:
         with tf.name_scope("loss"):
             loss = model._compute_loss(x=x, y=y, y_pred=y_pred, training=True)
         with tf.name_scope("metrics"):
-            model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
+            model._loss_tracker.update_state(loss, sample_weight=tf.shape(y)[0])
             model.compute_metrics(x, y, y_pred)
         with tf.name_scope("train"):
             weights = model.trainable_weights
@@ -190,8 +193,12 @@ class TensorBoard(keras.callbacks.TensorBoard):
             self._run_graph_pending = False
 
     def _train_step_graph(self) -> tf.Graph:
-        batch = tuple(tf.TensorSpec((None, *a.shape[1:]), a.dtype)
-                      for a in (self.data.x_train, self.data.y_train))
+        def signature(a, name=None):
+            return tf.TensorSpec((None, *a.shape[1:]), a.dtype, name=name)
+
+        x = self.data.x_train  # named inputs: `x/<name>`, as the TF1 track's placeholders
+        batch = (({n: signature(a, f"x/{n}") for n, a in x.arrays.items()}
+                  if isinstance(x, NamedInputs) else signature(x)), signature(self.data.y_train))
         return step_graph(self.model, batch, self.spec)
 
     def on_train_end(self, logs=None):
