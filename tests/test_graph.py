@@ -134,6 +134,27 @@ def test_from_keras_reads_a_functional_residual_model_and_compare_proves_its_tf1
     assert report.ok, report.table()
 
 
+def test_from_keras_reads_a_residual_separable_model_and_compare_proves_its_tf1_twin():
+    """Issue 27's "done when": a functional Keras model with a residual `Add` and a
+    `SeparableConv2D` (a MobileNet-style block with a 1x1 projection shortcut) becomes a spec,
+    and `compare` proves its TF1 twin, the spec's model first checked against the user's."""
+    layers = keras.layers
+    inputs = keras.Input((8, 8, 1), name="image")
+    body = layers.SeparableConv2D(8, 3, padding="same", activation="relu", name="sep")(inputs)
+    shortcut = layers.Conv2D(8, 1, name="proj")(inputs)
+    merged = layers.Add(name="residual")([body, shortcut])
+    pooled = layers.GlobalAveragePooling2D(name="pool")(merged)
+    outputs = layers.Dense(10, activation="softmax", name="out")(pooled)
+    model = keras.Model(inputs, outputs, name="user_separable_resnet")
+    model.compile(keras.optimizers.Adam(0.01), "categorical_crossentropy", metrics=["accuracy"])
+    spec = ModelSpec.from_keras(model, dataset="digits", batch_size=64, epochs=1)
+    assert [layer.kind for layer in spec.layers] == [
+        "SeparableConv2D", "Conv2D", "Add", "GlobalAveragePooling2D", "Dense"]
+    assert spec.inputs_of[2] == ("sep", "proj")
+    report = compare(spec, load_dataset("digits"), user_model=model)
+    assert report.ok, report.table()
+
+
 def test_from_keras_refuses_what_a_graph_spec_cannot_say():
     inputs = keras.Input((4,))
     a = keras.layers.Dense(3, name="a")(inputs)
