@@ -393,3 +393,20 @@ def run_legacy_program(program, out, timeout=600):
     structure = json.loads((Path(out) / "structure.json").read_text())
     with np.load(Path(out) / "arrays.npz") as arrays:
         return structure, dict(arrays)
+
+
+def numpy_graph_forward(spec, weights, inputs):
+    """The witness of a graph spec of Dense and merge layers: each layer in NumPy, through
+    `reference.graph_forward` (`inputs`: the input array, or the inputs in the spec's order)."""
+    from tfmodels.core import reference as ref
+
+    given, forwards = iter(weights), []
+    for layer in spec.layers:
+        if layer.merge:
+            forwards.append(lambda ins, kind=layer.kind: ref.merge_forward(kind, ins))
+        else:
+            kernel, bias = next(given), next(given)
+            act = ref.ACTIVATION_FUNCTIONS[layer.activation]
+            forwards.append(lambda ins, k=kernel, b=bias, f=act: f(ins[0] @ k + b))
+    w = spec.wiring
+    return ref.graph_forward(forwards, w.sources, w.order, inputs)[w.output]

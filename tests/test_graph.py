@@ -7,9 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from tests.helpers import GRAPH_SPEC
+from tests.helpers import GRAPH_SPEC, numpy_graph_forward
 from tf1_compat.model import build_model as build_tf1
-from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.errors import UserError
 from tfmodels.core.registry import get_spec
@@ -70,17 +69,7 @@ def test_wiring_mistakes_name_the_layer(layers, message):
 
 
 def _numpy_forward(spec, weights, x):
-    """The witness: the spec's Dense and merge layers in NumPy, through `graph_forward`."""
-    given, forwards = iter(weights), []
-    for layer in spec.layers:
-        if layer.merge:
-            forwards.append(lambda ins, kind=layer.kind: ref.merge_forward(kind, ins))
-        else:
-            kernel, bias = next(given), next(given)
-            act = ref.ACTIVATION_FUNCTIONS[layer.activation]
-            forwards.append(lambda ins, k=kernel, b=bias, f=act: f(ins[0] @ k + b))
-    w = spec.wiring
-    return ref.graph_forward(forwards, w.sources, w.order, x)[w.output]
+    return numpy_graph_forward(spec, weights, x)
 
 
 def test_both_tracks_predict_what_the_numpy_witness_computes():

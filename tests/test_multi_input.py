@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
+from tests.helpers import numpy_graph_forward
 from tf1_compat.model import build_model as build_tf1
-from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
 from tfmodels.core.errors import UserError
 from tfmodels.core.registry import get_spec
@@ -41,18 +41,9 @@ def _x(rng, n=16):
 
 
 def _numpy_forward(spec, weights, x):
-    """The spec's graph in NumPy (`reference.graph_forward`, the inputs in the spec's order)."""
-    it, forwards = iter(weights), []
-    for layer in spec.layers:
-        if layer.merge:
-            forwards.append(lambda ins, kind=layer.kind: ref.merge_forward(kind, ins))
-        else:
-            kernel, bias = next(it), next(it)
-            act = ref.ACTIVATION_FUNCTIONS[layer.activation]
-            forwards.append(lambda ins, k=kernel, b=bias, f=act: f(ins[0] @ k + b))
-    w = spec.wiring
+    """The spec's graph in NumPy, the inputs in the spec's order."""
     inputs = [x[name].astype(np.float64) for name in spec.input_names]
-    return ref.graph_forward(forwards, w.sources, w.order, inputs)[w.output]
+    return numpy_graph_forward(spec, weights, inputs)
 
 
 def test_a_spec_of_named_inputs_wires_them_by_name_and_round_trips(tmp_path):
