@@ -144,15 +144,10 @@ def _size(folder: str) -> int:
 
 
 def _write_results(facts: dict, records: list, out_dir: str) -> str:
-    os.makedirs(out_dir, exist_ok=True)
-    stem = os.path.join(out_dir, f"results-kit-{facts['host']}-{facts['date']}")
-    path, n = f"{stem}.json", 1
-    while os.path.exists(path):
-        n += 1
-        path = f"{stem}-{n}.json"
-    with open(path, "x") as f:
-        json.dump({"facts": facts, "records": records}, f, indent=1)
-    return path
+    from tfmodels.bench.report import write_new_results  # the bench's rule: never overwrite
+
+    return write_new_results(records, facts, out_dir,
+                             f"results-kit-{facts['host']}-{facts['date']}")
 
 
 def _run(args, workdir: str) -> int:

@@ -9,7 +9,7 @@ import os
 from tfmodels.bench.workload import FLOOR, FLOPS_PER_SAMPLE
 from tfmodels.core.table import table
 
-__all__ = ["MODEL_WORDS", "bench_table", "write_docs", "write_results"]
+__all__ = ["MODEL_WORDS", "bench_table", "write_docs", "write_results", "write_new_results"]
 
 
 def bench_table(records: list, facts: dict) -> str:
@@ -43,9 +43,16 @@ def bench_table(records: list, facts: dict) -> str:
 def write_results(records, facts, out_dir: str) -> str:
     """The records as `results-<host>-<date>[-<model>].json` in `out_dir`; a second run the same
     day gets `...-2.json` (then `-3`, ...) rather than overwriting the first."""
-    os.makedirs(out_dir, exist_ok=True)
     model = "" if facts.get("model", "mlp") == "mlp" else f"-{facts['model']}"
-    stem = os.path.join(out_dir, f"results-{facts['host']}-{facts['date']}{model}")
+    return write_new_results(records, facts, out_dir, f"results-{facts['host']}-{facts['date']}"
+                                                      f"{model}")
+
+
+def write_new_results(records, facts, out_dir: str, name: str) -> str:
+    """`{"facts", "records"}` as `<name>.json` in `out_dir`, or `<name>-2.json` (`-3`, ...)
+    where that exists: a run never overwrites another's."""
+    os.makedirs(out_dir, exist_ok=True)
+    stem = os.path.join(out_dir, name)
     path, n = f"{stem}.json", 1
     while os.path.exists(path):
         n += 1
