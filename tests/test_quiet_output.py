@@ -154,17 +154,21 @@ def test_ctrl_c_during_a_long_command_is_one_line(command, tmp_path):
 def test_the_bench_estimate_counts_every_round_and_batch_size():
     from tfmodels.bench.timing import duration, estimate
 
-    warm = {"keras_track": 3.0, "tf1_data": 2.0}  # a round: 5 s
-    # 10 s to get warm, then 3 rounds at batch 128
-    assert estimate(10.0, warm, 128, [], 3) == 25.0
-    # batch 32 after it: started and warmed up again (10 s), 4x the steps per epoch
-    assert estimate(10.0, warm, 128, [32], 3) == 25.0 + 10.0 + 3 * 5.0 * 4
-    assert estimate(10.0, warm, 128, [32, 256], 2) == 20.0 + 50.0 + 15.0
+    first = {"keras_track": 3.0, "tf1_data": 2.0}  # the first timed round: 5 s
+    # 10 s to get warm, the first round ends at 15 s; 2 rounds left at batch 128
+    assert estimate(10.0, 15.0, first, 128, [], 3) == (25.0, 25.0)
+    # batch 32 after it: started and warmed up again (10 s), then 3 rounds, each costing what
+    # the first did per sample (5 s) to what it did per step (4x the steps: 20 s)
+    assert estimate(10.0, 15.0, first, 128, [32], 3) == (25.0 + 10.0 + 15.0,
+                                                          25.0 + 10.0 + 60.0)
+    # a larger batch later: at most the same per sample, at least the same per step
+    assert estimate(10.0, 15.0, first, 128, [256], 2) == (20.0 + 10.0 + 5.0, 20.0 + 10.0 + 10.0)
     assert [duration(s) for s in (44.6, 150, 3600 + 20 * 60)] == ["45 s", "2 min", "1 h 20 min"]
 
 
 class _FakeWorker:
-    """A variant's process that answers at once: warm after 2 s of epoch, 1 s per epoch."""
+    """A variant's process that answers at once: warm after 20 s of epoch (its tracing), then
+    1 s per epoch."""
 
     def __init__(self, variant, batch, samples, device, log):
         self.variant, self.failure, self.reply, self.said = variant, None, {}, []
@@ -174,7 +178,7 @@ class _FakeWorker:
 
     def receive(self):
         if not self.said:
-            return {"ready": 2.0}
+            return {"ready": 20.0}
         return {"epoch": {"seconds": 1.0}, "rate": {"matmul_flops": {"numpy": 1e10}},
                 "quit": {"peak_rss_mb": 1.0, "tensorflow": True}}[self.said[-1]]
 
@@ -191,11 +195,13 @@ def test_bench_says_what_it_will_do_and_estimates_its_time_before_the_rounds(mon
     assert lines[0].startswith("Timing 2 variant(s) and the shape-aware floor at batch size(s) "
                                "64, 32:")
     assert "then 3 timed epoch(s) of 640 samples" in lines[0]
-    # said once, after the first batch size's processes are warm and before its rounds: three
-    # warm-up epochs of 2 s make a 6 s round, 3 of them; batch 32 takes twice that per round
-    at = next(i for i, line in enumerate(lines) if line.startswith("Estimate: about "))
+    # said once, after the first timed round (three epochs of 1 s: not the 20 s warm-up
+    # epochs), before the next: 3 s a round, 3 rounds at batch 64, then at batch 32 3 rounds of
+    # 3 s (the same cost per sample) to 6 s (the same per step); the fakes start in no time
+    at = next(i for i, line in enumerate(lines) if line.startswith("Estimate: "))
     assert lines[at - 1] == "  batch 64: matmul_floor ready"
-    assert lines[at].startswith("Estimate: about 54 s in all, 54 s from now")
+    assert lines[at].startswith("Estimate: 15 to 24 s in all, 15 to 24 s from now (from the "
+                                "first timed round at batch 64)")
     assert sum(line.startswith("Estimate") for line in lines) == 1
 
 

@@ -135,21 +135,34 @@ def plan_line(batch_sizes, samples: int, rounds: int, variants) -> str:
     return (f"Timing {len(variants)} variant(s) and the shape-aware floor at batch size(s) "
             f"{sizes}: each in a process of its own, started and warmed up with one epoch, "
             f"then {rounds} timed epoch(s) of {samples:,} samples; an estimate of the time it "
-            f"takes follows once the first batch size's processes are warm")
+            f"takes follows the first timed round")
 
 
-def estimate(elapsed: float, warm_epochs: dict, batch: int, later_batches, rounds: int
-             ) -> float:
-    """Seconds the whole run takes, roughly, once the first batch size's processes are warm
-    (`elapsed` seconds in; `warm_epochs`: each one's warm-up epoch in seconds, an epoch with its
-    tracing, so on the high side): its `rounds` rounds of an epoch of each, then each later batch
-    size's start-up and warm-up (taken as long as the first's) and rounds, counted at the first's
-    time per step (steps scale as 1/batch)."""
-    per_round = sum(warm_epochs.values())
-    total = elapsed + rounds * per_round
+def estimate(startup: float, elapsed: float, first_round: dict, batch: int, later_batches,
+             rounds: int) -> tuple[float, float]:
+    """(low, high) seconds the whole run takes, said after the first timed round at the first
+    batch size: `elapsed` seconds in (`startup` of them to get every process warm), that round
+    took `first_round` ({variant: seconds}). Its other rounds take as long; each later batch
+    size starts and warms up again (as long as the first did) and then runs its rounds, whose
+    epochs cost between the first's per sample (low) and its per step (high: steps scale as
+    1/batch). Warm-up epochs (tracing, compiling: minutes for `torch.compile`) are not used
+    as a round's measure: they overstated the run up to six times."""
+    per_round = sum(first_round.values())
+    low = high = elapsed + (rounds - 1) * per_round
     for later in later_batches:
-        total += elapsed + rounds * per_round * batch / later
-    return total
+        scale = batch / later
+        low += startup + rounds * per_round * min(1.0, scale)
+        high += startup + rounds * per_round * max(1.0, scale)
+    return low, high
+
+
+def _span(low: float, high: float) -> str:
+    """`about 2 min`, or `2 to 5 min` where the two ends read differently."""
+    a, b = duration(low), duration(high)
+    if a == b:
+        return f"about {a}"
+    unit_a, unit_b = a.rsplit(" ", 1)[-1], b.rsplit(" ", 1)[-1]
+    return f"{a.rsplit(' ', 1)[0]} to {b}" if unit_a == unit_b and " h " not in a else f"{a} to {b}"
 
 
 def duration(seconds: float) -> str:
@@ -161,10 +174,11 @@ def duration(seconds: float) -> str:
 
 
 def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
-                   log=print, on_warm=None) -> list:
+                   log=print, on_warm=None, on_first_round=None) -> list:
     """Every variant (and the shape-aware floor) at one batch size, each in its own process,
     warmed up, then timed in rounds: an epoch of each in turn per round. `on_warm({variant:
-    warm-up epoch seconds})` is called once every process is warm, before the rounds."""
+    warm-up epoch seconds})` is called once every process is warm, before the rounds;
+    `on_first_round({variant: seconds})` after the first round."""
     records = {}
     workers = {}
     for name in [*variants, FLOOR]:
@@ -186,12 +200,14 @@ def run_batch_size(batch: int, samples: int, rounds: int, variants, device: str,
         if FLOOR in workers:  # the big matmul's rate, while the others wait
             workers[FLOOR].send("rate")
             workers[FLOOR].reply = workers[FLOOR].receive() or {}
-        for _ in range(rounds):
+        for i in range(rounds):
             for name, worker in workers.items():
                 worker.send("epoch")
                 reply = worker.receive()
                 if reply:
                     times[name].append(reply["seconds"])
+            if i == 0 and on_first_round:
+                on_first_round({name: t[0] for name, t in times.items() if t})
         for name, worker in workers.items():
             worker.send("quit")
             last = worker.receive() or {}
@@ -229,16 +245,22 @@ def run(batch_sizes=(128, 32), samples: int = 60_000, rounds: int = 3,
     log(plan_line(batch_sizes, samples, rounds, variants))
     start = time.perf_counter()
 
-    def say_estimate(warm: dict) -> None:
+    warm_at = []
+
+    def say_estimate(first_round: dict) -> None:
         elapsed = time.perf_counter() - start
-        total = estimate(elapsed, warm, batch_sizes[0], batch_sizes[1:], rounds)
-        log(f"Estimate: about {duration(total)} in all, {duration(total - elapsed)} from now "
-            f"(rough: from the warm-up epochs at batch {batch_sizes[0]})")
+        low, high = estimate(warm_at[0], elapsed, first_round, batch_sizes[0], batch_sizes[1:],
+                             rounds)
+        log(f"Estimate: {_span(low, high)} in all, {_span(low - elapsed, high - elapsed)} from "
+            f"now (from the first timed round at batch {batch_sizes[0]})")
 
     records = []
     for i, batch in enumerate(batch_sizes):
-        records += run_batch_size(batch, samples, rounds, list(variants), device, log,
-                                  on_warm=say_estimate if i == 0 else None)
+        first = i == 0
+        records += run_batch_size(
+            batch, samples, rounds, list(variants), device, log,
+            on_warm=(lambda _: warm_at.append(time.perf_counter() - start)) if first else None,
+            on_first_round=say_estimate if first else None)
     floors = [r for r in records if r["variant"] == FLOOR and "matmul_flops" in r]
     rate = max((max(r["matmul_flops"].values()) for r in floors), default=None)
     if rate is None and "tf1_data" in variants:  # no floor process ran (the CNN): measure here
