@@ -192,3 +192,36 @@ def test_the_residual_convnet_bench_runs(tmp_path, monkeypatch):
     assert by["keras_default"]["samples_per_s"] > 0 and by["tf1_feed"]["samples_per_s"] > 0
     page = (tmp_path / "docs" / "benchmarks-resnet.md").read_text()
     assert "--model resnet" in page and "digits_resnet" in page
+
+
+# --- benchmarks/gpu.sh: the GPU run, ready; on a machine without a GPU it refuses at once --------
+
+def _gpu_sh(tmp_path, *args):
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu.sh"
+    return subprocess.run(["bash", str(script), *map(str, args)], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+
+
+def test_the_gpu_run_refuses_in_one_line_without_a_gpu_and_writes_nothing(tmp_path):
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):  # the refusal is what a machine without one sees
+        pytest.skip("this machine has a GPU: the script would run; run benchmarks/gpu.sh itself")
+    out = tmp_path / "gpu-run"
+    done = _gpu_sh(tmp_path, out)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "gpu.sh: TensorFlow sees no GPU on this machine (tensorflow[and-cuda] and an NVIDIA "
+        "driver are needed); nothing was run"]
+    assert not out.exists() and done.stdout == ""
+
+
+def test_the_gpu_run_never_writes_into_an_earlier_runs_folder(tmp_path):
+    out = tmp_path / "gpu-run"
+    out.mkdir()
+    done = _gpu_sh(tmp_path, out)
+    assert done.returncode == 2 and "exists; name a new folder" in done.stderr
+    assert list(out.iterdir()) == []
