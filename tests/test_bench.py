@@ -97,7 +97,7 @@ def test_the_convnet_bench_runs_both_tracks(tmp_path, monkeypatch, capsys):
     assert name.endswith("-cnn.json") and saved["facts"]["model"] == "cnn"
     by = {r["variant"]: r for r in saved["records"]}
     assert by["keras_track"]["samples_per_s"] > 0 and by["tf1_data"]["samples_per_s"] > 0
-    assert by[FLOOR]["note"] == "missing: the shape-aware floor is measured for the MLP only"
+    assert by[FLOOR]["samples_per_s"] > 0  # the convnet's own: its products at its shapes
     assert saved["facts"]["strict_floor"] == pytest.approx(
         saved["facts"]["matmul_gflops"] * 1e9 / bench.flops_per_sample("cnn"))
     assert "digits convnet" in (tmp_path / "docs" / "benchmarks-cnn.md").read_text()
@@ -192,6 +192,34 @@ def test_the_residual_convnet_bench_runs(tmp_path, monkeypatch):
     assert by["keras_default"]["samples_per_s"] > 0 and by["tf1_feed"]["samples_per_s"] > 0
     page = (tmp_path / "docs" / "benchmarks-resnet.md").read_text()
     assert "--model resnet" in page and "digits_resnet" in page
+
+
+@pytest.mark.parametrize("model, convs, dense", [("cnn", 1, 1), ("resnet", 4, 1)])
+def test_a_convnets_shape_aware_floor_makes_every_product_the_flop_count_counts(
+        model, convs, dense, monkeypatch):
+    """`matmul_floor` for a convnet: per step, each Conv2D's forward product and weight
+    gradient, the input gradient of each layer that does not read the image, and the Dense
+    layer's three matmuls, as `workload.matmul_flops` counts them; and the epoch runs."""
+    import collections
+
+    import numpy as np
+
+    from tfmodels.bench import workload
+    from tfmodels.bench.variants import CLASSES
+    from tfmodels.core.data import one_hot
+
+    monkeypatch.setattr(workload, "MODEL", model)
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1), dtype=np.float32)
+    floor = CLASSES[FLOOR](x, one_hot(rng.integers(0, 10, 64), 10), 32)
+    graph = floor.run.get_concrete_function(floor.kernels).graph.as_graph_def()
+    ops = collections.Counter(node.op for f in graph.library.function for node in f.node_def)
+    assert ops["Conv2D"] == ops["Conv2DBackpropFilter"] == convs
+    assert ops["Conv2DBackpropInput"] == convs - 1  # the first convolution reads the image
+    assert ops["MatMul"] == 3 * dense
+    before = [k.numpy() for k in floor.kernels]
+    after = floor.run(floor.kernels)
+    assert all(np.any(a.numpy() != b) for a, b in zip(after, before))  # each product is used
 
 
 # --- benchmarks/gpu.sh: the GPU run, ready; on a machine without a GPU it refuses at once --------

@@ -8,12 +8,15 @@ import time
 
 import numpy as np
 
-__all__ = ["MatmulFloor", "matmul_rate", "measure_matmul_rate"]
+from tfmodels.bench import workload
+
+__all__ = ["MatmulFloor", "ProductsFloor", "matmul_rate", "measure_matmul_rate", "shape_floor"]
 
 
 class MatmulFloor:
-    """The shape-aware floor: an epoch of exactly the step's five matmuls at the batch's shapes,
-    in one compiled loop. Weights carried from step to step keep them from being hoisted out."""
+    """The MLP's shape-aware floor: an epoch of exactly the step's five matmuls at the batch's
+    shapes, in one compiled loop. Weights carried from step to step keep them from being
+    hoisted out."""
 
     def __init__(self, x, y, batch):
         import tensorflow as tf
@@ -40,6 +43,74 @@ class MatmulFloor:
 
     def epoch(self):
         self.run(*self.w)[0].numpy()
+
+
+class ProductsFloor:
+    """A convnet's shape-aware floor: each Conv2D's and Dense layer's products at the batch's
+    shapes, as `workload.matmul_flops` counts them - the forward product, the weight gradient
+    (`Conv2DBackpropFilter`), and the input gradient (`Conv2DBackpropInput`) except where the
+    layer reads the model's input - on fixed random inputs and output gradients, an epoch of
+    them in one compiled loop. Each product feeds the weights the next step uses (its sum,
+    scaled to nothing, for the forward and input-gradient products: a product nothing reads
+    would be pruned), so none is hoisted out or dropped. Batch norm, pooling, activations and
+    the optimizer are not products: the tracks' step does them on top."""
+
+    def __init__(self, x, y, batch):
+        import tensorflow as tf
+
+        rng = np.random.default_rng(0)
+        spec = workload.spec(batch)
+        parts = []
+        for layer, shape, out, sources in zip(spec.layers, spec.input_shapes(),
+                                              spec.layer_shapes(), spec.wiring.sources):
+            if layer.kind not in ("Conv2D", "Dense"):
+                continue
+            kernel = ((*layer.kernel_size, shape[-1], layer.filters) if layer.kind == "Conv2D"
+                      else (int(np.prod(shape)), layer.units))
+            parts.append((layer, -1 not in sources, *(tf.constant(rng.normal(
+                0, scale, size).astype(np.float32)) for scale, size in (
+                    (1.0, (batch, *shape)), (1e-3, (batch, *out)), (0.05, kernel)))))
+        steps = len(x) // batch
+
+        @tf.function
+        def epoch(kernels):
+            for _ in tf.range(steps):
+                kernels = [_products(layer, inp, grad, k, input_grad) for
+                           (layer, input_grad, inp, grad, _), k in zip(parts, kernels)]
+            return kernels
+
+        self.run, self.kernels = epoch, [k for *_, k in parts]
+
+    def epoch(self):
+        self.run(self.kernels)[0].numpy()
+
+
+def shape_floor(x, y, batch):
+    """The shape-aware floor (`matmul_floor`) of the model this process times."""
+    return (MatmulFloor if workload.MODEL == "mlp" else ProductsFloor)(x, y, batch)
+
+
+def _products(layer, inp, grad, kernel, input_grad: bool):
+    """One layer's products at its shapes; the kernel the next step uses."""
+    import tensorflow as tf
+
+    if layer.kind == "Dense":
+        inp = tf.reshape(inp, (inp.shape[0], -1))
+        made = [tf.matmul(inp, kernel), tf.matmul(inp, grad, transpose_a=True)]
+        if input_grad:
+            made.append(tf.matmul(grad, kernel, transpose_b=True))
+    else:
+        strides, padding = (1, *layer.strides, 1), layer.padding.upper()
+        made = [tf.nn.conv2d(inp, kernel, strides, padding),
+                tf.raw_ops.Conv2DBackpropFilter(input=inp, filter_sizes=kernel.shape,
+                                                out_backprop=grad, strides=strides,
+                                                padding=padding)]
+        if input_grad:
+            made.append(tf.raw_ops.Conv2DBackpropInput(input_sizes=inp.shape, filter=kernel,
+                                                       out_backprop=grad, strides=strides,
+                                                       padding=padding))
+    touched = sum(tf.reduce_sum(m) for m in made[2:] + made[:1])
+    return kernel - 1e-9 * made[1] - 1e-30 * touched
 
 
 def matmul_rate(n: int = 2048, repeats: int = 10) -> dict:

@@ -93,8 +93,9 @@ matmul {f"{gflops:.0f} GFLOP/s" if gflops else "not measured"}; measured {facts[
 
 The strict floor is that matmul rate over the {facts["flops_per_sample"]:,} FLOPs one training
 sample strictly costs (the forward pass, the weight gradients, the input gradients of all but the
-first layer); `matmul_floor` (the MLP only) runs exactly those matmuls at the batch's shapes, an
-epoch of them in one compiled loop: the shape-aware floor. Peak RSS is each variant's own
+first layer); `matmul_floor` runs exactly those products (matmuls; for a convnet its
+convolutions, their filter and input gradients, and its Dense layer's matmuls) at the batch's
+shapes, an epoch of them in one compiled loop: the shape-aware floor. Peak RSS is each variant's own
 process's. See the README's "Speed" section for what the tracks do to reach these figures.
 
 Peers: PyTorch {facts.get("torch") or "(not installed)"} in its own process (no TensorFlow

@@ -5,7 +5,7 @@ and the table of every variant's class (the PyTorch peers are in `peers`, the sh
 from __future__ import annotations
 
 from tfmodels.bench import workload
-from tfmodels.bench.floors import MatmulFloor
+from tfmodels.bench.floors import shape_floor
 from tfmodels.bench.peers import Torch, TorchCompile
 from tfmodels.bench.workload import FLOOR, PEERS
 
@@ -113,7 +113,7 @@ class TF2Function:
 CLASSES = {"keras_default": KerasDefault, "keras_track": KerasTrack,
            "keras_track_xla": KerasTrackXLA, "tf1_feed": TF1Track,
            "tf1_data": TF1Data, "tf2_function": TF2Function, "torch": Torch,
-           "torch_compile": TorchCompile, FLOOR: MatmulFloor}
+           "torch_compile": TorchCompile, FLOOR: shape_floor}
 
 
 def missing(variant: str) -> str | None:
@@ -121,8 +121,6 @@ def missing(variant: str) -> str | None:
     without importing it."""
     import importlib.util
 
-    if variant == FLOOR and workload.MODEL != "mlp":
-        return "the shape-aware floor is measured for the MLP only"
     module = PEERS.get(variant)
     if module and importlib.util.find_spec(module) is None:
         return f"{module} is not installed (pip install -e '.[bench]')"
