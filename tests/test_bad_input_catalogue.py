@@ -22,7 +22,7 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 28
 - CLI bench: 8
-- CLI verify: 35
+- CLI verify: 36
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 36 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 36 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 5 (keras2_to_keras, verify_phases)
-- total: 459
+- total: 460
 """
 
 from __future__ import annotations
@@ -976,9 +976,11 @@ CLI += [
     (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
      "--int-range must be an integer >= 1, got 0"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a", 2,
-     "input description 'a': expected NAME:SHAPE[:DTYPE] such as token_ids:12:int32"),
+     "input description 'a': expected NAME:SHAPE[:DTYPE][:FILL] such as token_ids:12:int32"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3:str", 2,
-     "input description 'a:3:str': expected NAME:SHAPE[:DTYPE]"),
+     "input description 'a:3:str': expected NAME:SHAPE[:DTYPE][:FILL]"),
+    (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3,2:lengths",
+     2, "input description 'a:3,2:lengths': a length mask (lengths) is one sequence axis"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input c:3", 2,
      "input description: the Keras model 'functional' has no input 'c'; its inputs are a, b"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:4", 2,

@@ -20,11 +20,12 @@ def bert(vocab_size, hidden_size, num_hidden_layers, num_attention_heads, interm
         max_sequence_length=max_position_embeddings, num_segments=type_vocab_size)
 
 
-def gpt2(n_vocab, n_ctx, n_embd, n_head, n_layer):
-    """`GPT2Backbone` of an openai/gpt-2 hparams.json."""
+def gpt2(n_vocab, n_ctx, n_embd, n_head, n_layer, dropout=0.0):
+    """`GPT2Backbone` of an openai/gpt-2 hparams.json. Dropout 0: openai/gpt-2's model.py has
+    none (KerasHub's default, 0.1, would differ from it in training)."""
     return keras_hub.models.GPT2Backbone(
         vocabulary_size=n_vocab, num_layers=n_layer, num_heads=n_head, hidden_dim=n_embd,
-        intermediate_dim=4 * n_embd, max_sequence_length=n_ctx)
+        intermediate_dim=4 * n_embd, max_sequence_length=n_ctx, dropout=dropout)
 
 
 def bert_tiny():

@@ -51,7 +51,11 @@ input of the Keras model as it declares it (several, by name or in order; intege
 the Embedding's `input_dim` or `int_range`; `tfmodels.migration.model_io`), the TF1 function
 getting placeholders in the same structure. Outputs may be a tensor or a dict (TF1), a dict or
 a list (Keras): compared, and trained on the loss summed over the floating ones, output by
-output by name; a failure names the output. The loss is "mse" against
+output by name; a failure names the output. A mask input is drawn by one rule (`inputs`:
+`NAME:SHAPE:ones`, no padding, for a Keras input the TF1 program has no counterpart of;
+`NAME:SHAPE:lengths`, a length mask: the outputs of shape (batch, T, ...) compared and trained
+only where it is 1; `model_io`), said in the report with the inputs the TF1 function does not
+read. The loss is "mse" against
 random targets of the outputs' shape (default), "sparse_categorical_crossentropy" from logits
 against random labels, or a function `loss(targets, outputs)` of TensorFlow ops; the TF1 side's
 `get_regularization_loss()` and the Keras model's `losses` are added to it. The Keras model is
@@ -359,12 +363,14 @@ def _difference(tf1, keras, rtol, atol):
             f"atol {atol:g}")
 
 
-def _leaf_difference(tf1: dict, keras: dict, rtol, atol):
-    """None or one line naming the first output leaf that differs (by name where several)."""
+def _leaf_difference(tf1: dict, keras: dict, rtol, atol, named_one=False):
+    """None or one line naming the first output leaf that differs (by name where several, or,
+    with `named_one`, where the one output was named: a TF1 function's dict of one)."""
     for name in tf1:
         why = _difference(tf1[name], keras[name], rtol, atol)
         if why:
-            return f"output {name!r}: {why}" if len(tf1) > 1 else why
+            named = len(tf1) > 1 or (named_one and name != "output")
+            return f"output {name!r}: {why}" if named else why
     return None
 
 
@@ -407,7 +413,10 @@ class _TF1Side:
             self.step = v1.placeholder_with_default(tf.constant(0, tf.int64), (),
                                                     name="dropout_step")
             with keras_masks(DROPOUT_SEED, self.step):
-                self.outputs = leaves(_call_tf1(build, self.x, True, "TF1 function"))
+                outputs = leaves(_call_tf1(build, self.x, True, "TF1 function"))
+            self.unread = [i.name for i, p in zip(inputs.items, inputs.flat(self.x))
+                           if not p.consumers()]  # inputs the TF1 function has no use for
+            self.outputs = inputs.at_lengths(outputs, self.x)
             self.model_variables = {v.op.name: v for v in v1.global_variables()}
             self.updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
             target_dtype = tf.int32 if target_kind == "labels" else tf.float32
@@ -441,7 +450,8 @@ class _TF1Side:
         with self.infer_graph.as_default():
             v1.set_random_seed(seed)
             self.infer_x = inputs.placeholders(v1)
-            self.infer_outputs = leaves(_call_tf1(build, self.infer_x, False, "TF1 function"))
+            self.infer_outputs = inputs.at_lengths(
+                leaves(_call_tf1(build, self.infer_x, False, "TF1 function")), self.infer_x)
             self.infer_variables = {v.op.name: v for v in v1.global_variables()}
             self.loads = {n: v1.placeholder(v.dtype.base_dtype, v.shape)
                           for n, v in self.infer_variables.items()}
@@ -679,9 +689,11 @@ class Options:
         type=int, metavar="N", help="integer inputs that no Embedding takes: ids drawn from "
                                     "[0, N) (default: an Embedding's input_dim)"))
     inputs: tuple | None = field(default=None, metadata=_flag(
-        "--input", action="append", metavar="NAME:SHAPE[:DTYPE]",
+        "--input", action="append", metavar="NAME:SHAPE[:DTYPE][:FILL]",
         help="an input of the Keras model described: its shape without the batch (a size the "
-             "model leaves open, e.g. token_ids:12) and dtype; repeat for several"))
+             "model leaves open, e.g. token_ids:12), dtype, and for a mask how it is drawn: "
+             "ones (no padding) or lengths (a length mask; outputs compared where it is 1); "
+             "repeat for several"))
     model_fn: bool = field(default=False, metadata={"flag": None, "cli": False})
 
     def __post_init__(self):
@@ -697,7 +709,7 @@ class Options:
             from tfmodels.migration.model_io import described
 
             if isinstance(self.inputs, str):
-                raise UserError(f"inputs must be a list of NAME:SHAPE[:DTYPE] texts, got "
+                raise UserError(f"inputs must be a list of NAME:SHAPE[:DTYPE][:FILL] texts, got "
                                 f"{self.inputs!r}")
             described(self.inputs)
         if self.learning_rate is not None:  # 1e-50 is 0 in float32: nothing would train
@@ -739,8 +751,8 @@ class _Run:
         return self.inputs.draw(self.rng, self.options.batch_size)
 
     def keras(self, x, training: bool, step: int) -> dict:
-        """The Keras model's outputs under the TF1 side's names."""
-        outputs = _keras_call(self.model, x, training, step)
+        """The Keras model's outputs under the TF1 side's names (0 where a length mask is)."""
+        outputs = self.inputs.at_lengths(_keras_call(self.model, x, training, step), x)
         if self.leaf_names is None:
             from tfmodels.migration.model_io import paired_leaves
 
@@ -749,7 +761,7 @@ class _Run:
         return {t: outputs[k] for t, k in self.leaf_names}
 
     def difference(self, a: dict, b: dict) -> tuple:
-        return (_leaf_difference(a, b, self.options.rtol, self.options.atol),
+        return (_leaf_difference(a, b, self.options.rtol, self.options.atol, named_one=True),
                 _max_difference([(a[k], b[k]) for k in a]))
 
     def variables(self) -> tuple:
@@ -791,11 +803,14 @@ def _check_names(run: _Run, start, mapping) -> bool:
 def _check_inference(run: _Run) -> bool:
     """3. inference, nothing random."""
     why, worst = run.difference(run.tf1.infer(run.x0), run.keras(run.x0, False, 0))
+    compared = run.inputs.compared(run.x0, run.tf1.unread)
+    compared = f" ({compared})" if compared else ""
     return run.done(Check(
         "outputs, no randomness", why is None,
-        f"outputs differ: {why} (the weights were paired as the table shows: a port whose "
-        f"layers were made in another order may need a map file)" if why else
-        f"equal on {run.options.batch_size} inputs, max |difference| {worst:.3g}", worst))
+        f"outputs differ: {why}{compared} (the weights were paired as the table shows: a port "
+        f"whose layers were made in another order may need a map file)" if why else
+        f"equal on {run.options.batch_size} inputs{compared}, max |difference| {worst:.3g}",
+        worst))
 
 
 def _check_training_mode(run: _Run) -> bool:

@@ -16,6 +16,17 @@ boolean inputs are drawn half true. The TF1 function gets placeholders in the sa
 (one tensor, a list, a dict by the inputs' names). Outputs are compared leaf by leaf by name
 (`leaves`): a dict's keys, a list's `output_names`; one output on each side pairs whatever the
 names.
+
+A mask is described with one rule of how it is drawn (`NAME:SHAPE[:DTYPE]:FILL`, one rule per
+input): `ones`, every value 1 (no padding: for a Keras input that the TF1 program has no
+counterpart of, such as `GPT2Backbone`'s `padding_mask` beside openai/gpt-2's tokens), or
+`lengths`, a length mask of one sequence axis (`(T,)` a sample): each sample's first L values
+1 and the rest 0, L drawn from [1, T]. With a `lengths` input the outputs with a position axis
+(shape `(batch, T, ...)`, more axes than the mask) are compared only where the mask is 1: both
+sides' values at padded positions are set to 0 (`Inputs.at_lengths`) before they are compared
+or trained on, and the report says how many positions were compared. That proves a padded
+batch where the outputs before the padding cannot depend on it (causal attention, a
+right-padded batch), whether or not the TF1 program reads the mask.
 """
 
 from __future__ import annotations
@@ -27,10 +38,11 @@ import numpy as np
 from tfmodels.core.checks import WEIGHT_LIMIT
 from tfmodels.core.errors import UserError
 
-__all__ = ["Input", "Inputs", "given_inputs", "leaves", "model_inputs", "paired_leaves",
-           "described"]
+__all__ = ["FILLS", "Input", "Inputs", "given_inputs", "leaves", "model_inputs",
+           "paired_leaves", "described"]
 
 DTYPES = ("float32", "float16", "float64", "int32", "int64", "bool")
+FILLS = ("ones", "lengths")  # how a mask is drawn, in place of random values
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,27 @@ class Input:
     shape: tuple
     dtype: str = "float32"
     high: int | None = None  # integer inputs: ids drawn from [0, high)
+    fill: str | None = None  # one of FILLS: a mask drawn by that rule
 
     def text(self, batch: int) -> str:
         shape = ", ".join(map(str, (batch, *self.shape)))
         ids = f" in [0, {self.high})" if self.high is not None else ""
-        return f"{self.name} ({shape}) {self.dtype}{ids}"
+        fill = {"ones": " all ones (no padding)", "lengths": " a length mask"}.get(self.fill, "")
+        return f"{self.name} ({shape}) {self.dtype}{ids}{fill}"
+
+    def draw(self, rng, batch: int):
+        """`batch` samples: a fill's mask, normal floats, ids in [0, high), half-true bools."""
+        shape = (batch, *self.shape)
+        if self.fill == "ones":
+            return np.ones(shape, self.dtype)
+        if self.fill == "lengths":
+            lengths = rng.integers(1, self.shape[0] + 1, batch)
+            return (np.arange(self.shape[0])[None, :] < lengths[:, None]).astype(self.dtype)
+        if self.dtype == "bool":
+            return rng.integers(0, 2, shape).astype(bool)
+        if np.issubdtype(np.dtype(self.dtype), np.integer):
+            return rng.integers(0, self.high, shape).astype(self.dtype)
+        return rng.standard_normal(shape).astype(self.dtype)
 
 
 @dataclass(frozen=True)
@@ -72,17 +100,46 @@ class Inputs:
         return list(structure)
 
     def draw(self, rng, batch: int):
-        """Random inputs of `batch` samples: normal floats, ids in [0, high), half-true bools."""
-        values = []
-        for i in self.items:
-            shape = (batch, *i.shape)
-            if i.dtype == "bool":
-                values.append(rng.integers(0, 2, shape).astype(bool))
-            elif np.issubdtype(np.dtype(i.dtype), np.integer):
-                values.append(rng.integers(0, i.high, shape).astype(i.dtype))
-            else:
-                values.append(rng.standard_normal(shape).astype(i.dtype))
-        return self.structure(values)
+        """Random inputs of `batch` samples (`Input.draw`), in the models' structure."""
+        return self.structure([i.draw(rng, batch) for i in self.items])
+
+    def _lengths(self):
+        """The index of the `lengths` input, or None."""
+        return next((n for n, i in enumerate(self.items) if i.fill == "lengths"), None)
+
+    def at_lengths(self, outputs: dict, x) -> dict:
+        """`outputs` ({name: tensor}, TF1 graph or eager) with every position where the
+        `lengths` input of `x` is 0 set to 0 in the outputs of shape (batch, T, ...); as they
+        are without a `lengths` input."""
+        import tensorflow as tf
+
+        n = self._lengths()
+        if n is None:
+            return outputs
+        mask, length = self.flat(x)[n], self.items[n].shape[0]
+        masked = {}
+        for k, y in outputs.items():
+            if y.shape.rank is not None and y.shape.rank > 2 and y.shape[1] in (None, length):
+                m = tf.cast(tf.cast(mask, tf.bool), y.dtype)
+                y = y * tf.reshape(m, tf.concat([tf.shape(m), [1] * (y.shape.rank - 2)], 0))
+            masked[k] = y
+        return masked
+
+    def compared(self, x, unread=()) -> str:
+        """What the fills mean for the comparison, said in words ("" without fills); `unread`:
+        the inputs that the TF1 function does not read."""
+        said = []
+        for i, value in zip(self.items, self.flat(x)):
+            side = "; the TF1 function does not read it" if i.name in unread else ""
+            if i.fill == "ones":
+                said.append(f"{i.name} all ones (no padding){side}")
+            elif i.fill == "lengths":
+                valid = np.asarray(value).astype(bool)
+                lengths = ", ".join(str(int(v)) for v in valid.sum(1))
+                said.append(f"outputs of shape (batch, {i.shape[0]}, ...) compared at the "
+                            f"{int(valid.sum())} of {valid.size} positions where {i.name} is "
+                            f"1 (lengths {lengths}), set to 0 on both sides elsewhere{side}")
+        return "; ".join(said)
 
     def placeholders(self, v1):
         """TF1 placeholders of the inputs (named as they are, the batch left open)."""
@@ -133,22 +190,32 @@ def _embedding_bounds(model) -> dict:
 
 
 def described(texts) -> dict:
-    """`{name: (shape, dtype or None)}` of inputs described as `NAME:SHAPE[:DTYPE]` (the
-    `--input` flag), e.g. `token_ids:12:int32` or `image:28,28,1`."""
+    """`{name: (shape, dtype or None, fill or None)}` of inputs described as
+    `NAME:SHAPE[:DTYPE][:FILL]` (the `--input` flag), e.g. `token_ids:12:int32`,
+    `image:28,28,1` or `padding_mask:12:lengths` (FILL one of `FILLS`)."""
     given = {}
     for text in texts or ():
         parts = str(text).split(":")
-        dims = parts[1].split(",") if len(parts) in (2, 3) else []
-        if (len(parts) not in (2, 3) or not parts[0] or not dims
+        dims = parts[1].split(",") if len(parts) in (2, 3, 4) else []
+        rest = parts[2:]
+        fill = rest.pop() if rest and rest[-1] in FILLS else None
+        if (len(parts) not in (2, 3, 4) or not parts[0] or not dims
                 or not all(d.strip().isdigit() and int(d) > 0 for d in dims)
-                or (len(parts) == 3 and parts[2] not in DTYPES)):
-            raise UserError(f"input description {text!r}: expected NAME:SHAPE[:DTYPE] such as "
-                            f"token_ids:12:int32 "
+                or len(rest) > 1 or (rest and rest[0] not in DTYPES)):
+            raise UserError(f"input description {text!r}: expected NAME:SHAPE[:DTYPE][:FILL] "
+                            f"such as token_ids:12:int32 or padding_mask:12:ones "
                             f"(one sample's shape, without the batch; DTYPE one of "
-                            f"{', '.join(DTYPES)})")
+                            f"{', '.join(DTYPES)}; FILL one of {', '.join(FILLS)})")
         if parts[0] in given:
             raise UserError(f"input {parts[0]!r} described twice ({text!r})")
-        given[parts[0]] = (tuple(int(d) for d in dims), parts[2] if len(parts) == 3 else None)
+        if fill == "lengths" and len(dims) != 1:
+            raise UserError(f"input description {text!r}: a length mask (lengths) is one "
+                            f"sequence axis, one sample's shape (T,), e.g. padding_mask:12:lengths")
+        given[parts[0]] = (tuple(int(d) for d in dims), rest[0] if rest else None, fill)
+    if sum(fill == "lengths" for _, _, fill in given.values()) > 1:
+        raise UserError(f"inputs {', '.join(n for n, g in given.items() if g[2] == 'lengths')} "
+                        f"are each a length mask: give one (the outputs are compared where it "
+                        f"is 1)")
     return given
 
 
@@ -157,9 +224,9 @@ def _input(tensor, bounds: dict, int_range, model_name: str, name: str,
     import keras
 
     dtype = keras.backend.standardize_dtype(tensor.dtype)
-    shape = tuple(tensor.shape[1:])
+    shape, fill = tuple(tensor.shape[1:]), None
     if name in given:
-        size, as_given = given[name]
+        size, as_given, fill = given[name]
         if len(size) != len(shape) or any(d not in (None, g) for d, g in zip(shape, size)):
             raise UserError(f"input description: the Keras model {model_name!r} takes input "
                             f"{name!r} of shape {tuple(tensor.shape)}; the shape given, "
@@ -172,16 +239,18 @@ def _input(tensor, bounds: dict, int_range, model_name: str, name: str,
                         f"inputs={name}:{','.join('12' if d is None else str(d) for d in shape)}"
                         f" (its sequence length, say)")
     high = None
-    if dtype != "bool" and np.issubdtype(np.dtype(dtype), np.integer):
+    if not (np.issubdtype(np.dtype(dtype), np.floating) or dtype == "bool"
+            or np.issubdtype(np.dtype(dtype), np.integer)):
+        raise UserError(f"the Keras model {model_name!r} takes input {name!r} of dtype {dtype}; "
+                        f"the kit draws floating, integer and boolean inputs")
+    if fill is None and dtype != "bool" and np.issubdtype(np.dtype(dtype), np.integer):
         high = bounds.get(id(tensor), int_range)
         if high is None:
             raise UserError(f"the Keras model {model_name!r} takes integer input {name!r} "
                             f"({dtype}) that no Embedding takes (which would say its range): "
-                            f"give int_range=N, ids drawn from [0, N)")
-    elif not np.issubdtype(np.dtype(dtype), np.floating) and dtype != "bool":
-        raise UserError(f"the Keras model {model_name!r} takes input {name!r} of dtype {dtype}; "
-                        f"the kit draws floating, integer and boolean inputs")
-    return Input(name, shape, dtype, high)
+                            f"give int_range=N, ids drawn from [0, N), or, for a mask, "
+                            f"inputs={name}:SHAPE:ones (no padding) or :lengths")
+    return Input(name, shape, dtype, high, fill)
 
 
 def model_inputs(model, int_range: int | None = None, inputs=()) -> Inputs:

@@ -87,7 +87,10 @@ def _inputs(inputs, int_range):
         raise UserError(f"inputs: expected a list of NAME:SHAPE[:DTYPE] texts (e.g. "
                         f"['x:4', 'z:2']), got {inputs!r}")
     items = []
-    for name, (shape, dtype) in described(inputs).items():
+    for name, (shape, dtype, fill) in described(inputs).items():
+        if fill is not None:
+            raise UserError(f"input {name!r}: the fill {fill!r} is verify's (one Keras model "
+                            f"beside a TF1 function); verify_phases draws every input")
         dtype = dtype or "float32"
         high = None
         if dtype != "bool" and np.issubdtype(np.dtype(dtype), np.integer):
