@@ -820,16 +820,24 @@ def _verify_keras2(args) -> int:
     if args.input_shape:
         raise UserError(f"--input-shape {args.input_shape}: with --keras2 the inputs are the "
                         f"--keras model's own")
-    print(f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras model's "
-          f"inputs, {args.steps} training steps, rtol {args.rtol:g}, atol {args.atol:g}",
-          flush=True)
+    heading = (f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras "
+               f"model's inputs, {args.steps} training steps, rtol {args.rtol:g}, atol "
+               f"{args.atol:g}")
+
+    def progress(check):  # the heading with the first check: a refusal prints nothing before it
+        nonlocal heading
+        if heading:
+            print(heading)
+            heading = None
+        print(check.line(), flush=True)
+
     try:
         report = verify_keras2(args.keras2, args.keras, steps=args.steps,
                                batch_size=args.batch_size, seed=args.seed,
                                optimizer=args.optimizer, learning_rate=args.learning_rate,
                                loss=args.loss, int_range=args.int_range, rtol=args.rtol,
                                atol=args.atol, mapping=args.mapping,
-                               out=lambda check: print(check.line(), flush=True))
+                               out=progress)
     except Unmatched as e:
         print(e.table, flush=True)
         raise
