@@ -5,10 +5,10 @@ every step, the dropout masks aligned (Keras 2 and Keras 3 draw different masks 
 The Keras 2 model is the README's: `examples/make_keras2_model.py` run as a program (its own
 process: it imports tf_keras) writes `m.h5`, the tutorial MLP with a Dropout, trained an epoch
 and compiled with Adam; its Keras 3 port is `examples/keras2_models.py:mlp`. The same module's
-`mlp` is also the `module:factory` source, called in the Keras 2 process only. Three tf_keras
-processes in all: the maker, one `verify_keras2` run for every port below (they differ on the
-Keras 3 side only, so the Keras 2 process is run once: `helpers.ReusedKeras2Runs`), the
-factory.
+The `module:factory` source is tests/keras2_factories.py's, called in the Keras 2 process only.
+Five tf_keras processes in all: the maker, one `verify_keras2` run for every port below (they
+differ on the Keras 3 side only, so the Keras 2 process is run once:
+`helpers.ReusedKeras2Runs`), one with another optimizer named, two factories.
 
 Tolerance: verify's, rtol 1e-6 and atol 1e-5 on losses and weights (the module docstring of
 keras2_reference says why); a planted optimizer or dropout difference moves the weights by more
@@ -30,6 +30,7 @@ from tfmodels.migration.keras2_reference import verify_keras2
 
 MAKER = os.path.join(EXAMPLES, "make_keras2_model.py")
 PORTS = os.path.join(EXAMPLES, "keras2_models.py")
+FACTORIES = os.path.join(os.path.dirname(__file__), "keras2_factories.py")
 pytestmark = pytest.mark.slow  # three tf_keras processes, 15 to 40 s each on a loaded machine
 
 
@@ -135,14 +136,26 @@ def test_the_command_with_steps(made, reused, capsys):
         "step" in out and "Equivalent." in out
 
 
+def test_an_optimizer_named_for_a_compiled_keras2_model_is_said_unused(made, reused, capsys):
+    assert main(["verify", "--keras2", made, "--keras", f"{PORTS}:mlp", "--steps", "1",
+                 "--optimizer", "rmsprop"]) == 0
+    assert "adam (the Keras 2 model's compiled optimizer), the same for the Keras 3 model; " \
+        "both started afresh (the optimizer named, rmsprop at learning rate 0.01, is for a " \
+        "Keras 2 model without one)" in capsys.readouterr().out
+
+
 def test_a_factory_as_the_keras2_model(reused):
     """`file.py:factory` returning a tf_keras model, called in the Keras 2 process only (it
-    starts from its random initial weights, which fill the port)."""
-    report = verify_keras2(f"{MAKER}:mlp", f"{PORTS}:mlp", steps=2)
+    starts from its random initial weights, which fill the port); not compiled, it trains with
+    the optimizer named."""
+    report = verify_keras2(f"{FACTORIES}:uncompiled_mlp", f"{PORTS}:mlp", steps=2,
+                           optimizer="rmsprop", learning_rate=0.01)
     assert report.ok, report
     assert report.checks[0].detail.startswith("8 Keras weights <- 8 Keras 2 weights")
-    assert report.checks[2].name == "2 training steps (adam, learning rate 0.001)"
-    assert "make_keras2_model" not in sys.modules  # imported in the Keras 2 process only
+    assert report.checks[2].name == "2 training steps (rmsprop, learning rate 0.01)"
+    assert "rmsprop (named: the Keras 2 model has no compiled optimizer), the same for the " \
+        "Keras 3 model" in report.checks[2].detail
+    assert "keras2_factories" not in sys.modules  # imported in the Keras 2 process only
     assert os.environ.get("TF_USE_LEGACY_KERAS") is None
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from tfmodels.core.errors import UserError
 from tfmodels.migration.dropout_masks import flat_layers
-from tfmodels.migration.equivalence import Check, leaf_differences
+from tfmodels.migration.equivalence import Check, Options, leaf_differences
 
 __all__ = ["MASK_SEED", "SETTINGS", "Training", "keras2_values", "optimizer_differences",
            "setting_differences"]
@@ -118,6 +118,7 @@ class Training:
     loss: object
     fallback: object  # the OptimizerSpec named (used where the Keras 2 model has none)
     own: object  # the Keras 3 model's compiled optimizer's spec, or None
+    named: bool = False  # whether the optimizer was named, not verify's default
     keras2_layers: list = field(default_factory=list)
 
     @classmethod
@@ -147,8 +148,11 @@ class Training:
             for _ in range(steps):
                 x = inputs.draw(rng, batch_size)
                 batches.append((x, draw_targets(trained, kind, rng, batch_size)))
+        default = {f.name: f.default for f in fields(Options)}
+        named = (optimizer, learning_rate) != (default["optimizer"], default["learning_rate"])
         return cls(model, inputs, batch_size, x0, batches, loss,
-                   optimizer_spec(optimizer, learning_rate), _compiled(model) if steps else None)
+                   optimizer_spec(optimizer, learning_rate), _compiled(model) if steps else None,
+                   named)
 
     def request(self) -> dict:
         """The Keras 2 process's `request.json`, less the source."""
@@ -231,7 +235,11 @@ class Training:
             "named: the Keras 2 model has no compiled optimizer")
         port = ("the Keras 3 model's own compiled optimizer" if self.own else
                 "the same for the Keras 3 model")
-        return f"{keras2['optimizer']['name']} ({came}), {port}; both started afresh"
+        unused = ""
+        if keras2["came"] != "named" and self.named:
+            unused = (f" (the optimizer named, {self.fallback.name} at learning rate "
+                      f"{self.fallback.learning_rate:g}, is for a Keras 2 model without one)")
+        return f"{keras2['optimizer']['name']} ({came}), {port}; both started afresh{unused}"
 
     def _step(self, optimizer, x, targets: dict, masks) -> float:
         """One step of the Keras 3 model; its loss before the step."""
