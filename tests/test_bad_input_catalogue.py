@@ -22,7 +22,7 @@ case also bumps its line here):
 - CLI evaluate: 26
 - CLI predict: 28
 - CLI bench: 8
-- CLI verify: 36
+- CLI verify: 39
 - CLI list: 1
 - CLI (no command): 2
 - Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
@@ -30,7 +30,7 @@ case also bumps its line here):
 - Python API: keras: 36 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
 - Python API: tf1: 36 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 5 (keras2_to_keras, verify_phases)
-- total: 460
+- total: 463
 """
 
 from __future__ import annotations
@@ -998,6 +998,14 @@ CLI += [
      "--keras2 {f}/keras2_wide.h5: give the Keras 3 port with --keras"),
     (f"verify --keras2 {{f}}/keras2_wide.h5 --keras {EXAMPLES}/migrate_models.py:mlp_of_one "
      f"--input-shape 4", 2, "--input-shape 4: with --keras2 the inputs are the --keras model's"),
+    (f"verify --keras2 {{f}}/keras2_wide.h5 --keras {EXAMPLES}/migrate_models.py:mlp_of_one "
+     f"--steps 1000", 2, "steps must be an integer in [0, 100] with a Keras 2 model as the "
+                         "reference (each step's weights are written and compared), got 1000"),
+    (f"verify --keras2 {{tmp}}/old_model.py:make --keras {EXAMPLES}/migrate_models.py:mlp_of_one",
+     2, "Keras 2 model '{tmp}/old_model.py:make': no such file '{tmp}/old_model.py'"),
+    (f"verify --keras2 {{f}}/no_such_model --keras {EXAMPLES}/migrate_models.py:mlp_of_one", 2,
+     "Keras 2 model '{f}/no_such_model': no such file or folder (expected an .h5 file of "
+     "model.save, a SavedModel folder, or path/to/file.py:factory returning a tf_keras model)"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1", 2,
      "input shape: needed where the TF1 function itself is the Keras model"),
     (f"verify --tf1 {_UNSEEN}/layers_convnet.py:build --keras {{f}}/x.npy "

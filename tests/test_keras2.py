@@ -12,16 +12,18 @@ computes in another order of operations).
 """
 
 import os
+import re
 
 import keras
 import numpy as np
 import pytest
 
-from tests.helpers import EXAMPLES, run_legacy_program
+from tests.helpers import EXAMPLES, ReusedKeras2Runs, run_legacy_program
 from tfmodels.cli import main
 from tfmodels.core.errors import UserError
 from tfmodels.migration.checkpoints import load_keras_file, load_keras_model
 from tfmodels.migration.conversion import keras2_to_keras
+from tfmodels.migration.keras2_reference import verify_keras2
 
 ATOL = 1e-6
 PROGRAM = os.path.join(os.path.dirname(__file__), "keras2_program.py")
@@ -145,21 +147,77 @@ def wrong_epsilon_convnet():
         keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10)])
 
 
-def test_verify_keras2_passes_the_port_and_names_a_planted_difference(legacy):
-    folder, _, _ = legacy
-    from tfmodels.migration.keras2_reference import verify_keras2
+def fused_convnet():
+    """The convnet port with the kit's FusedBatchNormalization (the moving variance moved as
+    tf_keras's fused kernel moves it)."""
+    from tfmodels.migration import FusedBatchNormalization
 
-    right = verify_keras2(os.path.join(folder, "lstm.h5"), f"{HELPER}:lstm")
-    assert right.ok, right
-    assert [c.name for c in right.checks] == ["names and shapes", "outputs, no randomness"]
-    assert right.checks[1].detail.startswith("equal on 8 inputs")  # token ids in [0, 50)
-    assert "layer settings that differ" not in right.checks[1].detail
+    return keras.Sequential([
+        keras.Input((12, 12, 3)), keras.layers.Conv2D(8, (3, 3), activation="relu"),
+        FusedBatchNormalization(), keras.layers.MaxPooling2D((2, 2)),
+        keras.layers.Conv2D(16, (3, 3), activation="relu"), FusedBatchNormalization(),
+        keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10)])
+
+
+def dense_gradient_lstm():
+    """The LSTM port with the Keras track's DenseGradientEmbedding (repeated tokens' gradients
+    summed before the optimizer sees them, as tf_keras's optimizers sum them)."""
+    from tfmodels.keras_track.embedding import DenseGradientEmbedding
+
+    return keras.Sequential([
+        keras.Input((7,), dtype="int32"), DenseGradientEmbedding(50, 8),
+        keras.layers.LSTM(12, return_sequences=True), keras.layers.LSTM(6), keras.layers.Dense(1)])
+
+
+@pytest.fixture(scope="module")
+def reused(tmp_path_factory):
+    """One Keras 2 process for each Keras 2 file below, whichever ports it is verified with."""
+    with ReusedKeras2Runs(tmp_path_factory.mktemp("keras2_runs")) as runs:
+        yield runs
+
+
+def test_verify_keras2_names_a_planted_difference(legacy, reused):
+    folder, _, _ = legacy
     wrong = verify_keras2(os.path.join(folder, "convnet.h5"), wrong_epsilon_convnet)
     assert wrong.failure.name == "outputs, no randomness"
     assert wrong.failure.detail.startswith("outputs differ: max |difference|")
     assert "(Keras 2 " in wrong.failure.detail
     assert wrong.failure.detail.endswith("; layer settings that differ: batch_normalization: "
                                          "epsilon 0.001 in Keras 2, 1e-05 in Keras 3")
+
+
+def test_verify_keras2_names_keras2s_fused_batch_norm(legacy, reused):
+    """tf_keras's BatchNormalization on images runs the fused kernel, whose moving variance
+    moves towards the batch variance times n/(n-1): Keras 3's own layer drifts from it in
+    training; the kit's FusedBatchNormalization does not."""
+    folder, _, _ = legacy
+    plain = verify_keras2(os.path.join(folder, "convnet.h5"), f"{HELPER}:convnet")
+    assert plain.checks[1].ok and plain.failure.name == "3 training steps (adam, learning rate " \
+                                                        "0.001)"
+    assert re.match(r"step \d: weight (batch_normalization(_1)?)/moving_variance \(Keras 2 "
+                    r"\1/moving_variance\): max \|difference\| ", plain.failure.detail), plain
+    assert "port it as tfmodels.migration.FusedBatchNormalization" in plain.failure.detail
+    fused = verify_keras2(os.path.join(folder, "convnet.h5"), fused_convnet)
+    assert fused.ok, fused
+    print(f"convnet: {plain.failure.detail[:90]}; fused port: {fused.checks[2].detail[:60]}")
+
+
+def test_verify_keras2_names_keras3s_sparse_embedding_updates(legacy, reused):
+    """The LSTM file's compiled Adam: a token read twice in a batch is updated as tf_keras
+    updates it (repeats summed first) only by a port whose embedding gradient is dense."""
+    folder, _, _ = legacy
+    plain = verify_keras2(os.path.join(folder, "lstm.h5"), f"{HELPER}:lstm")
+    assert [c.name for c in plain.checks] == ["names and shapes", "outputs, no randomness",
+                                              "3 training steps (adam, learning rate 0.01)"]
+    assert plain.checks[1].detail.startswith("equal on 8 inputs")  # token ids in [0, 50)
+    assert "layer settings that differ" not in plain.checks[1].detail
+    assert plain.failure.detail.startswith("step 1: weight embedding/embeddings (Keras 2 "
+                                           "embedding/embeddings): max |difference| "), plain
+    assert "port the layer as tfmodels.keras_track.embedding.DenseGradientEmbedding" in \
+        plain.failure.detail
+    dense = verify_keras2(os.path.join(folder, "lstm.h5"), dense_gradient_lstm)
+    assert dense.ok, dense
+    assert reused.runs <= 3  # the convnet's and the LSTM's (and the mlp command's)
 
 
 def test_verify_keras2_command(legacy, capsys):

@@ -386,10 +386,12 @@ def _add_verify(sub) -> None:
                            "outputs (module:function or path/to/file.py:function)")
     side.add_argument("--model-fn", metavar="MODULE:MODEL_FN",
                       help="your TF1 Estimator model_fn(features, labels, mode) instead")
-    side.add_argument("--keras2", metavar="FILE",
-                      help="a Keras 2 (tf_keras) model saved as .h5 or a SavedModel folder "
-                           "instead, run by tf_keras in a process of its own: its weights fill "
-                           "--keras and the outputs are compared (no training steps)")
+    side.add_argument("--keras2", metavar="FILE|MODULE:FACTORY",
+                      help="a Keras 2 (tf_keras) model instead: an .h5 file of model.save, a "
+                           "SavedModel folder or path/to/file.py:factory returning a tf_keras "
+                           "model, run by tf_keras in a process of its own: its weights fill "
+                           "--keras, the outputs are compared, then --steps training steps "
+                           "(its compiled optimizer, else --optimizer; dropout masks aligned)")
     verify.add_argument("--keras", metavar="MODEL",
                         help="the Keras 3 model: module:factory (a function returning a built "
                              "model) or a .keras file; omitted, the TF1 function inside a "
@@ -818,13 +820,24 @@ def _verify_keras2(args) -> int:
     if args.input_shape:
         raise UserError(f"--input-shape {args.input_shape}: with --keras2 the inputs are the "
                         f"--keras model's own")
-    print(f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras model's "
-          f"inputs, rtol {args.rtol:g}, atol {args.atol:g}", flush=True)
+    heading = (f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras "
+               f"model's inputs, {args.steps} training steps, rtol {args.rtol:g}, atol "
+               f"{args.atol:g}")
+
+    def progress(check):  # the heading with the first check: a refusal prints nothing before it
+        nonlocal heading
+        if heading:
+            print(heading)
+            heading = None
+        print(check.line(), flush=True)
+
     try:
-        report = verify_keras2(args.keras2, args.keras, batch_size=args.batch_size,
-                               seed=args.seed, int_range=args.int_range, rtol=args.rtol,
+        report = verify_keras2(args.keras2, args.keras, steps=args.steps,
+                               batch_size=args.batch_size, seed=args.seed,
+                               optimizer=args.optimizer, learning_rate=args.learning_rate,
+                               loss=args.loss, int_range=args.int_range, rtol=args.rtol,
                                atol=args.atol, mapping=args.mapping,
-                               out=lambda check: print(check.line(), flush=True))
+                               out=progress)
     except Unmatched as e:
         print(e.table, flush=True)
         raise

@@ -105,23 +105,33 @@ def check_loss(loss) -> tuple[str, bool]:
     return reference["name"], bool(carried.get("from_logits", False))
 
 
-def check_optimizer(optimizer, defaults: dict) -> tuple[str, dict]:
+def check_optimizer(optimizer, defaults: dict, module=None) -> tuple[str, dict]:
     """The optimizer's spec name and hyper-parameters, refusing any other setting (weight decay,
-    gradient clipping, EMA, a schedule, amsgrad, ...)."""
+    gradient clipping, EMA, a schedule, amsgrad, ...). `module` is where its class must come
+    from: Keras 3's `keras.optimizers` by default; tf_keras's `tf.keras.optimizers` for a Keras 2
+    model's compiled optimizer (`tfmodels.migration.keras2_side`: the two share these names and
+    hyper-parameters, so one mapping reads both)."""
     cls = type(optimizer).__name__
     where = f"optimizer ({cls})"
-    import keras  # here: reading a spec file or `tfmodels list` starts no Keras
+    if module is None:
+        import keras  # here: reading a spec file or `tfmodels list` starts no Keras
 
-    check_exact_type(optimizer, keras.optimizers, where)
+        module = keras.optimizers
+    check_exact_type(optimizer, module, where)
     if cls not in OPTIMIZER_CLASSES:
         raise UserError(f"unknown optimizer {cls.lower()!r}; expected one of: "
                         f"{', '.join(sorted(set(OPTIMIZER_CLASSES.values())))}")
     name = OPTIMIZER_CLASSES[cls]
     config = optimizer.get_config()
-    carried = {k: config[k] for k in defaults[name] if k in config}
+    carried = {k: _plain(config[k]) for k in defaults[name] if k in config}
     if not isinstance(carried.get("learning_rate", 0.0), (int, float)):
         raise UserError(f"{where}: learning_rate={_short(carried['learning_rate'])} is not "
                         f"carried by the spec (only a number)")
     reference = type(optimizer)(**carried).get_config()
     refuse_uncarried(where, config, reference, carried)
     return name, carried
+
+
+def _plain(value):
+    """A NumPy scalar (tf_keras's configs hold float32 learning rates) as the Python number."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value

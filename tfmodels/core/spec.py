@@ -158,6 +158,13 @@ class OptimizerSpec:
     def learning_rate(self) -> float:
         return self.params["learning_rate"]
 
+    def float32_params(self) -> dict:
+        """The hyper-parameters as a Keras optimizer is built from them: each float rounded to
+        float32 once, up front (`tfmodels.keras_track.optimizers.make_optimizer` says why);
+        the Keras 2 side of `verify_keras2` builds its tf_keras optimizer from the same."""
+        return {k: float(np.float32(v)) if isinstance(v, float) else v
+                for k, v in self.params.items()}
+
 
 @dataclass(frozen=True)
 class ModelSpec:

@@ -79,8 +79,7 @@ def make_optimizer(spec: OptimizerSpec, learning_rate=None, *,
     `fused=True` makes RMSprop a `FusedRMSprop` (the Keras track's default, for speed); the
     other optimizers are Keras's own either way.
     """
-    params = {k: float(np.float32(v)) if isinstance(v, float) else v
-              for k, v in spec.params.items()}
+    params = spec.float32_params()
     if learning_rate is not None:
         params["learning_rate"] = learning_rate
     if fused and spec.name == "rmsprop":

@@ -17,7 +17,9 @@
   checks in order (variables made once, names and shapes, outputs, outputs with aligned dropout,
   training steps, outputs after training) and returns a `Report`; `assert_equivalent` raises
   `NotEquivalent` for pytest; `from_model_fn` takes an Estimator `model_fn`; `verify_keras2`
-  takes a Keras 2 (tf_keras) model, run in a process of its own, as the reference side;
+  takes a Keras 2 (tf_keras) model (a file or `module:factory`), run in a process of its own,
+  as the reference side: outputs, then training steps with the mapped optimizer and the same
+  dropout masks on both sides (`keras2_training`, `dropout_masks`);
   `verify_phases` a program trained in phases by several optimizers (a GAN's discriminator
   then generator, each its own `var_list`) against a Keras `Port` of its networks and steps.
 

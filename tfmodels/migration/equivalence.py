@@ -79,7 +79,8 @@ LOSSES = ("mse", "sparse_categorical_crossentropy")
 MODES = {True: "train", False: "infer"}  # tf.estimator.ModeKeys.TRAIN and PREDICT
 
 __all__ = ["Check", "NotEquivalent", "Options", "Report", "Unmatched", "assert_equivalent",
-           "from_model_fn", "leaf_differences", "verify"]
+           "draw_targets", "from_model_fn", "leaf_differences", "loss_function", "optimizer_spec",
+           "verify"]
 
 
 @dataclass
@@ -301,7 +302,9 @@ def _shape(input_shape) -> tuple:
     return tuple(int(d) for d in input_shape)
 
 
-def _optimizer_spec(optimizer, learning_rate):
+def optimizer_spec(optimizer, learning_rate):
+    """The `OptimizerSpec` of `optimizer` (a Keras name or a spec) at `learning_rate` (None:
+    the spec's own), the vocabulary of `verify`'s options."""
     from tfmodels.core.spec import OptimizerSpec
 
     if isinstance(optimizer, OptimizerSpec):
@@ -312,7 +315,7 @@ def _optimizer_spec(optimizer, learning_rate):
     return OptimizerSpec(optimizer, params)
 
 
-def _loss_function(loss):
+def loss_function(loss):
     """(loss(targets, outputs) of `{leaf: tensor}` dicts, the targets' kind). Several
     outputs: the named loss summed over them in name order; a function of the user's gets
     the dicts (one output: the tensors)."""
@@ -831,14 +834,21 @@ def _check_training_mode(run: _Run) -> bool:
 
 def _targets(run: _Run) -> dict:
     """Random targets of each trained output, in name order: labels or normal values."""
-    batch_size, targets = run.options.batch_size, {}
-    for k in sorted(run.tf1.targets):
-        b = run.outputs[k]
-        if run.target_kind == "labels":
-            targets[k] = run.rng.integers(0, int(b.shape[-1]),
-                                          (batch_size, *b.shape[1:-1])).astype(np.int32)
+    return draw_targets({k: run.outputs[k] for k in run.tf1.targets}, run.target_kind, run.rng,
+                        run.options.batch_size)
+
+
+def draw_targets(outputs: dict, kind: str, rng, batch_size: int) -> dict:
+    """Random targets of each output in `outputs` (`{name: array}`, the shapes read), in name
+    order: class ids below the last axis's size (`kind` "labels") or standard normal values."""
+    targets = {}
+    for k in sorted(outputs):
+        b = outputs[k]
+        if kind == "labels":
+            targets[k] = rng.integers(0, int(b.shape[-1]),
+                                      (batch_size, *b.shape[1:-1])).astype(np.int32)
         else:
-            targets[k] = run.rng.standard_normal((batch_size, *b.shape[1:])).astype(np.float32)
+            targets[k] = rng.standard_normal((batch_size, *b.shape[1:])).astype(np.float32)
     return targets
 
 
@@ -912,8 +922,8 @@ def verify(tf1, keras_model=None, input_shape=None, *, out=None, **options) -> R
     called with each check as it finishes."""
     o = _options(options)
     inputs = _given_inputs(input_shape, o.batch_size)  # said before either model is built
-    optimizer = _optimizer_spec(o.optimizer, o.learning_rate)
-    loss_fn, target_kind = _loss_function(o.loss)
+    optimizer = optimizer_spec(o.optimizer, o.learning_rate)
+    loss_fn, target_kind = loss_function(o.loss)
     build = _tf1_function(tf1, o.model_fn, o.labels)
     model, inputs = _model_and_inputs(build, keras_model, inputs, o)
     if o.log_dir is not None:

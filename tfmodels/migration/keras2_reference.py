@@ -1,27 +1,58 @@
-"""A Keras 2 (tf_keras) model as `verify`'s reference side: does the Keras 3 port compute what
-the Keras 2 model computed?
+"""A Keras 2 (tf_keras) model as `verify`'s reference side: does the Keras 3 port compute, and
+train, as the Keras 2 model did?
 
     from tfmodels.migration.keras2_reference import verify_keras2
     report = verify_keras2("old_model.h5", "my_port:make")   # a Report, as verify's
+    report = verify_keras2("old_code.py:make_model", "my_port:make", steps=5)
 
 Keras 2 and Keras 3 cannot live in one process (`tf.keras` is one or the other), so the Keras 2
-model runs in a process of its own: `python -m tfmodels.migration.keras2_side` with
+model lives in a process of its own: `python -m tfmodels.migration.keras2_side` with
 `TF_USE_LEGACY_KERAS=1`, where tf_keras loads the file (`model.save("m.h5")` or a SavedModel
 folder: a file holding the architecture; tf_keras runs what the file describes, as
-`tf.keras.models.load_model` did) and predicts on the inputs it is handed. The checks, in order:
+`tf.keras.models.load_model` did) or calls `module:factory` (a function returning a tf_keras
+model: imported and called there only), saves the weights it starts from (`save_weights`, an
+`.h5` file), predicts, and trains on the batches it is handed, saving the weights after each
+step. The checks, in order:
 
-1. **names and shapes**: every Keras 3 weight takes a weight of the Keras 2 file, paired as
-   `tfmodels convert --from keras2` pairs them (`conversion.keras2_to_keras`), and is filled
-   with it;
+1. **names and shapes**: every Keras 3 weight takes a weight of the Keras 2 model (as its
+   `save_weights` names them: `dense_1/kernel`, `lstm/lstm_cell/kernel`), paired as `tfmodels
+   convert --from keras2` pairs them (`conversion.keras2_matched`), and is filled with it;
 2. **outputs, no randomness**: on the same random inputs (`model_io`: each input of the Keras 3
    model, integer ids within its Embedding's `input_dim` or `int_range`), both models in
-   inference mode give the same outputs, compared output by output by name. The report names
-   the layer settings that differ between the two (`SETTINGS`: batch norm's `epsilon` and
-   `momentum`, a GRU's `reset_after`, activations, ...; layers of one class paired in order),
-   the usual causes when a port's outputs drift.
+   inference mode give the same outputs, compared output by output by name;
+3. **training steps** (`steps`, at most `MAX_STEPS`): from the same weights, on the same
+   batches (new random inputs, random targets; `loss` as `verify`'s: "mse" or
+   "sparse_categorical_crossentropy" from logits, plus each model's own `losses`), each model
+   takes `steps` optimizer steps; the loss before each step and every weight after it are
+   compared. The optimizer is the Keras 2 model's compiled one where its file (or factory) has
+   one, else `optimizer` / `learning_rate` (verify's vocabulary and defaults), read through the
+   project's one mapping (`keras_configs.check_optimizer` into an `OptimizerSpec`, built as
+   `make_optimizer` builds it: the same float32 hyper-parameters on both sides); the Keras 3
+   port trains with its own compiled optimizer where it has one, else with the same. Both
+   start afresh (a file's optimizer slots are not carried). **Dropout masks are aligned**:
+   Keras 2 and Keras 3 draw different masks for one seed (keras#19993, tensorflow#71829), so
+   every `Dropout` / `SpatialDropout` layer of both models applies masks drawn by NumPy from
+   (seed, layer number, step, call) instead (`dropout_masks`); other randomness (a recurrent
+   `dropout`, `GaussianNoise`, ...) is refused in one line.
 
-Training steps, dropout masks and optimizers are not compared here (Keras 2 and Keras 3 draw
-dropout masks differently).
+A failure names what differs first (the output, or the step and the weight) and the causes it
+can see: the layer settings that differ between the two models (`keras2_training.SETTINGS`:
+batch norm's `epsilon` and `momentum`, a GRU's `reset_after`, activations, dropout `rate`, ...;
+layers of one class paired in order), the optimizer settings that differ, dropout layers one
+model has and the other has not, and two Keras 2 -> 3 differences of training: tf_keras's
+fused batch norm (images) moving its variance towards `n / (n - 1)` times the batch's, and
+tf_keras's optimizers summing an embedding's repeated rows before the update.
+
+Tolerance: `verify`'s, `|keras3 - keras2| <= atol + rtol * |keras2|` with the migration guide's
+rtol 1e-6, atol 1e-5 on outputs, losses and weights. Both sides run TensorFlow's float32
+kernels on the same numbers; what is left is the order of a few operations (Keras 3 writes
+batch norm and the optimizers' updates with its own ops). Measured (tests/test_keras2.py's
+tutorial models, Adam): the MLP with dropout 0 after 20 steps (bit for bit), the Embedding +
+LSTMs port with `DenseGradientEmbedding` 1.2e-7 after 20 steps, the convnet port with
+`FusedBatchNormalization` 3e-7 and 7.4e-6 after 3 steps (two files of the tf_keras program)
+and 5.6e-7 after 20. What the tolerance catches at the first step: another learning rate
+(9e-3), a missing or other-rate dropout, masks not aligned (the loss 0.054 apart), Keras 3's
+own batch norm (1.2e-4 in a moving variance) and sparse embedding update (9.5e-3).
 """
 
 from __future__ import annotations
@@ -37,89 +68,59 @@ import numpy as np
 from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.equivalence import ATOL, RTOL, Check, Report, Unmatched, leaf_differences
 
-__all__ = ["SETTINGS", "keras2_predictions", "setting_differences", "verify_keras2"]
+__all__ = ["MAX_STEPS", "keras2_run", "keras2_source", "verify_keras2"]
 
 TIMEOUT = 600  # seconds for the Keras 2 process
+MAX_STEPS = 100  # each step's Keras 2 weights are written to a file and compared
+_SIDE = "tfmodels.migration.keras2_side"
+
+def keras2_source(keras2) -> tuple[bool, str]:
+    """(whether it is a factory, the source as the Keras 2 process takes it): a file or folder
+    that exists (its absolute path), or `module:factory` / `path/to/file.py:factory` (the file's
+    path made absolute; nothing imported here)."""
+    if not isinstance(keras2, str) or not keras2:
+        raise UserError(f"Keras 2 model: expected an .h5 file, a SavedModel folder or "
+                        f"module:factory, got {keras2!r}")
+    if os.path.exists(keras2):
+        return False, os.path.abspath(keras2)
+    module, sep, attr = keras2.rpartition(":")
+    if sep and module and attr.isidentifier():
+        if module.endswith(".py") or "/" in module or os.sep in module:
+            if not os.path.isfile(module):
+                raise UserError(f"Keras 2 model {keras2!r}: no such file {module!r}")
+            return True, f"{os.path.abspath(module)}:{attr}"
+        if all(part.isidentifier() for part in module.split(".")):
+            return True, keras2
+    raise UserError(f"Keras 2 model {keras2!r}: no such file or folder (expected an .h5 file "
+                    f"of model.save, a SavedModel folder, or path/to/file.py:factory returning "
+                    f"a tf_keras model)")
 
 
-# Layer settings whose defaults or meaning moved between Keras 2 and Keras 3, or that a port
-# gets wrong: compared layer by layer (same class, in model order) and named in the report.
-SETTINGS = ("activation", "recurrent_activation", "epsilon", "momentum", "center", "scale",
-            "reset_after", "unit_forget_bias", "use_bias", "padding", "strides",
-            "dilation_rate", "data_format", "return_sequences", "go_backwards", "rate",
-            "input_dim", "output_dim", "units", "filters", "kernel_size", "pool_size")
-
-
-def _flat_layers(model) -> list:
-    found = []
-    for layer in model.layers:
-        if hasattr(layer, "layers") and layer.layers:
-            found += _flat_layers(layer)
-        else:
-            found.append(layer)
-    return found
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return bool(np.isclose(a, b, rtol=1e-12, atol=0))
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
-def setting_differences(keras2_layers: list, model) -> list:
-    """["batch_normalization: epsilon 0.001 in Keras 2, 1e-05 in Keras 3", ...]: the settings
-    (`SETTINGS`) that differ between the Keras 2 model's layers (`keras2_side`'s
-    `layers.json`) and the Keras 3 model's, layers of one class paired in model order."""
-    by_class = {}
-    for layer in keras2_layers:
-        by_class.setdefault(layer["class"], []).append(layer)
-    seen, found = {}, []
-    for layer in _flat_layers(model):
-        kind = type(layer).__name__
-        index = seen[kind] = seen.get(kind, -1) + 1
-        if index >= len(by_class.get(kind, ())):
-            continue
-        old = by_class[kind][index]["config"]
-        try:
-            new = layer.get_config()
-        except (NotImplementedError, TypeError, ValueError):
-            continue
-        for key in SETTINGS:
-            if key in old and key in new and not _same(old[key], new[key]):
-                found.append(f"{layer.name}: {key} {old[key]!r} in Keras 2, {new[key]!r} in "
-                             f"Keras 3")
-    return found
-
-
-def keras2_predictions(source: str, inputs, values, timeout: int = TIMEOUT) -> dict:
-    """`{output name: array}` of the Keras 2 model in `source` on `values` (the structure
-    `inputs`, a `model_io.Inputs`, made), computed by tf_keras in a process of its own, and
-    `{"layers": [...]}` under the key None: its layers' classes and settings."""
-    with tempfile.TemporaryDirectory(prefix="tfmodels-keras2-") as folder:
-        flat = inputs.flat(values)
-        np.savez(os.path.join(folder, "inputs.npz"), **{f"x{i}": v for i, v in enumerate(flat)})
-        with open(os.path.join(folder, "request.json"), "w") as f:
-            json.dump({"source": os.path.abspath(source),
-                       "names": [i.name for i in inputs.items]}, f)
-        env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-        try:
-            done = subprocess.run([sys.executable, "-m", "tfmodels.migration.keras2_side",
-                                   folder], env=env, capture_output=True, text=True,
-                                  timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise UserError(f"the Keras 2 model {source!r} did not predict within {timeout} s "
-                            f"in its tf_keras process") from None
-        if done.returncode != 0:
-            said = [line for line in done.stderr.splitlines() if line.startswith("keras2: ")]
-            why = said[-1][len("keras2: "):] if said else folded(done.stderr[-300:])
-            raise UserError(f"tf_keras cannot run the Keras 2 model {source!r}: {why}")
-        with np.load(os.path.join(folder, "outputs.npz")) as outputs:
-            found = {k: outputs[k] for k in outputs.files}
-        with open(os.path.join(folder, "layers.json")) as f:
-            found[None] = json.load(f)
-        return found
+def keras2_run(source: str, factory: bool, request: dict, arrays: dict, folder: str,
+               timeout: int = TIMEOUT) -> None:
+    """Run the Keras 2 process (`keras2_side`) on `source` in `folder`: `request` (its
+    `request.json`, `source` and `factory` added) and `arrays` (`{file name: {key: array}}`,
+    written as `.npz` files) in; what it writes (`start.h5`, `outputs.npz`, `layers.json`,
+    `step<k>.h5`, `training.json`) out. Its failure is one line."""
+    for name, content in arrays.items():
+        np.savez(os.path.join(folder, name), **content)
+    with open(os.path.join(folder, "request.json"), "w") as f:
+        json.dump({**request, "source": source, "factory": factory}, f)
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    try:
+        done = subprocess.run([sys.executable, "-m", _SIDE, folder], env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"the Keras 2 model {source!r} did not finish within {timeout} s in "
+                        f"its tf_keras process") from None
+    if done.returncode != 0:
+        lines = done.stderr.splitlines()
+        said = [line for line in lines if line.startswith("keras2-user: ")]
+        if said:
+            raise UserError(said[-1][len("keras2-user: "):])
+        said = [line for line in lines if line.startswith("keras2: ")]
+        why = said[-1][len("keras2: "):] if said else folded(done.stderr[-300:])
+        raise UserError(f"tf_keras cannot run the Keras 2 model {source!r}: {why}")
 
 
 def _keras3(keras_model):
@@ -139,51 +140,82 @@ def _keras3(keras_model):
     return keras_model
 
 
-def _filled(keras2: str, keras_model, mapping, out) -> tuple:
-    """(the Keras 3 model filled from the Keras 2 file, the check, the table)."""
-    from tfmodels.migration.checkpoints import read_keras2, read_tensors
+def _filled(start: str, model, mapping) -> tuple:
+    """(the `Match` of the Keras 3 model with the Keras 2 weights in `start`, the check, the
+    table); the Keras 3 weights then hold the Keras 2 values."""
+    from tfmodels.migration.checkpoints import read_keras2
     from tfmodels.migration.conversion import keras2_matched
-    from tfmodels.migration.matching import keras_values
+    from tfmodels.migration.keras2_training import keras2_values
 
-    model = _keras3(keras_model)
-    reader, shapes, dtypes = read_keras2(keras2)
-    result = keras2_matched(model, shapes, dtypes, mapping, out or (lambda _: None))
+    _, shapes, dtypes = read_keras2(start)
+    result = keras2_matched(model, shapes, dtypes, mapping, lambda _: None)
     table = result.table(other="Keras 2 weight")
     problems = [f"Keras {s.key} has no Keras 2 weight ({why})" for s, why in result.missing]
     if problems:
         raise Unmatched(f"names and shapes: {'; '.join(problems)} (see the table; a map file, "
                         f"mapping=FILE, pairs names that differ)", table)
-    for slot, src, _ in result.pairs:
-        for variable, value in zip(slot.variables, keras_values(
-                slot, src, read_tensors(reader, src.names, keras2))):
+    for slot, _, arrays in keras2_values(result, start):
+        for variable, value in zip(slot.variables, arrays):
             variable.assign(np.asarray(value, variable.dtype))
     n = sum(len(s.variables) for s, _, _ in result.pairs)
     unused = f"; {len(result.unused)} Keras 2 weights unused" if result.unused else ""
-    return model, Check("names and shapes", True, f"{n} Keras weights <- {n} Keras 2 weights, "
-                                                  f"all matched{unused}"), table
+    return result, Check("names and shapes", True, f"{n} Keras weights <- {n} Keras 2 weights, "
+                                                   f"all matched{unused}"), table
 
 
-def verify_keras2(keras2: str, keras_model, *, batch_size: int = 8, seed: int = 0,
-                  int_range: int | None = None, rtol: float = RTOL, atol: float = ATOL,
-                  mapping=None, out=None) -> Report:
+def verify_keras2(keras2: str, keras_model, *, steps: int = 3, batch_size: int = 8,
+                  seed: int = 0, optimizer="sgd", learning_rate: float | None = 0.01,
+                  loss="mse", int_range: int | None = None, rtol: float = RTOL,
+                  atol: float = ATOL, mapping=None, out=None) -> Report:
     """The module's checks of the Keras 3 model (a model, `.keras` file or `module:factory`)
-    against the Keras 2 model saved in `keras2` (an `.h5` model or a SavedModel folder); the
-    Keras 3 model's weights are replaced by the Keras 2 file's. `out`, if given, is called with
-    each check as it finishes."""
+    against the Keras 2 model `keras2` (an `.h5` model, a SavedModel folder or
+    `module:factory` returning a tf_keras model); the Keras 3 model's weights are replaced by
+    the Keras 2 model's, then trained `steps` steps. `optimizer` and `learning_rate` are used
+    where the Keras 2 model has no compiled optimizer. `out`, if given, is called with each
+    check as it finishes."""
     from tfmodels.migration.equivalence import Options
-    from tfmodels.migration.model_io import leaves, model_inputs
+    from tfmodels.migration.keras2_training import Training
 
-    Options(batch_size=batch_size, seed=seed, int_range=int_range, rtol=rtol, atol=atol)
+    Options(steps=steps, batch_size=batch_size, seed=seed, int_range=int_range, rtol=rtol,
+            atol=atol, optimizer=optimizer, learning_rate=learning_rate, loss=loss)
+    if steps > MAX_STEPS:
+        raise UserError(f"steps must be an integer in [0, {MAX_STEPS}] with a Keras 2 model as "
+                        f"the reference (each step's weights are written and compared), got "
+                        f"{steps!r}")
+    factory, source = keras2_source(keras2)
+    training = Training.prepare(_keras3(keras_model), steps, batch_size, seed, int_range,
+                                optimizer, learning_rate, loss)
     report = Report()
-    model, check, report.table = _filled(keras2, keras_model, mapping, None)
+    with tempfile.TemporaryDirectory(prefix="tfmodels-keras2-") as folder:
+        keras2_run(source, factory, training.request(), training.arrays(), folder)
+        result, check, report.table = _filled(os.path.join(folder, "start.h5"),
+                                              training.model, mapping)
+        if not _record(report, out, check):
+            return report
+        with open(os.path.join(folder, "layers.json")) as f:
+            training.keras2_layers = json.load(f)
+        if not _record(report, out, _check_outputs(training, folder, rtol, atol)) or not steps:
+            return report
+        _record(report, out, training.check_steps(result, folder, rtol, atol))
+    return report
+
+
+def _record(report: Report, out, check: Check) -> bool:
     report.checks.append(check)
     if out is not None:
         out(check)
-    inputs = model_inputs(model, int_range)
-    inputs.check_batch(batch_size)
-    x = inputs.draw(np.random.default_rng(seed), batch_size)
-    reference = keras2_predictions(keras2, inputs, x)
-    settings = setting_differences(reference.pop(None), model)
+    return check.ok
+
+
+def _check_outputs(training, folder: str, rtol: float, atol: float) -> Check:
+    """2. inference, the same inputs, outputs compared by name."""
+    from tfmodels.migration.keras2_training import setting_differences
+    from tfmodels.migration.model_io import leaves
+
+    model, x = training.model, training.x0
+    with np.load(os.path.join(folder, "outputs.npz")) as outputs:
+        reference = {k: outputs[k] for k in outputs.files}
+    settings = setting_differences(training.keras2_layers, model)
     got = leaves(model(x, training=False), getattr(model, "output_names", None))
     if len(reference) == 1 and len(got) == 1:
         got = {next(iter(reference)): next(iter(got.values()))}
@@ -194,10 +226,7 @@ def verify_keras2(keras2: str, keras_model, *, batch_size: int = 8, seed: int = 
                                   atol)
     why = why and why.replace("(TF1 ", "(Keras 2 ")
     named = f"; layer settings that differ: {'; '.join(settings)}" if settings else ""
-    check = Check("outputs, no randomness", why is None,
-                  f"outputs differ: {why}{named}" if why else
-                  f"equal on {batch_size} inputs, max |difference| {worst:.3g}{named}", worst)
-    report.checks.append(check)
-    if out is not None:
-        out(check)
-    return report
+    return Check("outputs, no randomness", why is None,
+                 f"outputs differ: {why}{named}" if why else
+                 f"equal on {training.batch_size} inputs, max |difference| {worst:.3g}{named}",
+                 worst)
