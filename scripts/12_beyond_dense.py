@@ -24,7 +24,6 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.util import deprecation
 
 from tf1_compat import layers, rnn
 from tfmodels.core import reference as ref
@@ -157,8 +156,7 @@ sequences = rng.normal(size=(5, 8, 3)).astype(np.float32)
 with tf.Graph().as_default() as graph:
     xs = v1.placeholder(tf.float32, (None, 8, 3))
     cell = rnn.LSTMCell(6)
-    with deprecation.silence():  # the cell's zero state uses an initializer TF deprecated
-        _, state = rnn.dynamic_rnn(cell, xs, dtype=tf.float32)
+    _, state = rnn.dynamic_rnn(cell, xs, dtype=tf.float32)
     with v1.Session(graph=graph) as sess:
         sess.run(v1.global_variables_initializer())
         kernel, bias = sess.run(cell.variables)

@@ -314,6 +314,21 @@ def tail(log):
     return log.read()[-3000:]
 
 
+# --- what TensorFlow warns of -------------------------------------------------------------------
+
+# What TensorFlow prints for a call of something it deprecated (once per function per process:
+# look in a fresh one), and for a function it traced too often.
+TF_WARNINGS = ("is deprecated", "Instructions for updating", "triggered tf.function retracing")
+
+
+def tf_warnings_in(stderr: str) -> list[str]:
+    """Each line of `stderr` that holds one of TensorFlow's deprecation or retracing warnings,
+    with the lines either side (before: "From FILE:LINE:", the caller; after: what to do)."""
+    lines = stderr.splitlines()
+    return ["\n".join(lines[max(i - 1, 0):i + 2]) for i, line in enumerate(lines)
+            if any(w in line for w in TF_WARNINGS)]
+
+
 # --- checkpoints --------------------------------------------------------------------------------
 
 

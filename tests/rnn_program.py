@@ -260,7 +260,9 @@ def run_case(rnn, name, build, structure, arrays):
         s.run(init)
         for v, value in zip(variables, s.run(variables)):
             arrays[f"{name}/init/{v.op.name}"] = value
-            v.load(start_value(v.op.name, value.shape, value.dtype), s)
+            # what the deprecated `v.load(value, s)` runs: the initializer, its value fed
+            s.run(v.initializer, {v.initializer.inputs[1]: start_value(v.op.name, value.shape,
+                                                                       value.dtype)})
         for i, value in enumerate(s.run(flat, feed)):
             arrays[f"{name}/forward/{i}"] = value
         losses = [s.run([train, loss], feed)[1] for _ in range(STEPS)]

@@ -15,22 +15,22 @@ spec files, checkpoint folders of both tracks, damaged copies of them) are made 
 The count by kind (`test_catalogue_counts` checks these numbers against the tables, so a new
 case also bumps its line here):
 
-- CLI train: 169
+- CLI train: 171
 - CLI compare: 15
 - CLI sweep: 22
 - CLI convert: 36
 - CLI evaluate: 26
 - CLI predict: 28
 - CLI bench: 8
-- CLI verify: 39
+- CLI verify: 40
 - CLI list: 1
 - CLI (no command): 2
-- Python API: core: 40 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
+- Python API: core: 41 (get_spec, load_dataset, ModelSpec.from_dict, ModelSpec.from_file,
   OptimizerSpec, sweep, train, verify_checkpoint, new_run_dir)
-- Python API: keras: 36 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
-- Python API: tf1: 36 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
+- Python API: keras: 37 (`tfmodels.build_model(spec)`: fit, evaluate, predict)
+- Python API: tf1: 37 (`tf1_compat.build_model(spec)`: fit, evaluate, predict)
 - Python API: migration: 5 (keras2_to_keras, verify_phases)
-- total: 463
+- total: 469
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ SPEC_FILES = {
     "input_text.json": _spec(input_shape="four"),
     "output.json": _spec(layers=[{"kind": "Dense", "units": 1, "activation": "softmax"}]),
     "epochs_text.json": _spec(epochs="3"),
+    "epochs_huge.json": _spec(epochs=10**20),  # the bound of the CLI's --epochs, from a file
     "batch_zero.json": _spec(batch_size=0),
     "seed_negative.json": _spec(seed=-5),
     "dataset.json": _spec(dataset="cifar10"),
@@ -249,6 +250,10 @@ def _make_files(root):
                                          ', "optimizer": {"name": "adam", '
                                          '"learning_rate": Infinity}}')
     open(path("broken.toml"), "w").write("name = [\n")
+    open(path("epochs_huge.toml"), "w").write(
+        'name = "mine"\ndataset = "binary4"\ninput_shape = [4]\nloss = "binary_crossentropy"\n'
+        'epochs = 100000000000000000000\n[optimizer]\nname = "adam"\n'
+        '[[layers]]\nkind = "Dense"\nunits = 1\nactivation = "sigmoid"\n')
     open(path("twice.json"), "w").write(json.dumps(_spec())[:-1] + ', "epochs": 2}')
     # a user's module whose import fails as TensorFlow's does when its native runtime cannot
     # load: an ImportError whose words hold a whole traceback (thousands of characters)
@@ -626,6 +631,11 @@ CLI = [
     ("train --spec {f}/input_text.json", 2, "'four'"),
     ("train --spec {f}/output.json", 2, "expects a sigmoid output layer"),
     ("train --spec {f}/epochs_text.json", 2, "epochs must be a positive integer, got '3'"),
+    # a spec file's counts have the bound the CLI's flags have (one rule: core.checks)
+    ("train --spec {f}/epochs_huge.json", 2,
+     "epochs must be a positive integer of at most 2**63 - 1, got 100000000000000000000"),
+    ("train --spec {f}/epochs_huge.toml", 2,
+     "epochs must be a positive integer of at most 2**63 - 1, got 100000000000000000000"),
     ("train --spec {f}/batch_zero.json", 2, "batch_size must be a positive integer, got 0"),
     ("train --spec {f}/seed_negative.json", 2, "seed must be a non-negative integer, got -5"),
     ("train --spec {f}/dataset.json", 2, "unknown dataset 'cifar10'"),
@@ -941,8 +951,10 @@ CLI += [
     (f"verify {_CNN} --input-shape 12,12", 2,
      "input shape (12, 12): the Keras model 'sequential' takes inputs of shape (12, 12, 1)"),
     (f"verify {_CNN} --input-shape 12,12,1 --steps -1", 2, "steps must be an integer >= 0"),
+    (f"verify {_CNN} --input-shape 12,12,1 --steps 99999999999999999999", 2,
+     "steps must be an integer >= 0 of at most 2**63 - 1, got 99999999999999999999"),
     (f"verify {_CNN} --input-shape 12,12,1 --batch-size 0", 2,
-     "batch_size must be an integer >= 1, got 0"),
+     "batch_size must be a positive integer, got 0"),
     (f"verify {_CNN} --input-shape 12,12,1 --batch-size 1000000000", 2,
      "--batch-size 1000000000 with inputs of shape (12, 12, 1) would need 144000000000 input "
      "values"),
@@ -974,7 +986,7 @@ CLI += [
      "input shape (3,): the Keras model 'functional' takes 2 inputs (a, b); leave the input "
      "shape out"),
     (f"verify --tf1 {_VERIFY}:ids_tf1 --keras {_VERIFY}:ids_unbounded --int-range 0", 2,
-     "--int-range must be an integer >= 1, got 0"),
+     "--int-range must be a positive integer, got 0"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a", 2,
      "input description 'a': expected NAME:SHAPE[:DTYPE][:FILL] such as token_ids:12:int32"),
     (f"verify --tf1 {_VERIFY}:two_heads_tf1 --keras {_VERIFY}:two_heads --input a:3:str", 2,
@@ -1062,6 +1074,9 @@ API = [
      "seed must be a non-negative integer, got -1"),
     ("core", "get_spec epochs 0", lambda m, f: __import__("tfmodels").get_spec("sine", epochs=0),
      "epochs must be a positive integer, got 0"),
+    ("core", "get_spec epochs 10**20",
+     lambda m, f: __import__("tfmodels").get_spec("sine", epochs=10**20),
+     "epochs must be a positive integer of at most 2**63 - 1, got 100000000000000000000"),
     ("core", "get_spec batch 2.5",
      lambda m, f: __import__("tfmodels").get_spec("sine", batch_size=2.5),
      "batch_size must be a positive integer, got 2.5"),
@@ -1203,6 +1218,8 @@ TRACK_CASES = [
     ("fit epochs -1", _fit(epochs=-1), "epochs must be a positive integer, got -1"),
     ("fit epochs 0", _fit(epochs=0), "epochs must be a positive integer, got 0"),
     ("fit epochs 1.5", _fit(epochs=1.5), "epochs must be a positive integer, got 1.5"),
+    ("fit epochs 10**20", _fit(epochs=10**20),
+     "epochs must be a positive integer of at most 2**63 - 1, got 100000000000000000000"),
     ("fit batch text", _fit(batch_size="32"), "batch_size must be a positive integer, got '32'"),
     ("fit validation_split 1.5", _fit(validation_split=1.5),
      "validation_split must be between 0 and 1, got 1.5"),

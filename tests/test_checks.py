@@ -11,11 +11,13 @@ import pytest
 from tfmodels.core.checks import (
     batch_size_for,
     check_batch_size,
+    check_count,
     check_epochs,
     check_slopes,
     check_x,
     check_y,
     int_option,
+    positive_int,
 )
 
 
@@ -285,6 +287,26 @@ def test_int_option_refuses_with_one_line_naming_the_value(least, value, message
     with pytest.raises(argparse.ArgumentTypeError) as err:
         int_option(least)(value)
     assert str(err.value) == message
+
+
+def test_a_count_has_one_bound_in_the_library_and_on_the_command_line():
+    """2**63 - 1 (TensorFlow's int64 counters) passes everywhere, one more is refused everywhere:
+    a spec file's epochs, `fit`'s, verify's steps and the CLI's flags say the same."""
+    import argparse
+
+    most = 2**63 - 1
+    assert positive_int("epochs", most) == most and check_epochs(most) == most
+    assert check_count("steps", np.int64(most), 0) == most and int_option(1)(str(most)) == most
+    bound = "of at most 2**63 - 1, got"
+    assert refused(positive_int, "epochs", most + 1) == (
+        f"epochs must be a positive integer {bound} {most + 1}")
+    assert refused(check_epochs, 10**20) == f"epochs must be a positive integer {bound} {10**20}"
+    assert refused(check_count, "steps", most + 1, 0) == (
+        f"steps must be an integer >= 0 {bound} {most + 1}")
+    with pytest.raises(argparse.ArgumentTypeError) as err:
+        int_option(1)(str(most + 1))
+    assert str(err.value) == f"expected a positive integer {bound} '{most + 1}'"
+    assert int_option(0, most=None)(str(10**30)) == 10**30  # --seed: check_seed bounds it
 
 
 @pytest.mark.parametrize("lower, upper", [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.125, 0.25)])

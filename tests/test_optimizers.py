@@ -236,7 +236,11 @@ def test_every_spec_name_builds_in_both_tracks(name):
 
 def test_keras_epsilon_zero_adagrad_is_tf1s_own_kernel_and_otherwise_keras_form():
     zero = OptimizerSpec("adagrad", {"epsilon": 0.0})
-    assert type(tf1_opt.make_optimizer(zero)) is tf.compat.v1.train.AdagradOptimizer
+    own = type(tf1_opt.make_optimizer(zero))  # TF1's class but for its slot's initializer
+    stock = tf.compat.v1.train.AdagradOptimizer
+    assert own is tf1_opt.TF1AdagradOptimizer and issubclass(own, stock)
+    for kernel in ("_apply_dense", "_resource_apply_dense", "_apply_sparse"):
+        assert getattr(own, kernel) is getattr(stock, kernel)
     assert type(tf1_opt.make_optimizer(OptimizerSpec("adagrad"))) is tf1_opt.AdagradOptimizer
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, TF_WARNINGS, tf_warnings_in
 
 # Three Keras trainings in a fresh process (TensorFlow warns at most twice per function, for the
 # whole process: another test's models must not have used the warnings up), each model's train,
@@ -39,6 +39,82 @@ def test_training_several_keras_models_in_one_process_warns_of_no_retracing():
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("QUIET"), (last, done.stderr[-2000:])
     assert "triggered tf.function retracing" not in done.stderr
+
+
+# --- no deprecation warnings from the project's own code ------------------------------------
+
+# Every cell, wrapper and function of tf1_compat.rnn in one graph, trained a step; the TF1 track's
+# optimizers whose stock slots TF warns about (RMSProp, Adagrad with and without Keras's
+# epsilon); the bench's TF1 variant as `benchmarks/profile_ops.py --variant tf1_data` builds it.
+_TF1_CODE = """
+import numpy as np
+import tensorflow as tf
+from tf1_compat import rnn
+v1 = tf.compat.v1
+
+def cells():
+    return rnn.MultiRNNCell([rnn.LSTMCell(3, use_peepholes=True, num_proj=2),
+                             rnn.BasicLSTMCell(2), rnn.GRUCell(2), rnn.BasicRNNCell(2)])
+
+with tf.Graph().as_default():
+    x, lengths = v1.placeholder(tf.float32, (None, 3, 2)), v1.placeholder(tf.int32, (None,))
+    steps = tf.unstack(x, axis=1)
+    with v1.variable_scope("dynamic"):
+        cell = rnn.DropoutWrapper(cells(), 0.9, 0.9, 0.9, variational_recurrent=True,
+                                  input_size=2, dtype=tf.float32, seed=1)
+        outs = [rnn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)[0]]
+    with v1.variable_scope("static"):
+        outs += rnn.static_rnn(rnn.ResidualWrapper(rnn.GRUCell(2)), steps, dtype=tf.float32,
+                               sequence_length=lengths)[0]
+    with v1.variable_scope("both_dynamic"):
+        outs += rnn.bidirectional_dynamic_rnn(
+            rnn.DeviceWrapper(rnn.LSTMCell(2), "/cpu:0"), rnn.GRUCell(2), x,
+            sequence_length=lengths, dtype=tf.float32)[0]
+    with v1.variable_scope("both_static"):
+        outs += rnn.static_bidirectional_rnn(rnn.BasicLSTMCell(2), rnn.BasicRNNCell(2), steps,
+                                             dtype=tf.float32, sequence_length=lengths)[0]
+    loss = tf.add_n([tf.reduce_sum(o) for o in outs])
+    train = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with v1.Session() as session:
+        session.run(v1.global_variables_initializer())
+        session.run(train, {x: np.ones((2, 3, 2)), lengths: [3, 1]})
+
+from tf1_compat.model import build_model
+from tfmodels import get_spec, load_dataset
+from tfmodels.core.spec import OptimizerSpec
+data = load_dataset("binary4")
+for optimizer in (OptimizerSpec("rmsprop", {"centered": True, "momentum": 0.5}),
+                  OptimizerSpec("adagrad"), OptimizerSpec("adagrad", {"epsilon": 0.0})):
+    model = build_model(get_spec("binary4", optimizer=optimizer))
+    model.fit(data.x_train, data.y_train, epochs=1, verbose=0)
+
+from tfmodels.bench import bench_data
+from tfmodels.bench.variants import TF1Data
+x, y, _ = bench_data(64)
+TF1Data(x, y, 32).epoch()
+print("DONE")
+"""
+
+
+def test_the_tf1_tracks_rnn_optimizers_and_bench_variant_warn_of_nothing_deprecated():
+    done = subprocess.run([sys.executable, "-c", _TF1_CODE], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("DONE"), done.stderr[-3000:]
+    assert tf_warnings_in(done.stderr) == []
+
+
+def test_the_warnings_are_recognised_as_tensorflow_prints_them():
+    """The filter above finds what TensorFlow writes for a deprecated argument (a dtype given to
+    an initializer's constructor, as tf1_compat's cells and TF1's RMSProp did) and a retrace."""
+    said = subprocess.run([sys.executable, "-c", (
+        "import tensorflow as tf\n"
+        "tf.compat.v1.zeros_initializer(dtype=tf.float32)\n"
+        "f = tf.function(lambda x: x)\n"
+        "[f(tf.zeros([i])) for i in range(6)]\n")], capture_output=True, text=True, cwd=ROOT,
+        timeout=300).stderr
+    found = "".join(tf_warnings_in(said))
+    assert all(w in found for w in TF_WARNINGS), said[-3000:]
+    assert "Call initializer instance with the dtype argument" in found
 
 
 # --- Ctrl-C: `tfmodels: interrupted`, status 130, at every moment ------------------------------

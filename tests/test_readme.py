@@ -183,6 +183,25 @@ def test_the_migration_sections_commands_say_what_the_readme_says(readme_run):
     assert shown.split(" (TF1")[0] == printed.split(" (TF1")[0]
 
 
+def commands(code: str) -> set[str]:
+    """A bash block's commands: continuation lines joined, comments and spacing taken out."""
+    joined = re.sub(r"\\\n", " ", code)
+    lines = (re.sub(r"(^|\s)#.*", "", line) for line in joined.splitlines())
+    return {" ".join(line.split()) for line in lines if line.strip()}
+
+
+def test_the_migration_guides_commands_are_ones_the_readme_runs():
+    """docs/migration.md walks the README's convnet: its commands are the README's, which this
+    module runs in order from a fresh copy and after which `git status` is empty. So the guide's
+    commands run as written and write only where .gitignore says (runs/, logs/), not a
+    `convnet/model.ckpt` in the user's folder."""
+    readme_commands = set().union(*(commands(code) for lang, code in runnable(readme())
+                                    if lang == "bash"))
+    guide = set().union(*map(commands, blocks("docs/migration.md", "bash")))
+    assert len(guide) >= 4, guide
+    assert sorted(guide - readme_commands) == []
+
+
 def test_the_unknown_model_error_is_what_the_readme_shows(tmp_path):
     """The command line's example of a mistake: exit 2 and the one line the README quotes,
     nothing printed before it."""

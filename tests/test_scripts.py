@@ -1,4 +1,5 @@
-"""Every lesson script runs (with --quick), prints the numbers of its lesson, and writes its logs.
+"""Every lesson script runs (with --quick), prints the numbers of its lesson, and writes its logs,
+with no deprecation or retracing warning from TensorFlow on the way.
 
 The numbers are checked, not the labels: each one a script prints is compared with an
 independent computation in the test (a closed form, or NumPy: `tfmodels.core.reference`, and
@@ -33,6 +34,7 @@ from tests.helpers import (
     match,
     numbers,
     numpy_fit,
+    tf_warnings_in,
 )
 from tfmodels.core import reference as ref
 from tfmodels.core.data import load_dataset
@@ -543,6 +545,8 @@ def test_script_runs_and_shows_its_lesson(script, runs):
     logdir, futures = runs
     result = futures[script].result(timeout=600)  # its own 300 s, and one ahead of it
     assert result.returncode == 0, result.stderr[-2000:]
+    # issue 28: nothing the lesson's code calls is deprecated, no function retraced
+    assert tf_warnings_in(result.stderr) == []
     print(result.stdout)  # shown with a failure
     CHECKS[script](result.stdout, logdir)
     lesson = script[:-3]

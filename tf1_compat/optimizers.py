@@ -21,9 +21,17 @@ import tensorflow as tf
 
 from tfmodels.core.spec import OptimizerSpec
 
-__all__ = ["AdamOptimizer", "AdagradOptimizer", "make_optimizer", "after_init"]
+__all__ = ["AdamOptimizer", "AdagradOptimizer", "TF1AdagradOptimizer", "RMSPropOptimizer",
+           "make_optimizer", "after_init"]
 
 train = tf.compat.v1.train
+
+# The stock Adagrad and RMSProp make their slots with `constant_initializer(v, dtype=...)` and
+# `ones_initializer(dtype=...)`: a dtype given to an initializer's constructor, which TF deprecated
+# ("Instructions for updating: Call initializer instance with the dtype argument instead"), so
+# the first TF1 model of every process printed a warning about code the user never wrote. The
+# classes below make the same slots, of the same values and names, with initializers that
+# `get_variable` calls with the variable's dtype; their kernels are TF1's.
 
 
 class AdamOptimizer(train.AdamOptimizer):
@@ -56,7 +64,36 @@ class AdamOptimizer(train.AdamOptimizer):
         return tf.group(*update_ops, update_beta1, update_beta2, name=name_scope)
 
 
-class AdagradOptimizer(train.AdagradOptimizer):
+class TF1AdagradOptimizer(train.AdagradOptimizer):
+    """`tf.compat.v1.train.AdagradOptimizer`, its kernel and all; the `accumulator` slot starts
+    at `initial_accumulator_value` without the deprecated constructor dtype."""
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            dtype = v.dtype.base_dtype
+            init = (tf.compat.v1.constant_initializer(self._initial_accumulator_value)
+                    if v.get_shape().is_fully_defined() else self._init_constant_op(v, dtype))
+            self._get_or_make_slot_with_initializer(v, init, v.get_shape(), dtype,
+                                                    "accumulator", self._name)
+
+
+class RMSPropOptimizer(train.RMSPropOptimizer):
+    """`tf.compat.v1.train.RMSPropOptimizer`, its kernel and all; the `rms` slot starts at ones
+    (`after_init` sets it to Keras's zeros), `mg` (centered) and `momentum` at zeros, without the
+    deprecated constructor dtype."""
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            init = (tf.compat.v1.ones_initializer() if v.get_shape().is_fully_defined()
+                    else tf.ones_like(v))
+            self._get_or_make_slot_with_initializer(v, init, v.get_shape(), v.dtype.base_dtype,
+                                                    "rms", self._name)
+            if self._centered:
+                self._zeros_slot(v, "mg", self._name)
+            self._zeros_slot(v, "momentum", self._name)
+
+
+class AdagradOptimizer(TF1AdagradOptimizer):
     """`tf.compat.v1.train.AdagradOptimizer` with Keras's epsilon inside the square root.
 
     TF1's kernel computes `w -= lr g / sqrt(acc)`; Keras `w -= lr g / sqrt(acc + epsilon)`.
@@ -91,10 +128,10 @@ def make_optimizer(spec: OptimizerSpec, learning_rate=None):
         return train.MomentumOptimizer(lr, p["momentum"], use_nesterov=p["nesterov"])
     if spec.name == "adagrad":
         if p["epsilon"] == 0.0:  # TF1's own kernel computes exactly this
-            return train.AdagradOptimizer(lr, p["initial_accumulator_value"])
+            return TF1AdagradOptimizer(lr, p["initial_accumulator_value"])
         return AdagradOptimizer(lr, p["initial_accumulator_value"], p["epsilon"])
     if spec.name == "rmsprop":
-        return train.RMSPropOptimizer(
+        return RMSPropOptimizer(
             lr, decay=p["rho"], momentum=p["momentum"], epsilon=p["epsilon"],
             centered=p["centered"],
         )

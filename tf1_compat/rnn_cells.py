@@ -329,8 +329,11 @@ class _LayerCell(RNNCell):
         self._input_depth = int(depth)
         self.built = True
 
-    def _zeros(self):
-        return v1.zeros_initializer(dtype=self._dtype)
+    @staticmethod
+    def _zeros():
+        """Zeros, in the dtype `get_variable` calls the initializer with (the variable's). TF1's
+        cells passed the dtype to the constructor, which TF deprecated (and warned about)."""
+        return v1.zeros_initializer()
 
     @property
     def state_size(self):
@@ -385,7 +388,7 @@ class GRUCell(_LayerCell):
                                            initializer=kernel_init)
         self.gate_bias = self.add_weight(
             "gates/bias", [2 * units],
-            initializer=bias_init or v1.constant_initializer(1.0, dtype=self._dtype))
+            initializer=bias_init or v1.constant_initializer(1.0))  # dtype: as in _zeros
         self.candidate_kernel = self.add_weight("candidate/kernel", [depth + units, units],
                                                 initializer=kernel_init)
         self.candidate_bias = self.add_weight("candidate/bias", [units],

@@ -98,6 +98,15 @@ def _lengths(sequence_length, what):
     return sequence_length
 
 
+def _colocated(tensor):
+    """TF1's internal `ops.colocate_with(tensor)`: the ops made in it are placed with `tensor`
+    (eagerly: on its device). Through the graph's own method, as TF's internal one does: the
+    public `tf.compat.v1.colocate_with` is deprecated and warns on its first use."""
+    if tf.executing_eagerly():
+        return tf.device(tensor.device)
+    return v1.get_default_graph().colocate_with(tensor)
+
+
 def _step(time, lengths, zero_output, state, call_cell, skip_conditionals):
     """One step with `sequence_length`: TF1's `_rnn_step` (where, and conds unless skipped)."""
     flat_state, flat_zero = tf.nest.flatten(state), tf.nest.flatten(zero_output)
@@ -107,7 +116,7 @@ def _step(time, lengths, zero_output, state, call_cell, skip_conditionals):
     def copy_one(old, new):
         if isinstance(old, tf.TensorArray) or old.shape.rank == 0:
             return new
-        with v1.colocate_with(new):
+        with _colocated(new):
             return v1.where(copy_cond, old, new)
 
     def copy_some(flat_output, flat_new_state):

@@ -10,6 +10,7 @@ numbers compare the weights each optimizer reached, not how each library reports
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,9 +178,9 @@ def tf1_run(pairing: Pairing, weights, x, y, batches) -> list[np.ndarray]:
             optimizer = _stock_tf1(pairing.spec, lr)
         else:
             optimizer = make_optimizer(pairing.spec, learning_rate=lr)
-        # TF1's Adagrad and RMSProp make their slots with an initializer argument TF itself
-        # deprecated: a warning about TF's code, not this one's
-        with deprecation.silence():
+        # The stock Adagrad and RMSProp make their slots with an initializer argument TF itself
+        # deprecated: a warning about TF's code, not this one's (tf1_compat's classes avoid it)
+        with deprecation.silence() if pairing.tf1 == "stock" else contextlib.nullcontext():
             train_op = optimizer.minimize(loss, global_step=step, var_list=variables)
         init = [v1.global_variables_initializer()]
         if pairing.tf1 != "stock":

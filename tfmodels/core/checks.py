@@ -15,15 +15,18 @@ import numpy as np
 from tfmodels.core.errors import UserError
 
 __all__ = [
-    "check_x", "check_y", "positive_int", "check_batch_size", "batch_size_for", "check_epochs",
-    "int_option", "INT64_MAX", "check_slopes", "SEED_LIMIT", "WEIGHT_LIMIT", "check_seed",
-    "check_float32", "check_weight_count", "check_bool", "no_duplicate_keys", "check_npy_header",
-    "check_real_numbers", "check_path_name", "check_regular_file", "check_token_ids",
+    "check_x", "check_y", "count_problem", "check_count", "positive_int", "check_batch_size",
+    "batch_size_for", "check_epochs", "int_option", "INT64_MAX", "check_slopes", "SEED_LIMIT",
+    "WEIGHT_LIMIT", "check_seed", "check_float32", "check_weight_count", "check_bool",
+    "no_duplicate_keys", "check_npy_header", "check_real_numbers", "check_path_name",
+    "check_regular_file", "check_token_ids",
 ]
 
 # Keras's `set_random_seed` (and so `--deterministic`) takes seeds below 2**32; TF's op seeds are
 # int64. One bound for every seed, so a seed that works in one place works in all.
 SEED_LIMIT = 2**32
+# The most a count (epochs, steps, a batch size) may be: TensorFlow holds counts in int64.
+INT64_MAX = 2**63 - 1
 # The most elements one weight may have: TF's kernels index a tensor's elements with int32 in
 # places, and 2**31 float32 values are 8 GiB already.
 WEIGHT_LIMIT = 2**31
@@ -129,12 +132,37 @@ def check_y(y, x, output_dim: int, loss: str, what: str = "y") -> np.ndarray:
     return y
 
 
+def count_problem(number, least: int = 1, most: int | None = INT64_MAX) -> str | None:
+    """The one rule for a count (`epochs`, `batch_size`, `--steps`, ...), said once for the
+    library and the command line: None where `number` (an int; None where the value was no
+    integer) lies in `least..most`, else what was expected, e.g. "a positive integer of at most
+    2**63 - 1" (`most` None: no upper bound). The bound is `INT64_MAX`: TensorFlow holds counts
+    in int64 (Keras's epoch and step counters, the dropout seed state), so a larger one would
+    fail mid-run, not here."""
+    expected = "a positive integer" if least == 1 else f"an integer >= {least}"
+    if number is None or number < least:
+        return expected
+    if most is not None and number > most:
+        bound = "2**63 - 1" if most == INT64_MAX else most
+        return f"{expected} of at most {bound}"
+    return None
+
+
+def check_count(name: str, value, least: int = 1) -> int:
+    """`value` as a count under `count_problem`'s rule (a NumPy integer too, returned as a Python
+    int); anything else is one line naming `name` and the value."""
+    whole = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    problem = count_problem(int(value) if whole else None, least)
+    if problem:
+        raise UserError(f"{name} must be {problem}, got {value!r}")
+    return int(value)
+
+
 def positive_int(name: str, value) -> int:
     """The rule for a count such as `batch_size` or `epochs`: a positive integer (a NumPy one
-    too), returned as a Python int; anything else is one line naming `name` and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise UserError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    too) of at most 2**63 - 1, returned as a Python int; anything else is one line naming
+    `name` and the value (`check_count`)."""
+    return check_count(name, value, 1)
 
 
 def check_batch_size(batch_size, samples: int | None = None, of: str | None = None) -> int:
@@ -169,19 +197,14 @@ def check_epochs(epochs, initial_epoch=0) -> int:
     """`fit`'s epochs: a positive integer (Keras would quietly train nothing for 0 or -1);
     `initial_epoch` an integer >= 0."""
     epochs = positive_int("epochs", epochs)
-    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
-            or initial_epoch < 0:
-        raise UserError(f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
+    check_count("initial_epoch", initial_epoch, 0)
     return epochs
 
 
-INT64_MAX = 2**63 - 1
-
-
 def int_option(least: int, most: int | None = INT64_MAX):
-    """An argparse `type` for a command-line option: an integer >= `least` and <= `most` (None:
-    no bound here, where a check of its own says more); anything else is one line naming the
-    option (argparse adds it) and the value given."""
+    """An argparse `type` for a command-line option: an integer under `count_problem`'s rule,
+    the library's (None: no bound here, where a check of its own says more); anything else is one
+    line naming the option (argparse adds it) and the value given."""
     import argparse
 
     def parse(value: str) -> int:
@@ -189,13 +212,9 @@ def int_option(least: int, most: int | None = INT64_MAX):
             number = int(value)
         except ValueError:
             number = None
-        expected = "a positive integer" if least == 1 else f"an integer >= {least}"
-        if number is None or number < least:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
-        if most is not None and number > most:  # counts are int64s: more would fail mid-run
-            bound = "2**63 - 1" if most == INT64_MAX else most
-            raise argparse.ArgumentTypeError(f"expected {expected} of at most {bound}, got "
-                                             f"{value!r}")
+        problem = count_problem(number, least, most)
+        if problem:
+            raise argparse.ArgumentTypeError(f"expected {problem}, got {value!r}")
         return number
 
     parse.__name__ = "integer"

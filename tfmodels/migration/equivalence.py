@@ -69,7 +69,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from tfmodels.core.checks import check_float32
+from tfmodels.core.checks import check_count, check_float32
 from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.user_code import takes_argument
 
@@ -633,12 +633,10 @@ def _compare_variables(result, tf1, forget_bias, rtol, atol):
 
 
 def _number(label: str, value, low=None, integer=False):
-    """One option's value checked: an integer >= low, or a finite number (>= low)."""
+    """One option's value checked: an integer >= low (a count: at most 2**63 - 1, the library's
+    one rule, `check_count`), or a finite number (>= low)."""
     if integer:
-        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= low
-        if not ok:
-            raise UserError(f"{label} must be an integer >= {low}, got {value!r}")
-        return int(value)
+        return check_count(label, value, low)
     ok = (not isinstance(value, bool) and isinstance(value, (int, float))
           and bool(np.isfinite(value)) and (low is None or value >= low))
     if not ok:
