@@ -59,11 +59,12 @@ def pytest_collection_modifyitems(config, items):
     if not config.getoption("loadgroup", False):
         return
     rank = {name: i for i, name in enumerate(FIRST)}
-    groups = {item: group_of(item) for item in items}
-    for item, group in groups.items():
+    grouped = [(item, group_of(item)) for item in items]
+    for item, group in grouped:
         if not any(item.iter_markers("xdist_group")):
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: rank.get(groups[item], len(FIRST)))  # stable: modules together
+    grouped.sort(key=lambda pair: rank.get(pair[1], len(FIRST)))  # stable: modules together
+    items[:] = [item for item, _ in grouped]
 
 
 def in_worker(config) -> bool:
