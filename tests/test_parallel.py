@@ -93,3 +93,13 @@ def test_each_test_lands_in_its_group():
     ports = pytest.mark.xdist_group("ports").mark
     assert group_of(_item("test_browser.py", ["board"], [ports])) == "ports"
     assert group_of(_item("test_x.py", ["compared"], [ports])) == "ports"  # its own mark first
+
+
+def test_under_xdist_this_test_runs_in_its_group(request):
+    """xdist's loadgroup takes effect: this test's id carries its group (`@test_parallel.py`),
+    which xdist's scheduler reads. With pytest 9.2 and pytest-xdist 3.8 it silently does not
+    (the reason for the dev extra's `pytest<9.2`)."""
+    if not request.config.getoption("loadgroup", False):
+        pytest.skip("not in an xdist worker under --dist loadgroup (-n 0)")
+    assert request.node.nodeid.endswith("::test_under_xdist_this_test_runs_in_its_group"
+                                        "@test_parallel.py"), request.node.nodeid
