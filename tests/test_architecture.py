@@ -246,10 +246,14 @@ def test_no_private_name_crosses_a_module_boundary():
 @pytest.mark.slow
 def test_a_wheel_holds_every_subpackage(tmp_path):
     """A non-editable install gets every module: the wheel is built (from a copy, so that no
-    build/ folder is left in the tree) and its files listed."""
+    build/ folder is left in the tree) and its files listed. Neither outputs (logs/, runs/,
+    ckpt/) nor tools' caches are copied: under xdist another worker may be writing them
+    (hypothesis's .hypothesis/, ruff's .ruff_cache/), and a file renamed away in mid-copy fails
+    `copytree`."""
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "logs", "__pycache__", "*.egg-info"))
+        ".git", ".venv", "build", "logs", "runs", "ckpt", "__pycache__", "*.egg-info",
+        ".*_cache", ".hypothesis", ".mutmut-cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-w", str(tmp_path), str(source)], check=True, capture_output=True,
                    timeout=300)

@@ -26,7 +26,9 @@ import pytest
 
 from tests.helpers import Server, event_runs, free_port, stop_group, tail
 
-pytestmark = pytest.mark.slow  # three processes: training, tensorboard, the browser
+# three processes: training, tensorboard at a port chosen here (xdist group "ports": one such
+# test at a time, tests/conftest.py), the browser
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ports")]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"  # Debian's packages

@@ -6,7 +6,12 @@ import json
 import os
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the launcher chooses free ports for its tasks (xdist group "ports": one such test at a time,
+# tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("ports")
 spec = importlib.util.spec_from_file_location(
     "launch_local_cluster", os.path.join(ROOT, "scripts", "launch_local_cluster.py"))
 launcher = importlib.util.module_from_spec(spec)

@@ -14,6 +14,10 @@ import pytest
 from tests.helpers import ROOT, SCRIPTS, check_10
 from tfmodels.lessons import QUICK_ENV, lesson_args
 
+# each Jupyter kernel listens on free ports jupyter_client chooses (xdist group "ports": one
+# such test at a time, tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("ports")
+
 # The code of each lesson's concept, which must be on its page (not behind a library call).
 CONCEPT_CODE = {
     "01_neuron_and_batches.py": ["np.dot(weights, inputs)", "batch @ layer_weights.T",

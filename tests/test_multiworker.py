@@ -23,6 +23,9 @@ from tfmodels.core.spec import initial_weights
 from tfmodels.keras_track.model import build_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# clusters of free ports the launcher chooses (xdist group "ports": one such test at a time,
+# tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("ports")
 TIME_LIMIT = 120  # seconds, per cluster; a run takes 7-12 s on 2 shared cores
 SPEC = get_spec("binary4", epochs=2)  # as in tests/multiworker_runs.py
 

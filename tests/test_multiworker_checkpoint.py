@@ -22,6 +22,9 @@ import pytest
 from tests.helpers import final_weights, raw_events
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# clusters of free ports the launcher chooses (xdist group "ports": one such test at a time,
+# tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("ports")
 TIME_LIMIT = 150  # seconds, per cluster run; one takes 15-40 s on 2 loaded cores
 EPOCHS, SAVE_EVERY, STEPS = 2, 5, 16  # binary4: 500 samples, batch 32
 

@@ -90,6 +90,7 @@ def test_tpu_without_one_fails_at_once_on_the_real_machine():
     assert "\n" not in str(err.value) and str(err.value).startswith("strategy=tpu: no TPU")
 
 
+@pytest.mark.xdist_group("ports")  # no other worker binds the port meanwhile (conftest.py)
 def test_unreachable_tpu_address_fails_within_seconds():
     with socket.socket() as s:  # a port nobody listens on: bound, then closed
         s.bind(("127.0.0.1", 0))

@@ -22,7 +22,9 @@ import pytest
 
 from tests.helpers import ROOT, Server, event_runs, free_port, read, stop_group, tail
 
-pytestmark = pytest.mark.slow  # two processes: the tour, then the server
+# two processes: the tour, then the server, at a port chosen here (xdist group "ports":
+# one such test at a time, tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ports")]
 
 SERVER_START_SECONDS = 90
 

@@ -49,7 +49,8 @@ tfmodels/parity.py"
 [ $# -gt 0 ] && MODULES="$*"
 
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # this checkout's sources, mutated
-PYTEST="python -m pytest -x -q -p no:cacheprovider -m 'not slow'"
+# -n 0: in one process (no xdist workers: a mutant's few tests would wait for their start-up)
+PYTEST="python -m pytest -n 0 -x -q -p no:cacheprovider -m 'not slow'"
 # MUTATION_PIDS=FILE: each test run writes its pid to FILE (tools/mutation_pids.py)
 [ -n "${MUTATION_PIDS:-}" ] && PYTEST="$PYTEST -p tools.mutation_pids"
 for module in $MODULES; do
