@@ -167,6 +167,33 @@ def test_ctrl_c_while_tensorflow_starts_is_one_line(tmp_path):
     assert _interrupted(proc) == ""
 
 
+_IMPORT_TURNED_INTERRUPT = """
+import importlib.abc, os, signal, sys, time
+
+class HalfLoaded(importlib.abc.MetaPathFinder):
+    # as NumPy's C extension does when a Ctrl-C lands in the middle of its loading: the
+    # interrupt comes out of the import as an ImportError
+    def find_spec(self, name, path, target=None):
+        if name == "tfmodels.cli":
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(30)
+            except KeyboardInterrupt:
+                raise ImportError("numpy's C-extensions failed to load") from None
+        return None
+
+sys.meta_path.insert(0, HalfLoaded())
+from tfmodels.__main__ import main
+sys.exit(main(["list"]))
+"""
+
+
+def test_ctrl_c_that_an_import_turns_into_another_error_is_still_one_line():
+    done = subprocess.run([sys.executable, "-c", _IMPORT_TURNED_INTERRUPT], capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stderr.strip()) == (130, "tfmodels: interrupted")
+
+
 def test_ctrl_c_during_training_is_one_line(tmp_path):
     ckpt = tmp_path / "ckpt"
     proc = _tfmodels("train", "binary4", "--epochs", "500", "--checkpoint-dir", str(ckpt),

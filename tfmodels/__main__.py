@@ -31,8 +31,7 @@ def _interrupted_at_exit(signum, frame) -> None:
 def main(argv=None) -> int:
     """Run a command (`argv`: the command line's words, default `sys.argv[1:]`); its status."""
     try:
-        from tfmodels.cli import main as run_command
-
+        run_command = _import_the_command()
         status = run_command(argv)
     except KeyboardInterrupt:  # during the import (the command's own are said by cli.main)
         print(INTERRUPTED, file=sys.stderr)
@@ -40,6 +39,31 @@ def main(argv=None) -> int:
     if _in_main_thread():  # only the main thread may set a signal handler
         signal.signal(signal.SIGINT, _interrupted_at_exit)
     return status
+
+
+def _import_the_command():
+    """`tfmodels.cli.main`, imported with Ctrl-C noted: an interrupt in the middle of a
+    library's import can come out as another error (NumPy's C extension half loaded ends in an
+    ImportError), which is then the interrupt, said as one."""
+    noted = []
+
+    def note(signum, frame):
+        noted.append(signum)
+        raise KeyboardInterrupt
+
+    own = _in_main_thread()
+    if own:
+        signal.signal(signal.SIGINT, note)
+    try:
+        from tfmodels.cli import main as run_command
+    except Exception:
+        if noted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if own:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    return run_command
 
 
 def _in_main_thread() -> bool:
