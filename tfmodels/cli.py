@@ -779,16 +779,10 @@ def cmd_verify(args) -> int:
     ref = args.tf1 or args.model_fn
     shape = (f"inputs ({args.batch_size}, {', '.join(args.input_shape.split(','))})"
              if args.input_shape else "the Keras model's inputs")
-    heading = (f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
-               f"{ref}: {shape}, {args.steps} steps of "
-               f"{args.optimizer}, rtol {args.rtol:g}, atol {args.atol:g}")
-
-    def progress(check):  # the heading with the first check: a refusal prints nothing before it
-        nonlocal heading
-        if heading:
-            print(heading)
-            heading = None
-        print(check.line(), flush=True)
+    progress = _checks_after(
+        f"Verifying {args.keras or 'the TF1 function in a TF1StyleLayer'} against "
+        f"{ref}: {shape}, {args.steps} steps of {args.optimizer}, rtol {args.rtol:g}, "
+        f"atol {args.atol:g}")
 
     try:
         options = {f.name: getattr(args, f.name) for f in fields(Options)
@@ -810,6 +804,20 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else EXIT_DISAGREE
 
 
+def _checks_after(heading: str):
+    """A `verify` report's `out`: each check's line, the heading printed with the first, so a
+    refusal before any check prints nothing but its own line."""
+    said = []
+
+    def progress(check):
+        if not said:
+            print(heading)
+            said.append(True)
+        print(check.line(), flush=True)
+
+    return progress
+
+
 def _verify_keras2(args) -> int:
     """`verify --keras2 FILE --keras MODEL`: the Keras 2 model as the reference side."""
     from tfmodels.migration.equivalence import Unmatched
@@ -820,16 +828,9 @@ def _verify_keras2(args) -> int:
     if args.input_shape:
         raise UserError(f"--input-shape {args.input_shape}: with --keras2 the inputs are the "
                         f"--keras model's own")
-    heading = (f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras "
-               f"model's inputs, {args.steps} training steps, rtol {args.rtol:g}, atol "
-               f"{args.atol:g}")
-
-    def progress(check):  # the heading with the first check: a refusal prints nothing before it
-        nonlocal heading
-        if heading:
-            print(heading)
-            heading = None
-        print(check.line(), flush=True)
+    progress = _checks_after(
+        f"Verifying {args.keras} against the Keras 2 model {args.keras2}: the Keras model's "
+        f"inputs, {args.steps} training steps, rtol {args.rtol:g}, atol {args.atol:g}")
 
     try:
         report = verify_keras2(args.keras2, args.keras, steps=args.steps,
