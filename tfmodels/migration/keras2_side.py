@@ -12,7 +12,9 @@ It writes in `FOLDER`: `start.h5` (the model's weights as it starts, `save_weigh
 `verify_keras2` pairs with), `outputs.npz` (`{output name: array}`, inference mode on
 `inputs.npz`'s `x0`, `x1`, ...), `layers.json` (each layer's class and `get_config()`), and
 with `steps` > 0: `step<k>.h5` (the weights after step k), `training.json` (each step's loss,
-the optimizer's spec and where it came from, the dropout layers given masks). Step k trains on
+the optimizer's spec and where it came from, the dropout layers given masks) and `grads<k>.h5`
+(the model's weights file with each trainable weight's step-k gradient in its place, dense:
+read by the one Keras 2 reader that pairs the weights). Step k trains on
 `batches.npz`'s `b<k>_x<i>` against `t<k>_<j>` (`targets[j]`'s), the dropout layers applying
 `dropout_masks`' masks, the loss `equivalence.loss_function`'s plus the model's own `losses`.
 
@@ -127,6 +129,7 @@ def _train(tf, model, request, folder) -> dict:
             if model.losses:
                 loss = loss + tf.add_n([tf.cast(v, tf.float32) for v in model.losses])
         gradients = tape.gradient(loss, trainable)
+        _save_gradients(tf, model, trainable, gradients, os.path.join(folder, f"grads{step}.h5"))
         optimizer.apply_gradients([(g, v) for g, v in zip(gradients, trainable)
                                    if g is not None])
         losses.append(float(loss))
@@ -134,6 +137,18 @@ def _train(tf, model, request, folder) -> dict:
     return {"losses": losses, "optimizer": spec, "came": came,
             "dropout": [{"name": layer.name, "rate": float(layer.rate)}
                         for layer in dropout_layers(model)]}
+
+
+def _save_gradients(tf, model, trainable, gradients, path: str) -> None:
+    """`path`: `save_weights` with each trainable weight's gradient in its place (an embedding's
+    sparse gradient made dense: repeated rows summed; zeros where a weight has no gradient)."""
+    kept = [v.numpy() for v in trainable]
+    for variable, gradient in zip(trainable, gradients):
+        variable.assign(tf.zeros_like(variable) if gradient is None else
+                        tf.convert_to_tensor(gradient))
+    model.save_weights(path)
+    for variable, value in zip(trainable, kept):
+        variable.assign(value)
 
 
 def _run(tf, request, folder) -> None:

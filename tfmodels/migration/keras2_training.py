@@ -16,10 +16,16 @@ from tfmodels.core.errors import UserError
 from tfmodels.migration.dropout_masks import flat_layers
 from tfmodels.migration.equivalence import Check, Options, leaf_differences
 
-__all__ = ["MASK_SEED", "SETTINGS", "Training", "keras2_values", "optimizer_differences",
-           "setting_differences"]
+__all__ = ["GRADIENT_SCALE", "MASK_SEED", "SETTINGS", "Training", "keras2_values",
+           "optimizer_differences", "setting_differences"]
 
 MASK_SEED = 1337  # of the dropout masks both sides apply (`dropout_masks`)
+
+# A gradient is compared within atol + rtol * |g| + GRADIENT_SCALE * max |g| of its weight:
+# batch norm's backward pass, written by Keras 3 with its own ops and by tf_keras's fused
+# kernel, cancels large terms, so float32 leaves a gradient apart by up to 1.1e-5 of its
+# weight's largest gradient (measured: ten files of tests/keras2_program.py's convnet).
+GRADIENT_SCALE = 1e-4
 
 # A weight that drifts first where Keras 2 and Keras 3 compute batch norm differently.
 _FUSED = ("Keras 2's BatchNormalization on 4-D and 5-D inputs runs TensorFlow's fused kernel, "
@@ -75,14 +81,16 @@ def setting_differences(keras2_layers: list, model) -> list:
     return found
 
 
-def keras2_values(result, path: str) -> list:
+def keras2_values(result, path: str, gradients: bool = False) -> list:
     """[(slot, source, [the Keras 2 values in the slot's layout])] of every pair of `result`,
-    read from the Keras 2 weights file `path`."""
+    read from the Keras 2 weights file `path` (of gradients, `keras2_side`'s `grads<k>.h5`,
+    with `gradients`)."""
     from tfmodels.migration.checkpoints import read_keras2, read_tensors
     from tfmodels.migration.matching import keras_values
 
     reader = read_keras2(path)[0]
-    return [(slot, src, keras_values(slot, src, read_tensors(reader, src.names, path)))
+    return [(slot, src, keras_values(slot, src, read_tensors(reader, src.names, path),
+                                     gradients=gradients))
             for slot, src, _ in result.pairs]
 
 
@@ -193,14 +201,20 @@ class Training:
         name = (f"{len(self.batches)} training steps ({spec.name}, learning rate "
                 f"{spec.learning_rate:g})")
         causes = self._causes(keras2, spec)
-        worst = 0.0
+        worst = slope = 0.0
         for step, (x, targets) in enumerate(self.batches, start=1):
-            loss = self._step(optimizer, x, targets, masks.at(step))
+            loss, own = self._gradients(x, targets, masks.at(step))
             why, _ = leaf_differences({"loss": keras2["losses"][step - 1]}, {"loss": loss},
                                       rtol, atol)
             if why:
                 return Check(name, False, f"step {step}: the loss before the step differs: "
                                           f"{_keras2(why)}{causes}")
+            applied, why, step_slope = self._keras2_gradients(
+                result, os.path.join(folder, f"grads{step}.h5"), own, rtol, atol)
+            if why:
+                return Check(name, False, f"step {step}: {why}{causes}")
+            slope = max(slope, step_slope)
+            optimizer.apply([g for g, _ in applied], [v for _, v in applied])
             why, step_worst = self._weights(result, os.path.join(folder, f"step{step}.h5"),
                                             rtol, atol)
             if why:
@@ -208,7 +222,8 @@ class Training:
             worst = max(worst, step_worst)
         losses = keras2["losses"]
         return Check(name, True, f"weights equal after every step (max |difference| "
-                                 f"{worst:.3g}; losses {losses[0]:.6g} -> {losses[-1]:.6g}); "
+                                 f"{worst:.3g}; gradients {slope:.3g}; losses "
+                                 f"{losses[0]:.6g} -> {losses[-1]:.6g}); "
                                  f"optimizer: {self._said(keras2)}; "
                                  f"{_masks_said(keras2['dropout'])}", worst)
 
@@ -241,8 +256,8 @@ class Training:
                       f"{self.fallback.learning_rate:g}, is for a Keras 2 model without one)")
         return f"{keras2['optimizer']['name']} ({came}), {port}; both started afresh{unused}"
 
-    def _step(self, optimizer, x, targets: dict, masks) -> float:
-        """One step of the Keras 3 model; its loss before the step."""
+    def _gradients(self, x, targets: dict, masks) -> tuple:
+        """(the loss before the step, [(gradient, variable)]) of the Keras 3 model."""
         import tensorflow as tf
 
         from tfmodels.migration.dropout_masks import given_masks
@@ -258,10 +273,42 @@ class Training:
             loss = loss_fn({k: tf.constant(v) for k, v in targets.items()}, outputs)
             if model.losses:
                 loss = loss + tf.add_n([tf.cast(v, tf.float32) for v in model.losses])
-        pairs = [(g, v) for g, v in zip(tape.gradient(loss, trainable), trainable)
-                 if g is not None]
-        optimizer.apply([g for g, _ in pairs], [v for _, v in pairs])
-        return float(loss)
+        return float(loss), [(g, v) for g, v in zip(tape.gradient(loss, trainable), trainable)
+                             if g is not None]
+
+    def _keras2_gradients(self, result, path: str, own: list, rtol: float,
+                          atol: float) -> tuple:
+        """([(gradient, variable)] the Keras 3 optimizer applies, None, the largest difference)
+        where each of `own`'s gradients equals Keras 2's (`grads<k>.h5`), else (None, the first
+        that differs, None). The
+        optimizer is given Keras 2's gradient, so that float32 noise in a gradient is not
+        magnified by Adam's division by its running size (the module docstring of
+        `keras2_reference`); a sparse gradient stays the Keras 3 model's own: its rows are how
+        Keras 3 updates an embedding (`_SPARSE`)."""
+        import tensorflow as tf
+
+        keras2 = {}
+        for slot, source, arrays in keras2_values(result, path, gradients=True):
+            for key, variable, array in zip(slot.keys, slot.variables, arrays):
+                keras2[id(variable)] = (key, source, array)
+        applied, worst = [], 0.0
+        for gradient, variable in own:
+            if id(variable) not in keras2:
+                applied.append((gradient, variable))
+                continue
+            key, source, array = keras2[id(variable)]
+            dense = np.asarray(tf.convert_to_tensor(gradient))
+            scale = float(np.abs(array).max()) if array.size else 0.0
+            why, difference = leaf_differences({"w": array}, {"w": dense}, rtol,
+                                               atol + GRADIENT_SCALE * scale)
+            if why:
+                return None, (f"the gradient of weight {key} (Keras 2 "
+                              f"{' + '.join(source.names)}): {_keras2(why)}"), None
+            worst = max(worst, difference)
+            sparse = isinstance(gradient, tf.IndexedSlices)
+            applied.append((gradient if sparse else tf.constant(array, variable.dtype),
+                            variable))
+        return applied, None, worst
 
     def _weights(self, result, path: str, rtol: float, atol: float) -> tuple:
         """(None or the first weight that differs from the Keras 2 file `path`, the largest

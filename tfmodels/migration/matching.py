@@ -777,10 +777,12 @@ def pair_transforms(slot: Slot, source: Source, forget_bias: float = 1.0) -> lis
     return [source.transform or Transform(source.names[0])]
 
 
-def keras_values(slot: Slot, source: Source, arrays, forget_bias: float = 1.0) -> list:
-    """The values of `slot`'s Keras variables from the TF1 `arrays` of `source.names`."""
+def keras_values(slot: Slot, source: Source, arrays, forget_bias: float = 1.0,
+                 gradients: bool = False) -> list:
+    """The values of `slot`'s Keras variables from the TF1 `arrays` of `source.names` (with
+    `gradients`, the arrays are gradients: the transforms' constants left out)."""
     named = dict(zip(source.names, arrays))
-    return [t.apply([named[n] for n in t.sources])
+    return [(t.linear() if gradients else t).apply([named[n] for n in t.sources])
             for t in pair_transforms(slot, source, forget_bias)]
 
 

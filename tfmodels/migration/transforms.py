@@ -237,6 +237,10 @@ class Transform:
     def plain(self) -> bool:
         return not self.steps
 
+    def linear(self) -> Transform:
+        """This transform without its constants (`add`): how a gradient moves along it."""
+        return Transform(self.sources, [(k, a) for k, a in self.steps if k != "add"])
+
     @property
     def split(self) -> int | None:
         """The position of the split step, or None."""
