@@ -12,6 +12,14 @@ in turn per round (the median of `--rounds`), the same step built up from the sh
   +outputs   the same, also computing what a Keras/TF1 step reports: the softmax outputs and
              the accuracy from them
   step_xla   `step` compiled with XLA (fuses the element-wise work; rounds differently)
+  update     RMSprop's update alone (the same fused kernel on the four weights, gradients read
+             from variables): memory traffic, seven arrays of the weights' size a step (the
+             weight, its two slots read and written, the gradient read), the same at any batch
+
+Under the table, the ceiling: the fraction of the floor a step that runs its matmuls and then
+its update as separate kernels (both tracks' steps, PyTorch's) can reach at best,
+floor time / (floor time + update time). Only a compiler that fuses the update into the
+weight-gradient matmul (XLA) saves a part of the update's traffic.
 
 The tracks' own figures (`tfmodels bench`) sit above `+outputs` by what their machinery costs
 (Keras's `fit` and its metrics, the TF1 track's `Session.run` per step); `step` above `floor`
@@ -26,7 +34,7 @@ import time
 
 import numpy as np
 
-PARTS = ("floor", "step", "+outputs", "step_xla")
+PARTS = ("floor", "step", "+outputs", "step_xla", "update")
 SAMPLES = 60_000
 
 
@@ -50,16 +58,16 @@ def build(part: str, batch: int):
     steps = SAMPLES // batch
     order = tf.constant(rng.permutation(steps * batch).astype(np.int32).reshape(steps, batch))
 
+    if part == "update":
+        return _update_only(weights, slots, steps)
+
     def one_step(i):
         xb, yb = tf.gather(rows_x.value(), order[i]), tf.gather(rows_y.value(), order[i])
         with tf.GradientTape() as tape:
             h = tf.nn.relu(tf.matmul(xb, weights[0]) + weights[1])
             logits = tf.matmul(h, weights[2]) + weights[3]
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(yb, logits))
-        for w, (ms, mom), g in zip(weights, slots, tape.gradient(loss, weights)):
-            tf.raw_ops.ResourceApplyRMSProp(var=w.handle, ms=ms.handle, mom=mom.handle,
-                                            lr=1e-3, rho=0.9, momentum=0.0, epsilon=1e-7,
-                                            grad=g)
+        _rmsprop(weights, slots, tape.gradient(loss, weights))
         if part != "+outputs":
             return loss, 0.0
         hits = tf.equal(tf.argmax(tf.nn.softmax(logits), 1), tf.argmax(yb, 1))
@@ -71,6 +79,29 @@ def build(part: str, batch: int):
         for i in tf.range(steps):
             loss, accuracy = one_step(i)
         return loss + accuracy
+
+    return lambda: epoch().numpy()
+
+
+def _rmsprop(weights, slots, gradients) -> None:
+    import tensorflow as tf
+
+    for w, (ms, mom), g in zip(weights, slots, gradients):
+        tf.raw_ops.ResourceApplyRMSProp(var=w.handle, ms=ms.handle, mom=mom.handle, lr=1e-3,
+                                        rho=0.9, momentum=0.0, epsilon=1e-7, grad=g)
+
+
+def _update_only(weights, slots, steps: int):
+    """An epoch of RMSprop updates alone, the gradients read from variables each step."""
+    import tensorflow as tf
+
+    held = [tf.Variable(tf.fill(w.shape, 1e-3)) for w in weights]
+
+    @tf.function
+    def epoch():
+        for _ in tf.range(steps):
+            _rmsprop(weights, slots, [g.value() for g in held])
+        return weights[1][0]
 
     return lambda: epoch().numpy()
 
@@ -95,6 +126,7 @@ def main():
     if args.serve:
         return serve(args.serve[0], int(args.serve[1]))
     print("| batch | part | samples/s | fraction of floor | epochs (s) |\n|---|---|---:|---:|---|")
+    ceilings = []
     for batch in map(int, args.batch_sizes.split(",")):
         procs = {part: subprocess.Popen([sys.executable, __file__, "--serve", part, str(batch)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -116,6 +148,15 @@ def main():
         for part in PARTS:
             print(f"| {batch} | {part} | {rates[part]:,.0f} | {rates[part] / rates['floor']:.2f} "
                   f"| {', '.join(f'{t:.2f}' for t in times[part])} |", flush=True)
+        ceilings.append(f"batch {batch}: {ceiling(rates['floor'], rates['update']):.2f}")
+    print(f"\nCeiling of a step whose update is a kernel of its own (fraction of the floor): "
+          f"{'; '.join(ceilings)}")
+
+
+def ceiling(floor_rate: float, update_rate: float) -> float:
+    """The fraction of the floor reachable by a step that runs the floor's matmuls and then the
+    update: floor time / (floor time + update time) per sample."""
+    return (1 / floor_rate) / (1 / floor_rate + 1 / update_rate)
 
 
 if __name__ == "__main__":
