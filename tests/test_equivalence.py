@@ -4,11 +4,15 @@ wrong port fails at the check that can see its mistake, naming what differs.
 
 Tolerance: the kit's defaults, the migration guide's (rtol 1e-6, atol 1e-5). The right ports
 reach them with room: the same ops in both (outputs 0 to 8e-6 apart in training mode, from the
-fused batch norm's kernel against Keras's formula; the weights after three steps within 7e-6).
+fused batch norm's kernel against Keras's formula; the gradients within 1.1e-5, which the
+gradient's own allowance, 1e-4 of its variable's largest gradient, covers; the weights after
+three steps within 1.2e-7, the Keras optimizer given TF1's gradients: 7e-6 before, when
+Adam magnified the gradients' noise).
 """
 
 import collections
 import os
+import re
 
 import keras
 import numpy as np
@@ -168,6 +172,48 @@ def test_a_layer_left_frozen_is_caught_at_the_first_training_step():
     assert report.checks[3].ok
     failure = failed(report, "3 training steps (sgd, learning rate 0.01)")
     assert failure.detail.startswith("step 1: variable sequential/conv2d/kernel (TF1 Variable)")
+
+
+def test_noise_in_a_keras_gradient_is_not_magnified_by_adam(monkeypatch):
+    """Noise of 5e-7 (within the gradients' tolerance) on every Keras gradient, as another
+    order of operations leaves: the right port still passes, because the Keras optimizer is
+    given TF1's gradients; applying its own instead, Adam's division by the gradient's running
+    size moves near-zero gradients' weights apart by more than the tolerance."""
+    import tfmodels.migration.equivalence as kit
+
+    rng, real = np.random.default_rng(0), kit.reference_gradients
+
+    def noisy(own, reference, rtol, atol):
+        return real([(g + rng.choice([-5e-7, 5e-7], g.shape).astype(np.float32), v)
+                     for g, v in own], reference, rtol, atol)
+
+    monkeypatch.setattr(kit, "reference_gradients", noisy)
+    report = verify(layers_convnet.build, layers_convnet.keras_model,
+                    layers_convnet.INPUT_SHAPE, optimizer="adam", learning_rate=1e-3)
+    assert report.ok, report
+    seen = float(re.search(r"in the gradients ([0-9.e+-]+);", report.checks[4].detail)[1])
+    assert seen >= 5e-7  # the noise, seen and tolerated
+
+
+def test_a_backward_pass_that_differs_is_named_at_its_gradient():
+    """A ReLU whose gradient is the identity (its forward pass unchanged): equal outputs, and
+    the first training step names the gradient that differs, before any weight moves."""
+    def build(x, training=False):
+        hidden = layers.dense(x, 16, activation=tf.nn.relu, name="hidden")
+        return layers.dense(hidden, 3, name="logits")
+
+    def port():
+        keras.utils.set_random_seed(2)
+        relu_forward_only = keras.layers.Lambda(
+            lambda t: t + keras.ops.stop_gradient(keras.ops.relu(t) - t))
+        return keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, name="hidden"),
+                                 relu_forward_only, keras.layers.Dense(3, name="logits")])
+
+    report = verify(build, port, (6,), optimizer="adam", learning_rate=1e-3)
+    assert report.checks[2].ok and report.checks[3].ok  # the outputs are equal
+    detail = failed(report, "3 training steps (adam, learning rate 0.001)").detail
+    assert detail.startswith("step 1: the gradient of variable sequential/hidden/kernel (TF1 "
+                             "hidden/kernel): max |difference| "), detail
 
 
 def test_assert_equivalent_fails_with_the_report():

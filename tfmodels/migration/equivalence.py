@@ -29,8 +29,12 @@ each stopping the run when it fails:
    and the same variables after the call (batch norm's moving averages move in both);
 5. **training steps**: `steps` steps on new random batches, TF1's optimizer against Keras's
    (`tf1_compat.optimizers` / `tfmodels.keras_track.optimizers`, the project's mapping of
-   `tf.compat.v1.train.*` to `keras.optimizers.*`, docs/optimizers.md): the same loss and the
-   same variables after every step;
+   `tf.compat.v1.train.*` to `keras.optimizers.*`, docs/optimizers.md): the same loss, the
+   same gradients (`reference_gradients`: each within the tolerance plus `GRADIENT_SCALE` times
+   its variable's largest gradient) and the same variables after every step, the Keras
+   optimizer given TF1's gradients (Adam divides an update by the gradient's running size plus
+   a small epsilon: float32 noise in a near-zero gradient, such as batch norm's backward pass
+   leaves, would move a weight by up to learning rate / epsilon times it);
 6. **outputs after training**, randomness removed.
 
 Numbers are equal when `|keras - tf1| <= atol + rtol * |tf1|` element by element, the guide's
@@ -74,13 +78,19 @@ from tfmodels.core.errors import UserError, folded
 from tfmodels.migration.user_code import takes_argument
 
 RTOL, ATOL = 1e-6, 1e-5  # the migration guide's np.testing.assert_allclose(rtol, atol)
+# A gradient is compared within atol + rtol * |g| + GRADIENT_SCALE * max |g| of its weight:
+# batch norm's backward pass, written by Keras 3 with its own ops and by TensorFlow's fused
+# kernel (TF1's layers, tf_keras's), cancels large terms, so float32 leaves a gradient apart by
+# up to 1.1e-5 of its weight's largest gradient (measured: ten files of the convnet of
+# tests/keras2_program.py, Keras 2 against its Keras 3 port).
+GRADIENT_SCALE = 1e-4
 DROPOUT_SEED = 1337
 LOSSES = ("mse", "sparse_categorical_crossentropy")
 MODES = {True: "train", False: "infer"}  # tf.estimator.ModeKeys.TRAIN and PREDICT
 
-__all__ = ["Check", "NotEquivalent", "Options", "Report", "Unmatched", "assert_equivalent",
-           "draw_targets", "from_model_fn", "leaf_differences", "loss_function", "optimizer_spec",
-           "verify"]
+__all__ = ["GRADIENT_SCALE", "Check", "NotEquivalent", "Options", "Report", "Unmatched",
+           "assert_equivalent", "draw_targets", "from_model_fn", "leaf_differences",
+           "loss_function", "optimizer_spec", "reference_gradients", "verify"]
 
 
 @dataclass
@@ -384,6 +394,34 @@ def leaf_differences(reference: dict, keras: dict, rtol=RTOL, atol=ATOL) -> tupl
             _max_difference([(reference[k], keras[k]) for k in reference]))
 
 
+def reference_gradients(own: list, reference: dict, rtol=RTOL, atol=ATOL) -> tuple:
+    """([(gradient, variable)] for the Keras optimizer, None, the largest difference) where each
+    of the Keras model's `own` [(gradient, variable)] equals the reference side's
+    (`reference`: {id(variable): its gradient in the variable's layout}) within atol + rtol *
+    |g| + `GRADIENT_SCALE` * max |g|; else (None, (the variable, one line), None). The optimizer
+    is given the reference's gradient, so that Adam's division by a gradient's running size
+    does not magnify float32 noise; a sparse gradient (an Embedding's) stays the Keras
+    model's own: its rows are how Keras 3 updates, which the weights after the step show."""
+    import tensorflow as tf
+
+    applied, worst = [], 0.0
+    for gradient, variable in own:
+        if id(variable) not in reference:
+            applied.append((gradient, variable))
+            continue
+        array = np.asarray(reference[id(variable)])
+        scale = float(np.abs(array).max()) if array.size else 0.0
+        why, difference = leaf_differences({"g": array},
+                                           {"g": np.asarray(tf.convert_to_tensor(gradient))},
+                                           rtol, atol + GRADIENT_SCALE * scale)
+        if why:
+            return None, (variable, why), None
+        worst = max(worst, difference)
+        sparse = isinstance(gradient, tf.IndexedSlices)
+        applied.append((gradient if sparse else tf.constant(array, variable.dtype), variable))
+    return applied, None, worst
+
+
 def _max_difference(pairs) -> float:
     worst = 0.0
     for a, b in pairs:
@@ -439,11 +477,14 @@ class _TF1Side:
             self.optimizer = make_optimizer(spec)
             with tf.control_dependencies(self.updates):
                 try:
-                    self.train_op = self.optimizer.minimize(self.loss, var_list=trainable)
+                    pairs = self.optimizer.compute_gradients(self.loss, var_list=trainable)
+                    self.train_op = self.optimizer.apply_gradients(pairs)
                 except ValueError as e:  # "No gradients provided for any variable"
                     raise UserError(f"the loss on the TF1 outputs has no gradient with respect "
                                     f"to the TF1 variables ({folded(e, 120)}): do the outputs "
                                     f"depend on them through differentiable ops?") from None
+            self.gradients = {v.op.name: tf.convert_to_tensor(g) for g, v in pairs
+                              if g is not None}  # a sparse gradient made dense
             start = [v1.global_variables_initializer(), after_init(self.optimizer, trainable)]
         self.session = v1.Session(graph=self.graph)
         for op in start:
@@ -851,12 +892,15 @@ def draw_targets(outputs: dict, kind: str, rng, batch_size: int) -> dict:
 
 
 def _step(run: _Run, keras_optimizer, step: int) -> tuple:
-    """One training step on both sides: (TF1's loss, Keras's loss)."""
+    """One training step on both sides: (TF1's loss, Keras's loss, None or one line naming the
+    first gradient that differs, the largest difference in the gradients); the Keras optimizer
+    is given TF1's gradients (`reference_gradients`)."""
     import tensorflow as tf
 
     tf1, x = run.tf1, run.batch()
     t = _targets(run)
-    _, loss_tf1 = tf1.session.run([tf1.train_op, tf1.loss], tf1.feed(x, step, t))
+    _, loss_tf1, gradients = tf1.session.run([tf1.train_op, tf1.loss, tf1.gradients],
+                                             tf1.feed(x, step, t))
     trainable = run.model.trainable_variables
     with tf.GradientTape() as tape:
         outputs = run.keras(x, True, step)
@@ -864,8 +908,34 @@ def _step(run: _Run, keras_optimizer, step: int) -> tuple:
         if run.model.losses:
             loss_keras = loss_keras + tf.add_n([tf.cast(v, tf.float32)
                                                 for v in run.model.losses])
-    keras_optimizer.apply(tape.gradient(loss_keras, trainable), trainable)
-    return float(loss_tf1), float(loss_keras)
+    own = [(g, v) for g, v in zip(tape.gradient(loss_keras, trainable), trainable)
+           if g is not None]
+    reference, names = _tf1_gradients(run, gradients)
+    applied, differs, worst = reference_gradients(own, reference, run.options.rtol,
+                                                  run.options.atol)
+    if differs is not None:
+        variable, why = differs
+        return float(loss_tf1), float(loss_keras), (
+            f"the gradient of variable {variable.path} (TF1 {names[id(variable)]}): {why}"), None
+    keras_optimizer.apply([g for g, _ in applied], [v for _, v in applied])
+    return float(loss_tf1), float(loss_keras), None, worst
+
+
+def _tf1_gradients(run: _Run, gradients: dict) -> tuple:
+    """({id(Keras variable): TF1's gradient in its layout}, {id: the TF1 names}) of the pairs
+    whose TF1 variables all have a gradient."""
+    from tfmodels.migration.matching import keras_values
+
+    reference, names = {}, {}
+    for slot, source, _ in run.result.pairs:
+        if not all(n in gradients for n in source.names):
+            continue
+        arrays = keras_values(slot, source, [gradients[n] for n in source.names],
+                              run.options.forget_bias, gradients=True)
+        for variable, array in zip(slot.variables, arrays):
+            reference[id(variable)] = array
+            names[id(variable)] = " + ".join(source.names)
+    return reference, names
 
 
 def _check_steps(run: _Run) -> bool:
@@ -874,9 +944,9 @@ def _check_steps(run: _Run) -> bool:
     keras_optimizer = _keras_optimizer(spec, run.model)
     losses = run.report.losses = {"tf1": [], "keras": []}
     name = f"{o.steps} training steps ({spec.name}, learning rate {spec.learning_rate:g})"
-    worst_weights = 0.0
+    worst_weights = worst_gradients = 0.0
     for step in range(1, o.steps + 1):
-        loss_tf1, loss_keras = _step(run, keras_optimizer, step)
+        loss_tf1, loss_keras, gradient_why, gradient_worst = _step(run, keras_optimizer, step)
         losses["tf1"].append(loss_tf1)
         losses["keras"].append(loss_keras)
         why = _difference(loss_tf1, loss_keras, o.rtol, o.atol)
@@ -885,13 +955,17 @@ def _check_steps(run: _Run) -> bool:
                 f"step {step}: the loss differs: {why} (the loss includes the TF1 side's "
                 f"get_regularization_loss() and the Keras model's losses: are the regularizers "
                 f"alike?)")))
+        if gradient_why:
+            return run.done(Check(name, False, f"step {step}: {gradient_why}"))
+        worst_gradients = max(worst_gradients, gradient_worst)
         why, worst = run.variables()
         if why:
             return run.done(Check(name, False, f"step {step}: {why}"))
         worst_weights = max(worst_weights, worst)
     if o.steps:
         run.done(Check(name, True, f"losses and variables equal after every step (max "
-                                   f"|difference| in the variables {worst_weights:.3g}; losses "
+                                   f"|difference| in the variables {worst_weights:.3g}, in "
+                                   f"the gradients {worst_gradients:.3g}; losses "
                                    f"{losses['tf1'][0]:.6g} -> {losses['tf1'][-1]:.6g})",
                        worst_weights))
     return True

@@ -31,8 +31,9 @@ step. The checks, in order:
    entry, its gradient 6.8e-6 and 3e-7 apart between tf_keras's fused batch norm and Keras 3's,
    moved 6.8e-6 apart in one step, and a right port failed on one in three runs of the
    tutorial program). A sparse gradient (an Embedding's) stays the Keras 3 model's own: its
-   rows are how Keras 3 updates. The optimizer is the Keras 2 model's compiled one where its file (or factory) has
-   one, else `optimizer` / `learning_rate` (verify's vocabulary and defaults), read through the
+   rows are how Keras 3 updates (`equivalence.reference_gradients`, `verify`'s rule too).
+   The optimizer is the Keras 2 model's compiled one where its file (or factory) has one,
+   else `optimizer` / `learning_rate` (verify's vocabulary and defaults), read through the
    project's one mapping (`keras_configs.check_optimizer` into an `OptimizerSpec`, built as
    `make_optimizer` builds it: the same float32 hyper-parameters on both sides); the Keras 3
    port trains with its own compiled optimizer where it has one, else with the same. Both
@@ -52,7 +53,7 @@ tf_keras's optimizers summing an embedding's repeated rows before the update.
 
 Tolerance: `verify`'s, `|keras3 - keras2| <= atol + rtol * |keras2|` with the migration guide's
 rtol 1e-6, atol 1e-5 on outputs, losses and weights; a gradient within that plus
-`keras2_training.GRADIENT_SCALE` (1e-4) times its weight's largest gradient (batch norm's
+`equivalence.GRADIENT_SCALE` (1e-4) times its weight's largest gradient (batch norm's
 backward pass cancels large terms: measured up to 1.1e-5 of that scale, ten files of the
 convnet). Both sides run TensorFlow's float32 kernels on the same numbers; what is left is the
 order of a few operations (Keras 3 writes batch norm and the optimizers' updates with its own

@@ -16,16 +16,10 @@ from tfmodels.core.errors import UserError
 from tfmodels.migration.dropout_masks import flat_layers
 from tfmodels.migration.equivalence import Check, Options, leaf_differences
 
-__all__ = ["GRADIENT_SCALE", "MASK_SEED", "SETTINGS", "Training", "keras2_values",
-           "optimizer_differences", "setting_differences"]
+__all__ = ["MASK_SEED", "SETTINGS", "Training", "keras2_values", "optimizer_differences",
+           "setting_differences"]
 
 MASK_SEED = 1337  # of the dropout masks both sides apply (`dropout_masks`)
-
-# A gradient is compared within atol + rtol * |g| + GRADIENT_SCALE * max |g| of its weight:
-# batch norm's backward pass, written by Keras 3 with its own ops and by tf_keras's fused
-# kernel, cancels large terms, so float32 leaves a gradient apart by up to 1.1e-5 of its
-# weight's largest gradient (measured: ten files of tests/keras2_program.py's convnet).
-GRADIENT_SCALE = 1e-4
 
 # A weight that drifts first where Keras 2 and Keras 3 compute batch norm differently.
 _FUSED = ("Keras 2's BatchNormalization on 4-D and 5-D inputs runs TensorFlow's fused kernel, "
@@ -278,37 +272,23 @@ class Training:
 
     def _keras2_gradients(self, result, path: str, own: list, rtol: float,
                           atol: float) -> tuple:
-        """([(gradient, variable)] the Keras 3 optimizer applies, None, the largest difference)
-        where each of `own`'s gradients equals Keras 2's (`grads<k>.h5`), else (None, the first
-        that differs, None). The
-        optimizer is given Keras 2's gradient, so that float32 noise in a gradient is not
-        magnified by Adam's division by its running size (the module docstring of
-        `keras2_reference`); a sparse gradient stays the Keras 3 model's own: its rows are how
-        Keras 3 updates an embedding (`_SPARSE`)."""
-        import tensorflow as tf
+        """`equivalence.reference_gradients` of `own` against Keras 2's (`grads<k>.h5`): (the
+        gradients to apply, None or one line naming the first that differs, the largest
+        difference)."""
+        from tfmodels.migration.equivalence import reference_gradients
 
-        keras2 = {}
+        keras2, names = {}, {}
         for slot, source, arrays in keras2_values(result, path, gradients=True):
             for key, variable, array in zip(slot.keys, slot.variables, arrays):
-                keras2[id(variable)] = (key, source, array)
-        applied, worst = [], 0.0
-        for gradient, variable in own:
-            if id(variable) not in keras2:
-                applied.append((gradient, variable))
-                continue
-            key, source, array = keras2[id(variable)]
-            dense = np.asarray(tf.convert_to_tensor(gradient))
-            scale = float(np.abs(array).max()) if array.size else 0.0
-            why, difference = leaf_differences({"w": array}, {"w": dense}, rtol,
-                                               atol + GRADIENT_SCALE * scale)
-            if why:
-                return None, (f"the gradient of weight {key} (Keras 2 "
-                              f"{' + '.join(source.names)}): {_keras2(why)}"), None
-            worst = max(worst, difference)
-            sparse = isinstance(gradient, tf.IndexedSlices)
-            applied.append((gradient if sparse else tf.constant(array, variable.dtype),
-                            variable))
-        return applied, None, worst
+                keras2[id(variable)] = array
+                names[id(variable)] = (key, source)
+        applied, differs, worst = reference_gradients(own, keras2, rtol, atol)
+        if differs is None:
+            return applied, None, worst
+        variable, why = differs
+        key, source = names[id(variable)]
+        return None, (f"the gradient of weight {key} (Keras 2 {' + '.join(source.names)}): "
+                      f"{_keras2(why)}"), None
 
     def _weights(self, result, path: str, rtol: float, atol: float) -> tuple:
         """(None or the first weight that differs from the Keras 2 file `path`, the largest

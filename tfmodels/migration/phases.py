@@ -33,7 +33,11 @@ sides alike. Checks, in order, each stopping the run when it fails:
 
 What the TF1 program's optimizers do is compared with what the port's do: the port maps them
 (TF1's Adam has epsilon 1e-8, Keras's 1e-7 by default: docs/optimizers.md). Not compared:
-dropout (none aligned here), batch norm in training mode, optimizer slots themselves.
+dropout (none aligned here), batch norm in training mode, optimizer slots themselves, and the
+gradients: the port's steps apply its own, so unlike `verify`, which hands the Keras optimizer
+TF1's gradients (`equivalence.reference_gradients`), Adam here still divides the float32 noise
+of a near-zero gradient by that gradient's running size (the examples' GAN, without batch norm,
+ends within 2.4e-7).
 """
 
 from __future__ import annotations
