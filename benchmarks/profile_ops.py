@@ -2,6 +2,7 @@
 
     pip install -e ".[profile]"
     python benchmarks/profile_ops.py [--variant keras_track] [--batch 32] [--samples 12800]
+                                     [--model mlp|cnn|resnet]
 
 Trains one warm-up epoch, then one epoch under TensorFlow's profiler, and prints each op type's
 self-time per training step (summed over threads, so on 2 cores it can exceed the step's wall
@@ -18,7 +19,7 @@ import tempfile
 
 import tensorflow as tf
 
-from tfmodels.bench import CLASSES, KerasTrack, bench_data
+from tfmodels.bench import CLASSES, KerasTrack, bench_data, workload
 
 
 def op_stats(xplane: str) -> dict:
@@ -43,7 +44,10 @@ def main():
     p.add_argument("--samples", type=int, default=12_800)
     p.add_argument("--stock-optimizer", action="store_true")
     p.add_argument("--top", type=int, default=12)
+    p.add_argument("--model", default="mlp", choices=["mlp", "cnn", "resnet"],
+                   help="the bench's models (`tfmodels bench --model`)")
     args = p.parse_args()
+    workload.MODEL = args.model
     try:
         import xprof  # noqa: F401
     except ImportError:
@@ -51,6 +55,7 @@ def main():
     if args.stock_optimizer:
         KerasTrack.speed_switches = {"fused_optimizer": False}
     x, y, _ = bench_data(args.samples)
+    x = workload.shaped(x)
     runner = CLASSES[args.variant](x, y, args.batch)
     runner.epoch()  # tracing and first-call costs stay out of the profile
     logdir = tempfile.mkdtemp(prefix="profile_ops-")

@@ -46,8 +46,7 @@ def serve(variant: str, batch: int, samples: int, device: str, model: str = "mlp
 
     workload.MODEL = model
     x, y, _ = bench_data(samples)
-    if model != "mlp":  # the convnets take images
-        x = x.reshape(-1, 28, 28, 1)
+    x = workload.shaped(x)
     if device == "gpu" and variant in PEERS:
         Torch.device = "cuda"
     if device == "gpu" and variant not in PEERS:

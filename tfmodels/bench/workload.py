@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-__all__ = ["FLOOR", "FLOPS_PER_SAMPLE", "MODELS", "PEERS", "VARIANTS", "bench_data",
+__all__ = ["FLOOR", "FLOPS_PER_SAMPLE", "MODELS", "PEERS", "VARIANTS", "bench_data", "shaped",
            "data_source", "flops_per_sample", "matmul_flops", "spec", "spec_of"]
 
 VARIANTS = ("keras_default", "keras_track", "keras_track_xla", "tf1_feed", "tf1_data",
@@ -73,6 +73,11 @@ def bench_data(samples: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.random((samples, 784), dtype=np.float32)
     return x, one_hot(rng.integers(0, 10, samples), 10), "random"
+
+
+def shaped(x):
+    """`bench_data`'s rows as the model this process times takes them: the convnets, images."""
+    return x if MODEL == "mlp" else x.reshape(-1, 28, 28, 1)
 
 
 def spec(batch: int):
