@@ -310,7 +310,7 @@ class _SpecTraining:
         if self.nonfinite_step is not None:
             # The epoch's running loss stays non-finite from the first bad step on; remember
             # that step and the loss then, in a branch of its own: a finite loss costs one test
-            # a step (the same bookkeeping unbranched cost 7% of the MLP's step at batch 128).
+            # a step rather than the ten small ops of the bookkeeping.
             loss = logs["loss"]
             tf.cond(tf.math.is_finite(loss), lambda: None, lambda: self._note_nonfinite(loss))
         return logs
