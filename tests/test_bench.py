@@ -40,6 +40,7 @@ def test_bench_prints_the_table_and_writes_the_records(capsys, tmp_path, monkeyp
     assert facts["strict_floor"] > 1e10 / FLOPS_PER_SAMPLE
     docs = (tmp_path / "docs" / "benchmarks.md").read_text()
     assert "| keras_track | 64 |" in docs and "| matmul_floor | 32 |" in docs
+    assert "`bash benchmarks/gpu.sh [OUT]`" in docs  # the GPU recipe beside the tables
 
 
 def test_a_second_run_the_same_day_keeps_the_first_ones_results(tmp_path):

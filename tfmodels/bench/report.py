@@ -104,4 +104,12 @@ eps 1e-7; Adam for the convnets) and batches of the same size, at its best on th
 cores (`torch.set_num_threads`), denormals flushed (`torch.set_flush_denormal(True)`, without
 which RMSprop's tiny squares crawl), and `torch_compile`, the same under `torch.compile`'s
 default Inductor backend.
+
+Where the time goes beyond the floor: `python benchmarks/step_anatomy.py` builds the MLP's step
+up from the floor (the whole arithmetic, the outputs, XLA) and times RMSprop's update alone, with
+the ceiling that update sets on any step that runs it as a kernel of its own; `python
+benchmarks/profile_ops.py [--model cnn]` splits a variant's step by op type. The README's
+"Speed" section has their latest figures. On a GPU, `bash benchmarks/gpu.sh [OUT]` records
+these tables for the MLP and the convnet (both tracks, PyTorch on CUDA, the floors) and
+`tfmodels compare` of every model there; without a GPU it refuses in one line.
 """)
