@@ -309,19 +309,14 @@ class _SpecTraining:
         logs = super().train_step(data) if replicas == 1 else self._replica_step(data, replicas)
         if self.nonfinite_step is not None:
             # The epoch's running loss stays non-finite from the first bad step on; remember
-            # that step and the loss then, in a branch of its own: a finite loss costs one test
-            # a step rather than the ten small ops of the bookkeeping.
-            loss = logs["loss"]
-            tf.cond(tf.math.is_finite(loss), lambda: None, lambda: self._note_nonfinite(loss))
+            # that step and the loss then.
+            newly = tf.logical_and(tf.equal(self.nonfinite_step, 0),
+                                   tf.logical_not(tf.math.is_finite(logs["loss"])))
+            step = tf.cast(self.optimizer.iterations, tf.int64)
+            self.nonfinite_step.assign(tf.where(newly, step, self.nonfinite_step))
+            self.nonfinite_loss.assign(tf.where(newly, tf.cast(logs["loss"], tf.float32),
+                                                self.nonfinite_loss))
         return logs
-
-    def _note_nonfinite(self, loss) -> None:
-        """The first step whose loss is not finite, and that loss (once per `fit`)."""
-        first = tf.equal(self.nonfinite_step, 0)
-        step = tf.cast(self.optimizer.iterations, tf.int64)
-        self.nonfinite_step.assign(tf.where(first, step, self.nonfinite_step))
-        self.nonfinite_loss.assign(tf.where(first, tf.cast(loss, tf.float32),
-                                            self.nonfinite_loss))
 
     def _replica_step(self, data, replicas):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
