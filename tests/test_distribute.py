@@ -37,9 +37,15 @@ CASES = ["keras:binary4:3", "keras:spiral:5", "keras:mnist_mlp:2", "keras_stock:
 @pytest.fixture(scope="module")
 def runs():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "distribute_runs.py"),
-                           *CASES], capture_output=True, text=True, timeout=300, env=env,
-                          cwd=ROOT)
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "distribute_runs.py"),
+                               *CASES], capture_output=True, text=True, timeout=300, env=env,
+                              cwd=ROOT)
+        # TensorFlow itself crashed (SIGSEGV: in 2 of 3 clean-clone CI runs on 2026-12-06 and
+        # 1 of 16 runs of this script alone, its code unchanged that day): run it once more;
+        # a result, or an error of ours, is never retried
+        if proc.returncode >= 0:
+            break
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stderr[-3000:]
     results = json.loads(lines[-1][len("RESULT "):])
