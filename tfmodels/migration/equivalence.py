@@ -641,16 +641,19 @@ def _names(model, tf1: _TF1Side, mapping):
 
 
 def _keras_values(result, tf1: _TF1Side, forget_bias):
-    """[(slot, [TF1's values in the Keras weights' layout])] for every pair."""
+    """[(slot, source, [TF1's values in the Keras weights' layout])] for every pair."""
+    names = [n for _, source, _ in result.pairs for n in source.names]
+    return _in_keras_layout(result, tf1.values(names), forget_bias)
+
+
+def _in_keras_layout(result, values: dict, forget_bias, gradients: bool = False) -> list:
+    """[(slot, source, [the arrays in the Keras weights' layout])] of the pairs whose TF1 names
+    all have an array in `values` (`{TF1 name: array}`; of gradients, with `gradients`)."""
     from tfmodels.migration.matching import keras_values
 
-    names = [n for _, source, _ in result.pairs for n in source.names]
-    values = tf1.values(names)
-    out = []
-    for slot, source, _ in result.pairs:
-        arrays = keras_values(slot, source, [values[n] for n in source.names], forget_bias)
-        out.append((slot, source, arrays))
-    return out
+    return [(slot, source, keras_values(slot, source, [values[n] for n in source.names],
+                                        forget_bias, gradients=gradients))
+            for slot, source, _ in result.pairs if all(n in values for n in source.names)]
 
 
 def _compare_variables(result, tf1, forget_bias, rtol, atol):
@@ -924,14 +927,9 @@ def _step(run: _Run, keras_optimizer, step: int) -> tuple:
 def _tf1_gradients(run: _Run, gradients: dict) -> tuple:
     """({id(Keras variable): TF1's gradient in its layout}, {id: the TF1 names}) of the pairs
     whose TF1 variables all have a gradient."""
-    from tfmodels.migration.matching import keras_values
-
     reference, names = {}, {}
-    for slot, source, _ in run.result.pairs:
-        if not all(n in gradients for n in source.names):
-            continue
-        arrays = keras_values(slot, source, [gradients[n] for n in source.names],
-                              run.options.forget_bias, gradients=True)
+    for slot, source, arrays in _in_keras_layout(run.result, gradients,
+                                                 run.options.forget_bias, gradients=True):
         for variable, array in zip(slot.variables, arrays):
             reference[id(variable)] = array
             names[id(variable)] = " + ".join(source.names)
